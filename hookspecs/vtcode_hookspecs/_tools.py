@@ -1,0 +1,63 @@
+"""What a tool is: a name, a pydantic model for its arguments, a risk class and `invoke`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RiskClass(StrEnum):
+    """How much harm a call can do; the default tool policy is derived from it."""
+
+    READ = "read"
+    WRITE = "write"
+    EXECUTE = "execute"
+    NETWORK = "network"
+
+
+class ToolResult(BaseModel):
+    """What goes back to the model. `truncated_bytes` says how much output was cut, so the model knows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    output: str
+    truncated_bytes: int = 0
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+@runtime_checkable
+class ToolContext(Protocol):
+    """What the core lends a tool for one call: the workspace jail, events and limits.
+
+    A tool must reach the file system only through `resolve` and processes only through `spawn`.
+    """
+
+    @property
+    def workspace(self) -> Path: ...
+
+    def resolve(self, path: str, *, write: bool = False) -> Path: ...
+
+    def emit(self, type: str, payload: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class Tool(Protocol):
+    """A callable capability offered to the model."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def args_model(self) -> type[BaseModel]: ...
+
+    @property
+    def risk(self) -> RiskClass: ...
+
+    def invoke(self, ctx: ToolContext, args: Any) -> ToolResult: ...

@@ -1,0 +1,25 @@
+"""`vtcode sessions`: list saved sessions."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .store import MarkdownStore
+
+
+@click.group(name="sessions", help="Saved agent sessions (markdown store).")
+def sessions() -> None:
+    pass
+
+
+@sessions.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+def list_sessions(as_json: bool) -> None:
+    found = MarkdownStore().list()
+    if as_json:
+        click.echo(json.dumps({"sessions": [s.model_dump(mode="json") for s in found]}))
+        return
+    for summary in found:
+        click.echo(f"{summary.id}  {summary.updated:%Y-%m-%d %H:%M}  {summary.workspace}  {summary.title}")

@@ -1,0 +1,58 @@
+"""Save, load and list sessions under the user data dir. Writes are atomic; a file that does not
+parse is reported and never overwritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vtcode_hookspecs import SessionRecord, SessionSummary
+
+from vtcode.atomic import write_text_atomic
+from vtcode.paths import private_dir, user_data_dir
+
+from .markdown import SessionFormatError, parse, render
+
+
+class MarkdownStore:
+    name = "markdown"
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+
+    @property
+    def directory(self) -> Path:
+        return self._directory or user_data_dir() / "sessions"
+
+    def _file(self, session_id: str) -> Path:
+        return self.directory / f"{session_id}.md"
+
+    def save(self, session: SessionRecord) -> None:
+        file = self._file(session.id)
+        if file.exists():
+            self.load(session.id)  # refuses (raises) if the existing file is corrupted: never overwrite it
+        private_dir(self.directory)
+        write_text_atomic(file, render(session))
+
+    def load(self, session_id: str) -> SessionRecord:
+        file = self._file(session_id)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise KeyError(f"no session {session_id!r} in {self.directory}") from exc
+        return parse(text, str(file))
+
+    def list(self) -> list[SessionSummary]:
+        found = []
+        for file in sorted(self.directory.glob("*.md")):
+            try:
+                record = parse(file.read_text(encoding="utf-8"), str(file))
+            except (OSError, SessionFormatError):
+                continue
+            title = next(
+                (m.content.splitlines()[0][:80] for m in record.messages if m.role == "user" and m.content),
+                "",
+            )
+            found.append(
+                SessionSummary(id=record.id, workspace=record.workspace, updated=record.updated, title=title)
+            )
+        return sorted(found, key=lambda s: s.updated, reverse=True)

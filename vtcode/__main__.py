@@ -1,0 +1,5 @@
+"""`python -m vtcode` runs the CLI."""
+
+from vtcode.cli import main
+
+main()

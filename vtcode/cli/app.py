@@ -1,0 +1,50 @@
+"""The command tree (stable: tests and scripts rely on it). Each subcommand lives in its own module and
+is imported only when it runs."""
+
+from __future__ import annotations
+
+import click
+
+from vtcode import __version__
+
+from .lazy import LazyGroup
+
+_COMMANDS = {
+    "exec": "vtcode.cli.pending:exec_",
+    "demo": "vtcode.cli.pending:demo",
+    "check": "vtcode.cli.pending:check",
+    "sandbox": "vtcode.cli.pending:sandbox",
+    "audit": "vtcode.cli.pending:audit",
+    "trust": "vtcode.cli.trust_cmd:trust",
+    "plugins": "vtcode.cli.plugins_cmd:plugins",
+    "config": "vtcode.cli.config_cmd:config",
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=_COMMANDS,
+    plugin_commands=True,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="vtcode", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """vtcode: a security-first AI coding agent for the terminal."""
+    if ctx.invoked_subcommand is None:
+        from vtcode.errors import NotYetAvailable
+
+        from .options import reports_errors
+
+        @reports_errors
+        def tui() -> None:
+            raise NotYetAvailable(
+                "the TUI is not yet available; try `vtcode plugins list` or `vtcode --help`"
+            )
+
+        tui()
+
+
+def run() -> None:
+    cli(prog_name="vtcode")

@@ -1,0 +1,138 @@
+"""`vtcode config show|validate|schema`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vtcode.workspace import resolve_root
+
+from .options import reports_errors, workspace_options
+
+KINDS = ("vtcode", "managed", "tool-policy")
+
+
+@click.group(name="config")
+def config() -> None:
+    """Configuration: the effective settings and where each came from; validation; JSON Schema."""
+
+
+@config.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@workspace_options
+@reports_errors
+def show(
+    as_json: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+) -> None:
+    """The effective configuration, with the layer that set each value."""
+    from vtcode.config import load_config
+
+    effective = load_config(resolve_root(workspace), config_files=config_files, overrides=overrides)
+    values = _flatten(effective.config)
+    tool_values = _flatten(effective.tool_policy)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "workspace": str(effective.workspace),
+                    "trusted": effective.trust.trusted,
+                    "trust_reason": effective.trust.reason,
+                    "layers": [vars(layer) for layer in effective.layers],
+                    "settings": {
+                        k: {"value": v, "source": effective.sources.get(k, "default")}
+                        for k, v in values.items()
+                    },
+                    "tool_policy": {
+                        k: {"value": v, "source": effective.tool_policy_sources.get(k, "default")}
+                        for k, v in tool_values.items()
+                    },
+                    "locked": sorted(effective.locked),
+                    "notices": effective.notices,
+                }
+            )
+        )
+        return
+    click.echo(f"# workspace {effective.workspace} ({effective.trust.reason})")
+    for layer in effective.layers:
+        click.echo(
+            f"# layer {layer.name}: {layer.path or ''} "
+            f"{'' if layer.applied else '(not applied) '}{layer.note}"
+        )
+    for key, value in values.items():
+        click.echo(f"{key} = {json.dumps(value)}  # {effective.sources.get(key, 'default')}")
+    for key, value in tool_values.items():
+        click.echo(
+            f"tool-policy.{key} = {json.dumps(value)}  # {effective.tool_policy_sources.get(key, 'default')}"
+        )
+    for notice in effective.notices:
+        click.echo(f"vtcode: notice: {notice}", err=True)
+
+
+@config.command(name="validate")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="What the file is (default: tool-policy for .json, managed if it has `locked`, else vtcode).",
+)
+@reports_errors
+def validate(file: Path, kind: str | None) -> None:
+    """Check FILE; exit 2 with `file:line: key: problem` on the first error."""
+    from vtcode.config.sources import read_document, validate_document
+
+    data, text = read_document(file)
+    chosen = kind or (
+        "tool-policy" if file.suffix == ".json" else "managed" if "locked" in data else "vtcode"
+    )
+    validate_document(_model(chosen), data, str(file), text, is_json=file.suffix == ".json")
+    click.echo(f"{file}: ok ({chosen})")
+
+
+@config.command(name="schema")
+@click.option("--kind", type=click.Choice(KINDS), default="vtcode", show_default=True)
+@click.option(
+    "--write",
+    "write_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Write every schema into DIR instead of printing one.",
+)
+@reports_errors
+def schema(kind: str, write_dir: Path | None) -> None:
+    """JSON Schema of vtcode.toml, managed.toml or tool-policy.json (generated from the models)."""
+    from vtcode.config.schemas import schema_files, schema_text
+
+    if write_dir is None:
+        click.echo(schema_text(_model(kind)), nl=False)
+        return
+    for name, text in schema_files().items():
+        (write_dir / name).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {write_dir / name}")
+
+
+def _model(kind: str) -> Any:
+    from vtcode.config import ManagedConfig, ToolPolicyFile, VtcodeConfig
+
+    return {"vtcode": VtcodeConfig, "managed": ManagedConfig, "tool-policy": ToolPolicyFile}[kind]
+
+
+def _flatten(model: Any, prefix: str = "") -> dict[str, Any]:
+    """Leaf settings by dotted key, following the model's sections (the same keys `sources` uses)."""
+    from vtcode.config.merge import section_model
+
+    flat: dict[str, Any] = {}
+    for key, info in type(model).model_fields.items():
+        value = getattr(model, key)
+        if section_model(info) is not None:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = (
+                value.model_dump(mode="json")
+                if hasattr(value, "model_dump")
+                else (json.loads(json.dumps(value, default=lambda o: o.model_dump(mode="json"))))
+            )
+    return flat

@@ -1,0 +1,139 @@
+"""`vtcode plugins list|approve|revoke|lock|verify`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from vtcode_hookspecs import FAMILIES
+
+from vtcode.runtime import open_runtime
+from vtcode.workspace import resolve_root
+
+from .options import reports_errors, workspace_options
+
+
+@click.group(name="plugins")
+def plugins() -> None:
+    """Plugins: what was signed off, what was blocked and why; approvals and pins."""
+
+
+@plugins.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@workspace_options
+@reports_errors
+def list_plugins(
+    as_json: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+) -> None:
+    """Every plugin found, with its status: signed-off, blocked, needs-approval, disabled or tampered."""
+    runtime = open_runtime(
+        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+    )
+    records = runtime.plugins.records
+    if as_json:
+        click.echo(json.dumps({"plugins": [r.to_json() for r in records]}))
+        return
+    for record in records:
+        families = ",".join(sorted(record.implements or record.declared)) or "-"
+        click.echo(
+            f"{record.name:<20} {record.status.value:<15} {record.distribution} {record.version}"
+            f"  [{families}]  {record.reason}"
+        )
+
+
+@plugins.command(name="approve")
+@click.argument("name")
+@click.option(
+    "--family",
+    "families",
+    multiple=True,
+    type=click.Choice(FAMILIES),
+    help="Hook families to allow (default: those its source defines).",
+)
+@workspace_options
+@reports_errors
+def approve(
+    name: str,
+    families: tuple[str, ...],
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Approve the installed distribution NAME (or entry-point name). Running this is the consent."""
+    from vtcode.plugins.approve import approve_plugin
+
+    approval, modules = approve_plugin(name, families, resolve_root(workspace), config_files, overrides)
+    click.echo(f"approved {approval.distribution} {approval.version}")
+    click.echo(f"  record digest: {approval.record_digest}")
+    click.echo(f"  hook families: {', '.join(approval.families)}")
+    click.echo(f"  modules:       {', '.join(modules)}")
+    click.echo(f"  recorded by:   {approval.approved_by} at {approval.approved_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@plugins.command(name="revoke")
+@click.argument("name")
+@reports_errors
+def revoke(name: str) -> None:
+    """Withdraw the approval of distribution NAME."""
+    from vtcode.plugins.approvals import revoke_approval
+
+    click.echo(f"{name}: approval {'revoked' if revoke_approval(name) else 'not found'}")
+
+
+@plugins.command(name="lock")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("vtcode-plugins.lock.toml"),
+    show_default=True,
+    help="Where to write the pins.",
+)
+@workspace_options
+@reports_errors
+def lock(
+    output: Path, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+) -> None:
+    """Write pins (name, exact version, RECORD digest, families) for every signed-off plugin."""
+    from vtcode.plugins.pins import write_lock
+
+    runtime = open_runtime(
+        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+    )
+    count = write_lock(runtime.plugins.records, output)
+    click.echo(f"wrote {count} pins to {output}")
+
+
+@plugins.command(name="verify")
+@click.option(
+    "--lock",
+    "lock_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pin file to check against (default: the managed configuration's pins).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@workspace_options
+@reports_errors
+def verify(
+    lock_file: Path | None,
+    as_json: bool,
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned."""
+    from vtcode.plugins.pins import drift, read_lock
+
+    runtime = open_runtime(
+        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+    )
+    pins = read_lock(lock_file) if lock_file else runtime.config.config.plugins.pins
+    problems = drift(runtime.plugins.records, pins)
+    if as_json:
+        click.echo(json.dumps({"ok": not problems, "drift": problems}))
+    else:
+        for problem in problems:
+            click.echo(f"drift: {problem}")
+        click.echo("ok: installed plugins match the pins" if not problems else f"{len(problems)} problem(s)")
+    raise SystemExit(1 if problems else 0)

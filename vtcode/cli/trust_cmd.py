@@ -1,0 +1,29 @@
+"""`vtcode trust [--revoke]`: mark the workspace as trusted by this user, or take it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vtcode.workspace import check_trust, resolve_root, revoke_trust, write_trust
+
+from .options import reports_errors, workspace_options
+
+
+@click.command(name="trust")
+@click.option("--revoke", is_flag=True, help="Remove the trust marker.")
+@workspace_options
+@reports_errors
+def trust(
+    revoke: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+) -> None:
+    """Trust this workspace: its own vtcode.toml and tool-policy.json are then read (tighten-only)."""
+    root = resolve_root(workspace)
+    if revoke:
+        removed = revoke_trust(root)
+        click.echo(f"{root}: trust {'revoked' if removed else 'was not granted'}")
+        return
+    marker = write_trust(root)
+    state = check_trust(root)
+    click.echo(f"{root}: trusted ({marker.name} written; {state.reason})")

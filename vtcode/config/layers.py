@@ -1,0 +1,213 @@
+"""Build the effective configuration from its layers, lowest trust... to highest authority:
+
+built-in defaults (policies/) < managed defaults < system < user < trusted workspace (tighten-only)
+< --config files < -c key=value < managed `locked` keys, which nothing can change.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from vtcode.errors import ConfigError
+from vtcode.paths import managed_config_file, policies_dir, system_config_file, user_config_dir
+from vtcode.workspace.trust import TrustState, check_trust
+
+from .merge import MergeState, apply_layer, get_path, section_model
+from .models import ManagedConfig, VtcodeConfig
+from .sources import read_document, validate_document
+from .tool_policy import ToolPolicyFile
+
+WORKSPACE_CONFIG = "vtcode.toml"
+WORKSPACE_TOOL_POLICY = ".vtcode/tool-policy.json"
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    name: str
+    path: str | None
+    applied: bool
+    note: str = ""
+
+
+@dataclass
+class EffectiveConfig:
+    config: VtcodeConfig
+    tool_policy: ToolPolicyFile
+    workspace: Path
+    trust: TrustState
+    managed: ManagedConfig | None
+    sources: dict[str, str] = field(default_factory=dict)
+    tool_policy_sources: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    layers: list[LayerInfo] = field(default_factory=list)
+    locked: frozenset[str] = frozenset()
+
+
+def load_config(
+    workspace: Path, *, config_files: Sequence[Path] = (), overrides: Sequence[str] = ()
+) -> EffectiveConfig:
+    """Read, validate and merge every layer; any malformed file stops here with a ConfigError."""
+    trust = check_trust(workspace)
+    state = MergeState(VtcodeConfig().model_dump(), {})
+    _seed_sources(state, VtcodeConfig, "default")
+    layers: list[LayerInfo] = []
+
+    builtin = policies_dir() / "vtcode.toml"
+    _file_layer(state, layers, builtin, "builtin", VtcodeConfig)
+
+    managed_path = managed_config_file()
+    managed: ManagedConfig | None = None
+    read = _read_managed(managed_path)
+    if read is not None:
+        data, managed = read
+        apply_layer(state, data, VtcodeConfig, "managed", managed=True)
+        layers.append(LayerInfo("managed", str(managed_path), True))
+    locked_values = _snapshot_locked(state, managed)
+
+    _file_layer(state, layers, system_config_file(), "system", VtcodeConfig)
+    _file_layer(state, layers, user_config_dir() / "vtcode.toml", "user", VtcodeConfig)
+    ws_file = workspace / WORKSPACE_CONFIG
+    if trust.trusted:
+        _file_layer(state, layers, ws_file, "workspace", VtcodeConfig, tighten_only=True)
+    elif ws_file.exists():
+        layers.append(LayerInfo("workspace", str(ws_file), False, "ignored: workspace not trusted"))
+        state.notices.append(f"{ws_file}: ignored because the workspace is not trusted ({trust.reason})")
+    for path in config_files:
+        _file_layer(state, layers, path, f"--config {path}", VtcodeConfig, required=True)
+    for item in overrides:
+        apply_layer(state, _override_layer(item), VtcodeConfig, f"-c {item}")
+        layers.append(LayerInfo(f"-c {item}", None, True))
+
+    _restore_locked(state, locked_values)
+    config = validate_document(VtcodeConfig, state.values, "effective configuration", None)
+    tool_policy, tp_state = _load_tool_policy(workspace, trust, layers)
+    return EffectiveConfig(
+        config=config,
+        tool_policy=tool_policy,
+        workspace=workspace,
+        trust=trust,
+        managed=managed,
+        sources=state.sources,
+        tool_policy_sources=tp_state.sources,
+        notices=state.notices + tp_state.notices,
+        layers=layers,
+        locked=frozenset(locked_values),
+    )
+
+
+def _file_layer(
+    state: MergeState,
+    layers: list[LayerInfo],
+    path: Path,
+    name: str,
+    model: type[BaseModel],
+    *,
+    tighten_only: bool = False,
+    required: bool = False,
+) -> None:
+    if not path.exists():
+        if required:
+            raise ConfigError(str(path), "no such file")
+        return
+    data, text = read_document(path)
+    validate_document(model, data, str(path), text, is_json=path.suffix == ".json")
+    apply_layer(state, data, model, name, tighten_only=tighten_only)
+    layers.append(LayerInfo(name, str(path), True, "tighten-only" if tighten_only else ""))
+
+
+def _read_managed(path: Path) -> tuple[dict[str, Any], ManagedConfig] | None:
+    if not path.exists():
+        return None
+    data, text = read_document(path)
+    model = validate_document(ManagedConfig, data, str(path), text)
+    for key in model.locked:
+        if not _is_config_key(key):
+            raise ConfigError(str(path), f"locked names an unknown key {key!r}", key="locked")
+    return data, model
+
+
+def _is_config_key(dotted: str) -> bool:
+    model: type[BaseModel] | None = VtcodeConfig
+    for part in dotted.split("."):
+        if model is None or part not in model.model_fields:
+            return False
+        model = section_model(model.model_fields[part])
+    return True
+
+
+def _snapshot_locked(state: MergeState, managed: ManagedConfig | None) -> dict[str, Any]:
+    if managed is None:
+        return {}
+    return {key: copy.deepcopy(get_path(state.values, key)) for key in managed.locked}
+
+
+def _restore_locked(state: MergeState, locked: dict[str, Any]) -> None:
+    for dotted, value in locked.items():
+        parts = dotted.split(".")
+        node = state.values
+        for part in parts[:-1]:
+            node = node[part]
+        if node[parts[-1]] != value:
+            state.notices.append(
+                f"{dotted}: locked by the managed configuration; other layers' values ignored"
+            )
+        node[parts[-1]] = copy.deepcopy(value)
+        for key in list(state.sources):
+            if key == dotted or key.startswith(dotted + "."):
+                state.sources[key] = "managed (locked)"
+        state.sources.setdefault(dotted, "managed (locked)")
+
+
+def _override_layer(item: str) -> dict[str, Any]:
+    """`-c key=value`: the value is read as TOML when it parses, else as a plain string."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key or not _is_config_key(key):
+        raise ConfigError(
+            f"-c {item}", "expected KEY=VALUE with a known dotted key, e.g. sandbox.network=false"
+        )
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    layer: dict[str, Any] = {}
+    node = layer
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    validate_document(VtcodeConfig, layer, f"-c {item}", None)
+    return layer
+
+
+def _seed_sources(state: MergeState, model: type[BaseModel], name: str, prefix: str = "") -> None:
+    for key, info in model.model_fields.items():
+        sub = section_model(info)
+        if sub is not None:
+            _seed_sources(state, sub, name, f"{prefix}{key}.")
+        else:
+            state.sources[f"{prefix}{key}"] = name
+
+
+def _load_tool_policy(
+    workspace: Path, trust: TrustState, layers: list[LayerInfo]
+) -> tuple[ToolPolicyFile, MergeState]:
+    state = MergeState(ToolPolicyFile().model_dump(), {})
+    _seed_sources(state, ToolPolicyFile, "default")
+    _file_layer(state, layers, policies_dir() / "tool-policy.json", "builtin", ToolPolicyFile)
+    _file_layer(state, layers, user_config_dir() / "tool-policy.json", "user", ToolPolicyFile)
+    ws_file = workspace / WORKSPACE_TOOL_POLICY
+    if trust.trusted:
+        _file_layer(state, layers, ws_file, "workspace", ToolPolicyFile, tighten_only=True)
+    elif ws_file.exists():
+        layers.append(LayerInfo("workspace", str(ws_file), False, "ignored: workspace not trusted"))
+        state.notices.append(f"{ws_file}: ignored because the workspace is not trusted")
+    policy = validate_document(ToolPolicyFile, state.values, "effective tool policy", None)
+    return policy, state

@@ -1,0 +1,101 @@
+"""Apply one validated layer onto the merged state, honouring tighten-only and managed-only keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .tighten import Rule, Tighten, combine
+
+
+@dataclass
+class MergeState:
+    """The merged document so far, which layer set each leaf, and what was refused along the way."""
+
+    values: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+def marker_of(info: FieldInfo) -> Tighten | None:
+    return next((item for item in info.metadata if isinstance(item, Tighten)), None)
+
+
+def section_model(info: FieldInfo) -> type[BaseModel] | None:
+    annotation = info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def get_path(values: dict[str, Any], dotted: str) -> Any:
+    node: Any = values
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def apply_layer(
+    state: MergeState,
+    layer: dict[str, Any],
+    model: type[BaseModel],
+    name: str,
+    *,
+    tighten_only: bool = False,
+    managed: bool = False,
+) -> None:
+    _apply(state, state.values, layer, model, name, (), tighten_only=tighten_only, managed=managed)
+
+
+def _apply(
+    state: MergeState,
+    target: dict[str, Any],
+    layer: dict[str, Any],
+    model: type[BaseModel],
+    name: str,
+    prefix: tuple[str, ...],
+    *,
+    tighten_only: bool,
+    managed: bool,
+) -> None:
+    for key, value in layer.items():
+        info = model.model_fields.get(key)
+        if info is None:  # keys outside the model (the managed file's `locked`) are handled by the caller
+            continue
+        path = (*prefix, key)
+        dotted = ".".join(path)
+        sub = section_model(info)
+        if sub is not None and isinstance(value, dict):
+            _apply(
+                state,
+                target.setdefault(key, {}),
+                value,
+                sub,
+                name,
+                path,
+                tighten_only=tighten_only,
+                managed=managed,
+            )
+            continue
+        marker = marker_of(info)
+        if marker is not None and marker.rule is Rule.MANAGED_ONLY and not managed:
+            state.notices.append(f"{name}: {dotted}: ignored, only the managed (enterprise) file may set it")
+            continue
+        if tighten_only and marker is not None:
+            fallback = get_path(state.values, marker.fallback_key) if marker.fallback_key else None
+            result = combine(marker, target.get(key), value, fallback)
+            if result.loosened:
+                state.notices.append(
+                    f"{name}: {dotted}: a workspace may only tighten security settings; "
+                    "kept the stricter value"
+                )
+            if result.value == target.get(key):
+                continue
+            value = result.value
+        target[key] = value
+        state.sources[dotted] = name

@@ -1,0 +1,118 @@
+"""The shape of vtcode.toml. Key names follow the Rust vtcode where it has one for the same thing.
+
+Security fields carry a `Tighten` marker: see tighten.py. Every model forbids unknown keys and coercion,
+so a typo or a quoted number is an error naming the key, never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .tighten import Rule, Tighten
+
+ToolPolicy = Literal["allow", "prompt", "deny"]
+POLICY_ORDER = ("allow", "prompt", "deny")
+SandboxMode = Literal["read-only", "workspace-write", "full-access"]
+ApprovalMode = Literal["on-request", "untrusted", "never"]
+ThirdPartyMode = Literal["approved", "none", "any"]
+Family = Literal[
+    "commands", "event_sinks", "indexers", "providers", "review", "sandboxes", "storage", "tools"
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class PluginPin(StrictModel):
+    """An administrator's approval: this distribution, in this version range, with this RECORD digest."""
+
+    name: str = Field(min_length=1)
+    version: str = "*"
+    record_digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+    families: list[Family] | None = None
+
+    @field_validator("version")
+    @classmethod
+    def _valid_specifier(cls, value: str) -> str:
+        if value != "*":
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier as exc:
+                raise ValueError(f"not a version range: {value!r} (e.g. '==1.2.0' or '>=1,<2')") from exc
+        return value
+
+
+class PluginsConfig(StrictModel):
+    disabled: Annotated[list[str], Tighten(Rule.UNION)] = []
+    # {"builtin_name": "replacement_name"}: the built-in is disabled in favour of the replacement.
+    replace: Annotated[dict[str, str], Tighten(Rule.USER_ONLY)] = {}
+    third_party: Annotated[ThirdPartyMode, Tighten(Rule.ORDER, ("any", "approved", "none"))] = "approved"
+    require_verified: Annotated[bool, Tighten(Rule.TRUE_WINS)] = False
+    allow_user_approvals: Annotated[bool, Tighten(Rule.MANAGED_ONLY)] = True
+    pins: Annotated[list[PluginPin], Tighten(Rule.MANAGED_ONLY)] = []
+
+
+class ToolsConfig(StrictModel):
+    default_policy: Annotated[ToolPolicy, Tighten(Rule.ORDER, POLICY_ORDER)] = "prompt"
+    max_tool_loops: Annotated[int, Tighten(Rule.MIN), Field(ge=1, le=10_000)] = 50
+    max_repeated_tool_calls: Annotated[int, Tighten(Rule.MIN), Field(ge=1, le=1_000)] = 3
+    policies: Annotated[
+        dict[str, ToolPolicy], Tighten(Rule.ORDER_MAP, POLICY_ORDER, fallback_key="tools.default_policy")
+    ] = {}
+
+
+class CommandsConfig(StrictModel):
+    """Deny lists are checked first, then allow lists; a command matching neither is not allowed."""
+
+    allow_list: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
+    allow_glob: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
+    allow_regex: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
+    deny_list: Annotated[list[str], Tighten(Rule.UNION)] = []
+    deny_glob: Annotated[list[str], Tighten(Rule.UNION)] = []
+    deny_regex: Annotated[list[str], Tighten(Rule.UNION)] = []
+
+
+class SandboxConfig(StrictModel):
+    mode: Annotated[SandboxMode, Tighten(Rule.ORDER, ("full-access", "workspace-write", "read-only"))] = (
+        "workspace-write"
+    )
+    backend: Annotated[str, Tighten(Rule.USER_ONLY)] = "auto"
+    network: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
+    allow_unsandboxed: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
+    read_roots: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
+    timeout_s: Annotated[float, Tighten(Rule.MIN), Field(gt=0, le=86_400)] = 600.0
+
+
+class SecurityConfig(StrictModel):
+    human_in_the_loop: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
+
+
+class ApprovalsConfig(StrictModel):
+    mode: Annotated[ApprovalMode, Tighten(Rule.ORDER, ("on-request", "untrusted", "never"))] = "on-request"
+    allow_always: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+
+
+class AuditConfig(StrictModel):
+    enabled: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
+    dir: Annotated[str | None, Tighten(Rule.USER_ONLY)] = None
+    fsync: Annotated[Literal["event", "batch"], Tighten(Rule.ORDER, ("batch", "event"))] = "batch"
+
+
+class VtcodeConfig(StrictModel):
+    plugins: PluginsConfig = PluginsConfig()
+    tools: ToolsConfig = ToolsConfig()
+    commands: CommandsConfig = CommandsConfig()
+    sandbox: SandboxConfig = SandboxConfig()
+    security: SecurityConfig = SecurityConfig()
+    approvals: ApprovalsConfig = ApprovalsConfig()
+    audit: AuditConfig = AuditConfig()
+
+
+class ManagedConfig(VtcodeConfig):
+    """The enterprise file: vtcode.toml's keys plus `locked`, the dotted keys no other layer may change."""
+
+    locked: list[str] = []

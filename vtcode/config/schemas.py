@@ -1,0 +1,24 @@
+"""JSON Schemas generated from the config models; committed under policies/schemas and checked by a test."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from .models import ManagedConfig, VtcodeConfig
+from .tool_policy import ToolPolicyFile
+
+SCHEMA_FILES: dict[str, type[BaseModel]] = {
+    "vtcode.toml.schema.json": VtcodeConfig,
+    "managed.toml.schema.json": ManagedConfig,
+    "tool-policy.schema.json": ToolPolicyFile,
+}
+
+
+def schema_text(model: type[BaseModel]) -> str:
+    return json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def schema_files() -> dict[str, str]:
+    return {name: schema_text(model) for name, model in SCHEMA_FILES.items()}

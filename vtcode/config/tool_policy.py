@@ -1,0 +1,43 @@
+"""The shape of tool-policy.json, as the Rust vtcode writes it (version 1).
+
+Its per-command rules and full semantics belong to the policy engine; here it is parsed, validated
+and layered.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .models import POLICY_ORDER, StrictModel, ToolPolicy
+from .tighten import Rule, Tighten
+
+
+class ToolConstraints(StrictModel):
+    max_bytes_per_read: Annotated[int | None, Tighten(Rule.MIN), Field(ge=1)] = None
+    max_response_bytes: Annotated[int | None, Tighten(Rule.MIN), Field(ge=1)] = None
+    max_results_per_call: Annotated[int | None, Tighten(Rule.MIN), Field(ge=1)] = None
+    allowed_url_schemes: Annotated[list[str] | None, Tighten(Rule.USER_ONLY)] = None
+    denied_url_hosts: Annotated[list[str], Tighten(Rule.UNION)] = []
+
+
+class McpPolicy(StrictModel):
+    allowlist: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
+
+
+class ApprovalCache(StrictModel):
+    """Standing approvals. Only the user's own file may hold them: a repository must not pre-approve."""
+
+    allowed: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
+    prefixes: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
+    regexes: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
+
+
+class ToolPolicyFile(StrictModel):
+    version: Literal[1] = 1
+    available_tools: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
+    policies: Annotated[dict[str, ToolPolicy], Tighten(Rule.ORDER_MAP, POLICY_ORDER)] = {}
+    constraints: Annotated[dict[str, ToolConstraints], Tighten(Rule.USER_ONLY)] = {}
+    mcp: McpPolicy = McpPolicy()
+    approval_cache: ApprovalCache = ApprovalCache()

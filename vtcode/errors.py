@@ -1,0 +1,39 @@
+"""Typed errors. Each message is one line a user can act on: it names the file, key or argument."""
+
+from __future__ import annotations
+
+
+class VtcodeError(Exception):
+    """Base of every error vtcode reports to a user instead of a traceback."""
+
+    exit_code = 2
+
+
+class ConfigError(VtcodeError):
+    """A configuration or policy file is malformed; nothing runs until it is fixed."""
+
+    def __init__(self, file: str, message: str, *, key: str | None = None, line: int | None = None) -> None:
+        self.file = file
+        self.key = key
+        self.line = line
+        self.detail = message
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+class PluginBlocked(VtcodeError):
+    """A plugin was refused by the sign-off gate or removed after a failed check."""
+
+
+class PluginRegistrationRefused(VtcodeError):
+    """Something tried to register a plugin outside the sign-off gate."""
+
+
+class WorkspaceError(VtcodeError):
+    """The workspace root is missing, not a directory, or a path escapes it."""
+
+
+class NotYetAvailable(VtcodeError):
+    """A command from the stable CLI whose implementation has not landed yet."""
+
+    exit_code = 3

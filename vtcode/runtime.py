@@ -1,0 +1,56 @@
+"""Assemble what a command needs: the effective configuration, the event bus and the signed-off plugins."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import EffectiveConfig, load_config
+from .events import EventBus
+from .plugins import PluginHost, load_plugins
+
+
+@dataclass
+class Runtime:
+    config: EffectiveConfig
+    bus: EventBus
+    plugins: PluginHost
+
+
+def open_runtime(
+    workspace: Path,
+    *,
+    config_files: Sequence[Path] = (),
+    overrides: Sequence[str] = (),
+    attach_sinks: bool = True,
+) -> Runtime:
+    config = load_config(workspace, config_files=config_files, overrides=overrides)
+    bus = EventBus()
+    bus.emit(
+        "config.loaded",
+        {
+            "digest": config_digest(config),
+            "layers": [layer.name for layer in config.layers if layer.applied],
+            "notices": config.notices,
+        },
+    )
+    bus.emit(
+        "workspace.trust",
+        {"root": str(workspace), "trusted": config.trust.trusted, "reason": config.trust.reason},
+    )
+    host = load_plugins(config.config.plugins, bus)
+    if attach_sinks:
+        bus.attach(entry.obj for entry in host.registries.event_sinks)
+    return Runtime(config, bus, host)
+
+
+def config_digest(config: EffectiveConfig) -> str:
+    """A digest of the effective policy, so an audit can tell which rules were in force."""
+    document = {
+        "config": config.config.model_dump(mode="json"),
+        "tool_policy": config.tool_policy.model_dump(mode="json"),
+    }
+    return "sha256:" + hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
