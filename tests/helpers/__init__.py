@@ -1,0 +1,1 @@
+"""Helpers for tests: real wheels, real installs, real processes."""
