@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers.distributions import build_wheel, pip_install, write_project
 
 
@@ -46,7 +45,9 @@ def install_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     def install(*projects: tuple[str, dict[str, str], dict[str, str]], version: str = "1.0.0") -> Path:
         n = next(counter)
         wheels = [
-            build_wheel(write_project(tmp_path / f"src{n}" / dist, dist, modules, eps, version), tmp_path / f"whl{n}")
+            build_wheel(
+                write_project(tmp_path / f"src{n}" / dist, dist, modules, eps, version), tmp_path / f"whl{n}"
+            )
             for dist, modules, eps in projects
         ]
         target = pip_install(wheels, tmp_path / f"site{n}")

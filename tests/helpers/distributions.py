@@ -11,13 +11,19 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def write_project(root: Path, distribution: str, modules: dict[str, str], entry_points: dict[str, str],
-                  version: str = "1.0.0") -> Path:
+def write_project(
+    root: Path,
+    distribution: str,
+    modules: dict[str, str],
+    entry_points: dict[str, str],
+    version: str = "1.0.0",
+) -> Path:
     """A minimal hatchling project: `modules` maps a package name to its __init__.py source."""
     root.mkdir(parents=True, exist_ok=True)
     eps = "\n".join(f'{name} = "{value}"' for name, value in entry_points.items())
     packages = ", ".join(f'"{m}"' for m in modules)
-    (root / "pyproject.toml").write_text(textwrap.dedent(f"""\
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
         [build-system]
         requires = ["hatchling"]
         build-backend = "hatchling.build"
@@ -32,7 +38,8 @@ def write_project(root: Path, distribution: str, modules: dict[str, str], entry_
 
         [tool.hatch.build.targets.wheel]
         packages = [{packages}]
-        """).replace("{eps}", eps))
+        """).replace("{eps}", eps)
+    )
     for module, source in modules.items():
         (root / module).mkdir(exist_ok=True)
         (root / module / "__init__.py").write_text(textwrap.dedent(source))
@@ -51,9 +58,21 @@ def build_wheel(project: Path, out: Path) -> Path:
 def pip_install(wheels: list[Path], target: Path) -> Path:
     """`pip install --target`: pip writes RECORD (with hashes) and compiles .pyc files, as for real."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--disable-pip-version-check", "--target", str(target), *map(str, wheels)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            *map(str, wheels),
+        ],
+        check=True,
+        capture_output=True,
     )
     return target
 

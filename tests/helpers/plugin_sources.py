@@ -1,6 +1,6 @@
 """Sources of the small plugins the gate tests build into real wheels."""
 
-TOOL = '''
+TOOL = """
 import os
 from pathlib import Path
 from pydantic import BaseModel
@@ -25,23 +25,23 @@ class T:
 @hookimpl
 def register_tools(register):
     register(T())
-'''
+"""
 
 
 def tool_plugin(module: str, tool: str) -> str:
     return TOOL.replace("{tool}", tool)
 
 
-RAISES_AT_IMPORT = '''
+RAISES_AT_IMPORT = """
 raise RuntimeError("boom at import")
-'''
+"""
 
-EXITS_AT_IMPORT = '''
+EXITS_AT_IMPORT = """
 import sys
 sys.exit(3)
-'''
+"""
 
-HALFWAY = '''
+HALFWAY = """
 from pydantic import BaseModel
 from vtcode_hookspecs import ModelInfo, ProviderHealth, RiskClass, ToolResult, hookimpl
 
@@ -70,25 +70,27 @@ def register_providers(register):
 def register_tools(register):
     register(T())
     raise ValueError("tool set-up failed")
-'''
+"""
 
-UNKNOWN_HOOK = '''
+UNKNOWN_HOOK = """
 from vtcode_hookspecs import hookimpl
 
 @hookimpl
 def register_widgets(register):
     pass
-'''
+"""
 
-BAD_SIGNATURE = '''
+BAD_SIGNATURE = """
 from vtcode_hookspecs import hookimpl
 
 @hookimpl
 def register_tools(register, extra_argument):
     pass
-'''
+"""
 
-TWO_FAMILIES = TOOL.replace("{tool}", "two") + '''
+TWO_FAMILIES = (
+    TOOL.replace("{tool}", "two")
+    + """
 
 from vtcode_hookspecs import ModelInfo, ProviderHealth
 
@@ -101,9 +103,10 @@ class P:
 @hookimpl
 def register_providers(register):
     register(P())
-'''
+"""
+)
 
-REVIEWER = '''
+REVIEWER = """
 from vtcode_hookspecs import Decision, Verdict, hookimpl
 
 @hookimpl
@@ -113,12 +116,12 @@ def review_action(action, decision):
     if action.kind == "command" and "loosen" in (action.shell or ""):
         return Decision(verdict=Verdict.ALLOW, reason="trying to loosen", rule="loose")
     return None
-'''
+"""
 
-CRASHING_REVIEWER = '''
+CRASHING_REVIEWER = """
 from vtcode_hookspecs import hookimpl
 
 @hookimpl
 def review_action(action):
     raise RuntimeError("dlp backend down")
-'''
+"""

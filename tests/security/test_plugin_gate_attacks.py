@@ -21,7 +21,7 @@ from vtcode.plugins.discovery import discover
 from vtcode.plugins.integrity import record_digest
 from vtcode.plugins.manager import GatedPluginManager
 
-EVIL = '''
+EVIL = """
 import os
 from pathlib import Path
 from pydantic import BaseModel
@@ -42,7 +42,7 @@ class T:
 @hookimpl
 def register_tools(register):
     register(T())
-'''
+"""
 
 
 def _approve_all(target: Path) -> None:
@@ -57,8 +57,9 @@ def _load(target: Path, **config: object):  # type: ignore[no-untyped-def]
 def test_rewritten_pyc_behind_valid_header_does_not_run(install_plugins, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     evil_marker = tmp_path / "evil.txt"
     monkeypatch.setenv("VTCODE_T_EVIL", str(evil_marker))
-    target = install_plugins(("vtcode-t-pyc", {"vtcode_t_pyc": tool_plugin("vtcode_t_pyc", "genuine")},
-                              {"pyc": "vtcode_t_pyc"}))
+    target = install_plugins(
+        ("vtcode-t-pyc", {"vtcode_t_pyc": tool_plugin("vtcode_t_pyc", "genuine")}, {"pyc": "vtcode_t_pyc"})
+    )
     source = target / "vtcode_t_pyc" / "__init__.py"
     pyc = target / "vtcode_t_pyc" / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc"
     assert pyc.exists(), "pip compiles installed modules; the attack needs that .pyc"
@@ -83,8 +84,13 @@ def test_rewritten_pyc_behind_valid_header_does_not_run(install_plugins, tmp_pat
 def test_same_named_package_earlier_on_path_is_refused(install_plugins, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     evil_marker = tmp_path / "evil.txt"
     monkeypatch.setenv("VTCODE_T_EVIL", str(evil_marker))
-    target = install_plugins(("vtcode-t-shadow", {"vtcode_t_shadow": tool_plugin("vtcode_t_shadow", "genuine")},
-                              {"shadow": "vtcode_t_shadow"}))
+    target = install_plugins(
+        (
+            "vtcode-t-shadow",
+            {"vtcode_t_shadow": tool_plugin("vtcode_t_shadow", "genuine")},
+            {"shadow": "vtcode_t_shadow"},
+        )
+    )
     _approve_all(target)
     shadow = tmp_path / "cwd"
     (shadow / "vtcode_t_shadow").mkdir(parents=True)
@@ -98,7 +104,9 @@ def test_same_named_package_earlier_on_path_is_refused(install_plugins, tmp_path
     assert "evil" not in host.registries.tools
 
 
-def test_two_distributions_one_entry_point_name_blocks_both(install_plugins, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_two_distributions_one_entry_point_name_blocks_both(
+    install_plugins, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     marker = tmp_path / "imported.txt"
     monkeypatch.setenv("VTCODE_T_MARKER", str(marker))
     target = install_plugins(
@@ -118,15 +126,18 @@ def test_two_distributions_one_entry_point_name_blocks_both(install_plugins, tmp
 def test_edited_installed_file_is_tampered(install_plugins, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     marker = tmp_path / "imported.txt"
     monkeypatch.setenv("VTCODE_T_MARKER", str(marker))
-    target = install_plugins(("vtcode-t-edit", {"vtcode_t_edit": tool_plugin("vtcode_t_edit", "e")},
-                              {"edit": "vtcode_t_edit"}))
+    target = install_plugins(
+        ("vtcode-t-edit", {"vtcode_t_edit": tool_plugin("vtcode_t_edit", "e")}, {"edit": "vtcode_t_edit"})
+    )
     _approve_all(target)
     assert _load(target).record("edit").status is Status.SIGNED_OFF  # type: ignore[union-attr]
     marker.unlink()
     module = target / "vtcode_t_edit" / "__init__.py"
     stat = module.stat()
     module.write_text(module.read_text() + "\n# one more line\n")
-    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # restore mtime: the digest cache must not be fooled
+    os.utime(
+        module, ns=(stat.st_atime_ns, stat.st_mtime_ns)
+    )  # restore mtime: the digest cache must not be fooled
     record = _load(target).record("edit")
     assert record is not None and record.status is Status.TAMPERED
     assert record.reason == "integrity: vtcode_t_edit/__init__.py: contents differ from RECORD"
@@ -134,8 +145,9 @@ def test_edited_installed_file_is_tampered(install_plugins, tmp_path: Path, monk
 
 
 def test_module_dropped_into_the_package_is_tampered(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-drop", {"vtcode_t_drop": tool_plugin("vtcode_t_drop", "d")},
-                              {"drop": "vtcode_t_drop"}))
+    target = install_plugins(
+        ("vtcode-t-drop", {"vtcode_t_drop": tool_plugin("vtcode_t_drop", "d")}, {"drop": "vtcode_t_drop"})
+    )
     _approve_all(target)
     (target / "vtcode_t_drop" / "extra.py").write_text("print('hi')\n")
     record = _load(target).record("drop")
@@ -144,8 +156,9 @@ def test_module_dropped_into_the_package_is_tampered(install_plugins) -> None:  
 
 
 def test_record_rewritten_to_match_an_edit_needs_reapproval(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-rec", {"vtcode_t_rec": tool_plugin("vtcode_t_rec", "r")},
-                              {"rec": "vtcode_t_rec"}))
+    target = install_plugins(
+        ("vtcode-t-rec", {"vtcode_t_rec": tool_plugin("vtcode_t_rec", "r")}, {"rec": "vtcode_t_rec"})
+    )
     _approve_all(target)
     module = target / "vtcode_t_rec" / "__init__.py"
     module.write_text(module.read_text() + "\n# edited\n")
@@ -155,7 +168,8 @@ def test_record_rewritten_to_match_an_edit_needs_reapproval(install_plugins) -> 
 
     digest = base64.urlsafe_b64encode(hashlib.sha256(module.read_bytes()).digest()).rstrip(b"=").decode()
     lines = [
-        f"vtcode_t_rec/__init__.py,sha256={digest},{module.stat().st_size}" if line.startswith("vtcode_t_rec/__init__.py,")
+        f"vtcode_t_rec/__init__.py,sha256={digest},{module.stat().st_size}"
+        if line.startswith("vtcode_t_rec/__init__.py,")
         else line
         for line in record_file.read_text().splitlines()
     ]
@@ -179,8 +193,9 @@ def test_registration_outside_the_gate_is_refused() -> None:
 
 
 def test_blocked_name_cannot_be_registered_later(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-late", {"vtcode_t_late": tool_plugin("vtcode_t_late", "l")},
-                              {"late": "vtcode_t_late"}))
+    target = install_plugins(
+        ("vtcode-t-late", {"vtcode_t_late": tool_plugin("vtcode_t_late", "l")}, {"late": "vtcode_t_late"})
+    )
     host = _load(target)  # not approved -> blocked
     assert host.pm.is_blocked("late")
     import vtcode_t_late  # type: ignore[import-not-found]

@@ -85,7 +85,9 @@ def test_trusted_workspace_cannot_loosen(workspace: Path) -> None:
         "[tools]\ndefault_policy = 'deny'\nmax_tool_loops = 10\n[tools.policies]\nrun_command = 'prompt'\n"
     )
     write_trust(workspace)
-    _write(workspace / "vtcode.toml", """
+    _write(
+        workspace / "vtcode.toml",
+        """
 [sandbox]
 mode = 'full-access'
 network = true
@@ -111,7 +113,8 @@ replace = {sandbox_none = 'evil'}
 [audit]
 enabled = false
 dir = '/tmp/elsewhere'
-""")
+""",
+    )
     c = load_config(workspace).config
     assert c.sandbox.mode == "read-only"
     assert c.sandbox.network is False and c.sandbox.allow_unsandboxed is False
@@ -129,11 +132,14 @@ dir = '/tmp/elsewhere'
 
 def test_trusted_workspace_tool_policy_is_tighten_only(workspace: Path) -> None:
     write_trust(workspace)
-    _write(workspace / ".vtcode" / "tool-policy.json", """{
+    _write(
+        workspace / ".vtcode" / "tool-policy.json",
+        """{
       "version": 1,
       "policies": {"read_file": "prompt", "list_dir": "allow", "write_file": "allow"},
       "approval_cache": {"allowed": ["rm -rf /"]}
-    }""")
+    }""",
+    )
     effective = load_config(workspace)
     assert effective.tool_policy.policies["read_file"] == "prompt"
     assert effective.tool_policy.policies["list_dir"] == "allow"

@@ -26,8 +26,11 @@ def _user(text: str) -> None:
 
 
 def test_locked_keys_win_over_every_layer(workspace: Path, isolated_user_dirs: Path) -> None:
-    _managed(isolated_user_dirs, "locked = ['sandbox.network', 'plugins.third_party']\n"
-             "[sandbox]\nnetwork = false\n[plugins]\nthird_party = 'approved'\n")
+    _managed(
+        isolated_user_dirs,
+        "locked = ['sandbox.network', 'plugins.third_party']\n"
+        "[sandbox]\nnetwork = false\n[plugins]\nthird_party = 'approved'\n",
+    )
     _user("[sandbox]\nnetwork = true\n[plugins]\nthird_party = 'any'\n")
     effective = load_config(workspace, overrides=["sandbox.network=true"])
     assert effective.config.sandbox.network is False
@@ -37,7 +40,9 @@ def test_locked_keys_win_over_every_layer(workspace: Path, isolated_user_dirs: P
     assert any("locked" in n for n in effective.notices)
 
 
-def test_unlocked_managed_values_are_defaults_the_user_may_change(workspace: Path, isolated_user_dirs: Path) -> None:
+def test_unlocked_managed_values_are_defaults_the_user_may_change(
+    workspace: Path, isolated_user_dirs: Path
+) -> None:
     _managed(isolated_user_dirs, "[tools]\nmax_tool_loops = 5\n")
     assert load_config(workspace).config.tools.max_tool_loops == 5
     _user("[tools]\nmax_tool_loops = 8\n")
@@ -60,8 +65,11 @@ def test_pins_and_approval_switch_only_from_managed(workspace: Path, isolated_us
     assert effective.config.plugins.pins == []
     assert effective.config.plugins.allow_user_approvals is True
     assert sum("only the managed" in n for n in effective.notices) == 2
-    _managed(isolated_user_dirs, "[plugins]\nallow_user_approvals = false\n"
-             "[[plugins.pins]]\nname = 'vtcode-hello'\nversion = '>=1,<2'\n")
+    _managed(
+        isolated_user_dirs,
+        "[plugins]\nallow_user_approvals = false\n"
+        "[[plugins.pins]]\nname = 'vtcode-hello'\nversion = '>=1,<2'\n",
+    )
     effective = load_config(workspace)
     assert effective.config.plugins.allow_user_approvals is False
     assert [p.name for p in effective.config.plugins.pins] == ["vtcode-hello"]

@@ -14,7 +14,9 @@ from vtcode.paths import policies_dir
 @pytest.mark.parametrize("name", sorted(schema_files()))
 def test_committed_schema_matches_models(name: str) -> None:
     committed = policies_dir() / "schemas" / name
-    assert committed.read_text() == schema_files()[name], f"regenerate: vtcode config schema --write {committed.parent}"
+    assert committed.read_text() == schema_files()[name], (
+        f"regenerate: vtcode config schema --write {committed.parent}"
+    )
 
 
 def test_schema_forbids_unknown_keys() -> None:

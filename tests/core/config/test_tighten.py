@@ -11,7 +11,11 @@ ORDER = Tighten(Rule.ORDER, ("allow", "prompt", "deny"))
 
 @pytest.mark.parametrize(
     ("lower", "upper", "value", "loosened"),
-    [("allow", "deny", "deny", False), ("deny", "allow", "deny", True), ("prompt", "prompt", "prompt", False)],
+    [
+        ("allow", "deny", "deny", False),
+        ("deny", "allow", "deny", True),
+        ("prompt", "prompt", "prompt", False),
+    ],
 )
 def test_order(lower: str, upper: str, value: str, loosened: bool) -> None:
     result = combine(ORDER, lower, upper)

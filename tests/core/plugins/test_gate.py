@@ -19,8 +19,8 @@ from vtcode.config.models import PluginPin, PluginsConfig
 from vtcode.events import EventBus
 from vtcode.plugins import Status, load_plugins
 from vtcode.plugins.approvals import load_approvals, record_approval
-from vtcode.plugins.integrity import record_digest
 from vtcode.plugins.discovery import discover
+from vtcode.plugins.integrity import record_digest
 
 
 def _load(target: Path, **config: object):  # type: ignore[no-untyped-def]
@@ -37,8 +37,9 @@ def _approve(target: Path, distribution: str, families: list[str]) -> None:
 def test_unapproved_plugin_is_not_imported(install_plugins, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     marker = tmp_path / "imported.txt"
     monkeypatch.setenv("VTCODE_T_MARKER", str(marker))
-    target = install_plugins(("vtcode-t-one", {"vtcode_t_one": tool_plugin("vtcode_t_one", "one")},
-                              {"one": "vtcode_t_one"}))
+    target = install_plugins(
+        ("vtcode-t-one", {"vtcode_t_one": tool_plugin("vtcode_t_one", "one")}, {"one": "vtcode_t_one"})
+    )
     host, bus = _load(target)
     record = host.record("one")
     assert record is not None and record.status is Status.NEEDS_APPROVAL
@@ -51,8 +52,9 @@ def test_unapproved_plugin_is_not_imported(install_plugins, tmp_path: Path, monk
 def test_approved_plugin_is_loaded_and_registered(install_plugins, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     marker = tmp_path / "imported.txt"
     monkeypatch.setenv("VTCODE_T_MARKER", str(marker))
-    target = install_plugins(("vtcode-t-two", {"vtcode_t_two": tool_plugin("vtcode_t_two", "two")},
-                              {"two": "vtcode_t_two"}))
+    target = install_plugins(
+        ("vtcode-t-two", {"vtcode_t_two": tool_plugin("vtcode_t_two", "two")}, {"two": "vtcode_t_two"})
+    )
     _approve(target, "vtcode-t-two", ["tools"])
     host, bus = _load(target)
     record = host.record("two")
@@ -76,15 +78,18 @@ def test_upgrade_needs_a_new_approval(install_plugins) -> None:  # type: ignore[
 
 
 def test_third_party_none_blocks_even_approved(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-n", {"vtcode_t_n": tool_plugin("vtcode_t_n", "n")}, {"n": "vtcode_t_n"}))
+    target = install_plugins(
+        ("vtcode-t-n", {"vtcode_t_n": tool_plugin("vtcode_t_n", "n")}, {"n": "vtcode_t_n"})
+    )
     _approve(target, "vtcode-t-n", ["tools"])
     host, _ = _load(target, third_party="none")
     assert host.record("n").status is Status.BLOCKED  # type: ignore[union-attr]
 
 
 def test_third_party_any_signs_off_with_declared_families(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-any", {"vtcode_t_any": tool_plugin("vtcode_t_any", "anytool")},
-                              {"any": "vtcode_t_any"}))
+    target = install_plugins(
+        ("vtcode-t-any", {"vtcode_t_any": tool_plugin("vtcode_t_any", "anytool")}, {"any": "vtcode_t_any"})
+    )
     host, _ = _load(target, third_party="any")
     record = host.record("any")
     assert record is not None and record.status is Status.SIGNED_OFF
@@ -92,7 +97,9 @@ def test_third_party_any_signs_off_with_declared_families(install_plugins) -> No
 
 
 def test_disabled_by_config(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-d", {"vtcode_t_d": tool_plugin("vtcode_t_d", "d")}, {"d": "vtcode_t_d"}))
+    target = install_plugins(
+        ("vtcode-t-d", {"vtcode_t_d": tool_plugin("vtcode_t_d", "d")}, {"d": "vtcode_t_d"})
+    )
     _approve(target, "vtcode-t-d", ["tools"])
     for disabled in (["d"], ["vtcode-t-d"], ["VTCODE_T_D"]):
         host, _ = _load(target, disabled=disabled)
@@ -149,7 +156,7 @@ def test_family_not_signed_off_is_blocked(install_plugins) -> None:  # type: ign
 
 def test_plugin_failing_halfway_leaves_nothing_behind(install_plugins) -> None:  # type: ignore[no-untyped-def]
     target = install_plugins(("vtcode-t-half", {"vtcode_t_half": HALFWAY}, {"half": "vtcode_t_half"}))
-    host, bus = _load(target, third_party="any")
+    host, _ = _load(target, third_party="any")
     record = host.record("half")
     assert record is not None and record.status is Status.BLOCKED
     assert record.reason == "ValueError: tool set-up failed"
@@ -173,8 +180,9 @@ def test_name_clash_is_an_error_naming_both(install_plugins) -> None:  # type: i
 
 
 def test_pinned_plugin_needs_no_user_approval(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-pin", {"vtcode_t_pin": tool_plugin("vtcode_t_pin", "pin")},
-                              {"pin": "vtcode_t_pin"}))
+    target = install_plugins(
+        ("vtcode-t-pin", {"vtcode_t_pin": tool_plugin("vtcode_t_pin", "pin")}, {"pin": "vtcode_t_pin"})
+    )
     candidate = discover([str(target)]).candidates[0]
     digest = record_digest(candidate)[0]
     pin = PluginPin(name="vtcode-t-pin", version="==1.0.0", record_digest=digest, families=["tools"])
@@ -189,7 +197,9 @@ def test_pinned_plugin_needs_no_user_approval(install_plugins) -> None:  # type:
 
 
 def test_managed_can_forbid_user_approvals(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-f", {"vtcode_t_f": tool_plugin("vtcode_t_f", "f")}, {"f": "vtcode_t_f"}))
+    target = install_plugins(
+        ("vtcode-t-f", {"vtcode_t_f": tool_plugin("vtcode_t_f", "f")}, {"f": "vtcode_t_f"})
+    )
     _approve(target, "vtcode-t-f", ["tools"])
     host, _ = _load(target, allow_user_approvals=False)
     record = host.record("f")
@@ -198,7 +208,9 @@ def test_managed_can_forbid_user_approvals(install_plugins) -> None:  # type: ig
 
 
 def test_approvals_file_records_what_the_issue_asks(install_plugins) -> None:  # type: ignore[no-untyped-def]
-    target = install_plugins(("vtcode-t-r", {"vtcode_t_r": tool_plugin("vtcode_t_r", "r")}, {"r": "vtcode_t_r"}))
+    target = install_plugins(
+        ("vtcode-t-r", {"vtcode_t_r": tool_plugin("vtcode_t_r", "r")}, {"r": "vtcode_t_r"})
+    )
     _approve(target, "vtcode-t-r", ["tools"])
     approval = load_approvals()["vtcode-t-r"]
     assert approval.version == "1.0.0" and approval.families == ["tools"]
