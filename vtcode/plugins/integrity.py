@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -54,12 +55,15 @@ def verify(candidate: Candidate, cache: DigestCache) -> IntegrityReport:
         return IntegrityReport(Integrity.UNVERIFIED, ("no RECORD: installed without file hashes",), None)
     tampered: list[str] = []
     weak: list[str] = []
-    listed: set[Path] = set()
+    listed: set[str] = set()
     checked = 0
+    # One resolve() for the site directory, then lexical joins: resolving every row costs a syscall per
+    # path component, and RECORD paths are relative to that directory by definition.
+    base = os.path.realpath(str(candidate.dist.locate_file("")))
     for row in csv.reader(io.StringIO(text)):
         if not row or not row[0]:
             continue
-        path = Path(str(candidate.dist.locate_file(row[0]))).resolve()
+        path = os.path.normpath(os.path.join(base, row[0]))
         listed.add(path)
         spec = row[1] if len(row) > 1 else ""
         if not spec:
@@ -68,14 +72,14 @@ def verify(candidate: Candidate, cache: DigestCache) -> IntegrityReport:
         if algorithm in _WEAK or not expected:
             weak.append(f"{row[0]}: weak or malformed hash {spec!r} in RECORD")
             continue
-        actual = cache.digest(path, algorithm)
+        actual = cache.digest(Path(path), algorithm)
         checked += 1
         if actual is None:
             tampered.append(f"{row[0]}: listed in RECORD but missing or unreadable")
         elif actual != expected:
             tampered.append(f"{row[0]}: contents differ from RECORD")
     if candidate.editable_root is None:
-        tampered.extend(_unlisted_code(candidate, listed))
+        tampered.extend(_unlisted_code(candidate, base, listed))
     if tampered:
         return IntegrityReport(Integrity.TAMPERED, tuple(tampered + weak), digest, checked)
     if weak:
@@ -86,16 +90,14 @@ def verify(candidate: Candidate, cache: DigestCache) -> IntegrityReport:
     return IntegrityReport(Integrity.VERIFIED, (), digest, checked)
 
 
-def _unlisted_code(candidate: Candidate, listed: set[Path]) -> list[str]:
+def _unlisted_code(candidate: Candidate, base: str, listed: set[str]) -> list[str]:
     """Modules inside the plugin's own package that RECORD does not list: dropped in after install."""
-    top = candidate.module.split(".")[0]
-    package = Path(str(candidate.dist.locate_file(top))).resolve()
-    if not package.is_dir():
-        return []
+    package = os.path.join(base, candidate.module.split(".")[0])
     found = []
-    for file in sorted(package.rglob("*")):
-        if "__pycache__" in file.parts or not file.name.endswith(_CODE_SUFFIXES):
-            continue
-        if file.resolve() not in listed:
-            found.append(f"{file.relative_to(package.parent)}: unlisted code file in the plugin's package")
+    for directory, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            file = os.path.join(directory, name)
+            if name.endswith(_CODE_SUFFIXES) and file not in listed:
+                found.append(f"{os.path.relpath(file, base)}: unlisted code file in the plugin's package")
     return found

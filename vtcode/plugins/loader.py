@@ -37,15 +37,38 @@ def load_plugins(
     approvals: Mapping[str, Approval] | None = None,
     cache: DigestCache | None = None,
 ) -> PluginHost:
+    pm = GatedPluginManager()
+    host = PluginHost(pm, [], Registries(), bus)
+    _private_bytecode()
+    for candidate, record, signoff in sign_off_all(plugins, path=path, approvals=approvals, cache=cache):
+        bus.emit("plugin.discovered", _describe(candidate))
+        host.records.append(record)
+        if signoff.status is not Status.SIGNED_OFF:
+            pm.set_blocked(candidate.name)
+            _emit_blocked(bus, record)
+            continue
+        _load_one(host, candidate, signoff, record)
+    for record in host.records:
+        if record.status is Status.SIGNED_OFF:
+            _collect(host, record)
+    _check_replacements(host, plugins)
+    return host
+
+
+def sign_off_all(
+    plugins: PluginsConfig,
+    *,
+    path: Sequence[str] | None = None,
+    approvals: Mapping[str, Approval] | None = None,
+    cache: DigestCache | None = None,
+) -> list[tuple[Candidate, PluginRecord, SignOff]]:
+    """Discover and decide on every candidate from metadata alone: no plugin code runs here."""
     found = discover(path)
     inputs = SignOffInputs(plugins, load_approvals() if approvals is None else approvals, found.clashes)
     cache = cache or DigestCache.open()
-    pm = GatedPluginManager()
-    host = PluginHost(pm, [], Registries(), bus)
     integrity: dict[str, IntegrityReport] = {}
-    _private_bytecode()
+    decided = []
     for candidate in found.candidates:
-        bus.emit("plugin.discovered", _describe(candidate))
         report = integrity.get(candidate.distribution) or verify(candidate, cache)
         integrity[candidate.distribution] = report
         declared = frozenset() if candidate.builtin else declared_families(candidate)
@@ -62,18 +85,9 @@ def load_plugins(
             signoff.families,
             declared,
         )
-        host.records.append(record)
-        if signoff.status is not Status.SIGNED_OFF:
-            pm.set_blocked(candidate.name)
-            _emit_blocked(bus, record)
-            continue
-        _load_one(host, candidate, signoff, record)
+        decided.append((candidate, record, signoff))
     cache.save()
-    for record in host.records:
-        if record.status is Status.SIGNED_OFF:
-            _collect(host, record)
-    _check_replacements(host, plugins)
-    return host
+    return decided
 
 
 def _load_one(host: PluginHost, candidate: Candidate, signoff: SignOff, record: PluginRecord) -> None:
