@@ -172,3 +172,20 @@ def test_lock_then_verify(tmp_path: Path, workspace: Path) -> None:
 def test_verify_without_pins_fails() -> None:
     result = run("plugins", "verify")
     assert result.returncode == 1 and "no pins" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["plugins", "list"], ["config", "show"]])
+def test_no_heavy_imports_on_paths_that_do_not_need_them(argv: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [VTCODE, *argv],
+        text=True,
+        capture_output=True,
+        timeout=60,
+        env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    heavy = {m for m in imported if m.split(".")[0] in {"litellm", "textual", "httpx", "tree_sitter", "rich"}}
+    assert result.returncode == 0 and imported and not heavy
+    if argv == ["--version"]:
+        assert not {"click", "pydantic", "pluggy"} & {m.split(".")[0] for m in imported}

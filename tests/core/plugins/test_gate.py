@@ -224,3 +224,27 @@ def test_every_status_is_reachable_in_json(status: Status) -> None:
 
     record = PluginRecord("x", "d", "1", False, status, "why", "verified", None)
     assert record.to_json()["status"] == status.value
+
+
+def test_approve_by_entry_point_name_records_the_distribution(install_plugins, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    from vtcode.plugins.approve import approve_plugin
+
+    install_plugins(
+        ("vtcode-t-ep", {"vtcode_t_ep": tool_plugin("vtcode_t_ep", "ep")}, {"epname": "vtcode_t_ep"})
+    )
+    approval, modules = approve_plugin("epname", (), workspace, (), ())
+    assert (approval.distribution, approval.families, modules) == ("vtcode-t-ep", ["tools"], ["vtcode_t_ep"])
+    assert load_approvals()["vtcode-t-ep"].record_digest == approval.record_digest
+
+
+def test_approve_refuses_a_tampered_install(install_plugins, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    from vtcode.errors import PluginBlocked
+    from vtcode.plugins.approve import approve_plugin
+
+    target = install_plugins(
+        ("vtcode-t-tam", {"vtcode_t_tam": tool_plugin("vtcode_t_tam", "t")}, {"tam": "vtcode_t_tam"})
+    )
+    (target / "vtcode_t_tam" / "__init__.py").write_text("# replaced\n")
+    with pytest.raises(PluginBlocked, match="refusing to approve a tampered installation"):
+        approve_plugin("vtcode-t-tam", (), workspace, (), ())
+    assert "vtcode-t-tam" not in load_approvals()
