@@ -37,3 +37,13 @@ class NotYetAvailable(VtcodeError):
     """A command from the stable CLI whose implementation has not landed yet."""
 
     exit_code = 3
+
+
+class PathDenied(WorkspaceError):
+    """The workspace jail refused a path: it names where the path leads and why, on one line."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = " ".join(reason.splitlines())
+        shown = path if len(path) <= 200 else f"{path[:200]}..."
+        super().__init__(f"{shown!r}: {self.reason}")
