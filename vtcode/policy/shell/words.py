@@ -1,0 +1,275 @@
+"""Quote removal: the value bash would pass for a word, and whether that value is knowable statically.
+
+Faithfulness matters here: `r''m`, `"r"m`, `\rm` and `$'\x72m'` all run `rm`, and a policy that saw anything
+else would be fooled by a quoting trick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from .astral import Source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+# Node types whose value is only known at run time.
+EXPANSIONS = frozenset(
+    {
+        "simple_expansion",
+        "expansion",
+        "command_substitution",
+        "process_substitution",
+        "arithmetic_expansion",
+        "brace_expression",
+        "extglob_pattern",
+    }
+)
+_QUOTED = "\0"  # mask character for a quoted or escaped character: never special
+_EXTGLOB_OPENERS = ("+(", "@(", "!(")
+_SIMPLE_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One shell word after quote removal. `splits`: it may become zero or several argv entries."""
+
+    value: str
+    dynamic: bool = False
+    splits: bool = False
+    start: int = -1
+    end: int = -1
+
+
+class _Piece(NamedTuple):
+    value: str
+    mask: str  # same length as value: the character where it is unquoted, _QUOTED where it is not
+    dynamic: bool
+    splits: bool
+
+
+def text_of(node: Node, src: bytes) -> str:
+    return text_between(src, node.start_byte, node.end_byte)
+
+
+def text_between(src: bytes, start: int, end: int) -> str:
+    """Decode a slice of the parsed bytes, turning astral placeholders back (see astral.py)."""
+    if isinstance(src, Source):
+        return src.text(start, end)
+    return src[start:end].decode("utf-8", "surrogateescape")
+
+
+def word_of(node: Node, src: bytes) -> Word:
+    """The word a syntax node stands for (a command name, an argument, a redirect target...)."""
+    pieces: list[_Piece] = []
+    _collect(node, src, pieces)
+    return _assemble(pieces, node.start_byte, node.end_byte)
+
+
+def merge(words: list[Word]) -> Word:
+    """Glue touching words into one: tree-sitter sometimes splits what bash reads as a single word."""
+    if len(words) == 1:
+        return words[0]
+    return Word(
+        "".join(w.value for w in words),
+        any(w.dynamic for w in words),
+        any(w.splits for w in words),
+        words[0].start,
+        words[-1].end,
+    )
+
+
+def _assemble(pieces: list[_Piece], start: int, end: int) -> Word:
+    value = "".join(p.value for p in pieces)
+    mask = "".join(p.mask for p in pieces)
+    pattern = _is_pattern(value, mask)
+    dynamic = pattern or _has_tilde(mask) or any(p.dynamic for p in pieces)
+    return Word(value, dynamic, pattern or any(p.splits for p in pieces), start, end)
+
+
+def _is_pattern(value: str, mask: str) -> bool:
+    """Globs and brace expansion: the word becomes whatever the file system or the braces make of it."""
+    if "*" in mask or "?" in mask or any(o in mask for o in _EXTGLOB_OPENERS):
+        return True
+    bracket = mask.find("[")
+    if bracket >= 0 and "]" in value[bracket + 1 :]:
+        return True
+    brace = mask.find("{")
+    while brace >= 0:
+        close = mask.find("}", brace + 1)
+        if close < 0:
+            return False
+        inner = value[brace + 1 : close]
+        if "," in inner or ".." in inner:
+            return True
+        brace = mask.find("{", brace + 1)
+    return False
+
+
+def _has_tilde(mask: str) -> bool:
+    # `~` expands at the start of a word and, in bash (not POSIX mode), after `=` or `:` in any word that
+    # looks like an assignment, even an argument: `echo a=~/x` prints the home directory.
+    return mask.startswith("~") or "=~" in mask or ":~" in mask
+
+
+def _collect(node: Node, src: bytes, out: list[_Piece]) -> None:
+    kind = node.type
+    text = text_of(node, src)
+    if kind in ("word", "number") or not node.is_named:
+        out.append(_unquoted(text))
+    elif kind == "raw_string":
+        out.append(_quoted(text[1:-1]))
+    elif kind == "string":
+        out.extend(_double_quoted(node, src))
+    elif kind == "ansi_c_string":
+        out.append(_quoted(decode_ansi_c(text[2:-1])))
+    elif kind == "translated_string":
+        # $"..." is looked up in a message catalogue chosen by TEXTDOMAIN: any text at all.
+        out.append(_Piece(text, _QUOTED * len(text), True, False))
+    elif kind == "concatenation":
+        position = node.start_byte
+        for child in node.children:
+            if child.start_byte > position:
+                out.append(_unquoted(text_between(src, position, child.start_byte)))
+            _collect(child, src, out)
+            position = child.end_byte
+    else:
+        # Expansions, substitutions and anything this module does not know: assume the worst.
+        out.append(_Piece(text, _QUOTED * len(text), True, True))
+
+
+def _quoted(value: str) -> _Piece:
+    return _Piece(value, _QUOTED * len(value), False, False)
+
+
+def _unquoted(text: str) -> _Piece:
+    value: list[str] = []
+    mask: list[str] = []
+    dynamic = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            if text[i + 1] != "\n":  # backslash-newline is a line continuation: both vanish
+                value.append(text[i + 1])
+                mask.append(_QUOTED)
+            i += 2
+            continue
+        # A `$` or backquote that tree-sitter left inside a plain word may still expand in bash.
+        dynamic = dynamic or char in "$`"
+        value.append(char)
+        mask.append(char)
+        i += 1
+    return _Piece("".join(value), "".join(mask), dynamic, dynamic)
+
+
+def _double_quoted(node: Node, src: bytes) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    position = node.start_byte + 1
+    end = node.end_byte - 1 if node.child_count > 1 and node.children[-1].type == '"' else node.end_byte
+    for child in node.named_children:
+        if child.type == "string_content":
+            continue
+        pieces.append(_dq_literal(text_between(src, position, child.start_byte)))
+        text = text_of(child, src)
+        # "$@" and "${a[@]}" expand to one word per element even inside double quotes.
+        pieces.append(_Piece(text, _QUOTED * len(text), True, "@" in text))
+        position = child.end_byte
+    pieces.append(_dq_literal(text_between(src, position, end)))
+    return pieces
+
+
+def _dq_literal(text: str) -> _Piece:
+    out: list[str] = []
+    dynamic = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        dynamic = dynamic or char in "$`"
+        out.append(char)
+        i += 1
+    value = "".join(out)
+    return _Piece(value, _QUOTED * len(value), dynamic, False)
+
+
+def decode_ansi_c(body: str) -> str:
+    """Decode the inside of $'...' the way bash does, including its truncation at a NUL byte."""
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 >= len(body):
+            out += char.encode("utf-8", "surrogateescape")
+            i += 1
+            continue
+        decoded, i = _ansi_c_escape(body, i + 1)
+        out += decoded
+    value = bytes(out).split(b"\0", 1)[0]  # bash ends the string at the first NUL
+    return value.decode("utf-8", "surrogateescape")
+
+
+def _ansi_c_escape(body: str, i: int) -> tuple[bytes, int]:
+    """Decode the escape whose letter is at body[i]; returns the bytes and the index after it.
+
+    Unknown escapes are kept as written, backslash included, as bash does.
+    """
+    letter = body[i]
+    if letter in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[letter].encode(), i + 1
+    if letter in "01234567":
+        digits = _run(body, i, "01234567", 3)
+        return bytes([int(digits, 8) & 0xFF]), i + len(digits)
+    if letter in "xuU":
+        width = {"x": 2, "u": 4, "U": 8}[letter]
+        digits = _run(body, i + 1, "0123456789abcdefABCDEF", width)
+        if not digits:
+            return b"\\" + letter.encode(), i + 1
+        number = int(digits, 16)
+        if letter == "x":
+            return bytes([number]), i + 1 + len(digits)
+        char = chr(number) if number < 0x110000 else "\ufffd"
+        return char.encode("utf-8", "surrogatepass"), i + 1 + len(digits)
+    if letter == "c" and i + 1 < len(body):
+        return bytes([ord(body[i + 1].upper()) & 0x1F]), i + 2
+    return b"\\" + letter.encode("utf-8", "surrogateescape"), i + 1
+
+
+def _run(text: str, start: int, allowed: str, limit: int) -> str:
+    end = start
+    while end < len(text) and end - start < limit and text[end] in allowed:
+        end += 1
+    return text[start:end]
+
+
+def unescape_backquoted(body: str) -> str:
+    """The command text bash re-parses from inside backquotes: only \\\\, \\` and \\$ lose the backslash."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body) and body[i + 1] in "\\`$":
+            out.append(body[i + 1])
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)
