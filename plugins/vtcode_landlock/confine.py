@@ -1,0 +1,164 @@
+"""A Confinement: everything built once in the parent, applied by `preexec` in each forked child.
+
+    conf = Confinement(ConfinementSpec(write_paths=(ws,), tmp_dir=tmp, protected_paths=(...)))
+    subprocess.run(argv, cwd=ws, env=scrub_env(os.environ), preexec_fn=conf.preexec)
+    PtyProcess.spawn(argv, cwd=ws, env=..., preexec_fn=conf.preexec, pass_fds=conf.pass_fds)
+
+The child only issues syscalls, in an order each step depends on: no_new_privs (Landlock and seccomp
+refuse to load without it) -> mount namespace and read-only binds (Landlock and seccomp both forbid
+mounting afterwards) -> rlimits (after the user namespace, so RLIMIT_NPROC counts this sandbox only) ->
+drop root's capabilities (after the mounts, which need them) -> landlock_restrict_self -> seccomp last,
+since it denies unshare and mount. subprocess closes inherited fds after preexec_fn; the ruleset fd is
+O_CLOEXEC besides.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Literal
+
+from .capabilities import CapabilityDrop
+from .defaults import DEVICE_PATHS, SHARED_MEMORY_PATHS, SYSTEM_READ_PATHS, system_secret_paths
+from .errors import SandboxUnavailable
+from .grants import GrantPlan
+from .landlock import RestrictFlag, Ruleset, RulesetFd, abi_version, restrict_self
+from .limits import ResourceLimits, apply_rlimits, plan_rlimits
+from .namespaces import MountPlan, enter_private_mounts, plan_protection
+from .probe import mount_namespace_available
+from .seccomp import SeccompFilter, SeccompPolicy
+from .syscalls import prctl
+
+PR_SET_NO_NEW_PRIVS = 38
+Session = Literal["inherit", "process_group", "session"]
+NamespaceUse = Literal["auto", "required", "off"]
+
+
+@dataclass(frozen=True)
+class ConfinementSpec:
+    """What a confined child may touch. Paths are absolute; missing ones are skipped, never guessed.
+
+    `protected_paths` lie inside writable trees and become read-only; a trailing "/" marks a directory,
+    created empty when missing (see namespaces.py). `hidden_paths` are cut out of every read or write
+    grant (the default hides /etc/shadow and similar).
+    """
+
+    write_paths: tuple[str, ...] = ()
+    read_paths: tuple[str, ...] = SYSTEM_READ_PATHS
+    hidden_paths: tuple[str, ...] = field(default_factory=system_secret_paths)
+    protected_paths: tuple[str, ...] = ()
+    tmp_dir: str | None = None
+    devices: tuple[str, ...] = DEVICE_PATHS
+    shared_memory: tuple[str, ...] = SHARED_MEMORY_PATHS
+    network: bool = False
+    unix_sockets: bool = False
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
+    session: Session = "inherit"
+    mount_namespace: NamespaceUse = "auto"
+    audit_log: bool = False  # Landlock ABI 7: log the exec'd program's denials to the kernel audit log
+
+
+class Confinement:
+    """Parent-side state for one spec: a Landlock ruleset fd, a BPF program, a mount plan, rlimits."""
+
+    def __init__(self, spec: ConfinementSpec) -> None:
+        self.spec = spec
+        self.abi = abi_version()
+        self.mounts = _plan_mounts(spec)
+        self._seccomp = SeccompFilter.for_policy(SeccompPolicy(spec.network, spec.unix_sockets))
+        self._rlimits = plan_rlimits(spec.limits)
+        self._capabilities = CapabilityDrop.for_root()
+        self._restrict_flags = int(RestrictFlag.LOG_NEW_EXEC_ON) if spec.audit_log and self.abi >= 7 else 0
+        self._parent_pid = os.getpid()
+        self._ruleset = _build_ruleset(spec, self.abi)  # last: the only step holding a resource
+        # A Confinement dropped without close() must not leak its ruleset fd for the process's lifetime.
+        weakref.finalize(self, self._ruleset.close)
+
+    @property
+    def grants(self) -> GrantPlan:
+        return self._ruleset.plan
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        """Fds preexec needs. subprocess closes fds only after preexec_fn; ptyprocess closes them before,
+        so give it `pass_fds=conf.pass_fds`. They stay O_CLOEXEC: the exec'd program never holds them."""
+        return (self._ruleset.fd,)
+
+    @property
+    def unprotected(self) -> tuple[str, ...]:
+        """Protected paths the kernel is NOT guarding: the caller must detect-and-restore these."""
+        if self.mounts is None:
+            return self.spec.protected_paths
+        return self.mounts.unprotected
+
+    def preexec(self) -> None:
+        """Confine the calling process; for subprocess's preexec_fn (or ptyprocess's), never the parent."""
+        if os.getpid() == self._parent_pid:
+            raise RuntimeError("Confinement.preexec confines the calling process: pass it as preexec_fn")
+        if self._ruleset.closed:
+            raise SandboxUnavailable("this Confinement was closed; build a new one to spawn")
+        step = "no_new_privs"
+        try:
+            prctl(PR_SET_NO_NEW_PRIVS, 1)  # also stops setuid binaries from regaining what we drop
+            step = "session"
+            if self.spec.session == "session":
+                os.setsid()
+            elif self.spec.session == "process_group":
+                os.setpgid(0, 0)
+            if self.mounts is not None and self.mounts.mounts:
+                step = "mount namespace"
+                enter_private_mounts(self.mounts)
+            step = "resource limits"
+            apply_rlimits(self._rlimits)
+            if os.geteuid() == 0:
+                step = "capabilities"
+                self._capabilities.apply()
+            step = "landlock"
+            restrict_self(self._ruleset.fd, self._restrict_flags)
+            step = "seccomp"
+            self._seccomp.install()
+        except (OSError, ValueError) as exc:  # setrlimit reports EPERM as ValueError
+            # subprocess reports any preexec failure as a bare SubprocessError; leave the reason on the
+            # child's stderr. Nothing was exec'd: the failure is closed.
+            os.write(2, f"vtcode-landlock: sandbox step {step!r} failed: {exc}; nothing was run\n".encode())
+            raise SandboxUnavailable(f"sandbox step {step!r} failed in the child: {exc}") from exc
+
+    def close(self) -> None:
+        self._ruleset.close()
+
+    def __enter__(self) -> Confinement:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _plan_mounts(spec: ConfinementSpec) -> MountPlan | None:
+    """The bind mounts for protected paths, or None when the caller must detect-and-restore instead."""
+    if not spec.protected_paths or spec.mount_namespace == "off":
+        return None
+    if not mount_namespace_available():
+        if spec.mount_namespace == "required":
+            raise SandboxUnavailable("protected paths need a mount namespace, which this kernel refuses "
+                                     "(user namespaces disabled?); set mount_namespace='auto' to fall back")
+        return None
+    writable = (*spec.write_paths, *((spec.tmp_dir,) if spec.tmp_dir else ()))
+    return plan_protection(spec.protected_paths, writable)
+
+
+def _build_ruleset(spec: ConfinementSpec, abi: int) -> RulesetFd:
+    if abi < 1:
+        raise SandboxUnavailable("Landlock is not available in this kernel (needs Linux 5.13+ with "
+                                 "'landlock' in the lsm= boot list); refusing to run unconfined")
+    ruleset = Ruleset(abi, restrict_network=not spec.network)
+    for path in spec.read_paths:
+        ruleset.allow_read(path)
+    for path in (*spec.write_paths, *spec.shared_memory, *((spec.tmp_dir,) if spec.tmp_dir else ())):
+        ruleset.allow_write(path)
+    for path in spec.devices:
+        ruleset.allow_device(path)
+    ruleset.hide(spec.hidden_paths)
+    return ruleset.create()

@@ -1,0 +1,47 @@
+"""Default path sets: what every confined child reads, the devices it uses, and secrets kept hidden.
+
+These are the kernel layer's safe starting point; the policy layer may narrow or extend them.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+# System trees a toolchain reads (binaries, libraries, /etc config, /proc and /sys for cpu counts and
+# cgroup quotas). Missing ones are skipped. /home, /root, /tmp, /var and /run are deliberately absent.
+SYSTEM_READ_PATHS: tuple[str, ...] = (
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix/store",
+    "/proc", "/sys", "/run/systemd/resolve", "/run/resolvconf",
+)
+
+# Device nodes read and written with their ioctls (isatty, window size, pty allocation).
+DEVICE_PATHS: tuple[str, ...] = (
+    "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx",
+    "/dev/pts",
+)
+
+# POSIX shared memory and semaphores (multiprocessing locks). Shared with the user's other processes:
+# a policy that does not need it can leave it out.
+SHARED_MEMORY_PATHS: tuple[str, ...] = ("/dev/shm",)  # noqa: S108 - granted, not used as a temp file
+
+_HOME_SECRETS = (
+    ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".netrc", ".git-credentials", ".pypirc",
+    ".npmrc", ".yarnrc", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",
+    ".password-store", ".vault-token", ".terraform.d", ".config/gh", ".config/gcloud", ".config/hub",
+    ".config/op", ".config/vtcode", ".local/share/keyrings", ".local/share/vtcode", ".mozilla",
+    ".config/google-chrome", ".config/chromium", ".bash_history", ".zsh_history", ".python_history",
+    ".psql_history", ".mysql_history",
+)
+
+
+def system_secret_paths() -> tuple[str, ...]:
+    """Files under SYSTEM_READ_PATHS that hold credentials (readable by a root agent through DAC)."""
+    fixed = ["/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
+             "/etc/security/opasswd", "/etc/ssl/private"]
+    return (*fixed, *sorted(glob.glob("/etc/ssh/ssh_host_*_key")))
+
+
+def home_secret_paths(home: str) -> tuple[str, ...]:
+    """Credential stores under a home directory, for hiding it when a policy grants the home tree."""
+    return tuple(os.path.join(home, rel) for rel in _HOME_SECRETS)

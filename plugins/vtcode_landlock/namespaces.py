@@ -1,0 +1,189 @@
+"""Read-only bind mounts for protected paths inside writable trees, in a private mount namespace.
+
+Landlock cannot subtract `<ws>/.git/hooks` from a writable `<ws>`, so the child makes its own mount
+namespace (inside a user namespace unless it is root, which already holds CAP_SYS_ADMIN) and bind-mounts
+each protected path read-only onto itself: writes get EROFS, unlink and rename get EBUSY.
+
+Renaming a directory that merely *contains* a mount point is allowed, so `mv .git .git.old; mkdir .git`
+would leave the protected hooks behind and let a fresh `.git/config` in. Every ancestor of a protected path
+below the writable root is therefore bind-mounted onto itself too (read-write), which pins it in place.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import ProtectedPathError
+from .grants import is_within, resolve
+from .hardlinks import Inode, names_in_trees
+from .syscalls import mount, prctl, unshare
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
+# statvfs ST_NOSUID/ST_NODEV/ST_NOEXEC share MS_*'s values.
+_LOCKED_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC
+MAX_PROTECTED_ENTRIES = 5000
+
+
+@dataclass(frozen=True)
+class BindMount:
+    path: bytes
+    readonly: bool
+    # Flags the source mount already carries. In a user namespace they are locked, and a read-only
+    # remount that omits them fails with EPERM; atime flags are omitted on purpose (remount keeps them).
+    keep_flags: int
+
+
+@dataclass(frozen=True)
+class MountPlan:
+    mounts: tuple[BindMount, ...]
+    protected: tuple[str, ...]  # resolved paths mounted read-only
+    unprotected: tuple[str, ...]  # requested paths left unprotected: the caller must detect-and-restore them
+    created: tuple[str, ...]  # missing protected directories created empty so they could be mounted
+
+
+def _materialise(requested: str) -> tuple[str | None, bool]:
+    """Resolve a protected path; create it empty when it is a missing directory (trailing '/').
+
+    An attacker who may write `<ws>/.git` could otherwise create `.git/hooks/pre-commit` when no hooks
+    directory exists yet. Missing files are not created (an empty vtcode.toml would litter the user's
+    tree); they are reported as unprotected instead.
+    """
+    real = resolve(requested)
+    if real is not None or not requested.endswith("/"):
+        return real, False
+    parent = resolve(os.path.dirname(os.path.abspath(requested)))
+    if parent is None or not os.path.isdir(parent):
+        return None, False
+    target = os.path.join(parent, os.path.basename(os.path.abspath(requested)))
+    os.mkdir(target, 0o755)
+    return resolve(target), True
+
+
+def _inspect(path: str) -> tuple[list[str], dict[Inode, str]]:
+    """Symlink targets to protect as well, and hard-linked files, inside a protected path.
+
+    A symlink (`pre-commit -> ../../scripts/hook`, a common setup) is only as safe as its target, so the
+    target is protected too. A dangling one is followed non-strictly: it surfaces as unprotected, since
+    the attacker could create its target. Hard-linked files are checked by `_check_hardlinks`.
+    """
+    targets: list[str] = []
+    linked: dict[Inode, str] = {}
+    entries = [path] if not os.path.isdir(path) else [
+        os.path.join(d, n) for d, dirs, files in os.walk(path) for n in (*dirs, *files)]
+    if len(entries) > MAX_PROTECTED_ENTRIES:
+        raise ProtectedPathError(f"protected path {path} holds over {MAX_PROTECTED_ENTRIES} entries; "
+                                 "protect a narrower path")
+    for entry in entries:
+        st = os.lstat(entry)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(entry)
+            if not is_within(target, path):
+                targets.append(target)
+        elif stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+            linked[(st.st_dev, st.st_ino)] = entry
+    return targets, linked
+
+
+def _check_hardlinks(linked: dict[Inode, str], readonly: set[str], roots: list[str]) -> None:
+    """Refuse if a protected file has another name inside a writable tree that is not protected.
+
+    Such a name (`<ws>/x` linked to `.git/config`, made while protection was off) would write the
+    protected inode past the read-only mount. Names outside every writable tree are harmless.
+    """
+    if not linked:
+        return
+    for inode, names in names_in_trees(roots, linked.keys()).items():
+        exposed = [n for n in names if not any(is_within(n, ro) for ro in readonly)]
+        if exposed:
+            raise ProtectedPathError(f"protected file {linked[inode]} is also writable as {exposed[0]} "
+                                     "(a hard link); delete that name, then retry")
+
+
+def plan_protection(protected: Iterable[str], writable_roots: Iterable[str]) -> MountPlan:
+    """Compute the bind mounts that make `protected` read-only and immovable; runs in the parent."""
+    roots = [r for r in (resolve(w) for w in writable_roots) if r is not None]
+    readonly: set[str] = set()
+    linked: dict[Inode, str] = {}
+    unprotected: list[str] = []
+    created: list[str] = []
+    pending = list(protected)
+    while pending:
+        requested = pending.pop()
+        real, made = _materialise(requested)
+        if real is None:
+            unprotected.append(requested)
+            continue
+        if made:
+            created.append(real)
+        if real not in readonly:
+            readonly.add(real)
+            targets, found = _inspect(real)
+            pending.extend(targets)
+            linked.update(found)
+    _check_hardlinks(linked, readonly, roots)
+    pins = {a for p in readonly for r in roots if is_within(p, r) for a in _ancestors(p, r)} - readonly
+    ordered = sorted(readonly | pins, key=lambda p: (p.count("/"), p))
+    mounts = tuple(BindMount(p.encode(), p in readonly, _keep_flags(p)) for p in ordered)
+    return MountPlan(mounts, tuple(sorted(readonly)), tuple(sorted(unprotected)), tuple(created))
+
+
+def _ancestors(path: str, root: str) -> list[str]:
+    """Directories strictly between `root` and `path`."""
+    found: list[str] = []
+    parent = os.path.dirname(path)
+    while parent != root and is_within(parent, root):
+        found.append(parent)
+        parent = os.path.dirname(parent)
+    return found
+
+
+def _keep_flags(path: str) -> int:
+    return os.statvfs(path).f_flag & _LOCKED_FLAGS
+
+
+def write_proc_self(name: bytes, data: bytes) -> None:
+    fd = os.open(b"/proc/self/" + name, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def enter_user_namespace() -> None:
+    """unshare a user + mount namespace mapping our uid and gid to themselves (the only map allowed)."""
+    uid, gid = os.geteuid(), os.getegid()
+    # After a setuid (subprocess user=) the child is not dumpable and /proc/self/uid_map belongs to
+    # root; make it ours again so the map can be written.
+    if prctl(PR_GET_DUMPABLE) == 0:
+        prctl(PR_SET_DUMPABLE, 1)
+    unshare(CLONE_NEWUSER | CLONE_NEWNS)
+    write_proc_self(b"setgroups", b"deny")  # required before an unprivileged gid_map
+    write_proc_self(b"uid_map", b"%d %d 1" % (uid, uid))
+    write_proc_self(b"gid_map", b"%d %d 1" % (gid, gid))
+
+
+def enter_mount_namespace() -> None:
+    """A private mount namespace whose mounts never propagate back to the host's."""
+    if os.geteuid() == 0:
+        # Root already has CAP_SYS_ADMIN; a user namespace mapping only uid 0 would strip its rights over
+        # files owned by other uids and break workspaces it is asked to work in.
+        unshare(CLONE_NEWNS)
+    else:
+        enter_user_namespace()
+    # Shared propagation is systemd's default: without this our binds would appear on the host.
+    mount(None, b"/", MS_REC | MS_PRIVATE)
+
+
+def enter_private_mounts(plan: MountPlan) -> None:
+    """In the child: new mount namespace, then the planned bind mounts. Only syscalls happen here."""
+    enter_mount_namespace()
+    for m in plan.mounts:
+        mount(m.path, m.path, MS_BIND | MS_REC)
+        if m.readonly:
+            mount(None, m.path, MS_REMOUNT | MS_BIND | MS_RDONLY | m.keep_flags)

@@ -1,0 +1,71 @@
+"""What this machine's kernel can enforce, measured rather than guessed; cheap and JSON-serialisable."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Callable
+
+from .landlock import abi_version
+from .namespaces import MS_PRIVATE, MS_REC, enter_mount_namespace, enter_user_namespace
+from .syscalls import mount, prctl
+
+PR_GET_SECCOMP, PR_GET_NO_NEW_PRIVS = 21, 39
+
+
+def _works(call: Callable[[], object]) -> bool:
+    try:
+        call()
+    except OSError:
+        return False
+    return True
+
+
+def _in_child(step: Callable[[], None]) -> bool:
+    """Run `step` in a forked child, so a namespace it creates never touches this process."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child exits before coverage could record it
+        code = 1
+        try:
+            step()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def _user_and_mount_namespace() -> None:
+    enter_user_namespace()
+    # AppArmor's userns restriction (Ubuntu 24.04) lets unshare succeed but strips the capabilities a
+    # mount needs, so only a successful mount proves the namespace is usable.
+    mount(None, b"/", MS_REC | MS_PRIVATE)
+
+
+def userns_available() -> bool:
+    """True if an unprivileged user + mount namespace can be created and mounted in here."""
+    return sys.platform == "linux" and _in_child(_user_and_mount_namespace)
+
+
+def mount_namespace_available() -> bool:
+    """True if this process's children can get a private mount namespace (root: without a userns)."""
+    return sys.platform == "linux" and _in_child(enter_mount_namespace)
+
+
+def probe() -> dict[str, object]:
+    """Landlock ABI, seccomp, namespaces and no_new_privs as this kernel enforces them."""
+    if sys.platform != "linux":
+        return {"platform": sys.platform, "landlock_abi": 0, "seccomp": False, "user_namespaces": False,
+                "mount_namespace": False, "no_new_privs": False}
+    return {
+        "platform": sys.platform,
+        "machine": platform.machine(),
+        "kernel": platform.release(),
+        "landlock_abi": abi_version(),
+        "seccomp": _works(lambda: prctl(PR_GET_SECCOMP)),
+        "user_namespaces": userns_available(),
+        "mount_namespace": mount_namespace_available(),
+        "no_new_privs": _works(lambda: prctl(PR_GET_NO_NEW_PRIVS)),
+        "euid": os.geteuid(),
+    }

@@ -1,0 +1,132 @@
+"""The seccomp filter: its syscall tables, its assembly, and the kernel's verdicts in real children.
+
+Fixtures come from conftest.py (typed Any: the rootdir conftest shadows ours as a module name).
+"""
+
+from __future__ import annotations
+
+import platform
+import struct
+import sys
+from typing import Any
+
+import pyseccomp
+import pytest
+from vtcode_landlock.bpf import Program
+from vtcode_landlock.seccomp import DENIED, SeccompPolicy, build_bpf
+from vtcode_landlock.syscalls import NUMBERS, number
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="seccomp is a Linux kernel feature")
+ON_X86_64 = pytest.mark.skipif(platform.machine() != "x86_64", reason="int 0x80 and x32 exist only on x86_64")
+
+
+@pytest.mark.parametrize(("arch", "column"), [(pyseccomp.Arch.X86_64, 0), (pyseccomp.Arch.AARCH64, 1)])
+def test_syscall_numbers_match_libseccomp(arch: int, column: int) -> None:
+    for name, numbers in NUMBERS.items():
+        expected = pyseccomp.resolve_syscall(arch, name)  # negative: no such syscall on this arch
+        assert numbers[column] == (expected if expected >= 0 else None), name
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_filter_assembles_for_each_architecture(arch: str) -> None:
+    bpf = build_bpf(SeccompPolicy(network=True, unix_sockets=True), arch)
+    assert len(bpf) % 8 == 0
+    first_k = struct.unpack("=HBBI", bpf[8:16])[3]
+    assert first_k == {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}[arch]  # the arch check comes first
+
+
+def test_assembler_refuses_backward_and_unknown_jumps() -> None:
+    prog = Program()
+    prog.label("start")
+    prog.load(0)
+    prog.jeq(1, "start")
+    with pytest.raises(ValueError, match="forward"):
+        prog.assemble()
+    prog = Program()
+    prog.jeq(1, "nowhere")
+    with pytest.raises(ValueError, match="never defined"):
+        prog.assemble()
+
+
+def test_every_denied_syscall_gets_eperm(confine: Any, child: Any) -> None:
+    # All-ones arguments: should the filter ever fail, the kernel rejects them (EINVAL/EFAULT/EBADF)
+    # instead of, say, renaming the host or disabling accounting.
+    numbers = {name: number(name) for name in DENIED if number(name) is not None}
+    got = child(confine(), f"""
+        for name, nr in {numbers!r}.items():
+            attempt(name, lambda: sys_call(nr, -1, -1, -1, -1, -1, -1))
+    """)
+    assert got == dict.fromkeys(numbers, "EPERM")
+
+
+def test_namespaces_ptrace_and_mounts_are_denied(confine: Any, child: Any, run: Any) -> None:
+    clone, clone3 = number("clone"), number("clone3")
+    got = child(confine(), f"""
+        import subprocess, threading, time
+        CLONE_NEWUSER, SIGCHLD = 0x10000000, 17
+        attempt("clone_newuser", lambda: sys_call({clone}, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0))
+        attempt("clone3", lambda: sys_call({clone3}, 0, 0))
+        attempt("unshare", lambda: sys_call({number("unshare")}, CLONE_NEWUSER))
+        attempt("mount", lambda: libc.mount(b"none", b"/mnt", b"tmpfs", 0, None) == 0 or
+                (_ for _ in ()).throw(OSError(ctypes.get_errno(), "mount")))
+        sleeper = subprocess.Popen(["/bin/sleep", "30"])   # glibc posix_spawn: clone3 -> ENOSYS -> clone
+        PTRACE_ATTACH = 16
+        attempt("ptrace_sibling", lambda: sys_call({number("ptrace")}, PTRACE_ATTACH, sleeper.pid, 0, 0))
+        sleeper.kill()
+        results = []
+        thread = threading.Thread(target=results.append, args=(1,))
+        thread.start(); thread.join()
+        print("threads=" + ("ok" if results == [1] else "broken"))
+    """)
+    assert got == {"clone_newuser": "EPERM", "clone3": "ENOSYS", "unshare": "EPERM", "mount": "EPERM",
+                   "ptrace_sibling": "EPERM", "threads": "ok"}
+    result = run(confine(), ["unshare", "-U", "-r", "true"])
+    assert result.returncode != 0
+    assert "Operation not permitted" in result.stderr
+
+
+def test_io_uring_is_denied(confine: Any, child: Any) -> None:
+    # io_uring performs socket and file operations that seccomp never sees.
+    got = child(confine(), f"""
+        params = ctypes.create_string_buffer(120)
+        attempt("io_uring_setup", lambda: sys_call({number("io_uring_setup")}, 8, ctypes.addressof(params)))
+    """)
+    assert got == {"io_uring_setup": "EPERM"}
+
+
+def test_personality_query_allowed_and_changes_denied(confine: Any, child: Any) -> None:
+    nr = number("personality")
+    got = child(confine(), f"""
+        ADDR_NO_RANDOMIZE = 0x0040000
+        attempt("query", lambda: sys_call({nr}, 0xFFFFFFFF))
+        attempt("linux", lambda: sys_call({nr}, 0))
+        attempt("no_aslr", lambda: sys_call({nr}, ADDR_NO_RANDOMIZE))
+        # The kernel reads an unsigned int: garbage in the upper half must not hide the value.
+        attempt("no_aslr_high_bits", lambda: sys_call({nr}, (1 << 32) | ADDR_NO_RANDOMIZE))
+    """)
+    assert got == {"query": "ok", "linux": "ok", "no_aslr": "EPERM", "no_aslr_high_bits": "EPERM"}
+
+
+def test_terminal_injection_is_denied(confine: Any, child: Any) -> None:
+    got = child(confine(), """
+        import fcntl, termios
+        master, slave = os.openpty()
+        attempt("tiocsti", lambda: fcntl.ioctl(slave, termios.TIOCSTI, b"x"))
+        attempt("tcgets", lambda: termios.tcgetattr(slave))
+    """)
+    assert got == {"tiocsti": "EPERM", "tcgets": "ok"}
+
+
+@ON_X86_64
+def test_foreign_abi_syscalls_are_denied(confine: Any, child: Any) -> None:
+    # int 0x80 enters the i386 table (102 = socketcall there); x32 numbers reach the same handlers.
+    got = child(confine(), """
+        import mmap
+        code = bytes([0xB8, 20, 0, 0, 0, 0xCD, 0x80, 0xC3])  # mov eax, 20 (i386 getpid); int 0x80; ret
+        page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        page.write(code)
+        int80 = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))
+        print(f"int80={int80()}")
+        attempt("x32_getpid", lambda: sys_call(39 | 0x40000000))
+    """)
+    assert got == {"int80": "-1", "x32_getpid": "EPERM"}  # -1 is -EPERM as the raw syscall returns it
