@@ -30,7 +30,7 @@ from ._sandboxes import SandboxAvailability, SandboxBackend, SandboxMode, Sandbo
 from ._sinks import EventSink
 from ._specs import FAMILIES, HOOK_FAMILIES
 from ._storage import SessionRecord, SessionStore, SessionSummary
-from ._tools import RiskClass, Tool, ToolContext, ToolResult
+from ._tools import CommandArgs, ReadPath, RiskClass, Tool, ToolContext, ToolResult, WritePath
 
 __all__ = [
     "EVENT_SCHEMA",
@@ -41,6 +41,7 @@ __all__ = [
     "ChatChunk",
     "ChatMessage",
     "ChatRequest",
+    "CommandArgs",
     "Decision",
     "Event",
     "EventSink",
@@ -49,6 +50,7 @@ __all__ = [
     "ModelInfo",
     "Provider",
     "ProviderHealth",
+    "ReadPath",
     "RiskClass",
     "SandboxAvailability",
     "SandboxBackend",
@@ -66,6 +68,7 @@ __all__ = [
     "ToolSpec",
     "Usage",
     "Verdict",
+    "WritePath",
     "hookimpl",
     "hookspec",
 ]

@@ -42,6 +42,8 @@ class ActionRequest(BaseModel):
     shell: str | None = None
     path: str | None = None
     write: bool = False
+    # Further path arguments of the same action, each with whether it is written.
+    extra_paths: tuple[tuple[str, bool], ...] = ()
 
 
 class Decision(BaseModel):

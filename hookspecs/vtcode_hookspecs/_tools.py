@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,23 @@ class RiskClass(StrEnum):
     WRITE = "write"
     EXECUTE = "execute"
     NETWORK = "network"
+
+
+# Mark path arguments so the core checks them against the workspace jail before the tool runs:
+#     path: ReadPath            (read)      target: WritePath     (written: never a protected path)
+ReadPath = Annotated[str, Field(min_length=1, json_schema_extra={"x-vtcode-path": "read"})]
+WritePath = Annotated[str, Field(min_length=1, json_schema_extra={"x-vtcode-path": "write"})]
+
+
+class CommandArgs(BaseModel):
+    """Base for the arguments of a tool that runs a command. The core judges `command` with the command
+    policy (a string is a shell string, parsed; a list is an argv, not parsed) and `cwd` as a workspace path,
+    so a tool cannot run anything the policy has not seen. Subclasses add their own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    command: str | list[str] = Field(min_length=1)
+    cwd: str = "."
 
 
 class ToolResult(BaseModel):
@@ -40,6 +57,10 @@ class ToolContext(Protocol):
     def workspace(self) -> Path: ...
 
     def resolve(self, path: str, *, write: bool = False) -> Path: ...
+
+    def read_bytes(self, path: str, *, limit: int | None = None) -> bytes: ...
+
+    def write_bytes(self, path: str, data: bytes) -> Path: ...
 
     def emit(self, type: str, payload: dict[str, Any]) -> None: ...
 

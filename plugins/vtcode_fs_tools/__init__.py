@@ -1,4 +1,4 @@
-"""Built-in file tools. Every path goes through the core's workspace jail (`ctx.resolve`)."""
+"""Built-in file tools. Every path goes through the core's workspace jail (`ctx`); writes are atomic."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 from vtcode_hookspecs import Tool, hookimpl
 
-from .tools import ListDirTool, ReadFileTool
+from .editing import EditFileTool, WriteFileTool
+from .reading import ListDirTool, ReadFileTool
+from .searching import GrepTool
 
 
 @hookimpl
 def register_tools(register: Callable[[Tool], None]) -> None:
-    register(ReadFileTool())
-    register(ListDirTool())
+    for tool in (ReadFileTool(), ListDirTool(), GrepTool(), WriteFileTool(), EditFileTool()):
+        register(tool)

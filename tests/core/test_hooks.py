@@ -6,7 +6,6 @@ import io
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -24,30 +23,13 @@ from vtcode_hookspecs import (
 from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
 from vtcode.plugins import PluginHost, load_plugins
+from vtcode.tools.context import CallContext
+from vtcode.workspace.jail import Jail
 
 
 @pytest.fixture(scope="module")
 def host() -> PluginHost:
     return load_plugins(PluginsConfig(), EventBus())
-
-
-class WorkspaceContext:
-    """A minimal ToolContext over a directory; the tools, not the context, are under test here."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-
-    @property
-    def workspace(self) -> Path:
-        return self._root
-
-    def resolve(self, path: str, *, write: bool = False) -> Path:
-        resolved = (self._root / path).resolve()
-        assert resolved.is_relative_to(self._root)
-        return resolved
-
-    def emit(self, type: str, payload: dict[str, Any]) -> None:
-        pass
 
 
 def test_hook_register_providers(host: PluginHost) -> None:
@@ -64,7 +46,7 @@ def test_hook_register_providers(host: PluginHost) -> None:
 
 def test_hook_register_tools(host: PluginHost, workspace: Path) -> None:
     (workspace / "a.txt").write_text("one\ntwo\nthree\n")
-    ctx = WorkspaceContext(workspace)
+    ctx = CallContext(Jail(workspace.resolve()), EventBus(), "read_file")
     read = host.registries.tools.get("read_file")
     assert read is not None and read.plugin == "fs_tools"
     args = read.obj.args_model.model_validate({"path": "a.txt", "start_line": 2, "max_lines": 1})

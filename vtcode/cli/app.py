@@ -12,7 +12,7 @@ from .lazy import LazyGroup
 _COMMANDS = {
     "exec": "vtcode.cli.pending:exec_",
     "demo": "vtcode.cli.pending:demo",
-    "check": "vtcode.cli.pending:check",
+    "check": "vtcode.cli.check:check",
     "sandbox": "vtcode.cli.pending:sandbox",
     "audit": "vtcode.cli.pending:audit",
     "trust": "vtcode.cli.trust_cmd:trust",

@@ -35,14 +35,6 @@ def _pending_group(name: str, help_text: str, subcommands: dict[str, str]) -> cl
 
 exec_ = _pending("exec", "Run the agent headless on PROMPT.")
 demo = _pending("demo", "Run the scripted end-to-end demonstration.")
-check = _pending_group(
-    "check",
-    "Ask the policy engine about an action.",
-    {
-        "command": "Decide on a command: -- ARGV... or --shell STR.",
-        "path": "Resolve a path through the workspace jail.",
-    },
-)
 sandbox = _pending_group(
     "sandbox",
     "Run commands under the kernel sandbox.",

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from .command_rules import CommandRule
 from .models import POLICY_ORDER, StrictModel, ToolPolicy
 from .tighten import Rule, Tighten
 
@@ -41,3 +42,5 @@ class ToolPolicyFile(StrictModel):
     constraints: Annotated[dict[str, ToolConstraints], Tighten(Rule.USER_ONLY)] = {}
     mcp: McpPolicy = McpPolicy()
     approval_cache: ApprovalCache = ApprovalCache()
+    # Per-command argument rules (vtcode's addition). A repository may not define them: a rule is an allow.
+    commands: Annotated[dict[str, CommandRule], Tighten(Rule.USER_ONLY)] = {}

@@ -36,7 +36,10 @@ def load_plugins(
     path: Sequence[str] | None = None,
     approvals: Mapping[str, Approval] | None = None,
     cache: DigestCache | None = None,
+    families: frozenset[str] | None = None,
 ) -> PluginHost:
+    """Sign off every plugin and load those signed off; with `families`, load only the plugins signed off
+    for one of them (a policy check needs the reviewers, not the providers)."""
     pm = GatedPluginManager()
     host = PluginHost(pm, [], Registries(), bus)
     _private_bytecode()
@@ -46,6 +49,8 @@ def load_plugins(
         if signoff.status is not Status.SIGNED_OFF:
             pm.set_blocked(candidate.name)
             _emit_blocked(bus, record)
+            continue
+        if families is not None and not (signoff.families & families):
             continue
         _load_one(host, candidate, signoff, record)
     for record in host.records:

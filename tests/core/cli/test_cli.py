@@ -41,7 +41,9 @@ def test_plugins_list_json_shape(workspace: Path) -> None:
     } <= set(by_name)
     for row in rows:
         assert {"name", "distribution", "version", "status", "reason", "hook_families"} <= set(row)
-    assert by_name["fs_tools"]["registered"] == {"tools": ["list_dir", "read_file"]}
+    assert by_name["fs_tools"]["registered"] == {
+        "tools": ["edit_file", "grep", "list_dir", "read_file", "write_file"]
+    }
     assert by_name["markdown_store"]["hook_families"] == ["commands", "storage"]
 
 

@@ -86,6 +86,7 @@ class Collector:
     problems: list[str] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
     variables: list[tuple[str, str]] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
     parsed_bytes: int = 0  # across nested bodies: `eval eval eval ... x` must not cost quadratic time
 
     def problem(self, message: str) -> None:
@@ -106,4 +107,5 @@ class Collector:
             tuple(self.problems),
             tuple(dict.fromkeys(self.redirects)),
             tuple(self.variables),
+            tuple(dict.fromkeys(self.functions)),
         )

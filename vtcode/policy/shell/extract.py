@@ -105,6 +105,9 @@ class Walker:
         # The body runs whenever the function is called (and `f` may shadow any command name), so its
         # commands count as commands that could run. Redirects on the definition apply to every call.
         read = self.redirects(node.children_by_field_name("redirect"))
+        name = node.child_by_field_name("name")
+        if name is not None:
+            self.out.functions.append(text_of(name, self.src))
         inner = ctx.enter("function", redirects=tuple(read.redirects))
         body = node.child_by_field_name("body")
         if body is not None:

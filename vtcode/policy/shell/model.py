@@ -49,6 +49,7 @@ class ParseResult:
     problems: tuple[str, ...]
     redirects: tuple[Redirect, ...] = ()  # every redirection, including `> file` with no command at all
     variables: tuple[tuple[str, str], ...] = ()  # shell variables set for later commands
+    functions: tuple[str, ...] = ()  # shell functions defined: a call to one runs its body, not a program
 
     @property
     def understood(self) -> bool:

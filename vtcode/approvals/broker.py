@@ -1,0 +1,138 @@
+"""The ApprovalBroker: every prompt decision goes through it, and every request and answer is an event
+naming who answered (OS user, tty), when, and a digest of the exact action (non-repudiation)."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from vtcode_hookspecs import ActionRequest, Decision
+
+from vtcode.events import EventBus
+
+
+class Answer(StrEnum):
+    ONCE = "allow-once"
+    SESSION = "allow-session"
+    ALWAYS = "allow-always"
+    DENY = "deny"
+
+    @property
+    def allows(self) -> bool:
+        return self is not Answer.DENY
+
+
+@dataclass(frozen=True)
+class ApprovalPrompt:
+    action: ActionRequest
+    decision: Decision
+    commands: tuple[tuple[str, ...], ...]
+    digest: str
+    offers: tuple[Answer, ...]
+
+
+class AlwaysStore(Protocol):
+    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str: ...
+
+
+class Asker(Protocol):
+    @property
+    def who(self) -> dict[str, str]: ...
+
+    def ask(self, prompt: ApprovalPrompt) -> Answer: ...
+
+
+def action_digest(action: ActionRequest) -> str:
+    canonical = json.dumps(action.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ApprovalBroker:
+    def __init__(
+        self, asker: Asker, bus: EventBus, *, always: AlwaysStore | None = None, allow_always: bool = True
+    ) -> None:
+        self._asker = asker
+        self._bus = bus
+        self._always = always
+        self._allow_always = allow_always
+        self._session: set[str] = set()
+
+    def request(
+        self,
+        action: ActionRequest,
+        decision: Decision,
+        commands: Sequence[tuple[str, ...]] = (),
+        *,
+        always_allowed: bool = True,
+    ) -> Answer:
+        """Ask about one prompt decision. Answers for this session are remembered by exact action."""
+        key = session_key(action, commands)
+        digest = action_digest(action)
+        if key in self._session:
+            self._bus.emit(
+                "approval.answered",
+                {
+                    "digest": digest,
+                    "answer": Answer.SESSION.value,
+                    "who": {"source": "session approval"},
+                    "cached": True,
+                },
+            )
+            return Answer.SESSION
+        offers = [Answer.ONCE, Answer.SESSION]
+        if always_allowed and self._allow_always and self._always is not None:
+            offers.append(Answer.ALWAYS)
+        offers.append(Answer.DENY)
+        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers))
+        self._bus.emit(
+            "approval.requested",
+            {
+                "digest": digest,
+                "action": action.model_dump(mode="json"),
+                "commands": [list(c) for c in commands],
+                "reason": decision.reason,
+                "rule": decision.rule,
+                "offers": [o.value for o in offers],
+            },
+        )
+        answer = self._asker.ask(prompt)
+        if answer not in offers:
+            answer = Answer.DENY  # an answer that was not offered is not consent
+        remembered = None
+        if answer is Answer.SESSION:
+            self._session.add(key)
+        elif answer is Answer.ALWAYS and self._always is not None:
+            remembered = self._always.remember(action, commands)
+            self._session.add(key)
+        self._bus.emit(
+            "approval.answered",
+            {"digest": digest, "answer": answer.value, "who": self._asker.who, "remembered": remembered},
+        )
+        return answer
+
+
+def session_key(action: ActionRequest, commands: Sequence[tuple[str, ...]]) -> str:
+    if action.kind == "command":
+        return "command:" + json.dumps(
+            [list(c) for c in commands] or [action.shell or list(action.argv or ())]
+        )
+    return action_digest(action)
+
+
+def os_identity() -> dict[str, str]:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = ""
+    tty = ""
+    for fd in (0, 2):
+        if os.isatty(fd):
+            tty = os.ttyname(fd)
+            break
+    return {"user": user, "uid": str(os.getuid()), "tty": tty or "no-tty", "pid": str(os.getpid())}

@@ -1,0 +1,93 @@
+"""`vtcode check command|path`: ask the policy engine, from scripts and git hooks, without running anything.
+
+Exit status: 0 allow, 10 prompt, 11 deny (2 for bad input), so `vtcode check command -- ... && ...` reads
+naturally. `--json` prints one object on stdout; otherwise one human line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .options import reports_errors, workspace_options
+
+EXIT_CODES = {"allow": 0, "prompt": 10, "deny": 11}
+
+
+@click.group(name="check")
+def check() -> None:
+    """Ask the policy engine about an action (nothing is run)."""
+
+
+@check.command(name="command", context_settings={"ignore_unknown_options": True})
+@click.option("--shell", "shell", metavar="STR", default=None, help="A shell string, parsed as bash would.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@workspace_options
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+@reports_errors
+def check_command(
+    shell: str | None,
+    as_json: bool,
+    argv: tuple[str, ...],
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Decide on a command: `-- ARGV...` (an argv, not parsed) or `--shell STR`."""
+    from vtcode.policy.assemble import open_policy
+
+    if (shell is None) == (not argv):
+        raise click.UsageError("check command: give exactly one of `-- ARGV...` or `--shell STR`")
+    setup = open_policy(workspace, config_files=config_files, overrides=overrides)
+    judged = setup.engine.decide_command(argv=argv or None, shell=shell)
+    decision = judged.decision
+    report: dict[str, Any] = {
+        "decision": decision.verdict.value,
+        "reason": decision.reason,
+        "rule": decision.rule,
+        "commands": [list(c) for c in judged.commands],
+        "always_offerable": judged.always_offerable,
+        "workspace": str(setup.jail.root),
+        "trusted": setup.config.trust.trusted,
+    }
+    _print(report, as_json, f"{decision.verdict.value}: {decision.reason} (rule {decision.rule})")
+    raise SystemExit(EXIT_CODES[decision.verdict.value])
+
+
+@check.command(name="path")
+@click.option("--write", is_flag=True, help="Check the path as written (protected paths are refused).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@workspace_options
+@click.argument("path")
+@reports_errors
+def check_path(
+    write: bool,
+    as_json: bool,
+    path: str,
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Resolve PATH through the workspace jail: allow (with where it lands) or deny (with why)."""
+    from vtcode.workspace import Jail, resolve_root
+
+    jail = Jail(resolve_root(workspace))
+    verdict = jail.check(path, write=write)
+    decision = "allow" if verdict.allowed else "deny"
+    report = {
+        "decision": decision,
+        "resolved": verdict.resolved,
+        "reason": verdict.reason,
+        "write": write,
+        "secret": verdict.secret,
+        "protected": verdict.protected,
+    }
+    _print(report, as_json, f"{decision}: {verdict.reason}")
+    raise SystemExit(EXIT_CODES[decision])
+
+
+def _print(report: dict[str, Any], as_json: bool, line: str) -> None:
+    click.echo(json.dumps(report) if as_json else line)

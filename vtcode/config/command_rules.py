@@ -1,0 +1,48 @@
+"""Per-command argument rules: an allowlist grammar for what an invocation of one program may look like.
+
+A rule says which subcommands, flags and positional arguments a program may take, and what type each
+value is: a path read or a path written (both confined to the workspace), an integer, or opaque text.
+Anything the rule does not describe is not allowed: an unknown flag or subcommand asks, a forbidden one
+denies. Rules live in tool-policy.json under "commands" (an addition to the Rust vtcode's format).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .models import StrictModel, ToolPolicy
+
+# What a value means to the policy. read_path / write_path go through the workspace jail; int must parse;
+# opaque is anything; the named checkers (sed_script, git_refspec, dd_operand...) live in
+# vtcode/policy/arg_types.py.
+ArgType = Literal[
+    "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none"
+]
+
+
+class CommandRule(StrictModel):
+    """How one program (or one of its subcommands) may be invoked."""
+
+    decision: ToolPolicy = "allow"
+    reason: str = ""
+    # Flags the program may take, each mapped to the type of its value ("none": takes no value).
+    # None means the rule does not restrict flags (only forbidden ones are checked).
+    flags: dict[str, ArgType] | None = Field(default_factory=dict)
+    # Flags that make an invocation dangerous, with why: present (or abbreviated) means deny.
+    forbidden_flags: dict[str, str] = {}
+    unknown_flag: ToolPolicy = "prompt"  # "allow": unlisted flags are harmless switches
+    # Subcommands, keyed by the first positional argument; their own rules apply to what follows it.
+    subcommands: dict[str, CommandRule] | None = None
+    unknown_subcommand: ToolPolicy = "prompt"
+    # Types of positional arguments in order, then of every further one (None: no further ones).
+    positionals: list[ArgType] = []
+    rest: ArgType | None = "opaque"
+    # Flags with single-dash long names (find's -name, dd has none): never split into letter bundles.
+    long_single_dash: bool = False
+    # Interpreters and wrappers: never offered "always allow", whatever the decision.
+    interpreter: bool = False
+    # Example invocations checked when the policy loads: `match` must get `decision`, `not_match` must not.
+    match: list[str] = []
+    not_match: list[str] = []

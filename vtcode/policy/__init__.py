@@ -1,0 +1,1 @@
+"""Policy engine: decides allow, prompt or deny for every action the agent takes."""

@@ -1,0 +1,103 @@
+"""Checks for typed argument values: paths through the jail, integers, and a few tool-specific languages
+whose innocent-looking arguments can write files or run programs (sed scripts, git refspecs, dd operands)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .outcome import Outcome
+from .paths import PathChecker
+
+ValueCheck = Callable[[str, bool, PathChecker, str], Outcome | None]
+
+# sed commands and flags that write files (w, W) or run a shell command (e, and s///e).
+_SED_DANGER = re.compile(r"(^|[;\n}]|\d|\$|/)\s*[ewWrR]\b|s(.).*?\2.*?\2[gpIiMm0-9]*[ew]")
+_SED_SAFE = re.compile(
+    r"^\s*((\d+|\$|/[^/\\]*/)(\s*,\s*(\d+|\$|/[^/\\]*/))?\s*)?(!\s*)?"
+    r"([pdqQ=lnN]|s/([^/\\]|\\.)*/([^/\\]|\\.)*/[gpiI0-9]*)\s*$"
+)
+
+
+GLOB_MEMBER = "__vtcode_glob_member__"
+_EXPANSION = re.compile(r"\$|`|[<>]\(")
+_GLOB = re.compile(r"[*?\[{]")
+
+
+def static_prefix(value: str) -> str | None:
+    """The directory a glob stays under (`/etc/*` -> `/etc/`, `~/*` -> `~/`, `*.py` -> `.`), or None when the
+    value holds an expansion ($VAR, $(...)) whose result cannot be known before it runs."""
+    if _EXPANSION.search(value):
+        return None
+    found = _GLOB.search(value)
+    if found is None:
+        return value
+    head = value[: found.start()]
+    return head[: head.rfind("/") + 1] or "."
+
+
+def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, write: bool) -> Outcome | None:
+    if dynamic:
+        prefix = static_prefix(value)
+        if prefix is None:
+            return Outcome.prompt(f"path {value!r} is only known at run time", rule)
+        # A glob's matches all lie under its static prefix: `rm -rf /*` writes under `/`. Judge a member of
+        # that directory, not the directory itself (`rm *.o` writes files in the root, not the root).
+        if prefix != value:
+            value = prefix.rstrip("/") + "/" + GLOB_MEMBER if prefix.rstrip("/") else "/" + GLOB_MEMBER
+    result = paths.check_path(value, write=write)
+    if result.secret:
+        return Outcome.deny(f"{value!r} is a secret ({result.reason})", rule)
+    if result.inside:
+        return Outcome.prompt(f"writes {value!r}", rule) if write else None
+    if write or result.resolved is None:  # a path that cannot even be followed (/proc magic, NUL) is refused
+        return Outcome.deny(f"writes {value!r}: {result.reason}", rule)
+    return Outcome.prompt(f"reads {value!r}: {result.reason}", rule)
+
+
+def check_int(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    if dynamic or not re.fullmatch(r"[+-]?\d+", value):
+        return Outcome.prompt(f"expected an integer, got {value!r}", rule)
+    return None
+
+
+def check_sed_script(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    if dynamic:
+        return Outcome.prompt("sed script is only known at run time", rule)
+    parts = [p for p in re.split(r";|\n", value) if p.strip()]
+    if parts and all(_SED_SAFE.match(p) for p in parts):
+        return None
+    if _SED_DANGER.search(value):
+        return Outcome.deny("sed script writes files or runs commands (w, W, e, r or s///e, s///w)", rule)
+    return Outcome.prompt("sed script beyond print/delete/substitute", rule)
+
+
+def check_git_refspec(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    if value.startswith("+"):
+        return Outcome.deny(f"refspec {value!r} forces the update (same as --force)", rule)
+    if value.startswith(":") and value != ":":
+        return Outcome.deny(f"refspec {value!r} deletes a remote ref", rule)
+    return None
+
+
+def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    key, sep, operand = value.partition("=")
+    if not sep:
+        return Outcome.prompt(f"dd operand {value!r} is not KEY=VALUE", rule)
+    if key == "of":
+        return check_path(operand, dynamic, paths, rule, write=True)
+    if key == "if":
+        return check_path(operand, dynamic, paths, rule, write=False)
+    return None
+
+
+def value_check(kind: str) -> ValueCheck | None:
+    checks: dict[str, ValueCheck] = {
+        "read_path": lambda v, d, p, r: check_path(v, d, p, r, write=False),
+        "write_path": lambda v, d, p, r: check_path(v, d, p, r, write=True),
+        "int": check_int,
+        "sed_script": check_sed_script,
+        "git_refspec": check_git_refspec,
+        "dd_operand": check_dd_operand,
+    }
+    return checks.get(kind)

@@ -1,0 +1,173 @@
+"""The command policy: every simple command a shell string would run gets a verdict; the strictest wins.
+
+Order for one command: injection variables, reverse shells and secrets (deny whatever else matches);
+the deny lists; the command's rule; then the allow lists and standing approvals, which may turn a rule's
+"prompt" into "allow" but never a "deny". A command matching nothing asks.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from vtcode_hookspecs import Verdict
+
+from vtcode.config.command_rules import CommandRule
+from vtcode.config.models import CommandsConfig
+from vtcode.config.tool_policy import ApprovalCache
+from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
+
+from .arg_types import check_path
+from .argv_match import Invocation, match_rule
+from .hazards import assignment_outcomes, pipeline_outcomes, reverse_shell_outcomes, secret_outcomes
+from .outcome import Outcome, strictest
+from .paths import PathChecker
+
+# Where a program named by absolute path is still the program its name says.
+_SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
+_HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+
+
+@dataclass(frozen=True)
+class CommandVerdict:
+    outcome: Outcome
+    commands: tuple[tuple[str, ...], ...]
+    parts: tuple[Outcome, ...] = ()
+
+
+@dataclass
+class CommandPolicy:
+    rules: dict[str, CommandRule]
+    lists: CommandsConfig
+    approvals: ApprovalCache = field(default_factory=ApprovalCache)
+
+    def __post_init__(self) -> None:
+        self._deny_regex = [re.compile(p) for p in self.lists.deny_regex]
+        self._allow_regex = [re.compile(p) for p in self.lists.allow_regex]
+        self._approved_regex = [re.compile(p) for p in self.approvals.regexes]
+        self._deny_tokens = [tuple(shlex.split(e)) for e in self.lists.deny_list]
+        self._allow_tokens = [tuple(shlex.split(e)) for e in self.lists.allow_list]
+        self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
+        self._approved = frozenset(self.approvals.allowed)
+
+    def decide(self, parsed: ParseResult, paths: PathChecker) -> CommandVerdict:
+        parts: list[Outcome] = [_problem(p) for p in parsed.problems]
+        parts += pipeline_outcomes(parsed)
+        parts += [o for r in parsed.redirects if (o := redirect_outcome(r, paths)) is not None]
+        functions = frozenset(parsed.functions)
+        parts += [
+            _function_call(c) if _calls_function(c, functions) else self.decide_command(c, paths)
+            for c in parsed.commands
+        ]
+        if not parsed.commands and not parsed.problems and not parsed.redirects:
+            parts.append(Outcome.deny("nothing to run", "commands.empty"))
+        final = strictest(parts, Outcome.allow("only redirections", "commands"))
+        return CommandVerdict(final, tuple(c.argv for c in parsed.commands), tuple(parts))
+
+    def decide_command(self, command: SimpleCommand, paths: PathChecker) -> Outcome:
+        label = f"commands.{command.name or '?'}"
+        argv = command.argv
+        args = [(a, i in command.dynamic_args) for i, a in enumerate(argv) if i > 0]
+        hazards = assignment_outcomes(command, label) + reverse_shell_outcomes(command, label)
+        hazards += secret_outcomes(args, paths, label)
+        hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
+        denied = self._listed_deny(argv)
+        if denied is not None:
+            hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
+        base = self._base(command, paths, label)
+        if command.runtime_args and base.verdict is Verdict.ALLOW:
+            base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
+        return strictest([*hazards, base], base)
+
+    def _base(self, command: SimpleCommand, paths: PathChecker, label: str) -> Outcome:
+        program = command.argv[0]
+        if "/" in program and not program.startswith(_SYSTEM_BINS):
+            # ./ls in the workspace may be anything: only system paths keep the name's meaning.
+            return Outcome.prompt(f"runs the program file {program!r}", label)
+        rule = self.rule_for(command.name)
+        approved = self._approved_by(command)
+        if rule is None:
+            if approved:
+                return Outcome.allow(f"allowed by {approved}", approved)
+            return Outcome.prompt(f"{command.name!r} is not a known command", "commands.unknown")
+        outcome = match_rule(Invocation(command.argv, command.dynamic_args, paths), rule, command.name)
+        if outcome.verdict is Verdict.PROMPT and approved and not rule.interpreter:
+            return Outcome.allow(f"allowed by {approved}", approved)
+        return outcome
+
+    def rule_for(self, name: str) -> CommandRule | None:
+        """The rule for `name`, or for its family: mkfs.ext4 -> mkfs, python3.12 -> python3."""
+        rule = self.rules.get(name)
+        if rule is None and "." in name:
+            rule = self.rules.get(name.split(".", 1)[0]) or self.rules.get(name.rsplit(".", 1)[0])
+        return rule
+
+    def _approved_by(self, command: SimpleCommand) -> str | None:
+        if command.dynamic_args:
+            return None  # an approval names literal arguments; run-time values are not what was approved
+        argv = tuple(command.argv)
+        joined = shlex.join(argv)
+        if joined in self._approved:
+            return "approval_cache.allowed"
+        if any(argv[: len(p)] == p for p in self._approved_prefixes):
+            return "approval_cache.prefixes"
+        if any(r.fullmatch(joined) for r in self._approved_regex):
+            return "approval_cache.regexes"
+        if any(argv[: len(t)] == t for t in self._allow_tokens):
+            return "commands.allow_list"
+        if any(fnmatch.fnmatchcase(joined, g) for g in self.lists.allow_glob):
+            return "commands.allow_glob"
+        if any(r.fullmatch(joined) for r in self._allow_regex):
+            return "commands.allow_regex"
+        return None
+
+    def _listed_deny(self, argv: tuple[str, ...]) -> str | None:
+        # Tokens, not string prefixes: deny_list "rm" denies `rm -rf x` but not `rmate`
+        # (the Rust vtcode matched string prefixes).
+        names = (argv[0].rsplit("/", 1)[-1], *argv[1:])
+        joined = shlex.join(names)
+        for tokens in self._deny_tokens:
+            if names[: len(tokens)] == tokens:
+                return f"commands.deny_list {shlex.join(tokens)!r}"
+        for glob in self.lists.deny_glob:
+            if fnmatch.fnmatchcase(joined, glob):
+                return f"commands.deny_glob {glob!r}"
+        for pattern in self._deny_regex:
+            if pattern.search(joined):
+                return f"commands.deny_regex {pattern.pattern!r}"
+        return None
+
+
+def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
+    """A redirection target is a path: written ones must stay in the workspace and off protected files."""
+    target = redirect.target
+    if not target:
+        return None
+    if target.startswith(("/dev/tcp/", "/dev/udp/")):
+        return Outcome.deny(f"redirects to {target} (network connection)", "redirects.network")
+    if target in _HARMLESS_TARGETS:
+        return None
+    return check_path(target, redirect.dynamic, paths, "redirects", write=redirect.writes)
+
+
+def _calls_function(command: SimpleCommand, functions: frozenset[str]) -> bool:
+    """A call to a shell function defined in the same string (wrappers like `command` reach programs)."""
+    return bool(functions) and not command.wrappers and command.argv[0] in functions
+
+
+def _function_call(command: SimpleCommand) -> Outcome:
+    name = command.argv[0]
+    if "function" in command.via:
+        # A function calling a function defined here: recursion, the fork bomb's shape `:(){ :|:& };:`.
+        reason = f"shell function calls {name!r} from a function body (fork bomb)"
+        return Outcome.deny(reason, "hazards.fork_bomb")
+    reason = f"calls the shell function {name!r}; its body is judged as written"
+    return Outcome.allow(reason, "commands.function")
+
+
+def _problem(problem: str) -> Outcome:
+    if problem.startswith("syntax error") or "NUL" in problem:
+        return Outcome.deny(f"cannot be parsed: {problem}", "shell.parse")
+    return Outcome.prompt(f"cannot be reasoned about: {problem}", "shell.unknown")

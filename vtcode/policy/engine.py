@@ -1,0 +1,191 @@
+"""The one entry point of the policy: `decide(action) -> Decision`. The strictest layer wins:
+
+tool policy (vtcode.toml [tools] and tool-policy.json) -> command policy (every simple command, hazards,
+rules, lists) -> path policy (the workspace jail) -> workspace trust (untrusted: read-only) -> approval mode
+(`never` and human_in_the_loop = false turn prompts into denials) -> review_action plugins (tighten only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from vtcode_hookspecs import ActionRequest, Decision, RiskClass, Verdict
+
+from vtcode.config import EffectiveConfig
+from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
+
+from .commands import CommandPolicy
+from .examples import check_examples
+from .hazards import interpreter_name
+from .outcome import Outcome, strictest
+from .paths import PathChecker
+
+Reviewer = Callable[[ActionRequest, Decision], Decision]
+POLICY_ORDER = {"allow": Verdict.ALLOW, "prompt": Verdict.PROMPT, "deny": Verdict.DENY}
+
+
+@dataclass(frozen=True)
+class CommandDecision:
+    decision: Decision
+    commands: tuple[tuple[str, ...], ...]
+    # Whether "always allow" may be offered: never for interpreters, wrappers, or run-time arguments.
+    always_offerable: bool = False
+
+
+class PolicyEngine:
+    def __init__(
+        self,
+        config: EffectiveConfig,
+        paths: PathChecker,
+        *,
+        reviewer: Reviewer | None = None,
+        risk_of: Callable[[str], RiskClass | None] = lambda _: None,
+    ) -> None:
+        self._config = config
+        self._paths = paths
+        self._reviewer = reviewer
+        self._risk_of = risk_of
+        tool_policy = config.tool_policy
+        check_examples(
+            tool_policy.commands, paths, config.tool_policy_sources.get("commands", "tool-policy.json")
+        )
+        self.commands = CommandPolicy(
+            tool_policy.commands, config.config.commands, tool_policy.approval_cache
+        )
+
+    def decide(self, action: ActionRequest) -> Decision:
+        return self.judge(action).decision
+
+    def judge(self, action: ActionRequest) -> CommandDecision:
+        """The decision with what a prompt needs: the simple commands and whether "always" may be offered."""
+        return self._finish(action, self._outcome(action))
+
+    def decide_command(
+        self, *, argv: Sequence[str] | None = None, shell: str | None = None, tool: str | None = None
+    ) -> CommandDecision:
+        action = ActionRequest(
+            kind="command", tool=tool, argv=tuple(argv) if argv is not None else None, shell=shell
+        )
+        return self._finish(action, self._outcome(action))
+
+    def _outcome(self, action: ActionRequest) -> _Judged:
+        parts: list[Outcome] = []
+        parsed = None
+        standing = False
+        if action.tool is not None:
+            parts.append(self._tool_outcome(action.tool))
+        if action.kind == "command":
+            parsed = _parse(action)
+            verdict = self.commands.decide(parsed, self._paths)
+            parts.append(verdict.outcome)
+            standing = any(p.rule.startswith(_STANDING) for p in verdict.parts)
+        if action.path is not None:
+            parts.append(self._path_outcome(action.path, action.write))
+        parts += [self._path_outcome(path, write) for path, write in action.extra_paths]
+        if not parts:
+            parts.append(Outcome.deny(f"nothing to decide for a {action.kind} action", "policy"))
+        return _Judged(strictest(parts, parts[0]), parsed, standing)
+
+    def _finish(self, action: ActionRequest, judged: _Judged) -> CommandDecision:
+        parsed = judged.parsed
+        outcome = self._gate_trust(action, judged.outcome)
+        outcome = self._gate_mode(action, outcome, judged.standing)
+        decision = outcome.to_decision()
+        if self._reviewer is not None:
+            decision = self._reviewer(action, decision)
+        if parsed is None:
+            # A tool may be always-allowed by name (its paths are still jailed), unless it executes code.
+            offerable = action.tool is not None and self._risk_of(action.tool) is not RiskClass.EXECUTE
+            return CommandDecision(decision, (), offerable)
+        return CommandDecision(
+            decision, tuple(c.argv for c in parsed.commands), self._always_offerable(parsed)
+        )
+
+    def _always_offerable(self, parsed: ParseResult) -> bool:
+        return (
+            parsed.understood
+            and bool(parsed.commands)
+            and not parsed.functions
+            and not any(
+                c.dynamic_args
+                or c.runtime_args
+                or interpreter_name(c.name)
+                or ((rule := self.commands.rule_for(c.name)) is not None and rule.interpreter)
+                for c in parsed.commands
+            )
+        )
+
+    def _tool_outcome(self, tool: str) -> Outcome:
+        cfg = self._config.config.tools
+        layered = [v for v in (cfg.policies.get(tool), self._config.tool_policy.policies.get(tool)) if v]
+        if not layered:
+            return Outcome(
+                POLICY_ORDER[cfg.default_policy],
+                f"tool {tool!r} has no policy: default {cfg.default_policy}",
+                "tools.default_policy",
+            )
+        verdict = Verdict.strictest(*(POLICY_ORDER[v] for v in layered))
+        return Outcome(verdict, f"tool {tool!r} is {verdict.value} by policy", f"tools.policies.{tool}")
+
+    def _path_outcome(self, path: str, write: bool) -> Outcome:
+        check = self._paths.check_path(path, write=write)
+        if check.inside:
+            return Outcome.allow(f"{check.resolved} is inside the workspace", "paths.workspace")
+        return Outcome.deny(f"{path!r}: {check.reason}", "paths.secret" if check.secret else "paths.outside")
+
+    def _gate_trust(self, action: ActionRequest, outcome: Outcome) -> Outcome:
+        trust = self._config.trust
+        if trust.trusted or outcome.verdict is Verdict.DENY:
+            return outcome
+        writes = action.write or (
+            action.tool is not None and self._risk_of(action.tool) not in (None, RiskClass.READ)
+        )
+        if writes or outcome.verdict is not Verdict.ALLOW:
+            return Outcome.deny(
+                f"workspace not trusted, so the agent is read-only ({trust.reason}); "
+                f"would have been: {outcome.reason}",
+                "workspace.untrusted",
+            )
+        return outcome
+
+    def _gate_mode(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
+        config = self._config.config
+        if outcome.verdict is Verdict.ALLOW and config.approvals.mode == "untrusted":
+            outcome = self._untrusted(action, outcome, standing)
+        if outcome.verdict is not Verdict.PROMPT:
+            return outcome
+        if config.approvals.mode == "never":
+            return Outcome.deny(f"approvals.mode = 'never': {outcome.reason}", outcome.rule)
+        if not config.security.human_in_the_loop:
+            return Outcome.deny(f"security.human_in_the_loop = false: {outcome.reason}", outcome.rule)
+        return outcome
+
+
+    def _untrusted(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
+        """approvals.mode = 'untrusted': only read-only work runs unasked. A tool that may change anything,
+        and a command allowed by a list or a standing approval rather than a read-only rule, is asked."""
+        risk = self._risk_of(action.tool) if action.tool is not None else None
+        if action.kind == "tool" and (action.write or risk is not RiskClass.READ):
+            return Outcome.prompt(f"approvals.mode = 'untrusted' asks before {action.tool}", outcome.rule)
+        if action.kind == "command" and standing:
+            return Outcome.prompt("approvals.mode = 'untrusted' asks before commands allowed by lists or "
+                                  "standing approvals", outcome.rule)
+        return outcome
+
+
+@dataclass(frozen=True)
+class _Judged:
+    outcome: Outcome
+    parsed: ParseResult | None
+    standing: bool  # some part was allowed by an allow list or a standing approval, not a rule
+
+
+# Allows that come from the user's standing choices rather than the read-only rules.
+_STANDING = ("approval_cache.", "commands.allow_")
+
+
+def _parse(action: ActionRequest) -> ParseResult:
+    if action.shell is not None:
+        return parse_shell(action.shell)
+    return parse_argv(action.argv or ())

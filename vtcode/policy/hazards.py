@@ -1,0 +1,137 @@
+"""Checks that apply to every command whatever its rule: variables that inject code, reverse shells,
+downloads piped into interpreters, scripts run from process substitutions, and secrets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from vtcode.policy.shell import ParseResult, SimpleCommand
+
+from .outcome import Outcome
+from .paths import PathChecker
+
+# Variables that make a program (or the dynamic loader, or a shell it starts) run code not visible here.
+_INJECTION_VARS = re.compile(
+    r"^(LD_\w+|DYLD_\w+|BASH_ENV|ENV|BASH_FUNC_\w+.*|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|IFS|"
+    r"GIT_CONFIG\w*|GIT_EXEC_PATH|GIT_SSH\w*|GIT_ASKPASS|GIT_EXTERNAL_DIFF|GIT_PAGER|GIT_EDITOR|GIT_PROXY_COMMAND|"
+    r"PYTHON\w+|PERL5\w*|PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|NODE_PATH|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|"
+    r"PAGER|EDITOR|VISUAL|LESSOPEN|LESSCLOSE|MANPAGER|SSH_ASKPASS|SUDO_ASKPASS|PATH|CDPATH|HOME)$"
+)
+INTERPRETERS = frozenset(
+    {
+        "sh",
+        "bash",
+        "dash",
+        "zsh",
+        "ksh",
+        "fish",
+        "csh",
+        "tcsh",
+        "python",
+        "python3",
+        "python2",
+        "perl",
+        "ruby",
+        "node",
+        "nodejs",
+        "deno",
+        "bun",
+        "php",
+        "lua",
+        "tclsh",
+        "Rscript",
+        "osascript",
+        "pwsh",
+        "awk",
+        "gawk",
+    }
+)
+_FETCHERS = frozenset(
+    {"curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "aria2c", "http", "https", "xh"}
+)
+_ONE_LINER_FLAGS = frozenset({"-c", "-e", "-E", "--eval", "-r"})
+# A one-liner that opens a socket and hands it a shell or a process: a reverse shell in any language.
+_REVERSE_SHELL = re.compile(r"socket|TCPSocket|fsockopen|/dev/tcp|net\.connect|Socket\(", re.IGNORECASE)
+_SPAWNS = re.compile(
+    r"subprocess|pty\.spawn|dup2|exec\(|system\(|spawn|popen|/bin/(ba)?sh|exec\s", re.IGNORECASE
+)
+
+
+def interpreter_name(name: str) -> bool:
+    base = re.sub(r"[\d.]+$", "", name)
+    return name in INTERPRETERS or base in INTERPRETERS
+
+
+def assignment_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
+    return [
+        Outcome.deny(
+            f"sets {name}, which makes programs load or run code not visible here", f"{label}:env:{name}"
+        )
+        for name, _ in command.assignments
+        if _INJECTION_VARS.match(name)
+    ]
+
+
+def reverse_shell_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
+    found = []
+    if any("/dev/tcp/" in arg or "/dev/udp/" in arg for arg in command.argv):
+        found.append(Outcome.deny("opens a network connection through /dev/tcp (reverse shell)", label))
+    if command.name in {"nc", "ncat", "netcat"} and any(
+        a in {"-e", "-c"} or a.startswith("--exec") for a in command.argv[1:]
+    ):
+        found.append(Outcome.deny("netcat with -e/-c hands a shell to the network (reverse shell)", label))
+    if command.name == "socat" and any(re.search(r"exec:|system:", a, re.IGNORECASE) for a in command.argv):
+        found.append(Outcome.deny("socat exec:/system: hands a process to the network", label))
+    if interpreter_name(command.name):
+        for index, arg in enumerate(command.argv[1:-1], start=1):
+            if arg in _ONE_LINER_FLAGS:
+                body = command.argv[index + 1]
+                if _REVERSE_SHELL.search(body) and _SPAWNS.search(body):
+                    found.append(
+                        Outcome.deny(
+                            "interpreter one-liner connects a socket to a process (reverse shell)", label
+                        )
+                    )
+    return found
+
+
+def pipeline_outcomes(parsed: ParseResult) -> list[Outcome]:
+    """`curl ... | sh`: a download run as code. Also an interpreter fed a process substitution."""
+    names = {c.name for c in parsed.commands}
+    found = []
+    for command in parsed.commands:
+        if not interpreter_name(command.name):
+            continue
+        reads_stdin = "pipeline" in command.via and not _has_script_argument(command)
+        if reads_stdin and names & _FETCHERS:
+            found.append(
+                Outcome.deny(f"pipes a download into {command.name} (curl | sh)", "hazards.download_exec")
+            )
+        if any(arg.startswith(("<(", "/dev/fd/", "/proc/self/fd/")) for arg in command.argv[1:]):
+            found.append(
+                Outcome.deny(f"{command.name} runs a script produced at run time", "hazards.dynamic_script")
+            )
+    return found
+
+
+def _has_script_argument(command: SimpleCommand) -> bool:
+    args = command.argv[1:]
+    return any(a in _ONE_LINER_FLAGS for a in args) or any(not a.startswith("-") for a in args)
+
+
+def secret_outcomes(args: Iterable[tuple[str, bool]], paths: PathChecker, label: str) -> list[Outcome]:
+    """Any argument that names a credential store is denied, whatever the command: `cat ~/.ssh/id_rsa`,
+    `grep -r x ~/.aws`, `cp /etc/shadow .`."""
+    found = []
+    for arg, dynamic in args:
+        if dynamic or not _looks_like_path(arg):
+            continue
+        candidate = arg.partition("=")[2] if arg.startswith("-") and "=" in arg else arg
+        if candidate and paths.check_path(candidate, write=False).secret:
+            found.append(Outcome.deny(f"{arg!r} names a secret", f"{label}:secret"))
+    return found
+
+
+def _looks_like_path(arg: str) -> bool:
+    return "/" in arg or arg.startswith(("~", ".")) or arg in {"id_rsa", ".netrc"}
