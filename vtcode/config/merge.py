@@ -97,5 +97,11 @@ def _apply(
             if result.value == target.get(key):
                 continue
             value = result.value
+        if marker is not None and marker.per_key and isinstance(value, dict):
+            merged = dict(target.get(key) or {})
+            merged.update(value)
+            for entry in value:
+                state.sources[f"{dotted}.{entry}"] = name
+            value = merged
         target[key] = value
         state.sources[dotted] = name

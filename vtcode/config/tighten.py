@@ -29,6 +29,8 @@ class Tighten:
     order: tuple[str, ...] = ()
     # For ORDER_MAP: the dotted key whose value stands in for a key the lower layer does not list.
     fallback_key: str | None = None
+    # A mapping merged key by key (a layer adds or replaces entries) instead of replaced whole.
+    per_key: bool = False
 
 
 @dataclass(frozen=True)

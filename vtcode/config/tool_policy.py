@@ -42,5 +42,6 @@ class ToolPolicyFile(StrictModel):
     constraints: Annotated[dict[str, ToolConstraints], Tighten(Rule.USER_ONLY)] = {}
     mcp: McpPolicy = McpPolicy()
     approval_cache: ApprovalCache = ApprovalCache()
-    # Per-command argument rules (vtcode's addition). A repository may not define them: a rule is an allow.
-    commands: Annotated[dict[str, CommandRule], Tighten(Rule.USER_ONLY)] = {}
+    # Per-command argument rules (vtcode's addition), merged rule by rule over the shipped defaults.
+    # A repository may not define them: a rule can allow.
+    commands: Annotated[dict[str, CommandRule], Tighten(Rule.USER_ONLY, per_key=True)] = {}

@@ -50,8 +50,10 @@ def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcom
             _value(inv, index, kind, label, found)
         position += 1
         index += 1
-    mine = Outcome(Verdict(rule.decision), rule.reason or f"{label} ({rule.decision})", label)
-    return strictest([mine, *found], mine)
+    shown = " ".join(label.split(".")[1:])
+    said = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}[rule.decision]
+    mine = Outcome(Verdict(rule.decision), rule.reason or f"`{shown}` is {said} by its rule", label)
+    return strictest([*found, mine], mine)  # on a tie the specific finding explains better
 
 
 def _subcommand(inv: Invocation, index: int, rule: CommandRule, label: str, found: list[Outcome]) -> Outcome:

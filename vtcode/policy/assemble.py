@@ -3,9 +3,11 @@ review_action plugins. Only reviewer plugins are loaded, so a check stays cheap 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from vtcode_hookspecs import RiskClass
 
 from vtcode.config import EffectiveConfig, load_config
 from vtcode.events import EventBus
@@ -29,6 +31,7 @@ def open_policy(
     overrides: Sequence[str] = (),
     bus: EventBus | None = None,
     reviewers: bool = True,
+    risk_of: Callable[[str], RiskClass | None] | None = None,
 ) -> PolicySetup:
     root = resolve_root(workspace)
     config = load_config(root, config_files=config_files, overrides=overrides)
@@ -42,4 +45,5 @@ def open_policy(
         names = tuple(r.name for r in host.records if host.pm.get_plugin(r.name) is not None)
         if names:
             reviewer = host.review
-    return PolicySetup(config, jail, PolicyEngine(config, jail, reviewer=reviewer), names)
+    engine = PolicyEngine(config, jail, reviewer=reviewer, risk_of=risk_of or (lambda _: None))
+    return PolicySetup(config, jail, engine, names)

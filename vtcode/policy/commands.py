@@ -86,23 +86,32 @@ class CommandPolicy:
         if "/" in program and not program.startswith(_SYSTEM_BINS):
             # ./ls in the workspace may be anything: only system paths keep the name's meaning.
             return Outcome.prompt(f"runs the program file {program!r}", label)
-        rule = self.rule_for(command.name)
+        key = self.rule_key(command.name)
+        rule = self.rules[key] if key is not None else None
         approved = self._approved_by(command)
         if rule is None:
             if approved:
                 return Outcome.allow(f"allowed by {approved}", approved)
             return Outcome.prompt(f"{command.name!r} is not a known command", "commands.unknown")
-        outcome = match_rule(Invocation(command.argv, command.dynamic_args, paths), rule, command.name)
+        assert key is not None
+        outcome = match_rule(Invocation(command.argv, command.dynamic_args, paths), rule, key)
         if outcome.verdict is Verdict.PROMPT and approved and not rule.interpreter:
             return Outcome.allow(f"allowed by {approved}", approved)
         return outcome
 
+    def rule_key(self, name: str) -> str | None:
+        """The rule governing `name`: its own, or its family's (mkfs.ext4 -> mkfs, python3.12 -> python3)."""
+        if name in self.rules:
+            return name
+        if "." in name:
+            for key in (name.rsplit(".", 1)[0], name.split(".", 1)[0]):
+                if key in self.rules:
+                    return key
+        return None
+
     def rule_for(self, name: str) -> CommandRule | None:
-        """The rule for `name`, or for its family: mkfs.ext4 -> mkfs, python3.12 -> python3."""
-        rule = self.rules.get(name)
-        if rule is None and "." in name:
-            rule = self.rules.get(name.split(".", 1)[0]) or self.rules.get(name.rsplit(".", 1)[0])
-        return rule
+        key = self.rule_key(name)
+        return self.rules[key] if key is not None else None
 
     def _approved_by(self, command: SimpleCommand) -> str | None:
         if command.dynamic_args:

@@ -47,12 +47,34 @@ class PolicyEngine:
         self._reviewer = reviewer
         self._risk_of = risk_of
         tool_policy = config.tool_policy
-        check_examples(
-            tool_policy.commands, paths, config.tool_policy_sources.get("commands", "tool-policy.json")
-        )
+        check_examples(tool_policy.commands, paths, self._rule_source)
         self.commands = CommandPolicy(
             tool_policy.commands, config.config.commands, tool_policy.approval_cache
         )
+
+    def _users_own(self, part: Outcome) -> bool:
+        """An allow that rests on the user's own choices (lists, standing approvals, the user's rules),
+        not on the shipped read-only rules: an untrusted workspace or approval mode does not honour it."""
+        if part.verdict is not Verdict.ALLOW:
+            return False
+        if part.rule.startswith(_STANDING):
+            return True
+        if not part.rule.startswith("commands."):
+            return False
+        name = part.rule.split(".")[1].split(":")[0]
+        sources = self._config.tool_policy_sources
+        layer = sources.get(f"commands.{name}", sources.get("commands", "builtin"))
+        return layer not in ("builtin", "default")
+
+    def _rule_source(self, name: str) -> str:
+        sources = self._config.tool_policy_sources
+        layer = sources.get(f"commands.{name}") or sources.get("commands", "tool-policy.json")
+        paths = {info.name: info.path for info in self._config.layers if info.path}
+        if layer == "builtin":
+            from vtcode.paths import policies_dir
+
+            return str(policies_dir() / "tool-policy.json")
+        return paths.get(layer) or layer
 
     def decide(self, action: ActionRequest) -> Decision:
         return self.judge(action).decision
@@ -79,7 +101,7 @@ class PolicyEngine:
             parsed = _parse(action)
             verdict = self.commands.decide(parsed, self._paths)
             parts.append(verdict.outcome)
-            standing = any(p.rule.startswith(_STANDING) for p in verdict.parts)
+            standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
             parts.append(self._path_outcome(action.path, action.write))
         parts += [self._path_outcome(path, write) for path, write in action.extra_paths]
@@ -89,17 +111,22 @@ class PolicyEngine:
 
     def _finish(self, action: ActionRequest, judged: _Judged) -> CommandDecision:
         parsed = judged.parsed
-        outcome = self._gate_trust(action, judged.outcome)
+        outcome = self._gate_trust(action, judged.outcome, judged.standing)
         outcome = self._gate_mode(action, outcome, judged.standing)
         decision = outcome.to_decision()
         if self._reviewer is not None:
             decision = self._reviewer(action, decision)
         if parsed is None:
             # A tool may be always-allowed by name (its paths are still jailed), unless it executes code.
-            offerable = action.tool is not None and self._risk_of(action.tool) is not RiskClass.EXECUTE
+            offerable = (
+                decision.verdict is Verdict.PROMPT
+                and action.tool is not None
+                and self._risk_of(action.tool) is not RiskClass.EXECUTE
+            )
             return CommandDecision(decision, (), offerable)
+        offerable = decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
         return CommandDecision(
-            decision, tuple(c.argv for c in parsed.commands), self._always_offerable(parsed)
+            decision, tuple(c.argv for c in parsed.commands), offerable
         )
 
     def _always_offerable(self, parsed: ParseResult) -> bool:
@@ -109,6 +136,7 @@ class PolicyEngine:
             and not parsed.functions
             and not any(
                 c.dynamic_args
+                or c.wrappers
                 or c.runtime_args
                 or interpreter_name(c.name)
                 or ((rule := self.commands.rule_for(c.name)) is not None and rule.interpreter)
@@ -134,11 +162,11 @@ class PolicyEngine:
             return Outcome.allow(f"{check.resolved} is inside the workspace", "paths.workspace")
         return Outcome.deny(f"{path!r}: {check.reason}", "paths.secret" if check.secret else "paths.outside")
 
-    def _gate_trust(self, action: ActionRequest, outcome: Outcome) -> Outcome:
+    def _gate_trust(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
         trust = self._config.trust
         if trust.trusted or outcome.verdict is Verdict.DENY:
             return outcome
-        writes = action.write or (
+        writes = standing or action.write or (
             action.tool is not None and self._risk_of(action.tool) not in (None, RiskClass.READ)
         )
         if writes or outcome.verdict is not Verdict.ALLOW:
@@ -169,8 +197,8 @@ class PolicyEngine:
         if action.kind == "tool" and (action.write or risk is not RiskClass.READ):
             return Outcome.prompt(f"approvals.mode = 'untrusted' asks before {action.tool}", outcome.rule)
         if action.kind == "command" and standing:
-            return Outcome.prompt("approvals.mode = 'untrusted' asks before commands allowed by lists or "
-                                  "standing approvals", outcome.rule)
+            return Outcome.prompt("approvals.mode = 'untrusted' asks before commands allowed by the user's "
+                                  "lists, rules or standing approvals", outcome.rule)
         return outcome
 
 
@@ -178,7 +206,7 @@ class PolicyEngine:
 class _Judged:
     outcome: Outcome
     parsed: ParseResult | None
-    standing: bool  # some part was allowed by an allow list or a standing approval, not a rule
+    standing: bool  # some part was allowed by the user's lists, approvals or rules, not a shipped rule
 
 
 # Allows that come from the user's standing choices rather than the read-only rules.

@@ -3,6 +3,8 @@ not come out as its author said is a load error, so a typo cannot silently allow
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vtcode_hookspecs import Verdict
 
 from vtcode.config.command_rules import CommandRule
@@ -13,7 +15,10 @@ from .argv_match import Invocation, match_rule
 from .paths import PathChecker
 
 
-def check_examples(rules: dict[str, CommandRule], paths: PathChecker, source: str) -> None:
+def check_examples(
+    rules: dict[str, CommandRule], paths: PathChecker, source_of: Callable[[str], str]
+) -> None:
+    """`source_of(name)`: the file that defined rule `name`, for the error message."""
     for name, rule in rules.items():
         for kind, examples in (("match", rule.match), ("not_match", rule.not_match)):
             for index, example in enumerate(examples):
@@ -24,7 +29,7 @@ def check_examples(rules: dict[str, CommandRule], paths: PathChecker, source: st
                         f"expected {wanted.value}" if kind == "match" else f"expected not {wanted.value}"
                     )
                     raise ConfigError(
-                        source,
+                        source_of(name),
                         f"example {example!r} gives {got.value if got else 'no command'}, {expectation}",
                         key=f"commands.{name}.{kind}.{index}",
                     )
