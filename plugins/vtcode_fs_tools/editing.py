@@ -25,7 +25,8 @@ class WriteFileTool:
     risk = RiskClass.WRITE
 
     def invoke(self, ctx: ToolContext, args: WriteFileArgs) -> ToolResult:
-        before = _existing(ctx, args.path)
+        # The old content only feeds the diff: a file that is not UTF-8 may still be replaced.
+        before = _existing(ctx, args.path, errors="replace")
         ctx.write_bytes(args.path, args.content.encode("utf-8"))
         diff = unified_diff(args.path, before or "", args.content)
         verb = "created" if before is None else "replaced"
@@ -72,9 +73,9 @@ class EditFileTool:
         )
 
 
-def _existing(ctx: ToolContext, path: str) -> str | None:
+def _existing(ctx: ToolContext, path: str, errors: str = "strict") -> str | None:
     try:
-        return ctx.read_bytes(path).decode("utf-8")
+        return ctx.read_bytes(path).decode("utf-8", errors=errors)
     except FileNotFoundError:
         return None
 

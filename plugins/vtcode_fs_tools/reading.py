@@ -24,7 +24,10 @@ class ReadFileTool:
 
     def invoke(self, ctx: ToolContext, args: ReadFileArgs) -> ToolResult:
         raw = ctx.read_bytes(args.path, limit=MAX_READ_BYTES + 1)
-        truncated = max(0, len(raw) - MAX_READ_BYTES)
+        truncated = 0
+        if len(raw) > MAX_READ_BYTES:
+            # Only one byte past the cap was read; the size says how much the model is not seeing.
+            truncated = max(1, ctx.resolve(args.path).stat().st_size - MAX_READ_BYTES)
         if b"\0" in raw[:8192]:
             return ToolResult(ok=False, output=f"{args.path}: binary file, not shown")
         lines = raw[:MAX_READ_BYTES].decode("utf-8", errors="replace").splitlines(keepends=True)

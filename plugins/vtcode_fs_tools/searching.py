@@ -51,7 +51,7 @@ class GrepTool:
                 continue
             try:
                 data = ctx.read_bytes(relative, limit=MAX_FILE_BYTES + 1)
-            except (OSError, ValueError):
+            except Exception:  # the jail's refusal (PathDenied) is the core's type, not the contract's
                 skipped += 1  # unreadable, or a symlink resolving out of the workspace: the jail refused it
                 continue
             if len(data) > MAX_FILE_BYTES or b"\0" in data[:8192]:
@@ -59,13 +59,13 @@ class GrepTool:
                 continue
             for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
                 if regex.search(line):
-                    hits.append(f"{relative}:{number}: {line[:300]}")
-                    if len(hits) >= args.max_results:
+                    if len(hits) == args.max_results:  # a further match exists: only then say so
                         return ToolResult(
                             ok=True,
                             output="\n".join(hits) + "\n[more results not shown]",
                             data={"results": len(hits), "truncated": True, "skipped": skipped},
                         )
+                    hits.append(f"{relative}:{number}: {line[:300]}")
         return ToolResult(
             ok=True,
             output="\n".join(hits) or "no matches",

@@ -194,8 +194,13 @@ ATTACKS: dict[str, list[tuple[str, str]]] = {
         ("cp ~/.netrc .", "deny"),
         ("tail ~/.docker/config.json", "deny"),
         ("cat ~/.config/gh/hosts.yml", "deny"),
+        ("cd /tmp && rm -rf x", "deny"),
+        ("cd; cat .ssh/id_rsa", "deny"),
+        ("cd $D && touch x", "not-allow"),
     ],
     "protected_paths": [
+        ("cd .git && echo x > hooks/pre-commit", "deny"),
+        ("cd sub/.git; cp x config", "deny"),
         ("echo > .git/hooks/pre-commit", "deny"),
         ("cp x .git/config", "deny"),
         ("mv x .git/hooks/post-checkout", "deny"),

@@ -4,7 +4,8 @@ stay the agent's; with no terminal, nobody can consent, so the answer is deny.""
 from __future__ import annotations
 
 import os
-from typing import TextIO
+import unicodedata
+from pathlib import Path
 
 from .broker import Answer, ApprovalPrompt, os_identity
 
@@ -42,32 +43,49 @@ class TerminalAsker:
 
     def ask(self, prompt: ApprovalPrompt) -> Answer:
         try:
-            tty: TextIO = open(self._tty_path, "r+", encoding="utf-8", errors="replace")  # noqa: SIM115
+            # Unbuffered bytes: a text-mode "r+" open of a terminal fails (it is not seekable), which
+            # would turn every prompt into a silent denial.
+            fd = os.open(self._tty_path, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
         except OSError:
             return Answer.DENY
-        with tty:
-            tty.write(render(prompt))
-            tty.flush()
-            reply = tty.readline().strip().lower()
-        return _KEYS.get(reply[:1], Answer.DENY) if reply else Answer.DENY
+        with open(fd, "r+b", buffering=0) as tty:
+            try:
+                tty.write(render(prompt).encode("utf-8", errors="replace"))
+                reply = tty.readline(256).decode("utf-8", errors="replace").strip().lower()
+            except OSError:
+                return Answer.DENY
+        # The whole reply must be one offered key: "sure" is not "s", and "a" where "always" was not
+        # offered is not consent to anything.
+        answer = _KEYS.get(reply, Answer.DENY)
+        return answer if answer in prompt.offers else Answer.DENY
 
 
 def render(prompt: ApprovalPrompt) -> str:
     action = prompt.action
     lines = ["", "vtcode: approval needed"]
     if action.kind == "command":
-        lines.append(
-            f"  command: {action.shell if action.shell is not None else ' '.join(action.argv or ())}"
-        )
-        lines += [f"    runs: {' '.join(argv)}" for argv in prompt.commands]
+        command = action.shell if action.shell is not None else " ".join(action.argv or ())
+        lines.append(f"  command: {shown(command)}")
+        lines += [f"    runs: {shown(' '.join(argv))}" for argv in prompt.commands]
     if action.tool:
-        lines.append(f"  tool:    {action.tool}")
+        lines.append(f"  tool:    {shown(action.tool)}")
     if action.path:
-        lines.append(f"  path:    {action.path} ({'write' if action.write else 'read'})")
-    lines.append(f"  why:     {prompt.decision.reason} (rule {prompt.decision.rule})")
+        lines.append(f"  path:    {shown(action.path)} ({'write' if action.write else 'read'})")
+    lines.append(f"  why:     {shown(prompt.decision.reason)} (rule {shown(str(prompt.decision.rule))})")
     lines.append(f"  digest:  {prompt.digest}")
     lines.append("  " + "  ".join(_LABELS[o] for o in prompt.offers) + " > ")
     return "\n".join(lines)
+
+
+def shown(text: str) -> str:
+    """Text from the model, made inert for a terminal: control and format characters are escaped.
+
+    A raw ESC, CR or newline in a command could move the cursor and repaint the prompt, and a bidi
+    override could reorder it, so that the person approves `ls` while `rm -rf ~` runs.
+    """
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ascii(ch)[1:-1] for ch in text
+    )
 
 
 def _tty_name(path: str) -> str:
@@ -76,6 +94,24 @@ def _tty_name(path: str) -> str:
     except OSError:
         return ""
     try:
-        return os.ttyname(fd)
+        name = os.ttyname(fd)
     finally:
         os.close(fd)
+    # /dev/tty is an alias for "my terminal" and names nobody: the audit record wants the real device.
+    return (_controlling_tty() or name) if name == "/dev/tty" else name
+
+
+def _controlling_tty() -> str:
+    """The controlling terminal's device path, from tty_nr in /proc/self/stat (Linux), or ""."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        tty_nr = int(stat[stat.rindex(")") + 2 :].split()[4])
+    except (OSError, ValueError, IndexError):
+        return ""
+    for fd in (0, 1, 2):
+        if os.isatty(fd) and os.fstat(fd).st_rdev == tty_nr:
+            return os.ttyname(fd)
+    major, minor = os.major(tty_nr), os.minor(tty_nr)
+    if 136 <= major <= 143:  # Unix98 pseudo-terminals: /dev/pts/N
+        return f"/dev/pts/{(major - 136) * 256 + minor}"
+    return f"tty {major}:{minor}" if tty_nr else ""

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from vtcode_hookspecs import ActionRequest, Decision
 
+from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
 
 
@@ -72,9 +73,11 @@ class ApprovalBroker:
         always_allowed: bool = True,
     ) -> Answer:
         """Ask about one prompt decision. Answers for this session are remembered by exact action."""
-        key = session_key(action, commands)
+        # The key is the digest of the whole action, not of its parsed commands: those leave out
+        # redirections, `VAR=value` prefixes and the working directory, so approving `make` for the session
+        # must not approve `make > src/main.py` or `CC=./evil make` unasked.
         digest = action_digest(action)
-        if key in self._session:
+        if digest in self._session:
             self._bus.emit(
                 "approval.answered",
                 {
@@ -105,24 +108,22 @@ class ApprovalBroker:
         if answer not in offers:
             answer = Answer.DENY  # an answer that was not offered is not consent
         remembered = None
+        not_saved = None
         if answer is Answer.SESSION:
-            self._session.add(key)
+            self._session.add(digest)
         elif answer is Answer.ALWAYS and self._always is not None:
-            remembered = self._always.remember(action, commands)
-            self._session.add(key)
-        self._bus.emit(
-            "approval.answered",
-            {"digest": digest, "answer": answer.value, "who": self._asker.who, "remembered": remembered},
-        )
+            try:
+                remembered = self._always.remember(action, commands)
+                self._session.add(digest)
+            except (VtcodeError, OSError) as exc:
+                # The person consented to this action, so it runs once; but a malformed policy file is
+                # reported, never overwritten, and nothing is remembered beyond this call.
+                answer, not_saved = Answer.ONCE, str(exc)
+        payload = {"digest": digest, "answer": answer.value, "who": self._asker.who, "remembered": remembered}
+        if not_saved is not None:
+            payload["not_saved"] = not_saved
+        self._bus.emit("approval.answered", payload)
         return answer
-
-
-def session_key(action: ActionRequest, commands: Sequence[tuple[str, ...]]) -> str:
-    if action.kind == "command":
-        return "command:" + json.dumps(
-            [list(c) for c in commands] or [action.shell or list(action.argv or ())]
-        )
-    return action_digest(action)
 
 
 def os_identity() -> dict[str, str]:

@@ -20,6 +20,7 @@ from vtcode.config.tool_policy import ApprovalCache
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
 from .arg_types import check_path
+from .cwd import RelativeTo, directories
 from .argv_match import Invocation, match_rule
 from .hazards import assignment_outcomes, pipeline_outcomes, reverse_shell_outcomes, secret_outcomes
 from .outcome import Outcome, strictest
@@ -52,7 +53,11 @@ class CommandPolicy:
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
 
-    def decide(self, parsed: ParseResult, paths: PathChecker) -> CommandVerdict:
+    def decide(self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None) -> CommandVerdict:
+        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument)."""
+        bases = directories(parsed, cwd)
+        if bases or cwd not in (None, "", "."):
+            paths = RelativeTo(paths, bases, cwd)
         parts: list[Outcome] = [_problem(p) for p in parsed.problems]
         parts += pipeline_outcomes(parsed)
         parts += [o for r in parsed.redirects if (o := redirect_outcome(r, paths)) is not None]

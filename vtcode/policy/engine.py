@@ -99,7 +99,7 @@ class PolicyEngine:
             parts.append(self._tool_outcome(action.tool))
         if action.kind == "command":
             parsed = _parse(action)
-            verdict = self.commands.decide(parsed, self._paths)
+            verdict = self.commands.decide(parsed, self._paths, action.path)
             parts.append(verdict.outcome)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
@@ -154,7 +154,8 @@ class PolicyEngine:
                 "tools.default_policy",
             )
         verdict = Verdict.strictest(*(POLICY_ORDER[v] for v in layered))
-        return Outcome(verdict, f"tool {tool!r} is {verdict.value} by policy", f"tools.policies.{tool}")
+        said = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}[verdict.value]
+        return Outcome(verdict, f"tool {tool!r} is {said} by policy", f"tools.policies.{tool}")
 
     def _path_outcome(self, path: str, write: bool) -> Outcome:
         check = self._paths.check_path(path, write=write)

@@ -148,3 +148,23 @@ def test_reviewer_sees_every_decision(workspace: Path) -> None:
     assert engine.decide_command(shell="git status").decision.rule == "review.test"
     assert engine.decide_command(shell="ls").decision.verdict is Verdict.ALLOW
     assert seen == [("git status", Verdict.ALLOW), ("ls", Verdict.ALLOW)]
+
+
+@pytest.mark.parametrize(
+    ("cwd", "command", "verdict"),
+    [
+        (".git", "echo x > hooks/pre-commit", Verdict.DENY),  # a protected path, reached relative to cwd
+        ("src", "cat a.py", Verdict.ALLOW),
+        (".", "cat ../x", Verdict.PROMPT),
+        ("src", "rm -rf ../..", Verdict.DENY),
+    ],
+)
+def test_command_paths_are_judged_from_the_tools_cwd(
+    workspace: Path, cwd: str, command: str, verdict: Verdict
+) -> None:
+    (workspace / "src").mkdir()
+    (workspace / ".git" / "hooks").mkdir(parents=True)
+    setup = _setup(workspace)
+    action = ActionRequest(kind="command", tool="run_command", shell=command, path=cwd)
+    decision = setup.engine.decide(action)
+    assert decision.verdict is verdict, decision.reason

@@ -1,0 +1,68 @@
+"""Relative paths after a `cd`: `cd .git && echo x > hooks/pre-commit` writes .git/hooks/pre-commit, and
+`cd /tmp && rm -rf x` removes /tmp/x. The parser does not run the script, so a relative path is judged
+from every directory the string (or the tool's `cwd`) may have changed to, as well as from where it
+started; the strictest answer wins."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+
+from vtcode.policy.shell import ParseResult
+
+from .paths import PathCheck, PathChecker
+
+_CHANGES_DIR = frozenset({"cd", "pushd"})
+_UNKNOWN = "\0unknown"  # a directory only known at run time
+
+
+def directories(parsed: ParseResult, start: str | None = None) -> tuple[str, ...]:
+    """Every directory relative paths in `parsed` may be relative to, besides the starting one."""
+    found: list[str] = []
+    for command in parsed.commands:
+        if command.name not in _CHANGES_DIR:
+            continue
+        operands = [(i, a) for i, a in enumerate(command.argv[1:], 1) if not a.startswith("-") or a == "-"]
+        if not operands:
+            found.append("~")  # bare `cd` goes home
+            continue
+        index, target = operands[0]
+        if index in command.dynamic_args or target == "-":
+            found.append(_UNKNOWN)
+        else:
+            found.append(target if start is None or target.startswith(("/", "~")) else
+                         posixpath.join(start, target))
+    return tuple(dict.fromkeys(found))
+
+
+class RelativeTo:
+    """A PathChecker judging a relative path from each of `bases` (and from `start`, if given)."""
+
+    def __init__(self, paths: PathChecker, bases: Sequence[str], start: str | None = None) -> None:
+        self._paths = paths
+        self._bases = tuple(bases)
+        self._start = start
+
+    def check_path(self, path: str, *, write: bool) -> PathCheck:
+        if path.startswith(("/", "~", "$HOME", "${HOME}")):
+            return self._paths.check_path(path, write=write)
+        first = posixpath.join(self._start, path) if self._start else path
+        results = [self._paths.check_path(first, write=write)]
+        for base in self._bases:
+            if base == _UNKNOWN:
+                reason = f"{path!r} is relative to a directory only known at run time (cd)"
+                results.append(PathCheck(False, "?", reason))
+            else:
+                results.append(self._paths.check_path(posixpath.join(base, path), write=write))
+        return min(results, key=_safety)
+
+
+def _safety(check: PathCheck) -> int:
+    """Lower is worse: a secret, then a path that cannot be followed, then outside, then inside."""
+    if check.secret:
+        return 0
+    if check.resolved is None:
+        return 1
+    if not check.inside:
+        return 2
+    return 3
