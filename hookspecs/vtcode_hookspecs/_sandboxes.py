@@ -1,8 +1,15 @@
-"""Sandbox backends: say whether they can confine here, and spawn confined processes."""
+"""Sandbox backends: say whether they can confine here, and spawn confined processes.
+
+`spawn` is the whole contract a backend must meet. A backend may also offer `prepare`, which hands back
+what to exec and how to confine it without starting anything, so the caller can start the child itself
+(on a PTY with ptyprocess, or on pipes) and call `release` when the command is over.
+"""
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +31,12 @@ class SandboxRequest(BaseModel):
     read_roots: tuple[str, ...] = ()
     protected_paths: tuple[str, ...] = ()
     timeout_s: float | None = None
+    # A private, writable temp dir for this command (TMPDIR and HOME point there); None: the backend's choice.
+    tmp_dir: str | None = None
+    # The caller starts the child on a terminal, which makes its own session (ptyprocess calls setsid).
+    terminal: bool = False
+    # The user's umask for the child: vtcode itself runs with 077, the user's project files should not.
+    umask: int | None = Field(default=None, ge=0, le=0o777)
 
 
 class SandboxAvailability(BaseModel):
@@ -34,6 +47,32 @@ class SandboxAvailability(BaseModel):
     reason: str = ""
 
 
+class SandboxCleanup(BaseModel):
+    """What `release` did after a command: descendants killed, protected paths found changed and restored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    killed: int = 0
+    restored: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PreparedSpawn:
+    """A confined launch, ready for `subprocess.Popen(argv, cwd=, env=, preexec_fn=, pass_fds=)` or
+    `ptyprocess.PtyProcess.spawn(...)`. Call `release()` once the command has ended, whatever happened:
+    it kills every remaining descendant and frees the backend's resources."""
+
+    argv: tuple[str, ...]
+    cwd: str
+    env: dict[str, str]
+    preexec_fn: Callable[[], None] | None
+    pass_fds: tuple[int, ...]
+    release: Callable[[], SandboxCleanup]
+    enforced: tuple[str, ...] = ()  # what the kernel enforces for this launch, for events and results
+    unprotected: tuple[str, ...] = ()  # protected paths the backend could not guard: the core restores them
+    notes: tuple[str, ...] = field(default=())
+
+
 @runtime_checkable
 class SandboxBackend(Protocol):
     @property
@@ -42,3 +81,28 @@ class SandboxBackend(Protocol):
     def available(self) -> SandboxAvailability: ...
 
     def spawn(self, request: SandboxRequest) -> subprocess.Popen[bytes]: ...
+
+
+@runtime_checkable
+class SandboxPreparer(Protocol):
+    """Optional second face of a backend: confine without spawning (needed for PTYs and output streaming)."""
+
+    def prepare(self, request: SandboxRequest) -> PreparedSpawn: ...
+
+
+@runtime_checkable
+class CommandSandbox(Protocol):
+    """What a tool gets as `ctx.sandbox`: the chosen backend, bound to the workspace, policy and config."""
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def mode(self) -> SandboxMode: ...
+
+    @property
+    def timeout_s(self) -> float: ...
+
+    def request(self, argv: Sequence[str], cwd: str, *, terminal: bool = False) -> SandboxRequest: ...
+
+    def prepare(self, request: SandboxRequest) -> PreparedSpawn: ...

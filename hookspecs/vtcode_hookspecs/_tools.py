@@ -8,6 +8,8 @@ from typing import Annotated, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._sandboxes import CommandSandbox
+
 
 class RiskClass(StrEnum):
     """How much harm a call can do; the default tool policy is derived from it."""
@@ -63,6 +65,11 @@ class ToolContext(Protocol):
     def write_bytes(self, path: str, data: bytes) -> Path: ...
 
     def emit(self, type: str, payload: dict[str, Any]) -> None: ...
+
+    @property
+    def sandbox(self) -> CommandSandbox:
+        """The sandbox every process of this call runs in; raises if the core configured none."""
+        ...
 
 
 @runtime_checkable

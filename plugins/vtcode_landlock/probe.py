@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -22,12 +23,18 @@ def _works(call: Callable[[], object]) -> bool:
     return True
 
 
+PR_SET_DUMPABLE = 4
+
+
 def _in_child(step: Callable[[], None]) -> bool:
     """Run `step` in a forked child, so a namespace it creates never touches this process."""
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child exits before coverage could record it
         code = 1
         try:
+            # A hardened (non-dumpable) vtcode makes /proc/self/uid_map root-owned in the child, so an
+            # unprivileged user namespace could not be mapped: the probe must see what a spawn will see.
+            prctl(PR_SET_DUMPABLE, 1)
             step()
             code = 0
         finally:
@@ -48,8 +55,13 @@ def userns_available() -> bool:
     return sys.platform == "linux" and _in_child(_user_and_mount_namespace)
 
 
+@functools.cache
 def mount_namespace_available() -> bool:
-    """True if this process's children can get a private mount namespace (root: without a userns)."""
+    """True if this process's children can get a private mount namespace (root: without a userns).
+
+    Cached: every Confinement asks, and the probe forks a child; the sysctls behind it do not change
+    during an agent's run (a change makes spawns fail closed in the child, never run unprotected).
+    """
     return sys.platform == "linux" and _in_child(enter_mount_namespace)
 
 

@@ -11,6 +11,11 @@ def main() -> None:
 
         sys.stdout.write(f"vtcode {__version__}\n")
         return
+    # Before any secret is loaded or any command parsed: no core dumps, not ptrace-able, no injection
+    # variables for children, private umask. `--version` above stays a cheap, side-effect-free answer.
+    from vtcode.hardening import harden
+
+    harden()
     from .app import run
 
     run()

@@ -35,14 +35,6 @@ def _pending_group(name: str, help_text: str, subcommands: dict[str, str]) -> cl
 
 exec_ = _pending("exec", "Run the agent headless on PROMPT.")
 demo = _pending("demo", "Run the scripted end-to-end demonstration.")
-sandbox = _pending_group(
-    "sandbox",
-    "Run commands under the kernel sandbox.",
-    {
-        "run": "Run -- ARGV... in the sandbox.",
-        "probe": "Print what this machine can enforce.",
-    },
-)
 audit = _pending_group(
     "audit",
     "Read and verify audit logs.",

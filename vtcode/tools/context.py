@@ -5,15 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vtcode_hookspecs import CommandSandbox
+
 from vtcode.events import EventBus
+from vtcode.sandbox.errors import SandboxDenied
 from vtcode.workspace.jail import Jail
 
 
 class CallContext:
-    def __init__(self, jail: Jail, bus: EventBus, tool: str) -> None:
+    def __init__(
+        self, jail: Jail, bus: EventBus, tool: str, *, sandbox: CommandSandbox | None = None
+    ) -> None:
         self._jail = jail
         self._bus = bus
         self._tool = tool
+        self._sandbox = sandbox
 
     @property
     def workspace(self) -> Path:
@@ -30,3 +36,10 @@ class CallContext:
 
     def emit(self, type: str, payload: dict[str, Any]) -> None:
         self._bus.emit(type, payload, actor=f"tool:{self._tool}")
+
+    @property
+    def sandbox(self) -> CommandSandbox:
+        """The workspace's sandbox. Without one nothing may be spawned: fail closed, never run bare."""
+        if self._sandbox is None:
+            raise SandboxDenied(f"tool {self._tool} needs a sandbox to run processes and none was set up")
+        return self._sandbox

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vtcode_hookspecs import ActionRequest, CommandArgs, Decision, Tool, ToolResult, Verdict
+from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
 
 from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.errors import VtcodeError
@@ -39,6 +39,7 @@ class ToolRunner:
         jail: Jail,
         *,
         max_response_bytes: dict[str, int] | None = None,
+        sandbox: CommandSandbox | None = None,
     ) -> None:
         self._tools = tools
         self._engine = engine
@@ -46,6 +47,7 @@ class ToolRunner:
         self._bus = bus
         self._jail = jail
         self._caps = max_response_bytes or {}
+        self._sandbox = sandbox
 
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
         entry = self._tools.get(name)
@@ -89,7 +91,7 @@ class ToolRunner:
             {"call_id": call_id, "tool": tool.name, "plugin": plugin, "args": args.model_dump(mode="json")},
         )
         try:
-            result = tool.invoke(CallContext(self._jail, self._bus, tool.name), args)
+            result = tool.invoke(CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox), args)
         except (VtcodeError, OSError, ValueError) as exc:
             result = ToolResult(ok=False, output=f"{tool.name} failed: {exc}")
         except Exception as exc:  # a plugin's bug must not take the agent down; it is reported and recorded
@@ -120,7 +122,9 @@ class ToolRunner:
 
 
 def _action(name: str, args: Any) -> ActionRequest:
-    if isinstance(args, CommandArgs):
+    # A CommandArgs whose command is None runs nothing new (a shell session's read or close): it is
+    # judged by the tool policy alone.
+    if isinstance(args, CommandArgs) and args.command is not None:
         command = args.command
         return ActionRequest(
             kind="command",

@@ -1,0 +1,129 @@
+"""Start a prepared (confined) launch on pipes or on a PTY, behind one small interface.
+
+Pipes for everything that does not need a terminal: a PTY's line discipline caps throughput near a few
+MB/s and rewrites the bytes (CRLF), while a pipe moves hundreds of MB/s. The PTY is for programs that
+insist on a terminal, and for the interactive shell session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Sequence
+from typing import Protocol
+
+from ptyprocess import PtyProcess
+from vtcode_hookspecs import PreparedSpawn
+
+PIPE_SIZE = 1024 * 1024  # fewer wake-ups per MB than the default 64 KiB
+READ_SIZE = 256 * 1024
+
+
+def shell_argv(command: str | Sequence[str]) -> list[str]:
+    """A shell string runs under bash (sh if there is none); an argv runs as given, unparsed."""
+    if isinstance(command, str):
+        shell = shutil.which("bash", path="/usr/bin:/bin") or "/bin/sh"
+        return [shell, "-c", command]
+    return list(command)
+
+
+class Child(Protocol):
+    pid: int
+    fd: int
+
+    def poll(self) -> int | None: ...
+
+    def signal_group(self, sig: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    # The child leads its own session and process group (setsid in preexec, or ptyprocess's).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+class PipeChild:
+    def __init__(self, prepared: PreparedSpawn) -> None:
+        self._proc = subprocess.Popen(
+            list(prepared.argv),
+            cwd=prepared.cwd,
+            env=prepared.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=prepared.preexec_fn,
+            pass_fds=prepared.pass_fds,
+            pipesize=PIPE_SIZE,
+        )
+        assert self._proc.stdout is not None
+        self.pid = self._proc.pid
+        self.fd = self._proc.stdout.fileno()
+
+    def poll(self) -> int | None:
+        code = self._proc.poll()
+        return None if code is None else _exit_status(code)
+
+    def signal_group(self, sig: int) -> None:
+        _signal_group(self.pid, sig)
+
+    def close(self) -> None:
+        _signal_group(self.pid, signal.SIGKILL)
+        self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+class PtyChild:
+    def __init__(self, prepared: PreparedSpawn, dimensions: tuple[int, int] = (40, 200)) -> None:
+        self._proc = PtyProcess.spawn(
+            list(prepared.argv),
+            cwd=prepared.cwd,
+            env=prepared.env,
+            preexec_fn=prepared.preexec_fn,
+            pass_fds=prepared.pass_fds,
+            dimensions=dimensions,
+            echo=False,
+        )
+        self.pid = int(self._proc.pid)
+        self.fd = int(self._proc.fd)
+
+    def poll(self) -> int | None:
+        if self._proc.isalive():
+            return None
+        if self._proc.signalstatus is not None:
+            return 128 + int(self._proc.signalstatus)
+        return int(self._proc.exitstatus or 0)
+
+    def write(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def signal_group(self, sig: int) -> None:
+        _signal_group(self.pid, sig)
+
+    def close(self) -> None:
+        _signal_group(self.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):  # ptyprocess raises on an already reaped child
+            self._proc.close(force=True)
+
+
+def _exit_status(code: int) -> int:
+    """Popen's negative signal numbers as a shell reports them: 128 + signal."""
+    return 128 - code if code < 0 else code
+
+
+def read_chunk(fd: int) -> bytes:
+    """One read; b"" at end of stream (a PTY reports its end as EIO once the last writer is gone)."""
+    try:
+        return os.read(fd, READ_SIZE)
+    except OSError as exc:
+        if exc.errno == errno.EIO:
+            return b""
+        if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+            raise BlockingIOError from exc
+        raise

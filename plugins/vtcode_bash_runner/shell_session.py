@@ -1,0 +1,165 @@
+"""`shell_session`: a persistent bash on a PTY, inside the sandbox, for interactive work.
+
+open -> send (typed text, judged by the command policy like any shell string) -> read -> interrupt
+(Ctrl-C through the terminal, as a user would) -> close. Output is read on demand: while nobody reads,
+the PTY buffer fills and the program blocks, so memory never grows with what the shell prints.
+"""
+
+from __future__ import annotations
+
+import secrets
+import select
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from vtcode_hookspecs import CommandArgs, PreparedSpawn, RiskClass, SandboxCleanup, ToolContext, ToolResult
+
+from .capture import DEFAULT_KEEP, HeadTail
+from .launch import PtyChild, read_chunk
+from .run_command import finished_payload, started_payload
+
+MAX_SESSIONS = 4
+QUIET_S = 0.3
+SHELL = ("/bin/bash", "--noprofile", "--norc", "-i")
+
+Action = Literal["open", "send", "read", "interrupt", "close"]
+
+
+class ShellSessionArgs(CommandArgs):
+    """`command` is what `send` types (judged like a shell string); other actions have none."""
+
+    action: Action = "send"
+    # Optional here: read/interrupt/close run nothing new, so the core judges them by tool policy only.
+    command: str | list[str] | None = None  # type: ignore[assignment]  # narrows CommandArgs' required field
+    session_id: str | None = None
+    wait_s: float = Field(default=1.0, ge=0, le=60, description="How long to collect output.")
+    max_output_bytes: int = Field(default=DEFAULT_KEEP, ge=1024, le=1024 * 1024)
+
+    @model_validator(mode="after")
+    def _command_only_for_send(self) -> ShellSessionArgs:
+        if (self.action == "send") != (self.command is not None):
+            raise ValueError("`command` is required for action 'send' and not allowed for the others")
+        if self.action != "open" and not self.session_id:
+            raise ValueError(f"action {self.action!r} needs the session_id that 'open' returned")
+        return self
+
+
+@dataclass
+class _Session:
+    child: PtyChild
+    prepared: PreparedSpawn
+    started: float
+    ended: bool = False
+    finalizer: weakref.finalize | None = field(default=None, repr=False)  # type: ignore[type-arg]
+
+    def collect(self, wait_s: float, keep: HeadTail) -> None:
+        """Read until `wait_s` passed, or output went quiet after some arrived, or the shell ended."""
+        poller = select.poll()
+        poller.register(self.child.fd, select.POLLIN | select.POLLHUP)
+        end = time.monotonic() + wait_s
+        last_data: float | None = None
+        while not self.ended:
+            now = time.monotonic()
+            if now >= end or (last_data is not None and now - last_data >= QUIET_S):
+                return
+            if poller.poll(50):
+                data = read_chunk(self.child.fd)
+                if not data:
+                    self.ended = True
+                    return
+                keep.add(data)
+                last_data = time.monotonic()
+
+
+def _finish(child: PtyChild, prepared: PreparedSpawn) -> SandboxCleanup:
+    child.close()
+    return prepared.release()
+
+
+class ShellSessionTool:
+    name = "shell_session"
+    description = (
+        "A persistent interactive bash on a terminal inside the sandbox. action=open returns a "
+        "session_id; send types `command` and a newline; read collects output; interrupt sends "
+        "Ctrl-C; close ends it and kills everything it started."
+    )
+    args_model = ShellSessionArgs
+    risk = RiskClass.EXECUTE
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, _Session] = {}
+
+    def invoke(self, ctx: ToolContext, args: ShellSessionArgs) -> ToolResult:
+        if args.action == "open":
+            return self._open(ctx, args)
+        session = self._sessions.get(args.session_id or "")
+        if session is None:
+            return ToolResult(ok=False, output=f"no open shell session {args.session_id!r}")
+        if args.action == "send":
+            text = args.command if isinstance(args.command, str) else " ".join(args.command or ())
+            session.child.write(text.encode() + b"\n")
+        elif args.action == "interrupt":
+            session.child.write(b"\x03")  # the line discipline turns it into SIGINT for the foreground job
+        elif args.action == "close":
+            return self._close(ctx, args.session_id or "", session)
+        keep = HeadTail(args.max_output_bytes)
+        session.collect(args.wait_s, keep)
+        if session.ended:
+            result = self._close(ctx, args.session_id or "", session)
+            return ToolResult(
+                ok=False,
+                output=keep.text() + "\n[the shell exited]\n" + result.output,
+                truncated_bytes=keep.discarded,
+                data=result.data,
+            )
+        return ToolResult(
+            ok=True,
+            output=keep.text(),
+            truncated_bytes=keep.discarded,
+            data={"session_id": args.session_id, "bytes": keep.total},
+        )
+
+    def _open(self, ctx: ToolContext, args: ShellSessionArgs) -> ToolResult:
+        if len(self._sessions) >= MAX_SESSIONS:
+            return ToolResult(ok=False, output=f"at most {MAX_SESSIONS} shell sessions; close one first")
+        cwd = str(ctx.resolve(args.cwd))
+        sandbox = ctx.sandbox
+        prepared = sandbox.prepare(sandbox.request(SHELL, cwd, terminal=True))
+        try:
+            child = PtyChild(prepared)
+        except BaseException:
+            prepared.release()
+            raise
+        session_id = secrets.token_hex(4)
+        session = _Session(child, prepared, time.monotonic())
+        self._sessions[session_id] = session
+        # Runs once: on close, or when vtcode exits with the session still open (the shell is killed).
+        session.finalizer = weakref.finalize(session, _finish, child, prepared)
+        ctx.emit(
+            "command.started",
+            started_payload(sandbox, prepared, cwd, child.pid, True) | {"session_id": session_id},
+        )
+        keep = HeadTail(args.max_output_bytes)
+        session.collect(args.wait_s, keep)
+        return ToolResult(
+            ok=True,
+            output=f"[shell session {session_id} open in {cwd}]\n{keep.text()}",
+            data={"session_id": session_id, "enforced": list(prepared.enforced)},
+        )
+
+    def _close(self, ctx: ToolContext, session_id: str, session: _Session) -> ToolResult:
+        self._sessions.pop(session_id, None)
+        code = session.child.poll()
+        cleanup = (session.finalizer() if session.finalizer else None) or SandboxCleanup()
+        data: dict[str, Any] = {
+            "session_id": session_id,
+            "exit_code": code,
+            "killed": cleanup.killed,
+            "restored": cleanup.restored,
+            "duration_s": round(time.monotonic() - session.started, 3),
+        }
+        ctx.emit("command.finished", finished_payload({**data, "bytes": 0}))
+        return ToolResult(ok=True, output=f"[shell session {session_id} closed]", data=data)

@@ -1,0 +1,174 @@
+"""Every process a command starts, tracked in a cgroup so all of them can be counted and killed.
+
+A process group is not enough: a daemon calls setsid() and leaves it, and RLIMIT_NPROC does not bind a
+root agent's children at all (the kernel exempts uid 0). A cgroup holds every descendant whatever it
+does, and its pids controller caps a fork bomb for root too. The child joins in preexec by writing "0"
+to an fd the parent opened, before it is confined; Landlock then keeps it from writing any cgroup file,
+so it cannot leave. Where no cgroup can be created (an unprivileged user without a delegated cgroup v2
+subtree) the fallback is the process group plus RLIMIT_NPROC, and `kind` says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+_counter = itertools.count()
+
+
+@dataclass
+class Containment:
+    """A cgroup directory (or none) and the fd of its cgroup.procs that the child writes itself into."""
+
+    kind: str  # "cgroup-v2", "cgroup-v1-pids" or "process-group"
+    path: str | None = None
+    procs_fd: int | None = None
+    max_processes: int | None = None
+    pgid: int | None = None  # set by the caller once the child exists (fallback kill)
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return () if self.procs_fd is None else (self.procs_fd,)
+
+    def join(self) -> None:
+        """In the child, before exec: move the calling process into the cgroup."""
+        if self.procs_fd is not None:
+            os.write(self.procs_fd, b"0")
+
+    def members(self) -> list[int]:
+        if self.path is None:
+            return []
+        try:
+            with open(os.path.join(self.path, "cgroup.procs"), encoding="ascii") as f:
+                return [int(line) for line in f if line.strip()]
+        except OSError:
+            return []
+
+    def kill_all(self) -> int:
+        """SIGKILL every process still in the cgroup (or the process group); returns how many were."""
+        if self.path is None:
+            return _kill_group(self.pgid)
+        killed: set[int] = set()
+        if self.kind == "cgroup-v2" and os.path.exists(os.path.join(self.path, "cgroup.kill")):
+            killed.update(self.members())
+            _write(os.path.join(self.path, "cgroup.kill"), "1")
+        # cgroup v1 has no cgroup.kill: kill what is listed until nothing is; pids.max bounds the race.
+        for _ in range(200):
+            pids = self.members()
+            if not pids:
+                break
+            for pid in pids:
+                killed.add(pid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+        return len(killed)
+
+    def close(self) -> None:
+        if self.procs_fd is not None:
+            os.close(self.procs_fd)
+            self.procs_fd = None
+        if self.path is not None:
+            for _ in range(100):  # exited processes leave the cgroup once reaped
+                try:
+                    os.rmdir(self.path)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.01)
+            self.path = None
+
+    def describe(self) -> str:
+        cap = f", pids.max={self.max_processes}" if self.max_processes and self.path else ""
+        return f"processes:{self.kind}{cap}"
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="ascii") as f:
+        f.write(text)
+
+
+def _kill_group(pgid: int | None) -> int:
+    if pgid is None or pgid <= 1:
+        return 0
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return 0
+    return 1
+
+
+def _own_cgroup(controller: str | None) -> str | None:
+    """This process's cgroup path for `controller` (None: the unified v2 hierarchy)."""
+    try:
+        with open("/proc/self/cgroup", encoding="ascii") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if (controller is None and controllers == "") or (controller in controllers.split(",")):
+            return path
+    return None
+
+
+def _make(parent: str) -> str | None:
+    name = f"vtcode-{os.getpid()}-{next(_counter)}"
+    path = os.path.join(parent, name)
+    try:
+        os.mkdir(path, 0o755)
+    except OSError:
+        return None
+    return path
+
+
+def _try_v2(max_processes: int | None) -> Containment | None:
+    own = _own_cgroup(None)
+    if own is None or not os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.controllers")):
+        return None
+    path = _make(os.path.join(CGROUP_ROOT, own.lstrip("/")))
+    if path is None:
+        return None
+    limited = None
+    if max_processes is not None and os.path.exists(os.path.join(path, "pids.max")):
+        _write(os.path.join(path, "pids.max"), str(max_processes))
+        limited = max_processes
+    return Containment(
+        "cgroup-v2", path, os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC), limited
+    )
+
+
+def _try_v1(max_processes: int | None) -> Containment | None:
+    own = _own_cgroup("pids")
+    base = os.path.join(CGROUP_ROOT, "pids")
+    if own is None or not os.path.exists(os.path.join(base, "cgroup.procs")):
+        return None
+    path = _make(os.path.join(base, own.lstrip("/")))
+    if path is None:
+        return None
+    try:
+        if max_processes is not None:
+            _write(os.path.join(path, "pids.max"), str(max_processes))
+        fd = os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        os.rmdir(path)
+        return None
+    return Containment("cgroup-v1-pids", path, fd, max_processes)
+
+
+def open_containment(max_processes: int | None) -> Containment:
+    """A fresh cgroup for one command, or the process-group fallback when none can be made here."""
+    for attempt in (_try_v2, _try_v1):
+        try:
+            found = attempt(max_processes)
+        except OSError:
+            found = None
+        if found is not None:
+            return found
+    return Containment("process-group", max_processes=max_processes)

@@ -1,0 +1,50 @@
+"""Read grants for the toolchains the user's PATH points into (a venv, pyenv, cargo, nvm, uv pythons).
+
+A PATH entry named bin/sbin/shims grants its parent (the venv or toolchain prefix: its lib/ holds what
+bin/ runs), never a parent that is the home directory, an ancestor of it, or an ancestor of the
+workspace: `~/bin` or `/work/bin` must not hand over the home directory or neighbouring workspaces.
+Each python in such an entry also grants the prefix its symlink leads to (a venv made by uv or pyenv).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .defaults import SYSTEM_READ_PATHS
+from .grants import is_within
+
+_BIN_NAMES = frozenset({"bin", "sbin", "shims"})
+_INTERPRETERS = ("python", "python3")
+
+
+def _prefix(directory: str, home: str, workspace: str) -> str:
+    parent = os.path.dirname(directory)
+    if (
+        os.path.basename(directory) not in _BIN_NAMES
+        or parent == "/"
+        or is_within(home, parent)
+        or is_within(workspace, parent)
+    ):
+        return directory
+    return parent
+
+
+def toolchain_roots(path_env: str, *, home: str, workspace: str) -> tuple[str, ...]:
+    """Directories to grant read (and execute) so the user's PATH keeps working inside the sandbox."""
+    roots: list[str] = []
+    for entry in path_env.split(os.pathsep):
+        if not entry or not os.path.isabs(entry):
+            continue  # a relative entry ("." ) would mean whatever the cwd is: never granted
+        real = os.path.realpath(entry)
+        if not os.path.isdir(real):
+            continue
+        candidates = [_prefix(real, home, workspace)]
+        for name in _INTERPRETERS:
+            target = os.path.realpath(os.path.join(real, name))
+            if os.path.isfile(target):
+                candidates.append(_prefix(os.path.dirname(target), home, workspace))
+        for root in candidates:
+            if root == "/" or any(is_within(root, s) for s in SYSTEM_READ_PATHS) or root in roots:
+                continue
+            roots.append(root)
+    return tuple(roots)

@@ -1,0 +1,157 @@
+"""`vtcode sandbox run|probe` as a real process: exit statuses, escapes refused, descendants killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox CLI is tested on Linux here")
+VTCODE = str(Path(sys.executable).parent / "vtcode")
+
+
+def vtcode(
+    workspace: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [VTCODE, *args],
+        cwd=workspace,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def sandbox_run(
+    workspace: Path, *argv: str, options: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return vtcode(workspace, "sandbox", "run", "--workspace", str(workspace), *options, "--", *argv, env=env)
+
+
+def test_exits_with_the_commands_status(workspace: Path) -> None:
+    assert sandbox_run(workspace, "/bin/sh", "-c", "exit 7").returncode == 7
+    assert sandbox_run(workspace, "/bin/sh", "-c", "kill -TERM $$").returncode == 128 + 15
+    ok = sandbox_run(workspace, "/bin/echo", "hello")
+    assert (ok.returncode, ok.stdout) == (0, "hello\n")
+    assert "sandbox.applied" in ok.stderr and "landlock-abi-" in ok.stderr  # what was enforced, said aloud
+
+
+def test_probe_prints_what_the_kernel_enforces(workspace: Path) -> None:
+    result = vtcode(workspace, "sandbox", "probe", "--workspace", str(workspace))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["backend"] == "landlock"
+    assert report["landlock_abi"] >= 1 and report["seccomp"] is True and report["user_namespaces"] is True
+    assert report["backends"]["seatbelt"]["available"] is False
+
+
+def test_write_outside_and_symlink_escape_fail(workspace: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (workspace / "link").symlink_to(outside)
+    result = sandbox_run(
+        workspace, "/bin/sh", "-c", f"echo x > {outside}/a; echo x > link/b; echo x > in.txt"
+    )
+    assert result.stderr.count("Permission denied") == 2
+    assert list(outside.iterdir()) == [] and (workspace / "in.txt").exists()
+
+
+def test_fake_ssh_key_and_neighbouring_workspace_unreadable(workspace: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("-----BEGIN FAKE KEY-----\n")
+    neighbour = workspace.parent / "other-ws"
+    neighbour.mkdir()
+    (neighbour / "notes.txt").write_text("neighbour\n")
+    result = sandbox_run(
+        workspace,
+        "/bin/sh",
+        "-c",
+        f"cat {home}/.ssh/id_rsa; cat {neighbour}/notes.txt",
+        options=("-c", f'sandbox.read_roots=["{home}"]'),
+        env={"HOME": str(home)},
+    )
+    assert "FAKE KEY" not in result.stdout and "neighbour" not in result.stdout
+    assert result.stderr.count("Permission denied") == 2
+
+
+def test_read_only_mode_and_network_flag(workspace: Path) -> None:
+    result = sandbox_run(workspace, "/bin/sh", "-c", "echo x > f", options=("--mode", "read-only"))
+    assert result.returncode != 0 and not (workspace / "f").exists()
+    code = "import socket; s = socket.socket(); print('socket-ok')"
+    assert sandbox_run(workspace, "/usr/bin/python3", "-c", code).returncode != 0
+    assert (
+        sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=("--network",)).stdout == "socket-ok\n"
+    )
+
+
+def test_daemonized_child_is_killed_when_the_command_ends(workspace: Path) -> None:
+    script = "setsid sh -c 'echo $$ > daemon.pid; exec sleep 300' >/dev/null 2>&1 < /dev/null & sleep 0.5"
+    assert sandbox_run(workspace, "/bin/sh", "-c", script).returncode == 0
+    pid = int((workspace / "daemon.pid").read_text())
+    time.sleep(0.2)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z", "the daemon outlived the command"
+
+
+def test_fork_bomb_is_stopped_by_limits_and_timeout(workspace: Path) -> None:
+    # The bomb's first shell returns at once, its descendants keep forking against pids.max until the
+    # command is over; then every one of them is killed. A bomb in the foreground meets the timeout.
+    start = time.monotonic()
+    background = sandbox_run(workspace, "/bin/bash", "-c", ":(){ :|:& };:; sleep 2")
+    assert background.returncode == 0
+    foreground = sandbox_run(
+        workspace, "/bin/bash", "-c", ":(){ :|:; };:", options=("-c", "sandbox.timeout_s=3")
+    )
+    assert foreground.returncode == 124 and "sandbox.timeout_s (3 s) reached" in foreground.stderr
+    assert "Resource temporarily unavailable" in background.stderr + foreground.stderr
+    assert time.monotonic() - start < 90
+    assert _processes_in(workspace) == []
+
+
+def _processes_in(directory: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and os.readlink(entry / "cwd") == str(directory):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_hardening_is_visible_from_the_child(workspace: Path) -> None:
+    # The child reads its parent (vtcode itself): umask 077 and no core dumps. The child gets the user's
+    # umask back, and LD_PRELOAD given to vtcode reaches no child.
+    script = (
+        "grep Umask /proc/$PPID/status; grep 'core file' /proc/$PPID/limits; umask; env | grep -c LD_ || true"
+    )
+    result = sandbox_run(workspace, "/bin/sh", "-c", script, env={"LD_PRELOAD": "", "LD_AUDIT": ""})
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Umask:", "0077"]
+    assert lines[1].split()[4:6] == ["0", "0"]
+    assert lines[2] == f"{_own_umask():04o}" and lines[3] == "0"
+
+
+def test_denied_when_no_sandbox_applies(workspace: Path) -> None:
+    result = sandbox_run(workspace, "/bin/true", options=("-c", 'sandbox.backend="seatbelt"'))
+    assert result.returncode == 2 and "commands are denied" in result.stderr
+    allowed = sandbox_run(
+        workspace,
+        "/bin/true",
+        options=("-c", 'sandbox.backend="seatbelt"', "-c", "sandbox.allow_unsandboxed=true"),
+    )
+    assert allowed.returncode == 0 and "sandbox.unsandboxed" in allowed.stderr
+
+
+def _own_umask() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,162 @@
+"""`vtcode sandbox run [--mode M] [--network] -- ARGV...` and `vtcode sandbox probe`.
+
+`run` goes through exactly what the agent's commands go through (backend choice, fail-closed denial,
+detect-and-restore, events) with the terminal's stdin/stdout/stderr, and exits with the command's
+status: 128+N if a signal N ended it, 124 on the sandbox.timeout_s deadline (as timeout(1) does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from vtcode_hookspecs import PreparedSpawn
+
+from .options import reports_errors, workspace_options
+
+MODES = ("read-only", "workspace-write", "full-access")
+TIMEOUT_STATUS = 124
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """Run commands under the kernel sandbox; see what this machine can enforce."""
+
+
+@sandbox.command(
+    name="run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Sandbox mode (default: sandbox.mode).")
+@click.option("--network", is_flag=True, help="Allow network access (sandbox.network = true).")
+@click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
+@workspace_options
+@reports_errors
+def run(
+    mode: str | None,
+    network: bool,
+    argv: tuple[str, ...],
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Run ARGV in the sandbox, in the current directory if it is inside the workspace."""
+    from vtcode.runtime import open_runtime
+    from vtcode.sandbox import open_sandbox
+    from vtcode.workspace import resolve_root
+
+    root = resolve_root(workspace)
+    extra = ((f'sandbox.mode="{mode}"',) if mode else ()) + (("sandbox.network=true",) if network else ())
+    runtime = open_runtime(root, config_files=config_files, overrides=(*overrides, *extra))
+    try:
+        box = open_sandbox(
+            runtime.plugins.registries.sandboxes, runtime.config.config.sandbox, root, runtime.bus
+        )
+        here = os.path.realpath(os.getcwd())
+        cwd = here if here == str(root) or here.startswith(str(root) + os.sep) else str(root)
+        prepared = box.prepare(box.request(argv, cwd))
+        runtime.bus.emit(
+            "command.started",
+            {
+                "argv": list(argv),
+                "cwd": cwd,
+                "sandbox": box.mode,
+                "backend": box.backend,
+                "enforced": list(prepared.enforced),
+                "network": "network:on" in prepared.enforced,
+            },
+        )
+        start = time.monotonic()
+        status = _run(prepared.argv, prepared, box.timeout_s)
+        cleanup = prepared.release()
+        signalled = status > 128 and status != TIMEOUT_STATUS
+        runtime.bus.emit(
+            "command.finished",
+            {
+                "exit": None if signalled else status,
+                "signal": status - 128 if signalled else None,
+                "duration_ms": (time.monotonic() - start) * 1000,
+                "timed_out": status == TIMEOUT_STATUS,
+                "killed": cleanup.killed,
+                "restored": cleanup.restored,
+            },
+        )
+    finally:
+        runtime.bus.close()
+    raise SystemExit(status)
+
+
+def _run(argv: tuple[str, ...], prepared: PreparedSpawn, timeout_s: float) -> int:
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=prepared.cwd,
+            env=prepared.env,
+            preexec_fn=prepared.preexec_fn,
+            pass_fds=prepared.pass_fds,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        prepared.release()
+        click.echo(f"vtcode: error: could not start {argv[0]!r} in the sandbox: {exc}", err=True)
+        return 127
+    try:
+        return _status(proc.wait(timeout=timeout_s))
+    except subprocess.TimeoutExpired:
+        click.echo(f"vtcode: sandbox.timeout_s ({timeout_s:g} s) reached; killing the command", err=True)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return TIMEOUT_STATUS
+    except KeyboardInterrupt:
+        # The child has its own session, so the terminal's Ctrl-C reached only us: pass it on.
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            return _status(proc.wait(timeout=3))
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            os.killpg(proc.pid, signal.SIGKILL)
+            return _status(proc.wait())
+
+
+def _status(code: int) -> int:
+    return 128 - code if code < 0 else code
+
+
+@sandbox.command(name="probe")
+@workspace_options
+@reports_errors
+def probe(workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+    """Print what this machine can enforce as one JSON object: Landlock ABI, seccomp, namespaces...
+
+    Each registered backend reports `available()`, plus its own `probe()` if it has one; the fields of
+    the backend commands would use are also copied to the top level.
+    """
+    from vtcode.runtime import open_runtime
+    from vtcode.sandbox import SandboxDenied, choose_backend
+    from vtcode.workspace import resolve_root
+
+    runtime = open_runtime(
+        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+    )
+    backends: dict[str, dict[str, object]] = {}
+    for entry in runtime.plugins.registries.sandboxes:
+        availability = entry.obj.available()
+        found: dict[str, object] = availability.model_dump()
+        extra = getattr(entry.obj, "probe", None)
+        if availability.available and callable(extra):
+            found.update(extra())
+        backends[entry.name] = found
+    report: dict[str, object] = {"platform": sys.platform, "backends": backends}
+    try:
+        chosen, _ = choose_backend(
+            runtime.plugins.registries.sandboxes, runtime.config.config.sandbox, runtime.bus
+        )
+        report["backend"] = chosen.name
+        report.update({k: v for k, v in backends[chosen.name].items() if k not in report})
+    except SandboxDenied as exc:
+        report["backend"] = None
+        report["denied"] = str(exc)
+    click.echo(json.dumps(report, sort_keys=True, default=str))

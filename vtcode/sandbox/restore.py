@@ -1,0 +1,145 @@
+"""Detect-and-restore for protected paths the kernel did not guard (no mount namespace, or a path that
+did not exist yet): snapshot before the command, compare after, put back what changed.
+
+Runs only after every process of the command was killed, so nothing races the restore. Restoring must
+not be steered outside the workspace: an ancestor the command replaced by a symlink is removed and made
+a real directory again before anything is written through it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+from dataclasses import dataclass, field
+
+from .errors import SandboxDenied
+
+MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
+# A git config created by a `git init` in the sandbox is kept unless it names a program to run later.
+_RUNS_PROGRAMS = re.compile(
+    r"^\s*(\[\s*(filter|diff|merge|alias|include|includeif|credential|url)\b"
+    r"|(fsmonitor|hookspath|sshcommand|pager|editor|askpass|gitproxy|textconv|worktree)\s*=)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass
+class Entry:
+    kind: str  # missing, file, dir, symlink, other
+    data: bytes = b""
+    mode: int = 0
+    target: str = ""
+    children: dict[str, Entry] = field(default_factory=dict)
+
+
+def _take(path: str, budget: list[int], depth: int = 0) -> Entry:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return Entry("missing")
+    except NotADirectoryError:
+        return Entry("missing")
+    mode = stat.S_IMODE(info.st_mode)
+    if stat.S_ISLNK(info.st_mode):
+        return Entry("symlink", mode=mode, target=os.readlink(path))
+    if stat.S_ISREG(info.st_mode):
+        budget[0] -= info.st_size
+        if budget[0] < 0:
+            raise SandboxDenied(
+                f"protected path {path} is too large to snapshot for detect-and-restore; "
+                "refusing to run without a way to restore it"
+            )
+        with open(path, "rb") as f:
+            return Entry("file", data=f.read(), mode=mode)
+    if stat.S_ISDIR(info.st_mode) and depth < 8:
+        children = {name: _take(os.path.join(path, name), budget, depth + 1) for name in os.listdir(path)}
+        return Entry("dir", mode=mode, children=children)
+    return Entry("other", mode=mode)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+def _put(path: str, entry: Entry) -> None:
+    if entry.kind == "file":
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, entry.mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(entry.data)
+        os.chmod(path, entry.mode)
+    elif entry.kind == "symlink":
+        os.symlink(entry.target, path)
+    elif entry.kind == "dir":
+        os.mkdir(path, entry.mode)
+        for name, child in entry.children.items():
+            _put(os.path.join(path, name), child)
+        os.chmod(path, entry.mode)
+
+
+def _fix_ancestors(root: str, path: str) -> list[str]:
+    """Make every ancestor of `path` below `root` a real directory; returns those that were not."""
+    fixed = []
+    rel = os.path.relpath(os.path.dirname(path), root)
+    current = root
+    for part in [] if rel == "." else rel.split(os.sep):
+        current = os.path.join(current, part)
+        if os.path.islink(current) or (os.path.lexists(current) and not os.path.isdir(current)):
+            os.unlink(current)
+            fixed.append(current)
+        if not os.path.lexists(current):
+            os.mkdir(current, 0o755)
+    return fixed
+
+
+def _new_entry_allowed(path: str, now: Entry) -> Entry | None:
+    """For a protected path that did not exist before: what may stay (None: remove it all)."""
+    name = os.path.basename(path.rstrip("/"))
+    if now.kind == "file" and name == "config" and os.path.basename(os.path.dirname(path)) == ".git":
+        return None if _RUNS_PROGRAMS.search(now.data.decode("utf-8", "replace")) else now
+    if now.kind == "dir" and name == "hooks":
+        # `git init` writes inert *.sample hooks; anything else would run on the user's next commit.
+        kept = {n: c for n, c in now.children.items() if n.endswith(".sample") and c.kind == "file"}
+        return Entry("dir", mode=now.mode, children=kept)
+    return None
+
+
+@dataclass
+class Snapshot:
+    """The state of each watched path before a command."""
+
+    root: str
+    before: dict[str, Entry]
+
+    @classmethod
+    def take(cls, root: str, paths: tuple[str, ...]) -> Snapshot:
+        budget = [MAX_SNAPSHOT_BYTES]
+        return cls(root, {p.rstrip("/"): _take(p.rstrip("/"), budget) for p in paths})
+
+    def restore(self) -> list[tuple[str, str]]:
+        """Put every changed path back; returns (path, what happened) for each violation."""
+        violations: list[tuple[str, str]] = []
+        budget = [MAX_SNAPSHOT_BYTES * 4]
+        for path, before in self.before.items():
+            now = _take(path, budget)
+            if now == before:
+                continue
+            wanted: Entry | None = before
+            if before.kind == "missing":
+                wanted = _new_entry_allowed(path, now)
+                if wanted == now:
+                    continue
+            for ancestor in _fix_ancestors(self.root, path):
+                violations.append(
+                    (ancestor, "an ancestor of a protected path was replaced; made a directory")
+                )
+            _remove(path)
+            if wanted is not None and wanted.kind != "missing":
+                _put(path, wanted)
+            what = "created; removed" if before.kind == "missing" and wanted is None else "changed; restored"
+            violations.append((path, what))
+        return violations
