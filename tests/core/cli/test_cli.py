@@ -138,7 +138,6 @@ def test_workspace_must_exist(tmp_path: Path) -> None:
     [
         ["exec", "hi"],
         ["demo"],
-        ["check", "command", "--", "ls"],
     ],
 )
 def test_pending_commands_say_so(argv: list[str]) -> None:
