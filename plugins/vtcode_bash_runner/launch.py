@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import signal
+import struct
 import subprocess
-from collections.abc import Sequence
+import termios
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ptyprocess import PtyProcess
@@ -48,19 +51,31 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
+def _launcher(prepared: PreparedSpawn) -> Callable[..., subprocess.Popen[bytes]] | None:
+    """The backend's own starter, if it has one (the landlock fork server): it spawns without forking
+    vtcode, and raises, running nothing, when it cannot confine the command."""
+    launch = getattr(prepared, "launch", None)
+    return launch if callable(launch) else None
+
+
 class PipeChild:
     def __init__(self, prepared: PreparedSpawn) -> None:
-        self._proc = subprocess.Popen(
-            list(prepared.argv),
-            cwd=prepared.cwd,
-            env=prepared.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            preexec_fn=prepared.preexec_fn,
-            pass_fds=prepared.pass_fds,
-            pipesize=PIPE_SIZE,
-        )
+        launch = _launcher(prepared)
+        if launch is not None:
+            self._proc = launch(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                pipesize=PIPE_SIZE)
+        else:
+            self._proc = subprocess.Popen(
+                list(prepared.argv),
+                cwd=prepared.cwd,
+                env=prepared.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                preexec_fn=prepared.preexec_fn,
+                pass_fds=prepared.pass_fds,
+                pipesize=PIPE_SIZE,
+            )
         assert self._proc.stdout is not None
         self.pid = self._proc.pid
         self.fd = self._proc.stdout.fileno()
@@ -81,6 +96,12 @@ class PipeChild:
 
 class PtyChild:
     def __init__(self, prepared: PreparedSpawn, dimensions: tuple[int, int] = (40, 200)) -> None:
+        launch = _launcher(prepared)
+        self._served: subprocess.Popen[bytes] | None = None
+        if launch is not None:
+            self.fd, self._served = _served_pty(launch, dimensions)
+            self.pid = self._served.pid
+            return
         self._proc = PtyProcess.spawn(
             list(prepared.argv),
             cwd=prepared.cwd,
@@ -94,6 +115,9 @@ class PtyChild:
         self.fd = int(self._proc.fd)
 
     def poll(self) -> int | None:
+        if self._served is not None:
+            code = self._served.poll()
+            return None if code is None else _exit_status(code)
         if self._proc.isalive():
             return None
         if self._proc.signalstatus is not None:
@@ -108,8 +132,33 @@ class PtyChild:
 
     def close(self) -> None:
         _signal_group(self.pid, signal.SIGKILL)
+        if self._served is not None:
+            self._served.wait()
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            return
         with contextlib.suppress(Exception):  # ptyprocess raises on an already reaped child
             self._proc.close(force=True)
+
+
+def _served_pty(
+    launch: Callable[..., subprocess.Popen[bytes]], dimensions: tuple[int, int]
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """A PTY made here, its slave handed to the backend's starter as the child's terminal (what
+    ptyprocess does after its fork: window size, echo off, controlling terminal)."""
+    master, slave = os.openpty()
+    try:
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", dimensions[0], dimensions[1], 0, 0))
+        attrs = termios.tcgetattr(slave)
+        attrs[3] &= ~termios.ECHO
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        proc = launch(stdin=slave, stdout=slave, stderr=slave, terminal=True)
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    return master, proc
 
 
 def _exit_status(code: int) -> int:

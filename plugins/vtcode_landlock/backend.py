@@ -8,29 +8,74 @@ force: it is "no file-system confinement", not "no sandbox"). See docs/security/
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
 
 from vtcode_hookspecs import PreparedSpawn, SandboxAvailability, SandboxCleanup, SandboxRequest
 
+from .cache import RulesCache
 from .confine import Confinement, ConfinementSpec, NamespaceUse
 from .containment import Containment, open_containment
 from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
 from .env import scrub_env
+from .errors import SandboxUnavailable
 from .limits import ResourceLimits
+from .served import ForkServer, ServedProcess, launch
 from .toolchains import toolchain_roots
 
 PR_SET_DUMPABLE = 4
 DEFAULT_MAX_PROCESSES = 1024
+Std = int | IO[Any] | None
+
+
+class Launch:
+    """Starts one prepared command through the fork server: `launch(stdout=PIPE, ...)` -> a Popen.
+
+    Raises (ForkServerError, one line) when the server cannot run it: the command is then not run."""
+
+    def __init__(self, server: ForkServer, argv: tuple[str, ...], env: dict[str, str], cwd: str,
+                 conf: Confinement, cage: Containment, umask: int | None) -> None:
+        self._server, self._argv, self._env, self._cwd = server, argv, env, cwd
+        self._conf, self._cage, self._umask = conf, cage, umask
+
+    def __call__(self, *, stdin: Std = subprocess.DEVNULL, stdout: Std = subprocess.PIPE,
+                 stderr: Std = subprocess.PIPE, terminal: bool = False,
+                 pipesize: int = -1) -> ServedProcess:
+        extra = [self._conf.pass_fds[0]]
+        steps: list[tuple[Any, ...]] = []
+        if self._cage.procs_fd is not None:
+            extra.append(self._cage.procs_fd)
+            steps.append(("cgroup", "write_fd", 4, b"0"))  # first: every later fork is counted
+        if self._umask is not None:
+            steps.append(("umask", "umask", self._umask))
+        if terminal:  # the caller made a PTY: its slave becomes our controlling terminal
+            steps += [("session", "setsid"), ("terminal", "tty")]
+        steps += self._conf.steps(3, self._cwd)
+        return launch(self._server, self._argv, self._env, steps, extra, stdin, stdout, stderr, pipesize)
+
+
+@dataclass(frozen=True)
+class ServedSpawn(PreparedSpawn):
+    """A PreparedSpawn that can also start itself through the fork server (`launch`), without forking
+    the agent. `preexec_fn` stays valid for callers that start the child themselves (ptyprocess, the CLI)."""
+
+    launch: Launch | None = None
 
 
 class LandlockBackend:
-    """Registered as `landlock`. Stateless between launches: each `prepare` builds and releases its own."""
+    """Registered as `landlock`. One per session: it caches kernel rules per spec, owns the fork server.
+
+    Each command still gets its own cgroup, mount plan and temp dir; those are released by `release()`."""
 
     name = "landlock"
 
@@ -40,10 +85,16 @@ class LandlockBackend:
         mount_namespace: NamespaceUse = "auto",
         max_processes: int | None = DEFAULT_MAX_PROCESSES,
         home: str | None = None,
+        fork_server: bool = True,
     ) -> None:
         self.mount_namespace = mount_namespace
         self.max_processes = max_processes
         self._home = home
+        self.rules_cache = RulesCache()
+        self.fork_server = ForkServer() if fork_server else None
+        self.fork_server_error: str | None = None
+        self._tmp_lock = threading.Lock()
+        self._tmp_root: str | None = None
 
     def available(self) -> SandboxAvailability:
         if sys.platform != "linux":
@@ -86,19 +137,24 @@ class LandlockBackend:
         return report
 
     def prepare(self, request: SandboxRequest) -> PreparedSpawn:
-        """Build everything in the parent; the returned preexec_fn only makes syscalls in the child."""
+        """Build (or reuse) everything in the parent; the child only makes syscalls."""
         home = self._home or os.path.expanduser("~")
         own_tmp = request.tmp_dir is None
-        tmp = request.tmp_dir or tempfile.mkdtemp(prefix="vtcode-sandbox-")
+        tmp_root = request.tmp_dir or self._session_tmp()
+        tmp = tempfile.mkdtemp(prefix="cmd-", dir=tmp_root) if own_tmp else tmp_root
         try:
-            conf = Confinement(_spec(request, home, tmp, self.mount_namespace, self.max_processes))
+            # Specs read the file system too (PATH's toolchains): they age out with the cached rules.
+            epoch = int(time.monotonic() // max(self.rules_cache.max_age_s, 1e-9))
+            spec = _cached_spec(_SpecInputs.of(request, home), tmp_root, self.mount_namespace,
+                                self.max_processes, os.geteuid(), epoch)
+            conf = Confinement(spec, self.rules_cache.rules(spec))
         except BaseException:
             if own_tmp:
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
         cage = open_containment(self.max_processes)
         env = scrub_env(request.env) | {"HOME": tmp, "TMPDIR": tmp}
-        enforced = _describe(request, conf, cage)
+        server = self._server()
 
         def release() -> SandboxCleanup:
             killed = cage.kill_all()
@@ -108,37 +164,80 @@ class LandlockBackend:
                 shutil.rmtree(tmp, ignore_errors=True)
             return SandboxCleanup(killed=killed)
 
-        preexec = _child_setup(conf, cage, request.umask)
-        return PreparedSpawn(
+        return ServedSpawn(
             argv=request.argv,
             cwd=request.cwd,
             env=env,
-            preexec_fn=preexec,
+            preexec_fn=_child_setup(conf, cage, request.umask),
             pass_fds=(*conf.pass_fds, *cage.pass_fds),
             release=release,
-            enforced=enforced,
+            enforced=_describe(request, conf, cage, self._spawn_path(server)),
             unprotected=conf.unprotected if request.mode != "read-only" else (),
+            launch=Launch(server, request.argv, env, request.cwd, conf, cage, request.umask)
+            if server
+            else None,
         )
 
     def spawn(self, request: SandboxRequest) -> subprocess.Popen[bytes]:
-        """The plain contract: pipes, a new session; everything is killed when the Popen is collected."""
+        """The plain contract: pipes, a new session; everything is killed when the Popen is collected.
+
+        Through the fork server when it runs (a failure there is an error: the command is not run),
+        else a direct fork with preexec_fn."""
         prepared = self.prepare(request)
+        proc: subprocess.Popen[bytes]
         try:
-            proc = subprocess.Popen(
-                list(prepared.argv),
-                cwd=prepared.cwd,
-                env=prepared.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                preexec_fn=prepared.preexec_fn,
-                pass_fds=prepared.pass_fds,
-            )
+            if isinstance(prepared, ServedSpawn) and prepared.launch is not None:
+                proc = prepared.launch(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            else:
+                proc = subprocess.Popen(
+                    list(prepared.argv),
+                    cwd=prepared.cwd,
+                    env=prepared.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    preexec_fn=prepared.preexec_fn,
+                    pass_fds=prepared.pass_fds,
+                )
         except BaseException:
             prepared.release()
             raise
         weakref.finalize(proc, prepared.release)
         return proc
+
+    def close(self) -> None:
+        """End the fork server (its children are killed) and drop cached rules; the temp root goes at exit."""
+        if self.fork_server is not None:
+            self.fork_server.close()
+        self.rules_cache.clear()
+
+    def _server(self) -> ForkServer | None:
+        """The running fork server, started on first use; None (direct spawns) when it cannot start."""
+        if self.fork_server is None:
+            return None
+        try:
+            self.fork_server.start()
+        except SandboxUnavailable as exc:
+            self.fork_server_error = str(exc)
+            return None
+        self.fork_server_error = None
+        return self.fork_server
+
+    def _spawn_path(self, server: ForkServer | None) -> str:
+        if server is not None:
+            return "spawn:fork-server"
+        if self.fork_server is None:
+            return "spawn:direct"
+        return f"spawn:direct (fork server unavailable: {self.fork_server_error})"
+
+    def _session_tmp(self) -> str:
+        """One private temp root per session, granted once (so the rules can be cached); each command
+        gets its own directory inside it, removed by release()."""
+        with self._tmp_lock:
+            if self._tmp_root is None or not os.path.isdir(self._tmp_root):
+                self._tmp_root = tempfile.mkdtemp(prefix="vtcode-sandbox-")
+                weakref.finalize(self, shutil.rmtree, self._tmp_root, True)
+            return self._tmp_root
 
 
 def _child_setup(conf: Confinement, cage: Containment, umask: int | None) -> Callable[[], None]:
@@ -159,38 +258,60 @@ def _child_setup(conf: Confinement, cage: Containment, umask: int | None) -> Cal
     return preexec
 
 
-def _spec(
-    request: SandboxRequest, home: str, tmp: str, namespace: NamespaceUse, max_processes: int | None
-) -> ConfinementSpec:
+@dataclass(frozen=True)
+class _SpecInputs:
+    """What of a request the spec depends on (argv, cwd and env but PATH do not matter)."""
+
+    mode: str
+    workspace: str
+    read_roots: tuple[str, ...]
+    network: bool
+    protected_paths: tuple[str, ...]
+    path_env: str
+    home: str
+    terminal: bool
+
+    @classmethod
+    def of(cls, request: SandboxRequest, home: str) -> _SpecInputs:
+        return cls(request.mode, request.workspace, request.read_roots, request.network,
+                   request.protected_paths, request.env.get("PATH", ""), home, request.terminal)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_processes: int | None,
+                 euid: int, epoch: int) -> ConfinementSpec:
+    """The spec is pure in its inputs but resolving PATH's toolchains costs ~1 ms, so it is memoised."""
     read = (
         *SYSTEM_READ_PATHS,
-        request.workspace,
-        *request.read_roots,
-        *toolchain_roots(request.env.get("PATH", ""), home=home, workspace=request.workspace),
+        inputs.workspace,
+        *inputs.read_roots,
+        *toolchain_roots(inputs.path_env, home=inputs.home, workspace=inputs.workspace),
     )
-    write: tuple[str, ...] = (request.workspace,)
-    protected = request.protected_paths
-    if request.mode == "read-only":
+    write: tuple[str, ...] = (inputs.workspace,)
+    protected = inputs.protected_paths
+    if inputs.mode == "read-only":
         write, protected = (), ()
-    elif request.mode == "full-access":
+    elif inputs.mode == "full-access":
         read, write = ("/",), ("/",)
     # Root ignores RLIMIT_NPROC and a cgroup's pids.max does the job; an unprivileged child counts its
     # own user namespace's processes, so the rlimit is a second fence there.
-    limits = ResourceLimits(processes=max_processes if os.geteuid() != 0 else None)
+    limits = ResourceLimits(processes=max_processes if euid != 0 else None)
     return ConfinementSpec(
         write_paths=write,
         read_paths=read,
         protected_paths=protected,
         tmp_dir=tmp,
-        hidden_paths=(*system_secret_paths(), *home_secret_paths(home)),
-        network=request.network or request.mode == "full-access",
+        hidden_paths=(*system_secret_paths(), *home_secret_paths(inputs.home)),
+        network=inputs.network or inputs.mode == "full-access",
         limits=limits,
-        session="inherit" if request.terminal else "session",
+        session="inherit" if inputs.terminal else "session",
         mount_namespace=namespace,
     )
 
 
-def _describe(request: SandboxRequest, conf: Confinement, cage: Containment) -> tuple[str, ...]:
+def _describe(
+    request: SandboxRequest, conf: Confinement, cage: Containment, spawn_path: str
+) -> tuple[str, ...]:
     network = conf.spec.network
     guarded = (
         "none"
@@ -207,4 +328,5 @@ def _describe(request: SandboxRequest, conf: Confinement, cage: Containment) -> 
         cage.describe(),
         "env:scrubbed",
         "core-dumps:off",
+        spawn_path,
     )

@@ -14,24 +14,38 @@ O_CLOEXEC besides.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import weakref
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
-from .capabilities import CapabilityDrop
+from .capabilities import KEEP, CapabilityDrop
 from .defaults import DEVICE_PATHS, SHARED_MEMORY_PATHS, SYSTEM_READ_PATHS, system_secret_paths
 from .errors import SandboxUnavailable
 from .grants import GrantPlan
 from .landlock import RestrictFlag, Ruleset, RulesetFd, abi_version, restrict_self
 from .limits import ResourceLimits, apply_rlimits, plan_rlimits
-from .namespaces import MountPlan, enter_private_mounts, plan_protection
+from .namespaces import (
+    CLONE_NEWNS,
+    CLONE_NEWUSER,
+    MS_BIND,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    MountPlan,
+    enter_private_mounts,
+    plan_protection,
+)
 from .probe import mount_namespace_available
 from .seccomp import SeccompFilter, SeccompPolicy
 from .syscalls import prctl
 
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE = 4
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 Session = Literal["inherit", "process_group", "session"]
 NamespaceUse = Literal["auto", "required", "off"]
 
@@ -60,31 +74,53 @@ class ConfinementSpec:
     audit_log: bool = False  # Landlock ABI 7: log the exec'd program's denials to the kernel audit log
 
 
-class Confinement:
-    """Parent-side state for one spec: a Landlock ruleset fd, a BPF program, a mount plan, rlimits."""
+class KernelRules:
+    """What a spec compiles to that does not depend on the protected paths' current state: the Landlock
+    ruleset fd, the seccomp BPF, the rlimits and the capability drop. Built once per `rules_key(spec)` and
+    shared by every Confinement of that key; the fd closes when the last holder is gone (or on close())."""
 
     def __init__(self, spec: ConfinementSpec) -> None:
-        self.spec = spec
         self.abi = abi_version()
+        self.seccomp = SeccompFilter.for_policy(SeccompPolicy(spec.network, spec.unix_sockets))
+        self.rlimits = plan_rlimits(spec.limits)
+        self.capabilities = CapabilityDrop.for_root()
+        self.restrict_flags = int(RestrictFlag.LOG_NEW_EXEC_ON) if spec.audit_log and self.abi >= 7 else 0
+        self.ruleset = _build_ruleset(spec, self.abi)  # last: the only step holding a resource
+        # Dropped without close(), the ruleset fd must not leak for the process's lifetime.
+        weakref.finalize(self, self.ruleset.close)
+
+    def close(self) -> None:
+        self.ruleset.close()
+
+
+def rules_key(spec: ConfinementSpec) -> ConfinementSpec:
+    """The part of a spec KernelRules depend on: per-launch fields (protected paths, session) cleared."""
+    return dataclasses.replace(spec, protected_paths=(), session="inherit", mount_namespace="off")
+
+
+class Confinement:
+    """Parent-side state for one spec: a Landlock ruleset fd, a BPF program, a mount plan, rlimits.
+
+    `rules` shares already-built KernelRules (a cache hit, see cache.py); the mount plan is always made
+    afresh, since protected paths come and go between commands (`git init`)."""
+
+    def __init__(self, spec: ConfinementSpec, rules: KernelRules | None = None) -> None:
+        self.spec = spec
         self.mounts = _plan_mounts(spec)
-        self._seccomp = SeccompFilter.for_policy(SeccompPolicy(spec.network, spec.unix_sockets))
-        self._rlimits = plan_rlimits(spec.limits)
-        self._capabilities = CapabilityDrop.for_root()
-        self._restrict_flags = int(RestrictFlag.LOG_NEW_EXEC_ON) if spec.audit_log and self.abi >= 7 else 0
+        self._owns_rules = rules is None
+        self.rules = rules if rules is not None else KernelRules(spec)
+        self.abi = self.rules.abi
         self._parent_pid = os.getpid()
-        self._ruleset = _build_ruleset(spec, self.abi)  # last: the only step holding a resource
-        # A Confinement dropped without close() must not leak its ruleset fd for the process's lifetime.
-        weakref.finalize(self, self._ruleset.close)
 
     @property
     def grants(self) -> GrantPlan:
-        return self._ruleset.plan
+        return self.rules.ruleset.plan
 
     @property
     def pass_fds(self) -> tuple[int, ...]:
         """Fds preexec needs. subprocess closes fds only after preexec_fn; ptyprocess closes them before,
         so give it `pass_fds=conf.pass_fds`. They stay O_CLOEXEC: the exec'd program never holds them."""
-        return (self._ruleset.fd,)
+        return (self.rules.ruleset.fd,)
 
     @property
     def unprotected(self) -> tuple[str, ...]:
@@ -97,7 +133,8 @@ class Confinement:
         """Confine the calling process; for subprocess's preexec_fn (or ptyprocess's), never the parent."""
         if os.getpid() == self._parent_pid:
             raise RuntimeError("Confinement.preexec confines the calling process: pass it as preexec_fn")
-        if self._ruleset.closed:
+        rules = self.rules
+        if rules.ruleset.closed:
             raise SandboxUnavailable("this Confinement was closed; build a new one to spawn")
         step = "no_new_privs"
         try:
@@ -111,22 +148,51 @@ class Confinement:
                 step = "mount namespace"
                 enter_private_mounts(self.mounts)
             step = "resource limits"
-            apply_rlimits(self._rlimits)
+            apply_rlimits(rules.rlimits)
             if os.geteuid() == 0:
                 step = "capabilities"
-                self._capabilities.apply()
+                rules.capabilities.apply()
             step = "landlock"
-            restrict_self(self._ruleset.fd, self._restrict_flags)
+            restrict_self(rules.ruleset.fd, rules.restrict_flags)
             step = "seccomp"
-            self._seccomp.install()
+            rules.seccomp.install()
         except (OSError, ValueError) as exc:  # setrlimit reports EPERM as ValueError
             # subprocess reports any preexec failure as a bare SubprocessError; leave the reason on the
             # child's stderr. Nothing was exec'd: the failure is closed.
             os.write(2, f"vtcode-landlock: sandbox step {step!r} failed: {exc}; nothing was run\n".encode())
             raise SandboxUnavailable(f"sandbox step {step!r} failed in the child: {exc}") from exc
 
+    def steps(self, ruleset_index: int, cwd: str | None = None) -> list[tuple[Any, ...]]:
+        """The same confinement as `preexec`, as data for the fork server (forkserver.run_step).
+
+        `ruleset_index` is where the ruleset fd sits among the fds sent with the request. The working
+        directory is entered after the mounts, so a cwd inside a protected path sees the read-only mount.
+        """
+        rules = self.rules
+        if rules.ruleset.closed:
+            raise SandboxUnavailable("this Confinement was closed; build a new one to spawn")
+        steps: list[tuple[Any, ...]] = [("no_new_privs", "prctl", PR_SET_NO_NEW_PRIVS, 1, 0)]
+        if self.spec.session == "session":
+            steps.append(("session", "setsid"))
+        elif self.spec.session == "process_group":
+            steps.append(("session", "setpgid"))
+        if self.mounts is not None and self.mounts.mounts:
+            steps += _mount_steps(self.mounts)
+        if cwd is not None:
+            steps.append(("cwd", "chdir", cwd))
+        steps += [("resource limits", "setrlimit", res, soft, hard) for res, soft, hard in rules.rlimits]
+        if os.geteuid() == 0:
+            keep = sum(1 << c for c in KEEP)
+            steps += [("capabilities", "prctl", PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0),
+                      ("capabilities", "capbset_drop", rules.capabilities.drop),
+                      ("capabilities", "cap_trim", keep & 0xFFFFFFFF, keep >> 32)]
+        steps.append(("landlock", "landlock", ruleset_index, rules.restrict_flags))
+        steps.append(("seccomp", "seccomp", rules.seccomp.bpf))
+        return steps
+
     def close(self) -> None:
-        self._ruleset.close()
+        if self._owns_rules:
+            self.rules.close()
 
     def __enter__(self) -> Confinement:
         return self
@@ -134,6 +200,25 @@ class Confinement:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _mount_steps(plan: MountPlan) -> list[tuple[Any, ...]]:
+    """namespaces.enter_private_mounts as fork-server steps (the server child is not dumpable)."""
+    label = "mount namespace"
+    if os.geteuid() == 0:
+        steps: list[tuple[Any, ...]] = [(label, "unshare", CLONE_NEWNS)]
+    else:
+        uid, gid = os.geteuid(), os.getegid()
+        steps = [(label, "prctl", PR_SET_DUMPABLE, 1, 0), (label, "unshare", CLONE_NEWUSER | CLONE_NEWNS),
+                 (label, "write_proc", b"setgroups", b"deny"),
+                 (label, "write_proc", b"uid_map", b"%d %d 1" % (uid, uid)),
+                 (label, "write_proc", b"gid_map", b"%d %d 1" % (gid, gid))]
+    steps.append((label, "mount", None, b"/", MS_REC | MS_PRIVATE))
+    for m in plan.mounts:
+        steps.append((label, "mount", m.path, m.path, MS_BIND | MS_REC))
+        if m.readonly:
+            steps.append((label, "mount", None, m.path, MS_REMOUNT | MS_BIND | MS_RDONLY | m.keep_flags))
+    return steps
 
 
 def _plan_mounts(spec: ConfinementSpec) -> MountPlan | None:

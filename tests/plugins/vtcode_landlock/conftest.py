@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from vtcode_landlock.confine import Confinement, ConfinementSpec
 from vtcode_landlock.env import scrub_env
+from vtcode_landlock.served import ForkServer, launch
 
 # The system interpreter lives under /usr, which the default read set grants; a pyenv or venv python
 # elsewhere would be unreadable in the sandbox.
@@ -113,18 +114,44 @@ def confine(workspace: Path, private_tmp: Path) -> Iterator[SpecFactory]:
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-@pytest.fixture
-def run(workspace: Path, private_tmp: Path) -> Run:
-    """Run argv confined by `conf`, in the workspace, with a scrubbed environment.
+@pytest.fixture(scope="session")
+def fork_server() -> Iterator[ForkServer]:
+    server = ForkServer()
+    server.start()
+    yield server
+    server.close()
+
+
+def served_run(server: ForkServer, conf: Confinement, argv: list[str], *, cwd: Path | str,
+               env: dict[str, str], input: str | None = None, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """The same launch through the fork server: the confinement as steps, the ruleset fd sent along."""
+    if kw:
+        pytest.skip(f"the fork server takes no {sorted(kw)} (Popen-only options): direct path only")
+    proc = launch(server, argv, env, conf.steps(3, str(cwd)), conf.pass_fds,
+                  stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
+    out, err = proc.communicate(input.encode() if input is not None else None, timeout=120)
+    return subprocess.CompletedProcess(argv, proc.returncode, out.decode(errors="replace"),
+                                       err.decode(errors="replace"))
+
+
+@pytest.fixture(params=["direct", "fork-server"])
+def run(request: pytest.FixtureRequest, workspace: Path, private_tmp: Path) -> Run:
+    """Run argv confined by `conf`, in the workspace, with a scrubbed environment: once forked from this
+    process with `preexec`, once through the fork server with `steps` (both must enforce the same).
 
     HOME points into the private tmp: git treats an unreadable (EACCES, not ENOENT) ~/.config/git/config
     as fatal, so a sandboxed child needs a HOME it may read.
     """
+    server = request.getfixturevalue("fork_server") if request.param == "fork-server" else None
+    if server is not None:
+        server.start()  # a no-op unless a test killed it
 
     def go(conf: Confinement, argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
         env = scrub_env(os.environ) | {"HOME": str(private_tmp), "TMPDIR": str(private_tmp), "LC_ALL": "C"}
         kw.setdefault("cwd", workspace)
         kw.setdefault("env", env)
+        if server is not None:
+            return served_run(server, conf, argv, **kw)
         return subprocess.run(argv, preexec_fn=conf.preexec, capture_output=True, text=True, timeout=120,
                               check=False, **kw)
 

@@ -34,9 +34,11 @@ def runtime(workspace: Path) -> Iterator[Runtime]:
 Sandboxed = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-@pytest.fixture
-def sandboxed(runtime: Runtime, workspace: Path) -> Sandboxed:
-    """Run argv through open_sandbox (the registered backend) or a given backend, with a given config."""
+@pytest.fixture(params=["direct", "fork-server"])
+def sandboxed(request: pytest.FixtureRequest, runtime: Runtime, workspace: Path) -> Sandboxed:
+    """Run argv through open_sandbox (the registered backend) or a given backend, with a given config:
+    once started here with preexec_fn, once through the backend's fork server (`launch`)."""
+    served = request.param == "fork-server"
 
     def go(
         argv: list[str], backend: LandlockBackend | None = None, **config: Any
@@ -49,6 +51,13 @@ def sandboxed(runtime: Runtime, workspace: Path) -> Sandboxed:
         )
         prepared = box.prepare(box.request(argv, str(workspace)))
         try:
+            if served:
+                launch = getattr(prepared, "launch", None)
+                assert launch is not None, prepared.enforced
+                assert "spawn:fork-server" in prepared.enforced
+                proc = launch(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                out, err = proc.communicate(timeout=120)
+                return subprocess.CompletedProcess(argv, proc.returncode, out.decode(), err.decode())
             return subprocess.run(
                 list(prepared.argv),
                 cwd=prepared.cwd,
