@@ -34,6 +34,18 @@ def user_data_dir() -> Path:
     return _user_dir("VTCODE_DATA_DIR", "data")
 
 
+def audit_dir(configured: str | None = None) -> Path:
+    """Where session audit logs go: `[audit] dir`, else VTCODE_AUDIT_DIR, else <user data dir>/audit.
+    The config wins over the environment so that an administrator's (lockable) choice cannot be
+    redirected by a variable."""
+    if configured:
+        return Path(configured).expanduser()
+    override = os.environ.get("VTCODE_AUDIT_DIR")
+    if override:
+        return Path(override).expanduser()
+    return user_data_dir() / "audit"
+
+
 def system_config_file() -> Path:
     return Path(os.environ.get("VTCODE_SYSTEM_CONFIG", SYSTEM_DIR / "vtcode.toml"))
 

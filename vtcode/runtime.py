@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import EffectiveConfig, load_config
 from .events import EventBus
+from .events.setup import attach_configured, session_info
 from .plugins import PluginHost, load_plugins
 
 
@@ -28,7 +29,12 @@ def open_runtime(
     attach_sinks: bool = True,
 ) -> Runtime:
     config = load_config(workspace, config_files=config_files, overrides=overrides)
-    bus = EventBus()
+    # A session that will act (sinks attached) refuses security events it cannot audit: fail closed.
+    bus = EventBus(
+        require_audit=attach_sinks and config.config.audit.enabled, queue_limit=config.config.events.queue
+    )
+    if attach_sinks:
+        bus.start(session_info(workspace))
     bus.emit(
         "config.loaded",
         {
@@ -43,7 +49,7 @@ def open_runtime(
     )
     host = load_plugins(config.config.plugins, bus)
     if attach_sinks:
-        bus.attach(entry.obj for entry in host.registries.event_sinks)
+        attach_configured(bus, (entry.obj for entry in host.registries.event_sinks), config.config)
     return Runtime(config, bus, host)
 
 

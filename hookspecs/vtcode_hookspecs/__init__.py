@@ -11,10 +11,12 @@ A plugin depends on this package alone. It imports nothing from `vtcode`.
 
 from __future__ import annotations
 
+from ._chain import chain_hash, split_line
 from ._decisions import ActionRequest, Decision, Verdict
 from ._events import EVENT_SCHEMA, Event
 from ._indexers import Indexer, IndexStats, Symbol, SymbolKind
 from ._markers import PROJECT_NAME, hookimpl, hookspec
+from ._payloads import PAYLOADS, SECURITY_EVENTS, Payload
 from ._providers import (
     ChatChunk,
     ChatMessage,
@@ -26,8 +28,17 @@ from ._providers import (
     ToolSpec,
     Usage,
 )
-from ._sandboxes import SandboxAvailability, SandboxBackend, SandboxMode, SandboxRequest
-from ._sinks import EventSink
+from ._sandboxes import (
+    CommandSandbox,
+    PreparedSpawn,
+    SandboxAvailability,
+    SandboxBackend,
+    SandboxCleanup,
+    SandboxMode,
+    SandboxPreparer,
+    SandboxRequest,
+)
+from ._sinks import DurableSink, EventSink, SinkDelivery, SinkSettings
 from ._specs import FAMILIES, HOOK_FAMILIES
 from ._storage import SessionRecord, SessionStore, SessionSummary
 from ._tools import CommandArgs, ReadPath, RiskClass, Tool, ToolContext, ToolResult, WritePath
@@ -36,29 +47,39 @@ __all__ = [
     "EVENT_SCHEMA",
     "FAMILIES",
     "HOOK_FAMILIES",
+    "PAYLOADS",
     "PROJECT_NAME",
+    "SECURITY_EVENTS",
     "ActionRequest",
     "ChatChunk",
     "ChatMessage",
     "ChatRequest",
     "CommandArgs",
+    "CommandSandbox",
     "Decision",
+    "DurableSink",
     "Event",
     "EventSink",
     "IndexStats",
     "Indexer",
     "ModelInfo",
+    "Payload",
+    "PreparedSpawn",
     "Provider",
     "ProviderHealth",
     "ReadPath",
     "RiskClass",
     "SandboxAvailability",
     "SandboxBackend",
+    "SandboxCleanup",
     "SandboxMode",
+    "SandboxPreparer",
     "SandboxRequest",
     "SessionRecord",
     "SessionStore",
     "SessionSummary",
+    "SinkDelivery",
+    "SinkSettings",
     "Symbol",
     "SymbolKind",
     "Tool",
@@ -69,6 +90,8 @@ __all__ = [
     "Usage",
     "Verdict",
     "WritePath",
+    "chain_hash",
     "hookimpl",
     "hookspec",
+    "split_line",
 ]

@@ -1,4 +1,4 @@
-"""Event sinks. This first version has the human-readable stderr sink."""
+"""Built-in event sinks: stderr (for people), jsonl (the hash-chained audit log), splunk-hec, elastic."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from collections.abc import Callable
 
 from vtcode_hookspecs import EventSink, hookimpl
 
+from .elastic import ElasticSink
+from .jsonl_sink import JsonlSink
+from .splunk_hec import SplunkHecSink
 from .stderr_sink import StderrSink
 
 
 @hookimpl
 def register_event_sinks(register: Callable[[EventSink], None]) -> None:
     register(StderrSink())
+    register(JsonlSink())
+    register(SplunkHecSink())
+    register(ElasticSink())

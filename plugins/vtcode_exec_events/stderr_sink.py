@@ -1,13 +1,17 @@
-"""Events on stderr, one line each: stdout is reserved for the agent's output."""
+"""Events on stderr, one line each: stdout is reserved for the agent's output.
+
+`[events] stderr = "human" | "jsonl"`; VTCODE_EVENTS overrides it (what `vtcode exec --events jsonl` sets).
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import TextIO
 
-from vtcode_hookspecs import Event
+from vtcode_hookspecs import Event, SinkSettings
+
+from vtcode.events.describe import describe
 
 # Which events a person watching the terminal wants to see by default; the rest go to the audit log.
 _SHOWN = ("plugin.blocked", "error", "policy.decision", "approval.", "sandbox.", "provider.failover")
@@ -15,6 +19,7 @@ _SHOWN = ("plugin.blocked", "error", "policy.decision", "approval.", "sandbox.",
 
 class StderrSink:
     name = "stderr"
+    delivery = "inline"  # in order with the prompts a person answers on the same terminal
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -24,13 +29,21 @@ class StderrSink:
     def stream(self) -> TextIO:
         return self._stream or sys.stderr
 
+    def configure(self, settings: SinkSettings) -> None:
+        chosen = os.environ.get("VTCODE_EVENTS") or settings.options.get("format", "human")
+        if chosen not in ("human", "jsonl"):
+            raise ValueError(f"format must be 'human' or 'jsonl', not {chosen!r}")
+        self.format = chosen
+
     def emit(self, event: Event) -> None:
         if self.format == "jsonl":
-            self.stream.write(event.model_dump_json(by_alias=True) + "\n")
+            self.stream.write(event.to_line() + "\n")
         elif self.format == "human" and event.type.startswith(_SHOWN):
-            detail = event.payload.get("reason") or event.payload.get("message") or json.dumps(event.payload)
-            name = event.payload.get("name", "")
-            self.stream.write(f"vtcode: {event.type} {name}: {detail}\n".replace("  ", " "))
+            if event.type.startswith("plugin."):
+                detail = event.payload.get("reason") or event.payload.get("status", "")
+                self.stream.write(f"vtcode: {event.type} {event.payload.get('name', '')}: {detail}\n")
+            else:
+                self.stream.write(f"vtcode: {event.type}: {describe(event.type, event.payload)}\n")
 
     def flush(self) -> None:
         self.stream.flush()

@@ -6,7 +6,7 @@ so a typo or a quoted number is an error naming the key, never a silently ignore
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -100,6 +100,18 @@ class AuditConfig(StrictModel):
     enabled: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
     dir: Annotated[str | None, Tighten(Rule.USER_ONLY)] = None
     fsync: Annotated[Literal["event", "batch"], Tighten(Rule.ORDER, ("batch", "event"))] = "batch"
+    # A session's log continues in <session>.1.jsonl, .2... past this size; the chain runs across them.
+    rotate_bytes: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=4096)] = 256 * 1024 * 1024
+
+
+class EventsConfig(StrictModel):
+    """Where events go besides the audit log. A workspace cannot add or change sinks: it could send
+    the record of your session to its own server."""
+
+    stderr: Literal["human", "jsonl", "off"] = "human"
+    # {sink name: its options}, e.g. {"splunk-hec": {"url": "...", "token_env": "SPLUNK_HEC_TOKEN"}}
+    sinks: Annotated[dict[str, dict[str, Any]], Tighten(Rule.USER_ONLY)] = {}
+    queue: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1, le=1_000_000)] = 10_000
 
 
 class VtcodeConfig(StrictModel):
@@ -110,6 +122,7 @@ class VtcodeConfig(StrictModel):
     security: SecurityConfig = SecurityConfig()
     approvals: ApprovalsConfig = ApprovalsConfig()
     audit: AuditConfig = AuditConfig()
+    events: EventsConfig = EventsConfig()
 
 
 class ManagedConfig(VtcodeConfig):

@@ -21,4 +21,8 @@ def schema_text(model: type[BaseModel]) -> str:
 
 
 def schema_files() -> dict[str, str]:
-    return {name: schema_text(model) for name, model in SCHEMA_FILES.items()}
+    from vtcode.events.schema import event_schema_text
+
+    files = {name: schema_text(model) for name, model in SCHEMA_FILES.items()}
+    files["exec-events.schema.json"] = event_schema_text()
+    return files

@@ -1,52 +1,222 @@
-"""Ordered event delivery. Events raised before any sink is loaded (plugin sign-off itself) are buffered
-and replayed to sinks when they attach, so the record of how plugins were admitted is never lost."""
+"""Ordered, hash-chained event delivery with a write-ahead audit log.
+
+Every event gets the next seq and is chained to the one before (see vtcode_hookspecs._chain), so every
+sink sees the same hashes and a SIEM copy can anchor the local log. Sinks are handed events three ways
+(see vtcode_hookspecs._sinks): the audit log ("durable") and stderr ("inline") in the caller's thread, SIEMs
+("queued") on threads of their own with bounded buffers.
+
+Write-ahead: a security event (SECURITY_EVENTS) returns from `emit` only once the audit log has synced it;
+if the log cannot (unwritable dir, full disk, no log at all while one is required), `emit` raises
+AuditUnavailable and the caller must not run the action. A failed audit log stays failed for the session:
+a hole in the chain would make the rest unverifiable anyway.
+
+Events emitted before any sink is loaded (plugin sign-off itself) are kept, up to `history_limit`, and
+replayed to sinks when they attach, so the record of how plugins were admitted is never lost.
+"""
 
 from __future__ import annotations
 
-import uuid
+import re
+import sys
+import threading
+from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
-from vtcode_hookspecs import Event, EventSink
+from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
+from vtcode_hookspecs import EVENT_SCHEMA, PAYLOADS, SECURITY_EVENTS, DurableSink, Event, EventSink
+
+from ._seal import new_session_id, seal_event
+from .backoff import Backoff
+from .errors import AuditUnavailable, EventPayloadError
+from .worker import SinkWorker, _one_line
+
+_TYPE: Final = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 
 
 class EventBus:
-    def __init__(self, session: str | None = None) -> None:
-        self.session = session or uuid.uuid4().hex
+    def __init__(
+        self,
+        session: str | None = None,
+        *,
+        require_audit: bool = False,
+        history_limit: int = 10_000,
+        queue_limit: int = 10_000,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.session = session or new_session_id()
+        self.require_audit = require_audit
+        self._queue_limit = queue_limit
+        self._backoff = backoff or Backoff()
+        self._lock = threading.RLock()
         self._seq = 0
-        self._sinks: list[EventSink] = []
-        self._history: list[Event] = []
+        self._prev_hash: str | None = None
+        self._history: deque[Event] = deque(maxlen=history_limit)
+        self._durable: list[DurableSink] = []
+        self._inline: list[EventSink] = []
+        self._workers: list[SinkWorker] = []
+        self._audit_problem: str | None = None
+        self._started = False
+        self._closed = False
 
     @property
     def history(self) -> list[Event]:
-        return list(self._history)
+        with self._lock:
+            return list(self._history)
+
+    @property
+    def audit_problem(self) -> str | None:
+        """Why security events cannot be recorded, or None."""
+        if self._audit_problem is None and self.require_audit and not self._durable:
+            return "no audit log is attached (is the `jsonl` event sink disabled or blocked?)"
+        return self._audit_problem
+
+    def start(self, payload: dict[str, Any]) -> Event:
+        """Open the session: `session.started`, and `close()` will end it with `session.ended`."""
+        self._started = True
+        return self.emit("session.started", payload)
 
     def emit(self, type: str, payload: dict[str, Any], *, actor: str = "vtcode") -> Event:
-        event = Event(
-            id=uuid.uuid4().hex,
-            ts=datetime.now(UTC),
-            session=self.session,
-            seq=self._seq,
-            type=type,
-            actor=actor,
-            payload=payload,
-        )
-        self._seq += 1
-        self._history.append(event)
-        for sink in self._sinks:
-            sink.emit(event)
+        """Record one event; for a security event, only once the audit log holds it durably."""
+        body = self._payload(type, payload)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"event {type!r} emitted after the session's event bus was closed")
+            event = seal_event(self.session, self._seq, type, actor, body, self._prev_hash, datetime.now(UTC))
+            self._seq += 1
+            self._prev_hash = event.hash
+            self._history.append(event)
+            security = type in SECURITY_EVENTS
+            problems = self._write_durable(event, sync=security)
+            for sink in self._inline:
+                problems += self._deliver_inline(sink, event)
+            for worker in self._workers:
+                worker.put(event)
+            for problem in problems:  # after the event itself, so every sink sees seq order
+                self.emit("error", problem)
+            if security and self.audit_problem is not None:
+                raise AuditUnavailable(f"refusing to run the action: {self.audit_problem}")
         return event
 
     def attach(self, sinks: Iterable[EventSink]) -> None:
         """Add sinks and replay everything emitted so far to them, in order."""
         for sink in sinks:
-            for event in self._history:
-                sink.emit(event)
-            self._sinks.append(sink)
+            with self._lock:
+                replay = list(self._history)
+                missing = self._seq - len(replay)
+                delivery = getattr(sink, "delivery", "queued")
+                if delivery == "durable" and isinstance(sink, DurableSink):
+                    self._durable.append(sink)
+                    problems = []
+                    for event in replay:
+                        problems += self._write_durable(event, sync=False, only=sink)
+                    problems += self._write_durable(None, sync=True, only=sink)
+                elif delivery == "inline":
+                    self._inline.append(sink)
+                    problems = []
+                    for event in replay:
+                        problems += self._deliver_inline(sink, event)
+                else:
+                    worker = SinkWorker(sink, self._report, limit=self._queue_limit, backoff=self._backoff)
+                    for event in replay:
+                        worker.put(event)
+                    self._workers.append(worker)
+                    worker.start()
+                    problems = []
+            for problem in problems[:1]:  # a sink failing on every replayed event: once is enough
+                self.emit("error", problem)
+            if missing:
+                self.emit(
+                    "error",
+                    {
+                        "message": f"sink {sink.name} attached after {missing} events left the buffer",
+                        "sink": sink.name,
+                        "dropped": missing,
+                        "first_seq": 0,
+                        "last_seq": missing - 1,
+                    },
+                )
 
-    def close(self) -> None:
-        for sink in self._sinks:
-            sink.flush()
-            sink.close()
-        self._sinks.clear()
+    def audit_unavailable(self, reason: str) -> None:
+        """Record that the audit log could not be opened: security events will be refused."""
+        with self._lock:
+            self._audit_problem = self._audit_problem or reason
+
+    def close(self, reason: str = "normal", *, timeout: float = 5.0) -> None:
+        """Deliver what is queued, end the session (`session.ended` last), and close every sink."""
+        if self._closed:
+            return
+        for worker in self._workers:
+            if not worker.drain(timeout):
+                self.emit("error", {"message": f"sink {worker.sink.name} did not keep up before close"})
+        if self._started:
+            self.emit("session.ended", {"reason": reason, "events": self._seq + 1})
+        with self._lock:
+            self._closed = True
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop(timeout)  # too late to record what is lost: the log is closed; stderr still says so
+        for sink in [*self._inline, *self._durable]:
+            try:
+                sink.flush()
+                sink.close()
+            except Exception as exc:  # a sink failing to close must not hide the others' records
+                self._deliver_note(f"sink {sink.name} failed to close: {_one_line(exc)}")
+        self._inline.clear()
+        self._durable.clear()
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _payload(self, type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if not _TYPE.match(type):
+            raise EventPayloadError(f"event type {type!r} must be dotted lowercase words (e.g. tool.started)")
+        model = PAYLOADS.get(type)
+        if model is None:
+            json_ready = to_jsonable_python(payload, fallback=str)
+            assert isinstance(json_ready, dict)
+            return json_ready
+        try:
+            return model.model_validate(payload).model_dump(mode="json", exclude_unset=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "payload"
+            raise EventPayloadError(f"{type} ({EVENT_SCHEMA}): {where}: {first['msg']}") from exc
+
+    def _write_durable(
+        self, event: Event | None, *, sync: bool, only: DurableSink | None = None
+    ) -> list[dict[str, Any]]:
+        problems: list[dict[str, Any]] = []
+        for sink in [only] if only is not None else list(self._durable):
+            if sink not in self._durable:
+                continue
+            try:
+                if event is not None:
+                    sink.emit(event)
+                if sync:
+                    sink.sync()
+            except Exception as exc:
+                self._durable.remove(sink)
+                self._audit_problem = f"audit log ({sink.name}) failed: {_one_line(exc)}"
+                problems.append({"message": self._audit_problem, "sink": sink.name})
+        return problems
+
+    def _deliver_inline(self, sink: EventSink, event: Event) -> list[dict[str, Any]]:
+        try:
+            sink.emit(event)
+        except Exception as exc:
+            if event.type == "error":  # an error about an error: do not loop
+                return []
+            return [{"message": f"sink {sink.name} failed: {_one_line(exc)}", "sink": sink.name}]
+        return []
+
+    def _report(self, payload: dict[str, Any]) -> None:
+        with self._lock:
+            if self._closed:
+                self._deliver_note(str(payload.get("message")))
+                return
+            self.emit("error", payload)
+
+    def _deliver_note(self, message: str) -> None:
+        sys.stderr.write(f"vtcode: error: {message}\n")

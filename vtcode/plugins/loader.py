@@ -50,7 +50,7 @@ def load_plugins(
             pm.set_blocked(candidate.name)
             _emit_blocked(bus, record)
             continue
-        if families is not None and not (signoff.families & families):
+        if families is not None and not (signoff.families & _implemented(candidate, record) & families):
             continue
         _load_one(host, candidate, signoff, record)
     for record in host.records:
@@ -93,6 +93,11 @@ def sign_off_all(
         decided.append((candidate, record, signoff))
     cache.save()
     return decided
+
+
+def _implemented(candidate: Candidate, record: PluginRecord) -> frozenset[str]:
+    """The families a plugin's source implements (built-ins are signed off for all, so scan them too)."""
+    return record.declared if not candidate.builtin else declared_families(candidate)
 
 
 def _load_one(host: PluginHost, candidate: Candidate, signoff: SignOff, record: PluginRecord) -> None:

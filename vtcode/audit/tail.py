@@ -1,0 +1,95 @@
+"""`vtcode audit tail`: the newest events of a session's log, and, with -f, the ones still coming."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from vtcode.errors import VtcodeError
+from vtcode.events.describe import describe
+
+POLL_S = 0.2
+
+
+def latest_log(directory: Path) -> Path:
+    """The first segment of the session written to most recently."""
+    logs = [p for p in directory.glob("*.jsonl") if p.is_file()]
+    if not logs:
+        raise VtcodeError(f"no audit logs in {directory} (set [audit] dir or VTCODE_AUDIT_DIR?)")
+    newest = max(logs, key=lambda p: p.stat().st_mtime)
+    return segments(newest)[0]
+
+
+def segments(path: Path) -> list[Path]:
+    """A session's files in order: <session>.jsonl, <session>.1.jsonl, <session>.2.jsonl..."""
+    session = path.name.split(".", 1)[0]
+    found = [path.parent / f"{session}.jsonl"]
+    n = 1
+    while (path.parent / f"{session}.{n}.jsonl").exists():
+        found.append(path.parent / f"{session}.{n}.jsonl")
+        n += 1
+    return [p for p in found if p.exists()] or [path]
+
+
+def last_events(path: Path, count: int) -> list[dict[str, Any]]:
+    """The last `count` events of a session (all its segments), in constant memory."""
+    kept: deque[bytes] = deque(maxlen=count)
+    for segment in segments(path):
+        with segment.open("rb") as handle:
+            kept.extend(line for line in handle if line.endswith(b"\n"))
+    return [_parse(line) for line in kept]
+
+
+def follow(path: Path, sleep: Callable[[float], None] = time.sleep) -> Iterator[dict[str, Any]]:
+    """Events appended from now on, across rotations, until the session ends."""
+    files = segments(path)
+    current = files[-1]
+    handle = current.open("rb")
+    handle.seek(0, 2)
+    buffered = b""
+    try:
+        while True:
+            chunk = handle.readline()
+            if chunk:
+                buffered += chunk
+                if not buffered.endswith(b"\n"):
+                    continue  # a line being written: wait for the rest
+                event = _parse(buffered)
+                buffered = b""
+                yield event
+                if event.get("type") == "session.ended":
+                    return
+                continue
+            following = _next_segment(current)
+            if following.exists():
+                handle.close()
+                current, handle = following, following.open("rb")
+                continue
+            sleep(POLL_S)
+    finally:
+        handle.close()
+
+
+def format_event(event: dict[str, Any]) -> str:
+    payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    assert isinstance(payload, dict)
+    summary = describe(str(event.get("type")), payload) if "type" in event else event.get("error", "")
+    return f"{event.get('seq', '?'):>6} {event.get('ts', '')} {event.get('type', '?'):<18} {summary}"
+
+
+def _next_segment(current: Path) -> Path:
+    parts = current.name.split(".")
+    n = int(parts[1]) + 1 if len(parts) == 3 else 1
+    return current.parent / f"{parts[0]}.{n}.jsonl"
+
+
+def _parse(line: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return {"error": f"corrupted line: {line[:60]!r}"}
+    return data if isinstance(data, dict) else {"error": "not an event"}

@@ -1,0 +1,176 @@
+"""`vtcode audit verify|tail|replay`: read the tamper-evident audit logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from vtcode.errors import ConfigError
+
+from .options import reports_errors, workspace_options
+
+if TYPE_CHECKING:
+    from vtcode.config import EffectiveConfig
+
+
+@click.group(name="audit")
+def audit() -> None:
+    """Read, verify and replay hash-chained audit logs (one *.jsonl per session)."""
+
+
+@audit.command(name="verify")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Accept a log cut short (no session.ended): verify it up to its last complete event.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@reports_errors
+def verify(files: tuple[Path, ...], allow_incomplete: bool, as_json: bool) -> None:
+    """Check every event's hash and link; exit 1 on any edited, inserted, removed or reordered event,
+    corrupted line, or (without --allow-incomplete) a log without its closing event."""
+    from vtcode.audit import verify_logs
+
+    reports = verify_logs(list(files))
+    ok = all(r.status == "ok" or (r.status == "incomplete" and allow_incomplete) for r in reports)
+    if as_json:
+        click.echo(json.dumps({"ok": ok, "logs": [r.to_json() for r in reports]}))
+    else:
+        for report in reports:
+            _print_report(report)
+    raise SystemExit(0 if ok else 1)
+
+
+def _print_report(report: object) -> None:
+    from vtcode.audit import LogReport
+
+    assert isinstance(report, LogReport)
+    name = ", ".join(report.files)
+    span = f"{report.events} events (seq {report.first_seq}..{report.last_seq}), session {report.session}"
+    if report.status == "ok":
+        click.echo(f"{name}: ok: {span}, closed by session.ended")
+        return
+    if report.status == "incomplete":
+        why = report.partial_tail or "no session.ended: the session crashed or the log was truncated"
+        click.echo(f"{name}: INCOMPLETE: {span} verified; {why}")
+        return
+    click.echo(f"{name}: TAMPERED: first bad seq {report.first_bad_seq}")
+    for finding in report.findings:
+        click.echo(f"  {finding.file}:{finding.line}: {finding.message}")
+    if report.more_findings:
+        click.echo(f"  ... and {report.more_findings} more")
+
+
+@audit.command(name="tail")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new events until the session ends.")
+@click.option("--json", "as_json", is_flag=True, help="Events as JSON lines.")
+@workspace_options
+@reports_errors
+def tail(
+    file: Path | None,
+    count: int,
+    follow: bool,
+    as_json: bool,
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """The newest events of FILE (default: the session logged most recently in the audit dir)."""
+    from vtcode.audit.tail import format_event, last_events, latest_log
+    from vtcode.config import load_config
+    from vtcode.paths import audit_dir
+    from vtcode.workspace import resolve_root
+
+    if file is None:
+        config = load_config(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        file = latest_log(audit_dir(config.config.audit.dir))
+
+    def show(event: dict[str, object]) -> None:
+        click.echo(json.dumps(event, ensure_ascii=False) if as_json else format_event(event))
+
+    for event in last_events(file, count):
+        show(event)
+    if follow:
+        from vtcode.audit.tail import follow as follow_log
+
+        for event in follow_log(file):
+            show(event)
+
+
+@audit.command(name="replay")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--policy",
+    "policy",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A vtcode.toml (layered above your configuration) or a tool-policy.json (replacing yours).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@workspace_options
+@reports_errors
+def replay(
+    file: Path,
+    policy: Path,
+    as_json: bool,
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Re-decide every action recorded in FILE under another policy; list the decisions that change."""
+    from vtcode.audit.replay import recorded_workspace
+    from vtcode.audit.replay import replay as replay_log
+    from vtcode.policy.engine import PolicyEngine
+    from vtcode.workspace import Jail, resolve_root
+
+    recorded = recorded_workspace(file)
+    use_recorded = workspace is None and recorded is not None and recorded.is_dir()
+    root = resolve_root(recorded if use_recorded else workspace)
+    config = _policy_config(root, policy, config_files, overrides)
+    result = replay_log(file, PolicyEngine(config, Jail(root)))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "file": str(file),
+                    "policy": str(policy),
+                    "workspace": str(root),
+                    "decisions": result.decisions,
+                    "unreadable": result.unreadable,
+                    "changes": [c.to_json() for c in result.changes],
+                }
+            )
+        )
+        return
+    for change in result.changes:
+        rule = f" (rule {change.rule})" if change.rule else ""
+        click.echo(
+            f"seq {change.seq}: {change.recorded} -> {change.now}: {change.action}: {change.reason}{rule}"
+        )
+    click.echo(
+        f"{len(result.changes)} of {result.decisions} recorded decisions would change under {policy}"
+        + (f"; {result.unreadable} unreadable" if result.unreadable else "")
+    )
+
+
+def _policy_config(
+    root: Path, policy: Path, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+) -> EffectiveConfig:
+    from vtcode.config import ToolPolicyFile, load_config
+    from vtcode.config.sources import read_document, validate_document
+
+    if policy.suffix == ".json":
+        effective = load_config(root, config_files=config_files, overrides=overrides)
+        data, text = read_document(policy)
+        effective.tool_policy = validate_document(ToolPolicyFile, data, str(policy), text, is_json=True)
+        effective.tool_policy_sources = {key: str(policy) for key in effective.tool_policy_sources}
+        return effective
+    if policy.suffix != ".toml":
+        raise ConfigError(str(policy), "--policy takes a vtcode.toml or a tool-policy.json")
+    return load_config(root, config_files=(*config_files, policy), overrides=overrides)
