@@ -22,6 +22,8 @@ _SED_SAFE = re.compile(
 GLOB_MEMBER = "__vtcode_glob_member__"
 _EXPANSION = re.compile(r"\$|`|[<>]\(")
 _GLOB = re.compile(r"[*?\[{]")
+_INT = re.compile(r"[+-]?\d+")
+_SED_COMMANDS = re.compile(r";|\n")
 
 
 def static_prefix(value: str) -> str | None:
@@ -55,8 +57,16 @@ def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, writ
     return Outcome.prompt(f"reads {value!r}: {result.reason}", rule)
 
 
+def check_read_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    return check_path(value, dynamic, paths, rule, write=False)
+
+
+def check_write_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    return check_path(value, dynamic, paths, rule, write=True)
+
+
 def check_int(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
-    if dynamic or not re.fullmatch(r"[+-]?\d+", value):
+    if dynamic or not _INT.fullmatch(value):
         return Outcome.prompt(f"expected an integer, got {value!r}", rule)
     return None
 
@@ -64,7 +74,7 @@ def check_int(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outco
 def check_sed_script(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
     if dynamic:
         return Outcome.prompt("sed script is only known at run time", rule)
-    parts = [p for p in re.split(r";|\n", value) if p.strip()]
+    parts = [p for p in _SED_COMMANDS.split(value) if p.strip()]
     if parts and all(_SED_SAFE.match(p) for p in parts):
         return None
     if _SED_DANGER.search(value):
@@ -91,13 +101,15 @@ def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -
     return None
 
 
+_CHECKS: dict[str, ValueCheck] = {
+    "read_path": check_read_path,
+    "write_path": check_write_path,
+    "int": check_int,
+    "sed_script": check_sed_script,
+    "git_refspec": check_git_refspec,
+    "dd_operand": check_dd_operand,
+}
+
+
 def value_check(kind: str) -> ValueCheck | None:
-    checks: dict[str, ValueCheck] = {
-        "read_path": lambda v, d, p, r: check_path(v, d, p, r, write=False),
-        "write_path": lambda v, d, p, r: check_path(v, d, p, r, write=True),
-        "int": check_int,
-        "sed_script": check_sed_script,
-        "git_refspec": check_git_refspec,
-        "dd_operand": check_dd_operand,
-    }
-    return checks.get(kind)
+    return _CHECKS.get(kind)

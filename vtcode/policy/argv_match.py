@@ -14,6 +14,9 @@ from .arg_types import value_check
 from .outcome import Outcome, strictest
 from .paths import PathChecker
 
+_VERDICTS = {verdict.value: verdict for verdict in Verdict}  # Verdict(x) without the enum machinery
+_SAID = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -50,9 +53,8 @@ def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcom
             _value(inv, index, kind, label, found)
         position += 1
         index += 1
-    shown = " ".join(label.split(".")[1:])
-    said = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}[rule.decision]
-    mine = Outcome(Verdict(rule.decision), rule.reason or f"`{shown}` is {said} by its rule", label)
+    reason = rule.reason or f"`{' '.join(label.split('.')[1:])}` is {_SAID[rule.decision]} by its rule"
+    mine = Outcome(_VERDICTS[rule.decision], reason, label)
     return strictest([*found, mine], mine)  # on a tie the specific finding explains better
 
 
@@ -61,7 +63,7 @@ def _subcommand(inv: Invocation, index: int, rule: CommandRule, label: str, foun
     arg = inv.argv[index]
     sub = None if index in inv.dynamic else rule.subcommands.get(arg)
     if sub is None:
-        unknown = Outcome(Verdict(rule.unknown_subcommand), f"subcommand {arg!r} is not in the rule", label)
+        unknown = Outcome(_VERDICTS[rule.unknown_subcommand], f"subcommand {arg!r} is not in the rule", label)
         return strictest([unknown, *found], unknown)
     result = _match(inv, index + 1, sub, f"{label}.{arg}")
     return strictest([result, *found], result)
@@ -79,7 +81,7 @@ def _flags(inv: Invocation, index: int, rule: CommandRule, label: str, found: li
             continue
         kind = rule.flags.get(flag)
         if kind is None:
-            found.append(Outcome(Verdict(rule.unknown_flag), f"flag {flag} is not in the rule", label))
+            found.append(Outcome(_VERDICTS[rule.unknown_flag], f"flag {flag} is not in the rule", label))
             continue
         if kind == "none":
             continue

@@ -20,15 +20,16 @@ from vtcode.config.tool_policy import ApprovalCache
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
 from .arg_types import check_path
-from .cwd import RelativeTo, directories
 from .argv_match import Invocation, match_rule
+from .cwd import RelativeTo, directories
 from .hazards import assignment_outcomes, pipeline_outcomes, reverse_shell_outcomes, secret_outcomes
 from .outcome import Outcome, strictest
-from .paths import PathChecker
+from .paths import PathChecker, Remembering
 
 # Where a program named by absolute path is still the program its name says.
 _SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
 _HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+_ONLY_REDIRECTIONS = Outcome.allow("only redirections", "commands")  # (Outcome is frozen: shared safely)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class CommandPolicy:
         bases = directories(parsed, cwd)
         if bases or cwd not in (None, "", "."):
             paths = RelativeTo(paths, bases, cwd)
+        paths = Remembering(paths)  # one jail walk per distinct path in this decision
         parts: list[Outcome] = [_problem(p) for p in parsed.problems]
         parts += pipeline_outcomes(parsed)
         parts += [o for r in parsed.redirects if (o := redirect_outcome(r, paths)) is not None]
@@ -68,36 +70,38 @@ class CommandPolicy:
         ]
         if not parsed.commands and not parsed.problems and not parsed.redirects:
             parts.append(Outcome.deny("nothing to run", "commands.empty"))
-        final = strictest(parts, Outcome.allow("only redirections", "commands"))
-        return CommandVerdict(final, tuple(c.argv for c in parsed.commands), tuple(parts))
+        final = strictest(parts, _ONLY_REDIRECTIONS)
+        return CommandVerdict(final, tuple([c.argv for c in parsed.commands]), tuple(parts))
 
     def decide_command(self, command: SimpleCommand, paths: PathChecker) -> Outcome:
-        label = f"commands.{command.name or '?'}"
+        name = command.name
+        label = f"commands.{name or '?'}"
         argv = command.argv
-        args = [(a, i in command.dynamic_args) for i, a in enumerate(argv) if i > 0]
+        dynamic = command.dynamic_args
+        args = [(argv[i], i in dynamic) for i in range(1, len(argv))]
         hazards = assignment_outcomes(command, label) + reverse_shell_outcomes(command, label)
         hazards += secret_outcomes(args, paths, label)
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
         denied = self._listed_deny(argv)
         if denied is not None:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
-        base = self._base(command, paths, label)
+        base = self._base(command, name, paths, label)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
             base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
 
-    def _base(self, command: SimpleCommand, paths: PathChecker, label: str) -> Outcome:
+    def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str) -> Outcome:
         program = command.argv[0]
         if "/" in program and not program.startswith(_SYSTEM_BINS):
             # ./ls in the workspace may be anything: only system paths keep the name's meaning.
             return Outcome.prompt(f"runs the program file {program!r}", label)
-        key = self.rule_key(command.name)
+        key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
         approved = self._approved_by(command)
         if rule is None:
             if approved:
                 return Outcome.allow(f"allowed by {approved}", approved)
-            return Outcome.prompt(f"{command.name!r} is not a known command", "commands.unknown")
+            return Outcome.prompt(f"{name!r} is not a known command", "commands.unknown")
         assert key is not None
         outcome = match_rule(Invocation(command.argv, command.dynamic_args, paths), rule, key)
         if outcome.verdict is Verdict.PROMPT and approved and not rule.interpreter:
@@ -121,6 +125,9 @@ class CommandPolicy:
     def _approved_by(self, command: SimpleCommand) -> str | None:
         if command.dynamic_args:
             return None  # an approval names literal arguments; run-time values are not what was approved
+        if not (self._approved or self._approved_prefixes or self._approved_regex or self._allow_tokens
+                or self.lists.allow_glob or self._allow_regex):
+            return None  # nothing approved or listed: no need to spell the command out
         argv = tuple(command.argv)
         joined = shlex.join(argv)
         if joined in self._approved:
@@ -140,6 +147,8 @@ class CommandPolicy:
     def _listed_deny(self, argv: tuple[str, ...]) -> str | None:
         # Tokens, not string prefixes: deny_list "rm" denies `rm -rf x` but not `rmate`
         # (the Rust vtcode matched string prefixes).
+        if not (self._deny_tokens or self.lists.deny_glob or self._deny_regex):
+            return None
         names = (argv[0].rsplit("/", 1)[-1], *argv[1:])
         joined = shlex.join(names)
         for tokens in self._deny_tokens:

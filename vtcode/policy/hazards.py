@@ -50,17 +50,19 @@ INTERPRETERS = frozenset(
 _FETCHERS = frozenset(
     {"curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "aria2c", "http", "https", "xh"}
 )
+_KEY_NAMES = frozenset({"id_rsa", ".netrc"})  # bare names worth a secret check (the rest need a `/`)
 _ONE_LINER_FLAGS = frozenset({"-c", "-e", "-E", "--eval", "-r"})
 # A one-liner that opens a socket and hands it a shell or a process: a reverse shell in any language.
 _REVERSE_SHELL = re.compile(r"socket|TCPSocket|fsockopen|/dev/tcp|net\.connect|Socket\(", re.IGNORECASE)
+_SOCAT_EXEC = re.compile(r"exec:|system:", re.IGNORECASE)
+_VERSION_SUFFIX = re.compile(r"[\d.]+$")  # python3.12 -> python
 _SPAWNS = re.compile(
     r"subprocess|pty\.spawn|dup2|exec\(|system\(|spawn|popen|/bin/(ba)?sh|exec\s", re.IGNORECASE
 )
 
 
 def interpreter_name(name: str) -> bool:
-    base = re.sub(r"[\d.]+$", "", name)
-    return name in INTERPRETERS or base in INTERPRETERS
+    return name in INTERPRETERS or _VERSION_SUFFIX.sub("", name) in INTERPRETERS
 
 
 def assignment_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
@@ -75,15 +77,18 @@ def assignment_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
 
 def reverse_shell_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
     found = []
-    if any("/dev/tcp/" in arg or "/dev/udp/" in arg for arg in command.argv):
+    name = command.name
+    # One string instead of a loop over the arguments; "\0" is in neither needle, so no match spans two.
+    joined = "\0".join(command.argv)
+    if "/dev/tcp/" in joined or "/dev/udp/" in joined:
         found.append(Outcome.deny("opens a network connection through /dev/tcp (reverse shell)", label))
-    if command.name in {"nc", "ncat", "netcat"} and any(
+    if name in {"nc", "ncat", "netcat"} and any(
         a in {"-e", "-c"} or a.startswith("--exec") for a in command.argv[1:]
     ):
         found.append(Outcome.deny("netcat with -e/-c hands a shell to the network (reverse shell)", label))
-    if command.name == "socat" and any(re.search(r"exec:|system:", a, re.IGNORECASE) for a in command.argv):
+    if name == "socat" and any(_SOCAT_EXEC.search(a) for a in command.argv):
         found.append(Outcome.deny("socat exec:/system: hands a process to the network", label))
-    if interpreter_name(command.name):
+    if interpreter_name(name):
         for index, arg in enumerate(command.argv[1:-1], start=1):
             if arg in _ONE_LINER_FLAGS:
                 body = command.argv[index + 1]
@@ -98,13 +103,12 @@ def reverse_shell_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
 
 def pipeline_outcomes(parsed: ParseResult) -> list[Outcome]:
     """`curl ... | sh`: a download run as code. Also an interpreter fed a process substitution."""
-    names = {c.name for c in parsed.commands}
     found = []
     for command in parsed.commands:
         if not interpreter_name(command.name):
             continue
         reads_stdin = "pipeline" in command.via and not _has_script_argument(command)
-        if reads_stdin and names & _FETCHERS:
+        if reads_stdin and any(c.name in _FETCHERS for c in parsed.commands):
             found.append(
                 Outcome.deny(f"pipes a download into {command.name} (curl | sh)", "hazards.download_exec")
             )
@@ -125,13 +129,10 @@ def secret_outcomes(args: Iterable[tuple[str, bool]], paths: PathChecker, label:
     `grep -r x ~/.aws`, `cp /etc/shadow .`."""
     found = []
     for arg, dynamic in args:
-        if dynamic or not _looks_like_path(arg):
+        looks_like_path = "/" in arg or arg.startswith(("~", ".")) or arg in _KEY_NAMES
+        if dynamic or not looks_like_path:
             continue
         candidate = arg.partition("=")[2] if arg.startswith("-") and "=" in arg else arg
         if candidate and paths.check_path(candidate, write=False).secret:
             found.append(Outcome.deny(f"{arg!r} names a secret", f"{label}:secret"))
     return found
-
-
-def _looks_like_path(arg: str) -> bool:
-    return "/" in arg or arg.startswith(("~", ".")) or arg in {"id_rsa", ".netrc"}

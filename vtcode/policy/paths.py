@@ -17,3 +17,22 @@ class PathCheck:
 
 class PathChecker(Protocol):
     def check_path(self, path: str, *, write: bool) -> PathCheck: ...
+
+
+class Remembering:
+    """A PathChecker that asks `paths` about each (path, write) once. One decision often names a path
+    several times (the secret check of every argument, then the rule's typed value, `.` in a pipeline),
+    and within one decision the answer is the same; made fresh for each decision, never kept."""
+
+    __slots__ = ("_paths", "_seen")
+
+    def __init__(self, paths: PathChecker) -> None:
+        self._paths = paths
+        self._seen: dict[tuple[str, bool], PathCheck] = {}
+
+    def check_path(self, path: str, *, write: bool) -> PathCheck:
+        key = (path, write)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._paths.check_path(path, write=write)
+        return found

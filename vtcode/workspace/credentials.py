@@ -35,6 +35,11 @@ _SYSTEM = tuple((fold_parts(path), path) for path in SYSTEM_SECRETS)
 _PROC_SECRETS = frozenset({"environ", "mem"})
 
 
+# The first component of each: a path whose first component is none of these matches no prefix.
+_SYSTEM_HEADS = frozenset(prefix[:1] for prefix, _ in _SYSTEM)
+_HOME_HEADS = frozenset(prefix[:1] for prefix, _ in _HOME)
+
+
 _DEPTH = max(len(prefix) for prefix, _ in _HOME) + 2  # + /home/<user>
 
 
@@ -45,9 +50,10 @@ def fold_depth(homes: tuple[tuple[str, ...], ...]) -> int:
 
 def secret_reason(parts: tuple[str, ...], homes: tuple[tuple[str, ...], ...]) -> str | None:
     """Why the absolute path with `parts` (folded up to fold_depth(homes)) is a credential store, or None."""
-    for prefix, shown in _SYSTEM:
-        if parts[: len(prefix)] == prefix:
-            return f"is a credential store ({shown})"
+    if parts[:1] in _SYSTEM_HEADS:  # (every prefix match starts with a matching first component)
+        for prefix, shown in _SYSTEM:
+            if parts[: len(prefix)] == prefix:
+                return f"is a credential store ({shown})"
     if len(parts) == 3 and parts[:2] == ("etc", "ssh") and parts[2].startswith("ssh_host_") \
             and parts[2].endswith("_key"):
         return "is an SSH host private key"
@@ -57,6 +63,8 @@ def secret_reason(parts: tuple[str, ...], homes: tuple[tuple[str, ...], ...]) ->
     ):
         return f"is a process's {parts[-1]} (it holds the environment's keys and tokens)"
     for rel in _below_homes(parts, homes):
+        if rel[:1] not in _HOME_HEADS:
+            continue
         for prefix, shown in _HOME:
             if rel[: len(prefix)] == prefix:
                 return f"is a credential store (~/{shown})"

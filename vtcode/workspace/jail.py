@@ -51,7 +51,8 @@ class PathVerdict:
 class Jail:
     """Confines paths to `root` (absolute, symlinks resolved, fixed at start-up: see root.py)."""
 
-    __slots__ = ("_depth", "_home", "_homes", "_prefix", "_root", "_root_str", "_state", "_trust_key")
+    __slots__ = ("_depth", "_home", "_homes", "_prefix", "_root", "_root_folded", "_root_str", "_state",
+                 "_trust_key")
 
     def __init__(self, root: Path, *, home: Path | str | None = None) -> None:
         if not root.is_absolute() or os.path.realpath(root) != str(root):
@@ -62,6 +63,7 @@ class Jail:
         self._home = str(home) if home is not None else real_home()
         self._homes = home_forms(self._home)
         self._depth = fold_depth(self._homes)
+        self._root_folded = fold_parts(self._root_str, self._depth)  # the start of every path inside
         # vtcode's own state (trust key, approvals, audit logs): a workspace holding it must not rewrite it.
         dirs = (user_config_dir(), user_data_dir(), user_cache_dir())
         self._state = tuple(os.path.realpath(d) for d in dirs)
@@ -87,9 +89,12 @@ class Jail:
         return PathVerdict(True, resolved, f"{resolved} is inside the workspace")
 
     def check_path(self, path: str, *, write: bool) -> PathCheck:
-        """The policy engine's PathChecker protocol (vtcode.policy.paths)."""
-        verdict = self.check(path, write=write)
-        return PathCheck(verdict.allowed, verdict.resolved, verdict.reason, verdict.secret, verdict.protected)
+        """The policy engine's PathChecker protocol (vtcode.policy.paths): `check` without the PathVerdict."""
+        try:
+            resolved = self._judge(path, write, None)
+        except Refused as refused:
+            return PathCheck(False, refused.resolved, refused.reason, refused.secret, refused.protected)
+        return PathCheck(True, resolved, f"{resolved} is inside the workspace")
 
     def is_protected(self, resolved: Path | str) -> str | None:
         """Why the agent may never write `resolved` (absolute, resolved), or None."""
@@ -105,6 +110,10 @@ class Jail:
         text = os.fspath(resolved)
         if text == self._trust_key:
             return "is vtcode's trust key: with it any workspace marker could be forged"
+        if text.startswith(self._prefix):
+            # fold_parts(text, depth), without folding the root's components again for every path.
+            rest = fold_parts(text[len(self._prefix) :], max(self._depth - len(self._root_folded), 0))
+            return secret_reason(self._root_folded + rest, self._homes)
         return secret_reason(fold_parts(text, self._depth), self._homes)
 
     def read_bytes(self, path: str, *, limit: int | None = None, cwd: Path | str | None = None) -> bytes:

@@ -52,10 +52,13 @@ def parse_into(source: str, ctx: Context, out: Collector) -> None:
     tree = parse_bytes(data)
     # Rewrites that keep the meaning for bash and fix how the grammar reads the text; see source.py.
     for rewrite, needles in _REWRITES:
-        fixed = rewrite(data, tree.root_node) if any(data.find(n) >= 0 for n in needles) else None
-        if fixed is not None:
-            data = Source(fixed, data.table)
-            tree = parse_bytes(data)
+        for needle in needles:
+            if data.find(needle) >= 0:
+                fixed = rewrite(data, tree.root_node)
+                if fixed is not None:
+                    data = Source(fixed, data.table)
+                    tree = parse_bytes(data)
+                break
     root = tree.root_node
     walker = Walker(data, out, parse_into)
     walker.walk(root, ctx, ctx.depth)

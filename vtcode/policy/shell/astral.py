@@ -31,7 +31,7 @@ class Source(bytes):
 def hide(source: str) -> tuple[str, dict[int, str]] | None:
     """`source` with astral characters swapped for placeholders, and the table back; None if there are more
     distinct astral characters than free placeholders."""
-    if not _ASTRAL.search(source):
+    if source.isascii() or not _ASTRAL.search(source):
         return source, {}
     present = set(source)
     free = (chr(p) for p in _PRIVATE_USE if chr(p) not in present)

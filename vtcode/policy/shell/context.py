@@ -50,6 +50,8 @@ class Context:
 
     def here(self, depth: int, redirects: tuple[Redirect, ...] = ()) -> Context:
         """This context for a command at walker depth `depth`, with that command's own redirects added."""
+        if not redirects and depth <= self.depth:
+            return self  # contexts are immutable values: an unchanged one need not be copied
         redirects = self.redirects + redirects
         return Context(self.via, self.wrappers, redirects, self.assignments, max(self.depth, depth))
 

@@ -53,20 +53,22 @@ class Walker:
         if depth > MAX_DEPTH:
             self.out.problem(DEPTH_PROBLEM)
             return
-        handler = _HANDLERS.get(node.type)
+        kind = node.type
+        handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, node, ctx, depth)
-        elif node.type in _KEYWORD_VIA:
-            self.children(node, ctx.enter(_KEYWORD_VIA[node.type]), depth)
-        else:
+        elif kind in _KEYWORD_VIA:
+            self.children(node, ctx.enter(_KEYWORD_VIA[kind]), depth)
+        elif node.child_count:  # a leaf without a handler (a word, a name...) holds nothing to walk
             self.children(node, ctx, depth)
 
     def children(self, node: Node, ctx: Context, depth: int) -> None:
         """Descend into every named child; a statement followed by `&` runs in the background."""
         siblings = node.children
+        last = len(siblings) - 1
         for i, child in enumerate(siblings):
             if child.is_named:
-                background = i + 1 < len(siblings) and siblings[i + 1].type == "&"
+                background = i < last and siblings[i + 1].type == "&"
                 self.walk(child, ctx.enter("background") if background else ctx, depth + 1)
 
     # Composition ---------------------------------------------------------------------------------------
@@ -142,29 +144,39 @@ class Walker:
         self.simple(node, ctx, depth, RedirectRead())
 
     def simple(self, node: Node, ctx: Context, depth: int, read: RedirectRead) -> None:
+        src = self.src
         words: list[Word] = []
         assignments: list[tuple[str, str]] = []
         own = RedirectRead()
-        for child in node.children:
-            if child.type == "variable_assignment":
+        children = node.children
+        for child in children:
+            kind = child.type
+            if kind == "variable_assignment":
                 assignments.append(self.assignment(child))
-            elif child.type in _REDIRECTS:
-                read_redirect(child, self.src, own)
-            elif child.type == "command_name":
-                if text_of(child, self.src) in RESERVED:
-                    self.out.problem(reserved_word_problem(text_of(child, self.src)))
-                words.append(merge([word_of(c, self.src) for c in child.children]))
-            elif child.type != "comment":
-                words.append(word_of(child, self.src))
+            elif kind in _REDIRECTS:
+                read_redirect(child, src, own)
+            elif kind == "command_name":
+                if text_of(child, src) in RESERVED:
+                    self.out.problem(reserved_word_problem(text_of(child, src)))
+                parts = child.children
+                if len(parts) == 1:
+                    words.append(word_of(parts[0], src))
+                else:
+                    words.append(merge([word_of(c, src) for c in parts]))
+            elif kind != "comment":
+                words.append(word_of(child, src))
         for problem in own.problems:
             self.out.problem(problem)
         self.out.redirects.extend(own.redirects)
-        words = _merge_touching(sorted(words + read.extra_words + own.extra_words, key=lambda w: w.start))
+        if read.extra_words or own.extra_words:
+            words = sorted(words + read.extra_words + own.extra_words, key=_start)
+        # (Without extra words the list is already in source order: one word per child, children in order.)
+        words = _merge_touching(words)
         redirects = tuple(read.redirects + own.redirects)
         if not words:
             self.out.variables.extend(assignments)  # `A=1` alone sets a shell variable
         run_command(words, tuple(assignments), ctx.here(depth, redirects), self.out, self.parse_body)
-        for child in node.children:
+        for child in children:
             if child.type == "variable_assignment":
                 self.children(child, ctx, depth)
             else:
@@ -261,8 +273,19 @@ class Walker:
         """Comments are not run."""
 
 
+def _start(word: Word) -> int:
+    return word.start
+
+
 def _merge_touching(words: list[Word]) -> list[Word]:
     """Words with no gap between them are one word to bash (tree-sitter splits `$"x"` and some others)."""
+    previous = -2
+    for word in words:
+        if word.start >= 0 and word.start == previous:
+            break
+        previous = word.end
+    else:
+        return words  # no two words touch: nothing to merge
     merged: list[Word] = []
     group: list[Word] = []
     for word in words:

@@ -52,6 +52,8 @@ def assignment_problems(assignments: Iterable[tuple[str, str]]) -> list[str]:
 
 def command_problems(name: str, words: list[Word]) -> list[str]:
     """Problems raised by the builtin `name` (argv[0] without its directory) given its words."""
+    if name not in _CHECKED:
+        return []
     values = [w.value for w in words[1:]]
     problems = [_FIXED[name]] if name in _FIXED else []
     if name == "alias" and any("=" in v for v in values):
@@ -69,6 +71,12 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
     if name in _RUNTIME_SETTERS and any(_sets_code_variable(v) for v in _names(name, values)):
         problems.append(f"{name} sets PATH or a code-running variable from run-time input")
     return problems
+
+
+# Every name command_problems has a rule for; any other command raises none.
+_CHECKED = frozenset(
+    {*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local"}
+) | _NAME_TAKERS | _RUNTIME_SETTERS
 
 
 def _has_flag(values: list[str], letter: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Operators that open their target for writing. `>&word` with a non-numeric word is bash's old spelling
 # of `&>word`, so it writes too (see redirects.py).
@@ -34,11 +34,17 @@ class SimpleCommand:
     via: tuple[str, ...] = ()  # how it was reached, outermost first: "pipeline", "sudo", "bash -c", ...
     wrappers: tuple[tuple[str, ...], ...] = ()  # wrapper argv prefixes stripped to reach argv
     runtime_args: bool = False  # xargs / find -exec add or substitute arguments at run time
+    # `name`, worked out once (the policy asks for it several times per command); derived from argv, so it
+    # takes no part in construction, equality, hashing or repr.
+    _name: str = field(default="", init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_name", self.argv[0].rsplit("/", 1)[-1] if self.argv else "")
 
     @property
     def name(self) -> str:
         """argv[0] without its directory: what wrapper and allowlist tables are keyed on."""
-        return self.argv[0].rsplit("/", 1)[-1] if self.argv else ""
+        return self._name
 
 
 @dataclass(frozen=True)

@@ -33,18 +33,19 @@ def run_command(
     runtime_args: bool = False,
 ) -> None:
     """Report the command `words` (with its leading assignments) and whatever it launches."""
-    for problem in assignment_problems(assignments):
-        out.problem(problem)
+    if assignments:
+        for problem in assignment_problems(assignments):
+            out.problem(problem)
     if not words:
         return
     if ctx.depth > MAX_DEPTH:
         out.problem(DEPTH_PROBLEM)
         return
     command = SimpleCommand(
-        argv=tuple(w.value for w in words),
+        argv=tuple([w.value for w in words]),
         assignments=ctx.assignments + assignments,
         redirects=ctx.redirects,
-        dynamic_args=frozenset(i for i, w in enumerate(words) if w.dynamic),
+        dynamic_args=frozenset([i for i, w in enumerate(words) if w.dynamic]),
         via=ctx.via,
         wrappers=ctx.wrappers,
         runtime_args=runtime_args,
@@ -55,26 +56,28 @@ def run_command(
         # `$X`, `"$cmd"`, `$(echo rm) -rf /`: the program is chosen at run time.
         out.problem(f"the program name {brief(words[0].value)} is only known at run time")
         return
-    for problem in command_problems(command.name, words):
+    name = command.name
+    for problem in command_problems(name, words):
         out.problem(problem)
-    outcome = _launches(command.name, words, ctx)
+    outcome = _launches(name, words, ctx)
+    if outcome is None:
+        return
     for problem in outcome.problems:
         out.problem(problem)
     for launch in outcome.launches:
         _start(launch, assignments, ctx, out, parse_body)
 
 
-def _launches(name: str, words: list[Word], ctx: Context) -> Outcome:
-    head, args = words[0], words[1:]
+def _launches(name: str, words: list[Word], ctx: Context) -> Outcome | None:
     if name in shells.POSIX_SHELLS or name in shells.OTHER_SHELLS:
-        return shells.run_shell(name, args, _stdin(ctx.redirects))
+        return shells.run_shell(name, words[1:], _stdin(ctx.redirects))
     wrapper = wrappers.HANDLERS.get(name)
     if wrapper is not None:
-        return wrapper(head, args)
+        return wrapper(words[0], words[1:])
     runner = _TEXT_RUNNERS.get(name)
     if runner is not None:
-        return runner(name, args)
-    return Outcome()
+        return runner(name, words[1:])
+    return None  # an ordinary program: it runs nothing else
 
 
 def _start(

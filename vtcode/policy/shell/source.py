@@ -188,8 +188,11 @@ def _program_text(node: Node, src: bytes) -> str | None:
 def blank_inside_word(src: bytes, root: Node) -> int | None:
     """Position of an unquoted, unescaped blank that tree-sitter put inside a word, if any."""
     for match in _BLANK.finditer(src):
-        if _in_live_word(src, root, match.start()):
-            return match.start()
+        position = match.start()
+        # Most blanks sit between words: the node there is no word leaf, which settles it without a call.
+        node = root.descendant_for_byte_range(position, position + 1)
+        if node is not None and node.type in _WORD_LEAVES and _in_live_word(src, root, position):
+            return position
     return None
 
 

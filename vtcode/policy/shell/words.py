@@ -6,7 +6,7 @@ else would be fooled by a quoting trick.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from .astral import Source
@@ -28,6 +28,8 @@ EXPANSIONS = frozenset(
 )
 _QUOTED = "\0"  # mask character for a quoted or escaped character: never special
 _EXTGLOB_OPENERS = ("+(", "@(", "!(")
+_GLOB_OR_TILDE = re.compile(r"[*?\[{(~]")  # every character _is_pattern or _has_tilde can answer True for
+_PLAIN = frozenset({"word", "number"})  # node types whose text is an unquoted word as written
 _SIMPLE_ESCAPES = {
     "a": "\a",
     "b": "\b",
@@ -45,9 +47,10 @@ _SIMPLE_ESCAPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """One shell word after quote removal. `splits`: it may become zero or several argv entries."""
+class Word(NamedTuple):
+    """One shell word after quote removal. `splits`: it may become zero or several argv entries.
+
+    Immutable; a NamedTuple rather than a frozen dataclass because a string builds thousands of them."""
 
     value: str
     dynamic: bool = False
@@ -64,18 +67,32 @@ class _Piece(NamedTuple):
 
 
 def text_of(node: Node, src: bytes) -> str:
-    return text_between(src, node.start_byte, node.end_byte)
+    value = src[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")  # text_between, inlined
+    if isinstance(src, Source) and src.table:
+        return value.translate(src.table)
+    return value
 
 
 def text_between(src: bytes, start: int, end: int) -> str:
     """Decode a slice of the parsed bytes, turning astral placeholders back (see astral.py)."""
-    if isinstance(src, Source):
-        return src.text(start, end)
-    return src[start:end].decode("utf-8", "surrogateescape")
+    value = src[start:end].decode("utf-8", "surrogateescape")
+    if isinstance(src, Source) and src.table:  # Source.text, inlined: this runs for every word
+        return value.translate(src.table)
+    return value
 
 
 def word_of(node: Node, src: bytes) -> Word:
     """The word a syntax node stands for (a command name, an argument, a redirect target...)."""
+    if node.type in _PLAIN:
+        text = text_of(node, src)
+        if "\\" not in text:
+            # The common case, what _assemble makes of the one piece _unquoted(text) gives, without them.
+            expands = "$" in text or "`" in text
+            if _GLOB_OR_TILDE.search(text) is None:  # neither a pattern nor a tilde can be in it
+                return Word(text, expands, expands, node.start_byte, node.end_byte)
+            pattern = _is_pattern(text, text)
+            return Word(text, pattern or _has_tilde(text) or expands, pattern or expands, node.start_byte,
+                        node.end_byte)
     pieces: list[_Piece] = []
     _collect(node, src, pieces)
     return _assemble(pieces, node.start_byte, node.end_byte)
@@ -95,16 +112,23 @@ def merge(words: list[Word]) -> Word:
 
 
 def _assemble(pieces: list[_Piece], start: int, end: int) -> Word:
-    value = "".join(p.value for p in pieces)
-    mask = "".join(p.mask for p in pieces)
+    if len(pieces) == 1:  # the common case: one plain word, no joining
+        value, mask, dynamic, splits = pieces[0]
+    else:
+        value = "".join([p.value for p in pieces])
+        mask = "".join([p.mask for p in pieces])
+        dynamic = splits = False
+        for piece in pieces:
+            dynamic = dynamic or piece.dynamic
+            splits = splits or piece.splits
     pattern = _is_pattern(value, mask)
-    dynamic = pattern or _has_tilde(mask) or any(p.dynamic for p in pieces)
-    return Word(value, dynamic, pattern or any(p.splits for p in pieces), start, end)
+    dynamic = pattern or _has_tilde(mask) or dynamic
+    return Word(value, dynamic, pattern or splits, start, end)
 
 
 def _is_pattern(value: str, mask: str) -> bool:
     """Globs and brace expansion: the word becomes whatever the file system or the braces make of it."""
-    if "*" in mask or "?" in mask or any(o in mask for o in _EXTGLOB_OPENERS):
+    if "*" in mask or "?" in mask or ("(" in mask and any(o in mask for o in _EXTGLOB_OPENERS)):
         return True
     bracket = mask.find("[")
     if bracket >= 0 and "]" in value[bracket + 1 :]:
@@ -124,30 +148,32 @@ def _is_pattern(value: str, mask: str) -> bool:
 def _has_tilde(mask: str) -> bool:
     # `~` expands at the start of a word and, in bash (not POSIX mode), after `=` or `:` in any word that
     # looks like an assignment, even an argument: `echo a=~/x` prints the home directory.
-    return mask.startswith("~") or "=~" in mask or ":~" in mask
+    return "~" in mask and (mask.startswith("~") or "=~" in mask or ":~" in mask)
 
 
 def _collect(node: Node, src: bytes, out: list[_Piece]) -> None:
     kind = node.type
-    text = text_of(node, src)
-    if kind in ("word", "number") or not node.is_named:
-        out.append(_unquoted(text))
-    elif kind == "raw_string":
-        out.append(_quoted(text[1:-1]))
-    elif kind == "string":
+    if kind == "string":
         out.extend(_double_quoted(node, src))
-    elif kind == "ansi_c_string":
-        out.append(_quoted(decode_ansi_c(text[2:-1])))
-    elif kind == "translated_string":
-        # $"..." is looked up in a message catalogue chosen by TEXTDOMAIN: any text at all.
-        out.append(_Piece(text, _QUOTED * len(text), True, False))
-    elif kind == "concatenation":
+        return
+    if kind == "concatenation":
         position = node.start_byte
         for child in node.children:
             if child.start_byte > position:
                 out.append(_unquoted(text_between(src, position, child.start_byte)))
             _collect(child, src, out)
             position = child.end_byte
+        return
+    text = text_of(node, src)
+    if kind in _PLAIN or not node.is_named:
+        out.append(_unquoted(text))
+    elif kind == "raw_string":
+        out.append(_quoted(text[1:-1]))
+    elif kind == "ansi_c_string":
+        out.append(_quoted(decode_ansi_c(text[2:-1])))
+    elif kind == "translated_string":
+        # $"..." is looked up in a message catalogue chosen by TEXTDOMAIN: any text at all.
+        out.append(_Piece(text, _QUOTED * len(text), True, False))
     else:
         # Expansions, substitutions and anything this module does not know: assume the worst.
         out.append(_Piece(text, _QUOTED * len(text), True, True))
@@ -158,6 +184,9 @@ def _quoted(value: str) -> _Piece:
 
 
 def _unquoted(text: str) -> _Piece:
+    if "\\" not in text:  # nothing escaped: every character is itself and unquoted
+        dynamic = "$" in text or "`" in text
+        return _Piece(text, text, dynamic, dynamic)
     value: list[str] = []
     mask: list[str] = []
     dynamic = False
@@ -195,6 +224,8 @@ def _double_quoted(node: Node, src: bytes) -> list[_Piece]:
 
 
 def _dq_literal(text: str) -> _Piece:
+    if "\\" not in text:
+        return _Piece(text, _QUOTED * len(text), "$" in text or "`" in text, False)
     out: list[str] = []
     dynamic = False
     i = 0
