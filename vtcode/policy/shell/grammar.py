@@ -32,5 +32,11 @@ def _parser() -> Parser:
 
 
 def parse_bytes(source: bytes) -> Tree:
-    """Parse bash source; never raises on bad input (errors show up as ERROR / MISSING nodes)."""
+    """Parse bash source; never raises on bad input (errors show up as ERROR / MISSING nodes).
+
+    A final newline is added for the grammar when the text lacks one (and does not end in a backslash,
+    which it would join): bash reads end-of-input as end-of-line, and tree-sitter-bash, without it,
+    re-parses a long pipeline many times over (80-250 us instead of 6 us). Offsets are unchanged."""
+    if source and not source.endswith((b"\n", b"\\")):
+        return _parser().parse(source + b"\n")
     return _parser().parse(source)
