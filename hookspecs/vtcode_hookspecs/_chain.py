@@ -14,11 +14,14 @@ import json
 from datetime import datetime
 from typing import Any, Final
 
+import orjson as _orjson
+
 HASH_PREFIX: Final = "sha256:"
 _HASH_KEY: Final = ',"hash":"'
 # `,"hash":"` + "sha256:" + 64 hex digits + `"}`
 SUFFIX_LEN: Final = len(_HASH_KEY) + len(HASH_PREFIX) + 64 + 2
 
+_ORJSON_OPTIONS: Final = _orjson.OPT_SORT_KEYS | _orjson.OPT_NON_STR_KEYS
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _string = json.encoder.encode_basestring  # what _ENCODER uses for a str (ensure_ascii=False), in C
 
@@ -29,7 +32,13 @@ def canonical_body(envelope: dict[str, Any]) -> str:
 
 
 def canonical_payload(payload: dict[str, Any]) -> str:
-    return _ENCODER.encode(payload)
+    """The payload's canonical JSON. orjson gives the same bytes as the sorted, compact, non-ASCII-escaping
+    stdlib encoder for JSON-ready data (floats aside, which both writer and verifier take from here) at a
+    tenth of the cost; what orjson refuses (integers beyond 64 bits) falls back to the stdlib."""
+    try:
+        return _orjson.dumps(payload, option=_ORJSON_OPTIONS).decode("utf-8")
+    except TypeError:
+        return _ENCODER.encode(payload)
 
 
 def envelope_body(

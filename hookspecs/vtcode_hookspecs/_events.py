@@ -40,8 +40,10 @@ class Event(BaseModel):
 
     def to_line(self) -> str:
         """The canonical JSON line (no newline): hash-chained bytes when sealed, plain canonical otherwise."""
-        if self._line is not None:
-            return self._line
+        private = self.__pydantic_private__  # direct: pydantic's attribute hook costs more than the rest
+        line: str | None = private.get("_line") if private is not None else None
+        if line is not None:
+            return line
         body = canonical_body(self.envelope())
         line = seal(body)[1] if self.hash is not None else body
         self._line = line
