@@ -14,7 +14,10 @@ from vtcode_hookspecs import Event, SinkSettings
 from vtcode.events.describe import describe
 
 # Which events a person watching the terminal wants to see by default; the rest go to the audit log.
-_SHOWN = ("plugin.blocked", "error", "policy.decision", "approval.", "sandbox.", "provider.failover")
+_SHOWN = (
+    "plugin.blocked", "error", "policy.decision", "approval.", "sandbox.", "provider.failover",
+    "llm.reasoning", "tool.refused",  # the agent's stated reasons and what it was refused (vtcode exec)
+)
 
 
 class StderrSink:

@@ -36,7 +36,7 @@ class MarkdownStore:
     def load(self, session_id: str) -> SessionRecord:
         file = self._file(session_id)
         try:
-            text = file.read_text(encoding="utf-8")
+            text = _read(file)
         except FileNotFoundError as exc:
             raise KeyError(f"no session {session_id!r} in {self.directory}") from exc
         return parse(text, str(file))
@@ -45,7 +45,7 @@ class MarkdownStore:
         found = []
         for file in sorted(self.directory.glob("*.md")):
             try:
-                record = parse(file.read_text(encoding="utf-8"), str(file))
+                record = parse(_read(file), str(file))
             except (OSError, SessionFormatError):
                 continue
             title = next(
@@ -56,3 +56,12 @@ class MarkdownStore:
                 SessionSummary(id=record.id, workspace=record.workspace, updated=record.updated, title=title)
             )
         return sorted(found, key=lambda s: s.updated, reverse=True)
+
+
+def _read(file: Path) -> str:
+    """The file's exact text: no newline translation, or a "\r" in a message would come back as "\n"."""
+    data = file.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SessionFormatError(f"{file}: not UTF-8 text (byte {exc.start})") from exc

@@ -10,8 +10,8 @@ from vtcode import __version__
 from .lazy import LazyGroup
 
 _COMMANDS = {
-    "exec": "vtcode.cli.pending:exec_",
-    "demo": "vtcode.cli.pending:demo",
+    "exec": "vtcode.cli.exec_cmd:exec_",
+    "demo": "vtcode.cli.demo_cmd:demo",
     "check": "vtcode.cli.check:check",
     "sandbox": "vtcode.cli.sandbox:sandbox",
     "audit": "vtcode.cli.audit:audit",

@@ -33,8 +33,6 @@ def _pending_group(name: str, help_text: str, subcommands: dict[str, str]) -> cl
     return group
 
 
-exec_ = _pending("exec", "Run the agent headless on PROMPT.")
-demo = _pending("demo", "Run the scripted end-to-end demonstration.")
 audit = _pending_group(
     "audit",
     "Read and verify audit logs.",

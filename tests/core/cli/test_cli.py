@@ -133,18 +133,6 @@ def test_workspace_must_exist(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such directory" in result.stderr
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["exec", "hi"],
-        ["demo"],
-    ],
-)
-def test_pending_commands_say_so(argv: list[str]) -> None:
-    result = run(*argv)
-    assert result.returncode == 3 and "not yet available" in result.stderr
-
-
 def test_plugin_command_from_builtin_store() -> None:
     result = run("sessions", "list", "--json")
     assert result.returncode == 0, result.stderr

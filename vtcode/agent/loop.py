@@ -1,0 +1,265 @@
+"""The agent loop: ask the model, run the tool calls it makes through the ToolRunner (validation, policy,
+approval, sandbox, events), hand the results back, until it answers without a tool call or a limit, a
+failure or Ctrl-C stops it. Every step leaves an event; the transcript is saved after every turn."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from vtcode_hookspecs import ChatMessage, ChatRequest, SessionRecord, ToolCall, ToolSpec, Verdict
+
+from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit_messages
+from vtcode.events import EventBus
+from vtcode.events.errors import AuditUnavailable
+from vtcode.tools.runner import CallRecord
+
+from .backend import ChatBackend
+from .interrupt import InterruptGate
+from .limits import AgentLimits, RepeatGuard
+from .outcome import Outcome, StopReason
+from .reply import DeadlinePassed, Reply, collect
+from .session import SessionSaver
+
+
+class ToolCaller(Protocol):
+    def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord: ...
+
+
+class Stop(Exception):
+    """Ends the run with a reason; raised from deep in a turn, caught once in `run`."""
+
+    def __init__(self, reason: StopReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class _Run:
+    messages: list[ChatMessage]
+    started: float
+    turns: int = 0
+    tool_calls: int = 0
+    tokens: int = 0
+    last_refused: str | None = None  # why the latest tool call was refused, if it was
+    answer: str = ""
+    guard: RepeatGuard = field(default_factory=lambda: RepeatGuard(3))
+
+
+class Agent:
+    def __init__(
+        self,
+        backend: ChatBackend,
+        runner: ToolCaller,
+        specs: list[ToolSpec],
+        bus: EventBus,
+        *,
+        model: str,
+        limits: AgentLimits,
+        context_window: int | None = None,
+        max_output_tokens: int = 4_096,
+        saver: SessionSaver | None = None,
+        gate: InterruptGate | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.backend = backend
+        self.runner = runner
+        self.specs = specs
+        self.bus = bus
+        self.model = model
+        self.limits = limits
+        self.saver = saver or SessionSaver(None, bus)
+        self.gate = gate or InterruptGate()
+        self.clock = clock
+        self.budget = context_budget(context_window, backend.context_length(model), max_output_tokens)
+
+    def run(self, session: SessionRecord, prompt: str) -> tuple[Outcome, SessionRecord]:
+        """Continue `session` with the user's `prompt`; the outcome and the session as saved."""
+        state = _Run([*session.messages, ChatMessage(role="user", content=prompt)], self.clock())
+        state.guard = RepeatGuard(self.limits.max_repeated_tool_calls)
+        audit = [*session.meta.get("audit_sessions", []), self.bus.session]
+        session = self.saver.save(session, state.messages, {"audit_sessions": audit})
+        with self.gate.installed(), _masked_bus(self.bus, self.gate):
+            try:
+                while True:
+                    self._turn(state)
+                    session = self.saver.save(session, state.messages, {})
+            except Stop as stopped:
+                reason, detail = stopped.reason, stopped.detail
+            except KeyboardInterrupt:
+                reason, detail = StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+        if self.gate.requested and reason is not StopReason.FINISHED:
+            reason, detail = StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+        outcome = Outcome(
+            reason, detail, state.answer, session.id, state.turns, state.tool_calls, state.tokens
+        )
+        summary = {
+            "reason": reason.value,
+            "detail": detail,
+            "turns": state.turns,
+            "tool_calls": state.tool_calls,
+            "tokens": state.tokens,
+        }
+        self.bus.emit("agent.stopped", summary)
+        session = self.saver.save(session, state.messages, {"stop": summary})
+        return outcome, session
+
+    # -- one turn -------------------------------------------------------------------------------------
+
+    def _turn(self, state: _Run) -> None:
+        self._check_limits(state)
+        reply = self._ask(state)
+        state.messages.append(reply.message())
+        if not reply.tool_calls:
+            state.answer = reply.text
+            if state.last_refused is not None:
+                raise Stop(StopReason.DENIED, f"the model stopped after a refusal: {state.last_refused}")
+            raise Stop(StopReason.FINISHED, "the model gave its final answer")
+        calls = reply.tool_calls
+        allowed = calls[: self.limits.max_tool_calls_per_turn]
+        for call in allowed:
+            self._call_tool(state, call)
+        for call in calls[len(allowed) :]:
+            state.messages.append(_result(call, "not run: too many tool calls in one turn"))
+        self.bus.emit(
+            "turn.completed",
+            {"turn": state.turns, "tool_calls": len(allowed), "finish_reason": reply.finish_reason},
+        )
+        if len(calls) > len(allowed):
+            raise Stop(
+                StopReason.LIMIT,
+                f"the model asked for {len(calls)} tool calls in one turn "
+                f"(agent.max_tool_calls_per_turn = {self.limits.max_tool_calls_per_turn})",
+            )
+
+    def _check_limits(self, state: _Run) -> None:
+        limits = self.limits
+        if self.gate.requested:
+            raise Stop(StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)")
+        if state.turns >= limits.max_turns:
+            raise Stop(
+                StopReason.LIMIT, f"{state.turns} turns reached (agent.max_turns = {limits.max_turns})"
+            )
+        if self.clock() - state.started > limits.max_wall_time_s:
+            raise Stop(
+                StopReason.LIMIT, f"wall time over agent.max_wall_time_s = {limits.max_wall_time_s:g} s"
+            )
+        if state.tokens >= limits.max_tokens:
+            raise Stop(
+                StopReason.LIMIT, f"{state.tokens} tokens used (agent.max_tokens = {limits.max_tokens})"
+            )
+
+    def _ask(self, state: _Run) -> Reply:
+        try:
+            fitted = fit_messages(state.messages, self.specs, self.budget)
+        except ContextOverflow as exc:
+            raise Stop(StopReason.FAILED, str(exc)) from exc
+        if state.tokens + fitted.tokens > self.limits.max_tokens:
+            raise Stop(
+                StopReason.LIMIT,
+                f"the next request (about {fitted.tokens} tokens) would pass "
+                f"agent.max_tokens = {self.limits.max_tokens} ({state.tokens} used)",
+            )
+        state.turns += 1
+        self.bus.emit(
+            "turn.started",
+            {
+                "turn": state.turns,
+                "messages": len(fitted.messages),
+                "bytes": fitted.bytes,
+                "tokens": fitted.tokens,
+                "window": self.budget.window,
+                "input_budget": self.budget.input_tokens,
+                "window_source": self.budget.source,
+                "dropped": fitted.dropped,
+                "truncated_bytes": fitted.truncated_bytes,
+            },
+        )
+        request = ChatRequest(
+            model=self.model, messages=fitted.messages, tools=self.specs, max_tokens=self.budget.reserve
+        )
+        deadline = state.started + self.limits.max_wall_time_s
+        try:
+            with self.gate.open():
+                reply = collect(self.backend.chat(request), deadline, self.clock)
+        except DeadlinePassed as exc:
+            raise Stop(
+                StopReason.LIMIT, "wall time passed agent.max_wall_time_s while the model replied"
+            ) from exc
+        except (AuditUnavailable, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # ProviderError and any provider plugin's bug: the session fails cleanly
+            raise Stop(StopReason.FAILED, f"model request failed: {' '.join(str(exc).split())}") from exc
+        used = reply.usage
+        state.tokens += (used.input_tokens + used.output_tokens) if used else fitted.tokens + _estimate(reply)
+        stated = reply.reasoning or (reply.text if reply.tool_calls else "")
+        if stated.strip():
+            first = reply.tool_calls[0].id if reply.tool_calls else ""
+            self.bus.emit("llm.reasoning", {"text": stated, "call_id": first})
+        return reply
+
+    def _call_tool(self, state: _Run, call: ToolCall) -> None:
+        if self.gate.requested:
+            state.messages.append(_result(call, "not run: interrupted by the user"))
+            return
+        times = state.guard.count(call.name, call.arguments)
+        if state.guard.over(times):
+            state.messages.append(
+                _result(
+                    call,
+                    f"not run: the same call was made {times} times "
+                    f"(tools.max_repeated_tool_calls = {self.limits.max_repeated_tool_calls})",
+                )
+            )
+            self.bus.emit("tool.refused", {"call_id": call.id, "tool": call.name, "reason": "repeated call"})
+            if state.guard.over(times - 1):  # told once already and it asked again: it is stuck
+                raise Stop(StopReason.LIMIT, f"{call.name} called {times} times with the same arguments")
+            return
+        state.tool_calls += 1
+        try:
+            with self.gate.open():
+                record = self.runner.call(call.name, call.arguments, call.id)
+        except AuditUnavailable as exc:
+            state.messages.append(_result(call, f"not run: {exc}"))
+            raise Stop(StopReason.DENIED, str(exc)) from exc
+        except KeyboardInterrupt:
+            state.messages.append(_result(call, "interrupted by the user (Ctrl-C)"))
+            self.bus.emit(
+                "tool.finished", {"call_id": call.id, "tool": call.name, "ok": False, "interrupted": True}
+            )
+            raise
+        state.messages.append(_result(call, record.result.output))
+        state.last_refused = _refusal(record)
+
+
+def _result(call: ToolCall, output: str) -> ChatMessage:
+    return ChatMessage(role="tool", content=output, tool_call_id=call.id)
+
+
+def _refusal(record: CallRecord) -> str | None:
+    """Why a call was refused by the policy or a person, or None (ran, or failed for another reason)."""
+    decision, answer = record.decision, record.answer
+    if decision is not None and decision.verdict is Verdict.DENY:
+        return record.result.output
+    if answer is not None and not answer.allows:
+        return record.result.output
+    return None
+
+
+def _estimate(reply: Reply) -> int:
+    return estimate_tokens(reply.text) + sum(estimate_tokens(c.arguments) for c in reply.tool_calls)
+
+
+@contextmanager
+def _masked_bus(bus: EventBus, gate: InterruptGate) -> Iterator[None]:
+    """Every event the bus writes is a masked section of the gate (see interrupt.py)."""
+    # An instance attribute shadows the method for every holder of this bus (runner, tools, chain).
+    setattr(bus, "emit", gate.masked(type(bus).emit.__get__(bus)))  # noqa: B010
+    try:
+        yield
+    finally:
+        vars(bus).pop("emit", None)

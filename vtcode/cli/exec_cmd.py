@@ -1,0 +1,148 @@
+"""`vtcode exec PROMPT`: run the agent headless.
+
+stdout carries the final answer and nothing else, so `vtcode exec ... > answer.txt` or a pipe gets exactly
+that; events, prompts and reasoning go to stderr (`--events jsonl` for machines). The exit status is the
+stop reason (vtcode/agent/outcome.py): 0 finished, 1 failed, 4 denied, 5 limit, 130 interrupted, 2 for bad
+usage or configuration. Every session writes its hash-chained audit log (`vtcode audit verify`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from vtcode.errors import VtcodeError
+
+from .options import reports_errors, workspace_options
+
+if TYPE_CHECKING:
+    from vtcode_hookspecs import SessionRecord, SessionStore
+
+APPROVAL_MODES = ("on-request", "untrusted", "never")
+
+
+class SessionNotFound(VtcodeError):
+    """--resume names a session the store does not have, or one it cannot read."""
+
+
+@click.command(name="exec")
+@click.argument("prompt")
+@click.option(
+    "--provider", default=None, metavar="NAME", help="Provider to use (lmstudio, openai-compat...)."
+)
+@click.option("--model", default=None, metavar="NAME", help="Model to ask.")
+@click.option("--base-url", default=None, metavar="URL", help="Base URL of the provider's API.")
+@click.option(
+    "--approval-mode", type=click.Choice(APPROVAL_MODES), default=None, help="Override approvals.mode."
+)
+@click.option("--events", type=click.Choice(("human", "jsonl")), default=None, help="Event format on stderr.")
+@click.option("--resume", "resume", default=None, metavar="ID", help="Continue a saved session.")
+@click.option("--max-turns", type=click.IntRange(min=1), default=None, help="Lower agent.max_turns.")
+@workspace_options
+@reports_errors
+def exec_(
+    prompt: str,
+    provider: str | None,
+    model: str | None,
+    base_url: str | None,
+    approval_mode: str | None,
+    events: str | None,
+    resume: str | None,
+    max_turns: int | None,
+    workspace: Path | None,
+    config_files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+) -> None:
+    """Run the agent on PROMPT; print its final answer on stdout."""
+    from vtcode.workspace import resolve_root
+
+    if events is not None:
+        os.environ["VTCODE_EVENTS"] = events  # the stderr sink reads it before any event is written
+    extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
+    root = resolve_root(workspace)
+    try:
+        status = _run(
+            root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
+        )
+    except KeyboardInterrupt:
+        click.echo("vtcode: interrupted", err=True)
+        status = 130
+    raise SystemExit(status)
+
+
+def _run(
+    root: Path,
+    prompt: str,
+    overrides: tuple[str, ...],
+    config_files: tuple[Path, ...],
+    provider: str | None,
+    model: str | None,
+    base_url: str | None,
+    resume: str | None,
+    max_turns: int | None,
+) -> int:
+    from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session
+    from vtcode.agent.connect import connect
+    from vtcode.agent.stack import open_stack
+    from vtcode.runtime import open_runtime
+
+    runtime = open_runtime(root, config_files=config_files, overrides=overrides)
+    reason = "error"
+    closers: list[Callable[[], None]] = []
+    try:
+        stack = open_stack(runtime, root)
+        link = connect(runtime, provider=provider, model=model, base_url=base_url)
+        if resume is not None:
+            session = _load(stack.store, resume, root)
+        else:
+            session = new_session(runtime.bus.session, root, model=link.model, provider=link.provider)
+        agent_config = runtime.config.config.agent
+        closers.append(link.chain.close)
+        agent = Agent(
+            link.chain,
+            stack.runner,
+            stack.specs,
+            runtime.bus,
+            model=link.model,
+            limits=AgentLimits.from_config(runtime.config.config, max_turns=max_turns),
+            context_window=agent_config.context_window,
+            max_output_tokens=agent_config.max_output_tokens,
+            saver=SessionSaver(stack.store, runtime.bus),
+        )
+        outcome, _ = agent.run(session, prompt)
+        reason = outcome.reason.value
+        if outcome.answer:
+            sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
+            sys.stdout.flush()
+        click.echo(
+            f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
+            f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
+            f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)",
+            err=True,
+        )
+        return outcome.exit_status
+    finally:
+        for close in closers:
+            close()
+        runtime.bus.close(reason)
+
+
+def _load(store: SessionStore | None, session_id: str, root: Path) -> SessionRecord:
+    if store is None:
+        raise SessionNotFound("no session store plugin is signed off; --resume needs one (markdown_store)")
+    try:
+        record = store.load(session_id)
+    except KeyError as exc:
+        raise SessionNotFound(str(exc.args[0]) if exc.args else f"no session {session_id!r}") from exc
+    except ValueError as exc:  # a corrupted file: named, and never overwritten
+        raise SessionNotFound(f"cannot resume: {' '.join(str(exc).split())}") from exc
+    if Path(record.workspace) != root:
+        raise SessionNotFound(
+            f"session {session_id} belongs to workspace {record.workspace}; run it with --workspace there"
+        )
+    return record
