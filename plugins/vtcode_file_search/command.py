@@ -1,0 +1,36 @@
+"""`vtcode find QUERY`: fuzzy file search from the terminal (a plugin command: see vtcode_indexer's)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from vtcode.cli.options import reports_errors
+
+
+@click.command(name="find")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--hidden", is_flag=True, help="Include hidden files and directories.")
+@click.option("--workspace", type=click.Path(path_type=Path), default=None,
+              help="Workspace root (default: the current directory).")
+@reports_errors
+def find(query: str, as_json: bool, limit: int, hidden: bool, workspace: Path | None) -> None:
+    """Fuzzy-find files in the workspace by path, best match first."""
+    from vtcode.workspace import resolve_root
+
+    from .search import FileSearch
+
+    if not query.strip():
+        raise click.BadParameter("the query is empty", param_hint="QUERY")
+    root = resolve_root(workspace)
+    found = FileSearch(root, hidden=hidden).search(query, limit)
+    if as_json:
+        click.echo(json.dumps({"query": query, "workspace": str(root),
+                               "results": [{"path": m.path, "score": round(m.score, 2)} for m in found]}))
+        return
+    for match in found:
+        click.echo(match.path)
