@@ -1,4 +1,4 @@
-"""`vtcode plugins list|approve|revoke|lock|verify`."""
+"""`vtcode plugins list|approve|revoke|lock|verify|new`."""
 
 from __future__ import annotations
 
@@ -69,6 +69,33 @@ def approve(
     click.echo(f"  hook families: {', '.join(approval.families)}")
     click.echo(f"  modules:       {', '.join(modules)}")
     click.echo(f"  recorded by:   {approval.approved_by} at {approval.approved_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@plugins.command(name="new")
+@click.argument("name")
+@click.option(
+    "--family",
+    type=click.Choice(FAMILIES),
+    default="tools",
+    show_default=True,
+    help="The hook family of the example hookimpl.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    help="Directory to create vtcode-NAME in (default: the current directory).",
+)
+@reports_errors
+def new(name: str, family: str, output: Path) -> None:
+    """Scaffold a vtcode-NAME plugin distribution: pyproject, example hookimpl, tests, README."""
+    from vtcode.scaffold import plugin_names, scaffold
+
+    names = plugin_names(name)
+    target = scaffold(names, family, output)
+    click.echo(f"created {target} ({names.dist}, entry point {names.entry!r}, family {family})")
+    click.echo(f"  next: cd {target} && pip install -e '.[test]' && python -m pytest")
+    click.echo(f"  then: vtcode plugins approve {names.dist}")
 
 
 @plugins.command(name="revoke")

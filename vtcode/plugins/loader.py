@@ -53,11 +53,16 @@ def load_plugins(
         if families is not None and not (signoff.families & _implemented(candidate, record) & families):
             continue
         _load_one(host, candidate, signoff, record)
+    collect_signed_off(host)
+    _check_replacements(host, plugins)
+    return host
+
+
+def collect_signed_off(host: PluginHost) -> None:
+    """Call the register_* hooks of every plugin still signed off, filling the registries."""
     for record in host.records:
         if record.status is Status.SIGNED_OFF:
             _collect(host, record)
-    _check_replacements(host, plugins)
-    return host
 
 
 def sign_off_all(
@@ -112,12 +117,19 @@ def _load_one(host: PluginHost, candidate: Candidate, signoff: SignOff, record: 
             raise
         _refuse(host, record, Status.BLOCKED, f"import failed: {_one_line(exc)}")
         return
+    register_loaded(host, plugin, record)
+
+
+def register_loaded(host: PluginHost, plugin: Any, record: PluginRecord) -> None:
+    """The gate's second half, for a plugin already imported: register atomically, then check its
+    hookimpls against the families `record` was signed off for. vtcode.testing reuses it for plugin
+    objects handed to it directly, so a plugin's tests meet the same checks as an installed plugin."""
     try:
-        host.pm.register_atomically(plugin, candidate.name)
+        host.pm.register_atomically(plugin, record.name)
     except Exception as exc:
         _refuse(host, record, Status.BLOCKED, f"registration failed: {_one_line(exc)}")
         return
-    implements, problem = _check_hookimpls(host.pm, plugin, signoff.families)
+    implements, problem = _check_hookimpls(host.pm, plugin, record.families)
     record.implements = implements
     if problem:
         _refuse(host, record, Status.BLOCKED, problem)
