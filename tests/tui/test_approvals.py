@@ -1,0 +1,94 @@
+"""The approval modal: the exact action and its diff, the rule and reason; each answer does what it says;
+nothing runs while the modal is open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
+from helpers.tui import Driver, RunTui, stub_overrides
+from textual.widgets import Button, Static
+
+from vtcode.tui.screens.approval import ApprovalScreen
+from vtcode.tui.widgets.chat import ToolPanel
+
+
+def write(content: str) -> Reply:
+    return Reply(tool_calls=[ToolCallReply("write_file", {"path": "notes.txt", "content": content})])
+
+
+async def modal(ui: Driver) -> ApprovalScreen:
+    await ui.until(lambda: isinstance(ui.app.screen, ApprovalScreen))
+    screen = ui.app.screen
+    assert isinstance(screen, ApprovalScreen)
+    return screen
+
+
+@pytest.mark.parametrize(("key", "written", "state"), [("y", True, "ok"), ("n", False, "denied")])
+def test_allow_once_and_deny(
+    workspace: Path, stub: OpenAIStub, run_tui: RunTui, key: str, written: bool, state: str
+) -> None:
+    (workspace / "notes.txt").write_text("old line\n")
+    stub.push(write("new line\n"), Reply(text="done"))
+
+    async def scenario(ui: Driver) -> None:
+        await ui.loaded()
+        await ui.send("update the notes")
+        screen = await modal(ui)
+        shown = str(screen.query_one("#approval-action", Static).render())
+        assert "write_file" in shown and "notes.txt (write)" in shown and "rule" in shown
+        assert screen.query_one("#approval-diff", Static).display
+        diff = screen.diff
+        assert "-old line" in diff and "+new line" in diff
+        offers = {b.id for b in screen.query(Button)}
+        assert offers == {"answer-allow-once", "answer-allow-session", "answer-allow-always", "answer-deny"}
+        assert ui.app.focused is not None and ui.app.focused.id == "answer-deny"  # Enter never approves
+        await ui.pilot.pause(0.3)
+        assert (workspace / "notes.txt").read_text() == "old line\n"  # nothing ran while it was open
+        await ui.press(key)
+        await ui.idle()
+        assert ui.app.query_one(ToolPanel).state == state
+
+    run_tui(scenario, overrides=stub_overrides(stub.base_url))
+    assert ((workspace / "notes.txt").read_text() == "new line\n") is written
+
+
+def test_allow_for_session_is_not_asked_again(workspace: Path, stub: OpenAIStub, run_tui: RunTui) -> None:
+    stub.push(write("same\n"), write("same\n"), Reply(text="done"))
+    asked = 0
+
+    async def scenario(ui: Driver) -> None:
+        nonlocal asked
+        await ui.loaded()
+        await ui.send("write it twice")
+        await modal(ui)
+        asked += 1
+        await ui.press("s")
+        await ui.idle()
+        assert [p.state for p in ui.app.query(ToolPanel)] == ["ok", "ok"]
+        assert not isinstance(ui.app.screen, ApprovalScreen)
+
+    run_tui(scenario, overrides=stub_overrides(stub.base_url))
+    assert asked == 1 and (workspace / "notes.txt").read_text() == "same\n"
+
+
+def test_always_is_not_offered_when_config_forbids_it(
+    workspace: Path, stub: OpenAIStub, run_tui: RunTui
+) -> None:
+    stub.push(write("x\n"), Reply(text="done"))
+
+    async def scenario(ui: Driver) -> None:
+        await ui.loaded()
+        await ui.send("write")
+        screen = await modal(ui)
+        assert "answer-allow-always" not in {b.id for b in screen.query(Button)}
+        await ui.press("a")  # not offered: does nothing
+        await ui.pilot.pause(0.2)
+        assert isinstance(ui.app.screen, ApprovalScreen)
+        await ui.press("escape")  # Esc is deny
+        await ui.idle()
+        assert ui.app.query_one(ToolPanel).state == "denied"
+
+    run_tui(scenario, overrides=(*stub_overrides(stub.base_url), "approvals.allow_always=false"))
+    assert not (workspace / "notes.txt").exists()

@@ -1,0 +1,139 @@
+"""What the screen keys do, apart from the app class: plugins, audit, sessions, quick open, trust."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text as RichText
+from textual.widgets import Static
+
+from vtcode.errors import VtcodeError
+
+from .widgets.chat import AssistantMessage, Notice, UserMessage
+
+if TYPE_CHECKING:
+    from .app import VtcodeApp
+
+_FILE_LIMIT = 1024 * 1024
+
+
+def _ready(app: VtcodeApp) -> bool:
+    if app.workbench is None:
+        app.chat(Notice(app.load_problem or "still loading plugins: try again in a moment", "warn"))
+        return False
+    return True
+
+
+def open_plugins(app: VtcodeApp) -> None:
+    from .screens.plugins import PluginsScreen
+
+    if not _ready(app):
+        return
+    assert app.workbench is not None
+
+    def approve(distribution: str) -> str:
+        from vtcode.plugins.approve import approve_plugin
+
+        approval, _ = approve_plugin(distribution, (), app.root, app.config_files, app.overrides)
+        return (
+            f"approved {approval.distribution} {approval.version} for {', '.join(approval.families)}; "
+            "it loads from the next start"
+        )
+
+    app.push_screen(PluginsScreen(app.workbench.runtime.plugins.records, approve))
+
+
+def open_audit(app: VtcodeApp) -> None:
+    from .screens.audit import AuditScreen
+
+    app.pump.drain()
+    app.push_screen(AuditScreen(app.pump.events))
+
+
+def open_sessions(app: VtcodeApp) -> None:
+    from .screens.sessions import SessionsScreen
+
+    if not _ready(app) or app.busy:
+        return
+    bench = app.workbench
+    assert bench is not None
+
+    def resume(session_id: str | None) -> None:
+        if session_id is None:
+            return
+        try:
+            record = bench.resume(session_id)
+        except (KeyError, ValueError, VtcodeError) as exc:
+            app.chat(Notice(f"cannot resume {session_id}: {exc}", "error"))
+            return
+        chat = app.query_one("#chat")
+        chat.remove_children()
+        app.pump.new_turn()
+        app.chat(Notice(f"resumed session {record.id} ({len(record.messages)} messages)", "done"))
+        for message in record.messages:
+            if message.role == "user":
+                app.chat(UserMessage(message.content))
+            elif message.role == "assistant" and message.content:
+                shown = AssistantMessage()
+                app.chat(shown)
+                shown.add(message.content)
+
+    app.push_screen(SessionsScreen(bench.sessions()), resume)
+
+
+def open_quick(app: VtcodeApp) -> None:
+    from vtcode.tools.context import CallContext
+    from vtcode.workspace.jail import Jail
+
+    from .screens.quick_open import FileScreen, QuickOpenScreen
+
+    if not _ready(app):
+        return
+    bench = app.workbench
+    assert bench is not None
+    entry = bench.runtime.plugins.registries.tools.get("search_files")
+    search = None
+    if entry is not None:
+        tool = entry.obj
+
+        def search(query: str) -> list[str]:
+            # The user's own lookup, not the model's: it reads only the jailed file list.
+            ctx = CallContext(Jail(app.root), bench.runtime.bus, tool.name)
+            result = tool.invoke(ctx, tool.args_model(query=query, limit=30))
+            count = (result.data or {}).get("count", 0)
+            return result.output.splitlines() if result.ok and count else []
+
+    def show(path: str | None) -> None:
+        if path is None:
+            return
+        try:
+            data = Jail(app.root).read_bytes(path, limit=_FILE_LIMIT)
+        except (VtcodeError, OSError) as exc:
+            app.chat(Notice(f"cannot open {path}: {exc}", "error"))
+            return
+        app.push_screen(FileScreen(path, data.decode("utf-8", errors="replace")))
+
+    app.push_screen(QuickOpenScreen(search), show)
+
+
+def trust_workspace(app: VtcodeApp) -> None:
+    """One key: the same marker `vtcode trust` writes; the session reloads so the workspace's own
+    (tighten-only) config applies at once."""
+    from vtcode.workspace.trust import write_trust
+
+    bench = app.workbench
+    if bench is None or app.busy:
+        app.chat(Notice("wait until the current step ends to change trust", "warn"))
+        return
+    if bench.facts.trusted:
+        app.chat(Notice(f"already trusted: {bench.facts.trust_reason}", "info"))
+        return
+    marker = write_trust(app.root)
+    app.chat(
+        Notice(f"trusted: wrote {marker.name}; reloading the session with the workspace's config", "done")
+    )
+    app.workbench = None
+    bench.close()
+    app.query_one("#banner").display = False
+    app.query_one("#status", Static).update(RichText(" reloading…"))
+    app.load()

@@ -1,0 +1,260 @@
+"""The vtcode TUI: the conversation, the status bar, and the screens behind the key bindings.
+
+First paint comes before anything heavy: plugins, the policy engine and the provider are loaded by a
+worker thread after the first frame. The agent runs in a worker thread too; the UI thread only drains the
+inbox (see inbox.py) and answers approvals (see asker.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+
+from .inbox import Inbox
+from .pump import Pump
+from .widgets.log import ChatLog
+from .widgets.status import StatusBar
+
+if TYPE_CHECKING:  # vtcode's core loads in a worker after the first frame (docs/decisions/0601-tui.md)
+    from vtcode.approvals import Answer, ApprovalPrompt
+
+    from .asker import TuiAsker
+    from .workbench import Workbench
+
+NO_MODEL_HELP = (
+    "Start your model server (LM Studio: load a model, enable the server), or point vtcode at one in "
+    'vtcode.toml: [providers] chain = ["openai-compat"] and [providers.openai-compat] base_url = "…". '
+    "Plugins, the audit trail, sessions, quick open and `!cmd` work meanwhile."
+)
+
+
+class VtcodeApp(App[None]):
+    CSS_PATH = "vtcode.tcss"
+    TITLE = "vtcode"
+    ENABLE_COMMAND_PALETTE = False  # ctrl+p is the plugins screen
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+p", "plugins", "plugins", priority=True),
+        Binding("ctrl+r", "audit", "audit", priority=True),
+        Binding("ctrl+s", "sessions", "sessions", priority=True),
+        Binding("ctrl+o", "quick_open", "open file", priority=True),
+        Binding("ctrl+t", "trust", "trust", priority=True),
+        Binding("ctrl+l", "toggle_theme", "light/dark", priority=True),
+        Binding("escape", "stop", "stop"),
+        Binding("ctrl+q", "quit", "quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        config_files: Sequence[Path] = (),
+        overrides: Sequence[str] = (),
+        theme: str = "textual-dark",
+    ) -> None:
+        super().__init__()
+        self.root = root
+        self.config_files = tuple(config_files)
+        self.overrides = tuple(overrides)
+        self.inbox = Inbox()
+        self.workbench: Workbench | None = None
+        self.busy = ""
+        self.load_problem: str | None = None
+        self.pump = Pump(self)
+        self._initial_theme = theme
+        self.asker: TuiAsker | None = None
+        self._closing = False
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="banner")
+        yield ChatLog(id="chat")
+        yield Input(
+            placeholder="Ask vtcode…  (!cmd runs a command through the policy and sandbox)", id="prompt"
+        )
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self._initial_theme
+        self.query_one("#banner").display = False
+        self.query_one(StatusBar).update(f" vtcode · {self.root} · loading plugins…")
+        self.query_one("#prompt", Input).focus()
+        self.set_interval(0.05, self.pump.drain)
+        self.call_after_refresh(self.load)
+
+    # -- loading --------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        from vtcode.errors import VtcodeError
+
+        from .asker import TuiAsker
+        from .workbench import Workbench
+
+        self.asker = self.asker or TuiAsker(
+            self.show_approval, self._schedule, lambda: self.is_running and not self._closing
+        )
+        try:
+            bench = Workbench.open(
+                self.root, self.inbox, self.asker, config_files=self.config_files, overrides=self.overrides
+            )
+        except VtcodeError as exc:
+            self.call_from_thread(self._load_failed, str(exc))
+            return
+        self.call_from_thread(self._loaded, bench)
+        problem = bench.connect_model()
+        self.call_from_thread(self._model_checked, problem)
+
+    def _load_failed(self, problem: str) -> None:
+        from .widgets.chat import Notice
+
+        self.load_problem = problem
+        self.chat(Notice(f"vtcode could not start the session: {problem}", "error"))
+
+    def _loaded(self, bench: Workbench) -> None:
+        self.workbench = bench
+        banner = self.query_one("#banner", Static)
+        banner.display = not bench.facts.trusted
+        banner.update(
+            "⚠ Untrusted workspace: its vtcode.toml and tool-policy.json are ignored. "
+            "Press ctrl+t to trust it (only if you trust this repository)."
+        )
+        self.refresh_status()
+
+    def _model_checked(self, problem: str | None) -> None:
+        from .widgets.chat import Notice
+
+        if problem is not None:
+            self.chat(Notice(f"No model reachable: {problem}\n{NO_MODEL_HELP}", "error"))
+        self.refresh_status()
+
+    # -- the conversation -----------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "prompt":
+            return
+        from .widgets.chat import Notice, UserMessage
+
+        text = event.value.strip()
+        event.input.value = ""
+        if not text:
+            return
+        bench = self.workbench
+        if bench is None:
+            self.chat(Notice(self.load_problem or "still loading plugins: try again in a moment", "warn"))
+            return
+        if self.busy:
+            self.chat(Notice(f"busy ({self.busy}): wait, or press Esc to stop", "warn"))
+            return
+        self.chat(UserMessage(text))
+        self.pump.new_turn()
+        if text.startswith("!"):
+            self.run_busy("running a command", bench.shell, text[1:].strip())
+        else:
+            self.run_busy("thinking", bench.ask, text)
+
+    def run_busy(self, label: str, job: Callable[[str], None], arg: str) -> None:
+        self.busy = label
+        self.refresh_status()
+        self._idle.clear()
+        self._job(job, arg)
+
+    @work(thread=True, exclusive=True, group="agent")
+    def _job(self, job: Callable[[str], None], arg: str) -> None:
+        from .widgets.chat import Notice
+
+        try:
+            job(arg)
+        except Exception as exc:  # the UI stays up; the session's own events already hold the details
+            if not self._closing:
+                self.call_from_thread(self.chat, Notice(f"error: {type(exc).__name__}: {exc}", "error"))
+                self.call_from_thread(self.finished)
+        finally:
+            self._idle.set()
+
+    def finished(self) -> None:
+        self.busy = ""
+        self.refresh_status()
+
+    def chat(self, widget: Widget) -> None:
+        self.query_one(ChatLog).add(widget)
+
+    def refresh_status(self) -> None:
+        if self.workbench is not None:
+            self.query_one(StatusBar).show(self.workbench.facts, self.busy)
+
+    # -- approvals (called from the agent's thread through the asker) -------------------------------
+
+    def _schedule(self, callback: Callable[[], None]) -> None:
+        self.call_from_thread(callback)
+
+    def show_approval(self, prompt: ApprovalPrompt, reply: Callable[[Answer], None]) -> None:
+        from vtcode.approvals import Answer
+        from vtcode.workspace.jail import Jail
+
+        from .diffs import edit_diff
+        from .screens.approval import ApprovalScreen
+
+        self.pump.drain()  # the tool panel that asks is on screen before the question
+        diff = edit_diff(Jail(self.root), prompt.action.tool or "", dict(prompt.action.args or {}))
+        self.push_screen(ApprovalScreen(prompt, diff), lambda answer: reply(answer or Answer.DENY))
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        from .widgets.chat import Notice
+
+        if self.busy and self.workbench is not None:
+            self.workbench.stop()
+            self.chat(Notice("stopping after the current step…", "warn"))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_plugins(self) -> None:
+        from .actions import open_plugins
+
+        open_plugins(self)
+
+    def action_audit(self) -> None:
+        from .actions import open_audit
+
+        open_audit(self)
+
+    def action_sessions(self) -> None:
+        from .actions import open_sessions
+
+        open_sessions(self)
+
+    def action_quick_open(self) -> None:
+        from .actions import open_quick
+
+        open_quick(self)
+
+    def action_trust(self) -> None:
+        from .actions import trust_workspace
+
+        trust_workspace(self)
+
+    async def action_quit(self) -> None:
+        self._closing = True
+        if self.workbench is not None:
+            self.workbench.stop()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self._closing = True
+        bench, self.workbench = self.workbench, None
+        if bench is not None:
+            bench.stop()  # and the asker answers deny once the app is gone: the agent ends its run
+            self._idle.wait(10)
+            bench.close()

@@ -1,0 +1,1 @@
+"""Modal and full screens: approval, plugins, audit trail, sessions, quick open."""
