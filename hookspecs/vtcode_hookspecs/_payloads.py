@@ -219,6 +219,8 @@ class LlmRequest(Payload):
     messages: int = Field(default=0, ge=0, description="number of messages sent")
     tools: int = Field(default=0, ge=0)
     content: list[dict[str, Any]] | None = Field(default=None, description="only when configured")
+    bytes: int | None = Field(default=None, ge=0, description="size of the request body as JSON")
+    attempt: int | None = Field(default=None, ge=1, description="1 for the first try at this provider")
 
 
 class LlmResponse(Payload):
@@ -230,6 +232,7 @@ class LlmResponse(Payload):
     latency_ms: float | None = None
     finish_reason: str | None = None
     content: str | None = Field(default=None, description="only when configured")
+    tool_calls: int | None = Field(default=None, ge=0, description="tool calls the model asked for")
 
 
 class LlmReasoning(Payload):
@@ -243,6 +246,9 @@ class ProviderFailover(Payload):
     provider: str = Field(description="the provider that failed")
     fallback: str = Field(description="the provider used instead")
     reason: str
+    kind: str | None = Field(
+        default=None, description="connection, timeout, rate_limit, server or circuit_open"
+    )
 
 
 class Error(Payload):

@@ -1,11 +1,18 @@
-"""LLM providers: streaming chat with tool calls, model listing and health."""
+"""LLM providers: streaming chat with tool calls, model listing and health.
+
+A provider may also offer `configure(settings: ProviderSettings) -> Provider`: the core calls it with the
+provider's `[providers.<name>]` settings and uses the object it returns, so the registered instance stays a
+pristine template (one registered provider can serve several configured entries: two OpenAI-compatible
+servers, say). Failures are raised as `ProviderError`, whose `kind` tells the core whether retrying or
+failing over to the next provider can help.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class ToolCall(BaseModel):
@@ -89,3 +96,59 @@ class Provider(Protocol):
     def health(self) -> ProviderHealth: ...
 
     def chat(self, request: ChatRequest) -> Iterator[ChatChunk]: ...
+
+
+class ProviderSettings(BaseModel):
+    """What the core tells a provider about where and how to reach its model (`[providers.<name>]`).
+
+    `api_key` is resolved by the core from the environment variable `api_key_env` or the user's secret
+    file, never from a workspace; it is a SecretStr so that no repr, log line or event can show it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="the chain entry this configures (may differ from the provider's name)")
+    base_url: str | None = None
+    model: str | None = None
+    api_key: SecretStr | None = None
+    timeout_s: float = Field(default=120.0, gt=0, description="longest wait for the next streamed byte")
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    context_length: int | None = Field(default=None, ge=1, description="overrides what the server reports")
+    headers: dict[str, str] = {}
+    options: dict[str, Any] = Field(default={}, description="the provider's own options, unvalidated")
+
+
+ProviderErrorKind = Literal[
+    "connection",  # nothing answered at the address
+    "timeout",  # connected, but no answer in time
+    "rate_limit",  # 429
+    "server",  # 5xx
+    "auth",  # 401/403: a wrong or missing key
+    "not_found",  # 404: usually an unknown model
+    "bad_request",  # 4xx: the request itself is wrong
+    "protocol",  # the answer is not what the wire format says (malformed SSE, bad JSON)
+]
+
+# Errors another attempt or another provider may cure; the others are the user's to fix.
+TRANSIENT_KINDS: frozenset[str] = frozenset({"connection", "timeout", "rate_limit", "server"})
+
+
+class ProviderError(Exception):
+    """A provider failed, in one line a user can act on; `kind` says whether to retry or fail over."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ProviderErrorKind,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind: ProviderErrorKind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return self.kind in TRANSIENT_KINDS

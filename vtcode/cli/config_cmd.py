@@ -135,4 +135,7 @@ def _flatten(model: Any, prefix: str = "") -> dict[str, Any]:
                 if hasattr(value, "model_dump")
                 else (json.loads(json.dumps(value, default=lambda o: o.model_dump(mode="json"))))
             )
+    for key, value in (getattr(model, "__pydantic_extra__", None) or {}).items():  # [providers.<name>]
+        for leaf, item in value.model_dump(mode="json", exclude_unset=True).items():
+            flat[f"{prefix}{key}.{leaf}"] = item
     return flat

@@ -19,7 +19,7 @@ from vtcode.errors import ConfigError
 from vtcode.paths import managed_config_file, policies_dir, system_config_file, user_config_dir
 from vtcode.workspace.trust import TrustState, check_trust
 
-from .merge import MergeState, apply_layer, get_path, section_model
+from .merge import MergeState, apply_layer, extras_marker, get_path, section_model
 from .models import ManagedConfig, VtcodeConfig
 from .sources import read_document, validate_document
 from .tool_policy import ToolPolicyFile
@@ -135,7 +135,10 @@ def _read_managed(path: Path) -> tuple[dict[str, Any], ManagedConfig] | None:
 
 def _is_config_key(dotted: str) -> bool:
     model: type[BaseModel] | None = VtcodeConfig
-    for part in dotted.split("."):
+    parts = dotted.split(".")
+    for index, part in enumerate(parts):
+        if model is not None and part not in model.model_fields and extras_marker(model) is not None:
+            return index < len(parts) - 1  # `providers.<name>.<key>`: the table's model checks <key>
         if model is None or part not in model.model_fields:
             return False
         model = section_model(model.model_fields[part])
@@ -153,8 +156,8 @@ def _restore_locked(state: MergeState, locked: dict[str, Any]) -> None:
         parts = dotted.split(".")
         node = state.values
         for part in parts[:-1]:
-            node = node[part]
-        if node[parts[-1]] != value:
+            node = node.setdefault(part, {})
+        if node.get(parts[-1]) != value:
             state.notices.append(
                 f"{dotted}: locked by the managed configuration; other layers' values ignored"
             )

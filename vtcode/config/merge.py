@@ -24,6 +24,12 @@ def marker_of(info: FieldInfo) -> Tighten | None:
     return next((item for item in info.metadata if isinstance(item, Tighten)), None)
 
 
+def extras_marker(model: type[BaseModel]) -> Tighten | None:
+    """The marker of a model's typed extras (`[providers.<name>]` tables), if it takes any."""
+    marker = getattr(model, "extras_tighten", None)
+    return marker if isinstance(marker, Tighten) else None
+
+
 def section_model(info: FieldInfo) -> type[BaseModel] | None:
     annotation = info.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -65,11 +71,12 @@ def _apply(
 ) -> None:
     for key, value in layer.items():
         info = model.model_fields.get(key)
-        if info is None:  # keys outside the model (the managed file's `locked`) are handled by the caller
+        extras = extras_marker(model)
+        if info is None and extras is None:  # keys outside the model (`locked`) are the caller's
             continue
         path = (*prefix, key)
         dotted = ".".join(path)
-        sub = section_model(info)
+        sub = section_model(info) if info is not None else None
         if sub is not None and isinstance(value, dict):
             _apply(
                 state,
@@ -82,7 +89,7 @@ def _apply(
                 managed=managed,
             )
             continue
-        marker = marker_of(info)
+        marker = marker_of(info) if info is not None else extras
         if marker is not None and marker.rule is Rule.MANAGED_ONLY and not managed:
             state.notices.append(f"{name}: {dotted}: ignored, only the managed (enterprise) file may set it")
             continue

@@ -6,7 +6,7 @@ so a typo or a quoted number is an error naming the key, never a silently ignore
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -112,6 +112,60 @@ class EventsConfig(StrictModel):
     # {sink name: its options}, e.g. {"splunk-hec": {"url": "...", "token_env": "SPLUNK_HEC_TOKEN"}}
     sinks: Annotated[dict[str, dict[str, Any]], Tighten(Rule.USER_ONLY)] = {}
     queue: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1, le=1_000_000)] = 10_000
+    # Message text in llm.request/llm.response events: off by default, since events leave the machine.
+    llm_content: Annotated[bool, Tighten(Rule.USER_ONLY)] = False
+
+
+class ProviderConfig(StrictModel):
+    """One `[providers.<name>]` table. The API key itself is never here: only where to find it."""
+
+    provider: str | None = Field(default=None, description="registered provider to use; default: <name>")
+    base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    model: str | None = Field(default=None, min_length=1)
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    api_key_secret: str | None = Field(default=None, min_length=1)
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=300)
+    context_length: int | None = Field(default=None, ge=1)
+    headers: dict[str, str] = {}
+    options: dict[str, Any] = {}
+
+
+class ProvidersConfig(StrictModel):
+    """The failover chain and how hard to try each provider. Every key is user-only: a workspace that
+    could name a base_url or a provider could send your code and prompts to a server of its choosing.
+
+    `[providers.<name>]` tables (typed extras) configure one provider each; see ProviderConfig.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    # How merge.py treats a `[providers.<name>]` table: user-only, merged key by key across layers.
+    extras_tighten: ClassVar[Tighten] = Tighten(Rule.USER_ONLY, per_key=True)
+    __pydantic_extra__: dict[str, ProviderConfig] = Field(init=False)
+
+    chain: Annotated[list[str], Tighten(Rule.USER_ONLY)] = ["lmstudio"]
+    retries: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=0, le=10)] = 2
+    backoff_s: Annotated[float, Tighten(Rule.USER_ONLY), Field(ge=0, le=60)] = 0.5
+    backoff_max_s: Annotated[float, Tighten(Rule.USER_ONLY), Field(ge=0, le=600)] = 8.0
+    failure_threshold: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1, le=1000)] = 3
+    cooldown_s: Annotated[float, Tighten(Rule.USER_ONLY), Field(ge=0, le=86_400)] = 60.0
+
+    def entries(self) -> dict[str, ProviderConfig]:
+        """The `[providers.<name>]` tables, by name."""
+        return dict(self.__pydantic_extra__ or {})
+
+
+class AgentConfig(StrictModel):
+    """Limits of one agent session (DoS protection: a workspace may lower them, never raise them) and the
+    model's context window. See docs/agent.md."""
+
+    max_turns: Annotated[int, Tighten(Rule.MIN), Field(ge=1, le=10_000)] = 50
+    max_tool_calls_per_turn: Annotated[int, Tighten(Rule.MIN), Field(ge=1, le=1_000)] = 16
+    max_wall_time_s: Annotated[float, Tighten(Rule.MIN), Field(gt=0, le=604_800)] = 1_800.0
+    max_tokens: Annotated[int, Tighten(Rule.MIN), Field(ge=1_000)] = 2_000_000
+    # None: the provider's metadata for the model, else 8192. A configured value below it wins.
+    context_window: Annotated[int | None, Tighten(Rule.MIN), Field(ge=1_024)] = None
+    max_output_tokens: Annotated[int, Tighten(Rule.MIN), Field(ge=64)] = 4_096
 
 
 class VtcodeConfig(StrictModel):
@@ -123,6 +177,8 @@ class VtcodeConfig(StrictModel):
     approvals: ApprovalsConfig = ApprovalsConfig()
     audit: AuditConfig = AuditConfig()
     events: EventsConfig = EventsConfig()
+    providers: ProvidersConfig = ProvidersConfig()
+    agent: AgentConfig = AgentConfig()
 
 
 class ManagedConfig(VtcodeConfig):

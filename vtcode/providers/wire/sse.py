@@ -1,0 +1,158 @@
+"""The chat-completions body we send, the SSE framing we read, and deltas assembled into chunks.
+
+A streamed tool call arrives in pieces: the first delta of index i carries its id and name, later ones
+carry fragments of the JSON arguments, and several calls interleave in one turn. `StreamAssembler` keeps
+them by index and hands out finished `ToolCall`s when the turn ends, so the core never sees a half call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from vtcode_hookspecs import ChatChunk, ChatMessage, ChatRequest, ProviderError, ToolCall, Usage
+
+
+def message_json(message: ChatMessage) -> dict[str, Any]:
+    body: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        body["content"] = message.content or None
+        body["tool_calls"] = [
+            {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+            for call in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        body["tool_call_id"] = message.tool_call_id
+    return body
+
+
+def request_body(request: ChatRequest, *, stream: bool, stream_usage: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [message_json(m) for m in request.messages],
+        "stream": stream,
+    }
+    if stream and stream_usage:
+        body["stream_options"] = {"include_usage": True}
+    if request.tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+            }
+            for t in request.tools
+        ]
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    return body
+
+
+def iter_sse_data(lines: Iterable[str]) -> Iterator[str]:
+    """The `data` of each server-sent event: `data:` lines joined until a blank line; comments skipped."""
+    data: list[str] = []
+    for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+                data = []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        if name == "data":
+            data.append(value[1:] if value.startswith(" ") else value)
+    if data:
+        yield "\n".join(data)
+
+
+def usage_of(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    details = raw.get("prompt_tokens_details") or {}
+    return Usage(
+        input_tokens=int(raw.get("prompt_tokens") or 0),
+        cached_input_tokens=int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0,
+        output_tokens=int(raw.get("completion_tokens") or 0),
+    )
+
+
+@dataclass
+class _PendingCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StreamAssembler:
+    """Feed it one decoded stream event at a time; it yields the chunks the core should see."""
+
+    calls: dict[int, _PendingCall] = field(default_factory=dict)
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    done: bool = False
+
+    def feed(self, event: dict[str, Any]) -> Iterator[ChatChunk]:
+        if "error" in event and not event.get("choices"):
+            error = event["error"]
+            message = error.get("message") if isinstance(error, dict) else str(error)
+            raise ProviderError(f"the server reported an error mid-stream: {message}", kind="server")
+        self.usage = usage_of(event.get("usage")) or self.usage
+        for choice in event.get("choices") or []:
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta") or choice.get("message") or {}
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if isinstance(reasoning, str) and reasoning:
+                yield ChatChunk(reasoning=reasoning)
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                yield ChatChunk(text=content)
+            for position, raw in enumerate(delta.get("tool_calls") or []):
+                self._add_call(position, raw)
+            if choice.get("finish_reason"):
+                self.finish_reason = str(choice["finish_reason"])
+
+    def _add_call(self, position: int, raw: dict[str, Any]) -> None:
+        index = raw.get("index")
+        if not isinstance(index, int):  # servers that omit the index: a new id starts a new call
+            index = len(self.calls) - 1 if self.calls else position
+            if raw.get("id") and self.calls.get(index, _PendingCall()).id not in ("", raw["id"]):
+                index += 1
+        pending = self.calls.setdefault(index, _PendingCall())
+        pending.id = pending.id or str(raw.get("id") or "")
+        function = raw.get("function") or {}
+        if function.get("name") and not pending.name:  # some servers repeat the name in every delta
+            pending.name = str(function["name"])
+        if function.get("arguments"):
+            arguments = function["arguments"]
+            pending.arguments.append(arguments if isinstance(arguments, str) else json.dumps(arguments))
+
+    def finish(self) -> Iterator[ChatChunk]:
+        """The finished tool calls, then the closing chunk with the finish reason and usage."""
+        for index in sorted(self.calls):
+            pending = self.calls[index]
+            if not pending.name:
+                raise ProviderError(f"the server sent tool call #{index} without a name", kind="protocol")
+            arguments = "".join(pending.arguments) or "{}"
+            yield ChatChunk(
+                tool_call=ToolCall(id=pending.id or f"call_{index}", name=pending.name, arguments=arguments)
+            )
+        reason = self.finish_reason or ("tool_calls" if self.calls else "stop")
+        yield ChatChunk(finish_reason=reason, usage=self.usage)
+
+
+def decode_event(data: str) -> dict[str, Any]:
+    try:
+        event = json.loads(data)
+    except ValueError as exc:
+        raise ProviderError(
+            f"malformed SSE from the server: not JSON: {data[:80]!r}", kind="protocol"
+        ) from exc
+    if not isinstance(event, dict):
+        raise ProviderError(f"malformed SSE from the server: not an object: {data[:80]!r}", kind="protocol")
+    return event
