@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from helpers.audit_logs import audit_bus, decision, write_session
@@ -72,12 +74,22 @@ def test_tail_follow_prints_new_events_until_the_session_ends(tmp_path: Path) ->
         env=env,
     )
     assert follower.stdout is not None
-    assert json.loads(follower.stdout.readline())["type"] == "session.started"
-    bus.emit("policy.decision", decision("ls"))
-    assert json.loads(follower.stdout.readline())["type"] == "policy.decision"
-    bus.close()
-    assert json.loads(follower.stdout.readline())["type"] == "session.ended"
-    assert follower.wait(10) == 0
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout], daemon=True).start()
+
+    def next_type() -> str:
+        return str(json.loads(lines.get(timeout=30))["type"])  # a follower that stalls fails, never hangs
+
+    try:
+        assert next_type() == "session.started"
+        bus.emit("policy.decision", decision("ls"))
+        assert next_type() == "policy.decision"
+        bus.close()
+        assert next_type() == "session.ended"
+        assert follower.wait(10) == 0
+    finally:
+        follower.kill()
+        follower.wait()
 
 
 def test_replay_lists_decisions_that_another_policy_changes(tmp_path: Path, workspace: Path) -> None:
