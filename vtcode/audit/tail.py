@@ -37,19 +37,38 @@ def segments(path: Path) -> list[Path]:
 
 def last_events(path: Path, count: int) -> list[dict[str, Any]]:
     """The last `count` events of a session (all its segments), in constant memory."""
+    return tail_from(path, count)[0]
+
+
+def tail_from(path: Path, count: int) -> tuple[list[dict[str, Any]], Path, int]:
+    """The last `count` events, and where they end (segment, byte offset after the last whole line), so
+    a follower starts exactly there: an event written between the two is neither lost nor repeated."""
     kept: deque[bytes] = deque(maxlen=count)
-    for segment in segments(path):
-        with segment.open("rb") as handle:
-            kept.extend(line for line in handle if line.endswith(b"\n"))
-    return [_parse(line) for line in kept]
-
-
-def follow(path: Path, sleep: Callable[[float], None] = time.sleep) -> Iterator[dict[str, Any]]:
-    """Events appended from now on, across rotations, until the session ends."""
     files = segments(path)
-    current = files[-1]
+    end = 0
+    for segment in files:
+        end = 0
+        with segment.open("rb") as handle:
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break  # a line still being written: the follower picks it up
+                kept.append(line)
+                end += len(line)
+    return [_parse(line) for line in kept], files[-1], end
+
+
+def follow(
+    path: Path, sleep: Callable[[float], None] = time.sleep, *, start: tuple[Path, int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Events appended after `start` (default: the end of the log now), across rotations, until the
+    session ends."""
+    if start is None:
+        current = segments(path)[-1]
+        offset = current.stat().st_size
+    else:
+        current, offset = start
     handle = current.open("rb")
-    handle.seek(0, 2)
+    handle.seek(offset)
     buffered = b""
     try:
         while True:

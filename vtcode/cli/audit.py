@@ -82,7 +82,7 @@ def tail(
     overrides: tuple[str, ...],
 ) -> None:
     """The newest events of FILE (default: the session logged most recently in the audit dir)."""
-    from vtcode.audit.tail import format_event, last_events, latest_log
+    from vtcode.audit.tail import format_event, latest_log, tail_from
     from vtcode.config import load_config
     from vtcode.paths import audit_dir
     from vtcode.workspace import resolve_root
@@ -94,12 +94,13 @@ def tail(
     def show(event: dict[str, object]) -> None:
         click.echo(json.dumps(event, ensure_ascii=False) if as_json else format_event(event))
 
-    for event in last_events(file, count):
+    events, segment, end = tail_from(file, count)
+    for event in events:
         show(event)
     if follow:
         from vtcode.audit.tail import follow as follow_log
 
-        for event in follow_log(file):
+        for event in follow_log(file, start=(segment, end)):
             show(event)
 
 
