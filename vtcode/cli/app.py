@@ -33,15 +33,14 @@ _COMMANDS = {
 def cli(ctx: click.Context) -> None:
     """vtcode: a security-first AI coding agent for the terminal."""
     if ctx.invoked_subcommand is None:
-        from vtcode.errors import NotYetAvailable
-
         from .options import reports_errors
 
         @reports_errors
         def tui() -> None:
-            raise NotYetAvailable(
-                "the TUI is not yet available; try `vtcode plugins list` or `vtcode --help`"
-            )
+            from vtcode.tui import run
+            from vtcode.workspace import resolve_root
+
+            run(resolve_root(None))  # the TUI works in the current directory (docs/tui.md)
 
         tui()
 
