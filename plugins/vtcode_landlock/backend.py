@@ -23,14 +23,15 @@ from typing import IO, Any
 
 from vtcode_hookspecs import PreparedSpawn, SandboxAvailability, SandboxCleanup, SandboxRequest
 
+from . import launcher
 from .cache import RulesCache
 from .confine import Confinement, ConfinementSpec, NamespaceUse
-from .containment import Containment, open_containment
+from .containment import Containment, ContainmentPool, open_containment
 from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
 from .env import scrub_env
 from .errors import SandboxUnavailable
 from .limits import ResourceLimits
-from .served import ForkServer, ServedProcess, launch
+from .served import ForkServer, launch
 from .toolchains import toolchain_roots
 
 PR_SET_DUMPABLE = 4
@@ -39,18 +40,20 @@ Std = int | IO[Any] | None
 
 
 class Launch:
-    """Starts one prepared command through the fork server: `launch(stdout=PIPE, ...)` -> a Popen.
+    """Starts one prepared command without forking the agent: `launch(stdout=PIPE, ...)` -> a Popen.
 
-    Raises (ForkServerError, one line) when the server cannot run it: the command is then not run."""
+    Through the C launcher when there is one (posix_spawn, a real child), else through the fork server.
+    Raises (LauncherError or ForkServerError, one line) when it cannot confine it: the command is then not
+    run; OSError when the program cannot be executed."""
 
-    def __init__(self, server: ForkServer, argv: tuple[str, ...], env: dict[str, str], cwd: str,
+    def __init__(self, starter: str | ForkServer, argv: tuple[str, ...], env: dict[str, str], cwd: str,
                  conf: Confinement, cage: Containment, umask: int | None) -> None:
-        self._server, self._argv, self._env, self._cwd = server, argv, env, cwd
+        self._starter, self._argv, self._env, self._cwd = starter, argv, env, cwd
         self._conf, self._cage, self._umask = conf, cage, umask
 
     def __call__(self, *, stdin: Std = subprocess.DEVNULL, stdout: Std = subprocess.PIPE,
                  stderr: Std = subprocess.PIPE, terminal: bool = False,
-                 pipesize: int = -1) -> ServedProcess:
+                 pipesize: int = -1) -> subprocess.Popen[bytes]:
         extra = [self._conf.pass_fds[0]]
         steps: list[tuple[Any, ...]] = []
         if self._cage.procs_fd is not None:
@@ -61,19 +64,24 @@ class Launch:
         if terminal:  # the caller made a PTY: its slave becomes our controlling terminal
             steps += [("session", "setsid"), ("terminal", "tty")]
         steps += self._conf.steps(3, self._cwd)
-        return launch(self._server, self._argv, self._env, steps, extra, stdin, stdout, stderr, pipesize)
+        if isinstance(self._starter, str):
+            return launcher.launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr,
+                                   pipesize)
+        return launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr, pipesize)
 
 
 @dataclass(frozen=True)
 class ServedSpawn(PreparedSpawn):
-    """A PreparedSpawn that can also start itself through the fork server (`launch`), without forking
-    the agent. `preexec_fn` stays valid for callers that start the child themselves (ptyprocess, the CLI)."""
+    """A PreparedSpawn that can also start itself without forking the agent (`launch`: the C launcher or
+    the fork server). `preexec_fn` stays valid for callers that start the child themselves (ptyprocess,
+    the CLI)."""
 
     launch: Launch | None = None
 
 
 class LandlockBackend:
-    """Registered as `landlock`. One per session: it caches kernel rules per spec, owns the fork server.
+    """Registered as `landlock`. One per session: it caches kernel rules per spec and starts commands
+    through the C launcher, else its own fork server (started only then), else by a direct fork.
 
     Each command still gets its own cgroup, mount plan and temp dir; those are released by `release()`."""
 
@@ -86,6 +94,7 @@ class LandlockBackend:
         max_processes: int | None = DEFAULT_MAX_PROCESSES,
         home: str | None = None,
         fork_server: bool = True,
+        launcher: bool = True,
     ) -> None:
         self.mount_namespace = mount_namespace
         self.max_processes = max_processes
@@ -93,8 +102,12 @@ class LandlockBackend:
         self.rules_cache = RulesCache()
         self.fork_server = ForkServer() if fork_server else None
         self.fork_server_error: str | None = None
+        self.use_launcher = launcher
+        self.launcher_error: str | None = None
         self._tmp_lock = threading.Lock()
         self._tmp_root: str | None = None
+        self._env_memo: tuple[dict[str, str], dict[str, str]] | None = None
+        self._cages = ContainmentPool(max_processes)
 
     def available(self) -> SandboxAvailability:
         if sys.platform != "linux":
@@ -152,17 +165,24 @@ class LandlockBackend:
             if own_tmp:
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
-        cage = open_containment(self.max_processes)
-        env = scrub_env(request.env) | {"HOME": tmp, "TMPDIR": tmp}
-        server = self._server()
+        cage = self._cages.take()
+        env = self._scrubbed(request.env) | {"HOME": tmp, "TMPDIR": tmp}
+        starter: str | ForkServer | None = self._launcher()
+        if starter is None:
+            starter = self._server()
+
+        released: list[SandboxCleanup] = []
 
         def release() -> SandboxCleanup:
+            if released:  # once only: a cgroup handed back twice would be shared by two commands
+                return released[0]
             killed = cage.kill_all()
-            cage.close()
+            self._cages.give_back(cage)
             conf.close()
             if own_tmp:
-                shutil.rmtree(tmp, ignore_errors=True)
-            return SandboxCleanup(killed=killed)
+                _remove_tree(tmp)
+            released.append(SandboxCleanup(killed=killed))
+            return released[0]
 
         return ServedSpawn(
             argv=request.argv,
@@ -171,18 +191,18 @@ class LandlockBackend:
             preexec_fn=_child_setup(conf, cage, request.umask),
             pass_fds=(*conf.pass_fds, *cage.pass_fds),
             release=release,
-            enforced=_describe(request, conf, cage, self._spawn_path(server)),
+            enforced=_describe(request, conf, cage, self._spawn_path(starter)),
             unprotected=conf.unprotected if request.mode != "read-only" else (),
-            launch=Launch(server, request.argv, env, request.cwd, conf, cage, request.umask)
-            if server
+            launch=Launch(starter, request.argv, env, request.cwd, conf, cage, request.umask)
+            if starter is not None
             else None,
         )
 
     def spawn(self, request: SandboxRequest) -> subprocess.Popen[bytes]:
         """The plain contract: pipes, a new session; everything is killed when the Popen is collected.
 
-        Through the fork server when it runs (a failure there is an error: the command is not run),
-        else a direct fork with preexec_fn."""
+        Through the launcher or the fork server when there is one (a failure there is an error: the
+        command is not run), else a direct fork with preexec_fn."""
         prepared = self.prepare(request)
         proc: subprocess.Popen[bytes]
         try:
@@ -210,6 +230,30 @@ class LandlockBackend:
         if self.fork_server is not None:
             self.fork_server.close()
         self.rules_cache.clear()
+        self._cages.close()
+
+    def _scrubbed(self, env: dict[str, str]) -> dict[str, str]:
+        """scrub_env, memoised on the last environment: every command of a session sends the same one,
+        and judging each variable costs ~0.1 ms."""
+        memo = self._env_memo
+        if memo is not None and memo[0] == env:
+            return dict(memo[1])
+        scrubbed = scrub_env(env)
+        self._env_memo = (dict(env), scrubbed)
+        return dict(scrubbed)
+
+    def _launcher(self) -> str | None:
+        """The verified C launcher (built on first use where the package has none); None when there is
+        no binary and no compiler, or it is turned off."""
+        if not self.use_launcher:
+            return None
+        try:
+            found = launcher.locate()
+        except SandboxUnavailable as exc:
+            self.launcher_error = str(exc)
+            return None
+        self.launcher_error = None
+        return found
 
     def _server(self) -> ForkServer | None:
         """The running fork server, started on first use; None (direct spawns) when it cannot start."""
@@ -223,12 +267,15 @@ class LandlockBackend:
         self.fork_server_error = None
         return self.fork_server
 
-    def _spawn_path(self, server: ForkServer | None) -> str:
-        if server is not None:
-            return "spawn:fork-server"
+    def _spawn_path(self, starter: str | ForkServer | None) -> str:
+        if isinstance(starter, str):
+            return "spawn:launcher"
+        why = f" (launcher unavailable: {self.launcher_error})" if self.use_launcher else ""
+        if starter is not None:
+            return f"spawn:fork-server{why}"
         if self.fork_server is None:
-            return "spawn:direct"
-        return f"spawn:direct (fork server unavailable: {self.fork_server_error})"
+            return f"spawn:direct{why}"
+        return f"spawn:direct{why} (fork server unavailable: {self.fork_server_error})"
 
     def _session_tmp(self) -> str:
         """One private temp root per session, granted once (so the rules can be cached); each command
@@ -238,6 +285,14 @@ class LandlockBackend:
                 self._tmp_root = tempfile.mkdtemp(prefix="vtcode-sandbox-")
                 weakref.finalize(self, shutil.rmtree, self._tmp_root, True)
             return self._tmp_root
+
+
+def _remove_tree(path: str) -> None:
+    """A command's temp dir: usually still empty, and one rmdir is ~0.2 ms cheaper than rmtree."""
+    try:
+        os.rmdir(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _child_setup(conf: Confinement, cage: Containment, umask: int | None) -> Callable[[], None]:

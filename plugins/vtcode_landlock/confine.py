@@ -147,6 +147,11 @@ class Confinement:
             if self.mounts is not None and self.mounts.mounts:
                 step = "mount namespace"
                 enter_private_mounts(self.mounts)
+                # subprocess entered `cwd` before preexec_fn: that is the directory *under* any bind
+                # mount made since, so a cwd inside a protected path would still be writable through
+                # relative names. Enter it again by name, onto the read-only mounts.
+                step = "cwd"
+                os.chdir(os.getcwd())
             step = "resource limits"
             apply_rlimits(rules.rlimits)
             if os.geteuid() == 0:

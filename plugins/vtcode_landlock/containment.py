@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -160,6 +161,42 @@ def _try_v1(max_processes: int | None) -> Containment | None:
         os.rmdir(path)
         return None
     return Containment("cgroup-v1-pids", path, fd, max_processes)
+
+
+class ContainmentPool:
+    """Emptied cgroups kept for the next commands of a session: making one (mkdir, pids.max, open) and
+    removing it cost ~0.2 ms per command. A cgroup goes back to the pool only when nothing is left in it
+    (after kill_all), so a reused one holds no process of an earlier command."""
+
+    def __init__(self, max_processes: int | None, keep: int = 4) -> None:
+        self.max_processes = max_processes
+        self.keep = keep
+        self._idle: list[Containment] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> Containment:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return open_containment(self.max_processes)
+
+    def give_back(self, cage: Containment) -> None:
+        """After kill_all: keep an empty cgroup for reuse, close anything else."""
+        if cage.path is not None and cage.procs_fd is not None and not cage.members():
+            cage.pgid = None
+            with self._lock:
+                if any(idle is cage for idle in self._idle):
+                    return
+                if len(self._idle) < self.keep:
+                    self._idle.append(cage)
+                    return
+        cage.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for cage in idle:
+            cage.close()
 
 
 def open_containment(max_processes: int | None) -> Containment:

@@ -54,6 +54,8 @@ def _materialise(requested: str) -> tuple[str | None, bool]:
     directory exists yet. Missing files are not created (an empty vtcode.toml would litter the user's
     tree); they are reported as unprotected instead.
     """
+    if not requested.endswith("/") and not os.path.lexists(requested):
+        return None, False  # most protected files (rc files...) are absent: one lstat, not a realpath
     real = resolve(requested)
     if real is not None or not requested.endswith("/"):
         return real, False

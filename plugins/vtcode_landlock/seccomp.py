@@ -109,6 +109,26 @@ def _argument_rules(prog: Program, policy: SeccompPolicy) -> None:
     prog.jeq(TIOCLINUX, "eperm", "allow")
 
 
+def _dispatch(prog: Program, verdicts: list[tuple[int, str]], leaf: int = 4) -> None:
+    """Jump on the syscall number (in A) to its verdict's label, by binary search; the rest -> allow.
+
+    A linear list of ~60 comparisons cost every allowed syscall ~60 instructions, and the kernel runs
+    the filter once per syscall number when it is installed (to cache the always-allowed ones): ~0.15 ms
+    per spawn. A search tree needs ~8. Every leaf ends in an explicit jump: nothing falls through."""
+    if len(verdicts) <= leaf:
+        for nr, target in verdicts[:-1]:
+            prog.jeq(nr, target)
+        nr, target = verdicts[-1]
+        prog.jeq(nr, target, "allow")
+        return
+    middle = len(verdicts) // 2
+    upper = f"nr>={verdicts[middle][0]}"
+    prog.jge(verdicts[middle][0], upper)  # unsigned: numbers below the middle fall through
+    _dispatch(prog, verdicts[:middle], leaf)
+    prog.label(upper)
+    _dispatch(prog, verdicts[middle:], leaf)
+
+
 def build_bpf(policy: SeccompPolicy, arch: str | None = None) -> bytes:
     """The filter for `arch` (default: this machine) as struct sock_filter[] bytes."""
     arch = arch or machine()
@@ -120,15 +140,13 @@ def build_bpf(policy: SeccompPolicy, arch: str | None = None) -> bytes:
     prog.load(_NR)
     if arch == "x86_64":
         prog.jset(X32_SYSCALL_BIT, "eperm")  # x32 numbers reach the same handlers under other numbers
-    for name in DENIED:
-        if (value := number(name, arch)) is not None:
-            prog.jeq(value, "eperm")
+    verdicts = {nr: "eperm" for name in DENIED if (nr := number(name, arch)) is not None}
     # clone3 hides its flags behind a pointer seccomp cannot read. ENOSYS, not EPERM: glibc then falls
     # back to clone(), whose flags the filter does check; EPERM would break pthread_create.
-    prog.jeq(required("clone3", arch), "enosys")
+    verdicts[required("clone3", arch)] = "enosys"
     for name in ("socket", "clone", "personality", "ioctl"):
-        prog.jeq(required(name, arch), name)
-    prog.ret(RET_ALLOW)
+        verdicts[required(name, arch)] = name
+    _dispatch(prog, sorted(verdicts.items()))
     _argument_rules(prog, policy)
     prog.label("allow")  # BPF jumps only forward: the shared verdicts sit at the end
     prog.ret(RET_ALLOW)

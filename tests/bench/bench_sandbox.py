@@ -4,9 +4,11 @@ Spawn, from a parent with the vtcode stack imported (and again with +FAT_PARENT_
 medians over SPAWN_RUNS of (a) a bare subprocess, (b) the full per-command path the agent takes (core
 WorkspaceSandbox: request, prepare, snapshot, spawn, wait, kill leftovers, restore) with the kernel rules
 rebuilt per command (the old path), (c) the same with the rules cached, forked from this process with
-preexec_fn, (d) the same through the fork server, and (e) bwrap (Debian's bubblewrap, installed here if
-missing) with an equivalent profile: read-only system, writable workspace, read-only .git/hooks and
-.git/config, private /tmp, no network.
+preexec_fn, (d) the same through the fork server, (e) the same through the C launcher (posix_spawn, the
+default), and (f) bwrap (Debian's bubblewrap, installed here if missing) with an equivalent profile:
+read-only system, writable workspace, read-only .git/hooks and .git/config, private /tmp, no network.
+The launcher path is also broken down into its parts (core request, backend prepare, core snapshot and
+events, launch, wait, backend release, core restore and events).
 Throughput: `yes | head -c N` through run_command on a pipe (1 GiB) and on a PTY (PTY_BYTES: a PTY's
 line discipline runs at a few MB/s, a GiB would take minutes; PTY_SAMPLES alternated samples, medians),
 each against a raw os.read loop on the same kind of channel in the same run; peak RSS growth for each.
@@ -33,6 +35,7 @@ PIPE_BYTES = 1 << 30
 PTY_BYTES = 16 << 20
 PTY_SAMPLES = 5
 FAT_PARENT_MB = 200
+SETTLE_S = 0.5
 
 
 def _ensure_bwrap() -> str | None:
@@ -100,7 +103,8 @@ def _workspace_sandbox(ws: Path, backend: object | None = None) -> tuple[object,
 
 
 def _per_command(box: Any, bus: Any, ws: Path, served: bool) -> Callable[[], None]:
-    """The agent's whole path for one command: request, prepare (+ snapshot), spawn, wait, release."""
+    """The agent's whole path for one command: request, prepare (+ snapshot), spawn, wait, release.
+    `served`: through `prepared.launch` (the launcher or the fork server, as the backend chose)."""
 
     def run() -> None:
         prepared = box.prepare(box.request(["/bin/true"], str(ws)))
@@ -121,18 +125,59 @@ def _spawn_set(ws: Path, runs: int) -> dict[str, float]:
     from vtcode_landlock.backend import LandlockBackend
     from vtcode_landlock.cache import RulesCache
 
-    uncached_backend = LandlockBackend(fork_server=False)
+    uncached_backend = LandlockBackend(fork_server=False, launcher=False)
     uncached_backend.rules_cache = RulesCache(max_age_s=0)  # rebuilt for every command: the old path
+    server_box, server_bus = _workspace_sandbox(ws, LandlockBackend(launcher=False))
     box, bus = _workspace_sandbox(ws)
     old_box, old_bus = _workspace_sandbox(ws, uncached_backend)
+    probe = box.prepare(box.request(["/bin/true"], str(ws)))  # type: ignore[attr-defined]
+    assert probe.enforced[-1] == "spawn:launcher", probe.enforced
+    probe.release()
     figures = {
         "bare": median_ms(lambda: subprocess.run(["/bin/true"], check=True), runs),
         "uncached direct": median_ms(_per_command(old_box, old_bus, ws, served=False), runs // 4),
-        "cached direct": median_ms(_per_command(box, bus, ws, served=False), runs),
-        "cached fork server": median_ms(_per_command(box, bus, ws, served=True), runs),
+        "cached direct": median_ms(_per_command(server_box, server_bus, ws, served=False), runs),
+        "cached fork server": median_ms(_per_command(server_box, server_bus, ws, served=True), runs),
+        "cached launcher": median_ms(_per_command(box, bus, ws, served=True), runs),
     }
+    server_box._backend.close()  # type: ignore[attr-defined]
     box._backend.close()  # type: ignore[attr-defined]
     return figures
+
+
+def _breakdown(ws: Path, runs: int) -> dict[str, float]:
+    """Medians of each part of the launcher path: where the per-command milliseconds go."""
+    box, bus = _workspace_sandbox(ws)
+    backend: Any = box._backend  # type: ignore[attr-defined]
+    parts: dict[str, list[float]] = {k: [] for k in (
+        "core request", "backend prepare", "core snapshot + sandbox.applied", "launch (spawn to exec)",
+        "wait", "backend release", "core restore + events")}
+    for _ in range(runs + 5):
+        t0 = time.perf_counter()
+        request = box.request(["/bin/true"], str(ws))  # type: ignore[attr-defined]
+        t1 = time.perf_counter()
+        inner = backend.prepare(request)
+        t2 = time.perf_counter()
+        inner.release()
+        t3 = time.perf_counter()
+        prepared = box.prepare(request)  # type: ignore[attr-defined]
+        t4 = time.perf_counter()
+        proc = prepared.launch(stdout=None, stderr=None)
+        t5 = time.perf_counter()
+        proc.wait()
+        t6 = time.perf_counter()
+        prepared.release()
+        t7 = time.perf_counter()
+        bus.history.clear()  # type: ignore[attr-defined]
+        backend_prepare, backend_release = t2 - t1, t3 - t2
+        for name, value in (("core request", t1 - t0), ("backend prepare", backend_prepare),
+                            ("core snapshot + sandbox.applied", t4 - t3 - backend_prepare),
+                            ("launch (spawn to exec)", t5 - t4), ("wait", t6 - t5),
+                            ("backend release", backend_release),
+                            ("core restore + events", t7 - t6 - backend_release)):
+            parts[name].append(value * 1000)
+    backend.close()
+    return {k: statistics.median(v[5:]) for k, v in parts.items()}
 
 
 def _spawn_figures(ws: Path) -> bool:
@@ -143,9 +188,12 @@ def _spawn_figures(ws: Path) -> bool:
     print(f"parent: the vtcode stack imported, peak RSS {rss:.0f} MB; medians over {SPAWN_RUNS} runs")
     for name, ms in fig.items():
         print(f"- /bin/true {name}: {ms:.2f} ms (+{ms - bare:.2f} ms, {ms / bare:.1f}x bare)")
-    best = min(fig["cached direct"], fig["cached fork server"])
-    ok = fig["cached fork server"] - bare <= 4.0
-    print(f"  fork server within 4 ms of bare: {'ok' if ok else 'MISSED'}")
+    print("  launcher path, by part (medians, each measured alone):")
+    for name, ms in _breakdown(ws, SPAWN_RUNS).items():
+        print(f"    {name}: {ms:.2f} ms")
+    ours = fig["cached launcher"]
+    ok = ours - bare <= 4.0
+    print(f"  launcher path within 4 ms of bare: {'ok' if ok else 'MISSED'} (+{ours - bare:.2f} ms)")
     ballast = bytearray(FAT_PARENT_MB << 20)  # an agent with a long conversation and caches in memory
     ballast[:: 4096] = b"x" * len(ballast[:: 4096])
     fat = _spawn_set(ws, SPAWN_RUNS // 2)
@@ -159,15 +207,47 @@ def _spawn_figures(ws: Path) -> bool:
         return False
     argv = _bwrap_argv(bwrap, str(ws))
     subprocess.run(argv, check=True)
-    bwrap_ms = median_ms(lambda: subprocess.run(argv, check=True), SPAWN_RUNS)
-    served = fig["cached fork server"]
-    faster = bwrap_ms / served
+    # The targets are judged on blocks of samples taken in turn (bare, launcher, bwrap, bare...): the
+    # machine is shared, and load that comes and goes must hit all three alike.
+    box, bus = _workspace_sandbox(ws)
+    alt = _alternated({
+        "bare": lambda: subprocess.run(["/bin/true"], check=True),
+        "launcher": _per_command(box, bus, ws, served=True),
+        "bwrap": lambda: subprocess.run(argv, check=True),
+    }, SPAWN_RUNS)
+    box._backend.close()  # type: ignore[attr-defined]
+    bwrap_ms, ours, bare = alt["bwrap"], alt["launcher"], alt["bare"]
+    faster = bwrap_ms / ours
+    within = ours - bare <= 4.0
+    print(f"- blocks in turn, medians over {SPAWN_RUNS}: bare {bare:.2f} ms, launcher path "
+          f"{ours:.2f} ms (+{ours - bare:.2f} ms; target within 4 ms: {'ok' if within else 'MISSED'}), "
+          f"bwrap {bwrap_ms:.2f} ms")
     print(
-        f"- bwrap, equivalent profile: {bwrap_ms:.2f} ms = {faster:.2f}x our fork-server path, "
-        f"{bwrap_ms / fig['cached direct']:.2f}x our direct path  target >= 2x: "
-        f"{'ok' if bwrap_ms / best >= 2 else 'MISSED'}"
+        f"- bwrap, equivalent profile: {bwrap_ms:.2f} ms = {faster:.2f}x our launcher path, "
+        f"{bwrap_ms / fig['cached fork server']:.2f}x the fork-server path, "
+        f"{bwrap_ms / fig['cached direct']:.2f}x the direct path (those two from the runs above)  "
+        f"target >= 2x: {'ok' if faster >= 2 else 'MISSED'}"
     )
-    return ok and bwrap_ms / best >= 2
+    return ok and within and faster >= 2
+
+
+def _alternated(funcs: dict[str, Callable[[], object]], runs: int, rounds: int = 8) -> dict[str, float]:
+    """Median ms of each function, sampled in blocks taken in turn (in a rotating order), so that load
+    drifting on a shared machine hits every one alike. Each block runs back to back after a warm-up call
+    and is followed by a pause: work the kernel defers past a process's exit (tearing down bwrap's
+    network namespace) is then charged to the block that caused it, not to the next one."""
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
+    names = list(funcs)
+    for round_ in range(rounds):
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:  # rotated: no fixed neighbour
+            func = funcs[name]
+            func()
+            for _ in range(max(1, runs // rounds)):
+                start = time.perf_counter()
+                func()
+                samples[name].append((time.perf_counter() - start) * 1000)
+            time.sleep(SETTLE_S)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _raw_pipe_mb_s(nbytes: int) -> float:

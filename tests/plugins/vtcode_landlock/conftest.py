@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vtcode_landlock import launcher
+from vtcode_landlock.build_launcher import find_compiler
 from vtcode_landlock.confine import Confinement, ConfinementSpec
 from vtcode_landlock.env import scrub_env
 from vtcode_landlock.served import ForkServer, launch
@@ -134,10 +136,36 @@ def served_run(server: ForkServer, conf: Confinement, argv: list[str], *, cwd: P
                                        err.decode(errors="replace"))
 
 
-@pytest.fixture(params=["direct", "fork-server"])
+@pytest.fixture
+def launcher_binary() -> str:
+    """The verified C launcher (packaged, or built into this test's cache on first use). Where a compiler
+    or a packaged binary exists it must work: only a machine with neither skips the launcher tests."""
+    try:
+        return launcher.locate()
+    except launcher.LauncherUnavailable as exc:
+        packaged = Path(launcher.__file__).with_name("_launcher")
+        if find_compiler() is None and not packaged.exists():
+            pytest.skip(f"no launcher here: {exc}")
+        raise
+
+
+def launcher_run(binary: str, conf: Confinement, argv: list[str], *, cwd: Path | str, env: dict[str, str],
+                 input: str | None = None, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """The same launch through the C launcher: the same steps, encoded as a plan, posix_spawn'd."""
+    if kw:
+        pytest.skip(f"the launcher takes no {sorted(kw)} (Popen-only options): direct path only")
+    proc = launcher.launch(binary, argv, env, conf.steps(3, str(cwd)), conf.pass_fds,
+                           stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
+    out, err = proc.communicate(input.encode() if input is not None else None, timeout=120)
+    return subprocess.CompletedProcess(argv, proc.returncode, out.decode(errors="replace"),
+                                       err.decode(errors="replace"))
+
+
+@pytest.fixture(params=["direct", "fork-server", "launcher"])
 def run(request: pytest.FixtureRequest, workspace: Path, private_tmp: Path) -> Run:
-    """Run argv confined by `conf`, in the workspace, with a scrubbed environment: once forked from this
-    process with `preexec`, once through the fork server with `steps` (both must enforce the same).
+    """Run argv confined by `conf`, in the workspace, with a scrubbed environment: forked from this
+    process with `preexec`, through the fork server with `steps`, and through the C launcher with the
+    same steps as a plan (all three must enforce the same).
 
     HOME points into the private tmp: git treats an unreadable (EACCES, not ENOENT) ~/.config/git/config
     as fatal, so a sandboxed child needs a HOME it may read.
@@ -145,6 +173,7 @@ def run(request: pytest.FixtureRequest, workspace: Path, private_tmp: Path) -> R
     server = request.getfixturevalue("fork_server") if request.param == "fork-server" else None
     if server is not None:
         server.start()  # a no-op unless a test killed it
+    binary = request.getfixturevalue("launcher_binary") if request.param == "launcher" else None
 
     def go(conf: Confinement, argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
         env = scrub_env(os.environ) | {"HOME": str(private_tmp), "TMPDIR": str(private_tmp), "LC_ALL": "C"}
@@ -152,6 +181,8 @@ def run(request: pytest.FixtureRequest, workspace: Path, private_tmp: Path) -> R
         kw.setdefault("env", env)
         if server is not None:
             return served_run(server, conf, argv, **kw)
+        if binary is not None:
+            return launcher_run(binary, conf, argv, **kw)
         return subprocess.run(argv, preexec_fn=conf.preexec, capture_output=True, text=True, timeout=120,
                               check=False, **kw)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vtcode_landlock import launcher
 from vtcode_landlock.backend import LandlockBackend
 
 from vtcode.config.models import SandboxConfig
@@ -34,11 +35,21 @@ def runtime(workspace: Path) -> Iterator[Runtime]:
 Sandboxed = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-@pytest.fixture(params=["direct", "fork-server"])
-def sandboxed(request: pytest.FixtureRequest, runtime: Runtime, workspace: Path) -> Sandboxed:
+@pytest.fixture(params=["direct", "fork-server", "launcher"])
+def sandboxed(
+    request: pytest.FixtureRequest, runtime: Runtime, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> Sandboxed:
     """Run argv through open_sandbox (the registered backend) or a given backend, with a given config:
-    once started here with preexec_fn, once through the backend's fork server (`launch`)."""
-    served = request.param == "fork-server"
+    started here with preexec_fn, through the backend's `launch` with the C launcher (its first choice),
+    and through `launch` with the launcher made unavailable (the fork server, its fallback)."""
+    served = request.param != "direct"
+    if request.param == "launcher":
+        request.getfixturevalue("launcher_binary")
+    else:
+        def unavailable() -> str:
+            raise launcher.LauncherUnavailable("turned off by the test")
+
+        monkeypatch.setattr(launcher, "locate", unavailable)
 
     def go(
         argv: list[str], backend: LandlockBackend | None = None, **config: Any
@@ -54,7 +65,7 @@ def sandboxed(request: pytest.FixtureRequest, runtime: Runtime, workspace: Path)
             if served:
                 launch = getattr(prepared, "launch", None)
                 assert launch is not None, prepared.enforced
-                assert "spawn:fork-server" in prepared.enforced
+                assert prepared.enforced[-1].startswith(f"spawn:{request.param}"), prepared.enforced
                 proc = launch(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 out, err = proc.communicate(timeout=120)
                 return subprocess.CompletedProcess(argv, proc.returncode, out.decode(), err.decode())

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Landlock and se
 
 @pytest.fixture
 def backend() -> Iterator[LandlockBackend]:
-    b = LandlockBackend()
+    b = LandlockBackend(launcher=False)  # the launcher is the first choice: test the server itself
     yield b
     b.close()
 
@@ -80,7 +80,7 @@ def test_server_unavailable_falls_back_to_direct_and_says_so(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(served, "SERVER_PATH", "/nonexistent/forkserver.py")
-    b = LandlockBackend()
+    b = LandlockBackend(launcher=False)
     prepared = b.prepare(_request(workspace, ["/bin/true"]))
     assert isinstance(prepared, ServedSpawn) and prepared.launch is None
     assert any(e.startswith("spawn:direct (fork server unavailable:") for e in prepared.enforced)

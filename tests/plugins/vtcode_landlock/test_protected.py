@@ -147,3 +147,15 @@ def test_unprivileged_child_uses_a_user_namespace(confine: Any, run: Any, nobody
     assert lines[:3] == ["ok", "config-denied", "hook-denied"]
     assert lines[3].split() == ["65534", "65534", "1"]
     assert "Read-only file system" in result.stderr
+
+
+def test_a_command_started_inside_a_protected_directory_cannot_write_it(
+    confine: Any, run: Any, repo: Path
+) -> None:
+    # The working directory is entered before the read-only binds exist (subprocess does it before
+    # preexec_fn): every path must enter it again afterwards, or relative names reach the writable layer.
+    conf = confine(protected_paths=_protected(repo))
+    hooks = repo / ".git" / "hooks"
+    result = run(conf, ["/bin/sh", "-c", "echo evil > pre-commit && echo written || echo denied"], cwd=hooks)
+    assert result.stdout.strip() == "denied", result.stderr
+    assert not (hooks / "pre-commit").exists()

@@ -12,9 +12,10 @@ from typing import Any
 
 import pyseccomp
 import pytest
+from vtcode_landlock import seccomp as sc
 from vtcode_landlock.bpf import Program
 from vtcode_landlock.seccomp import DENIED, SeccompPolicy, build_bpf
-from vtcode_landlock.syscalls import NUMBERS, number
+from vtcode_landlock.syscalls import AUDIT_ARCH, NUMBERS, number
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="seccomp is a Linux kernel feature")
 ON_X86_64 = pytest.mark.skipif(platform.machine() != "x86_64", reason="int 0x80 and x32 exist only on x86_64")
@@ -33,6 +34,74 @@ def test_filter_assembles_for_each_architecture(arch: str) -> None:
     assert len(bpf) % 8 == 0
     first_k = struct.unpack("=HBBI", bpf[8:16])[3]
     assert first_k == {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}[arch]  # the arch check comes first
+
+
+def _run_bpf(bpf: bytes, data: bytes) -> int:
+    """A classic-BPF interpreter for the instructions bpf.py emits, run on one struct seccomp_data."""
+    code = [struct.unpack("=HBBI", bpf[i:i + 8]) for i in range(0, len(bpf), 8)]
+    pc, acc = 0, 0
+    while True:
+        op, jt, jf, k = code[pc]
+        if op == 0x20:
+            acc = struct.unpack("=I", data[k:k + 4])[0]
+        elif op == 0x54:
+            acc &= k
+        elif op in (0x15, 0x35, 0x45):
+            hit = acc == k if op == 0x15 else acc >= k if op == 0x35 else bool(acc & k)
+            pc += jt if hit else jf
+        elif op == 0x06:
+            return k
+        else:
+            raise AssertionError(f"unexpected BPF opcode {op:#x}")
+        pc += 1
+
+
+def _expected(policy: SeccompPolicy, arch: str, nr: int, args: tuple[int, ...]) -> str:
+    """The filter's contract, written out plainly (the program is a search tree: check it against this)."""
+    if arch == "x86_64" and nr & sc.X32_SYSCALL_BIT:
+        return "EPERM"
+    name = {n: name for name in NUMBERS if (n := number(name, arch)) is not None}.get(nr)
+    if name in DENIED:
+        return "EPERM"
+    if name == "clone3":
+        return "ENOSYS"
+    low = [a & 0xFFFFFFFF for a in args]
+    if name == "socket":
+        if low[0] == sc.AF_UNIX:
+            return "ALLOW" if policy.unix_sockets else "EPERM"
+        if policy.network and low[0] in (sc.AF_INET, sc.AF_INET6):
+            kind = low[1] & sc.SOCK_TYPE_MASK
+            return "ALLOW" if kind in (sc.SOCK_STREAM, sc.SOCK_DGRAM, sc.SOCK_SEQPACKET) else "EPERM"
+        if policy.network and low[0] == sc.AF_NETLINK:
+            return "ALLOW" if low[2] == sc.NETLINK_ROUTE else "EPERM"
+        return "EPERM"
+    if name == "clone":
+        return "EPERM" if low[0] & sc.CLONE_NAMESPACES else "ALLOW"
+    if name == "personality":
+        return "ALLOW" if low[0] in sc.PERSONALITY_ALLOWED else "EPERM"
+    if name == "ioctl":
+        return "EPERM" if low[1] in (sc.TIOCSTI, sc.TIOCLINUX) else "ALLOW"
+    return "ALLOW"
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+@pytest.mark.parametrize("network", [False, True])
+def test_the_search_tree_gives_every_syscall_its_verdict(arch: str, network: bool) -> None:
+    policy = SeccompPolicy(network=network, unix_sockets=network)
+    bpf = build_bpf(policy, arch)
+    verdicts = {sc.RET_ALLOW: "ALLOW", sc.RET_ERRNO | 1: "EPERM", sc.RET_ERRNO | 38: "ENOSYS"}
+    samples = [(0,) * 6, (sc.AF_UNIX, sc.SOCK_STREAM, 0, 0, 0, 0), (sc.AF_INET, 3, 0, 0, 0, 0),
+               (sc.AF_INET6, sc.SOCK_DGRAM | 0x80000, 0, 0, 0, 0), (sc.AF_NETLINK, 3, 0, 0, 0, 0),
+               (sc.AF_NETLINK, 3, 9, 0, 0, 0), (0x1_0000_0002, 1, 0, 0, 0, 0), (0x10000000, 0, 0, 0, 0, 0),
+               (0x8, sc.TIOCSTI, 0, 0, 0, 0), (0x0040000, 0x5401, 0, 0, 0, 0)]
+    numbers = [*range(1100), *(n | sc.X32_SYSCALL_BIT for n in range(0, 600, 7)), 0xFFFFFFFF]
+    for nr in numbers:
+        for args in samples:
+            data = struct.pack("=IIQ6Q", nr, AUDIT_ARCH[arch], 0, *(a & (2**64 - 1) for a in args))
+            got = verdicts[_run_bpf(bpf, data)]
+            assert got == _expected(policy, arch, nr, args), (nr, args)
+    foreign = struct.pack("=IIQ6Q", 0, 0x40000003, 0, *(0,) * 6)  # i386 / int 0x80
+    assert verdicts[_run_bpf(bpf, foreign)] == "EPERM"
 
 
 def test_assembler_refuses_backward_and_unknown_jumps() -> None:
