@@ -11,41 +11,118 @@ A plugin depends on this package alone. It imports nothing from `vtcode`.
 
 from __future__ import annotations
 
-from ._chain import chain_hash, split_line
-from ._decisions import ActionRequest, Decision, Verdict
-from ._events import EVENT_SCHEMA, Event
-from ._indexers import Indexer, IndexStats, Symbol, SymbolKind
-from ._markers import PROJECT_NAME, hookimpl, hookspec
-from ._payloads import PAYLOADS, SECURITY_EVENTS, Payload
-from ._providers import (
-    TRANSIENT_KINDS,
-    ChatChunk,
-    ChatMessage,
-    ChatRequest,
-    ModelInfo,
-    Provider,
-    ProviderError,
-    ProviderErrorKind,
-    ProviderHealth,
-    ProviderSettings,
-    ToolCall,
-    ToolSpec,
-    Usage,
-)
-from ._sandboxes import (
-    CommandSandbox,
-    PreparedSpawn,
-    SandboxAvailability,
-    SandboxBackend,
-    SandboxCleanup,
-    SandboxMode,
-    SandboxPreparer,
-    SandboxRequest,
-)
-from ._sinks import DurableSink, EventSink, SinkDelivery, SinkSettings
-from ._specs import FAMILIES, HOOK_FAMILIES
-from ._storage import SessionRecord, SessionStore, SessionSummary
-from ._tools import CommandArgs, ReadPath, RiskClass, Tool, ToolContext, ToolResult, WritePath
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are imported on first use (PEP 562): `vtcode check` needs the decisions, not the provider or
+# payload models, and every pydantic model built at import costs start-up time.
+if TYPE_CHECKING:
+    from ._chain import chain_hash, split_line
+    from ._decisions import ActionRequest, Decision, Verdict
+    from ._events import EVENT_SCHEMA, Event
+    from ._indexers import Indexer, IndexStats, Symbol, SymbolKind
+    from ._markers import PROJECT_NAME, hookimpl, hookspec
+    from ._payloads import PAYLOADS, SECURITY_EVENTS, Payload
+    from ._providers import (
+        TRANSIENT_KINDS,
+        ChatChunk,
+        ChatMessage,
+        ChatRequest,
+        ModelInfo,
+        Provider,
+        ProviderError,
+        ProviderErrorKind,
+        ProviderHealth,
+        ProviderSettings,
+        ToolCall,
+        ToolSpec,
+        Usage,
+    )
+    from ._sandboxes import (
+        CommandSandbox,
+        PreparedSpawn,
+        SandboxAvailability,
+        SandboxBackend,
+        SandboxCleanup,
+        SandboxMode,
+        SandboxPreparer,
+        SandboxRequest,
+    )
+    from ._sinks import DurableSink, EventSink, SinkDelivery, SinkSettings
+    from ._specs import FAMILIES, HOOK_FAMILIES
+    from ._storage import SessionRecord, SessionStore, SessionSummary
+    from ._tools import CommandArgs, ReadPath, RiskClass, Tool, ToolContext, ToolResult, WritePath
+
+_WHERE: dict[str, str] = {
+    "chain_hash": "._chain",
+    "split_line": "._chain",
+    "ActionRequest": "._decisions",
+    "Decision": "._decisions",
+    "Verdict": "._decisions",
+    "EVENT_SCHEMA": "._events",
+    "Event": "._events",
+    "IndexStats": "._indexers",
+    "Indexer": "._indexers",
+    "Symbol": "._indexers",
+    "SymbolKind": "._indexers",
+    "PROJECT_NAME": "._markers",
+    "hookimpl": "._markers",
+    "hookspec": "._markers",
+    "PAYLOADS": "._payloads",
+    "Payload": "._payloads",
+    "SECURITY_EVENTS": "._payloads",
+    "ChatChunk": "._providers",
+    "ChatMessage": "._providers",
+    "ChatRequest": "._providers",
+    "ModelInfo": "._providers",
+    "Provider": "._providers",
+    "ProviderError": "._providers",
+    "ProviderErrorKind": "._providers",
+    "ProviderHealth": "._providers",
+    "ProviderSettings": "._providers",
+    "TRANSIENT_KINDS": "._providers",
+    "ToolCall": "._providers",
+    "ToolSpec": "._providers",
+    "Usage": "._providers",
+    "CommandSandbox": "._sandboxes",
+    "PreparedSpawn": "._sandboxes",
+    "SandboxAvailability": "._sandboxes",
+    "SandboxBackend": "._sandboxes",
+    "SandboxCleanup": "._sandboxes",
+    "SandboxMode": "._sandboxes",
+    "SandboxPreparer": "._sandboxes",
+    "SandboxRequest": "._sandboxes",
+    "DurableSink": "._sinks",
+    "EventSink": "._sinks",
+    "SinkDelivery": "._sinks",
+    "SinkSettings": "._sinks",
+    "FAMILIES": "._specs",
+    "HOOK_FAMILIES": "._specs",
+    "SessionRecord": "._storage",
+    "SessionStore": "._storage",
+    "SessionSummary": "._storage",
+    "CommandArgs": "._tools",
+    "ReadPath": "._tools",
+    "RiskClass": "._tools",
+    "Tool": "._tools",
+    "ToolContext": "._tools",
+    "ToolResult": "._tools",
+    "WritePath": "._tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vtcode_hookspecs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "EVENT_SCHEMA",

@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vtcode_hookspecs import RiskClass
 
 from vtcode.config import EffectiveConfig, load_config
-from vtcode.events import EventBus
 from vtcode.workspace import Jail, resolve_root
 
 from .engine import PolicyEngine
+
+if TYPE_CHECKING:
+    from vtcode.events import EventBus
 
 
 @dataclass
@@ -39,6 +42,7 @@ def open_policy(
     names: tuple[str, ...] = ()
     reviewer = None
     if reviewers:
+        from vtcode.events import EventBus
         from vtcode.plugins import load_plugins
 
         host = load_plugins(config.config.plugins, bus or EventBus(), families=frozenset({"review"}))
