@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from vtcode_hookspecs import Provider, ProviderSettings
 
 from vtcode.config.models import ProviderConfig
+from vtcode.paths import managed_config_file
 
 from .chain import ChainEntry, ProviderChain
 from .errors import ProviderConfigError
@@ -35,6 +36,17 @@ def open_chain(
     base_url: str | None = None,
 ) -> ProviderChain:
     section = config.config.providers
+    first = provider or (section.chain[0] if section.chain else "")
+    for flag, value, key in (
+        ("--provider", provider, "providers.chain"),
+        ("--model", model, f"providers.{first}.model"),
+        ("--base-url", base_url, f"providers.{first}.base_url"),
+    ):
+        if value and _is_locked(config, key):
+            raise ProviderConfigError(
+                f"{flag}: {key} is locked by the managed configuration ({managed_config_file()}); "
+                "ask your administrator"
+            )
     names = [provider] if provider else list(section.chain)
     if not names:
         raise ProviderConfigError(
@@ -57,6 +69,11 @@ def open_chain(
         )
     retry = RetryPolicy(section.retries, section.backoff_s, section.backoff_max_s)
     return ProviderChain(entries, bus, retry=retry, llm_content=config.config.events.llm_content)
+
+
+def _is_locked(config: EffectiveConfig, key: str) -> bool:
+    """A managed lock on `key` or on any section above it (`providers` locks every provider key)."""
+    return any(key == locked or key.startswith(locked + ".") for locked in config.locked)
 
 
 def settings_for(name: str, table: ProviderConfig) -> ProviderSettings:

@@ -152,6 +152,35 @@ def test_cli_base_url_is_validated(workspace: Path, host: PluginHost, bus: Event
         open_chain(load_config(workspace), host.registries.providers, bus, base_url="file:///etc/passwd")
 
 
+@pytest.mark.parametrize(
+    ("locked", "override", "flag"),
+    [
+        ('["providers"]', {"base_url": "http://10.0.0.9:8000/v1"}, "--base-url"),
+        ('["providers"]', {"provider": "openai-compat"}, "--provider"),
+        ('["providers.chain"]', {"provider": "openai-compat"}, "--provider"),
+        ('["providers"]', {"model": "other"}, "--model"),
+    ],
+)
+def test_command_line_cannot_override_locked_providers(
+    workspace: Path,
+    host: PluginHost,
+    bus: EventBus,
+    isolated_user_dirs: Path,
+    locked: str,
+    override: dict[str, str],
+    flag: str,
+) -> None:
+    """An air-gapped fleet locks [providers]; `vtcode exec --base-url` must not walk around the lock."""
+    managed = isolated_user_dirs / "etc" / "managed.toml"
+    managed.parent.mkdir(parents=True, exist_ok=True)
+    managed.write_text(
+        f'locked = {locked}\n[providers]\nchain = ["lmstudio"]\n'
+        '[providers.lmstudio]\nbase_url = "http://127.0.0.1:1234/v1"\n'
+    )
+    with pytest.raises(ProviderConfigError, match=rf"^{flag}: .* is locked by the managed configuration"):
+        open_chain(load_config(workspace), host.registries.providers, bus, **override)
+
+
 def test_unknown_provider_names_the_registered_ones(workspace: Path, host: PluginHost, bus: EventBus) -> None:
     with pytest.raises(ProviderConfigError, match=r"no provider named 'nope' .*lmstudio.*openai-compat"):
         open_chain(load_config(workspace), host.registries.providers, bus, provider="nope")
