@@ -3,37 +3,15 @@ nothing changed when the match is not what was expected."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from vtcode_hookspecs import ToolResult
+from helpers.tool_calls import Call
 
-from vtcode.config.models import PluginsConfig
 from vtcode.errors import PathDenied
-from vtcode.events import EventBus
-from vtcode.plugins import load_plugins
-from vtcode.tools.arguments import ArgumentError, parse_arguments
-from vtcode.tools.context import CallContext
-from vtcode.workspace import Jail
+from vtcode.tools.arguments import ArgumentError
 
-Call = Callable[..., ToolResult]
 SOURCE = "def f(x):\n    return x + 1\n\n\ndef g(x):\n    return x + 1\n"
-
-
-@pytest.fixture
-def call(workspace: Path) -> Call:
-    bus = EventBus()
-    tools = load_plugins(PluginsConfig(), bus).registries.tools
-
-    def run(name: str, **arguments: Any) -> ToolResult:
-        entry = tools.get(name)
-        assert entry is not None and entry.plugin == "fs_tools"
-        args = parse_arguments(entry.obj.args_model, arguments)
-        return entry.obj.invoke(CallContext(Jail(workspace), bus, name), args)
-
-    return run
 
 
 @pytest.fixture

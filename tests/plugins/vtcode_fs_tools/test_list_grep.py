@@ -3,37 +3,14 @@ grep never follows a link out of it, skips binaries, caps its results and report
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers.tool_calls import Call
 from vtcode_fs_tools.searching import GrepArgs
-from vtcode_hookspecs import ToolResult
 
-from vtcode.config.models import PluginsConfig
 from vtcode.errors import PathDenied
-from vtcode.events import EventBus
-from vtcode.plugins import load_plugins
 from vtcode.tools.arguments import ArgumentError, parse_arguments
-from vtcode.tools.context import CallContext
-from vtcode.workspace import Jail
-
-Call = Callable[..., ToolResult]
-
-
-@pytest.fixture
-def call(workspace: Path) -> Call:
-    bus = EventBus()
-    tools = load_plugins(PluginsConfig(), bus).registries.tools
-
-    def run(name: str, **arguments: Any) -> ToolResult:
-        entry = tools.get(name)
-        assert entry is not None and entry.plugin == "fs_tools"
-        args = parse_arguments(entry.obj.args_model, arguments)
-        return entry.obj.invoke(CallContext(Jail(workspace), bus, name), args)
-
-    return run
 
 
 @pytest.fixture

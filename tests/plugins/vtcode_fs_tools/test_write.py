@@ -6,36 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from vtcode_hookspecs import ToolResult
+from helpers.tool_calls import Call
 
-from vtcode.config.models import PluginsConfig
 from vtcode.errors import PathDenied
 from vtcode.events import EventBus
-from vtcode.plugins import load_plugins
-from vtcode.tools.arguments import parse_arguments
 from vtcode.tools.context import CallContext
 from vtcode.workspace import Jail
-
-Call = Callable[..., ToolResult]
-
-
-@pytest.fixture
-def call(workspace: Path) -> Call:
-    bus = EventBus()
-    tools = load_plugins(PluginsConfig(), bus).registries.tools
-
-    def run(name: str, **arguments: Any) -> ToolResult:
-        entry = tools.get(name)
-        assert entry is not None and entry.plugin == "fs_tools"
-        args = parse_arguments(entry.obj.args_model, arguments)
-        return entry.obj.invoke(CallContext(Jail(workspace), bus, name), args)
-
-    return run
 
 
 def _temps(root: Path) -> list[Path]:
