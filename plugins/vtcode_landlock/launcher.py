@@ -41,7 +41,7 @@ from .build_launcher import (
     source_digest,
 )
 from .errors import SandboxUnavailable
-from .served import open_std
+from .served import std_fds
 
 HERE = Path(__file__).resolve().parent
 PLAN_VERSION = 1
@@ -413,28 +413,12 @@ def launch(binary: str, argv: Sequence[str], env: dict[str, str], steps: Sequenc
     stderr may be STDOUT. Raises LauncherError (one line), or OSError when the program cannot be
     executed, and then nothing ran."""
     plan = encode_plan(argv, env, exec_candidates(argv[0], env), steps)
-    opened: list[tuple[int, IO[bytes] | None, int | None]] = []
-    try:
-        opened.append(open_std(stdin, 0))
-        opened.append(open_std(stdout, 1, pipesize))
-        if stderr == subprocess.STDOUT:
-            opened.append((opened[1][0], None, None))
-        else:
-            opened.append(open_std(stderr, 2, pipesize))
-        pid, failure = spawn_plan(binary, plan, [o[0] for o in opened] + list(extra_fds))
+    with std_fds(stdin, stdout, stderr, pipesize) as std:
+        pid, failure = spawn_plan(binary, plan, [*std.fds, *extra_fds])
         if failure:
             _reap(pid)
             _raise_failure(failure, argv)
-    except BaseException:
-        for _, ours, _ in opened:
-            if ours is not None:
-                ours.close()
-        raise
-    finally:
-        for _, _, close in opened:
-            if close is not None:
-                os.close(close)
-    return LaunchedProcess(argv, pid, opened[0][1], opened[1][1], opened[2][1])
+    return LaunchedProcess(argv, pid, *std.ours)
 
 
 def _reap(pid: int) -> None:

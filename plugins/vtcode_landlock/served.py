@@ -20,7 +20,8 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from . import forkserver
@@ -211,6 +212,40 @@ class ServedProcess(subprocess.Popen[bytes]):
                 signal.pidfd_send_signal(self._pidfd, sig)
 
 
+@dataclass
+class StdFds:
+    """The child's fds 0-2, and the parent's ends of the pipes among them (None where not a pipe)."""
+
+    fds: list[int]
+    ours: tuple[IO[bytes] | None, IO[bytes] | None, IO[bytes] | None]
+
+
+@contextlib.contextmanager
+def std_fds(stdin: int | IO[Any] | None, stdout: int | IO[Any] | None, stderr: int | IO[Any] | None,
+            pipesize: int = -1) -> Iterator[StdFds]:
+    """Popen's stdin/stdout/stderr for a child started by other means (fork server, launcher): the
+    child's ends are closed in the parent once the body has handed them over; on failure the parent's
+    pipe ends are closed too. stderr may be STDOUT."""
+    opened: list[tuple[int, IO[bytes] | None, int | None]] = []
+    try:
+        opened.append(open_std(stdin, 0))
+        opened.append(open_std(stdout, 1, pipesize))
+        if stderr == subprocess.STDOUT:
+            opened.append((opened[1][0], None, None))
+        else:
+            opened.append(open_std(stderr, 2, pipesize))
+        yield StdFds([o[0] for o in opened], (opened[0][1], opened[1][1], opened[2][1]))
+    except BaseException:
+        for _, ours, _ in opened:
+            if ours is not None:
+                ours.close()
+        raise
+    finally:
+        for _, _, close in opened:
+            if close is not None:
+                os.close(close)
+
+
 def open_std(spec: int | IO[Any] | None, target: int,
              pipesize: int = -1) -> tuple[int, IO[bytes] | None, int | None]:
     """Popen's stdin/stdout/stderr argument for fd `target` of the child, as (the child's fd, the parent's
@@ -236,22 +271,6 @@ def launch(server: ForkServer, argv: Sequence[str], env: dict[str, str], steps: 
            stdout: int | IO[Any] | None = subprocess.PIPE,
            stderr: int | IO[Any] | None = subprocess.PIPE, pipesize: int = -1) -> ServedProcess:
     """Start argv through the server; `steps` name `extra_fds` by index 3, 4...; stderr may be STDOUT."""
-    opened: list[tuple[int, IO[bytes] | None, int | None]] = []
-    try:
-        opened.append(open_std(stdin, 0))
-        opened.append(open_std(stdout, 1, pipesize))
-        if stderr == subprocess.STDOUT:
-            opened.append((opened[1][0], None, None))
-        else:
-            opened.append(open_std(stderr, 2, pipesize))
-        pid, pidfd = server.spawn(argv, env, steps, [o[0] for o in opened] + list(extra_fds))
-    except BaseException:
-        for _, ours, _ in opened:
-            if ours is not None:
-                ours.close()
-        raise
-    finally:
-        for _, _, close in opened:
-            if close is not None:
-                os.close(close)
-    return ServedProcess(server, argv, pid, pidfd, opened[0][1], opened[1][1], opened[2][1])
+    with std_fds(stdin, stdout, stderr, pipesize) as std:
+        pid, pidfd = server.spawn(argv, env, steps, [*std.fds, *extra_fds])
+    return ServedProcess(server, argv, pid, pidfd, *std.ours)
