@@ -29,7 +29,14 @@ class PumpResult:
     interrupted: bool = False
 
 
-def pump(child: Child, on_chunk: Callable[[bytes], None], timeout_s: float) -> PumpResult:
+def pump(
+    child: Child,
+    on_chunk: Callable[[bytes], None],
+    timeout_s: float,
+    stop: Callable[[], bool] | None = None,
+) -> PumpResult:
+    """`stop` is polled between reads: when it says so, the command is interrupted as on Ctrl-C (for a
+    UI whose agent runs in a thread, where no signal reaches this loop)."""
     deadline = time.monotonic() + timeout_s
     poller = select.poll()
     poller.register(child.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
@@ -38,6 +45,8 @@ def pump(child: Child, on_chunk: Callable[[bytes], None], timeout_s: float) -> P
     eof = False
     while True:
         try:
+            if stop is not None and not interrupted and stop():
+                raise KeyboardInterrupt
             now = time.monotonic()
             code = child.poll()
             if code is not None and (eof or (exited_at is not None and now - exited_at >= EXIT_GRACE_S)):

@@ -8,6 +8,7 @@ whatever reason, every process it started is killed (the sandbox's `release`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
@@ -46,10 +47,15 @@ class RunCommandTool:
         prepared = sandbox.prepare(request)
         kept = HeadTail(args.max_output_bytes)
         events = OutputEvents(ctx.emit, "pty" if args.terminal else "stdout")
+        # Optional on a ToolContext (vtcode's own has them): a live view for the screen, and its stop key.
+        live: Callable[[bytes], None] | None = getattr(ctx, "live_output", None)
+        stop: Callable[[], bool] | None = getattr(ctx, "stop_requested", None)
 
         def on_chunk(data: bytes) -> None:
             kept.add(data)
             events.add(data)
+            if live is not None:
+                live(data)
 
         start = time.monotonic()
         try:
@@ -59,7 +65,7 @@ class RunCommandTool:
             raise
         ctx.emit("command.started", started_payload(sandbox, prepared, cwd, child.pid, args.terminal))
         try:
-            outcome = pump(child, on_chunk, timeout)
+            outcome = pump(child, on_chunk, timeout, stop)
         finally:
             cleanup = prepared.release()  # kills every remaining descendant, restores protected paths
             drain(child.fd, on_chunk)

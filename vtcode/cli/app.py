@@ -3,11 +3,14 @@ is imported only when it runs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from vtcode import __version__
 
 from .lazy import LazyGroup
+from .options import workspace_options
 
 _COMMANDS = {
     "exec": "vtcode.cli.exec_cmd:exec_",
@@ -29,20 +32,30 @@ _COMMANDS = {
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, "-V", "--version", prog_name="vtcode", message="%(prog)s %(version)s")
+@workspace_options
 @click.pass_context
-def cli(ctx: click.Context) -> None:
-    """vtcode: a security-first AI coding agent for the terminal."""
-    if ctx.invoked_subcommand is None:
-        from .options import reports_errors
+def cli(
+    ctx: click.Context, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+) -> None:
+    """vtcode: a security-first AI coding agent for the terminal. Without a command: the TUI."""
+    if ctx.invoked_subcommand is not None:
+        if workspace is not None or config_files or overrides:
+            # Each subcommand has its own options; silently ignoring these would run on the wrong tree.
+            raise click.UsageError(
+                "--workspace, --config and -c before a command apply only to the TUI (`vtcode` alone); "
+                "put them after the command, e.g. `vtcode plugins list --workspace DIR`"
+            )
+        return
+    from .options import reports_errors
 
-        @reports_errors
-        def tui() -> None:
-            from vtcode.tui import run
-            from vtcode.workspace import resolve_root
+    @reports_errors
+    def tui() -> None:
+        from vtcode.tui import run
+        from vtcode.workspace import resolve_root
 
-            run(resolve_root(None))  # the TUI works in the current directory (docs/tui.md)
+        run(resolve_root(workspace), config_files=config_files, overrides=overrides)
 
-        tui()
+    tui()
 
 
 def run() -> None:

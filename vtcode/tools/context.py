@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from vtcode_hookspecs import CommandSandbox
 
@@ -12,14 +12,30 @@ from vtcode.sandbox.errors import SandboxDenied
 from vtcode.workspace.jail import Jail
 
 
+class CallWatch(Protocol):
+    """Someone watching the call as it runs (the TUI): live output and a stop button. Output given here
+    is never an event, so it never reaches the audit log."""
+
+    def output(self, data: bytes) -> None: ...
+
+    def stop_requested(self) -> bool: ...
+
+
 class CallContext:
     def __init__(
-        self, jail: Jail, bus: EventBus, tool: str, *, sandbox: CommandSandbox | None = None
+        self,
+        jail: Jail,
+        bus: EventBus,
+        tool: str,
+        *,
+        sandbox: CommandSandbox | None = None,
+        watch: CallWatch | None = None,
     ) -> None:
         self._jail = jail
         self._bus = bus
         self._tool = tool
         self._sandbox = sandbox
+        self._watch = watch
 
     @property
     def workspace(self) -> Path:
@@ -36,6 +52,15 @@ class CallContext:
 
     def emit(self, type: str, payload: dict[str, Any]) -> None:
         self._bus.emit(type, payload, actor=f"tool:{self._tool}")
+
+    def live_output(self, data: bytes) -> None:
+        """Output as it arrives, for whoever watches the call on screen; not recorded anywhere."""
+        if self._watch is not None:
+            self._watch.output(data)
+
+    def stop_requested(self) -> bool:
+        """The person asked to stop (the TUI's Esc): a long-running tool ends early, as on Ctrl-C."""
+        return self._watch is not None and self._watch.stop_requested()
 
     @property
     def sandbox(self) -> CommandSandbox:

@@ -17,7 +17,7 @@ from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
 
 from .arguments import ArgumentError, parse_arguments, path_arguments
-from .context import CallContext
+from .context import CallContext, CallWatch
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -48,6 +48,7 @@ class ToolRunner:
         self._jail = jail
         self._caps = max_response_bytes or {}
         self._sandbox = sandbox
+        self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/context.py)
 
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
         entry = self._tools.get(name)
@@ -91,7 +92,8 @@ class ToolRunner:
             {"call_id": call_id, "tool": tool.name, "plugin": plugin, "args": args.model_dump(mode="json")},
         )
         try:
-            result = tool.invoke(CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox), args)
+            ctx = CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox, watch=self.watch)
+            result = tool.invoke(ctx, args)
         except (VtcodeError, OSError, ValueError) as exc:
             result = ToolResult(ok=False, output=f"{tool.name} failed: {exc}")
         except Exception as exc:  # a plugin's bug must not take the agent down; it is reported and recorded

@@ -12,6 +12,8 @@ from vtcode.errors import VtcodeError
 from .widgets.chat import AssistantMessage, Notice, UserMessage
 
 if TYPE_CHECKING:
+    from vtcode.plugins.records import PluginRecord
+
     from .app import VtcodeApp
 
 _FILE_LIMIT = 1024 * 1024
@@ -40,7 +42,23 @@ def open_plugins(app: VtcodeApp) -> None:
             "it loads from the next start"
         )
 
-    app.push_screen(PluginsScreen(app.workbench.runtime.plugins.records, approve))
+    def toggle(record: PluginRecord, disable: bool) -> str:
+        from vtcode.plugins.disable import disabled_names, set_plugin_disabled, user_config_file
+
+        path = user_config_file()
+        mine = record.name in disabled_names(path)
+        path, changed = set_plugin_disabled(record.name, disable, path)
+        if disable:
+            done = f"disabled {record.name} in {path}" if changed else f"already disabled in {path}"
+            return f"{done}; it stays loaded until vtcode restarts"
+        if changed or mine:
+            return f"enabled {record.name} in {path}; it loads from the next start (if signed off)"
+        return (
+            f"{record.name} is not disabled in {path}: another layer disables it (system or managed "
+            "config, the workspace's vtcode.toml, --config or -c); see `vtcode config show`"
+        )
+
+    app.push_screen(PluginsScreen(app.workbench.runtime.plugins.records, approve, toggle))
 
 
 def open_audit(app: VtcodeApp) -> None:

@@ -215,7 +215,7 @@ class VtcodeApp(App[None]):
 
         if self.busy and self.workbench is not None:
             self.workbench.stop()
-            self.chat(Notice("stopping after the current step…", "warn"))
+            self.chat(Notice("stopping: a running command gets SIGINT; the run ends as interrupted", "warn"))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

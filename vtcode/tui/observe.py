@@ -16,16 +16,16 @@ from vtcode.tools.runner import CallRecord
 from vtcode.workspace.jail import Jail
 
 from .diffs import edit_diff
-from .inbox import Inbox, Seen, Text, ToolEnded, ToolStarted
+from .inbox import Inbox, LiveTail, Seen, Text, ToolEnded, ToolOutput, ToolStarted
 
 
 class StreamTee:
     """The backend, with every text chunk copied to the UI; `stop()` cuts the reply short like Ctrl-C."""
 
-    def __init__(self, backend: ChatBackend, inbox: Inbox) -> None:
+    def __init__(self, backend: ChatBackend, inbox: Inbox, stopping: threading.Event | None = None) -> None:
         self._backend = backend
         self._inbox = inbox
-        self.stopping = threading.Event()
+        self.stopping = stopping or threading.Event()
 
     def chat(self, request: ChatRequest) -> Iterator[ChatChunk]:
         for chunk in self._backend.chat(request):
@@ -41,18 +41,30 @@ class StreamTee:
 
 
 class ObservedRunner:
-    """The real ToolRunner (policy, approval, sandbox, events); the UI sees each call start and end."""
+    """The real ToolRunner (policy, approval, sandbox, events); the UI sees each call start, its live
+    output and its end. It is also the runner's CallWatch (tools/context.py): Esc sets `stopping`, which
+    a running command polls, so it is interrupted at once instead of at the model's next chunk."""
 
-    def __init__(self, runner: ToolCaller, inbox: Inbox, jail: Jail) -> None:
+    def __init__(
+        self, runner: ToolCaller, inbox: Inbox, jail: Jail, stopping: threading.Event | None = None
+    ) -> None:
         self._runner = runner
         self._inbox = inbox
         self._jail = jail
+        self.stopping = stopping or threading.Event()
+        self._live: LiveTail | None = None
 
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
         args = _parsed(arguments)
         self._inbox.put(ToolStarted(call_id, name, args, edit_diff(self._jail, name, args)))
         started = time.monotonic()
-        record = self._runner.call(name, arguments, call_id)
+        self._live = LiveTail(call_id)
+        try:
+            record = self._runner.call(name, arguments, call_id)
+        finally:
+            self._live = None
+        data = record.result.data or {}
+        code = data.get("exit_code")
         self._inbox.put(
             ToolEnded(
                 call_id,
@@ -60,9 +72,19 @@ class ObservedRunner:
                 record.result.output,
                 _refused(record),
                 time.monotonic() - started,
+                exit_code=code if isinstance(code, int) else None,
+                interrupted=data.get("interrupted") is True,
             )
         )
         return record
+
+    def output(self, data: bytes) -> None:
+        live = self._live
+        if live is not None and live.add(data):
+            self._inbox.put(ToolOutput(live.call_id, live))
+
+    def stop_requested(self) -> bool:
+        return self.stopping.is_set()
 
 
 class UiSink:

@@ -1,11 +1,12 @@
 """Drains the inbox on the UI thread (20 times a second, and before an approval is shown): streamed text
-in one batch per message, tool panels opened and closed, events to the audit screen and status bar."""
+in one batch per message, tool panels opened, fed a running command's output and closed, events to the
+audit screen and status bar."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .inbox import Finished, Item, Seen, Text, ToolEnded, ToolStarted
+from .inbox import Finished, Item, Seen, Text, ToolEnded, ToolOutput, ToolStarted
 
 if TYPE_CHECKING:
     from vtcode_hookspecs import Event
@@ -45,6 +46,9 @@ class Pump:
                 opened = ToolPanel(item)
                 self.panels[item.call_id] = opened
                 self.app.chat(opened)
+            elif isinstance(item, ToolOutput):
+                if (panel := self.panels.get(item.call_id)) is not None:
+                    panel.live(*item.live.take())
             elif isinstance(item, ToolEnded):
                 if (panel := self.panels.get(item.call_id)) is not None:
                     panel.finish(item)

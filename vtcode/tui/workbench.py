@@ -5,13 +5,14 @@ so it is tested and typed like the rest of the core."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vtcode_hookspecs import ProviderError, SessionRecord, SessionSummary
 
-from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session
+from vtcode.agent import Agent, AgentLimits, InterruptGate, SessionSaver, new_session
 from vtcode.agent.connect import Connection, connect
 from vtcode.agent.stack import Stack, open_stack
 from vtcode.approvals import Asker
@@ -52,7 +53,9 @@ class Workbench:
         self.model_problem: str | None = None
         self.record: SessionRecord = new_session(runtime.bus.session, root, model="", provider="")
         self.facts = _facts(runtime, stack)
-        self._runner = ObservedRunner(stack.runner, inbox, Jail(root))
+        self.stopping = threading.Event()  # Esc: shared by the stream tee, the running command, the loop
+        self._runner = ObservedRunner(stack.runner, inbox, Jail(root), self.stopping)
+        stack.runner.watch = self._runner  # live output and the stop key reach the running tool
         self._tee: StreamTee | None = None
         self._shells = itertools.count(1)
 
@@ -99,7 +102,8 @@ class Workbench:
                 self.inbox.put(Finished(f"no model reachable: {problem}", 0, failed=True))
                 return
         config = self.runtime.config.config
-        self._tee = StreamTee(self.link.chain, self.inbox)
+        self.stopping.clear()
+        self._tee = StreamTee(self.link.chain, self.inbox, self.stopping)
         agent = Agent(
             self._tee,
             self._runner,
@@ -110,6 +114,7 @@ class Workbench:
             context_window=config.agent.context_window,
             max_output_tokens=config.agent.max_output_tokens,
             saver=SessionSaver(self.stack.store, self.runtime.bus),
+            gate=StopGate(self.stopping),
         )
         outcome, self.record = agent.run(self.record, prompt)
         self.facts.tokens_used += outcome.tokens
@@ -120,14 +125,16 @@ class Workbench:
 
     def shell(self, command: str) -> None:
         """`!cmd`: the same tool, policy, approval and sandbox as the model's run_command."""
+        self.stopping.clear()
         record = self._runner.call("run_command", {"command": command}, f"shell-{next(self._shells)}")
         self.inbox.put(
             Finished("shell: " + ("ok" if record.result.ok else "failed"), 0, not record.result.ok)
         )
 
     def stop(self) -> None:
-        if self._tee is not None:
-            self._tee.stopping.set()
+        """Esc: cut the model's reply short, interrupt a running command (SIGINT to its process group),
+        and end the run as interrupted before the next step."""
+        self.stopping.set()
 
     def sessions(self) -> list[SessionSummary]:
         store = self.stack.store
@@ -147,6 +154,19 @@ class Workbench:
         if self.link is not None:
             self.link.chain.close()
         self.runtime.bus.close("normal")
+
+
+class StopGate(InterruptGate):
+    """Ctrl-C's gate, also answering to Esc: the agent runs in a thread no SIGINT reaches, so the loop
+    asks this flag at each step, as it asks whether Ctrl-C was pressed."""
+
+    def __init__(self, stopping: threading.Event) -> None:
+        super().__init__()
+        self._stopping = stopping
+
+    @property
+    def requested(self) -> bool:
+        return super().requested or self._stopping.is_set()
 
 
 def _facts(runtime: Runtime, stack: Stack) -> Facts:

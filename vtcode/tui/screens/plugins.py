@@ -1,6 +1,7 @@
-"""Plugins: what the gate concluded about each one (status, families, reason), and approval of a
-third-party plugin that needs it (the same record `vtcode plugins approve` writes; used from the next
-start, since plugins are admitted only when a session opens)."""
+"""Plugins: what the gate concluded about each one (status, families, reason); approval of a third-party
+plugin that needs it (the same record `vtcode plugins approve` writes); disable and enable (the user's own
+vtcode.toml, `[plugins] disabled`). All of it applies from the next start: plugins are admitted only
+when a session opens."""
 
 from __future__ import annotations
 
@@ -23,18 +24,26 @@ class PluginsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "back"),
         Binding("a", "approve", "approve selected"),
-        Binding("d", "disable", "how to disable"),
+        Binding("d", "set_disabled(True)", "disable"),
+        Binding("e", "set_disabled(False)", "enable"),
     ]
 
-    def __init__(self, records: list[PluginRecord], approve: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        records: list[PluginRecord],
+        approve: Callable[[str], str],
+        toggle: Callable[[PluginRecord, bool], str] | None = None,
+    ) -> None:
         super().__init__()
         self.records = records
-        self._approve = approve  # returns a one-line result; raises VtcodeError with the reason
+        # Each returns a one-line result, or raises VtcodeError with the reason.
+        self._approve = approve
+        self._toggle = toggle
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Plugins", style="bold"), classes="screen-title")
         table: DataTable[Text | str] = DataTable(id="plugins-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("plugin", "status", "families", "version", "reason")
+        self._columns = table.add_columns("plugin", "status", "families", "version", "reason")
         for record in self.records:
             families = ",".join(sorted(record.implements or record.declared)) or "-"
             status = Text(record.status.value, style=_STYLE.get(record.status, "bold red"))
@@ -66,9 +75,17 @@ class PluginsScreen(Screen[None]):
         except VtcodeError as exc:
             message.update(Text(f"not approved: {exc}", style="red"))
 
-    def action_disable(self) -> None:
+    def action_set_disabled(self, disable: bool) -> None:
+        from vtcode.errors import VtcodeError
+
         record = self.selected()
-        if record is not None:
-            self.query_one("#plugins-message", Static).update(
-                Text(f'to disable it, add "{record.name}" to [plugins] disabled in your vtcode.toml')
-            )
+        if record is None or self._toggle is None:
+            return
+        message = self.query_one("#plugins-message", Static)
+        try:
+            message.update(Text(self._toggle(record, disable)))
+        except VtcodeError as exc:
+            message.update(Text(f"not changed: {exc}", style="red"))
+            return
+        after = f"{record.status.value} → {'disabled' if disable else 'enabled'} at next start"
+        self.query_one(DataTable).update_cell(record.name, self._columns[1], Text(after, style="bold"))

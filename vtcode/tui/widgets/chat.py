@@ -15,6 +15,8 @@ from vtcode.approvals.askers import shown
 from vtcode.tui.inbox import ToolEnded, ToolStarted
 
 _OUTPUT_SHOWN = 4_000  # characters of a tool's output kept on screen; the model got the whole capped output
+_LIVE_LINES = 12  # lines of a running command's output shown while it runs
+_LIVE_TOOLS = frozenset({"run_command"})  # their panels open while they run, to show the output live
 
 
 class UserMessage(Static):
@@ -56,37 +58,75 @@ class AssistantMessage(Markdown):
 
 
 class ToolPanel(Collapsible):
+    """One tool call. A command's panel is open while it runs and shows its output live (the last lines);
+    a file edit's shows its diff once: the tool's own copy of it is left out of the output below."""
+
     def __init__(self, started: ToolStarted) -> None:
         self.call_id = started.call_id
         self.tool = started.name
         self.state = "running"
+        self.has_diff = bool(started.diff)
+        self.live_bytes = 0
         self._head = f"{started.name} {_brief(started.arguments)}"
         self.output = Static("", classes="tool-output")
         parts: list[Static] = [
             Static(Text(shown(json.dumps(started.arguments, indent=1))), classes="tool-args")
         ]
+        self.diff = Static(_diff_view(started.diff), classes="diff")
         if started.diff:
-            parts.append(
-                Static(Syntax(started.diff, "diff", theme="ansi_dark", word_wrap=True), classes="diff")
-            )
+            parts.append(self.diff)
         parts.append(self.output)
-        super().__init__(*parts, title=f"… {self._head}", collapsed=not started.diff, classes="tool")
+        opened = self.has_diff or started.name in _LIVE_TOOLS
+        super().__init__(*parts, title=f"… {self._head}", collapsed=not opened, classes="tool")
+
+    def live(self, tail: str, total: int) -> None:
+        """The running command's output so far: its last lines (the whole of it is in the result)."""
+        if self.state != "running":
+            return
+        self.live_bytes = total
+        lines = tail.splitlines()[-_LIVE_LINES:]
+        self.output.update(Text(shown_block("\n".join(lines))))
+        self.title = f"… {self._head}  (running, {total:,} bytes)"
 
     def finish(self, ended: ToolEnded) -> None:
         if ended.refused:
             self.state, mark = "denied", "✗ denied"
             self.add_class("denied")
             self.collapsed = False
+        elif ended.interrupted:
+            self.state, mark = "interrupted", "■ interrupted"
+            self.add_class("failed")
         elif ended.ok:
             self.state, mark = "ok", "✓"
         else:
             self.state, mark = "failed", "✗ failed"
             self.add_class("failed")
-        self.title = f"{mark} {self._head}  ({ended.duration_s:.2f}s)"
+        status = f"exit {ended.exit_code}, " if ended.exit_code is not None else ""
+        self.title = f"{mark} {self._head}  ({status}{ended.duration_s:.2f}s)"
         text = ended.refused or ended.output
+        if self.has_diff and ended.ok and not ended.refused:
+            # The tool's own diff is what it did (with the file's line numbers): it replaces the one
+            # computed before it ran, and is left out of the output below.
+            text, applied = _split_diff(text)
+            if applied:
+                self.diff.update(_diff_view(applied))
+            text = text or "applied: the change is the diff above"
         if len(text) > _OUTPUT_SHOWN:
             text = text[:_OUTPUT_SHOWN] + f"\n[… {len(text) - _OUTPUT_SHOWN} more characters]"
         self.output.update(Text(shown_block(text)))
+
+
+def _split_diff(output: str) -> tuple[str, str]:
+    """A file tool's result as (its summary, its unified diff)."""
+    lines = output.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if line.startswith("--- ") and number + 1 < len(lines) and lines[number + 1].startswith("+++ "):
+            return "".join(lines[:number]).strip(), "".join(lines[number:])
+    return output.strip(), ""
+
+
+def _diff_view(diff: str) -> Syntax:
+    return Syntax(diff, "diff", theme="ansi_dark", word_wrap=True)
 
 
 def shown_block(text: str) -> str:
