@@ -5,8 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from vtcode_hookspecs import RiskClass, ToolContext, ToolResult
 
-from .search import FileSearch
-
 
 class SearchFilesArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -24,6 +22,8 @@ class SearchFilesTool:
     risk = RiskClass.READ
 
     def invoke(self, ctx: ToolContext, args: SearchFilesArgs) -> ToolResult:
+        from .search import FileSearch  # on first use: the file lister (pathspec) stays out of start-up
+
         found = FileSearch(ctx.workspace, hidden=args.hidden).search(args.query, args.limit)
         return ToolResult(ok=True, output="\n".join(m.path for m in found) or "no matching files",
                           data={"count": len(found)})

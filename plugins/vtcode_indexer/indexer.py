@@ -6,14 +6,18 @@ from pathlib import Path
 
 from vtcode_hookspecs import IndexStats, Symbol
 
-from .queries import CodeIndex, stats_of
-
 
 class TreeSitterIndexer:
+    """Registered at every start, used by few: the index engine is imported on first use."""
+
     name = "tree-sitter"
 
     def index(self, root: Path) -> IndexStats:
+        from .queries import CodeIndex, stats_of
+
         return stats_of(CodeIndex(root).refresh())
 
     def symbols(self, root: Path, path: str) -> list[Symbol]:
+        from .queries import CodeIndex
+
         return CodeIndex(root).symbols(path)

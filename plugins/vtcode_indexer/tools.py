@@ -4,16 +4,20 @@ call's workspace jail (`ctx.read_bytes`), and every path argument is a ReadPath 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from vtcode_hookspecs import ReadPath, RiskClass, Symbol, ToolContext, ToolResult
 
-from .queries import CodeIndex, outline_text
+if TYPE_CHECKING:  # the index engine loads on the first call: registering the tools stays cheap
+    from .queries import CodeIndex
 
 MAX_SHOWN = 500
 
 
 def _index(ctx: ToolContext) -> CodeIndex:
+    from .queries import CodeIndex
+
     return CodeIndex(ctx.workspace, read=lambda path, limit: ctx.read_bytes(path, limit=limit))
 
 
@@ -83,5 +87,7 @@ class OutlineTool:
         if not relative or Path(ctx.workspace, relative).is_dir():
             return ToolResult(ok=False, output=f"{args.path}: a directory; use list_symbols")
         symbols = _index(ctx).symbols(relative)
+        from .queries import outline_text
+
         return ToolResult(ok=True, output=outline_text(symbols) or f"{args.path}: no symbols",
                           data={"count": len(symbols)})

@@ -19,20 +19,18 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from vtcode_hookspecs import PreparedSpawn, SandboxAvailability, SandboxCleanup, SandboxRequest
 
 from . import launcher
-from .cache import RulesCache
-from .confine import Confinement, ConfinementSpec, NamespaceUse
 from .containment import Containment, ContainmentPool, open_containment
-from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
-from .env import scrub_env
 from .errors import SandboxUnavailable
-from .limits import ResourceLimits
 from .served import ForkServer, launch
-from .toolchains import toolchain_roots
+
+if TYPE_CHECKING:  # the rule builders (seccomp, namespaces, grants) load on the first command
+    from .cache import RulesCache
+    from .confine import Confinement, ConfinementSpec, NamespaceUse
 
 PR_SET_DUMPABLE = 4
 DEFAULT_MAX_PROCESSES = 1024
@@ -99,7 +97,7 @@ class LandlockBackend:
         self.mount_namespace = mount_namespace
         self.max_processes = max_processes
         self._home = home
-        self.rules_cache = RulesCache()
+        self._rules_cache: RulesCache | None = None
         self.fork_server = ForkServer() if fork_server else None
         self.fork_server_error: str | None = None
         self.use_launcher = launcher
@@ -108,6 +106,19 @@ class LandlockBackend:
         self._tmp_root: str | None = None
         self._env_memo: tuple[dict[str, str], dict[str, str]] | None = None
         self._cages = ContainmentPool(max_processes)
+
+    @property
+    def rules_cache(self) -> RulesCache:
+        """Kernel rules per spec, made on first use: plugin loading imports none of the rule builders."""
+        if self._rules_cache is None:
+            from .cache import RulesCache
+
+            self._rules_cache = RulesCache()
+        return self._rules_cache
+
+    @rules_cache.setter
+    def rules_cache(self, cache: RulesCache) -> None:
+        self._rules_cache = cache
 
     def available(self) -> SandboxAvailability:
         if sys.platform != "linux":
@@ -151,6 +162,8 @@ class LandlockBackend:
 
     def prepare(self, request: SandboxRequest) -> PreparedSpawn:
         """Build (or reuse) everything in the parent; the child only makes syscalls."""
+        from .confine import Confinement
+
         home = self._home or os.path.expanduser("~")
         own_tmp = request.tmp_dir is None
         tmp_root = request.tmp_dir or self._session_tmp()
@@ -229,7 +242,8 @@ class LandlockBackend:
         """End the fork server (its children are killed) and drop cached rules; the temp root goes at exit."""
         if self.fork_server is not None:
             self.fork_server.close()
-        self.rules_cache.clear()
+        if self._rules_cache is not None:
+            self._rules_cache.clear()
         self._cages.close()
 
     def _scrubbed(self, env: dict[str, str]) -> dict[str, str]:
@@ -238,6 +252,8 @@ class LandlockBackend:
         memo = self._env_memo
         if memo is not None and memo[0] == env:
             return dict(memo[1])
+        from .env import scrub_env
+
         scrubbed = scrub_env(env)
         self._env_memo = (dict(env), scrubbed)
         return dict(scrubbed)
@@ -336,6 +352,11 @@ class _SpecInputs:
 def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_processes: int | None,
                  euid: int, epoch: int) -> ConfinementSpec:
     """The spec is pure in its inputs but resolving PATH's toolchains costs ~1 ms, so it is memoised."""
+    from .confine import ConfinementSpec
+    from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
+    from .limits import ResourceLimits
+    from .toolchains import toolchain_roots
+
     read = (
         *SYSTEM_READ_PATHS,
         inputs.workspace,

@@ -39,6 +39,11 @@ class LMStudioProvider:
         return LMStudioProvider(settings)
 
     @property
+    def base_url(self) -> str:
+        """The address in use (config, LMSTUDIO_BASE_URL or the default): cached windows are keyed on it."""
+        return self.wire.base_url
+
+    @property
     def root_url(self) -> str:
         return self.wire.base_url.removesuffix("/v1")
 

@@ -19,6 +19,7 @@ from vtcode.events import EventBus
 from .errors import ChainExhausted, StreamInterrupted
 from .resilience import CircuitBreaker, RetryPolicy
 from .telemetry import ResponseTally, request_payload
+from .windows import WindowCache
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ChainEntry:
     provider: Provider
     settings: ProviderSettings
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    windows: WindowCache | None = None  # learned context windows, so a start need not list the models
     _models: list[ModelInfo] | None = None
 
     def models(self) -> list[ModelInfo]:
@@ -54,12 +56,29 @@ class ChainEntry:
     def context_length(self, model: str | None) -> int | None:
         if self.settings.context_length is not None and (model is None or model == self.settings.model):
             return self.settings.context_length
+        wanted = model or self.settings.model
+        if wanted and self.windows is not None:
+            cached = self.windows.get(self._window_key(wanted))
+            if cached is not None:
+                return cached or None
         try:
             listed = self.models()
         except ProviderError:
             return None
-        wanted = model or self.settings.model or (listed[0].id if listed else None)
-        return next((m.context_length for m in listed if m.id == wanted), None)
+        wanted = wanted or (listed[0].id if listed else None)
+        found = next((m.context_length for m in listed if m.id == wanted), None)
+        if wanted and self.windows is not None:
+            self.windows.put(self._window_key(wanted), found or 0)
+        return found
+
+    def forget_window(self, model: str) -> None:
+        """The server refused a request: a remembered window may be stale (the model was reloaded)."""
+        if self.windows is not None and model:
+            self.windows.forget(self._window_key(model))
+
+    def _window_key(self, model: str) -> str:
+        base_url = getattr(self.provider, "base_url", None) or self.settings.base_url or ""
+        return WindowCache.key(self.provider.name, str(base_url), model)
 
 
 class ProviderChain:
@@ -137,6 +156,7 @@ class ProviderChain:
         while True:
             attempt += 1
             yielded = 0
+            sent: ChatRequest | None = None
             try:
                 sent = request.model_copy(update={"model": entry.model_for(request)})
                 self.bus.emit(
@@ -165,6 +185,8 @@ class ProviderChain:
                 self.bus.emit("error", {"message": message, "source": f"provider:{entry.name}"})
                 raise StreamInterrupted(message, kind=error.kind, status=error.status) from None
             if not error.transient:
+                if error.kind == "bad_request":
+                    entry.forget_window(sent.model if sent is not None else "")
                 self.bus.emit("error", {"message": str(error), "source": f"provider:{entry.name}"})
                 raise error from None
             entry.breaker.failure()

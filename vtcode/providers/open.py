@@ -19,6 +19,7 @@ from .chain import ChainEntry, ProviderChain
 from .errors import ProviderConfigError
 from .resilience import CircuitBreaker, RetryPolicy
 from .secrets import resolve_api_key
+from .windows import WindowCache
 
 if TYPE_CHECKING:
     from vtcode.config import EffectiveConfig
@@ -53,6 +54,7 @@ def open_chain(
             'providers.chain is empty: name at least one provider, e.g. chain = ["lmstudio"]'
         )
     tables = section.entries()
+    windows = WindowCache.default()
     entries = []
     for index, name in enumerate(names):
         table = tables.get(name, ProviderConfig())
@@ -65,6 +67,7 @@ def open_chain(
                 provider=_configured(name, table.provider or name, settings, providers),
                 settings=settings,
                 breaker=CircuitBreaker(section.failure_threshold, section.cooldown_s),
+                windows=windows,
             )
         )
     retry = RetryPolicy(section.retries, section.backoff_s, section.backoff_max_s)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from vtcode_hookspecs import ChatChunk, ChatRequest, ProviderError, ProviderSettings
 
@@ -12,7 +15,39 @@ from .errors import http_error, transport_error
 from .sse import StreamAssembler, decode_event, iter_sse_data, request_body
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx  # imported on first request: `vtcode --version` and `plugins list` never pay for it
+
+
+def import_httpx() -> types.ModuleType:
+    """httpx without the parts vtcode never uses: `httpx._main` (its console script: rich and pygments)
+    and h2 (HTTP/2, off in every client here). Together ~50 ms of every start. httpx and httpcore fall
+    back to stubs when those imports fail, so they are made to fail once, then forgotten (a later
+    explicit import of either works as usual)."""
+    if "httpx" in sys.modules:
+        return sys.modules["httpx"]
+    blocked = [name for name in ("httpx._main", "h2") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # None: "this import fails"
+    try:
+        import httpx
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
+    return httpx
+
+
+def _tls_context(base_url: str) -> ssl.SSLContext | bool:
+    """Verified TLS with the CA bundle for https; for a plain-http server (a local model) a context with
+    no CA at all: loading the bundle costs ~50 ms of every start, and a context that trusts nothing
+    fails closed should anything ever try TLS through it (redirects are not followed anyway)."""
+    if urlsplit(base_url).scheme.lower() == "http":
+        import ssl
+
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, hostname checked
+    return True
 
 
 class OpenAIWire:
@@ -32,14 +67,15 @@ class OpenAIWire:
 
     def client(self) -> httpx.Client:
         if self._client is None:
-            import httpx
-
+            httpx = import_httpx()
             headers = {"Accept": "application/json", **self.settings.headers}
             if self.secret:
                 headers["Authorization"] = f"Bearer {self.secret}"
             timeout = httpx.Timeout(self.settings.timeout_s, connect=self.settings.connect_timeout_s)
             # trust_env=False: proxies and netrc from the environment could send prompts elsewhere.
-            self._client = httpx.Client(headers=headers, timeout=timeout, trust_env=False)
+            self._client = httpx.Client(
+                headers=headers, timeout=timeout, trust_env=False, verify=_tls_context(self.base_url)
+            )
         return self._client
 
     def close(self) -> None:
@@ -48,8 +84,7 @@ class OpenAIWire:
             self._client = None
 
     def get_json(self, url: str) -> Any:
-        import httpx
-
+        httpx = import_httpx()
         try:
             response = self.client().get(url)
         except httpx.HTTPError as exc:
@@ -72,8 +107,7 @@ class OpenAIWire:
             ) from None
 
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[ChatChunk]:
-        import httpx
-
+        httpx = import_httpx()
         url = f"{self.base_url}/chat/completions"
         body = request_body(
             request, stream=stream, stream_usage=self.settings.options.get("stream_usage", True)
