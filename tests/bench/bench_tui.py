@@ -68,10 +68,11 @@ def _drain_for(proc: object, seconds: float, marker: bytes = b"") -> bool:
     import select
 
     fd = proc.fd  # type: ignore[attr-defined]
+    poller = select.poll()  # not select(): run after other benchmarks, the fd may be above 1023
+    poller.register(fd, select.POLLIN)
     seen, end = b"", time.monotonic() + seconds
     while time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
+        if poller.poll(50):
             try:
                 seen += os.read(fd, 65536)
             except OSError:
