@@ -11,7 +11,7 @@ SymbolKind = Literal["function", "class", "method", "variable", "module", "other
 
 
 class Symbol(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     kind: SymbolKind
@@ -22,7 +22,7 @@ class Symbol(BaseModel):
 
 
 class IndexStats(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     files: int = 0
     symbols: int = 0

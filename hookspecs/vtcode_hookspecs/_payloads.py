@@ -17,7 +17,8 @@ from ._decisions import ActionRequest
 class Payload(BaseModel):
     """Base of every payload: known fields are typed, unknown (newer) fields are kept."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # Schemas are built on first use (defer_build): most event types never occur in a given run.
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 # -- session, configuration, workspace --------------------------------------------------------------

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class ToolCall(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     name: str
@@ -24,7 +24,7 @@ class ToolCall(BaseModel):
 
 
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     role: Literal["system", "user", "assistant", "tool"]
     content: str = ""
@@ -35,7 +35,7 @@ class ChatMessage(BaseModel):
 class ToolSpec(BaseModel):
     """A tool as the model sees it: name, description and the JSON Schema of its arguments."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str
     description: str
@@ -43,7 +43,7 @@ class ToolSpec(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     model: str
     messages: list[ChatMessage]
@@ -53,7 +53,7 @@ class ChatRequest(BaseModel):
 
 
 class Usage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     input_tokens: int = 0
     cached_input_tokens: int = 0
@@ -63,7 +63,7 @@ class Usage(BaseModel):
 class ChatChunk(BaseModel):
     """One streamed piece: text, a finished tool call, or the closing usage and finish reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     text: str = ""
     reasoning: str = ""
@@ -73,14 +73,14 @@ class ChatChunk(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     context_length: int | None = None
 
 
 class ProviderHealth(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     ok: bool
     detail: str
@@ -105,7 +105,7 @@ class ProviderSettings(BaseModel):
     file, never from a workspace; it is a SecretStr so that no repr, log line or event can show it.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(description="the chain entry this configures (may differ from the provider's name)")
     base_url: str | None = None

@@ -20,7 +20,7 @@ SandboxMode = Literal["read-only", "workspace-write", "full-access"]
 class SandboxRequest(BaseModel):
     """Everything a backend needs to start one process; paths are absolute and already jailed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     argv: tuple[str, ...] = Field(min_length=1)
     cwd: str
@@ -40,7 +40,7 @@ class SandboxRequest(BaseModel):
 
 
 class SandboxAvailability(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     available: bool
     enforces: list[str] = Field(default_factory=list)  # e.g. ["landlock-abi-7", "seccomp", "userns"]
@@ -50,7 +50,7 @@ class SandboxAvailability(BaseModel):
 class SandboxCleanup(BaseModel):
     """What `release` did after a command: descendants killed, protected paths found changed and restored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     killed: int = 0
     restored: list[str] = Field(default_factory=list)

@@ -43,7 +43,7 @@ class DurableSink(EventSink, Protocol):
 class SinkSettings(BaseModel):
     """What the core tells a sink about where it runs; `options` are the sink's own, unvalidated."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     session: str
     audit_dir: str

@@ -11,7 +11,7 @@ from ._providers import ChatMessage
 
 
 class SessionRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")
     workspace: str
@@ -24,7 +24,7 @@ class SessionRecord(BaseModel):
 
 
 class SessionSummary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     workspace: str
