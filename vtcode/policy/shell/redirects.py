@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .context import brief
 from .model import WRITE_OPS, Redirect
-from .words import Word, text_of, word_of
+from .words import Word, text_of, unescape_live, word_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -143,17 +143,4 @@ def _unquote_delimiter(raw: str) -> str:
 
 def _unquoted_heredoc(text: str) -> tuple[str, bool]:
     """Body of an unquoted heredoc: expansions are live, only \\$ \\` \\\\ and backslash-newline escape."""
-    out: list[str] = []
-    dynamic = False
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] in "$`\\\n":
-            if text[i + 1] != "\n":
-                out.append(text[i + 1])
-            i += 2
-            continue
-        dynamic = dynamic or char in "$`"
-        out.append(char)
-        i += 1
-    return "".join(out), dynamic
+    return unescape_live(text, "$`\\\n")

@@ -226,12 +226,20 @@ def _double_quoted(node: Node, src: bytes) -> list[_Piece]:
 def _dq_literal(text: str) -> _Piece:
     if "\\" not in text:
         return _Piece(text, _QUOTED * len(text), "$" in text or "`" in text, False)
+    value, dynamic = unescape_live(text, '$`"\\\n')
+    return _Piece(value, _QUOTED * len(value), dynamic, False)
+
+
+def unescape_live(text: str, escapable: str) -> tuple[str, bool]:
+    """Text where expansions stay live (inside double quotes, an unquoted heredoc body): a backslash
+    escapes only the characters in `escapable` (backslash-newline joins lines); and whether an
+    unescaped `$` or backquote remains."""
     out: list[str] = []
     dynamic = False
     i = 0
     while i < len(text):
         char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in escapable:
             if text[i + 1] != "\n":
                 out.append(text[i + 1])
             i += 2
@@ -239,8 +247,7 @@ def _dq_literal(text: str) -> _Piece:
         dynamic = dynamic or char in "$`"
         out.append(char)
         i += 1
-    value = "".join(out)
-    return _Piece(value, _QUOTED * len(value), dynamic, False)
+    return "".join(out), dynamic
 
 
 def decode_ansi_c(body: str) -> str:
