@@ -8,11 +8,14 @@ what to exec and how to confine it without starting anything, so the caller can 
 from __future__ import annotations
 
 import subprocess
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import IO, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Std = int | IO[Any] | None  # what Popen takes for stdin/stdout/stderr
 
 SandboxMode = Literal["read-only", "workspace-write", "full-access"]
 
@@ -71,6 +74,40 @@ class PreparedSpawn:
     enforced: tuple[str, ...] = ()  # what the kernel enforces for this launch, for events and results
     unprotected: tuple[str, ...] = ()  # protected paths the backend could not guard: the core restores them
     notes: tuple[str, ...] = field(default=())
+
+    def start(
+        self,
+        *,
+        stdin: Std = subprocess.DEVNULL,
+        stdout: Std = subprocess.PIPE,
+        stderr: Std = subprocess.PIPE,
+        pipesize: int = -1,
+    ) -> subprocess.Popen[bytes]:
+        """Start the confined command with these standard streams (stderr may be STDOUT). A backend with
+        a starter of its own (one that does not fork the agent) overrides this; it raises, running
+        nothing, when it cannot confine the command."""
+        return subprocess.Popen(
+            list(self.argv),
+            cwd=self.cwd,
+            env=self.env,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            preexec_fn=self.preexec_fn,
+            pass_fds=self.pass_fds,
+            pipesize=pipesize,
+        )
+
+    def spawn_owned(self) -> subprocess.Popen[bytes]:
+        """`SandboxBackend.spawn` for a backend that prepares: pipes, and `release()` tied to the Popen
+        (called if the start fails, or once the Popen is collected)."""
+        try:
+            proc = self.start()
+        except BaseException:
+            self.release()
+            raise
+        weakref.finalize(proc, self.release)
+        return proc
 
 
 @runtime_checkable

@@ -60,22 +60,7 @@ def _launcher(prepared: PreparedSpawn) -> Callable[..., subprocess.Popen[bytes]]
 
 class PipeChild:
     def __init__(self, prepared: PreparedSpawn) -> None:
-        launch = _launcher(prepared)
-        if launch is not None:
-            self._proc = launch(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                pipesize=PIPE_SIZE)
-        else:
-            self._proc = subprocess.Popen(
-                list(prepared.argv),
-                cwd=prepared.cwd,
-                env=prepared.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                preexec_fn=prepared.preexec_fn,
-                pass_fds=prepared.pass_fds,
-                pipesize=PIPE_SIZE,
-            )
+        self._proc = prepared.start(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pipesize=PIPE_SIZE)
         assert self._proc.stdout is not None
         self.pid = self._proc.pid
         self.fd = self._proc.stdout.fileno()

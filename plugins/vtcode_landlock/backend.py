@@ -76,6 +76,12 @@ class ServedSpawn(PreparedSpawn):
 
     launch: Launch | None = None
 
+    def start(self, *, stdin: Std = subprocess.DEVNULL, stdout: Std = subprocess.PIPE,
+              stderr: Std = subprocess.PIPE, pipesize: int = -1) -> subprocess.Popen[bytes]:
+        if self.launch is None:
+            return super().start(stdin=stdin, stdout=stdout, stderr=stderr, pipesize=pipesize)
+        return self.launch(stdin=stdin, stdout=stdout, stderr=stderr, pipesize=pipesize)
+
 
 class LandlockBackend:
     """Registered as `landlock`. One per session: it caches kernel rules per spec and starts commands
@@ -216,27 +222,7 @@ class LandlockBackend:
 
         Through the launcher or the fork server when there is one (a failure there is an error: the
         command is not run), else a direct fork with preexec_fn."""
-        prepared = self.prepare(request)
-        proc: subprocess.Popen[bytes]
-        try:
-            if isinstance(prepared, ServedSpawn) and prepared.launch is not None:
-                proc = prepared.launch(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            else:
-                proc = subprocess.Popen(
-                    list(prepared.argv),
-                    cwd=prepared.cwd,
-                    env=prepared.env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    preexec_fn=prepared.preexec_fn,
-                    pass_fds=prepared.pass_fds,
-                )
-        except BaseException:
-            prepared.release()
-            raise
-        weakref.finalize(proc, prepared.release)
-        return proc
+        return self.prepare(request).spawn_owned()
 
     def close(self) -> None:
         """End the fork server (its children are killed) and drop cached rules; the temp root goes at exit."""

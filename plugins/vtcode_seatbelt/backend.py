@@ -85,14 +85,4 @@ class SeatbeltBackend:
         )
 
     def spawn(self, request: SandboxRequest) -> subprocess.Popen[bytes]:
-        prepared = self.prepare(request)
-        proc = subprocess.Popen(
-            list(prepared.argv),
-            cwd=prepared.cwd,
-            env=prepared.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=prepared.preexec_fn,
-        )
-        return proc
+        return self.prepare(request).spawn_owned()
