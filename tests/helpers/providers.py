@@ -39,3 +39,16 @@ def ask(text: str = "hi", tools: Sequence[ToolSpec] = ()) -> ChatRequest:
 
 def text_of(chunks: Sequence[ChatChunk]) -> str:
     return "".join(c.text for c in chunks)
+
+
+# Put first in a child's script: records every address the process connects to or resolves in `seen`
+# (a list of str), through the interpreter's audit hooks, so a test can show nothing left 127.0.0.1.
+SOCKET_AUDIT_PRELUDE = """import json, sys
+seen = []
+def audit(event, args):
+    if event == "socket.connect":
+        seen.append(str(args[1]))
+    elif event == "socket.getaddrinfo":
+        seen.append(str(args[0]))
+sys.addaudithook(audit)
+"""

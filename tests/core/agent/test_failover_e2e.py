@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply, dead_url
+from helpers.providers import SOCKET_AUDIT_PRELUDE
 
 from vtcode.paths import user_config_dir
 
@@ -110,15 +111,7 @@ def test_a_stream_cut_after_output_is_not_replayed(workspace: Path) -> None:
     assert stopped["reason"] == "failed"
 
 
-LITELLM_EXEC = r"""
-import json, sys
-seen = []
-def audit(event, args):
-    if event == "socket.connect":
-        seen.append(str(args[1]))
-    elif event == "socket.getaddrinfo":
-        seen.append(str(args[0]))
-sys.addaudithook(audit)
+LITELLM_EXEC = SOCKET_AUDIT_PRELUDE + r"""
 out, sys.argv = sys.argv[1], ["vtcode", *sys.argv[2:]]
 from vtcode.cli import main
 try:

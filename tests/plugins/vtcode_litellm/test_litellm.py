@@ -11,18 +11,12 @@ from pathlib import Path
 
 import pytest
 from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply, dead_url
+from helpers.providers import SOCKET_AUDIT_PRELUDE
 
 pytestmark = pytest.mark.slow
 
-SCRIPT = r"""
-import json, os, sys
-seen = []
-def audit(event, args):
-    if event == "socket.connect":
-        seen.append(str(args[1]))
-    elif event == "socket.getaddrinfo":
-        seen.append(str(args[0]))
-sys.addaudithook(audit)
+SCRIPT = SOCKET_AUDIT_PRELUDE + r"""
+import os
 
 import vtcode_litellm  # the plugin: must not import litellm yet
 lazy = "litellm" not in sys.modules
