@@ -7,8 +7,8 @@ Only a fixed corpus written here is ever handed to bash, inside a function that 
 from __future__ import annotations
 
 import shutil
-import sys
 import subprocess
+import sys
 
 import pytest
 
