@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from vtcode.atomic import write_text_atomic
@@ -55,6 +56,22 @@ class DigestCache:
             value = _hash_file(file, algorithm)
         except OSError:
             return None
+        self._entries[key] = [*stamp, value]
+        self._dirty = True
+        return value
+
+    def derived(self, file: Path, kind: str, compute: Callable[[Path], list[str]]) -> list[str]:
+        """`compute(file)`, remembered under the same stamp as digests (so an edit recomputes it)."""
+        try:
+            st = os.stat(file)
+        except OSError:
+            return compute(file)
+        key = f"{file}#{kind}"
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, kind]
+        cached = self._entries.get(key)
+        if isinstance(cached, list) and cached[:5] == stamp and isinstance(cached[5], list):
+            return [str(item) for item in cached[5]]
+        value = compute(file)
         self._entries[key] = [*stamp, value]
         self._dirty = True
         return value

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from vtcode_hookspecs import HOOK_FAMILIES
 
+from .digest_cache import DigestCache
 from .discovery import Candidate
 
 
@@ -28,19 +29,26 @@ def module_source(candidate: Candidate) -> Path | None:
     return None
 
 
-def declared_families(candidate: Candidate) -> frozenset[str]:
+def declared_families(candidate: Candidate, cache: DigestCache | None = None) -> frozenset[str]:
+    """The hook families the plugin's module source implements, read without importing it (the AST
+    scan is remembered in the digest cache, keyed like the file's digest)."""
     source = module_source(candidate)
     if source is None:
         return frozenset()
+    found = cache.derived(source, "families", _scan) if cache is not None else _scan(source)
+    return frozenset(found)
+
+
+def _scan(source: Path) -> list[str]:
     try:
         tree = ast.parse(source.read_bytes(), filename=str(source))
     except (OSError, SyntaxError, ValueError):
-        return frozenset()
+        return []
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             names.add(_spec_name(node))
-    return frozenset(HOOK_FAMILIES[name] for name in names if name in HOOK_FAMILIES)
+    return sorted({HOOK_FAMILIES[name] for name in names if name in HOOK_FAMILIES})
 
 
 def _spec_name(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:

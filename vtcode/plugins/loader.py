@@ -50,7 +50,7 @@ def load_plugins(
             pm.set_blocked(candidate.name)
             _emit_blocked(bus, record)
             continue
-        if families is not None and not (signoff.families & _implemented(candidate, record) & families):
+        if families is not None and not (signoff.families & record.declared & families):
             continue
         _load_one(host, candidate, signoff, record)
     collect_signed_off(host)
@@ -81,8 +81,9 @@ def sign_off_all(
     for candidate in found.candidates:
         report = integrity.get(candidate.distribution) or verify(candidate, cache)
         integrity[candidate.distribution] = report
-        declared = frozenset() if candidate.builtin else declared_families(candidate)
-        signoff = decide(candidate, report, declared, inputs)
+        # Built-ins are signed off for every family; their scan only serves loading one family alone.
+        declared = declared_families(candidate, cache)
+        signoff = decide(candidate, report, frozenset() if candidate.builtin else declared, inputs)
         record = PluginRecord(
             candidate.name,
             candidate.distribution,
@@ -98,11 +99,6 @@ def sign_off_all(
         decided.append((candidate, record, signoff))
     cache.save()
     return decided
-
-
-def _implemented(candidate: Candidate, record: PluginRecord) -> frozenset[str]:
-    """The families a plugin's source implements (built-ins are signed off for all, so scan them too)."""
-    return record.declared if not candidate.builtin else declared_families(candidate)
 
 
 def _load_one(host: PluginHost, candidate: Candidate, signoff: SignOff, record: PluginRecord) -> None:
