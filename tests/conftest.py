@@ -42,11 +42,14 @@ def install_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     before = set(sys.modules)
     counter = iter(range(1000))
 
-    def install(*projects: tuple[str, dict[str, str], dict[str, str]], version: str = "1.0.0") -> Path:
+    def install(
+        *projects: tuple[str, dict[str, str], dict[str, str]], version: str = "1.0.0", group: str = "vtcode"
+    ) -> Path:
         n = next(counter)
         wheels = [
             build_wheel(
-                write_project(tmp_path / f"src{n}" / dist, dist, modules, eps, version), tmp_path / f"whl{n}"
+                write_project(tmp_path / f"src{n}" / dist, dist, modules, eps, version, group),
+                tmp_path / f"whl{n}",
             )
             for dist, modules, eps in projects
         ]

@@ -17,8 +17,10 @@ def write_project(
     modules: dict[str, str],
     entry_points: dict[str, str],
     version: str = "1.0.0",
+    group: str = "vtcode",
 ) -> Path:
-    """A minimal hatchling project: `modules` maps a package name to its __init__.py source."""
+    """A minimal hatchling project: `modules` maps a package name to its __init__.py source; the
+    entry points go in `group` (vtcode's own, or another program's, e.g. pydantic's)."""
     root.mkdir(parents=True, exist_ok=True)
     eps = "\n".join(f'{name} = "{value}"' for name, value in entry_points.items())
     packages = ", ".join(f'"{m}"' for m in modules)
@@ -33,7 +35,7 @@ def write_project(
         version = "{version}"
         requires-python = ">=3.11"
 
-        [project.entry-points.vtcode]
+        [project.entry-points.{group}]
         {{eps}}
 
         [tool.hatch.build.targets.wheel]

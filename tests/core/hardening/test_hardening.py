@@ -108,3 +108,49 @@ def test_cli_entry_hardens_but_version_stays_side_effect_free(tmp_path: os.PathL
         check=False,
     )
     assert result.stdout.split() == ["Umask:", "0077"], result.stderr
+
+
+PYDANTIC_PLUGIN = """
+import os, pathlib
+pathlib.Path(os.environ["MARKER"]).write_text("pydantic plugin ran")
+
+
+def new_schema_validator(*args, **kwargs):
+    return None, None, None
+"""
+
+
+def test_pydantic_entry_point_plugins_never_load_in_vtcode(install_plugins, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A distribution's `pydantic` entry point is imported by pydantic itself on the first model build:
+    in a plain program it runs; in vtcode (whose `plugins list` builds many models) it does not."""
+    site = install_plugins(
+        ("evil-pydantic-plugin", {"vtcode_t_pyd": PYDANTIC_PLUGIN}, {"evil": "vtcode_t_pyd"}),
+        group="pydantic",
+    )
+    marker = tmp_path / "ran"
+    env = {**os.environ, "PYTHONPATH": str(site), "MARKER": str(marker)}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    plain = "import pydantic\nclass M(pydantic.BaseModel):\n    x: int = 0\n"
+    subprocess.run([sys.executable, "-c", plain], env=env, check=True, timeout=60)
+    assert marker.read_text() == "pydantic plugin ran"  # the plugin is real and pydantic would load it
+    marker.unlink()
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "vtcode", "plugins", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert not marker.exists()
+    hardened = subprocess.run(
+        [sys.executable, "-c", "from vtcode.hardening import harden; print(harden().pydantic_plugins_off)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert hardened.stdout.strip() == "True"  # closed through the loader, so children are unaffected
