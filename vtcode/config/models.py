@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vtcode.distributions import check_version_range
 
 from .tighten import Rule, Tighten
 
@@ -38,12 +39,7 @@ class PluginPin(StrictModel):
     @field_validator("version")
     @classmethod
     def _valid_specifier(cls, value: str) -> str:
-        if value != "*":
-            try:
-                SpecifierSet(value)
-            except InvalidSpecifier as exc:
-                raise ValueError(f"not a version range: {value!r} (e.g. '==1.2.0' or '>=1,<2')") from exc
-        return value
+        return value if value == "*" else check_version_range(value)
 
 
 class PluginsConfig(StrictModel):

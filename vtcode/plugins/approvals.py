@@ -11,11 +11,11 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vtcode.atomic import write_text_atomic
 from vtcode.config.sources import error_from_validation, parse_text
+from vtcode.distributions import canonical_name
 from vtcode.paths import private_dir, user_config_dir
 
 APPROVALS_FILE = "plugin-approvals.json"
@@ -56,7 +56,7 @@ def load_approvals() -> dict[str, Approval]:
         document = ApprovalsDocument.model_validate(data)
     except ValidationError as exc:
         raise error_from_validation(exc, str(path), text, is_json=True) from exc
-    return {canonicalize_name(a.distribution): a for a in document.approvals}
+    return {canonical_name(a.distribution): a for a in document.approvals}
 
 
 def record_approval(
@@ -71,14 +71,14 @@ def record_approval(
         approved_at=datetime.now(UTC),
         approved_by=_who(),
     )
-    current[canonicalize_name(distribution)] = approval
+    current[canonical_name(distribution)] = approval
     _save(current)
     return approval
 
 
 def revoke_approval(distribution: str) -> bool:
     current = load_approvals()
-    if current.pop(canonicalize_name(distribution), None) is None:
+    if current.pop(canonical_name(distribution), None) is None:
         return False
     _save(current)
     return True

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from vtcode.config import load_config
+from vtcode.distributions import canonical_name
 from vtcode.errors import PluginBlocked
 
 from .approvals import Approval, record_approval
@@ -26,8 +25,8 @@ def approve_plugin(
 ) -> tuple[Approval, list[str]]:
     config = load_config(workspace, config_files=config_files, overrides=overrides).config
     found = discover()
-    key = canonicalize_name(name)
-    chosen = [c for c in found.candidates if canonicalize_name(c.distribution) == key] or [
+    key = canonical_name(name)
+    chosen = [c for c in found.candidates if canonical_name(c.distribution) == key] or [
         c for c in found.candidates if c.name == name
     ]
     if not chosen:

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from packaging.utils import canonicalize_name
+from vtcode.distributions import canonical_name
 
 ENTRY_POINT_GROUP = "vtcode"
 CORE_DISTRIBUTION = "vtcode"
@@ -34,7 +34,7 @@ class Candidate:
 
     @property
     def builtin(self) -> bool:
-        return canonicalize_name(self.distribution) == CORE_DISTRIBUTION
+        return canonical_name(self.distribution) == CORE_DISTRIBUTION
 
     @property
     def entry_point(self) -> metadata.EntryPoint:
@@ -58,7 +58,7 @@ def discover(path: Sequence[str] | None = None) -> Discovery:
         if not text or f"[{ENTRY_POINT_GROUP}]" not in text:
             continue
         name = dist.metadata["Name"] or ""
-        key = canonicalize_name(name)
+        key = canonical_name(name)
         if not key or key in seen:
             continue
         seen.add(key)

@@ -8,13 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
-
 from vtcode.atomic import write_text_atomic
 from vtcode.config.models import PluginPin, PluginsConfig
 from vtcode.config.sources import read_document, validate_document
+from vtcode.distributions import canonical_name, version_in_range
 from vtcode.errors import ConfigError
 
 from .records import PluginRecord
@@ -56,16 +53,16 @@ def drift(records: Sequence[PluginRecord], pins: Sequence[PluginPin]) -> list[st
     if not pins:
         return ["no pins to verify against (managed configuration has none; pass --lock FILE)"]
     problems: list[str] = []
-    by_dist = {canonicalize_name(r.distribution): r for r in records}
-    pinned = {canonicalize_name(p.name) for p in pins}
+    by_dist = {canonical_name(r.distribution): r for r in records}
+    pinned = {canonical_name(p.name) for p in pins}
     for pin in pins:
-        record = by_dist.get(canonicalize_name(pin.name))
+        record = by_dist.get(canonical_name(pin.name))
         if record is None:
             problems.append(f"{pin.name}: pinned but not installed")
             continue
         if record.status is Status.TAMPERED:
             problems.append(f"{pin.name}: tampered ({record.reason})")
-        if pin.version != "*" and not _contains(pin.version, record.version):
+        if pin.version != "*" and not version_in_range(record.version, pin.version):
             problems.append(f"{pin.name}: version {record.version} is outside the pin {pin.version}")
         if pin.record_digest and pin.record_digest != record.record_digest:
             problems.append(f"{pin.name}: RECORD digest {record.record_digest} differs from the pin")
@@ -73,10 +70,3 @@ def drift(records: Sequence[PluginRecord], pins: Sequence[PluginPin]) -> list[st
         if key not in pinned and record.status is Status.SIGNED_OFF:
             problems.append(f"{record.distribution}: signed off but not pinned")
     return problems
-
-
-def _contains(spec: str, version: str) -> bool:
-    try:
-        return SpecifierSet(spec).contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return False

@@ -10,12 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 from vtcode_hookspecs import FAMILIES
 
 from vtcode.config.models import PluginPin, PluginsConfig
+from vtcode.distributions import canonical_name, version_in_range
 
 from .approvals import Approval
 from .discovery import Candidate
@@ -48,11 +46,11 @@ def decide(
     candidate: Candidate, integrity: IntegrityReport, declared: frozenset[str], inputs: SignOffInputs
 ) -> SignOff:
     cfg = inputs.plugins
-    dist_key = canonicalize_name(candidate.distribution)
+    dist_key = canonical_name(candidate.distribution)
     if candidate.name in inputs.clashes:
         both = " and ".join(inputs.clashes[candidate.name])
         return SignOff(Status.BLOCKED, f"entry point {candidate.name!r} is declared by {both}: refusing both")
-    if candidate.name in cfg.disabled or dist_key in {canonicalize_name(d) for d in cfg.disabled}:
+    if candidate.name in cfg.disabled or dist_key in {canonical_name(d) for d in cfg.disabled}:
         return SignOff(Status.DISABLED, "disabled by config (plugins.disabled)")
     if candidate.name in cfg.replace:
         return SignOff(Status.DISABLED, f"replaced by {cfg.replace[candidate.name]!r} (plugins.replace)")
@@ -82,7 +80,7 @@ def _third_party(
         return SignOff(Status.SIGNED_OFF, "allowed by plugins.third_party = 'any'", declared)
     if not cfg.allow_user_approvals:
         return SignOff(Status.BLOCKED, "not pinned, and the managed configuration forbids user approvals")
-    approval = inputs.approvals.get(canonicalize_name(candidate.distribution))
+    approval = inputs.approvals.get(canonical_name(candidate.distribution))
     if approval is None:
         return SignOff(
             Status.NEEDS_APPROVAL, f"not approved: run `vtcode plugins approve {candidate.distribution}`"
@@ -97,18 +95,13 @@ def _third_party(
 
 
 def _pin_for(candidate: Candidate, pins: list[PluginPin]) -> PluginPin | None:
-    key = canonicalize_name(candidate.distribution)
-    return next((pin for pin in pins if canonicalize_name(pin.name) == key), None)
+    key = canonical_name(candidate.distribution)
+    return next((pin for pin in pins if canonical_name(pin.name) == key), None)
 
 
 def _pin_mismatch(candidate: Candidate, integrity: IntegrityReport, pin: PluginPin) -> str | None:
-    if pin.version != "*":
-        try:
-            contained = SpecifierSet(pin.version).contains(Version(candidate.version), prereleases=True)
-        except InvalidVersion:
-            contained = False
-        if not contained:
-            return f"pinned to {pin.version} but {candidate.version} is installed"
+    if pin.version != "*" and not version_in_range(candidate.version, pin.version):
+        return f"pinned to {pin.version} but {candidate.version} is installed"
     if pin.record_digest is not None and pin.record_digest != integrity.record_digest:
         installed = _short(integrity.record_digest)
         return f"pinned RECORD digest {_short(pin.record_digest)} differs from installed {installed}"

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from packaging.utils import canonicalize_name
 from vtcode_hookspecs import FAMILIES, HOOK_FAMILIES, PROJECT_NAME
 
 from vtcode.config.models import PluginsConfig
+from vtcode.distributions import canonical_name
 from vtcode.errors import PluginBlocked
 from vtcode.events import EventBus
 from vtcode.plugins import PluginHost, PluginRecord, Status, load_plugins
@@ -81,8 +81,8 @@ def approvals_for(
     cache = DigestCache.open()
     approvals: dict[str, Approval] = {}
     for wanted in distributions:
-        key = canonicalize_name(wanted)
-        chosen = [c for c in found.candidates if canonicalize_name(c.distribution) == key]
+        key = canonical_name(wanted)
+        chosen = [c for c in found.candidates if canonical_name(c.distribution) == key]
         if not chosen:
             raise PluginBlocked(f"{wanted}: no installed distribution of that name declares a vtcode plugin")
         report = verify(chosen[0], cache)

@@ -22,15 +22,17 @@ if TYPE_CHECKING:
 
 def import_httpx() -> types.ModuleType:
     """httpx without the parts vtcode never uses: `httpx._main` (its console script: rich and pygments)
-    and h2 (HTTP/2, off in every client here). Together ~50 ms of every start. httpx and httpcore fall
-    back to stubs when those imports fail, so they are made to fail once, then forgotten (a later
-    explicit import of either works as usual)."""
+    and h2 (HTTP/2, off in every client here; installed whenever litellm is). Together ~50 ms of every
+    start. httpx and httpcore fall back to stubs when those imports fail, so they are made to fail once,
+    then forgotten (a later explicit import of either works as usual). httpcore is imported here too:
+    httpx only imports it when the first client is built, which would bring h2 back."""
     if "httpx" in sys.modules:
         return sys.modules["httpx"]
     blocked = [name for name in ("httpx._main", "h2") if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]  # None: "this import fails"
     try:
+        import httpcore  # noqa: F401  # its connection pool is what imports h2
         import httpx
     finally:
         for name in blocked:
