@@ -201,6 +201,13 @@ class CommandFinished(Payload):
     session_id: str | None = None
 
 
+class SandboxSelected(Payload):
+    """The backend that will confine this session's commands, and what this kernel lets it enforce."""
+
+    backend: str
+    enforces: list[str] = Field(default=[], description="e.g. landlock-abi-7, seccomp, no_new_privs")
+
+
 class SandboxViolation(Payload):
     """A confined process did something the sandbox forbids (seen by the kernel or by the restore check)."""
 
@@ -280,6 +287,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "command.started": CommandStarted,
     "command.output": CommandOutput,
     "command.finished": CommandFinished,
+    "sandbox.selected": SandboxSelected,
     "sandbox.violation": SandboxViolation,
     "llm.request": LlmRequest,
     "llm.response": LlmResponse,

@@ -56,9 +56,14 @@ class InterruptGate:
             self._open = False
 
     def masked(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """`func` runs to the end; a Ctrl-C that arrives meanwhile is raised after it, if still open."""
+        """`func` runs to the end; a Ctrl-C that arrives meanwhile is raised after it, if still open.
+        Only the main thread takes signals, so only there is anything to mask: another thread (exec's
+        stack opening) emitting meanwhile must neither close the main thread's open section nor raise
+        the main thread's Ctrl-C itself."""
 
         def run(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is not threading.main_thread():
+                return func(*args, **kwargs)
             was, self._open = self._open, False
             try:
                 return func(*args, **kwargs)

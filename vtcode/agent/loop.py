@@ -8,14 +8,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vtcode_hookspecs import ChatMessage, ChatRequest, SessionRecord, ToolCall, ToolSpec, Verdict
 
 from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit_messages
 from vtcode.events import EventBus
 from vtcode.events.errors import AuditUnavailable
-from vtcode.tools.runner import CallRecord
 
 from .backend import ChatBackend
 from .interrupt import InterruptGate
@@ -23,6 +22,9 @@ from .limits import AgentLimits, RepeatGuard
 from .outcome import Outcome, StopReason
 from .reply import DeadlinePassed, Reply, collect
 from .session import SessionSaver
+
+if TYPE_CHECKING:  # the runner's module brings the policy engine: exec opens that later (opening.py)
+    from vtcode.tools.runner import CallRecord
 
 
 class ToolCaller(Protocol):

@@ -10,6 +10,7 @@ from typing import Any
 from vtcode_hookspecs import ChatMessage, SessionRecord, SessionStore
 
 from vtcode.events import EventBus
+from vtcode.plugins.registry import Registry
 
 from .specs import system_prompt
 
@@ -47,3 +48,9 @@ class SessionSaver:
             self.problem = f"session {record.id} was not saved: {' '.join(str(exc).split())}"
             self._bus.emit("error", {"message": self.problem, "source": f"storage:{self._store.name}"})
         return updated
+
+
+def session_store(stores: Registry[SessionStore]) -> SessionStore | None:
+    """The signed-off storage plugin that saves sessions (the first, if several are), or None."""
+    first = next(iter(stores), None)
+    return first.obj if first is not None else None

@@ -18,6 +18,7 @@ from vtcode.sandbox import SandboxDenied, open_sandbox
 from vtcode.tools import ToolRunner
 from vtcode.workspace import Jail
 
+from .session import session_store
 from .specs import tool_specs
 
 
@@ -70,6 +71,6 @@ def open_stack(runtime: Runtime, root: Path, *, asker: Asker | None = None) -> S
     runner = ToolRunner(
         registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox
     )
-    stores = list(registries.storage)
-    store = stores[0].obj if stores else None
+    store = session_store(registries.storage)
     return Stack(runtime, root, runner, tool_specs(registries.tools), store, sandbox)
+

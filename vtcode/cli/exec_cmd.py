@@ -23,6 +23,8 @@ from .options import reports_errors, workspace_options
 if TYPE_CHECKING:
     from vtcode_hookspecs import SessionRecord, SessionStore
 
+    from vtcode.agent.stack import Stack
+
 APPROVAL_MODES = ("on-request", "untrusted", "never")
 
 
@@ -86,36 +88,47 @@ def _run(
     resume: str | None,
     max_turns: int | None,
 ) -> int:
-    from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session
+    from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session, tool_specs
     from vtcode.agent.connect import connect
-    from vtcode.agent.stack import open_stack
+    from vtcode.agent.opening import DeferredRunner, OpensStackOnFirstChunk, StackOpening
+    from vtcode.agent.session import session_store
     from vtcode.runtime import open_runtime
+
+    def open_stack() -> Stack:
+        from vtcode.agent.stack import open_stack
+
+        return open_stack(runtime, root)
 
     runtime = open_runtime(root, config_files=config_files, overrides=overrides)
     reason = "error"
     closers: list[Callable[[], None]] = []
+    # The policy engine, approvals, sandbox and runner open while the model reads the first request
+    # (vtcode/agent/opening.py): no tool runs before they are open.
+    opening = StackOpening(open_stack)
     try:
-        stack = open_stack(runtime, root)
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
+        closers.append(link.chain.close)
+        store = session_store(runtime.plugins.registries.storage)
         if resume is not None:
-            session = _load(stack.store, resume, root)
+            session = _load(store, resume, root)
         else:
             session = new_session(runtime.bus.session, root, model=link.model, provider=link.provider)
         agent_config = runtime.config.config.agent
-        closers.append(link.chain.close)
         agent = Agent(
-            link.chain,
-            stack.runner,
-            stack.specs,
+            OpensStackOnFirstChunk(link.chain, opening),
+            DeferredRunner(opening),
+            tool_specs(runtime.plugins.registries.tools),
             runtime.bus,
             model=link.model,
             limits=AgentLimits.from_config(runtime.config.config, max_turns=max_turns),
             context_window=agent_config.context_window,
             max_output_tokens=agent_config.max_output_tokens,
-            saver=SessionSaver(stack.store, runtime.bus),
+            saver=SessionSaver(store, runtime.bus),
         )
         outcome, _ = agent.run(session, prompt)
         reason = outcome.reason.value
+        if opening.started:
+            opening.result()  # a stack that cannot open fails the session, tool call or not
         if outcome.answer:
             sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
             sys.stdout.flush()
@@ -127,6 +140,7 @@ def _run(
         )
         return outcome.exit_status
     finally:
+        opening.wait()
         for close in closers:
             close()
         runtime.bus.close(reason)

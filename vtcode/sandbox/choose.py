@@ -38,6 +38,7 @@ def choose_backend(
             continue
         availability = entry.obj.available()
         if availability.available:
+            bus.emit("sandbox.selected", {"backend": name, "enforces": availability.enforces})
             return entry.obj, availability
         reasons.append(f"{name}: {availability.reason}")
     if not wanted:

@@ -68,3 +68,34 @@ def test_ctrl_c_stops_a_running_command_and_the_session(harness: AgentHarness) -
     assert result.role == "tool" and result.tool_call_id == "c1" and "interrupted" in result.content
     finished = harness.events("command.finished")
     assert finished and finished[0].get("interrupted") is True
+
+
+def test_an_emit_from_another_thread_leaves_the_main_threads_ctrl_c_alone() -> None:
+    """exec opens the security stack on a thread while the main thread streams (an open section): a
+    Ctrl-C during that thread's event write is still the main thread's, raised there at once, and never
+    raised on the other thread."""
+    gate = InterruptGate()
+    seen: list[str] = []
+
+    def write() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)  # the main thread takes the signal meanwhile
+        seen.append("emitted")
+
+    def emit_from_thread() -> None:
+        try:
+            gate.masked(write)()
+        except KeyboardInterrupt:
+            seen.append("raised on the thread")
+
+    def stream_while_the_thread_emits() -> None:
+        with gate.open():
+            other.start()
+            other.join(10)
+
+    other = threading.Thread(target=emit_from_thread)
+    with gate.installed():
+        with pytest.raises(KeyboardInterrupt):
+            stream_while_the_thread_emits()
+        other.join(10)
+    assert seen == ["emitted"] and gate.requested

@@ -155,3 +155,56 @@ def test_context_never_exceeds_the_window_with_a_10_mb_tool_output(workspace: Pa
     turns = [e["payload"] for e in events if e["type"] == "turn.started"]
     assert len(turns) == 2 and all(t["window"] == window and t["tokens"] <= t["input_budget"] for t in turns)
     assert all(len(body.encode()) <= window * 3 for body in bodies)  # 3 bytes per token: the estimate's bound
+
+
+def _events(stderr: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+
+
+def test_first_request_goes_out_before_the_security_stack_opens(workspace: Path) -> None:
+    """The policy engine, approvals and sandbox open while the model works (vtcode/agent/opening.py):
+    after the first request, and before the first tool call runs."""
+    (workspace / "a.txt").write_text("alpha\n")
+    with OpenAIStub([read("a.txt"), Reply(text="alpha")]) as stub:
+        result = exec_(workspace, stub, "--events", "jsonl", "read a")
+    assert result.returncode == 0, result.stderr
+    seq = {}
+    for event in _events(result.stderr):
+        seq.setdefault(event["type"], event["seq"])
+    assert seq["llm.request"] < seq["sandbox.selected"] < seq["tool.started"]
+
+
+def _bad_example_policy(home: Path) -> Path:
+    path = home / "config" / "tool-policy.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rule = {"decision": "allow", "flags": {}, "match": ["make -j4"]}  # -j4 is not an allowed flag
+    path.write_text(json.dumps({"commands": {"make": rule}}))
+    return path
+
+
+def test_a_stack_that_cannot_open_fails_the_session_before_any_tool_runs(
+    workspace: Path, isolated_user_dirs: Path
+) -> None:
+    path = _bad_example_policy(isolated_user_dirs)
+    (workspace / "a.txt").write_text("alpha\n")
+    with OpenAIStub([read("a.txt"), Reply(text="alpha")]) as stub:
+        result = exec_(workspace, stub, "--events", "jsonl", "read a")
+        requests = len(stub.chat_requests)
+    assert result.returncode == 2, result.stderr
+    assert str(path) in result.stderr and "commands.make.match.0" in result.stderr
+    types = [e["type"] for e in _events(result.stderr)]
+    assert "tool.started" not in types and requests == 1 and result.stdout == ""
+
+
+def test_a_stack_that_cannot_open_fails_the_session_without_a_tool_call_too(
+    workspace: Path, isolated_user_dirs: Path
+) -> None:
+    """Broken rules are an error whether or not the model happened to call a tool: the answer is
+    withheld and the exit status says configuration, as it did when the stack opened first."""
+    path = _bad_example_policy(isolated_user_dirs)
+    with OpenAIStub([Reply(text="an answer")]) as stub:
+        result = exec_(workspace, stub, "--events", "jsonl", "hello")
+    assert result.returncode == 2, result.stderr
+    assert str(path) in result.stderr and "commands.make.match.0" in result.stderr
+    assert result.stdout == ""
+    assert [e["type"] for e in _events(result.stderr)][-1] == "session.ended"  # the log still closes
