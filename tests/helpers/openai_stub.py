@@ -88,8 +88,13 @@ class OpenAIStub:
         models: list[str | dict[str, Any]] | None = None,
         lmstudio_models: list[dict[str, Any]] | None = None,
         api_key: str | None = None,
+        close_after_reply: bool = False,
     ) -> None:
         self.script = list(script or [])
+        # Close each connection after its reply without saying so (no `Connection: close`), as a server
+        # whose keep-alive timed out does: the client finds out on its next request.
+        self.close_after_reply = close_after_reply
+        self.connections = 0  # TCP connections accepted
         self.default = default
         self.models = models if models is not None else ["stub-model"]
         self.lmstudio_models = lmstudio_models
@@ -159,6 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        with self.owner._lock:
+            self.owner.connections += 1
         # Many small SSE writes: without this, Nagle + delayed ACKs add ~40 ms stalls at random.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -203,6 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": f"Unexpected endpoint or method. ({self.command} {self.path})"})
             return
         reply = self.owner.next_reply()
+        if self.owner.close_after_reply:
+            self.close_connection = True
         if reply.delay_s:
             time.sleep(reply.delay_s)
         if reply.status != 200:

@@ -1,6 +1,6 @@
 """Context windows are remembered per (provider, base URL, model), so a start skips GET /models; a
 configured window never touches the cache, a refused request forgets it, and a plain-http client loads
-no CA bundle yet fails closed on TLS."""
+no CA bundle and an https one verifies."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from vtcode.events import EventBus
 from vtcode.paths import user_cache_dir
 from vtcode.plugins import PluginHost
 from vtcode.providers.windows import WindowCache
-from vtcode.providers.wire.client import _tls_context
+from vtcode.providers.wire.transport import Connection, _verified_tls
 
 MODELS: list[str | dict[str, object]] = [{"id": "stub-model", "max_model_len": 32_768}]
 
@@ -68,9 +68,9 @@ def test_entries_expire_and_bad_files_are_empty(tmp_path: Path) -> None:
     assert WindowCache(tmp_path / "w.json").get("k") is None
 
 
-def test_plain_http_trusts_no_certificate_but_https_verifies() -> None:
-    context = _tls_context("http://127.0.0.1:1234/v1")
-    assert isinstance(context, ssl.SSLContext)
+def test_plain_http_has_no_tls_and_https_verifies() -> None:
+    plain = Connection("http://127.0.0.1:1234/v1", headers={}, connect_timeout_s=1, read_timeout_s=1)
+    assert plain._connect.__func__ is Connection._connect and plain.scheme == "http"  # no context built
+    context = _verified_tls()
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
-    assert context.get_ca_certs() == []
-    assert _tls_context("https://api.example.com/v1") is True
+    assert context.get_ca_certs()  # a real bundle: certificates are checked against it

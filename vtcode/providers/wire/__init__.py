@@ -1,8 +1,8 @@
-"""The OpenAI chat-completions wire format over httpx: a public helper for provider plugins.
+"""The OpenAI chat-completions wire format over HTTP/1.1: a public helper for provider plugins.
 
 LM Studio, Ollama, vLLM, llama.cpp's server and most gateways speak it, so the built-in `lmstudio` and
 `openai-compat` plugins (and any third-party one) share this client rather than import each other.
-httpx is imported on first use, never when this package is imported.
+The transport is the standard library's http.client (transport.py says why).
 """
 
 from __future__ import annotations

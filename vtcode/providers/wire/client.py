@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from vtcode_hookspecs import ChatChunk, ChatRequest, ProviderError, ProviderSettings
 
 from .errors import http_error, transport_error
 from .sse import StreamAssembler, decode_event, iter_sse_data, request_body
-
-if TYPE_CHECKING:
-    import ssl
-
-    import httpx  # imported on first request: `vtcode --version` and `plugins list` never pay for it
-
-
-def import_httpx() -> types.ModuleType:
-    """httpx without the parts vtcode never uses: `httpx._main` (its console script: rich and pygments)
-    and h2 (HTTP/2, off in every client here; installed whenever litellm is). Together ~50 ms of every
-    start. httpx and httpcore fall back to stubs when those imports fail, so they are made to fail once,
-    then forgotten (a later explicit import of either works as usual). httpcore is imported here too:
-    httpx only imports it when the first client is built, which would bring h2 back."""
-    if "httpx" in sys.modules:
-        return sys.modules["httpx"]
-    blocked = [name for name in ("httpx._main", "h2") if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]  # None: "this import fails"
-    try:
-        import httpcore  # noqa: F401  # its connection pool is what imports h2
-        import httpx
-    finally:
-        for name in blocked:
-            if sys.modules.get(name, "") is None:
-                del sys.modules[name]
-    return httpx
-
-
-def _tls_context(base_url: str) -> ssl.SSLContext | bool:
-    """Verified TLS with the CA bundle for https; for a plain-http server (a local model) a context with
-    no CA at all: loading the bundle costs ~50 ms of every start, and a context that trusts nothing
-    fails closed should anything ever try TLS through it (redirects are not followed anyway)."""
-    if urlsplit(base_url).scheme.lower() == "http":
-        import ssl
-
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, hostname checked
-    return True
+from .transport import Connection, Response, TransportError
 
 
 class OpenAIWire:
@@ -61,79 +22,79 @@ class OpenAIWire:
         self.base_url = base_url.rstrip("/")
         self.label = label
         self.hint = hint
-        self._client: httpx.Client | None = None
+        self._connection: Connection | None = None
 
     @property
     def secret(self) -> str | None:
         return self.settings.api_key.get_secret_value() if self.settings.api_key else None
 
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            httpx = import_httpx()
+    def connection(self) -> Connection:
+        if self._connection is None:
             headers = {"Accept": "application/json", **self.settings.headers}
             if self.secret:
                 headers["Authorization"] = f"Bearer {self.secret}"
-            timeout = httpx.Timeout(self.settings.timeout_s, connect=self.settings.connect_timeout_s)
-            # trust_env=False: proxies and netrc from the environment could send prompts elsewhere.
-            self._client = httpx.Client(
-                headers=headers, timeout=timeout, trust_env=False, verify=_tls_context(self.base_url)
+            self._connection = Connection(
+                self.base_url,
+                headers=headers,
+                connect_timeout_s=self.settings.connect_timeout_s,
+                read_timeout_s=self.settings.timeout_s,
             )
-        return self._client
+        return self._connection
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def get_json(self, url: str) -> Any:
-        httpx = import_httpx()
         try:
-            response = self.client().get(url)
-        except httpx.HTTPError as exc:
+            with self.connection().request("GET", url) as response:
+                body = response.read()
+        except TransportError as exc:
             raise self._transport(exc, url) from None
-        if response.status_code != 200:
+        if response.status != 200:
             raise http_error(
-                response.status_code,
-                response.content,
+                response.status,
+                body,
                 url=url,
                 model=None,
                 label=self.label,
-                headers=dict(response.headers),
+                headers=response.headers,
                 secret=self.secret,
             )
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError:
             raise ProviderError(
                 f"{self.label} at {url} answered with something that is not JSON", kind="protocol"
             ) from None
 
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[ChatChunk]:
-        httpx = import_httpx()
         url = f"{self.base_url}/chat/completions"
         body = request_body(
             request, stream=stream, stream_usage=self.settings.options.get("stream_usage", True)
         )
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         try:
-            with self.client().stream("POST", url, json=body) as response:
-                if response.status_code != 200:
+            with self.connection().request("POST", url, data) as response:
+                if response.status != 200:
                     raise http_error(
-                        response.status_code,
+                        response.status,
                         response.read(),
                         url=url,
                         model=request.model,
                         label=self.label,
-                        headers=dict(response.headers),
+                        headers=response.headers,
                         secret=self.secret,
                     )
                 if stream and response.headers.get("content-type", "").startswith("text/event-stream"):
                     yield from self._stream(response, url)
                 else:  # a server may ignore `stream`; a whole answer is a stream of one event
                     yield from self._whole(response, url)
-        except httpx.HTTPError as exc:
+        except TransportError as exc:
             raise self._transport(exc, url) from None
 
-    def _stream(self, response: httpx.Response, url: str) -> Iterator[ChatChunk]:
+    def _stream(self, response: Response, url: str) -> Iterator[ChatChunk]:
         assembler = StreamAssembler()
         for data in iter_sse_data(response.iter_lines()):
             if data.strip() == "[DONE]":
@@ -147,7 +108,7 @@ class OpenAIWire:
             )
         yield from assembler.finish()
 
-    def _whole(self, response: httpx.Response, url: str) -> Iterator[ChatChunk]:
+    def _whole(self, response: Response, url: str) -> Iterator[ChatChunk]:
         raw = response.read()
         try:
             event = json.loads(raw)
@@ -159,7 +120,7 @@ class OpenAIWire:
         yield from assembler.feed(event if isinstance(event, dict) else {})
         yield from assembler.finish()
 
-    def _transport(self, exc: Exception, url: str) -> ProviderError:
+    def _transport(self, exc: TransportError, url: str) -> ProviderError:
         return transport_error(
             exc, url=url, label=self.label, timeout_s=self.settings.timeout_s, hint=self.hint
         )

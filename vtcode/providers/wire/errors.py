@@ -1,4 +1,4 @@
-"""Turn what httpx and a server say into one-line `ProviderError`s a user can act on.
+"""Turn what the transport and a server say into one-line `ProviderError`s a user can act on.
 
 Secrets never reach a message: every text that came from the server passes through `one_line`, which
 drops the API key wherever the server echoed it.
@@ -92,20 +92,39 @@ def http_error(
 def transport_error(
     exc: Exception, *, url: str, label: str, timeout_s: float, hint: str = ""
 ) -> ProviderError:
-    """Map an httpx transport exception (imported lazily by the caller) to a ProviderError."""
-    import httpx
-
+    """Map a transport failure to a ProviderError: the wire's own TransportError, or (for provider
+    plugins written against httpx) an httpx exception, recognised without importing httpx."""
+    kind = getattr(exc, "kind", None) if type(exc).__name__ == "TransportError" else _httpx_kind(exc)
+    detail = one_line(str(exc), limit=80)
     suffix = f": {hint}" if hint else ""
-    if isinstance(exc, httpx.ConnectTimeout):
+    if kind == "connect_timeout":
         return ProviderError(f"no answer from {url} ({label}) while connecting{suffix}", kind="timeout")
-    if isinstance(exc, httpx.TimeoutException):
+    if kind == "timeout":
         return ProviderError(f"{label} at {url} sent nothing for {timeout_s:g}s (timeout)", kind="timeout")
-    if isinstance(exc, httpx.ConnectError):
-        return ProviderError(
-            f"no server at {url} ({label}: {one_line(str(exc), limit=80)}){suffix}", kind="connection"
-        )
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+    if kind == "connect":
+        return ProviderError(f"no server at {url} ({label}: {detail}){suffix}", kind="connection")
+    if kind == "dropped":
         return ProviderError(
             f"connection to {label} at {url} dropped: {one_line(str(exc))}", kind="connection"
         )
     return ProviderError(f"{label} at {url}: {type(exc).__name__}: {one_line(str(exc))}", kind="connection")
+
+
+_HTTPX_KINDS = {  # most specific first: ConnectTimeout is also a TimeoutException
+    "ConnectTimeout": "connect_timeout",
+    "ReadTimeout": "timeout",
+    "WriteTimeout": "timeout",
+    "PoolTimeout": "timeout",
+    "TimeoutException": "timeout",
+    "ConnectError": "connect",
+    "RemoteProtocolError": "dropped",
+    "ReadError": "dropped",
+    "WriteError": "dropped",
+}
+
+
+def _httpx_kind(exc: Exception) -> str | None:
+    for cls in type(exc).__mro__:
+        if cls.__module__.startswith("httpx") and cls.__name__ in _HTTPX_KINDS:
+            return _HTTPX_KINDS[cls.__name__]
+    return None
