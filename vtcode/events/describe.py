@@ -23,6 +23,8 @@ def describe(type: str, payload: dict[str, Any]) -> str:
             return f"{shlex.join(str(a) for a in argv)} in {p.get('cwd')} [sandbox {p.get('mode')}]"
         if type == "command.finished":
             return f"exit {p.get('exit_code')} after {p.get('duration_s')} s, {p.get('bytes') or 0} bytes"
+    if type == "sandbox.selected":
+        return f"commands confined by {p.get('backend')} ({', '.join(map(str, p.get('enforces') or []))})"
     if type == "llm.reasoning":
         return " ".join(str(p.get("text", "")).split())[:300]
     if type.startswith("tool."):

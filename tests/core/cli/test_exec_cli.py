@@ -74,6 +74,8 @@ def test_human_events_and_prompts_stay_on_stderr(workspace: Path) -> None:
     assert result.stdout == "done\n"
     assert "vtcode: llm.reasoning: Let me look." in result.stderr
     assert "vtcode: finished:" in result.stderr
+    if sys.platform == "linux":  # the stack opened for the tool call: a person sees what confines it
+        assert "vtcode: sandbox.selected: commands confined by landlock (landlock-abi-" in result.stderr
 
 
 def test_denied_call_goes_back_to_the_model_and_exit_says_denied(workspace: Path) -> None:
