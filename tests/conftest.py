@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from helpers.distributions import build_wheel, pip_install, write_project
+
+# A run started as a background job of a script (`tox ... &`, nohup) inherits SIGINT ignored, and Python then
+# installs no handler of its own: the tests that press Ctrl-C would wait forever, and every command they
+# start would inherit the ignored SIGINT too. Give the run Python's usual handler.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
