@@ -5,6 +5,7 @@ off instead of stalling the session, and server-sent event lines however they ar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -91,6 +92,8 @@ def raw_server(respond: Respond) -> Iterator[tuple[str, list[int]]]:
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1", accepted
     finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone would not)
         listener.close()
 
 
