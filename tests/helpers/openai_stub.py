@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -89,12 +90,14 @@ class OpenAIStub:
         lmstudio_models: list[dict[str, Any]] | None = None,
         api_key: str | None = None,
         close_after_reply: bool = False,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.script = list(script or [])
         # Close each connection after its reply without saying so (no `Connection: close`), as a server
         # whose keep-alive timed out does: the client finds out on its next request.
         self.close_after_reply = close_after_reply
         self.connections = 0  # TCP connections accepted
+        self.tls = tls  # a server-side context: the stub speaks https
         self.default = default
         self.models = models if models is not None else ["stub-model"]
         self.lmstudio_models = lmstudio_models
@@ -108,7 +111,8 @@ class OpenAIStub:
     @property
     def url(self) -> str:
         assert self._server is not None, "use OpenAIStub as a context manager"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -131,6 +135,8 @@ class OpenAIStub:
             owner = stub
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self

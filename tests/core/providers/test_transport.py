@@ -8,16 +8,18 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from helpers.openai_stub import OpenAIStub, Reply
 from vtcode_hookspecs import ChatMessage, ChatRequest, ProviderError, ProviderSettings
 
-from vtcode.providers.wire import OpenAIWire
+from vtcode.providers.wire import OpenAIWire, transport
 
 REQUEST = ChatRequest(model="stub-model", messages=[ChatMessage(role="user", content="hi")])
 
@@ -153,3 +155,42 @@ def test_a_server_that_keeps_talking_after_the_answer_loses_the_connection() -> 
         assert time.monotonic() - start < 5  # not the 10 s the server goes on, nor the 60 s timeout
         assert _text(wire) == "x" and accepted[0] == 2  # the next turn on a new connection
         wire.close()
+
+
+TLS = Path(__file__).resolve().parents[2] / "fixtures" / "tls"
+
+
+def _tls_stub() -> OpenAIStub:
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(TLS / "localhost.crt", TLS / "localhost.key")
+    return OpenAIStub(default=Reply(text="over tls"), tls=server)
+
+
+def test_https_refuses_a_certificate_nobody_vouches_for() -> None:
+    with _tls_stub() as stub:
+        assert stub.base_url.startswith("https://127.0.0.1:")
+        with pytest.raises(ProviderError) as raised:
+            _text(_wire(stub.base_url))
+        assert not stub.chat_requests  # nothing was sent to it
+    message = str(raised.value)
+    assert raised.value.kind == "connection" and message.startswith("TLS to https://127.0.0.1:")
+    assert "CERTIFICATE_VERIFY_FAILED" in message and "self-signed" in message
+
+
+def test_https_works_with_a_trusted_certificate_and_checks_the_host_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same client over real TLS, its trust store swapped for one holding the test certificate."""
+
+    def trusting_the_fixture() -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=str(TLS / "localhost.crt"))
+        assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+        return context
+
+    monkeypatch.setattr(transport, "_verified_tls", trusting_the_fixture)
+    with _tls_stub() as stub:
+        assert _text(_wire(stub.base_url)) == "over tls"
+        by_name = stub.base_url.replace("127.0.0.1", "localhost")  # the certificate names 127.0.0.1 only
+        with pytest.raises(ProviderError) as raised:
+            _text(_wire(by_name))
+    assert "Hostname mismatch, certificate is not valid for 'localhost'" in str(raised.value)

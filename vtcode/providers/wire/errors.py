@@ -101,6 +101,10 @@ def transport_error(
         return ProviderError(f"no answer from {url} ({label}) while connecting{suffix}", kind="timeout")
     if kind == "timeout":
         return ProviderError(f"{label} at {url} sent nothing for {timeout_s:g}s (timeout)", kind="timeout")
+    if kind == "tls":
+        return ProviderError(
+            f"TLS to {url} ({label}) failed, so nothing was sent: {one_line(str(exc))}", kind="connection"
+        )
     if kind == "connect":
         return ProviderError(f"no server at {url} ({label}: {detail}){suffix}", kind="connection")
     if kind == "dropped":

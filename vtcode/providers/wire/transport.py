@@ -27,8 +27,9 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class TransportError(Exception):
-    """Nothing usable came back. `kind`: connect_timeout, connect (refused, no route, DNS, TLS),
-    timeout (no byte within the read timeout) or dropped (the connection broke mid-exchange)."""
+    """Nothing usable came back. `kind`: connect_timeout, connect (refused, no route, DNS), tls (the
+    certificate was not trusted or not for this host), timeout (no byte within the read timeout) or
+    dropped (the connection broke mid-exchange)."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -161,7 +162,10 @@ class Connection:
         except TimeoutError:
             conn.close()
             raise TransportError("connect_timeout", "no answer while connecting") from None
-        except OSError as exc:  # refused, unreachable, DNS (gaierror), TLS (SSLError)
+        except ssl.SSLError as exc:  # a certificate not trusted, or not for this host: fail closed
+            conn.close()
+            raise TransportError("tls", exc.strerror or str(exc)) from None
+        except OSError as exc:  # refused, unreachable, DNS (gaierror)
             conn.close()
             raise TransportError("connect", exc.strerror or str(exc)) from None
         assert conn.sock is not None
