@@ -6,9 +6,8 @@
 - Code-injection variables removed from os.environ, so no child inherits them (LD_PRELOAD,
   LD_LIBRARY_PATH, PYTHONSTARTUP, BASH_ENV...). vtcode's own interpreter already started; these only
   matter for what it spawns, and the sandbox scrubs its children again.
-- No pydantic plugins: pydantic imports every installed distribution's `pydantic` entry points the first
-  time a model class is built. That is third-party code running inside vtcode outside the plugin
-  sign-off gate (and a scan of all distributions, ~10 ms of every start), so the list is fixed empty.
+- No pydantic plugins: third-party code pydantic would load from entry points, outside the plugin
+  sign-off gate (pydantic_plugins.py).
 - umask 077: vtcode's own files (audit logs, approvals, trust key, sessions) are private. Children get the
   user's original umask back (`user_umask`), so files a command writes in the project look as usual.
 """
@@ -21,6 +20,8 @@ import re
 import resource
 import sys
 from dataclasses import dataclass
+
+from .pydantic_plugins import close_pydantic_plugins
 
 PR_SET_DUMPABLE = 4
 PRIVATE_UMASK = 0o077
@@ -62,23 +63,6 @@ def _set_not_dumpable() -> bool:
     return int(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0
 
 
-def _close_pydantic_plugins() -> bool:
-    """Fix pydantic's plugin list to empty before any model is built. Its loader keeps the list in a
-    module global (`_plugins`, None until first scanned); should a pydantic release move it, the
-    documented switch is set instead, which children then inherit too (vtcode's tests catch that)."""
-    try:
-        from pydantic.plugin import _loader
-    except ImportError:  # pragma: no cover - pydantic is a dependency; nothing to close without it
-        return False
-    if getattr(_loader, "_plugins", ...) is None:
-        _loader._plugins = {}
-        return True
-    if getattr(_loader, "_plugins", ...) == {}:
-        return True
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    return False
-
-
 def harden() -> Hardened:
     """Apply every measure to this process; idempotent. Raises nothing: each step reports success."""
     global _original_umask
@@ -94,4 +78,4 @@ def harden() -> Hardened:
     before = os.umask(PRIVATE_UMASK)
     if _original_umask is None:
         _original_umask = before
-    return Hardened(core_off, dumpable_off, removed, _original_umask, _close_pydantic_plugins())
+    return Hardened(core_off, dumpable_off, removed, _original_umask, close_pydantic_plugins())

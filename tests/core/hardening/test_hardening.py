@@ -146,11 +146,28 @@ def test_pydantic_entry_point_plugins_never_load_in_vtcode(install_plugins, tmp_
     assert listed.returncode == 0, listed.stderr
     assert not marker.exists()
     hardened = subprocess.run(
-        [sys.executable, "-c", "from vtcode.hardening import harden; print(harden().pydantic_plugins_off)"],
+        [sys.executable, "-c", HARDENED_THEN_A_MODEL],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    assert hardened.stdout.strip() == "True"  # closed through the loader, so children are unaffected
+    off, imported, switch = hardened.stdout.split()
+    assert off == "True"
+    assert imported == "False"  # closing it imports nothing: a command without models never loads pydantic
+    assert switch == "False"  # closed through the loader, so children are unaffected
+    assert not marker.exists()
+
+
+HARDENED_THEN_A_MODEL = """
+import os, sys
+from vtcode.hardening import harden
+off = harden().pydantic_plugins_off
+imported = "pydantic" in sys.modules
+import pydantic
+class M(pydantic.BaseModel):
+    x: int = 0
+M()
+print(off, imported, "PYDANTIC_DISABLE_PLUGINS" in os.environ)
+"""
