@@ -194,3 +194,18 @@ def test_https_works_with_a_trusted_certificate_and_checks_the_host_name(
         with pytest.raises(ProviderError) as raised:
             _text(_wire(by_name))
     assert "Hostname mismatch, certificate is not valid for 'localhost'" in str(raised.value)
+
+
+def test_plain_http_builds_no_tls_and_https_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local model on plain http costs no CA bundle (~50 ms a start); https always verifies."""
+
+    def no_tls_here() -> ssl.SSLContext:
+        raise AssertionError("a TLS context was built for a plain-http server")
+
+    monkeypatch.setattr(transport, "_verified_tls", no_tls_here)
+    with OpenAIStub(default=Reply(text="ok")) as stub:
+        assert _text(_wire(stub.base_url)) == "ok"
+    monkeypatch.undo()
+    context = transport._verified_tls()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert context.get_ca_certs()  # a real bundle: certificates are checked against it

@@ -1,11 +1,9 @@
 """Context windows are remembered per (provider, base URL, model), so a start skips GET /models; a
-configured window never touches the cache, a refused request forgets it, and a plain-http client loads
-no CA bundle and an https one verifies."""
+configured window never touches the cache, and a refused request forgets it."""
 
 from __future__ import annotations
 
 import json
-import ssl
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from vtcode.events import EventBus
 from vtcode.paths import user_cache_dir
 from vtcode.plugins import PluginHost
 from vtcode.providers.windows import WindowCache
-from vtcode.providers.wire.transport import Connection, _verified_tls
 
 MODELS: list[str | dict[str, object]] = [{"id": "stub-model", "max_model_len": 32_768}]
 
@@ -66,11 +63,3 @@ def test_entries_expire_and_bad_files_are_empty(tmp_path: Path) -> None:
     assert WindowCache(tmp_path / "w.json", clock=lambda: 1_000.0).get("k") is None
     (tmp_path / "w.json").write_text("not json")
     assert WindowCache(tmp_path / "w.json").get("k") is None
-
-
-def test_plain_http_has_no_tls_and_https_verifies() -> None:
-    plain = Connection("http://127.0.0.1:1234/v1", headers={}, connect_timeout_s=1, read_timeout_s=1)
-    assert plain._connect.__func__ is Connection._connect and plain.scheme == "http"  # no context built
-    context = _verified_tls()
-    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
-    assert context.get_ca_certs()  # a real bundle: certificates are checked against it

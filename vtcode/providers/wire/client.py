@@ -53,21 +53,8 @@ class OpenAIWire:
         except TransportError as exc:
             raise self._transport(exc, url) from None
         if response.status != 200:
-            raise http_error(
-                response.status,
-                body,
-                url=url,
-                model=None,
-                label=self.label,
-                headers=response.headers,
-                secret=self.secret,
-            )
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise ProviderError(
-                f"{self.label} at {url} answered with something that is not JSON", kind="protocol"
-            ) from None
+            raise self._refused(response, body, url, model=None)
+        return self._json(body, url)
 
     def chat(self, request: ChatRequest, *, stream: bool = True) -> Iterator[ChatChunk]:
         url = f"{self.base_url}/chat/completions"
@@ -78,15 +65,7 @@ class OpenAIWire:
         try:
             with self.connection().request("POST", url, data) as response:
                 if response.status != 200:
-                    raise http_error(
-                        response.status,
-                        response.read(),
-                        url=url,
-                        model=request.model,
-                        label=self.label,
-                        headers=response.headers,
-                        secret=self.secret,
-                    )
+                    raise self._refused(response, response.read(), url, model=request.model)
                 if stream and response.headers.get("content-type", "").startswith("text/event-stream"):
                     yield from self._stream(response, url)
                 else:  # a server may ignore `stream`; a whole answer is a stream of one event
@@ -109,16 +88,29 @@ class OpenAIWire:
         yield from assembler.finish()
 
     def _whole(self, response: Response, url: str) -> Iterator[ChatChunk]:
-        raw = response.read()
+        event = self._json(response.read(), url)
+        assembler = StreamAssembler()
+        yield from assembler.feed(event if isinstance(event, dict) else {})
+        yield from assembler.finish()
+
+    def _json(self, body: bytes, url: str) -> Any:
         try:
-            event = json.loads(raw)
+            return json.loads(body)
         except ValueError:
             raise ProviderError(
                 f"{self.label} at {url} answered with something that is not JSON", kind="protocol"
             ) from None
-        assembler = StreamAssembler()
-        yield from assembler.feed(event if isinstance(event, dict) else {})
-        yield from assembler.finish()
+
+    def _refused(self, response: Response, body: bytes, url: str, *, model: str | None) -> ProviderError:
+        return http_error(
+            response.status,
+            body,
+            url=url,
+            model=model,
+            label=self.label,
+            headers=response.headers,
+            secret=self.secret,
+        )
 
     def _transport(self, exc: TransportError, url: str) -> ProviderError:
         return transport_error(

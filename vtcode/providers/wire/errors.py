@@ -11,6 +11,8 @@ from typing import Any
 
 from vtcode_hookspecs import ProviderError
 
+from .transport import TransportError
+
 MAX_DETAIL = 200
 
 
@@ -90,45 +92,19 @@ def http_error(
 
 
 def transport_error(
-    exc: Exception, *, url: str, label: str, timeout_s: float, hint: str = ""
+    exc: TransportError, *, url: str, label: str, timeout_s: float, hint: str = ""
 ) -> ProviderError:
-    """Map a transport failure to a ProviderError: the wire's own TransportError, or (for provider
-    plugins written against httpx) an httpx exception, recognised without importing httpx."""
-    kind = getattr(exc, "kind", None) if type(exc).__name__ == "TransportError" else _httpx_kind(exc)
-    detail = one_line(str(exc), limit=80)
+    """Map a transport failure to a ProviderError that says what to do."""
+    detail = one_line(str(exc))
     suffix = f": {hint}" if hint else ""
-    if kind == "connect_timeout":
+    if exc.kind == "connect_timeout":
         return ProviderError(f"no answer from {url} ({label}) while connecting{suffix}", kind="timeout")
-    if kind == "timeout":
+    if exc.kind == "timeout":
         return ProviderError(f"{label} at {url} sent nothing for {timeout_s:g}s (timeout)", kind="timeout")
-    if kind == "tls":
-        return ProviderError(
-            f"TLS to {url} ({label}) failed, so nothing was sent: {one_line(str(exc))}", kind="connection"
-        )
-    if kind == "connect":
-        return ProviderError(f"no server at {url} ({label}: {detail}){suffix}", kind="connection")
-    if kind == "dropped":
-        return ProviderError(
-            f"connection to {label} at {url} dropped: {one_line(str(exc))}", kind="connection"
-        )
-    return ProviderError(f"{label} at {url}: {type(exc).__name__}: {one_line(str(exc))}", kind="connection")
-
-
-_HTTPX_KINDS = {  # most specific first: ConnectTimeout is also a TimeoutException
-    "ConnectTimeout": "connect_timeout",
-    "ReadTimeout": "timeout",
-    "WriteTimeout": "timeout",
-    "PoolTimeout": "timeout",
-    "TimeoutException": "timeout",
-    "ConnectError": "connect",
-    "RemoteProtocolError": "dropped",
-    "ReadError": "dropped",
-    "WriteError": "dropped",
-}
-
-
-def _httpx_kind(exc: Exception) -> str | None:
-    for cls in type(exc).__mro__:
-        if cls.__module__.startswith("httpx") and cls.__name__ in _HTTPX_KINDS:
-            return _HTTPX_KINDS[cls.__name__]
-    return None
+    if exc.kind == "tls":
+        failed = f"TLS to {url} ({label}) failed, so nothing was sent"
+        return ProviderError(f"{failed}: {detail}", kind="connection")
+    if exc.kind == "connect":
+        where = one_line(str(exc), limit=80)
+        return ProviderError(f"no server at {url} ({label}: {where}){suffix}", kind="connection")
+    return ProviderError(f"connection to {label} at {url} dropped: {detail}", kind="connection")
