@@ -41,7 +41,7 @@ from .build_launcher import (
     source_digest,
 )
 from .errors import SandboxUnavailable
-from .served import std_fds
+from .served import AdoptedProcess, std_fds
 
 HERE = Path(__file__).resolve().parent
 PLAN_VERSION = 1
@@ -323,26 +323,14 @@ def exec_candidates(argv0: str, env: dict[str, str]) -> list[str]:
 # -- the launch -----------------------------------------------------------------------------------------
 
 
-class LaunchedProcess(subprocess.Popen[bytes]):
+class LaunchedProcess(AdoptedProcess):
     """The launcher's child, which becomes the command at exec: a real child of this process, so Popen's
-    own waitpid, poll, send_signal and communicate apply. Popen.__init__ is not called: the process
-    exists already."""
+    own waitpid, poll, send_signal and communicate apply."""
 
     def __init__(self, args: Sequence[str], pid: int, stdin: IO[bytes] | None, stdout: IO[bytes] | None,
                  stderr: IO[bytes] | None) -> None:
-        self._waitpid_lock = threading.Lock()
-        self._input = None
-        self._communication_started = False
-        self._sigint_wait_secs = 0.25
-        self._closed_child_pipe_fds = True
-        self._child_created = True  # Popen.__del__ keeps an unreaped child for later reaping
-        self.args = list(args)
-        self.pid = pid
-        self.returncode: int | None = None
-        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
-        self.text_mode = False
-        self.encoding = self.errors = None
-        self.pipesize = -1
+        # Popen.__del__ keeps an unreaped child for later reaping
+        super().__init__(args, pid, stdin, stdout, stderr, our_child=True)
 
 
 def _read_all(fd: int) -> bytes:

@@ -154,21 +154,20 @@ def _pidfd_ready(pidfd: int, timeout_s: float | None) -> bool:
     return bool(poller.poll(None if timeout_s is None else max(0, int(timeout_s * 1000))))
 
 
-class ServedProcess(subprocess.Popen[bytes]):
-    """A Popen for a child of the fork server: poll/wait through its pidfd and the server's status,
-    signals through pidfd_send_signal (never a recycled pid). Popen.__init__ is not called: the process
-    already exists; communicate(), context management and the pipes work as for any Popen."""
+class AdoptedProcess(subprocess.Popen[bytes]):
+    """A Popen for a process started by other means (the fork server, the C launcher), so that
+    communicate(), context management and the pipes work as for any Popen. Popen.__init__ is not called:
+    the process exists already; the state it would have set is set here. `our_child`: a child of this
+    process, which Popen's own waitpid may reap."""
 
-    def __init__(self, server: ForkServer, args: Sequence[str], pid: int, pidfd: int,
-                 stdin: IO[bytes] | None, stdout: IO[bytes] | None, stderr: IO[bytes] | None) -> None:
-        self._server = server
-        self._pidfd = pidfd
+    def __init__(self, args: Sequence[str], pid: int, stdin: IO[bytes] | None, stdout: IO[bytes] | None,
+                 stderr: IO[bytes] | None, *, our_child: bool) -> None:
         self._waitpid_lock = threading.Lock()
         self._input = None
         self._communication_started = False
         self._sigint_wait_secs = 0.25
         self._closed_child_pipe_fds = True
-        self._child_created = False  # Popen.__del__ has nothing to reap: the server does
+        self._child_created = our_child
         self.args = list(args)
         self.pid = pid
         self.returncode: int | None = None
@@ -176,6 +175,19 @@ class ServedProcess(subprocess.Popen[bytes]):
         self.text_mode = False
         self.encoding = self.errors = None
         self.pipesize = -1
+
+
+class ServedProcess(AdoptedProcess):
+    """A Popen for a child of the fork server: poll/wait through its pidfd and the server's status,
+    signals through pidfd_send_signal (never a recycled pid). Popen.__init__ is not called: the process
+    already exists; communicate(), context management and the pipes work as for any Popen."""
+
+    def __init__(self, server: ForkServer, args: Sequence[str], pid: int, pidfd: int,
+                 stdin: IO[bytes] | None, stdout: IO[bytes] | None, stderr: IO[bytes] | None) -> None:
+        # Popen.__del__ has nothing to reap: the server does
+        super().__init__(args, pid, stdin, stdout, stderr, our_child=False)
+        self._server = server
+        self._pidfd = pidfd
         self._fd_finalizer = weakref.finalize(self, os.close, pidfd)
 
     def _settle(self) -> int | None:

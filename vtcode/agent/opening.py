@@ -40,6 +40,8 @@ class StackOpening:
         return self._thread is not None
 
     def start(self) -> None:
+        if self._thread is not None:  # every streamed chunk asks: no lock once started
+            return
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="vtcode-stack", daemon=True)
@@ -52,7 +54,7 @@ class StackOpening:
             self._error = exc
 
     def result(self) -> Stack:
-        """The open stack, starting it now if the first reply never came (e.g. a resumed session)."""
+        """The open stack, once its thread is done (started here if nothing started it yet)."""
         self.start()
         assert self._thread is not None
         self._thread.join()

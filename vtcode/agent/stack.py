@@ -73,4 +73,3 @@ def open_stack(runtime: Runtime, root: Path, *, asker: Asker | None = None) -> S
     )
     store = session_store(registries.storage)
     return Stack(runtime, root, runner, tool_specs(registries.tools), store, sandbox)
-
