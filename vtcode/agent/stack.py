@@ -37,7 +37,10 @@ def default_asker() -> Asker:
     return TerminalAsker() if sys.stdin is not None and sys.stdin.isatty() else NoTerminal()
 
 
-def open_stack(runtime: Runtime, root: Path, *, asker: Asker | None = None) -> Stack:
+def open_stack(
+    runtime: Runtime, root: Path, *, asker: Asker | None = None, specs: list[ToolSpec] | None = None
+) -> Stack:
+    """`specs`: the tool specs when the caller built them already (exec, for its first request)."""
     registries = runtime.plugins.registries
     config = runtime.config
 
@@ -72,4 +75,5 @@ def open_stack(runtime: Runtime, root: Path, *, asker: Asker | None = None) -> S
         registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox
     )
     store = session_store(registries.storage)
-    return Stack(runtime, root, runner, tool_specs(registries.tools), store, sandbox)
+    specs = tool_specs(registries.tools) if specs is None else specs
+    return Stack(runtime, root, runner, specs, store, sandbox)

@@ -21,9 +21,11 @@ from vtcode.errors import VtcodeError
 from .options import reports_errors, workspace_options
 
 if TYPE_CHECKING:
-    from vtcode_hookspecs import SessionRecord, SessionStore
+    from vtcode_hookspecs import SessionRecord, SessionStore, ToolSpec
 
+    from vtcode.agent.opening import StackOpening
     from vtcode.agent.stack import Stack
+    from vtcode.runtime import Runtime
 
 APPROVAL_MODES = ("on-request", "untrusted", "never")
 
@@ -94,18 +96,15 @@ def _run(
     from vtcode.agent.session import session_store
     from vtcode.runtime import open_runtime
 
-    def open_stack() -> Stack:
-        from vtcode.agent.stack import open_stack
-
-        return open_stack(runtime, root)
-
     runtime = open_runtime(root, config_files=config_files, overrides=overrides)
     reason = "error"
     closers: list[Callable[[], None]] = []
-    # The policy engine, approvals, sandbox and runner open while the model reads the first request
-    # (vtcode/agent/opening.py): no tool runs before they are open.
-    opening = StackOpening(open_stack)
+    opening: StackOpening | None = None
     try:
+        specs = tool_specs(runtime.plugins.registries.tools)
+        # The policy engine, approvals, sandbox and runner open while the model reads the first request
+        # (vtcode/agent/opening.py): no tool runs before they are open.
+        opening = StackOpening(lambda: _open_stack(runtime, root, specs))
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
         closers.append(link.chain.close)
         store = session_store(runtime.plugins.registries.storage)
@@ -117,7 +116,7 @@ def _run(
         agent = Agent(
             OpensStackOnFirstChunk(link.chain, opening),
             DeferredRunner(opening),
-            tool_specs(runtime.plugins.registries.tools),
+            specs,
             runtime.bus,
             model=link.model,
             limits=AgentLimits.from_config(runtime.config.config, max_turns=max_turns),
@@ -140,10 +139,17 @@ def _run(
         )
         return outcome.exit_status
     finally:
-        opening.wait()
+        if opening is not None:
+            opening.wait()
         for close in closers:
             close()
         runtime.bus.close(reason)
+
+
+def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
+    from vtcode.agent.stack import open_stack  # on the opening thread: the policy engine comes with it
+
+    return open_stack(runtime, root, specs=specs)
 
 
 def _load(store: SessionStore | None, session_id: str, root: Path) -> SessionRecord:
