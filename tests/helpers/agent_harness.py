@@ -3,57 +3,24 @@ model is the scripted provider: each test writes the model's turns."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import ChatChunk, ChatRequest, ModelInfo, ProviderHealth, ToolCall
+from vtcode_hookspecs import ChatChunk
 
 from vtcode.agent import Agent, AgentLimits, InterruptGate, ProviderBackend, SessionSaver, new_session
 from vtcode.agent.outcome import Outcome
 from vtcode.agent.stack import Stack, open_stack
 from vtcode.approvals import Answer, ApprovalPrompt, Asker, NoTerminal
 from vtcode.runtime import open_runtime
+from vtcode.testing.provider import ScriptedModel
+from vtcode.testing.provider import answer_turn as answer
+from vtcode.testing.provider import tool_call_turn as call
 from vtcode.workspace.trust import write_trust
 
-
-def call(name: str, call_id: str = "", text: str = "", **arguments: Any) -> list[ChatChunk]:
-    """A model turn asking for one tool call (with `text` as its stated reason)."""
-    tool_call = ToolCall(id=call_id or f"call-{name}", name=name, arguments=json.dumps(arguments))
-    return [ChatChunk(text=text), ChatChunk(tool_call=tool_call, finish_reason="tool_calls")]
-
-
-def answer(text: str) -> list[ChatChunk]:
-    return [ChatChunk(text=text, finish_reason="stop")]
-
-
-class RecordingModel:
-    """The scripted provider's behaviour, and it keeps every request it was sent."""
-
-    name = "scripted"
-
-    def __init__(self, turns: Sequence[Sequence[ChatChunk | Exception]], window: int | None = 32_768) -> None:
-        self.turns = list(turns)  # each turn is iterated only when the model is asked (it may be lazy)
-        self.window = window
-        self.requests: list[ChatRequest] = []
-
-    def models(self) -> list[ModelInfo]:
-        return [ModelInfo(id="scripted-replay", context_length=self.window)]
-
-    def health(self) -> ProviderHealth:
-        return ProviderHealth(ok=True, detail="test")
-
-    def chat(self, request: ChatRequest) -> Iterator[ChatChunk]:
-        self.requests.append(request)
-        if not self.turns:
-            yield from answer("(script exhausted)")
-            return
-        for chunk in self.turns.pop(0):
-            if isinstance(chunk, Exception):  # a scripted failure mid-stream
-                raise chunk
-            yield chunk
+__all__ = ["AgentHarness", "ApproveOnce", "answer", "call"]
 
 
 class ApproveOnce:
@@ -94,8 +61,8 @@ class AgentHarness:
         gate: InterruptGate | None = None,
         store: Any = None,
         clock: Callable[[], float] = time.monotonic,
-    ) -> tuple[Outcome, Any, RecordingModel]:
-        model = RecordingModel(turns, window)
+    ) -> tuple[Outcome, Any, ScriptedModel]:
+        model = ScriptedModel(turns, window=window)
         agent = Agent(
             ProviderBackend(model),
             self.stack.runner,

@@ -29,9 +29,11 @@ class ScriptedModel:
     """A `Provider` that replays `turns`. An exception in a turn is raised mid-stream, to test failures;
     when the script runs out it answers "(script exhausted)"."""
 
-    def __init__(self, turns: Sequence[Turn] = (), *, name: str = "scripted", window: int = 32_768) -> None:
+    def __init__(
+        self, turns: Sequence[Turn] = (), *, name: str = "scripted", window: int | None = 32_768
+    ) -> None:
         self.name = name
-        self.turns = [list(turn) for turn in turns]
+        self.turns = list(turns)  # each turn is iterated only when the model is asked: it may be lazy
         self.window = window
         self.requests: list[ChatRequest] = []
 
