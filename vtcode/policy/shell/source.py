@@ -59,15 +59,7 @@ def join_continuations(src: bytes, root: Node) -> bytes | None:
         if run % 2 == 1 and not _inert_text(root, position, src):  # an even run: escaped backslashes
             cuts.append(position)
         position = src.find(b"\\\n", position + 2)
-    if not cuts:
-        return None
-    pieces = []
-    previous = 0
-    for cut in cuts:
-        pieces.append(src[previous:cut])
-        previous = cut + 2
-    pieces.append(src[previous:])
-    return b"".join(pieces)
+    return _splice(src, cuts, skip=2, joiner=b"") if cuts else None
 
 
 def _inert_text(root: Node, position: int, src: bytes) -> bool:
@@ -133,15 +125,18 @@ def separate_lines(src: bytes, root: Node) -> bytes | None:
     command with a word `\n\\rm`). A newline in live code ends the command for bash, and blanks at the start
     of a line mean nothing, so the fixed text means the same to bash and is read correctly by the grammar."""
     cuts = [match.end() for match in re.finditer(rb"\n", src) if _in_live_word(src, root, match.start())]
-    if not cuts:
-        return None
+    return _splice(src, cuts, skip=0, joiner=b" ") if cuts else None
+
+
+def _splice(src: bytes, cuts: list[int], *, skip: int, joiner: bytes) -> bytes:
+    """`src` with `skip` bytes removed at each cut and `joiner` put there instead."""
     pieces = []
     previous = 0
     for cut in cuts:
         pieces.append(src[previous:cut])
-        previous = cut
+        previous = cut + skip
     pieces.append(src[previous:])
-    return b" ".join(pieces)
+    return joiner.join(pieces)
 
 
 def _in_live_word(src: bytes, root: Node, position: int) -> bool:
