@@ -16,6 +16,7 @@ import signal
 import struct
 import subprocess
 import termios
+import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -51,6 +52,22 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
+STOP_GRACE_S = 1.0
+
+
+def _stop_group(pid: int, poll: Callable[[], int | None]) -> None:
+    """SIGTERM first, SIGKILL after a grace: the landlock backend's supervisor leads the group and, on
+    SIGTERM, kills every descendant itself, daemons that left the group included; a SIGKILL to it first
+    would orphan those instead."""
+    if poll() is not None:
+        return
+    _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
+    while time.monotonic() < deadline and poll() is None:
+        time.sleep(0.005)
+    _signal_group(pid, signal.SIGKILL)
+
+
 def _launcher(prepared: PreparedSpawn) -> Callable[..., subprocess.Popen[bytes]] | None:
     """The backend's own starter, if it has one (the landlock fork server): it spawns without forking
     vtcode, and raises, running nothing, when it cannot confine the command."""
@@ -73,7 +90,7 @@ class PipeChild:
         _signal_group(self.pid, sig)
 
     def close(self) -> None:
-        _signal_group(self.pid, signal.SIGKILL)
+        _stop_group(self.pid, self._proc.poll)
         self._proc.wait()
         if self._proc.stdout is not None:
             self._proc.stdout.close()
@@ -116,7 +133,7 @@ class PtyChild:
         _signal_group(self.pid, sig)
 
     def close(self) -> None:
-        _signal_group(self.pid, signal.SIGKILL)
+        _stop_group(self.pid, self.poll)
         if self._served is not None:
             self._served.wait()
             with contextlib.suppress(OSError):

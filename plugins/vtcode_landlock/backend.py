@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the rule builders (seccomp, namespaces, grants) load on the
 
 PR_SET_DUMPABLE = 4
 DEFAULT_MAX_PROCESSES = 1024
+SHM_DIR = "shm"
 Std = int | IO[Any] | None
 
 
@@ -63,9 +64,12 @@ class Launch:
             steps += [("session", "setsid"), ("terminal", "tty")]
         steps += self._conf.steps(3, self._cwd)
         if isinstance(self._starter, str):
-            return launcher.launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr,
+            proc = launcher.launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr,
                                    pipesize)
-        return launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr, pipesize)
+        else:
+            proc = launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr, pipesize)
+        self._cage.leader = proc.pid  # the supervisor: release() asks it to kill every descendant
+        return proc
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ class LandlockBackend:
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
         cage = self._cages.take()
+        leader_w = cage.open_leader_pipe()
         env = self._scrubbed(request.env) | {"HOME": tmp, "TMPDIR": tmp}
         starter: str | ForkServer | None = self._launcher()
         if starter is None:
@@ -207,8 +212,8 @@ class LandlockBackend:
             argv=request.argv,
             cwd=request.cwd,
             env=env,
-            preexec_fn=_child_setup(conf, cage, request.umask),
-            pass_fds=(*conf.pass_fds, *cage.pass_fds),
+            preexec_fn=_child_setup(conf, cage, request.umask, leader_w),
+            pass_fds=(*conf.pass_fds, *cage.pass_fds, leader_w),
             release=release,
             enforced=_describe(request, conf, cage, self._spawn_path(starter)),
             unprotected=conf.unprotected if request.mode != "read-only" else (),
@@ -285,6 +290,7 @@ class LandlockBackend:
         with self._tmp_lock:
             if self._tmp_root is None or not os.path.isdir(self._tmp_root):
                 self._tmp_root = tempfile.mkdtemp(prefix="vtcode-sandbox-")
+                os.mkdir(os.path.join(self._tmp_root, SHM_DIR), 0o700)  # the commands' private /dev/shm
                 weakref.finalize(self, shutil.rmtree, self._tmp_root, True)
             return self._tmp_root
 
@@ -297,10 +303,12 @@ def _remove_tree(path: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _child_setup(conf: Confinement, cage: Containment, umask: int | None) -> Callable[[], None]:
-    reenable_dumpable = os.geteuid() != 0 and conf.mounts is not None and bool(conf.mounts.mounts)
+def _child_setup(conf: Confinement, cage: Containment, umask: int | None,
+                 leader_w: int) -> Callable[[], None]:
+    reenable_dumpable = os.geteuid() != 0 and conf.mounts is not None and conf.mounts.active
 
     def preexec() -> None:
+        os.write(leader_w, os.getpid().to_bytes(4, "little"))  # this process stays as the supervisor
         cage.join()  # first: every later fork is counted and killable
         if umask is not None:
             os.umask(umask)
@@ -358,6 +366,7 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
     # Root ignores RLIMIT_NPROC and a cgroup's pids.max does the job; an unprivileged child counts its
     # own user namespace's processes, so the rlimit is a second fence there.
     limits = ResourceLimits(processes=max_processes if euid != 0 else None)
+    shm = os.path.join(tmp, SHM_DIR)
     return ConfinementSpec(
         write_paths=write,
         read_paths=read,
@@ -368,26 +377,40 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         limits=limits,
         session="inherit" if inputs.terminal else "session",
         mount_namespace=namespace,
+        shm_dir=shm if os.path.isdir(shm) else None,
     )
 
 
 def _describe(
     request: SandboxRequest, conf: Confinement, cage: Containment, spawn_path: str
 ) -> tuple[str, ...]:
-    network = conf.spec.network
+    spec = conf.spec
+    mounts = conf.mounts
     guarded = (
         "none"
-        if not conf.spec.protected_paths
-        else ("mount-namespace" if conf.mounts is not None and conf.mounts.mounts else "detect-and-restore")
+        if not spec.protected_paths
+        else ("mount-namespace" if mounts is not None and mounts.mounts else "detect-and-restore")
     )
+    if mounts is not None and mounts.readonly_root:
+        outside = "outside:read-only-mount"  # content, mode, owner, times and xattrs outside the roots
+    elif not spec.metadata_syscalls:
+        outside = "outside:metadata-syscalls-denied"
+    else:
+        outside = "outside:landlock-only"  # full access: nothing is outside the writable roots
+    shm = "shm:private" if mounts is not None and mounts.private_shm else "shm:none"
     return (
         f"landlock-abi-{conf.abi}",
         f"fs:{request.mode}",
         "seccomp",
         "no_new_privs",
-        f"network:{'on' if network else 'off'}",
+        f"network:{'on' if spec.network else 'off'}",
         f"protected:{guarded}",
+        outside,
+        shm,
+        "ipc:private" if mounts is not None and mounts.active else "ipc:host",
+        "capabilities:none",
         cage.describe(),
+        "descendants:supervised" if spec.supervise else "descendants:unsupervised",
         "env:scrubbed",
         "core-dumps:off",
         spawn_path,

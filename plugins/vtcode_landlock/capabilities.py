@@ -1,9 +1,13 @@
-"""Capabilities a root child keeps: file ownership work only.
+"""A confined child keeps no capability at all: effective, permitted, inheritable, ambient and bounding
+sets are emptied before exec.
 
-Landlock and seccomp bound what root can reach, but root still holds CAP_SYS_RAWIO (/proc/kcore: kernel
-memory, every process's secrets), CAP_NET_ADMIN (reroute the host through NETLINK_ROUTE), CAP_SYS_RESOURCE
-(raise the rlimits set here) and more. Dropping them from the bounding set before exec means the exec'd
-program, which root normally gets every capability for, gets only these.
+Landlock and seccomp bound what root can reach, but not what capabilities let it do to what it can reach
+or name: CAP_CHOWN, CAP_FOWNER and CAP_FSETID change owners, modes and set-id bits of files Landlock never
+asks about (it does not govern metadata), CAP_DAC_OVERRIDE writes other users' files in a writable root,
+CAP_SETUID/CAP_SETGID become another user, CAP_SYS_RAWIO reads /proc/kcore. An empty bounding set means
+the exec'd program, which root normally gets every capability for, gets none: root's commands act as uid 0
+under plain file permissions. The same applies inside an unprivileged user namespace, where the child
+holds every capability over its own files until this runs.
 """
 
 from __future__ import annotations
@@ -18,9 +22,7 @@ PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPABILITY_VERSION_3 = 0x20080522
 
-# CHOWN, DAC_OVERRIDE, FOWNER, FSETID, SETGID, SETUID, NET_BIND_SERVICE: what `cp -a`, `tar x` and test
-# suites that drop privileges need. DAC_OVERRIDE does not reach past Landlock, which ignores DAC.
-KEEP = frozenset({0, 1, 3, 4, 6, 7, 10})
+KEEP: frozenset[int] = frozenset()  # nothing; kept as a name so the steps and tests state it
 
 
 def last_capability() -> int:
@@ -46,7 +48,7 @@ class CapabilityDrop:
     capset_nr: int
 
     @classmethod
-    def for_root(cls) -> CapabilityDrop:
+    def everything(cls) -> CapabilityDrop:
         drop = tuple(c for c in range(last_capability() + 1) if c not in KEEP)
         return cls(drop, required("capget"), required("capset"))
 

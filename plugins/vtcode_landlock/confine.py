@@ -5,11 +5,13 @@
     PtyProcess.spawn(argv, cwd=ws, env=..., preexec_fn=conf.preexec, pass_fds=conf.pass_fds)
 
 The child only issues syscalls, in an order each step depends on: no_new_privs (Landlock and seccomp
-refuse to load without it) -> mount namespace and read-only binds (Landlock and seccomp both forbid
-mounting afterwards) -> rlimits (after the user namespace, so RLIMIT_NPROC counts this sandbox only) ->
-drop root's capabilities (after the mounts, which need them) -> landlock_restrict_self -> seccomp last,
-since it denies unshare and mount. subprocess closes inherited fds after preexec_fn; the ruleset fd is
-O_CLOEXEC besides.
+refuse to load without it) -> mount namespace: the read-only root, private /dev/shm and read-only binds
+(Landlock and seccomp both forbid mounting afterwards) -> rlimits (after the user namespace, so
+RLIMIT_NPROC counts this sandbox only) -> drop every capability (after the mounts, which need them) ->
+supervise (fork: the parent stays behind as the command's subreaper, outside its Landlock domain) ->
+landlock_restrict_self -> seccomp last, since it denies unshare and mount -> every fd but 0-2 marked
+close-on-exec (pass_fds made the ruleset and cgroup fds inheritable for preexec; they must not reach the
+command).
 """
 
 from __future__ import annotations
@@ -22,30 +24,36 @@ from types import TracebackType
 from typing import Any, Literal
 
 from .capabilities import KEEP, CapabilityDrop
-from .defaults import DEVICE_PATHS, SHARED_MEMORY_PATHS, SYSTEM_READ_PATHS, system_secret_paths
+from .defaults import DEVICE_PATHS, SYSTEM_READ_PATHS, system_secret_paths
 from .errors import SandboxUnavailable
+from .forkserver import supervise
 from .grants import GrantPlan
 from .landlock import RestrictFlag, Ruleset, RulesetFd, abi_version, restrict_self
 from .limits import ResourceLimits, apply_rlimits, plan_rlimits
 from .namespaces import (
+    AT_RECURSIVE,
+    CLONE_NEWIPC,
     CLONE_NEWNS,
     CLONE_NEWUSER,
+    MOUNT_ATTR_RDONLY,
     MS_BIND,
     MS_PRIVATE,
     MS_RDONLY,
     MS_REC,
     MS_REMOUNT,
+    SHM_TARGET,
     MountPlan,
     enter_private_mounts,
     plan_protection,
 )
 from .probe import mount_namespace_available
 from .seccomp import SeccompFilter, SeccompPolicy
-from .syscalls import prctl
+from .syscalls import prctl, required, syscall
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+CLOSE_RANGE_CLOEXEC = 1 << 2
 Session = Literal["inherit", "process_group", "session"]
 NamespaceUse = Literal["auto", "required", "off"]
 
@@ -65,13 +73,36 @@ class ConfinementSpec:
     protected_paths: tuple[str, ...] = ()
     tmp_dir: str | None = None
     devices: tuple[str, ...] = DEVICE_PATHS
-    shared_memory: tuple[str, ...] = SHARED_MEMORY_PATHS
+    # A private directory (inside tmp_dir's tree) bound on /dev/shm and granted; None: no /dev/shm.
+    shm_dir: str | None = None
     network: bool = False
     unix_sockets: bool = False
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     session: Session = "inherit"
     mount_namespace: NamespaceUse = "auto"
     audit_log: bool = False  # Landlock ABI 7: log the exec'd program's denials to the kernel audit log
+    # Outside the writable roots everything is read-only at the mount level (needs a mount namespace);
+    # where there is none, the metadata syscalls are denied by seccomp instead (see seccomp.METADATA).
+    readonly_root: bool = True
+    metadata_syscalls: bool = True
+    supervise: bool = True  # a subreaper stays behind and kills every descendant when the command ends
+
+
+def settle(spec: ConfinementSpec) -> ConfinementSpec:
+    """The spec as this machine can enforce it: without a mount namespace there is no read-only root and
+    no private /dev/shm, so shared memory is not granted and the metadata syscalls are denied instead."""
+    if spec.mount_namespace != "off" and mount_namespace_available():
+        return spec
+    if spec.mount_namespace == "required":
+        raise SandboxUnavailable("the sandbox needs a mount namespace, which this kernel refuses "
+                                 "(user namespaces disabled?); set mount_namespace='auto' to fall back")
+    if write_everything(spec):
+        return dataclasses.replace(spec, readonly_root=False)
+    return dataclasses.replace(spec, readonly_root=False, shm_dir=None, metadata_syscalls=False)
+
+
+def write_everything(spec: ConfinementSpec) -> bool:
+    return "/" in spec.write_paths
 
 
 class KernelRules:
@@ -80,10 +111,13 @@ class KernelRules:
     shared by every Confinement of that key; the fd closes when the last holder is gone (or on close())."""
 
     def __init__(self, spec: ConfinementSpec) -> None:
+        spec = settle(spec)
         self.abi = abi_version()
-        self.seccomp = SeccompFilter.for_policy(SeccompPolicy(spec.network, spec.unix_sockets))
+        self.metadata_syscalls = spec.metadata_syscalls
+        self.seccomp = SeccompFilter.for_policy(
+            SeccompPolicy(spec.network, spec.unix_sockets, metadata=spec.metadata_syscalls))
         self.rlimits = plan_rlimits(spec.limits)
-        self.capabilities = CapabilityDrop.for_root()
+        self.capabilities = CapabilityDrop.everything()
         self.restrict_flags = int(RestrictFlag.LOG_NEW_EXEC_ON) if spec.audit_log and self.abi >= 7 else 0
         self.ruleset = _build_ruleset(spec, self.abi)  # last: the only step holding a resource
         # Dropped without close(), the ruleset fd must not leak for the process's lifetime.
@@ -95,7 +129,8 @@ class KernelRules:
 
 def rules_key(spec: ConfinementSpec) -> ConfinementSpec:
     """The part of a spec KernelRules depend on: per-launch fields (protected paths, session) cleared."""
-    return dataclasses.replace(spec, protected_paths=(), session="inherit", mount_namespace="off")
+    return dataclasses.replace(spec, protected_paths=(), session="inherit", mount_namespace="off",
+                               supervise=True)
 
 
 class Confinement:
@@ -105,12 +140,16 @@ class Confinement:
     afresh, since protected paths come and go between commands (`git init`)."""
 
     def __init__(self, spec: ConfinementSpec, rules: KernelRules | None = None) -> None:
+        spec = settle(spec)
+        if rules is not None and rules.metadata_syscalls != spec.metadata_syscalls:
+            raise SandboxUnavailable("kernel rules built for another spec; this is a vtcode bug")
         self.spec = spec
         self.mounts = _plan_mounts(spec)
         self._owns_rules = rules is None
         self.rules = rules if rules is not None else KernelRules(spec)
         self.abi = self.rules.abi
         self._parent_pid = os.getpid()
+        self._close_range = required("close_range")
 
     @property
     def grants(self) -> GrantPlan:
@@ -130,7 +169,10 @@ class Confinement:
         return self.mounts.unprotected
 
     def preexec(self) -> None:
-        """Confine the calling process; for subprocess's preexec_fn (or ptyprocess's), never the parent."""
+        """Confine the calling process; for subprocess's preexec_fn (or ptyprocess's), never the parent.
+
+        With `spec.supervise` this forks: the process subprocess started stays behind as the command's
+        supervisor (forkserver.supervise) and never returns; the new child returns and is exec'd."""
         if os.getpid() == self._parent_pid:
             raise RuntimeError("Confinement.preexec confines the calling process: pass it as preexec_fn")
         rules = self.rules
@@ -144,7 +186,7 @@ class Confinement:
                 os.setsid()
             elif self.spec.session == "process_group":
                 os.setpgid(0, 0)
-            if self.mounts is not None and self.mounts.mounts:
+            if self.mounts is not None and self.mounts.active:
                 step = "mount namespace"
                 enter_private_mounts(self.mounts)
                 # subprocess entered `cwd` before preexec_fn: that is the directory *under* any bind
@@ -154,18 +196,28 @@ class Confinement:
                 os.chdir(os.getcwd())
             step = "resource limits"
             apply_rlimits(rules.rlimits)
-            if os.geteuid() == 0:
+            if self._drops_capabilities:
                 step = "capabilities"
                 rules.capabilities.apply()
+            if self.spec.supervise:
+                step = "supervise"
+                supervise()
             step = "landlock"
             restrict_self(rules.ruleset.fd, rules.restrict_flags)
             step = "seccomp"
             rules.seccomp.install()
+            step = "fds"
+            syscall(self._close_range, 3, 0xFFFFFFFF, CLOSE_RANGE_CLOEXEC, what="close_range")
         except (OSError, ValueError) as exc:  # setrlimit reports EPERM as ValueError
             # subprocess reports any preexec failure as a bare SubprocessError; leave the reason on the
             # child's stderr. Nothing was exec'd: the failure is closed.
             os.write(2, f"vtcode-landlock: sandbox step {step!r} failed: {exc}; nothing was run\n".encode())
             raise SandboxUnavailable(f"sandbox step {step!r} failed in the child: {exc}") from exc
+
+    @property
+    def _drops_capabilities(self) -> bool:
+        """Root holds capabilities; so does an unprivileged child inside the user namespace it made."""
+        return os.geteuid() == 0 or (self.mounts is not None and self.mounts.active)
 
     def steps(self, ruleset_index: int, cwd: str | None = None) -> list[tuple[Any, ...]]:
         """The same confinement as `preexec`, as data for the fork server (forkserver.run_step).
@@ -181,16 +233,18 @@ class Confinement:
             steps.append(("session", "setsid"))
         elif self.spec.session == "process_group":
             steps.append(("session", "setpgid"))
-        if self.mounts is not None and self.mounts.mounts:
+        if self.mounts is not None and self.mounts.active:
             steps += _mount_steps(self.mounts)
         if cwd is not None:
             steps.append(("cwd", "chdir", cwd))
         steps += [("resource limits", "setrlimit", res, soft, hard) for res, soft, hard in rules.rlimits]
-        if os.geteuid() == 0:
+        if self._drops_capabilities:
             keep = sum(1 << c for c in KEEP)
             steps += [("capabilities", "prctl", PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0),
                       ("capabilities", "capbset_drop", rules.capabilities.drop),
                       ("capabilities", "cap_trim", keep & 0xFFFFFFFF, keep >> 32)]
+        if self.spec.supervise:
+            steps.append(("supervise", "supervise"))
         steps.append(("landlock", "landlock", ruleset_index, rules.restrict_flags))
         steps.append(("seccomp", "seccomp", rules.seccomp.bpf))
         return steps
@@ -211,14 +265,23 @@ def _mount_steps(plan: MountPlan) -> list[tuple[Any, ...]]:
     """namespaces.enter_private_mounts as fork-server steps (the server child is not dumpable)."""
     label = "mount namespace"
     if os.geteuid() == 0:
-        steps: list[tuple[Any, ...]] = [(label, "unshare", CLONE_NEWNS)]
+        steps: list[tuple[Any, ...]] = [(label, "unshare", CLONE_NEWNS | CLONE_NEWIPC)]
     else:
         uid, gid = os.geteuid(), os.getegid()
-        steps = [(label, "prctl", PR_SET_DUMPABLE, 1, 0), (label, "unshare", CLONE_NEWUSER | CLONE_NEWNS),
+        steps = [(label, "prctl", PR_SET_DUMPABLE, 1, 0),
+                 (label, "unshare", CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC),
                  (label, "write_proc", b"setgroups", b"deny"),
                  (label, "write_proc", b"uid_map", b"%d %d 1" % (uid, uid)),
                  (label, "write_proc", b"gid_map", b"%d %d 1" % (gid, gid))]
     steps.append((label, "mount", None, b"/", MS_REC | MS_PRIVATE))
+    if plan.readonly_root:
+        label = "read-only root"
+        steps += [(label, "mount", root, root, MS_BIND | MS_REC) for root in plan.writable]
+        steps.append((label, "mount_setattr", b"/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0))
+        steps += [(label, "mount_setattr", root, 0, 0, MOUNT_ATTR_RDONLY) for root in plan.writable]
+    if plan.private_shm is not None:
+        steps.append(("private /dev/shm", "mount", plan.private_shm, SHM_TARGET, MS_BIND))
+    label = "protected paths"
     for m in plan.mounts:
         steps.append((label, "mount", m.path, m.path, MS_BIND | MS_REC))
         if m.readonly:
@@ -227,16 +290,16 @@ def _mount_steps(plan: MountPlan) -> list[tuple[Any, ...]]:
 
 
 def _plan_mounts(spec: ConfinementSpec) -> MountPlan | None:
-    """The bind mounts for protected paths, or None when the caller must detect-and-restore instead."""
-    if not spec.protected_paths or spec.mount_namespace == "off":
+    """The child's mounts, or None when there is no mount namespace (the caller must then detect-and-restore
+    protected paths, and the spec denies metadata syscalls and shared memory instead)."""
+    wanted = spec.protected_paths or spec.readonly_root or spec.shm_dir
+    if not wanted or spec.mount_namespace == "off":
         return None
     if not mount_namespace_available():
-        if spec.mount_namespace == "required":
-            raise SandboxUnavailable("protected paths need a mount namespace, which this kernel refuses "
-                                     "(user namespaces disabled?); set mount_namespace='auto' to fall back")
-        return None
+        return None  # settle() already refused "required" and withdrew what needs the namespace
     writable = (*spec.write_paths, *((spec.tmp_dir,) if spec.tmp_dir else ()))
-    return plan_protection(spec.protected_paths, writable)
+    return plan_protection(spec.protected_paths, writable, readonly_root=spec.readonly_root,
+                           private_shm=spec.shm_dir)
 
 
 def _build_ruleset(spec: ConfinementSpec, abi: int) -> RulesetFd:
@@ -246,7 +309,8 @@ def _build_ruleset(spec: ConfinementSpec, abi: int) -> RulesetFd:
     ruleset = Ruleset(abi, restrict_network=not spec.network)
     for path in spec.read_paths:
         ruleset.allow_read(path)
-    for path in (*spec.write_paths, *spec.shared_memory, *((spec.tmp_dir,) if spec.tmp_dir else ())):
+    for path in (*spec.write_paths, *((spec.shm_dir,) if spec.shm_dir else ()),
+                 *((spec.tmp_dir,) if spec.tmp_dir else ())):
         ruleset.allow_write(path)
     for path in spec.devices:
         ruleset.allow_device(path)

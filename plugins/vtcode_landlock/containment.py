@@ -30,7 +30,24 @@ class Containment:
     path: str | None = None
     procs_fd: int | None = None
     max_processes: int | None = None
-    pgid: int | None = None  # set by the caller once the child exists (fallback kill)
+    # The command's supervisor (the process the caller started: it leads the command's session and
+    # process group). Set once the child exists: by the launch, or by the child itself (see leader_pipe).
+    leader: int | None = None
+    leader_pipe: int | None = None  # read end of a pipe the direct path's child writes its pid into
+    leader_pipe_w: int | None = None
+
+    def open_leader_pipe(self) -> int:
+        """A pipe for the direct path (the caller forks): the child writes its pid, the parent reads it at
+        release. Returns the write end, which the child must inherit."""
+        self.close_leader_pipe()
+        self.leader_pipe, self.leader_pipe_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        return self.leader_pipe_w
+
+    def close_leader_pipe(self) -> None:
+        for fd in (self.leader_pipe, self.leader_pipe_w):
+            if fd is not None:
+                os.close(fd)
+        self.leader_pipe = self.leader_pipe_w = None
 
     @property
     def pass_fds(self) -> tuple[int, ...]:
@@ -50,11 +67,41 @@ class Containment:
         except OSError:
             return []
 
+    def stop_supervisor(self, timeout_s: float = 1.0) -> None:
+        """Ask the command's supervisor to kill every descendant (SIGTERM to the process group: it is the
+        group's leader), and give it `timeout_s` to do so. Without this, a SIGKILL to the group would
+        kill the supervisor first, and a daemon that left the group (setsid) would be re-parented to init.
+        """
+        leader = self._leader()
+        if leader is None:
+            return
+        try:
+            os.killpg(leader, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and _running(leader):
+            time.sleep(0.002)
+
+    def _leader(self) -> int | None:
+        if self.leader is None and self.leader_pipe is not None:
+            try:
+                data = os.read(self.leader_pipe, 4)
+            except OSError:
+                data = b""
+            if len(data) == 4:
+                self.leader = int.from_bytes(data, "little")
+        return self.leader if self.leader is not None and self.leader > 1 else None
+
     def kill_all(self) -> int:
-        """SIGKILL every process still in the cgroup (or the process group); returns how many were."""
+        """Stop the supervisor, then SIGKILL every process still in the cgroup (or the process group);
+        returns how many were."""
         if self.path is None:
-            return _kill_group(self.pgid)
-        killed: set[int] = set()
+            alive = self._leader() is not None and _running(self._leader() or 0)
+            self.stop_supervisor()
+            return max(_kill_group(self._leader()), int(alive))
+        killed: set[int] = set(self.members())  # what is alive now, whoever ends up killing it
+        self.stop_supervisor()
         if self.kind == "cgroup-v2" and os.path.exists(os.path.join(self.path, "cgroup.kill")):
             killed.update(self.members())
             _write(os.path.join(self.path, "cgroup.kill"), "1")
@@ -71,6 +118,7 @@ class Containment:
         return len(killed)
 
     def close(self) -> None:
+        self.close_leader_pipe()
         if self.procs_fd is not None:
             os.close(self.procs_fd)
             self.procs_fd = None
@@ -93,6 +141,16 @@ class Containment:
 def _write(path: str, text: str) -> None:
     with open(path, "w", encoding="ascii") as f:
         f.write(text)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie (its parent may not have reaped it yet)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] not in (b"Z", b"X")
 
 
 def _kill_group(pgid: int | None) -> int:
@@ -182,8 +240,9 @@ class ContainmentPool:
 
     def give_back(self, cage: Containment) -> None:
         """After kill_all: keep an empty cgroup for reuse, close anything else."""
+        cage.leader = None
+        cage.close_leader_pipe()
         if cage.path is not None and cage.procs_fd is not None and not cage.members():
-            cage.pgid = None
             with self._lock:
                 if any(idle is cage for idle in self._idle):
                     return

@@ -21,10 +21,6 @@ DEVICE_PATHS: tuple[str, ...] = (
     "/dev/pts",
 )
 
-# POSIX shared memory and semaphores (multiprocessing locks). Shared with the user's other processes:
-# a policy that does not need it can leave it out.
-SHARED_MEMORY_PATHS: tuple[str, ...] = ("/dev/shm",)  # noqa: S108 - granted, not used as a temp file
-
 _HOME_SECRETS = (
     ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".netrc", ".git-credentials", ".pypirc",
     ".npmrc", ".yarnrc", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",

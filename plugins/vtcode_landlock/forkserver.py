@@ -34,17 +34,19 @@ from typing import Any
 
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 16
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER = 1, 4, 24, 36
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 TIOCSCTTY = 0x540E
 _NR = {"x86_64": {"capget": 125, "capset": 126}, "aarch64": {"capget": 90, "capset": 91}}
 _LANDLOCK_RESTRICT_SELF = 446
+_MOUNT_SETATTR = 442
+_AT_FDCWD = -100
 _CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 _libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
-_libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
+_libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
 _libc.unshare.argtypes = (ctypes.c_int,)
 
 
@@ -120,6 +122,99 @@ def _seccomp(bpf: bytes) -> Callable[[], None]:
     return install
 
 
+def _mount_setattr(path: bytes, flags: int, attr_set: int, attr_clr: int) -> Callable[[], None]:
+    """mount_setattr(2) with its struct mount_attr made before fork."""
+    attr = (ctypes.c_uint64 * 4)(attr_set, attr_clr, 0, 0)
+    target = ctypes.create_string_buffer(path)
+
+    def call() -> None:
+        _check(_libc.syscall(ctypes.c_long(_MOUNT_SETATTR), ctypes.c_long(_AT_FDCWD), target,
+                             ctypes.c_long(flags), attr, ctypes.c_long(ctypes.sizeof(attr))),
+               f"mount_setattr {path!r}")
+
+    return call
+
+
+# -- the supervisor: a per-command subreaper (also used by the direct path, confine.Confinement.preexec) --
+
+_CATCHABLE = frozenset(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
+
+
+def supervise() -> None:
+    """Fork. The child returns (to run the remaining steps and exec the command); this process becomes its
+    supervisor and never returns.
+
+    The supervisor is a subreaper, so every orphaned descendant (a setsid() daemon included) is re-parented
+    to it rather than to init; it forks before landlock_restrict_self, so Landlock's signal scope keeps the
+    command from killing it; it holds no fd. When the command exits it SIGKILLs every child left, adopted
+    ones included, reaps them, and exits with the command's status (dying of the same signal if it did).
+    SIGTERM or SIGHUP (the agent stopping the command) make it kill everything at once. Other signals reach
+    the command through its process group and are consumed here."""
+    me = os.getpid()
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _CATCHABLE)
+    pid = os.fork()
+    if pid == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != me:
+            raise OSError(errno.ESRCH, "the supervisor is gone")
+        return
+    os.closerange(0, 1 << 20)  # the error pipe too: EOF there must mean the command was exec'd
+    status, stop = 0, 0
+    try:
+        while True:
+            signo = signal.sigwaitinfo(_CATCHABLE).si_signo
+            if signo == signal.SIGCHLD:
+                done = _reap_nohang(pid)
+                if done is not None:
+                    status = done
+                    break
+            elif signo in (signal.SIGTERM, signal.SIGHUP):
+                stop = signo
+                break
+        kill_children(me)
+    finally:
+        by = stop or (os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0)
+        if by:
+            signal.signal(by, signal.SIG_DFL)
+            os.kill(me, by)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {by})
+        os._exit(128 + by if by else os.WEXITSTATUS(status))
+
+
+def _reap_nohang(main: int) -> int | None:
+    """Reap what has exited; the main child's wait status once it has (or -1 if it vanished)."""
+    found: int | None = None
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return found if found is not None else 0
+        if pid == 0:
+            return found
+        if pid == main:
+            found = status
+
+
+def kill_children(me: int) -> None:
+    """SIGKILL and reap every child of this process (own and adopted) until none is left."""
+    path = f"/proc/self/task/{me}/children"
+    while True:
+        try:
+            with open(path, "rb") as f:
+                pids = f.read().split()
+        except OSError:
+            return  # no children file: the agent's cgroup or process-group kill remains
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
 def compile_step(step: tuple[Any, ...], fds: list[int]) -> Callable[[], object]:
     """One step `(op, *args)` as a call the child makes. Built before fork, so the child allocates
     little (each allocation after fork can copy a page) and only makes syscalls."""
@@ -136,6 +231,7 @@ def compile_step(step: tuple[Any, ...], fds: list[int]) -> Callable[[], object]:
         "write_proc": _write_proc,
         "mount": lambda src, target, flags: _check(_libc.mount(src, target, None, flags, None),
                                                    f"mount {target!r}"),
+        "supervise": supervise,
         "setrlimit": lambda res, soft, hard: resource.setrlimit(res, (soft, hard)),
         "chdir": os.chdir,
         "landlock": lambda index, flags: _syscall(_LANDLOCK_RESTRICT_SELF, fds[index], flags,
@@ -145,6 +241,8 @@ def compile_step(step: tuple[Any, ...], fds: list[int]) -> Callable[[], object]:
         return _cap_trim(*args)
     if op == "seccomp":
         return _seccomp(*args)
+    if op == "mount_setattr":
+        return _mount_setattr(*args)
     if op not in simple:
         raise ValueError(f"unknown sandbox step {op!r}")
     fn = simple[op]

@@ -20,6 +20,9 @@
  *   record: u16 op, u16 label length, u32 data length, label bytes, data bytes
  * ARGV, ENV and EXEC hold NUL-terminated strings back to back (EXEC: the paths to try, in order). Step
  * ops and their data are listed at run_step. A plan must hold ARGV, EXEC, a LANDLOCK and a SECCOMP step.
+ *
+ * SUPERVISE forks: the launcher process (the agent's child, the command's Popen) stays behind as the
+ * command's subreaper and the rest of the plan runs in the new child. See supervise().
  */
 #include <asm/unistd.h>
 #include <linux/capability.h>
@@ -41,7 +44,7 @@
 #define __NR_close_range 436
 #endif
 
-#define PLAN_VERSION 1u
+#define PLAN_VERSION 2u
 #define PLAN_FD 3
 #define ERR_FD 4
 #define FIRST_STEP_FD 5
@@ -49,14 +52,24 @@
 #define MAX_STRINGS 65536u
 #define TIOCSCTTY 0x540E
 #define SEEK_END 2
+#define SIGHUP 1
 #define SIGINT 2
+#define SIGKILL 9
 #define SIGPIPE 13
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGSTOP 19
 #define SIGXFSZ 25
+#define WNOHANG 1
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
 
 enum op {
     OP_ARGV = 1, OP_ENV = 2, OP_EXEC = 3,
     OP_PRCTL = 16, OP_SETSID, OP_SETPGID, OP_TTY, OP_WRITE_FD, OP_UMASK, OP_UNSHARE, OP_WRITE_PROC,
     OP_MOUNT, OP_SETRLIMIT, OP_CHDIR, OP_CAPBSET_DROP, OP_CAP_TRIM, OP_LANDLOCK, OP_SECCOMP,
+    OP_MOUNT_SETATTR, OP_SUPERVISE,
 };
 
 /* The parent checks that the binary it runs was built from the launcher.c it ships (or cached). */
@@ -293,6 +306,124 @@ static void seccomp_step(const struct record *r) {
     check(sys(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0), "seccomp(SET_MODE_FILTER)");
 }
 
+/* u32 flags (AT_RECURSIVE), u64 attr_set, u64 attr_clr, path NUL: read-only for a whole mount tree. */
+static void mount_setattr_step(const struct record *r) {
+    need(r, 22, 0);
+    const char *path = (const char *)r->data + 20;
+    if (r->data[r->len - 1] != '\0' || length(path, r->len - 20) != r->len - 21)
+        fail(EINVAL, "malformed mount_setattr step");
+    __u64 attr[4] = {u64_at(r->data + 4), u64_at(r->data + 12), 0, 0};
+    check(sys(__NR_mount_setattr, AT_FDCWD, (long)path, (long)u32_at(r->data), (long)attr, sizeof attr),
+          "mount_setattr");
+}
+
+/* -- the supervisor ---------------------------------------------------------------------------------- */
+
+static unsigned long format_number(char *out, unsigned long value) {
+    char digits[24];
+    unsigned long n = 0, at = 0;
+    do
+        digits[n++] = (char)('0' + value % 10);
+    while ((value /= 10) && n < sizeof digits);
+    while (n)
+        out[at++] = digits[--n];
+    return at;
+}
+
+/* SIGKILL every child this process has (its own and the orphans it adopted as subreaper), and reap them,
+ * until none is left. A child that forks between the read and the kill leaves an orphan that is adopted
+ * here and found on the next pass; RLIMIT_NPROC and the cgroup bound the race. */
+static void kill_children(long self) {
+    char path[64] = "/proc/self/task/";
+    unsigned long at = 16;
+    at += format_number(path + at, (unsigned long)self);
+    memcpy(path + at, "/children", 10);
+    for (;;) {
+        long fd = sys(__NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0);
+        if (fd < 0)
+            return;  /* no /proc/PID/task/TID/children: the agent's cgroup or process-group kill remains */
+        {
+            char buf[4096];
+            long n;
+            unsigned long pid = 0;
+            int digits = 0;
+            while ((n = sys(__NR_read, fd, (long)buf, sizeof buf, 0, 0)) > 0) {
+                for (long i = 0; i < n; i++) {
+                    if (buf[i] >= '0' && buf[i] <= '9') {
+                        pid = pid * 10 + (unsigned long)(buf[i] - '0');
+                        digits = 1;
+                    } else if (digits) {
+                        sys(__NR_kill, (long)pid, SIGKILL, 0, 0, 0);
+                        pid = 0;
+                        digits = 0;
+                    }
+                }
+            }
+            if (digits)
+                sys(__NR_kill, (long)pid, SIGKILL, 0, 0, 0);
+            sys(__NR_close, fd, 0, 0, 0, 0);
+        }
+        int status;
+        long reaped = sys(__NR_wait4, -1, (long)&status, 0, 0, 0);
+        if (reaped < 0 && reaped != -EINTR)
+            return;  /* ECHILD: nothing is left */
+    }
+}
+
+/* Fork. The child returns and runs the rest of the plan; this process becomes the command's supervisor:
+ * a subreaper (every orphaned descendant, a setsid() daemon included, is re-parented here, not to init),
+ * outside the command's Landlock domain (SUPERVISE comes before LANDLOCK, and Landlock's signal scope
+ * keeps the command from signalling out of its domain), holding no fd. When the command exits, every
+ * descendant left is killed before this process exits with the command's status; SIGTERM or SIGHUP
+ * (the agent stopping the command) kill them all at once. Other signals reach the command through its
+ * process group and are ignored here. */
+static void supervise(void) {
+    __u64 all = ~0ull & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1))), old = 0;
+    check(sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)");
+    check(sys(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, sizeof all, 0), "sigprocmask");
+    long self = sys(__NR_getpid, 0, 0, 0, 0, 0);
+    long pid = check(sys(__NR_clone, SIGCHLD, 0, 0, 0, 0), "fork");
+    if (pid == 0) {
+        check(sys(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&old, 0, sizeof old, 0), "sigprocmask");
+        check(sys(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+        if (sys(__NR_getppid, 0, 0, 0, 0, 0) != self)
+            fail(ESRCH, "the supervisor is gone");
+        return;
+    }
+    sys(__NR_close_range, 0, ~0u, 0, 0, 0);  /* the error pipe too: EOF there must mean the exec */
+    int status = 0, stop = 0;
+    for (;;) {
+        unsigned char info[128];
+        long sig = sys(__NR_rt_sigtimedwait, (long)&all, (long)info, 0, sizeof all, 0);
+        if (sig == SIGCHLD) {
+            int st;
+            long reaped;
+            while ((reaped = sys(__NR_wait4, -1, (long)&st, WNOHANG, 0, 0)) > 0)
+                if (reaped == pid) {
+                    status = st;
+                    pid = 0;
+                }
+            if (pid == 0 || reaped == -ECHILD)
+                break;
+        } else if (sig == SIGTERM || sig == SIGHUP) {
+            stop = (int)sig;
+            break;
+        }
+    }
+    kill_children(self);
+    int by = stop ? stop : (status & 0x7f);  /* the signal the command died of, if it did */
+    if (by == 0)
+        for (;;)
+            sys(__NR_exit_group, (status >> 8) & 0xff, 0, 0, 0, 0);
+    long action[4] = {0, 0, 0, 0};
+    __u64 unblock = 1ull << (by - 1);
+    sys(__NR_rt_sigaction, by, (long)action, 0, sizeof unblock, 0);
+    sys(__NR_kill, self, by, 0, 0, 0);
+    sys(__NR_rt_sigprocmask, 1 /* SIG_UNBLOCK */, (long)&unblock, 0, sizeof unblock, 0);
+    for (;;)
+        sys(__NR_exit_group, 128 + by, 0, 0, 0, 0);
+}
+
 static void run_step(const struct record *r) {
     current = r->label;
     current_len = r->label_len;
@@ -354,6 +485,13 @@ static void run_step(const struct record *r) {
     case OP_SECCOMP:  /* struct sock_filter[] */
         seccomp_step(r);
         break;
+    case OP_MOUNT_SETATTR:  /* u32 flags, u64 attr_set, u64 attr_clr, path NUL */
+        mount_setattr_step(r);
+        break;
+    case OP_SUPERVISE:
+        need(r, 0, 1);
+        supervise();
+        break;
     default:
         fail(EINVAL, "unknown step in the plan");
     }
@@ -398,7 +536,7 @@ __attribute__((noreturn, used)) void launcher_main(void) {
     if (memcmp(plan, "VTLP", 4) != 0)
         fail(EINVAL, "not a launcher plan");
     if (u32_at(plan + 4) != PLAN_VERSION)
-        fail(EPROTO, "plan version mismatch: this launcher reads version 1");
+        fail(EPROTO, "plan version mismatch: this launcher reads version 2");
     if (u32_at(plan + 8) != size)
         fail(EINVAL, "plan length mismatch (truncated?)");
     __u32 count = u32_at(plan + 12);
@@ -429,7 +567,7 @@ __attribute__((noreturn, used)) void launcher_main(void) {
             envp = strings(&r);
         else if (r.op == OP_EXEC)
             paths = strings(&r);
-        else if (r.op >= OP_PRCTL && r.op <= OP_SECCOMP)
+        else if (r.op >= OP_PRCTL && r.op <= OP_SUPERVISE)
             records[steps++] = r;
         else
             fail(EINVAL, "unknown op in the plan");

@@ -44,7 +44,7 @@ from .errors import SandboxUnavailable
 from .served import AdoptedProcess, std_fds
 
 HERE = Path(__file__).resolve().parent
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 PLAN_MAGIC = b"VTLP"
 PLAN_FD, ERR_FD, FIRST_STEP_FD = 3, 4, 5
 # Steps name fds as the fork server numbers them (0-2 stdio, 3.. the extra fds); the launcher keeps
@@ -56,7 +56,7 @@ OPS = {
     "argv": 1, "env": 2, "exec": 3,
     "prctl": 16, "setsid": 17, "setpgid": 18, "tty": 19, "write_fd": 20, "umask": 21, "unshare": 22,
     "write_proc": 23, "mount": 24, "setrlimit": 25, "chdir": 26, "capbset_drop": 27, "cap_trim": 28,
-    "landlock": 29, "seccomp": 30,
+    "landlock": 29, "seccomp": 30, "mount_setattr": 31, "supervise": 32,
 }
 Std = int | IO[Any] | None
 
@@ -254,7 +254,7 @@ def _strings(items: Sequence[str]) -> bytes:
 def _step_data(op: str, args: tuple[Any, ...]) -> bytes:
     if op == "prctl":
         return struct.pack("=QQQ", *(int(a) & _U64 for a in args))
-    if op in ("setsid", "setpgid", "tty"):
+    if op in ("setsid", "setpgid", "tty", "supervise"):
         return b""
     if op == "write_fd":
         return struct.pack("=I", _fd(args[0])) + bytes(args[1])
@@ -267,6 +267,9 @@ def _step_data(op: str, args: tuple[Any, ...]) -> bytes:
     if op == "mount":
         source, target, flags = args
         return struct.pack("=Q", flags) + (_cstr(source) if source else b"\0") + _cstr(target)
+    if op == "mount_setattr":
+        path, flags, attr_set, attr_clr = args
+        return struct.pack("=IQQ", flags, attr_set, attr_clr) + _cstr(path)
     if op == "setrlimit":
         return struct.pack("=IQQ", args[0], args[1] & _U64, args[2] & _U64)
     if op == "chdir":

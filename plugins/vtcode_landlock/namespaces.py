@@ -1,4 +1,17 @@
-"""Read-only bind mounts for protected paths inside writable trees, in a private mount namespace.
+"""The child's private mount namespace: everything read-only but the writable roots, protected paths
+read-only inside those, a private /dev/shm, a private IPC namespace.
+
+Why everything else is read-only at the mount level: Landlock governs reads and writes of content but not
+a file's metadata (chmod, chown, utimes, xattrs), so without this a sandboxed `chmod 0644 ~/.ssh/id_rsa`
+or `touch -d` on a file outside the workspace would succeed. The writable roots are bind-mounted onto
+themselves first, then every mount is made read-only recursively with one mount_setattr(AT_RECURSIVE)
+(bwrap's `--ro-bind / /` without building a new root), then the writable roots alone (not mounts below
+them) are made writable again. Device nodes keep working on a read-only mount (/dev/null, PTYs).
+
+/dev/shm is shared with every process of the host (and POSIX semaphores live there); the child gets a
+directory of the session's private temp root bound on it instead (Landlock skips mount points when it
+walks up a path, so a grant must sit on the bind's own root: a fresh tmpfs could not be granted). SysV
+shared memory and POSIX message queues live in the IPC namespace: a new one.
 
 Landlock cannot subtract `<ws>/.git/hooks` from a writable `<ws>`, so the child makes its own mount
 namespace (inside a user namespace unless it is root, which already holds CAP_SYS_ADMIN) and bind-mounts
@@ -19,11 +32,13 @@ from dataclasses import dataclass
 from .errors import ProtectedPathError
 from .grants import is_within, resolve
 from .hardlinks import Inode, names_in_trees
-from .syscalls import mount, prctl, unshare
+from .syscalls import MountAttr, mount, mount_setattr, prctl, unshare
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC = 0x00020000, 0x10000000, 0x08000000
+AT_RECURSIVE, MOUNT_ATTR_RDONLY = 0x8000, 0x1
+SHM_TARGET = b"/dev/shm"
 PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
 # statvfs ST_NOSUID/ST_NODEV/ST_NOEXEC share MS_*'s values.
 _LOCKED_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC
@@ -45,6 +60,15 @@ class MountPlan:
     protected: tuple[str, ...]  # resolved paths mounted read-only
     unprotected: tuple[str, ...]  # requested paths left unprotected: the caller must detect-and-restore them
     created: tuple[str, ...]  # missing protected directories created empty so they could be mounted
+    # Writable roots (resolved, existing); with readonly_root every other mount becomes read-only.
+    writable: tuple[bytes, ...] = ()
+    readonly_root: bool = False
+    private_shm: bytes | None = None  # a private directory bound on /dev/shm
+
+    @property
+    def active(self) -> bool:
+        """Whether the child needs a mount namespace at all."""
+        return bool(self.mounts or self.readonly_root or self.private_shm)
 
 
 def _materialise(requested: str) -> tuple[str | None, bool]:
@@ -107,9 +131,13 @@ def _check_hardlinks(linked: dict[Inode, str], readonly: set[str], roots: list[s
                                      "(a hard link); delete that name, then retry")
 
 
-def plan_protection(protected: Iterable[str], writable_roots: Iterable[str]) -> MountPlan:
-    """Compute the bind mounts that make `protected` read-only and immovable; runs in the parent."""
+def plan_protection(protected: Iterable[str], writable_roots: Iterable[str], *, readonly_root: bool = False,
+                    private_shm: str | None = None) -> MountPlan:
+    """Compute the mounts that make `protected` read-only and immovable and, with `readonly_root`,
+    everything outside `writable_roots` read-only; runs in the parent."""
     roots = [r for r in (resolve(w) for w in writable_roots) if r is not None]
+    if "/" in roots:
+        readonly_root = False  # full access: nothing is outside the writable roots
     readonly: set[str] = set()
     linked: dict[Inode, str] = {}
     unprotected: list[str] = []
@@ -132,7 +160,21 @@ def plan_protection(protected: Iterable[str], writable_roots: Iterable[str]) -> 
     pins = {a for p in readonly for r in roots if is_within(p, r) for a in _ancestors(p, r)} - readonly
     ordered = sorted(readonly | pins, key=lambda p: (p.count("/"), p))
     mounts = tuple(BindMount(p.encode(), p in readonly, _keep_flags(p)) for p in ordered)
-    return MountPlan(mounts, tuple(sorted(readonly)), tuple(sorted(unprotected)), tuple(created))
+    shm = private_shm.encode() if private_shm and os.path.isdir(private_shm) and os.path.isdir(SHM_TARGET) \
+        else None
+    return MountPlan(mounts, tuple(sorted(readonly)), tuple(sorted(unprotected)), tuple(created),
+                     tuple(r.encode() for r in _outermost(roots)) if readonly_root else (), readonly_root,
+                     shm)
+
+
+def _outermost(roots: list[str]) -> list[str]:
+    """Roots not inside another root: binding a nested one again would be redundant."""
+    ordered = sorted(set(roots), key=lambda r: (r.count("/"), r))
+    kept: list[str] = []
+    for root in ordered:
+        if not any(is_within(root, k) for k in kept):
+            kept.append(root)
+    return kept
 
 
 def _ancestors(path: str, root: str) -> list[str]:
@@ -157,34 +199,48 @@ def write_proc_self(name: bytes, data: bytes) -> None:
         os.close(fd)
 
 
-def enter_user_namespace() -> None:
+def enter_user_namespace(extra: int = 0) -> None:
     """unshare a user + mount namespace mapping our uid and gid to themselves (the only map allowed)."""
     uid, gid = os.geteuid(), os.getegid()
     # After a setuid (subprocess user=) the child is not dumpable and /proc/self/uid_map belongs to
     # root; make it ours again so the map can be written.
     if prctl(PR_GET_DUMPABLE) == 0:
         prctl(PR_SET_DUMPABLE, 1)
-    unshare(CLONE_NEWUSER | CLONE_NEWNS)
+    unshare(CLONE_NEWUSER | CLONE_NEWNS | extra)
     write_proc_self(b"setgroups", b"deny")  # required before an unprivileged gid_map
     write_proc_self(b"uid_map", b"%d %d 1" % (uid, uid))
     write_proc_self(b"gid_map", b"%d %d 1" % (gid, gid))
 
 
 def enter_mount_namespace() -> None:
-    """A private mount namespace whose mounts never propagate back to the host's."""
+    """A private mount namespace (and IPC namespace) whose mounts never propagate back to the host's."""
     if os.geteuid() == 0:
         # Root already has CAP_SYS_ADMIN; a user namespace mapping only uid 0 would strip its rights over
         # files owned by other uids and break workspaces it is asked to work in.
-        unshare(CLONE_NEWNS)
+        unshare(CLONE_NEWNS | CLONE_NEWIPC)
     else:
-        enter_user_namespace()
+        enter_user_namespace(CLONE_NEWIPC)
     # Shared propagation is systemd's default: without this our binds would appear on the host.
     mount(None, b"/", MS_REC | MS_PRIVATE)
 
 
+def mount_readonly_tree(path: bytes, readonly: bool, recursive: bool) -> None:
+    """mount_setattr(2): set (or clear) MOUNT_ATTR_RDONLY on the mount at `path` (and every one below)."""
+    attr = MountAttr(MOUNT_ATTR_RDONLY, 0) if readonly else MountAttr(0, MOUNT_ATTR_RDONLY)
+    mount_setattr(path, AT_RECURSIVE if recursive else 0, attr)
+
+
 def enter_private_mounts(plan: MountPlan) -> None:
-    """In the child: new mount namespace, then the planned bind mounts. Only syscalls happen here."""
+    """In the child: new mount namespace, then the planned mounts (order as in confine._mount_steps)."""
     enter_mount_namespace()
+    if plan.readonly_root:
+        for root in plan.writable:
+            mount(root, root, MS_BIND | MS_REC)
+        mount_readonly_tree(b"/", readonly=True, recursive=True)
+        for root in plan.writable:
+            mount_readonly_tree(root, readonly=False, recursive=False)
+    if plan.private_shm is not None:
+        mount(plan.private_shm, SHM_TARGET, MS_BIND)
     for m in plan.mounts:
         mount(m.path, m.path, MS_BIND | MS_REC)
         if m.readonly:

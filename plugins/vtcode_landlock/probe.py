@@ -9,7 +9,14 @@ import sys
 from collections.abc import Callable
 
 from .landlock import abi_version
-from .namespaces import MS_PRIVATE, MS_REC, enter_mount_namespace, enter_user_namespace
+from .namespaces import (
+    MS_BIND,
+    MS_PRIVATE,
+    MS_REC,
+    enter_mount_namespace,
+    enter_user_namespace,
+    mount_readonly_tree,
+)
 from .syscalls import mount, prctl
 
 PR_GET_SECCOMP, PR_GET_NO_NEW_PRIVS = 21, 39
@@ -55,6 +62,14 @@ def userns_available() -> bool:
     return sys.platform == "linux" and _in_child(_user_and_mount_namespace)
 
 
+def _private_mounts() -> None:
+    """What a spawn's mount step does: a namespace, a bind, every mount read-only, one writable again."""
+    enter_mount_namespace()
+    mount(b"/usr", b"/usr", MS_BIND | MS_REC)
+    mount_readonly_tree(b"/", readonly=True, recursive=True)
+    mount_readonly_tree(b"/usr", readonly=False, recursive=False)
+
+
 @functools.cache
 def mount_namespace_available() -> bool:
     """True if this process's children can get a private mount namespace (root: without a userns).
@@ -62,7 +77,7 @@ def mount_namespace_available() -> bool:
     Cached: every Confinement asks, and the probe forks a child; the sysctls behind it do not change
     during an agent's run (a change makes spawns fail closed in the child, never run unprotected).
     """
-    return sys.platform == "linux" and _in_child(enter_mount_namespace)
+    return sys.platform == "linux" and _in_child(_private_mounts)
 
 
 def probe() -> dict[str, object]:

@@ -46,6 +46,17 @@ DENIED = (
     "iopl", "ioperm", "open_by_handle_at", "fanotify_init",
 )
 
+# Landlock does not govern a file's metadata: mode, owner, times and extended attributes. Where the child
+# gets a mount namespace, everything outside its writable roots is a read-only mount and these fail with
+# EROFS there while still working on the workspace (`chmod +x`). Where it does not, they are denied here
+# outright, in every path and through every fd (fchmod on an fd opened read-only is a route too).
+METADATA = (
+    "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+    "utime", "utimes", "futimesat", "utimensat",
+    "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "removexattr", "lremovexattr", "fremovexattr",
+    "removexattrat",
+)
+
 AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 1, 2, 10, 16
 SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_TYPE_MASK = 1, 2, 5, 0xF
 NETLINK_ROUTE = 0
@@ -70,6 +81,8 @@ class SeccompPolicy:
     # start unconfined processes): Landlock up to ABI 7 does not mediate connect() on them. socketpair()
     # stays allowed either way, so pipes between a tool's own processes keep working.
     unix_sockets: bool = False
+    # False where no read-only mount can protect what lies outside the writable roots (see METADATA).
+    metadata: bool = True
 
 
 def _socket_rules(prog: Program, policy: SeccompPolicy) -> None:
@@ -140,7 +153,8 @@ def build_bpf(policy: SeccompPolicy, arch: str | None = None) -> bytes:
     prog.load(_NR)
     if arch == "x86_64":
         prog.jset(X32_SYSCALL_BIT, "eperm")  # x32 numbers reach the same handlers under other numbers
-    verdicts = {nr: "eperm" for name in DENIED if (nr := number(name, arch)) is not None}
+    denied = DENIED if policy.metadata else (*DENIED, *METADATA)
+    verdicts = {nr: "eperm" for name in denied if (nr := number(name, arch)) is not None}
     # clone3 hides its flags behind a pointer seccomp cannot read. ENOSYS, not EPERM: glibc then falls
     # back to clone(), whose flags the filter does check; EPERM would break pthread_create.
     verdicts[required("clone3", arch)] = "enosys"

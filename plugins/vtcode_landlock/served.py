@@ -176,6 +176,29 @@ class AdoptedProcess(subprocess.Popen[bytes]):
         self.encoding = self.errors = None
         self.pipesize = -1
 
+    def send_signal(self, sig: int) -> None:
+        """The process is the command's supervisor (see forkserver.supervise), which leads its process
+        group: SIGTERM, SIGHUP and SIGKILL ask it to kill every descendant (a SIGKILL to it directly would
+        orphan a daemon that left the group); any other signal goes to the group, i.e. to the command."""
+        if self.returncode is not None or self._internal_poll() is not None:
+            return
+        stop = sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if stop:
+                self._signal_leader(signal.SIGTERM if sig == signal.SIGKILL else sig)
+            else:
+                os.killpg(self.pid, sig)
+        if sig == signal.SIGKILL:
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline and self._internal_poll() is None:
+                time.sleep(0.002)
+            if self.returncode is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.pid, signal.SIGKILL)
+
+    def _signal_leader(self, sig: int) -> None:
+        os.kill(self.pid, sig)
+
 
 class ServedProcess(AdoptedProcess):
     """A Popen for a child of the fork server: poll/wait through its pidfd and the server's status,
@@ -218,10 +241,8 @@ class ServedProcess(AdoptedProcess):
                     return code
                 time.sleep(0.001)  # readable but not yet reaped by the server: ask again
 
-    def send_signal(self, sig: int) -> None:
-        if self.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                signal.pidfd_send_signal(self._pidfd, sig)
+    def _signal_leader(self, sig: int) -> None:
+        signal.pidfd_send_signal(self._pidfd, sig)  # never a recycled pid
 
 
 @dataclass

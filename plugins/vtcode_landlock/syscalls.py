@@ -19,6 +19,23 @@ AUDIT_ARCH: Final = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 # name -> (x86_64, aarch64); None where the syscall does not exist on that architecture.
 NUMBERS: Final[dict[str, tuple[int, int | None]]] = {
     "ioctl": (16, 29),
+    "chmod": (90, None),
+    "fchmod": (91, 52),
+    "chown": (92, None),
+    "fchown": (93, 55),
+    "lchown": (94, None),
+    "utime": (132, None),
+    "setxattr": (188, 5),
+    "lsetxattr": (189, 6),
+    "fsetxattr": (190, 7),
+    "removexattr": (197, 14),
+    "lremovexattr": (198, 15),
+    "fremovexattr": (199, 16),
+    "utimes": (235, None),
+    "fchownat": (260, 54),
+    "futimesat": (261, None),
+    "fchmodat": (268, 53),
+    "utimensat": (280, 88),
     "socket": (41, 198),
     "clone": (56, 220),
     "ptrace": (101, 117),
@@ -74,6 +91,7 @@ NUMBERS: Final[dict[str, tuple[int, int | None]]] = {
     "fsmount": (432, 432),
     "fspick": (433, 433),
     "clone3": (435, 435),
+    "close_range": (436, 436),
     "pidfd_getfd": (438, 438),
     "process_madvise": (440, 440),
     "mount_setattr": (442, 442),
@@ -81,6 +99,9 @@ NUMBERS: Final[dict[str, tuple[int, int | None]]] = {
     "landlock_create_ruleset": (444, 444),
     "landlock_add_rule": (445, 445),
     "landlock_restrict_self": (446, 446),
+    "fchmodat2": (452, 452),
+    "setxattrat": (463, 463),
+    "removexattrat": (466, 466),
 }
 
 
@@ -118,7 +139,7 @@ _prctl.restype = ctypes.c_int
 _prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
 _mount = LIBC.mount
 _mount.restype = ctypes.c_int
-_mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
+_mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
 _unshare = LIBC.unshare
 _unshare.restype = ctypes.c_int
 _unshare.argtypes = (ctypes.c_int,)
@@ -149,3 +170,20 @@ def mount(source: bytes | None, target: bytes, flags: int) -> None:
 
 def unshare(flags: int) -> None:
     _checked(_unshare(flags), "unshare")
+
+
+class MountAttr(ctypes.Structure):
+    """struct mount_attr (linux/mount.h), for mount_setattr(2)."""
+
+    _fields_ = (("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64))
+
+
+AT_FDCWD = -100
+
+
+def mount_setattr(path: bytes, flags: int, attr: MountAttr) -> None:
+    _checked(_syscall(ctypes.c_long(required("mount_setattr")), ctypes.c_long(AT_FDCWD),
+                      ctypes.c_char_p(path), ctypes.c_long(flags), ctypes.byref(attr),
+                      ctypes.c_long(ctypes.sizeof(attr))),
+             f"mount_setattr {path.decode(errors='replace')}")

@@ -7,6 +7,7 @@ status: 128+N if a signal N ended it, 124 on the sandbox.timeout_s deadline (as 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -93,13 +94,9 @@ def run(
 
 def _run(argv: tuple[str, ...], prepared: PreparedSpawn, timeout_s: float) -> int:
     try:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=prepared.cwd,
-            env=prepared.env,
-            preexec_fn=prepared.preexec_fn,
-            pass_fds=prepared.pass_fds,
-        )
+        # Through the backend's own starter (the C launcher first): the spawn path that `enforced`
+        # reports is the one that runs, and only fds 0-2 (the terminal's) reach the command.
+        proc = prepared.start(stdin=None, stdout=None, stderr=None)
     except (OSError, subprocess.SubprocessError) as exc:
         prepared.release()
         click.echo(f"vtcode: error: could not start {argv[0]!r} in the sandbox: {exc}", err=True)
@@ -108,8 +105,7 @@ def _run(argv: tuple[str, ...], prepared: PreparedSpawn, timeout_s: float) -> in
         return _status(proc.wait(timeout=timeout_s))
     except subprocess.TimeoutExpired:
         click.echo(f"vtcode: sandbox.timeout_s ({timeout_s:g} s) reached; killing the command", err=True)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _stop(proc)
         return TIMEOUT_STATUS
     except KeyboardInterrupt:
         # The child has its own session, so the terminal's Ctrl-C reached only us: pass it on.
@@ -117,8 +113,21 @@ def _run(argv: tuple[str, ...], prepared: PreparedSpawn, timeout_s: float) -> in
         try:
             return _status(proc.wait(timeout=3))
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
-            os.killpg(proc.pid, signal.SIGKILL)
+            _stop(proc)
             return _status(proc.wait())
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the group first: a sandbox supervisor leading it then kills every descendant, daemons
+    that left the group included; SIGKILL after a grace."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _status(code: int) -> int:

@@ -1,36 +1,53 @@
 """The protected paths the kernel layer guards inside a writable workspace.
 
 The jail (workspace/protected.py) refuses the agent's own writes to every .git entry; a command the
-agent runs must still commit, so inside the sandbox only what runs code or changes trust later is
-read-only: the top-level repository's hooks, config and attributes, the trust marker, vtcode's own
-configuration and the shell start-up files at the root. Nested repositories are the jail's alone.
+agent runs must still commit, so inside the sandbox only what decides what code runs later, or what
+changes trust, is read-only: every repository's git control files (gitguard.py: the git directory but
+what ordinary git work writes, nested repositories, submodules and worktrees included, and whatever git's
+configuration points at inside the workspace), the trust marker, vtcode's own configuration and the shell
+start-up files at the root.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from vtcode.workspace.protected import RC_FILES
 from vtcode.workspace.trust import TRUST_MARKER
 
+from .gitguard import GitEntry, repository_protection
 
-def kernel_protected_paths(root: Path) -> tuple[str, ...]:
+
+@dataclass(frozen=True)
+class Protection:
+    """What to guard for one command, and the repositories found, to compare with after it."""
+
+    paths: tuple[str, ...]
+    git_entries: tuple[GitEntry, ...]
+
+
+def kernel_protection(root: Path, home: str | None = None) -> Protection:
     """Absolute paths; a trailing "/" marks a directory the kernel layer may create empty to guard it."""
     base = str(root)
-    git = os.path.join(base, ".git")
-    if os.path.isfile(git) or os.path.islink(git):
-        git_paths = [git]  # a gitdir pointer (worktree, submodule): repointing it changes the repository
-    else:
-        git_paths = [f"{git}/hooks/", f"{git}/config", f"{git}/info/attributes"]
+    git_paths, entries = repository_protection(base, home or os.path.expanduser("~"))
     vtcode_dir = os.path.join(base, ".vtcode")
     # A missing .vtcode/ is watched rather than created: an empty directory in every workspace is litter.
     vtcode_entry = vtcode_dir + "/" if os.path.isdir(vtcode_dir) else vtcode_dir
     rc_files = [os.path.join(base, name) for name in sorted(RC_FILES)]
-    return (
+    paths = (
         *git_paths,
         os.path.join(base, TRUST_MARKER),
         os.path.join(base, "vtcode.toml"),
         vtcode_entry,
         *rc_files,
     )
+    if not entries:  # a repository the command may create at the root: watched like the rest
+        git = os.path.join(base, ".git")
+        paths = (f"{git}/hooks/", f"{git}/config", *paths)
+    return Protection(tuple(dict.fromkeys(paths)), tuple(entries))
+
+
+def kernel_protected_paths(root: Path) -> tuple[str, ...]:
+    return kernel_protection(root).paths

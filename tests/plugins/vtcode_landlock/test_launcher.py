@@ -110,7 +110,8 @@ def test_a_plan_version_mismatch_is_refused(
 ) -> None:
     marker = workspace / "ran"
     conf = confine()
-    _, failure = _spawn_raw(launcher_binary, _marker_plan(marker, conf.steps(3), version=2),
+    _, failure = _spawn_raw(launcher_binary, _marker_plan(marker, conf.steps(3),
+                                                            version=launcher.PLAN_VERSION + 1),
                             list(conf.pass_fds))
     assert b"plan version mismatch" in failure and failure.count(b"\n") == 1
     _, failure = _spawn_raw(launcher_binary, b"NOPE" + _marker_plan(marker, conf.steps(3))[4:],

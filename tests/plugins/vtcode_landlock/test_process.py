@@ -80,10 +80,12 @@ def test_resource_limits_apply(confine: Any, child: Any) -> None:
     assert got == {"core": "(0, 0)", "big_write": "EFBIG", "many_files": "EMFILE", "raise_back": "refused"}
 
 
+# The command runs under its supervisor (a subreaper that leads the session or group): it is the
+# supervisor's child, in the supervisor's new session or process group.
 @pytest.mark.parametrize(("session", "check"), [
-    ("session", "os.getsid(0) == os.getpid()"),
-    ("process_group", "os.getpgid(0) == os.getpid() and os.getsid(0) != os.getpid()"),
-    ("inherit", "os.getpgid(0) != os.getpid()"),
+    ("session", "os.getsid(0) == os.getppid() == os.getpgid(0)"),
+    ("process_group", "os.getpgid(0) == os.getppid() and os.getsid(0) != os.getppid()"),
+    ("inherit", "os.getpgid(0) != os.getppid()"),
 ])
 def test_session_and_process_group(confine: Any, child: Any, session: str, check: str) -> None:
     assert child(confine(session=session), f'print(f"check={{{check}}}")') == {"check": "True"}
