@@ -57,6 +57,15 @@ METADATA = (
     "removexattrat",
 )
 
+# Set-user-ID and set-group-ID bits are refused wherever a mode is given (chmod, creation): a root agent's
+# command could otherwise leave a set-uid-root copy of a shell in the workspace, for any local user to run
+# later; mode, not path, so this holds in every tree. syscall -> index of its mode argument.
+SETID_BITS = 0o6000
+MODE_ARGUMENT = {
+    "chmod": 1, "fchmod": 1, "fchmodat": 2, "fchmodat2": 2, "creat": 1, "open": 2, "openat": 3,
+    "mknod": 1, "mknodat": 2,
+}
+
 AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 1, 2, 10, 16
 SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_TYPE_MASK = 1, 2, 5, 0xF
 NETLINK_ROUTE = 0
@@ -108,6 +117,10 @@ def _socket_rules(prog: Program, policy: SeccompPolicy) -> None:
 
 def _argument_rules(prog: Program, policy: SeccompPolicy) -> None:
     _socket_rules(prog, policy)
+    for index in sorted(set(MODE_ARGUMENT.values())):
+        prog.label(f"mode{index}")
+        prog.load(_arg_low(index))
+        prog.jset(SETID_BITS, "eperm", "allow")
     prog.label("clone")
     prog.load(_arg_low(0))
     prog.jset(CLONE_NAMESPACES, "eperm", "allow")
@@ -158,6 +171,12 @@ def build_bpf(policy: SeccompPolicy, arch: str | None = None) -> bytes:
     # clone3 hides its flags behind a pointer seccomp cannot read. ENOSYS, not EPERM: glibc then falls
     # back to clone(), whose flags the filter does check; EPERM would break pthread_create.
     verdicts[required("clone3", arch)] = "enosys"
+    # openat2 hides its mode behind a pointer too; ENOSYS makes callers fall back to openat.
+    verdicts[required("openat2", arch)] = "enosys"
+    for name, index in MODE_ARGUMENT.items():
+        nr = number(name, arch)
+        if nr is not None and verdicts.get(nr) != "eperm":  # denied outright (no mount namespace) wins
+            verdicts[nr] = f"mode{index}"
     for name in ("socket", "clone", "personality", "ioctl"):
         verdicts[required(name, arch)] = name
     _dispatch(prog, sorted(verdicts.items()))

@@ -18,7 +18,12 @@ AUDIT_ARCH: Final = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 
 # name -> (x86_64, aarch64); None where the syscall does not exist on that architecture.
 NUMBERS: Final[dict[str, tuple[int, int | None]]] = {
+    "open": (2, None),
     "ioctl": (16, 29),
+    "creat": (85, None),
+    "mknod": (133, None),
+    "openat": (257, 56),
+    "mknodat": (259, 33),
     "chmod": (90, None),
     "fchmod": (91, 52),
     "chown": (92, None),
@@ -99,6 +104,7 @@ NUMBERS: Final[dict[str, tuple[int, int | None]]] = {
     "landlock_create_ruleset": (444, 444),
     "landlock_add_rule": (445, 445),
     "landlock_restrict_self": (446, 446),
+    "openat2": (437, 437),
     "fchmodat2": (452, 452),
     "setxattrat": (463, 463),
     "removexattrat": (466, 466),

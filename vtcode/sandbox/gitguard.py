@@ -42,10 +42,13 @@ _WRITABLE = frozenset({
     "fsmonitor--daemon.ipc",
 })
 _WRITABLE_PATTERN = re.compile(r"^(.*\.lock|sharedindex\.[0-9a-f]+|next-index-.*|\.tmp-.*|tmp_.*)$")
-# Directories created empty when missing, so nothing can be planted in them.
+# Directories created empty when missing (git init makes both), so nothing can be planted in them.
 _CREATE_IF_MISSING = ("hooks", "info")
-# Files git reads if they appear; guarded by detect-and-restore (they cannot be mounted before they exist).
-_WATCH_IF_MISSING = ("config", "commondir", "config.worktree", "gitdir")
+# Names git reads if they appear, guarded by detect-and-restore (they cannot be mounted before they
+# exist; creating them empty would litter every repository). `modules` and `worktrees` hold other git
+# directories (submodules', worktrees'): one planted there would be used by the user's next `git
+# submodule update` or `git worktree` without any pointer in the working tree.
+_WATCH_IF_MISSING = ("config", "commondir", "config.worktree", "gitdir", "modules", "worktrees")
 # Where git keeps other git directories of the same repository.
 _NESTED_GITDIRS = ("modules", "worktrees")
 MAX_SCAN_ENTRIES = 200_000
@@ -117,7 +120,12 @@ def gitdir_protection(gitdir: str, depth: int = 0) -> list[str]:
         if name in _WRITABLE or _WRITABLE_PATTERN.match(name):
             continue
         if name in _NESTED_GITDIRS and os.path.isdir(full) and not os.path.islink(full) and depth < 4:
-            for child in _subdirs(full):
+            # The directory is pinned (nothing can be added or renamed in it: its own entries are
+            # mounted), and each git directory in it is guarded like this one.
+            children = list(_subdirs(full))
+            if not children:
+                paths.append(full + "/")
+            for child in children:
                 paths.extend(gitdir_protection(child, depth + 1))
             continue
         is_dir = os.path.isdir(full) and not os.path.islink(full)
@@ -253,6 +261,42 @@ def _commondir(gitdir: str) -> str:
 
 def within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def is_git_state(name: str) -> bool:
+    """Whether ordinary git work writes this top-level entry of a git directory."""
+    return name in _WRITABLE or bool(_WRITABLE_PATTERN.match(name))
+
+
+def gitdir_listing(entries: list[GitEntry], root: str) -> dict[str, frozenset[str]]:
+    """The top-level names of each git directory in the workspace, to tell what a command added."""
+    listing: dict[str, frozenset[str]] = {}
+    for entry in entries:
+        gitdir = resolve_gitdir(entry)
+        if gitdir is None or not within(gitdir, root):
+            continue
+        try:
+            listing[gitdir] = frozenset(os.listdir(gitdir))
+        except OSError:
+            continue
+    return listing
+
+
+def strip_additions(before: dict[str, frozenset[str]]) -> list[str]:
+    """Remove every top-level entry a command added to a git directory that git's ordinary work does not
+    write (the inverse of the read-only set: nothing new may appear there). Returns what was removed."""
+    removed: list[str] = []
+    for gitdir, names in before.items():
+        try:
+            now = os.listdir(gitdir)
+        except OSError:
+            continue
+        for name in now:
+            if name not in names and not is_git_state(name):
+                path = os.path.join(gitdir, name)
+                _remove(path)
+                removed.append(path)
+    return removed
 
 
 def repository_protection(root: str, home: str) -> tuple[list[str], list[GitEntry]]:

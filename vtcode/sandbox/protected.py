@@ -17,7 +17,7 @@ from pathlib import Path
 from vtcode.workspace.protected import RC_FILES
 from vtcode.workspace.trust import TRUST_MARKER
 
-from .gitguard import GitEntry, repository_protection
+from .gitguard import GitEntry, gitdir_listing, repository_protection
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Protection:
 
     paths: tuple[str, ...]
     git_entries: tuple[GitEntry, ...]
+    gitdir_names: dict[str, frozenset[str]]
 
 
 def kernel_protection(root: Path, home: str | None = None) -> Protection:
@@ -46,7 +47,7 @@ def kernel_protection(root: Path, home: str | None = None) -> Protection:
     if not entries:  # a repository the command may create at the root: watched like the rest
         git = os.path.join(base, ".git")
         paths = (f"{git}/hooks/", f"{git}/config", *paths)
-    return Protection(tuple(dict.fromkeys(paths)), tuple(entries))
+    return Protection(tuple(dict.fromkeys(paths)), tuple(entries), gitdir_listing(entries, base))
 
 
 def kernel_protected_paths(root: Path) -> tuple[str, ...]:

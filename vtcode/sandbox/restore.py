@@ -32,6 +32,9 @@ class Entry:
     mode: int = 0
     target: str = ""
     children: dict[str, Entry] = field(default_factory=dict)
+    # Put back too: a restored file must look untouched (its times are part of what the user sees).
+    times_ns: tuple[int, int] = field(default=(0, 0), compare=False)
+    mtime_ns: int = 0  # compared (a rewrite with the same bytes still changes it); atime is not
 
 
 def _take(path: str, budget: list[int], depth: int = 0) -> Entry:
@@ -42,8 +45,10 @@ def _take(path: str, budget: list[int], depth: int = 0) -> Entry:
     except NotADirectoryError:
         return Entry("missing")
     mode = stat.S_IMODE(info.st_mode)
+    times = (info.st_atime_ns, info.st_mtime_ns)
     if stat.S_ISLNK(info.st_mode):
-        return Entry("symlink", mode=mode, target=os.readlink(path))
+        return Entry("symlink", mode=mode, target=os.readlink(path), times_ns=times,
+                     mtime_ns=info.st_mtime_ns)
     if stat.S_ISREG(info.st_mode):
         budget[0] -= info.st_size
         if budget[0] < 0:
@@ -52,11 +57,11 @@ def _take(path: str, budget: list[int], depth: int = 0) -> Entry:
                 "refusing to run without a way to restore it"
             )
         with open(path, "rb") as f:
-            return Entry("file", data=f.read(), mode=mode)
+            return Entry("file", data=f.read(), mode=mode, times_ns=times, mtime_ns=info.st_mtime_ns)
     if stat.S_ISDIR(info.st_mode) and depth < 8:
         children = {name: _take(os.path.join(path, name), budget, depth + 1) for name in os.listdir(path)}
-        return Entry("dir", mode=mode, children=children)
-    return Entry("other", mode=mode)
+        return Entry("dir", mode=mode, children=children, times_ns=times)
+    return Entry("other", mode=mode, times_ns=times)
 
 
 def _remove(path: str) -> None:
@@ -79,6 +84,8 @@ def _put(path: str, entry: Entry) -> None:
         for name, child in entry.children.items():
             _put(os.path.join(path, name), child)
         os.chmod(path, entry.mode)
+    if entry.kind in ("file", "symlink", "dir") and entry.times_ns != (0, 0):
+        os.utime(path, ns=entry.times_ns, follow_symlinks=False)
 
 
 def _fix_ancestors(root: str, path: str) -> list[str]:

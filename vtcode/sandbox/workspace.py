@@ -28,8 +28,16 @@ from vtcode.events import EventBus
 from vtcode.hardening import user_umask
 
 from .errors import SandboxDenied
-from .gitguard import GitEntry, GitScanTooLarge, find_git_entries, neutralise, resolve_gitdir, within
-from .protected import kernel_protection
+from .gitguard import (
+    GitScanTooLarge,
+    find_git_entries,
+    gitdir_listing,
+    neutralise,
+    resolve_gitdir,
+    strip_additions,
+    within,
+)
+from .protected import Protection, kernel_protection
 from .restore import Snapshot
 
 
@@ -40,7 +48,7 @@ class WorkspaceSandbox:
         self._root = root
         self._bus = bus
         # The repositories found when each request was made, to tell what a command planted.
-        self._git_before: dict[tuple[tuple[str, ...], str], tuple[GitEntry, ...]] = {}
+        self._git_before: dict[tuple[tuple[str, ...], str], Protection] = {}
         if config.mode == "full-access":
             bus.emit(
                 "sandbox.full_access",
@@ -69,7 +77,7 @@ class WorkspaceSandbox:
             protection = kernel_protection(self._root)
         except GitScanTooLarge as exc:
             raise SandboxDenied(f"{exc}; narrow the workspace") from exc
-        self._git_before[tuple(argv), cwd] = protection.git_entries
+        self._git_before[tuple(argv), cwd] = protection
         return SandboxRequest(
             argv=tuple(argv),
             cwd=cwd,
@@ -115,14 +123,13 @@ class WorkspaceSandbox:
                 "message": f"{request.mode}: {', '.join(prepared.enforced) or 'nothing enforced'}",
             },
         )
-        before = self._git_before.pop((tuple(request.argv), request.cwd), None)
-        if before is None:
-            before = tuple(find_git_entries(str(self._root)))
-        return dataclasses.replace(prepared, release=self._releaser(prepared, snapshot, before))
+        protection = self._git_before.pop((tuple(request.argv), request.cwd), None)
+        if protection is None:  # a request built elsewhere: look now
+            entries = tuple(find_git_entries(str(self._root)))
+            protection = Protection((), entries, gitdir_listing(list(entries), str(self._root)))
+        return dataclasses.replace(prepared, release=self._releaser(prepared, snapshot, protection))
 
-    def _releaser(
-        self, prepared: PreparedSpawn, snapshot: Snapshot, before: tuple[GitEntry, ...]
-    ) -> _Release:
+    def _releaser(self, prepared: PreparedSpawn, snapshot: Snapshot, before: Protection) -> _Release:
         return _Release(prepared, snapshot, self._bus, self._backend.name, str(self._root), before)
 
 
@@ -135,7 +142,7 @@ class _Release:
     bus: EventBus
     backend: str
     root: str
-    git_before: tuple[GitEntry, ...]
+    git_before: Protection
     done: SandboxCleanup | None = None
 
     def __call__(self) -> SandboxCleanup:
@@ -168,8 +175,9 @@ class _Release:
             after = find_git_entries(self.root)
         except GitScanTooLarge:
             return []
-        known = {(e.path, e.is_dir) for e in self.git_before}
-        found: list[tuple[str, str]] = []
+        found = [(path, "added to a git directory by the command; removed")
+                 for path in strip_additions(self.git_before.gitdir_names)]
+        known = {(e.path, e.is_dir) for e in self.git_before.git_entries}
         for entry in after:
             if (entry.path, entry.is_dir) in known:
                 continue
