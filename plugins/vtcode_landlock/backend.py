@@ -63,6 +63,7 @@ class Launch:
         if terminal:  # the caller made a PTY: its slave becomes our controlling terminal
             steps += [("session", "setsid"), ("terminal", "tty")]
         steps += self._conf.steps(3, self._cwd)
+        proc: subprocess.Popen[bytes]
         if isinstance(self._starter, str):
             proc = launcher.launch(self._starter, self._argv, self._env, steps, extra, stdin, stdout, stderr,
                                    pipesize)

@@ -180,7 +180,7 @@ class AdoptedProcess(subprocess.Popen[bytes]):
         """The process is the command's supervisor (see forkserver.supervise), which leads its process
         group: SIGTERM, SIGHUP and SIGKILL ask it to kill every descendant (a SIGKILL to it directly would
         orphan a daemon that left the group); any other signal goes to the group, i.e. to the command."""
-        if self.returncode is not None or self._internal_poll() is not None:
+        if self.poll() is not None:
             return
         stop = sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -190,7 +190,7 @@ class AdoptedProcess(subprocess.Popen[bytes]):
                 os.killpg(self.pid, sig)
         if sig == signal.SIGKILL:
             deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline and self._internal_poll() is None:
+            while time.monotonic() < deadline and self.poll() is None:
                 time.sleep(0.002)
             if self.returncode is None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -211,14 +211,15 @@ def attacks(world: World) -> dict[str, str]:
         "config_append": f"printf '{fsmonitor}' >> .git/config",
         "git_config_command": f"git config core.fsmonitor '{payload}'",
         "move_gitdir_away": f"mv .git g && printf '{fsmonitor}' >> g/config && mv g .git",
-        "copy_gitdir_replace": f"cp -r .git g2 && printf '{fsmonitor}' >> g2/config && rm -rf .git; mv g2 .git",
+        "copy_gitdir_replace": f"cp -r .git g2 && printf '{fsmonitor}' >> g2/config && rm -rf .git; "
+                               "mv g2 .git",
         "hook_pre_commit": f"printf '#!/bin/sh\\n{payload}\\n' > .git/hooks/pre-commit; "
                            "chmod +x .git/hooks/pre-commit",
         "hook_index_change": f"mkdir -p .git/hooks; printf '#!/bin/sh\\n{payload}\\n' > "
                              ".git/hooks/post-index-change; chmod +x .git/hooks/post-index-change",
         "husky_hook": f"printf '#!/bin/sh\\n{payload}\\n' > .husky/pre-commit",
-        "husky_dir_swap": f"mv .husky h2; mkdir .husky; printf '#!/bin/sh\\n{payload}\\n' > .husky/pre-commit;"
-                          " chmod +x .husky/pre-commit",
+        "husky_dir_swap": f"mv .husky h2; mkdir .husky; printf '#!/bin/sh\\n{payload}\\n' > "
+                          ".husky/pre-commit; chmod +x .husky/pre-commit",
         "included_config": f"printf '{fsmonitor}' >> .gitconfig-project",
         "info_attributes": "mkdir -p .git/info; printf '* filter=evil\\n' > .git/info/attributes",
         "nested_repo_config": f"printf '{fsmonitor}' >> vendor/lib/.git/config",

@@ -70,7 +70,7 @@ def test_without_a_mount_namespace_chmod_is_refused_and_the_rest_works(base: Pat
     # The documented cost of that fallback: no metadata change anywhere, so `chmod +x` fails (EPERM).
     world = world_suite.make_world(base)
     try:
-        code, output = world_suite.run_in_sandbox(
+        _, output = world_suite.run_in_sandbox(
             world, "chmod +x build.sh; sh build.sh && git status --short && echo done", "launcher",
             mount_namespace="off")
     finally:
