@@ -41,10 +41,6 @@ class LMStudioOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    allow_load: bool = Field(
-        default=False,
-        description="`vtcode exec --model NAME` may load NAME when it is not loaded (the TUI always asks)",
-    )
     load_timeout_s: float = Field(default=600.0, gt=0, le=3600, description="longest wait for a load")
     stream_usage: bool = True  # the wire's own option, passed through
 

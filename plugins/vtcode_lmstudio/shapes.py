@@ -75,7 +75,7 @@ def _v0(item: Any) -> ModelInfo | None:
     loaded = item.get("state") == "loaded" if isinstance(item.get("state"), str) else None
     maximum = _count(item.get("max_context_length"))
     # A loaded model's window is what it was loaded with, often smaller than the model's maximum.
-    window = _count(item.get("loaded_context_length")) if loaded else None
+    window = _count(item.get("loaded_context_length")) if loaded is not False else None
     capabilities = item.get("capabilities")
     return ModelInfo(
         id=item["id"],

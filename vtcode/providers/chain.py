@@ -32,6 +32,7 @@ class ChainEntry:
     settings: ProviderSettings
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     windows: WindowCache | None = None  # learned context windows, so a start need not list the models
+    allow_load: bool = False  # [providers.<name>] allow_load: exec may load the model --model names
     _models: list[ModelInfo] | None = None
     _choice: ModelChoice | None = None
 

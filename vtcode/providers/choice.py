@@ -56,7 +56,7 @@ def choose_model(entry: str, configured: str | None, listed: list[ModelInfo]) ->
         raise NoModelLoaded(
             f"{entry}: no model is loaded ({len(listed)} downloaded: {names}): load one in LM Studio "
             f"(or `lms load {listed[0].id}`), or start `vtcode` and pick one; `vtcode exec --model NAME` "
-            f"loads NAME only with [providers.{entry}] options = {{ allow_load = true }}",
+            f"loads NAME only with [providers.{entry}] allow_load = true",
             listed,
         )
     if listed:
@@ -68,7 +68,7 @@ def choose_model(entry: str, configured: str | None, listed: list[ModelInfo]) ->
     )
 
 
-def load_window(info: ModelInfo, configured: int | None) -> int | None:
+def load_window(info: ModelInfo, configured: int | None) -> int:
     """The context length to load `info` with: what config names, else LOAD_WINDOW, never above the
     model's maximum (LM Studio refuses more)."""
     wanted = configured or LOAD_WINDOW

@@ -68,6 +68,7 @@ def open_chain(
                 settings=settings,
                 breaker=CircuitBreaker(section.failure_threshold, section.cooldown_s),
                 windows=windows,
+                allow_load=table.allow_load,
             )
         )
     retry = RetryPolicy(section.retries, section.backoff_s, section.backoff_max_s)

@@ -199,10 +199,10 @@ def test_load_on_a_version_without_the_load_api_says_how_to_load() -> None:
 
 
 def test_bad_options_are_named() -> None:
-    with pytest.raises(ValueError, match=r"^\[providers.lmstudio\] options.allow_load: "):
-        lmstudio(dead_url(), options={"allow_load": "maybe"})
-    with pytest.raises(ValueError, match=r"options.alow_load: Extra inputs"):
-        lmstudio(dead_url(), options={"alow_load": True})
+    with pytest.raises(ValueError, match=r"^\[providers.lmstudio\] options.load_timeout_s: "):
+        lmstudio(dead_url(), options={"load_timeout_s": -1})
+    with pytest.raises(ValueError, match=r"options.load_timeout: Extra inputs"):
+        lmstudio(dead_url(), options={"load_timeout": 5})
 
 
 # -- API tokens ----------------------------------------------------------------------------------------
