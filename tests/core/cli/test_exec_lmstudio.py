@@ -178,3 +178,15 @@ def test_a_start_with_no_model_named_lists_once_on_the_remembered_api(workspace:
         result = exec_(workspace, lms, "hi")
         assert result.returncode == 0, result.stderr
         assert [r.path for r in lms.requests[before:]] == ["/api/v0/models", "/v1/chat/completions"]
+
+
+def test_a_workspace_cannot_allow_loading(workspace: Path) -> None:
+    """allow_load is user-only like every provider key: a repository's vtcode.toml cannot make exec load."""
+    from vtcode.workspace.trust import write_trust
+
+    write_trust(workspace)
+    (workspace / "vtcode.toml").write_text("[providers.lmstudio]\nallow_load = true\n")
+    with LMStudioStub([LMModel("qwen/qwen3-8b")], default=Reply(text="ok")) as lms:
+        result = exec_(workspace, lms, "--model", "qwen/qwen3-8b", "hi")
+        assert not lms.loads and lms.server.chat_requests  # the run went on, without loading
+    assert result.returncode == 0, result.stderr
