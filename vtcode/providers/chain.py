@@ -52,6 +52,8 @@ class ChainEntry:
         """The person picked (and the TUI loaded) `info`: use it from now on."""
         self._models = None
         self.settings = self.settings.model_copy(update={"model": info.id})
+        if self.windows is not None and info.context_length:  # the window it was just loaded with
+            self.windows.put(self._window_key(info.id), info.context_length)
         self._choice = choose_model(self.name, info.id, [info])
         return self._choice
 

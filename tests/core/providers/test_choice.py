@@ -4,6 +4,8 @@ model without tool use, one not loaded, and one loaded with a window too small f
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from vtcode_hookspecs import ModelInfo, ProviderError
 
@@ -81,3 +83,31 @@ def test_load_window_is_config_or_default_never_above_the_maximum() -> None:
     assert load_window(m("a", max_context_length=8192), None) == 8192
     assert load_window(m("a", max_context_length=131072), 65536) == 65536
     assert load_window(m("a"), 20000) == 20000
+
+
+def test_a_model_loaded_on_request_is_used_with_its_new_window(tmp_path: Path) -> None:
+    """After a load, the chain uses the loaded model and the window it was loaded with, not a window
+    remembered from an earlier, smaller load."""
+    from helpers.lmstudio_stub import LMModel, LMStudioStub
+    from vtcode_hookspecs import ProviderSettings
+    from vtcode_lmstudio.provider import LMStudioProvider
+
+    from vtcode.agent.connect import load_chosen
+    from vtcode.providers.chain import ChainEntry
+    from vtcode.providers.windows import WindowCache
+
+    windows = WindowCache(tmp_path / "w.json")
+    with LMStudioStub([LMModel("q/q", max_context_length=65536)]) as lms:
+        settings = ProviderSettings(name="lmstudio", base_url=lms.base_url)
+        entry = ChainEntry("lmstudio", LMStudioProvider(settings), settings, windows=windows)
+        windows.put(entry._window_key("q/q"), 4096)  # from a load at LM Studio's default
+        with pytest.raises(NoModelLoaded) as info:
+            entry.choose()
+        said: list[str] = []
+        choice = load_chosen(entry, info.value.available[0], None, said.append)
+        assert lms.loads == [{"model": "q/q", "context_length": LOAD_WINDOW}]
+    assert (choice.model, choice.notes) == ("q/q", ())
+    assert entry.settings.model == "q/q" and entry.context_length("q/q") == LOAD_WINDOW
+    assert said[0].startswith("loading q/q on lmstudio (4.7 GB, 32,768-token window)") and said[1].startswith(
+        "loaded q/q in "
+    )
