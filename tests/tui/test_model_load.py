@@ -10,7 +10,7 @@ from pathlib import Path
 from helpers.lmstudio_stub import LMModel, LMStudioStub
 from helpers.openai_stub import Reply
 from helpers.tui import Driver, RunTui
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from vtcode.tui.screens.load_model import LoadingScreen, LoadModelScreen
 from vtcode.tui.widgets.chat import Notice
@@ -84,17 +84,39 @@ def test_none_loaded_offers_a_list_and_loads_the_pick(workspace: Path, run_tui: 
         assert [c["model"] for c in lms.server.chat_requests] == ["qwen/qwen3-8b"]
 
 
-def test_escape_loads_nothing(workspace: Path, run_tui: RunTui) -> None:
+def test_escape_loads_nothing_and_the_next_prompt_offers_again(workspace: Path, run_tui: RunTui) -> None:
     with LMStudioStub([LMModel("qwen/qwen3-8b")]) as lms:
 
         async def scenario(ui: Driver) -> None:
             await ui.until(lambda: isinstance(ui.app.screen, LoadModelScreen))
             await ui.press("escape")
             await ui.until(lambda: any("Nothing was loaded" in t for t in notices(ui)))
+            declined = next(t for t in notices(ui) if "Nothing was loaded" in t)
+            assert "no model is loaded" in declined and "`lms load qwen/qwen3-8b`" in declined
             assert ui.app.workbench is not None and ui.app.workbench.facts.model == "(none loaded)"
+            await ui.send("explain main.py")
+            await ui.until(lambda: isinstance(ui.app.screen, LoadModelScreen))  # asked again, not sent
+            await ui.press("escape")
+            await ui.pilot.pause(0.2)
+            assert ui.app.query_one("#prompt", Input).value == "explain main.py"  # the prompt is kept
 
         run_tui(scenario, overrides=lmstudio_overrides(lms.base_url))
         assert not lms.loads and "/api/v1/models/load" not in lms.paths("POST")
+        assert not lms.server.chat_requests
+
+
+def test_several_loaded_says_which_is_used_and_how_to_choose(workspace: Path, run_tui: RunTui) -> None:
+    models = [LMModel("first/model", loaded=32768), LMModel("second/model", loaded=32768)]
+    with LMStudioStub(models) as lms:
+
+        async def scenario(ui: Driver) -> None:
+            await ui.loaded()
+            await ui.until(lambda: any("2 models are loaded" in t for t in notices(ui)))
+            said = next(t for t in notices(ui) if "2 models are loaded" in t)
+            assert "using first/model" in said and "--model" in said
+            assert ui.app.workbench is not None and ui.app.workbench.facts.model == "first/model"
+
+        run_tui(scenario, overrides=lmstudio_overrides(lms.base_url))
 
 
 def test_a_model_without_tool_use_is_warned_about_once(workspace: Path, run_tui: RunTui) -> None:

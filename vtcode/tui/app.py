@@ -162,6 +162,12 @@ class VtcodeApp(App[None]):
         if self.busy:
             self.chat(Notice(f"busy ({self.busy}): wait, or press Esc to stop", "warn"))
             return
+        if bench.offer and bench.model_problem is not None and not text.startswith("!"):
+            from .model_load import offer_load  # none loaded: pick one first; the prompt is kept
+
+            event.input.value = text
+            offer_load(self, bench, bench.model_problem)
+            return
         self.chat(UserMessage(text))
         self.pump.new_turn()
         if text.startswith("!"):
