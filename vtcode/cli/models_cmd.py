@@ -44,15 +44,15 @@ def models(
         reports = [_report(runtime, name) for name in _names(runtime, provider)]
     finally:
         runtime.bus.close("normal")
+    # 2: a provider is misconfigured (unknown, bad options), as for every command; 1: one is unreachable.
+    misconfigured = [r.pop("config_error") for r in reports]
+    status = 2 if any(misconfigured) else 1 if any(r["error"] for r in reports) else 0
     if as_json:
         click.echo(json.dumps({"providers": reports}))
     else:
         for report in reports:
             _print(report)
-    # 2: a provider is misconfigured (unknown, bad options), as for every command; 1: one is unreachable.
-    raise SystemExit(
-        2 if any(r["config_error"] for r in reports) else 1 if any(r["error"] for r in reports) else 0
-    )
+    raise SystemExit(status)
 
 
 def _names(runtime: Runtime, provider: str | None) -> list[str]:

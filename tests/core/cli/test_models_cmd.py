@@ -70,6 +70,8 @@ def test_json_for_every_configured_provider_and_an_unreachable_one(workspace: Pa
     assert result.returncode == 1  # one provider could not be reached
     reports = {r["name"]: r for r in json.loads(result.stdout)["providers"]}
     assert list(reports) == ["lmstudio", "plain", "gone"]
+    fields = {"name", "base_url", "api", "uses", "how", "notes", "error", "models"}
+    assert all(set(r) == fields for r in reports.values())  # as docs/providers.md lists them
     lm = reports["lmstudio"]
     assert (lm["api"], lm["uses"], lm["how"], lm["error"]) == ("v0", "qwen/qwen3-8b", "loaded", None)
     assert [(m["id"], m["loaded"], m["context_length"], m["tool_use"]) for m in lm["models"]] == [
