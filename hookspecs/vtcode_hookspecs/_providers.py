@@ -112,7 +112,10 @@ class Provider(Protocol):
 class ModelLoader(Protocol):
     """A provider that can load a model on its server (LM Studio). The core calls it only with the
     person's consent: the TUI after they picked the model, `exec` only for `--model` when the provider's
-    config allows it. It blocks until the model is loaded and returns it as now listed."""
+    config allows it. It blocks until the model is loaded and returns it as now listed. `can_load` says
+    whether this server can (an LM Studio before 0.4.0 cannot); it is asked after `models()`."""
+
+    def can_load(self) -> bool: ...
 
     def load_model(self, model: str, *, context_length: int | None = None) -> ModelInfo: ...
 

@@ -96,6 +96,10 @@ class LMStudioProvider:
             ]
         return sorted(models, key=lambda m: m.loaded is False)
 
+    def can_load(self) -> bool:
+        """Only the v1 API has /api/v1/models/load (LM Studio 0.4.0+)."""
+        return (self.api_version or self.memo.get(self.root_url)) == "v1"
+
     def load_model(self, model: str, *, context_length: int | None = None) -> ModelInfo:
         """POST /api/v1/models/load and wait for it (LM Studio answers when the model is in memory);
         then the model as listed now, so the caller sees its loaded window."""

@@ -152,3 +152,18 @@ def test_a_failed_load_is_one_notice_and_the_ui_stays_up(workspace: Path, run_tu
             assert not isinstance(ui.app.screen, LoadingScreen)
 
         run_tui(scenario, overrides=lmstudio_overrides(lms.base_url))
+
+
+def test_an_lm_studio_without_the_load_api_gets_the_one_line_fix_not_an_offer(
+    workspace: Path, run_tui: RunTui
+) -> None:
+    with LMStudioStub([LMModel("qwen/qwen3-8b")], api="v0") as lms:
+
+        async def scenario(ui: Driver) -> None:
+            await ui.loaded()
+            await ui.until(lambda: any("No model reachable" in t for t in notices(ui)))
+            assert not isinstance(ui.app.screen, LoadModelScreen)
+            assert any("`lms load qwen/qwen3-8b`" in t for t in notices(ui))
+
+        run_tui(scenario, overrides=lmstudio_overrides(lms.base_url))
+        assert not lms.paths("POST")

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from helpers.lmstudio_stub import LMModel, LMStudioStub
 from helpers.openai_stub import Reply
 from ptyprocess import PtyProcess
@@ -23,8 +24,8 @@ DOWN, ENTER, ESC = "\x1b[B", "\r", "\x1b"
 class Terminal:
     """`vtcode` in a pty; `screen` is everything it wrote, escape codes removed for matching."""
 
-    def __init__(self, workspace: Path, audit: Path) -> None:
-        env = {**os.environ, "TERM": "xterm-256color", "VTCODE_AUDIT_DIR": str(audit)}
+    def __init__(self, workspace: Path, audit: Path, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "TERM": "xterm-256color", "VTCODE_AUDIT_DIR": str(audit), **(env or {})}
         self.proc = PtyProcess.spawn([VTCODE], cwd=str(workspace), env=env, dimensions=(36, 140))
         self.raw = b""
 
@@ -78,10 +79,12 @@ def library() -> list[LMModel]:
     ]
 
 
-def test_pick_a_model_in_the_terminal_and_it_loads_with_progress(workspace: Path) -> None:
-    with LMStudioStub(library(), load_s=2.0, default=Reply(text="hello from qwen")) as lms:
+@pytest.mark.parametrize("token", [None, "sk-lm-pty"], ids=["auth-off", "auth-on"])
+def test_pick_a_model_in_the_terminal_and_it_loads_with_progress(workspace: Path, token: str | None) -> None:
+    stub = LMStudioStub(library(), load_s=2.0, token=token, default=Reply(text="hello from qwen"))
+    with stub as lms:
         configure(lms.base_url)
-        term = Terminal(workspace, workspace.parent / "audit")
+        term = Terminal(workspace, workspace.parent / "audit", {"LMSTUDIO_API_KEY": token or ""})
         try:
             term.wait_for("Load a model on lmstudio?")
             term.wait_for("3.0 GB")  # the list: size, context length, tool use
@@ -98,6 +101,34 @@ def test_pick_a_model_in_the_terminal_and_it_loads_with_progress(workspace: Path
         finally:
             term.close()
         assert [c["model"] for c in lms.server.chat_requests] == ["qwen/qwen3-8b"]
+        if token:  # every request, the load included, carried the token
+            assert all(r.headers.get("authorization") == f"Bearer {token}" for r in lms.requests)
+
+
+def test_a_refused_token_in_the_terminal_says_how_to_make_one(workspace: Path) -> None:
+    with LMStudioStub(library(), token="sk-lm-right") as lms:
+        configure(lms.base_url)
+        term = Terminal(workspace, workspace.parent / "audit", {"LMSTUDIO_API_KEY": "sk-lm-wrong"})
+        try:
+            term.wait_for("HTTP 401")  # a long notice wraps: match short pieces
+            term.wait_for("refused the API")
+            term.wait_for("Manage")
+        finally:
+            term.close()
+        assert not lms.loads and "sk-lm-wrong" not in term.screen
+
+
+def test_an_older_lm_studio_in_the_terminal_gets_the_fix_not_an_offer(workspace: Path) -> None:
+    with LMStudioStub(library(), api="v0") as lms:
+        configure(lms.base_url)
+        term = Terminal(workspace, workspace.parent / "audit")
+        try:
+            term.wait_for("no model is loaded")
+            term.read_for(1.0)
+            assert "Load a model on" not in term.screen
+        finally:
+            term.close()
+        assert not lms.paths("POST")
 
 
 def test_escape_in_the_terminal_loads_nothing(workspace: Path) -> None:

@@ -60,7 +60,7 @@ def settle_model(
         choice = entry.choose()
     elif named and entry.allow_load and isinstance(entry.provider, ModelLoader):
         choice = entry.choose()
-        if choice.needs_load and choice.info is not None:
+        if choice.needs_load and choice.info is not None and entry.provider.can_load():
             choice = load_chosen(entry, choice.info, needed_window(entry, runtime), say)
     else:
         return link

@@ -98,14 +98,15 @@ class Workbench:
             choice = entry.choose()
         except NoModelLoaded as exc:
             self.model_problem, shown = str(exc), "(none loaded)"
-            if self.link is not None and isinstance(self.link.chain.entries[0].provider, ModelLoader):
+            loader = self.link.chain.entries[0].provider if self.link is not None else None
+            if isinstance(loader, ModelLoader) and loader.can_load():
                 self.offer = exc.available
         except (ProviderError, VtcodeError) as exc:
             self.model_problem = str(exc)
         else:
             self.model_problem, self.notes = None, choice.notes
             self.link = replace(self.link, model=choice.model)
-            if choice.needs_load and isinstance(entry.provider, ModelLoader):
+            if choice.needs_load and isinstance(entry.provider, ModelLoader) and entry.provider.can_load():
                 listed = entry.models()
                 self.offer = sorted(listed, key=lambda m: m.id != choice.model)  # the configured one first
         link = self.link

@@ -117,6 +117,15 @@ def test_model_named_with_allow_load_is_loaded_with_the_window_vtcode_needs(work
     assert "loaded qwen/qwen3-8b in " in said
 
 
+def test_allow_load_on_an_lm_studio_without_the_load_api_does_not_try(workspace: Path) -> None:
+    allow_load()
+    with LMStudioStub([LMModel("qwen/qwen3-8b")], api="v0", default=Reply(text="ok")) as lms:
+        result = exec_(workspace, lms, "--model", "qwen/qwen3-8b", "hi")
+        assert "/api/v1/models/load" not in lms.paths("POST") and lms.server.chat_requests
+    assert result.returncode == 0, result.stderr
+    assert any("qwen/qwen3-8b is not loaded" in line for line in vtcode_lines(result.stderr))
+
+
 def test_model_named_and_already_loaded_is_not_loaded_again(workspace: Path) -> None:
     allow_load()
     with LMStudioStub([LMModel("qwen/qwen3-8b", loaded=32768)], default=Reply(text="ok")) as lms:

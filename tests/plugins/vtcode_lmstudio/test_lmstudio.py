@@ -189,6 +189,15 @@ def test_load_waits_longer_than_the_chat_timeout_when_told() -> None:
     assert info.loaded
 
 
+@pytest.mark.parametrize(("api", "can"), [("v1", True), ("v0", False), ("openai", False)])
+def test_only_the_v1_api_can_load(api: str, can: bool) -> None:
+    with LMStudioStub(library(), api=api) as lms:  # type: ignore[arg-type]
+        provider = lmstudio(lms.base_url)
+        provider.models()
+        assert provider.can_load() is can
+        assert lmstudio(lms.base_url).can_load() is can  # a new session: from the remembered detection
+
+
 def test_load_on_a_version_without_the_load_api_says_how_to_load() -> None:
     with LMStudioStub(library(), api="v0") as lms:
         provider = lmstudio(lms.base_url)
