@@ -98,7 +98,7 @@ class Workbench:
             choice = entry.choose()
         except NoModelLoaded as exc:
             self.model_problem, shown = str(exc), "(none loaded)"
-            loader = self.link.chain.entries[0].provider if self.link is not None else None
+            loader: object = self.link.chain.entries[0].provider if self.link is not None else None
             if isinstance(loader, ModelLoader) and loader.can_load():
                 self.offer = exc.available
         except (ProviderError, VtcodeError) as exc:
