@@ -73,10 +73,20 @@ class ChatChunk(BaseModel):
 
 
 class ModelInfo(BaseModel):
+    """One model a server offers. Beyond the id, each field is None when the server does not say
+    (a plain OpenAI `/v1/models` says nothing but ids): callers must not read None as False."""
+
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
-    context_length: int | None = None
+    context_length: int | None = Field(
+        default=None, description="the window a request gets: the loaded window if loaded, else the maximum"
+    )
+    loaded: bool | None = Field(default=None, description="in memory and ready to answer now")
+    tool_use: bool | None = Field(default=None, description="the server says the model was trained for tools")
+    max_context_length: int | None = Field(default=None, description="the most the model can be loaded with")
+    size_bytes: int | None = Field(default=None, description="on disk, what loading it reads")
+    display_name: str | None = None
 
 
 class ProviderHealth(BaseModel):
@@ -96,6 +106,18 @@ class Provider(Protocol):
     def health(self) -> ProviderHealth: ...
 
     def chat(self, request: ChatRequest) -> Iterator[ChatChunk]: ...
+
+
+@runtime_checkable
+class ModelLoader(Protocol):
+    """A provider that can load a model on its server (LM Studio). The core calls it only with the
+    person's consent: the TUI after they picked the model, `exec` only for `--model` when the provider's
+    config allows it. It blocks until the model is loaded and returns it as now listed. `can_load` says
+    whether this server can (an LM Studio before 0.4.0 cannot); it is asked after `models()`."""
+
+    def can_load(self) -> bool: ...
+
+    def load_model(self, model: str, *, context_length: int | None = None) -> ModelInfo: ...
 
 
 class ProviderSettings(BaseModel):

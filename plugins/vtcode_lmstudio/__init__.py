@@ -1,5 +1,5 @@
-"""LM Studio: its OpenAI-compatible server (default http://127.0.0.1:1234/v1), with model discovery and
-context lengths from its own REST API (/api/v0/models)."""
+"""LM Studio: its OpenAI-compatible server (default http://127.0.0.1:1234/v1), with model discovery (the
+loaded model, context lengths, tool use) and loading from its own REST API: v1, else v0, else /v1/models."""
 
 from __future__ import annotations
 

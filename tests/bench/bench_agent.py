@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from helpers.lmstudio_stub import LMModel, LMStudioStub
 from helpers.openai_stub import OpenAIStub, Reply
 from measure import figure, median_ms
 from pydantic import BaseModel, ConfigDict
@@ -151,6 +152,41 @@ def _first_request_ms(workspace: Path, base: Path) -> tuple[float, float, float]
     return statistics.median(warm), statistics.median(cold), python
 
 
+def _lmstudio_first_chat_ms(workspace: Path, base: Path) -> tuple[float, float]:
+    """Median (warm, named) for LM Studio with no model named: the loaded model is found by one listing on
+    the remembered API (v1), then the chat; `named`: `--model` named and its window cached, no listing."""
+    env = {
+        **os.environ,
+        "VTCODE_CONFIG_DIR": str(base / "cfg"),
+        "VTCODE_DATA_DIR": str(base / "data"),
+        "VTCODE_AUDIT_DIR": str(base / "audit"),
+        "VTCODE_CACHE_DIR": str(base / "cache-lms"),
+    }
+
+    def first_chat(lms: LMStudioStub, *extra: str) -> float:
+        before = len(lms.server.chat_requests)
+        argv = [VTCODE, "exec", "--provider", "lmstudio", "--base-url", lms.base_url, *extra]
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [*argv, "--workspace", str(workspace), "hi"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        while len(lms.server.chat_requests) == before and proc.poll() is None:
+            time.sleep(0.001)
+        elapsed = (time.perf_counter() - start) * 1000
+        proc.wait(timeout=60)
+        return elapsed
+
+    with LMStudioStub([LMModel("qwen/qwen3-8b", loaded=32768)], default=Reply(text="ok")) as lms:
+        first_chat(lms)  # warm-up: the API detected and remembered, the window cached
+        warm = [first_chat(lms) for _ in range(5)]
+        named = [first_chat(lms, "--model", "qwen/qwen3-8b") for _ in range(5)]
+    return statistics.median(warm), statistics.median(named)
+
+
 def run() -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -185,5 +221,22 @@ def run() -> bool:
             python,
             "(reported)",
             True,
+        )
+        loaded, named = _lmstudio_first_chat_ms(workspace.resolve(), base)
+        ok &= figure(
+            "  LM Studio, no model named: its loaded model (one GET /api/v1/models, the API remembered)",
+            loaded,
+            "python -c pass",
+            python,
+            "< 500 ms",
+            loaded < 500,
+        )
+        ok &= figure(
+            "  LM Studio, --model named, window cached: no listing",
+            named,
+            "python -c pass",
+            python,
+            "< 500 ms",
+            named < 500,
         )
     return ok

@@ -14,6 +14,7 @@ reasoning and each tool call's arguments split into `piece`-character deltas, us
 `Reply.error(500)`, `Reply.rate_limited(retry_after=1)`, `Reply(drop_after=2)` (the connection is cut
 after two events), `Reply(delay_s=5)` (for timeouts), `Reply(malformed=True)`.
 GET /v1/models lists `models`; GET /api/v0/models answers like LM Studio when `lmstudio_models` is set.
+`routes[(method, path)]` answers any other request (helpers/lmstudio_stub.py serves LM Studio's REST API so).
 Every request is captured in `.requests` (method, path, headers, body; `.json`).
 """
 
@@ -25,7 +26,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -80,6 +81,9 @@ class Captured:
         return json.loads(self.body) if self.body else None
 
 
+Route = Callable[["Captured"], tuple[int, Any]]
+
+
 class OpenAIStub:
     def __init__(
         self,
@@ -103,6 +107,7 @@ class OpenAIStub:
         self.lmstudio_models = lmstudio_models
         self.api_key = api_key
         self.requests: list[Captured] = []
+        self.routes: dict[tuple[str, str], Route] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -194,9 +199,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}})
         return False
 
+    def _routed(self, captured: Captured) -> bool:
+        route = self.owner.routes.get((self.command, self.path))
+        if route is None:
+            return False
+        status, body = route(captured)
+        self._json(status, body)
+        return True
+
     def do_GET(self) -> None:
-        self._capture()
-        if not self._authorized():
+        captured = self._capture()
+        if not self._authorized() or self._routed(captured):
             return
         if self.path == "/v1/models":
             data = [m if isinstance(m, dict) else {"id": m} for m in self.owner.models]
@@ -209,9 +222,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": f"Unexpected endpoint or method. ({self.command} {self.path})"})
 
     def do_POST(self) -> None:
-        request = self._capture().json or {}
-        if not self._authorized():
+        captured = self._capture()
+        if not self._authorized() or self._routed(captured):
             return
+        request = captured.json or {}
         if self.path != "/v1/chat/completions":
             self._json(404, {"error": f"Unexpected endpoint or method. ({self.command} {self.path})"})
             return

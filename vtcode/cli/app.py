@@ -21,6 +21,7 @@ _COMMANDS = {
     "trust": "vtcode.cli.trust_cmd:trust",
     "plugins": "vtcode.cli.plugins_cmd:plugins",
     "config": "vtcode.cli.config_cmd:config",
+    "models": "vtcode.cli.models_cmd:models",
 }
 
 

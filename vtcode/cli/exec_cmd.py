@@ -90,8 +90,10 @@ def _run(
     resume: str | None,
     max_turns: int | None,
 ) -> int:
+    from vtcode_hookspecs import ProviderError
+
     from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session, tool_specs
-    from vtcode.agent.connect import connect
+    from vtcode.agent.connect import connect, settle_model
     from vtcode.agent.opening import DeferredRunner, OpensStackOnFirstChunk, StackOpening
     from vtcode.agent.session import session_store
     from vtcode.runtime import open_runtime
@@ -107,6 +109,11 @@ def _run(
         opening = StackOpening(lambda: _open_stack(runtime, root, specs))
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
         closers.append(link.chain.close)
+        try:
+            link = settle_model(link, runtime, named=model, say=_say)
+        except ProviderError as exc:  # none loaded, a failed load, the server down: one line, as a run's
+            click.echo(f"vtcode: error: {exc}", err=True)
+            return 1
         store = session_store(runtime.plugins.registries.storage)
         if resume is not None:
             session = _load(store, resume, root)
@@ -144,6 +151,10 @@ def _run(
         for close in closers:
             close()
         runtime.bus.close(reason)
+
+
+def _say(text: str) -> None:
+    click.echo(f"vtcode: {text}", err=True)
 
 
 def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:

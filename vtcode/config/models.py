@@ -123,6 +123,11 @@ class ProviderConfig(StrictModel):
     timeout_s: float = Field(default=120.0, gt=0, le=3600)
     connect_timeout_s: float = Field(default=5.0, gt=0, le=300)
     context_length: int | None = Field(default=None, ge=1)
+    allow_load: bool = Field(
+        default=False,
+        description="`vtcode exec --model NAME` may load NAME on the server when it is not loaded "
+        "(LM Studio); the TUI loads only a model the person picks",
+    )
     headers: dict[str, str] = {}
     options: dict[str, Any] = {}
 

@@ -14,6 +14,7 @@ provider's own non-transient error (bad key, unknown model).
 from __future__ import annotations
 
 from .chain import ChainEntry, ProviderChain
+from .choice import ModelChoice, NoModelLoaded, choose_model, load_window
 from .errors import ChainExhausted, ProviderConfigError, StreamInterrupted
 from .open import open_chain, settings_for
 from .resilience import CircuitBreaker, RetryPolicy
@@ -22,10 +23,14 @@ __all__ = [
     "ChainEntry",
     "ChainExhausted",
     "CircuitBreaker",
+    "ModelChoice",
+    "NoModelLoaded",
     "ProviderChain",
     "ProviderConfigError",
     "RetryPolicy",
     "StreamInterrupted",
+    "choose_model",
+    "load_window",
     "open_chain",
     "settings_for",
 ]

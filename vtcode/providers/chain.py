@@ -16,6 +16,7 @@ from vtcode_hookspecs import ChatChunk, ChatRequest, ModelInfo, Provider, Provid
 
 from vtcode.events import EventBus
 
+from .choice import ModelChoice, choose_model
 from .errors import ChainExhausted, StreamInterrupted
 from .resilience import CircuitBreaker, RetryPolicy
 from .telemetry import ResponseTally, request_payload
@@ -31,27 +32,38 @@ class ChainEntry:
     settings: ProviderSettings
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     windows: WindowCache | None = None  # learned context windows, so a start need not list the models
+    allow_load: bool = False  # [providers.<name>] allow_load: exec may load the model --model names
     _models: list[ModelInfo] | None = None
+    _choice: ModelChoice | None = None
 
     def models(self) -> list[ModelInfo]:
         if self._models is None:
             self._models = self.provider.models()
         return self._models
 
+    def choose(self) -> ModelChoice:
+        """The model this entry uses and what to tell the person about it (choice.py), from one
+        listing; remembered, so the notes are said once."""
+        if self._choice is None:
+            self._choice = choose_model(self.name, self.settings.model, self.models())
+        return self._choice
+
+    def chose(self, info: ModelInfo) -> ModelChoice:
+        """The person picked (and the TUI loaded) `info`: use it from now on."""
+        self._models = None
+        self.settings = self.settings.model_copy(update={"model": info.id})
+        if self.windows is not None and info.context_length:  # the window it was just loaded with
+            self.windows.put(self._window_key(info.id), info.context_length)
+        self._choice = choose_model(self.name, info.id, [info])
+        return self._choice
+
     def model_for(self, request: ChatRequest) -> str:
         """The entry's configured model wins (model names are per provider), then the request's, then the
-        first model the provider lists (LM Studio lists its loaded model first)."""
+        model the server has loaded (choice.py)."""
         model = self.settings.model or request.model
         if model:
             return model
-        listed = self.models()
-        if not listed:
-            raise ProviderError(
-                f"{self.name}: no model configured and the server lists none: set [providers.{self.name}] "
-                "model, or pass --model",
-                kind="not_found",
-            )
-        return listed[0].id
+        return self.choose().model
 
     def context_length(self, model: str | None) -> int | None:
         if self.settings.context_length is not None and (model is None or model == self.settings.model):
@@ -65,7 +77,11 @@ class ChainEntry:
             listed = self.models()
         except ProviderError:
             return None
-        wanted = wanted or (listed[0].id if listed else None)
+        if not wanted:
+            try:
+                wanted = self.choose().model
+            except ProviderError:
+                wanted = None
         found = next((m.context_length for m in listed if m.id == wanted), None)
         if wanted and self.windows is not None:
             self.windows.put(self._window_key(wanted), found or 0)

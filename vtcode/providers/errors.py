@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from vtcode_hookspecs import ProviderError
 
+from vtcode.errors import VtcodeError
 
-class ProviderConfigError(ProviderError):
-    """The chain cannot be built: an unknown provider, an unreadable secret file, an empty chain."""
+
+class ProviderConfigError(ProviderError, VtcodeError):
+    """The chain cannot be built: an unknown provider, an unreadable secret file, an empty chain. Also a
+    VtcodeError, so every command reports it in one line with exit 2 (bad configuration)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="bad_request")

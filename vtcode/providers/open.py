@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from vtcode_hookspecs import Provider, ProviderSettings
+from vtcode_hookspecs import Provider, ProviderError, ProviderSettings
 
 from vtcode.config.models import ProviderConfig
 from vtcode.paths import managed_config_file
@@ -68,6 +68,7 @@ def open_chain(
                 settings=settings,
                 breaker=CircuitBreaker(section.failure_threshold, section.cooldown_s),
                 windows=windows,
+                allow_load=table.allow_load,
             )
         )
     retry = RetryPolicy(section.retries, section.backoff_s, section.backoff_max_s)
@@ -120,7 +121,10 @@ def _configured(
     configure = getattr(registered.obj, "configure", None)
     if not callable(configure):
         return registered.obj
-    configured = configure(settings)
+    try:
+        configured = configure(settings)
+    except (ValueError, ProviderError) as exc:  # bad options: the plugin's message names the key
+        raise ProviderConfigError(str(exc)) from None
     if not isinstance(configured, Provider):
         raise ProviderConfigError(f"provider {wanted!r}: configure() did not return a provider")
     return configured

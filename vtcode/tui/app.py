@@ -133,8 +133,15 @@ class VtcodeApp(App[None]):
     def _model_checked(self, problem: str | None) -> None:
         from .widgets.chat import Notice
 
-        if problem is not None:
+        bench = self.workbench
+        if bench is not None and bench.offer:  # the server could load one: ask (model_load.py)
+            from .model_load import offer_load
+
+            offer_load(self, bench, problem)
+        elif problem is not None:
             self.chat(Notice(f"No model reachable: {problem}\n{NO_MODEL_HELP}", "error"))
+        for note in bench.notes if bench is not None else ():
+            self.chat(Notice(note, "warn"))
         self.refresh_status()
 
     # -- the conversation -----------------------------------------------------------------------------
@@ -154,6 +161,12 @@ class VtcodeApp(App[None]):
             return
         if self.busy:
             self.chat(Notice(f"busy ({self.busy}): wait, or press Esc to stop", "warn"))
+            return
+        if bench.offer and bench.model_problem is not None and not text.startswith("!"):
+            from .model_load import offer_load  # none loaded: pick one first; the prompt is kept
+
+            event.input.value = text
+            offer_load(self, bench, bench.model_problem)
             return
         self.chat(UserMessage(text))
         self.pump.new_turn()

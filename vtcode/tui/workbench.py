@@ -7,16 +7,17 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vtcode_hookspecs import ProviderError, SessionRecord, SessionSummary
+from vtcode_hookspecs import ModelInfo, ProviderError, SessionRecord, SessionSummary
 
 from vtcode.agent import Agent, AgentLimits, InterruptGate, SessionSaver, new_session
-from vtcode.agent.connect import Connection, connect
+from vtcode.agent.connect import Connection, connect, load_chosen, needed_window
 from vtcode.agent.stack import Stack, open_stack
 from vtcode.approvals import Asker
 from vtcode.errors import VtcodeError
+from vtcode.providers.choice import load_window
 from vtcode.runtime import Runtime, open_runtime
 from vtcode.workspace.jail import Jail
 
@@ -51,6 +52,8 @@ class Workbench:
         self.inbox = inbox
         self.link: Connection | None = None
         self.model_problem: str | None = None
+        self.offer: list[ModelInfo] = []  # models the server could load, when the person may pick one
+        self.notes: tuple[str, ...] = ()  # what to tell the person about the chosen model, once
         self.record: SessionRecord = new_session(runtime.bus.session, root, model="", provider="")
         self.facts = _facts(runtime, stack)
         self.stopping = threading.Event()  # Esc: shared by the stream tee, the running command, the loop
@@ -79,20 +82,62 @@ class Workbench:
         return cls(runtime, stack, root, inbox)
 
     def connect_model(self) -> str | None:
-        """Reach the model; on failure say why and how to fix it (the rest of the UI works without it)."""
+        """Reach the model and settle which one (vtcode/providers/choice.py): the configured one, else
+        the one the server has loaded. On failure say why and how to fix it (the rest of the UI works
+        without it). When the server has none loaded, or not the configured one, and can load models,
+        `offer` lists what it could load: the app asks the person, and loads only what they pick."""
+        from vtcode_hookspecs import ModelLoader
+
+        from vtcode.providers import NoModelLoaded
+
+        self.offer, self.notes = [], ()
+        shown = "-"
         try:
             self.link = connect(self.runtime)
-            health = self.link.chain.entries[0].provider.health()
+            entry = self.link.chain.entries[0]
+            choice = entry.choose()
+        except NoModelLoaded as exc:
+            self.model_problem, shown = str(exc), "(none loaded)"
+            loader: object = self.link.chain.entries[0].provider if self.link is not None else None
+            if isinstance(loader, ModelLoader) and loader.can_load():
+                self.offer = exc.available
         except (ProviderError, VtcodeError) as exc:
             self.model_problem = str(exc)
         else:
-            self.model_problem = None if health.ok else health.detail
+            self.model_problem, self.notes = None, choice.notes
+            self.link = replace(self.link, model=choice.model)
+            if choice.needs_load and isinstance(entry.provider, ModelLoader) and entry.provider.can_load():
+                listed = entry.models()
+                self.offer = sorted(listed, key=lambda m: m.id != choice.model)  # the configured one first
         link = self.link
         if link is not None:
-            self.facts.provider, self.facts.model = link.provider, link.model or "(server's first)"
+            self.facts.provider, self.facts.model = link.provider, link.model or shown
             self.record = self.record.model_copy(update={"model": link.model, "provider": link.provider})
         self.facts.model_state = "unreachable" if self.model_problem else "ok"
         return self.model_problem
+
+    def load_choices(self) -> list[tuple[ModelInfo, int]]:
+        """What `offer` lists, each with the window it would be loaded with."""
+        if self.link is None:
+            return []
+        wanted = needed_window(self.link.chain.entries[0], self.runtime)
+        return [(model, load_window(model, wanted)) for model in self.offer]
+
+    def load_model(self, model: str) -> tuple[str, ...]:
+        """Load the model the person picked from `offer` (their pick is the consent) and use it; the
+        notes about it come back. Runs on a worker thread: it blocks until the server has loaded it."""
+        if self.link is None:
+            raise VtcodeError("no provider to load a model on")
+        info = next((m for m in self.offer if m.id == model), None)
+        if info is None:
+            raise VtcodeError(f"{model} was not offered for loading")
+        entry = self.link.chain.entries[0]
+        choice = load_chosen(entry, info, needed_window(entry, self.runtime), lambda _: None)
+        self.link = replace(self.link, model=choice.model)
+        self.offer, self.notes, self.model_problem = [], choice.notes, None
+        self.facts.model, self.facts.model_state = choice.model, "ok"
+        self.record = self.record.model_copy(update={"model": choice.model})
+        return choice.notes
 
     def ask(self, prompt: str) -> None:
         """Run the agent on `prompt`, continuing this session; the outcome goes to the inbox."""

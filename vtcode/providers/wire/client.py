@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from vtcode_hookspecs import ChatChunk, ChatRequest, ProviderError, ProviderSettings
@@ -15,13 +15,23 @@ from .transport import Connection, Response, TransportError
 
 class OpenAIWire:
     """A client for one base URL. `label` names the server in errors; `hint` says what to do when
-    nothing answers (e.g. how to start LM Studio)."""
+    nothing answers (e.g. how to start LM Studio); `auth_hint`, what to do when it refuses the key (a
+    callable: the advice may depend on whether a key was sent)."""
 
-    def __init__(self, settings: ProviderSettings, base_url: str, *, label: str, hint: str = "") -> None:
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        base_url: str,
+        *,
+        label: str,
+        hint: str = "",
+        auth_hint: Callable[[], str] | None = None,
+    ) -> None:
         self.settings = settings
         self.base_url = base_url.rstrip("/")
         self.label = label
         self.hint = hint
+        self.auth_hint = auth_hint
         self._connection: Connection | None = None
 
     @property
@@ -30,16 +40,19 @@ class OpenAIWire:
 
     def connection(self) -> Connection:
         if self._connection is None:
-            headers = {"Accept": "application/json", **self.settings.headers}
-            if self.secret:
-                headers["Authorization"] = f"Bearer {self.secret}"
-            self._connection = Connection(
-                self.base_url,
-                headers=headers,
-                connect_timeout_s=self.settings.connect_timeout_s,
-                read_timeout_s=self.settings.timeout_s,
-            )
+            self._connection = self._open(self.settings.timeout_s)
         return self._connection
+
+    def _open(self, read_timeout_s: float) -> Connection:
+        headers = {"Accept": "application/json", **self.settings.headers}
+        if self.secret:
+            headers["Authorization"] = f"Bearer {self.secret}"
+        return Connection(
+            self.base_url,
+            headers=headers,
+            connect_timeout_s=self.settings.connect_timeout_s,
+            read_timeout_s=read_timeout_s,
+        )
 
     def close(self) -> None:
         if self._connection is not None:
@@ -52,6 +65,23 @@ class OpenAIWire:
                 body = response.read()
         except TransportError as exc:
             raise self._transport(exc, url) from None
+        if response.status != 200:
+            raise self._refused(response, body, url, model=None)
+        return self._json(body, url)
+
+    def post_json(self, url: str, payload: Any, *, read_timeout_s: float | None = None) -> Any:
+        """POST a JSON body, return the JSON answer. With `read_timeout_s`, on a connection of its own
+        with that read timeout (a model load may take minutes; chat keeps its own timeout)."""
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        connection = self.connection() if read_timeout_s is None else self._open(read_timeout_s)
+        try:
+            with connection.request("POST", url, data) as response:
+                body = response.read()
+        except TransportError as exc:
+            raise self._transport(exc, url, read_timeout_s) from None
+        finally:
+            if connection is not self._connection:
+                connection.close()
         if response.status != 200:
             raise self._refused(response, body, url, model=None)
         return self._json(body, url)
@@ -110,9 +140,10 @@ class OpenAIWire:
             label=self.label,
             headers=response.headers,
             secret=self.secret,
+            auth_hint=self.auth_hint() if self.auth_hint is not None else None,
         )
 
-    def _transport(self, exc: TransportError, url: str) -> ProviderError:
+    def _transport(self, exc: TransportError, url: str, timeout_s: float | None = None) -> ProviderError:
         return transport_error(
-            exc, url=url, label=self.label, timeout_s=self.settings.timeout_s, hint=self.hint
+            exc, url=url, label=self.label, timeout_s=timeout_s or self.settings.timeout_s, hint=self.hint
         )

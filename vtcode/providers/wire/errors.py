@@ -58,13 +58,16 @@ def http_error(
     label: str,
     headers: dict[str, str],
     secret: str | None = None,
+    auth_hint: str | None = None,
 ) -> ProviderError:
+    """`auth_hint` replaces the generic advice on a 401/403 with the server's own (how to make a token
+    there, and where vtcode reads it)."""
     detail = server_message(body, secret)
     where = f"{label} at {url}"
     if status in (401, 403):
+        hint = auth_hint or "check the API key (api_key_env or the user secret file)"
         return ProviderError(
-            f"{where} refused the credentials (HTTP {status}): check the API key "
-            f"(api_key_env or the user secret file): {detail}",
+            f"{where} refused the credentials (HTTP {status}): {hint}: {detail}",
             kind="auth",
             status=status,
         )
