@@ -17,10 +17,12 @@ from .paths import canonical, is_within, spellings
 from .toolchains import toolchain_roots
 
 # System trees commands read on macOS: binaries, libraries, frameworks, Homebrew (/opt/homebrew on Apple
-# silicon, /usr/local on Intel), configuration, time zones, and Xcode and its command line tools.
+# silicon, /usr/local on Intel), configuration, time zones, the shell /bin/sh runs (/private/var/select/sh),
+# the resolver configuration Node and Go read, and Xcode and its command line tools.
 SYSTEM_READ: tuple[str, ...] = (
     "/usr", "/bin", "/sbin", "/System", "/Library", "/opt/homebrew", "/opt/local", "/usr/local",
-    "/private/etc", "/private/var/db/timezone", "/private/var/db/dyld", "/Applications/Xcode.app",
+    "/private/etc", "/private/var/db/timezone", "/private/var/db/dyld", "/private/var/select",
+    "/private/var/run/resolv.conf", "/Applications/Xcode.app",
     "/Applications/Xcode-beta.app", "/Library/Developer/CommandLineTools",
 )
 # Files in SYSTEM_READ that hold credentials (root-only already; this matters for an agent run as root).

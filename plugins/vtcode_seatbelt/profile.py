@@ -149,7 +149,7 @@ def build_profile(plan: ProfilePlan) -> Profile:
     secrets = [f for p in plan.secrets for f in b.subpath(p)]
     secrets += [b.below(plan.home, ci(rel)) for rel in plan.secret_names]
     b.rule("secrets: unreadable and unwritable in every mode, under every spelling and letter case",
-           "deny", "file-read* file-write* file-map-executable file-clone", secrets)
+           "deny", "file-read* file-write* file-map-executable file-clone file-test-existence", secrets)
     if plan.markers:
         b.rule("and a path it denies, whatever else it allows (full-access reads everything)", "deny",
                "file-read-data", [b.literal(plan.markers[1])])
@@ -185,7 +185,9 @@ def _devices(b: _Builder) -> None:
     b.rule("getcwd and `ls /` read the root directory", "allow", "file-read*", ['(literal "/")'])
     b.rule("null and zero devices", "allow", "file-read-data file-write-data",
            ['(literal "/dev/null")', '(literal "/dev/zero")'])
-    b.rule("randomness", "allow", "file-read-data", ['(literal "/dev/random")', '(literal "/dev/urandom")'])
+    b.rule("randomness; autofs_nowait (opened by getattrlist callers to avoid automounts)", "allow",
+           "file-read-data", ['(literal "/dev/random")', '(literal "/dev/urandom")',
+                              '(literal "/dev/autofs_nowait")'])
     b.rule("terminals: the controlling tty, the pty multiplexer and pty devices, with their ioctls", "allow",
            "file-read-data file-write-data file-ioctl",
            ['(literal "/dev/tty")', '(literal "/dev/ptmx")', '(regex #"^/dev/ttys[0-9]+$")'])

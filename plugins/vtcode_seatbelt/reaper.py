@@ -61,7 +61,7 @@ class _Sandbox:
 
     def allows(self, pid: int, path: str) -> bool:
         flags = _FILTER_PATH | self.no_report
-        return self.check(pid, b"file-read-data", flags, ctypes.c_char_p(os.fsencode(path))) == 0
+        return bool(self.check(pid, b"file-read-data", flags, ctypes.c_char_p(os.fsencode(path))) == 0)
 
 
 _loaded: _Sandbox | None = None

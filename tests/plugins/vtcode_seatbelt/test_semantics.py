@@ -129,6 +129,9 @@ READS = [
     ("file-read-metadata", "{home}/Documents", ALLOW),  # stat on any path
     ("file-read-data", "/dev/urandom", ALLOW),
     ("file-read-data", "/dev/fd/0", ALLOW),
+    ("file-read-data", "/private/var/select/sh", ALLOW),  # /bin/sh's shim reads which shell to run
+    ("file-read-data", "/private/var/run/resolv.conf", ALLOW),
+    ("file-read-data", "/private/var/run/other", DENY),
     # Toolchains under the home, reached through PATH.
     ("file-read-data", "{home}/.pyenv/versions/3.12.1/bin/python3.12", ALLOW),
     ("file-read-data", "{home}/.rustup/toolchains/stable/bin/rustc", ALLOW),
@@ -149,6 +152,7 @@ READS = [
     # Secrets, under every spelling and letter case, for every read-like operation.
     ("file-read-data", "{home}/.ssh/id_rsa", DENY),
     ("file-read-metadata", "{home}/.ssh/id_rsa", DENY),
+    ("file-test-existence", "{home}/.ssh/id_rsa", DENY),
     ("file-read-xattr", "{home}/.ssh/id_rsa", DENY),
     ("file-read-data", "{home}/.SSH/id_rsa", DENY),
     ("file-read-data", "{home}/.aws/credentials", DENY),  # the symlink's own spelling
