@@ -96,6 +96,13 @@ class SeatbeltBackend:
             available=True, enforces=["seatbelt", "env:scrubbed", "processes:profile-sweep"]
         )
 
+    def probe(self) -> dict[str, object]:
+        """For `vtcode sandbox probe`: whether the generated profile runs on this macOS, whether daemons
+        can be found by their profile, and whether the home's file system ignores letter case."""
+        from .probe import probe
+
+        return probe(self)
+
     def prepare(self, request: SandboxRequest) -> PreparedSpawn:
         own_tmp = request.tmp_dir is None
         tmp = canonical(request.tmp_dir or tempfile.mkdtemp(prefix="vtcode-sandbox-"))

@@ -128,3 +128,11 @@ def test_not_available_off_macos() -> None:
     assert availability.available == (sys.platform == "darwin")
     if sys.platform != "darwin":
         assert "macOS-only" in availability.reason
+
+
+def test_probe_tells_a_case_insensitive_file_system_from_this_one(tmp_path: Path) -> None:
+    # The Mac half (the profile compiles and runs, the sweep loads) is in scripts/macos-sandbox-check.
+    from vtcode_seatbelt.probe import case_insensitive
+
+    assert case_insensitive(str(tmp_path)) is False  # ext4 here; APFS by default on a Mac
+    assert os.listdir(tmp_path) == []  # it leaves nothing behind
