@@ -76,23 +76,25 @@ def find_git_dirs(workspace: str) -> tuple[GitDir, ...]:
             for inner in _inner(real):
                 dirs.setdefault(canonical(inner), GitDir(canonical(inner), named_git))
 
-    budget = _MAX_WALK_DIRS
-    for top, subdirs, files in os.walk(workspace):
+    # Breadth-first with scandir (its entries know symlinks from directories without a stat each).
+    queue, budget = [(workspace, 0)], _MAX_WALK_DIRS
+    while queue and budget > 0:
+        top, level = queue.pop(0)
         budget -= 1
-        if budget < 0:
-            break
-        entries = set(subdirs) | set(files)
-        if ".git" in entries:
-            entry = os.path.join(top, ".git")
-            if os.path.isdir(entry):
-                add(entry, True)
-            elif os.path.isfile(entry):
-                target = _gitdir_file_target(entry)
-                if target is not None:
-                    add(target, False)
-        if top.count("/") - workspace.count("/") >= _MAX_DEPTH:
-            subdirs[:] = []
-        subdirs[:] = [d for d in subdirs if d != ".git" and not os.path.islink(os.path.join(top, d))]
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == ".git":
+                if entry.is_dir():  # follows a symlink: add() notes that it was one
+                    add(entry.path, True)
+                elif entry.is_file():
+                    target = _gitdir_file_target(entry.path)
+                    if target is not None:
+                        add(target, False)
+            elif level < _MAX_DEPTH and entry.is_dir(follow_symlinks=False):
+                queue.append((entry.path, level + 1))
     return tuple(dirs.values())
 
 

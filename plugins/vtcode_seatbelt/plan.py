@@ -72,7 +72,9 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     secrets: list[str] = []
     for rel in SANDBOX_HOME_SECRETS:
         for base in dict.fromkeys((os.path.normpath(home), home_real)):
-            secrets += spellings(os.path.join(base, rel))
+            path = os.path.join(base, rel)
+            # A missing store has one spelling under each home spelling (resolving it costs a lstat per part).
+            secrets += spellings(path) if os.path.lexists(path) else [path]
     for path in SYSTEM_SECRETS:
         secrets += spellings(path)
     read_roots = [canonical(root) for root in request.read_roots]

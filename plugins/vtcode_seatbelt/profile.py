@@ -14,6 +14,7 @@ path, a protected file's name) in any letter case -- APFS is case-insensitive by
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Profile:
         return [SANDBOX_EXEC, "-p", self.text, *defines, "--", *argv]
 
 
+@functools.lru_cache(maxsize=512)
 def ci(name: str) -> str:
     """A regex matching `name` (a relative path of plain characters) in any letter case."""
     if not _SAFE_NAME.fullmatch(name):

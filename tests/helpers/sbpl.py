@@ -24,7 +24,8 @@ KNOWN_OPERATIONS = frozenset({
     "file-link", "file-clone", "file-map-executable", "file-test-existence", "process-fork", "process-exec",
     "process-info*", "signal", "mach-host*", "sysctl-read", "sysctl-write", "ipc-posix-sem",
     "ipc-posix-shm-read-data", "user-preference-read", "mach-lookup", "pseudo-tty", "network*",
-    "network-outbound", "network-inbound", "network-bind", "system-socket",
+    "network-outbound", "network-inbound", "network-bind", "system-socket", "appleevent-send",
+    "process-info-pidinfo", "mach-priv-task-port", "iokit-open", "file-write-acl", "job-creation",
 })
 _REGEX_SUBSET = re.compile(r"[\^$\[\]()|?*+.\\/A-Za-z0-9_ -]*")
 _TOKEN = re.compile(r'\s+|;[^\n]*|\(|\)|#"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|[^\s()";]+')

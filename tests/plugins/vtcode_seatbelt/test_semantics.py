@@ -23,6 +23,10 @@ WRITES = [
     ("file-write-unlink", "{ws}/src/main.py", ALLOW),
     ("file-write-mode", "{ws}/run.sh", ALLOW),  # chmod +x inside the workspace
     ("file-write-create", "{tmp}/pytest-1/x", ALLOW),
+    ("file-write-data", "{ws}/.gitignore", ALLOW),  # names that start like .git are the user's files
+    ("file-write-create", "{ws}/.github/workflows/ci.yml", ALLOW),
+    ("file-write-data", "{ws}/.gitmodules", ALLOW),
+    ("file-write-data", "{ws}/.gitattributes", ALLOW),
     # git add/commit/checkout/stash/branch/merge/gc in every existing repository.
     ("file-write-create", "{ws}/.git/objects/ab/cdef", ALLOW),
     ("file-write-create", "{ws}/.git/index.lock", ALLOW),
@@ -200,6 +204,10 @@ OTHER = [
     ("mach-lookup", {"global_name": "com.apple.trustd.agent"}, DENY),
     ("mach-lookup", {"global_name": "com.apple.pasteboard.1"}, DENY),  # the clipboard
     ("mach-lookup", {"global_name": "com.apple.coreservices.launchservicesd"}, DENY),  # `open` an app
+    ("appleevent-send", {}, DENY),  # osascript telling another app to run a shell script
+    ("mach-priv-task-port", {"same_sandbox": False}, DENY),  # another process's task port
+    ("iokit-open", {}, DENY),
+    ("job-creation", {}, DENY),  # launchd jobs run outside the sandbox
     ("network-outbound", {"remote_ip": "93.184.216.34:443"}, DENY),
     ("network-outbound", {"remote_ip": "127.0.0.1:1234"}, DENY),  # no local services either
     ("network-bind", {"local_unix": "{tmp}/mp-1/listener"}, ALLOW),  # multiprocessing.Manager
