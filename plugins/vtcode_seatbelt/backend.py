@@ -58,7 +58,7 @@ def describe(plan: ProfilePlan) -> tuple[str, ...]:
         f"network:{'on' if plan.network else 'off'}",
         "git-dirs:read-only-but-git-writes" if plan.mode != "read-only" else "git-dirs:read-only",
         "env:scrubbed",
-        "processes:profile-sweep" if plan.markers else "processes:process-group",
+        "processes:profile-sweep" if plan.markers and reaper.available() else "processes:process-group",
     )
 
 
@@ -92,9 +92,8 @@ class SeatbeltBackend:
             )
         if not os.access(SANDBOX_EXEC, os.X_OK):
             return SandboxAvailability(available=False, reason=f"{SANDBOX_EXEC} is missing")
-        return SandboxAvailability(
-            available=True, enforces=["seatbelt", "env:scrubbed", "processes:profile-sweep"]
-        )
+        processes = "processes:profile-sweep" if reaper.available() else "processes:process-group"
+        return SandboxAvailability(available=True, enforces=["seatbelt", "env:scrubbed", processes])
 
     def probe(self) -> dict[str, object]:
         """For `vtcode sandbox probe`: whether the generated profile runs on this macOS, whether daemons

@@ -18,11 +18,12 @@ from .toolchains import toolchain_roots
 
 # System trees commands read on macOS: binaries, libraries, frameworks, Homebrew (/opt/homebrew on Apple
 # silicon, /usr/local on Intel), configuration, time zones, the shell /bin/sh runs (/private/var/select/sh),
-# the resolver configuration Node and Go read, and Xcode and its command line tools.
+# the resolver configuration Node and Go read, and Xcode and its command line tools (xcode-select's link
+# is how /usr/bin/git, clang and make find them).
 SYSTEM_READ: tuple[str, ...] = (
     "/usr", "/bin", "/sbin", "/System", "/Library", "/opt/homebrew", "/opt/local", "/usr/local",
     "/private/etc", "/private/var/db/timezone", "/private/var/db/dyld", "/private/var/select",
-    "/private/var/run/resolv.conf", "/Applications/Xcode.app",
+    "/private/var/run/resolv.conf", "/private/var/db/xcode_select_link", "/Applications/Xcode.app",
     "/Applications/Xcode-beta.app", "/Library/Developer/CommandLineTools",
 )
 # Files in SYSTEM_READ that hold credentials (root-only already; this matters for an agent run as root).

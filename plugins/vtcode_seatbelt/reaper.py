@@ -45,7 +45,10 @@ class _Sandbox:
         self.check.restype = ctypes.c_int
         # Variadic after these three: ctypes passes the path as a variadic argument (arm64 needs that).
         self.check.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        self.no_report = ctypes.c_int.in_dll(libsystem, "SANDBOX_CHECK_NO_REPORT").value
+        try:  # without it each denied check is also logged as a violation: noise, not an error
+            self.no_report = ctypes.c_int.in_dll(libsystem, "SANDBOX_CHECK_NO_REPORT").value
+        except ValueError:
+            self.no_report = 0
         self.list_pids = libsystem.proc_listallpids
         self.list_pids.restype = ctypes.c_int
         self.list_pids.argtypes = [ctypes.c_void_p, ctypes.c_int]
@@ -72,6 +75,21 @@ def _sandbox() -> _Sandbox:
     if _loaded is None:
         _loaded = _Sandbox()
     return _loaded
+
+
+def available() -> bool:
+    """Whether the sweep can run here (libsandbox loads); tried once per process."""
+    global _failed
+    if _failed is None:
+        try:
+            _sandbox()
+            _failed = False
+        except (OSError, AttributeError):
+            _failed = True
+    return not _failed
+
+
+_failed: bool | None = None
 
 
 def members(markers: Markers) -> list[int]:

@@ -135,6 +135,8 @@ READS = [
     ("file-read-data", "/dev/fd/0", ALLOW),
     ("file-read-data", "/private/var/select/sh", ALLOW),  # /bin/sh's shim reads which shell to run
     ("file-read-data", "/private/var/run/resolv.conf", ALLOW),
+    ("file-read-data", "/private/var/db/xcode_select_link", ALLOW),  # /usr/bin/git's shim finds Xcode
+    ("file-read-data", "/private/var/db/sudo/ts/dev", DENY),
     ("file-read-data", "/private/var/run/other", DENY),
     # Toolchains under the home, reached through PATH.
     ("file-read-data", "{home}/.pyenv/versions/3.12.1/bin/python3.12", ALLOW),
