@@ -47,7 +47,7 @@ class ProfilePlan:
     secret_names: tuple[str, ...]  # the same, relative to `home`, also matched in any letter case
     git_dirs: tuple[GitDir, ...]  # existing git dirs inside the workspace
     new_root_git: bool  # the workspace has no .git yet: `git init` there must work
-    protected: tuple[str, ...]  # the core's protected paths, canonical ("/" kept for directories)
+    protected: tuple[str, ...]  # the core's protected paths, as given and resolved ("/" kept for dirs)
     unprotected: tuple[str, ...]  # protected paths the profile leaves writable: the core restores them
     # Two paths: only this profile allows reading the first and it denies the second (see reaper.py).
     markers: tuple[str, str] | None = None
@@ -60,10 +60,10 @@ NEW_REPO_WATCHED: tuple[str, ...] = (
 )
 
 
-def _canonical_protected(path: str) -> str:
-    directory = path.endswith("/")
-    real = canonical(path.rstrip("/"))
-    return real + "/" if directory else real
+def _protected_spellings(path: str) -> tuple[str, ...]:
+    """A protected path as given and resolved (a symlinked `.vtcode` is guarded as link and target)."""
+    suffix = "/" if path.endswith("/") else ""
+    return tuple(p + suffix for p in spellings(path.rstrip("/")))
 
 
 def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple[str, str] | None = None
@@ -85,7 +85,7 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     writable = request.mode != "read-only"
     root_git = os.path.join(workspace, ".git")
     new_root_git = writable and not os.path.lexists(root_git)
-    protected = tuple(dict.fromkeys(_canonical_protected(p) for p in request.protected_paths))
+    protected = tuple(dict.fromkeys(s for p in request.protected_paths for s in _protected_spellings(p)))
     unprotected: list[str] = []
     if new_root_git:
         unprotected += [os.path.join(root_git, rel) for rel in NEW_REPO_WATCHED]

@@ -88,7 +88,8 @@ def ci(name: str) -> str:
 def below(base: str, rel_regex: str, *, tree: bool = True) -> str:
     """A regex for `rel_regex` directly below `base`, written without `base`'s text: its depth only
     (the rule pairs it with `(subpath base)`)."""
-    return "^" + "/[^/]+" * depth(base) + "/" + rel_regex + ("(/|$)" if tree else "$")
+    # `(/.*)?$`, not `(/|$)`: the form the peers' shipped profiles use, with `$` only at the end.
+    return "^" + "/[^/]+" * depth(base) + "/" + rel_regex + ("(/.*)?$" if tree else "$")
 
 
 class _Builder:

@@ -104,3 +104,15 @@ def test_canonical_keeps_a_missing_tail_and_resolves_the_rest(tmp_path: Path) ->
     (tmp_path / "private/tmp").mkdir(parents=True)
     (tmp_path / "tmp").symlink_to(tmp_path / "private/tmp")
     assert canonical(str(tmp_path / "tmp/not/yet")) == str(tmp_path.resolve() / "private/tmp/not/yet")
+
+
+def test_a_symlinked_protected_path_is_guarded_as_link_and_target(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    target = world.ws / "src/policy-dir"
+    target.mkdir()
+    (world.ws / ".vtcode").symlink_to(target)  # the core protects .vtcode/; its contents live elsewhere
+    profile = _profile(world, world.request())
+    assert not profile.allows("file-write-create", f"{target}/policy.toml")  # through the link
+    assert not profile.allows("file-write-unlink", f"{world.ws}/.vtcode")  # the link itself
+    assert not profile.allows("file-write-unlink", str(target))  # nor moving the target away
+    assert profile.allows("file-write-create", f"{world.ws}/src/other.py")
