@@ -31,8 +31,8 @@ WRITABLE_FILES: tuple[str, ...] = (
 # Inside the writable trees, files that point git at other places: never written by ordinary work.
 DENIED_INSIDE: tuple[str, ...] = ("objects/info/alternates", "objects/info/http-alternates")
 
-_MAX_WALK_DIRS = 4000  # a bounded search; a repository it misses is still denied whole by the regex
-_MAX_DEPTH = 6
+_MAX_WALK_DIRS = 4000  # a bounded search; see GitDirs.complete for what happens when it is cut short
+_MAX_DEPTH = 6  # within .git/modules only (submodule names may hold slashes)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,16 @@ def _inner(git_dir: str) -> list[str]:
     return found
 
 
-def find_git_dirs(workspace: str) -> tuple[GitDir, ...]:
+@dataclass(frozen=True)
+class GitDirs:
+    dirs: tuple[GitDir, ...]
+    # False when the search stopped at its budget: a repository it missed is still denied whole by the
+    # `.git` rule, but could be carried to the temp dir, edited there and carried back, so the profile
+    # then denies `.git` entries in the temp dir too.
+    complete: bool
+
+
+def find_git_dirs(workspace: str) -> GitDirs:
     """Existing git dirs inside the workspace (its own, nested repositories, submodules, worktrees)."""
     dirs: dict[str, GitDir] = {}
 
@@ -93,9 +102,9 @@ def find_git_dirs(workspace: str) -> tuple[GitDir, ...]:
                     target = _gitdir_file_target(entry.path)
                     if target is not None:
                         add(target, False)
-            elif level < _MAX_DEPTH and entry.is_dir(follow_symlinks=False):
+            elif entry.is_dir(follow_symlinks=False):
                 queue.append((entry.path, level + 1))
-    return tuple(dirs.values())
+    return GitDirs(tuple(dirs.values()), complete=not queue)
 
 
 def _gitdir_file_target(path: str) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
 
-from .gitdirs import GitDir, find_git_dirs
+from .gitdirs import GitDir, GitDirs, find_git_dirs
 from .paths import canonical, is_within, spellings
 from .toolchains import toolchain_roots
 
@@ -46,6 +46,7 @@ class ProfilePlan:
     secrets: tuple[str, ...]  # every spelling of every credential store: unreadable, unwritable
     secret_names: tuple[str, ...]  # the same, relative to `home`, also matched in any letter case
     git_dirs: tuple[GitDir, ...]  # existing git dirs inside the workspace
+    git_search_complete: bool  # False: the search hit its budget (see gitdirs.GitDirs)
     new_root_git: bool  # the workspace has no .git yet: `git init` there must work
     protected: tuple[str, ...]  # the core's protected paths, as given and resolved ("/" kept for dirs)
     unprotected: tuple[str, ...]  # protected paths the profile leaves writable: the core restores them
@@ -85,6 +86,7 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     writable = request.mode != "read-only"
     root_git = os.path.join(workspace, ".git")
     new_root_git = writable and not os.path.lexists(root_git)
+    found = find_git_dirs(workspace) if writable else GitDirs((), complete=True)
     protected = tuple(dict.fromkeys(s for p in request.protected_paths for s in _protected_spellings(p)))
     unprotected: list[str] = []
     if new_root_git:
@@ -99,7 +101,8 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
         reads=tuple(dict.fromkeys((*SYSTEM_READ, workspace, *read_roots, *toolchains))),
         secrets=tuple(dict.fromkeys(secrets)),
         secret_names=SANDBOX_HOME_SECRETS,
-        git_dirs=find_git_dirs(workspace) if writable else (),
+        git_dirs=found.dirs,
+        git_search_complete=found.complete,
         new_root_git=new_root_git,
         protected=protected if writable else (),
         unprotected=tuple(dict.fromkeys(unprotected)),

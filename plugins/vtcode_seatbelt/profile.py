@@ -236,6 +236,10 @@ def _git(b: _Builder, plan: ProfilePlan) -> None:
     b.rule("every .git entry at any depth of the workspace, in any letter case: read-only (nested "
            "repositories and ones made later count; renaming a .git away is an unlink of it)", "deny",
            "file-write*", [b.below(ws, r"(.*/)?" + ci(".git"))])
+    if not plan.git_search_complete:
+        b.rule("the search for git dirs stopped at its budget: a repository it missed could be carried to "
+               "the temp dir and edited there, so .git entries are read-only there too", "deny",
+               "file-write*", [b.below(plan.tmp_dir, r"(.*/)?" + ci(".git"))])
     others = [g.path for g in plan.git_dirs if not g.named_git]
     b.rule("git dirs reached by another name (a .git symlink or gitdir file, modules/, worktrees/): "
            "read-only", "deny", "file-write*", [f for p in others for f in b.subpath(p)])
@@ -276,7 +280,9 @@ def _protected(b: _Builder, plan: ProfilePlan) -> None:
     # A path is also changed by renaming a directory above it away and back: no unlink (rename's source
     # check) of any ancestor, from the protected path up to the workspace and above.
     ancestors: list[str] = []
-    for path in [*guarded, *(g.path for g in plan.git_dirs if not g.named_git), os.path.join(ws, ".git")]:
+    # Every git dir counts, nested ones included: `mv vendor/lib $TMPDIR/lib`, edit its .git/config in
+    # the temp dir (no .git rule there), and `mv` it back would otherwise plant the config.
+    for path in [*guarded, *(g.path for g in plan.git_dirs), os.path.join(ws, ".git")]:
         parent = os.path.dirname(path)
         while parent != "/" and parent not in ancestors:
             ancestors.append(parent)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from helpers.sbpl import parse
 from vtcode_hookspecs import SandboxRequest
 from vtcode_seatbelt.gitdirs import find_git_dirs
@@ -70,7 +71,7 @@ def test_a_git_dir_reached_by_another_name_is_found_and_kept_read_only(tmp_path:
     (ws / "linked").mkdir()
     git("init", "-q", cwd=ws / "real")
     (ws / "linked/.git").symlink_to(ws / "real/.git")
-    found = {d.path: d.named_git for d in find_git_dirs(str(ws.resolve()))}
+    found = {d.path: d.named_git for d in find_git_dirs(str(ws.resolve())).dirs}
     assert found.get(str((ws / "real/gd").resolve())) is False  # via checkout/.git's `gitdir:` line
     assert str((ws / "real/.git").resolve()) in found
     world = make_world(tmp_path / "w")
@@ -116,3 +117,19 @@ def test_a_symlinked_protected_path_is_guarded_as_link_and_target(tmp_path: Path
     assert not profile.allows("file-write-unlink", f"{world.ws}/.vtcode")  # the link itself
     assert not profile.allows("file-write-unlink", str(target))  # nor moving the target away
     assert profile.allows("file-write-create", f"{world.ws}/src/other.py")
+
+
+def test_a_search_cut_short_also_makes_git_entries_in_the_temp_dir_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(tmp_path)
+    assert world.plan().git_search_complete
+    assert _profile(world, world.request()).allows("file-write-create", f"{world.tmp}/t/.git/config")
+    monkeypatch.setattr("vtcode_seatbelt.gitdirs._MAX_WALK_DIRS", 3)
+    plan = world.plan()
+    assert not plan.git_search_complete
+    built = build_profile(plan)
+    profile = parse(built.text, built.params)
+    assert not profile.allows("file-write-create", f"{world.tmp}/carried/.git/config")
+    assert profile.allows("file-write-create", f"{world.tmp}/carried/src.py")
+    assert not profile.allows("file-write-create", f"{world.ws}/deep/.git/hooks/pre-commit")

@@ -79,6 +79,9 @@ WRITES = [
     ("file-write-unlink", "{ws}/.git/hooks", DENY),
     ("file-write-unlink", "{ws}/.git/info", DENY),
     ("file-write-unlink", "{ws}/vendor/lib/.git", DENY),
+    ("file-write-unlink", "{ws}/vendor/lib", DENY),  # carrying a nested repository to the temp dir
+    ("file-write-unlink", "{ws}/vendor", DENY),
+    ("file-write-unlink", "{ws}/src", ALLOW),  # holds no repository
     ("file-write-unlink", "{ws}", DENY),
     # The core's other protected paths, created in any case.
     ("file-write-create", "{ws}/vtcode.toml", DENY),
