@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         SandboxPreparer,
         SandboxRequest,
     )
+    from ._secrets import SANDBOX_HOME_SECRETS
     from ._sinks import DurableSink, EventSink, SinkDelivery, SinkSettings
     from ._specs import FAMILIES, HOOK_FAMILIES
     from ._storage import SessionRecord, SessionStore, SessionSummary
@@ -94,6 +95,7 @@ _WHERE: dict[str, str] = {
     "SandboxMode": "._sandboxes",
     "SandboxPreparer": "._sandboxes",
     "SandboxRequest": "._sandboxes",
+    "SANDBOX_HOME_SECRETS": "._secrets",
     "DurableSink": "._sinks",
     "EventSink": "._sinks",
     "SinkDelivery": "._sinks",
@@ -132,6 +134,7 @@ __all__ = [
     "HOOK_FAMILIES",
     "PAYLOADS",
     "PROJECT_NAME",
+    "SANDBOX_HOME_SECRETS",
     "SECURITY_EVENTS",
     "TRANSIENT_KINDS",
     "ActionRequest",

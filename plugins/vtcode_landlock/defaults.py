@@ -8,6 +8,8 @@ from __future__ import annotations
 import glob
 import os
 
+from vtcode_hookspecs import SANDBOX_HOME_SECRETS
+
 # System trees a toolchain reads (binaries, libraries, /etc config, /proc and /sys for cpu counts and
 # cgroup quotas). Missing ones are skipped. /home, /root, /tmp, /var and /run are deliberately absent.
 SYSTEM_READ_PATHS: tuple[str, ...] = (
@@ -21,14 +23,7 @@ DEVICE_PATHS: tuple[str, ...] = (
     "/dev/pts",
 )
 
-_HOME_SECRETS = (
-    ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".netrc", ".git-credentials", ".pypirc",
-    ".npmrc", ".yarnrc", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",
-    ".password-store", ".vault-token", ".terraform.d", ".config/gh", ".config/gcloud", ".config/hub",
-    ".config/op", ".config/vtcode", ".local/share/keyrings", ".local/share/vtcode", ".mozilla",
-    ".config/google-chrome", ".config/chromium", ".bash_history", ".zsh_history", ".python_history",
-    ".psql_history", ".mysql_history",
-)
+_HOME_SECRETS = SANDBOX_HOME_SECRETS  # one list for every backend (vtcode_hookspecs)
 
 
 def system_secret_paths() -> tuple[str, ...]:

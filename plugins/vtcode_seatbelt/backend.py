@@ -1,8 +1,9 @@
 """The `seatbelt` backend (macOS): sandbox-exec with a generated profile. Not runnable on Linux: its
-tests check the generated profile, and the docs say which claims are unverified here."""
+tests evaluate the generated profile, and the docs say which claims only a Mac can confirm."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import re
@@ -11,23 +12,73 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from typing import IO, Any
 
 from vtcode_hookspecs import PreparedSpawn, SandboxAvailability, SandboxCleanup, SandboxRequest
 
-from .profile import build_profile
+from . import reaper
+from .paths import canonical
+from .plan import ProfilePlan, plan_for
+from .profile import SANDBOX_EXEC, build_profile
 
-SANDBOX_EXEC = "/usr/bin/sandbox-exec"
+Std = int | IO[Any] | None  # what Popen takes for stdin/stdout/stderr
+
 _SECRET = re.compile(
     r"TOKEN|SECRET|PASSW|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|^AWS_|^AZURE_|^GOOGLE_"
     r"|^SSH_AUTH_SOCK$|^GPG_AGENT|^DYLD_|^LD_|^PYTHON(?!UNBUFFERED$|IOENCODING$|UTF8$)"
     r"|^BASH_ENV$|^ENV$|^BASH_FUNC_|^NODE_OPTIONS$|^GIT_(?!(AUTHOR|COMMITTER)_)",
     re.I,
 )
+# Toolchain homes found by `HOME`: the child's HOME is the private temp dir, so a granted (read-only)
+# toolchain home is named explicitly, or rustup and pyenv would not find their toolchains.
+_TOOL_HOMES = {"RUSTUP_HOME": ".rustup", "PYENV_ROOT": ".pyenv"}
 
 
 def scrub(env: Mapping[str, str]) -> dict[str, str]:
     """Credentials and code-injection variables removed (the Linux backend's list is the fuller one)."""
     return {k: v for k, v in env.items() if not _SECRET.search(k)}
+
+
+def child_env(request: SandboxRequest, plan: ProfilePlan) -> dict[str, str]:
+    env = scrub(request.env) | {"HOME": plan.tmp_dir, "TMPDIR": plan.tmp_dir}
+    # clang's module cache defaults to the per-user cache dir, shared with host builds: a private one.
+    env.setdefault("CLANG_MODULE_CACHE_PATH", os.path.join(plan.tmp_dir, "clang-module-cache"))
+    for name, rel in _TOOL_HOMES.items():
+        path = os.path.join(plan.home, rel)
+        if name not in env and path in plan.reads:
+            env[name] = path
+    return env
+
+
+def describe(plan: ProfilePlan) -> tuple[str, ...]:
+    """What the profile enforces, for `sandbox.applied` and command results."""
+    return (
+        "seatbelt",
+        f"fs:{plan.mode}",
+        f"network:{'on' if plan.network else 'off'}",
+        "git-dirs:read-only-but-git-writes" if plan.mode != "read-only" else "git-dirs:read-only",
+        "env:scrubbed",
+        "processes:profile-sweep" if plan.markers and reaper.available() else "processes:process-group",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SeatbeltSpawn(PreparedSpawn):
+    """Records the pid `start` made, so release() can also kill its process group."""
+
+    started: list[int] = dataclasses.field(default_factory=list)
+
+    def start(
+        self,
+        *,
+        stdin: Std = subprocess.DEVNULL,
+        stdout: Std = subprocess.PIPE,
+        stderr: Std = subprocess.PIPE,
+        pipesize: int = -1,
+    ) -> subprocess.Popen[bytes]:
+        proc = super().start(stdin=stdin, stdout=stdout, stderr=stderr, pipesize=pipesize)
+        self.started.append(proc.pid)
+        return proc
 
 
 class SeatbeltBackend:
@@ -41,22 +92,31 @@ class SeatbeltBackend:
             )
         if not os.access(SANDBOX_EXEC, os.X_OK):
             return SandboxAvailability(available=False, reason=f"{SANDBOX_EXEC} is missing")
-        return SandboxAvailability(available=True, enforces=["seatbelt", "env:scrubbed"])
+        processes = "processes:profile-sweep" if reaper.available() else "processes:process-group"
+        return SandboxAvailability(available=True, enforces=["seatbelt", "env:scrubbed", processes])
+
+    def probe(self) -> dict[str, object]:
+        """For `vtcode sandbox probe`: whether the generated profile runs on this macOS, whether daemons
+        can be found by their profile, and whether the home's file system ignores letter case."""
+        from .probe import probe
+
+        return probe(self)
 
     def prepare(self, request: SandboxRequest) -> PreparedSpawn:
         own_tmp = request.tmp_dir is None
-        tmp = os.path.realpath(request.tmp_dir or tempfile.mkdtemp(prefix="vtcode-sandbox-"))
-        home = os.path.realpath(os.path.expanduser("~"))
-        profile = build_profile(
-            workspace=request.workspace,
-            tmp_dir=tmp,
-            mode=request.mode,
-            network=request.network,
-            read_roots=request.read_roots,
-            protected=request.protected_paths,
-            home=home,
-        )
+        tmp = canonical(request.tmp_dir or tempfile.mkdtemp(prefix="vtcode-sandbox-"))
+        markers = reaper.Markers.new()
+        try:
+            home = os.path.expanduser("~")
+            plan = plan_for(request, home=home, tmp_dir=tmp, markers=(markers.yes, markers.no))
+            profile = build_profile(plan)
+        except BaseException:
+            if own_tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise
         umask, terminal = request.umask, request.terminal
+        started: list[int] = []
+        released: list[SandboxCleanup] = []
 
         def preexec() -> None:
             if not terminal:
@@ -65,23 +125,24 @@ class SeatbeltBackend:
                 os.umask(umask)
 
         def release() -> SandboxCleanup:
+            if released:
+                return released[0]
+            killed = reaper.kill_all(markers, started[0] if started and not terminal else None)
             if own_tmp:
                 shutil.rmtree(tmp, ignore_errors=True)
-            return SandboxCleanup()
+            released.append(SandboxCleanup(killed=killed))
+            return released[0]
 
-        return PreparedSpawn(
+        return SeatbeltSpawn(
             argv=tuple(profile.sandbox_exec_argv(request.argv)),
             cwd=request.cwd,
-            env=scrub(request.env) | {"HOME": tmp, "TMPDIR": tmp},
+            env=child_env(request, plan),
             preexec_fn=preexec,
             pass_fds=(),
             release=release,
-            enforced=(
-                "seatbelt",
-                f"fs:{request.mode}",
-                f"network:{'on' if request.network else 'off'}",
-                "env:scrubbed",
-            ),
+            enforced=describe(plan),
+            unprotected=plan.unprotected,
+            started=started,
         )
 
     def spawn(self, request: SandboxRequest) -> subprocess.Popen[bytes]:

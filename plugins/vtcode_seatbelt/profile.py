@@ -1,42 +1,58 @@
-"""An SBPL (Seatbelt) profile generated from a SandboxRequest, with every path passed as a parameter.
+"""The SBPL (Seatbelt) profile for one command, written from a ProfilePlan.
 
-SBPL evaluates rules in order and the LAST matching rule wins. So the profile is laid out as: deny
-everything; allow what processes need to exist; allow reads; allow writes to the workspace and temp dir;
-then, after every allow they could match, deny writes to protected paths and deny reads of secrets. A
-protected path listed before the workspace allow would lose to it. Paths never appear in the profile
-text: each is a `(param "...")` given to sandbox-exec with -D, so a path holding `")` cannot inject rules.
+SBPL's last matching rule wins. The profile is laid out as: deny everything; allow what a process
+needs to exist (each rule with the reason a peer profile or a tool needs it); allow reads; allow
+writes to the workspace and temp dir; then, later and so winning, the carve-outs: every git dir
+read-only except what ordinary git writes, the core's protected paths, no unlink or rename of their
+parents, no hard links, and last the secrets, unreadable and unwritable in every mode.
+
+Paths never appear in the profile text: each is a `(param "...")` handed to sandbox-exec with -D, so a
+path holding `")` cannot add rules. The only regexes are fixed names (`.git`, a secret's relative
+path, a protected file's name) in any letter case -- APFS is case-insensitive by default while
+`literal`/`subpath` compare case-sensitively -- anchored by depth under a `subpath` parameter.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import re
 from dataclasses import dataclass, field
 
-# System trees a toolchain reads on macOS (Homebrew under /opt/homebrew and /usr/local).
-SYSTEM_READ = (
-    "/usr",
-    "/bin",
-    "/sbin",
-    "/System",
-    "/Library",
-    "/opt/homebrew",
-    "/usr/local",
-    "/private/etc",
-    "/private/var/db/timezone",
-    "/dev",
+from .gitdirs import DENIED_INSIDE, WRITABLE_FILES, WRITABLE_TREES
+from .paths import depth, is_within
+from .plan import ProfilePlan
+
+SANDBOX_EXEC = "/usr/bin/sandbox-exec"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._ -]+(/[A-Za-z0-9._ -]+)*")
+
+# sysctls read by libc, Python, Node (os.cpus), Rust, Go and Java at start-up. Not all of sysctl-read:
+# kern.procargs2 hands out other processes' arguments and environment (API keys).
+_SYSCTL_NAMES = (
+    "kern.argmax", "kern.hostname", "kern.maxfiles", "kern.maxfilesperproc", "kern.maxproc", "kern.ngroups",
+    "kern.osproductversion", "kern.osrelease", "kern.ostype", "kern.osvariant_status", "kern.osversion",
+    "kern.secure_kernel", "kern.usrstack64", "kern.version", "kern.boottime", "kern.bootargs",
+    "kern.tcsm_available", "kern.tcsm_enable", "machdep.ptrauth_enabled", "security.mac.lockdown_mode_state",
+    "sysctl.proc_cputype", "sysctl.proc_translated", "vm.loadavg", "vm.pagesize",
 )
-HOME_SECRETS = (
-    ".ssh",
-    ".gnupg",
-    ".aws",
-    ".azure",
-    ".kube",
-    ".docker",
-    ".netrc",
-    ".git-credentials",
-    ".config/gh",
-    ".config/gcloud",
-    ".password-store",
-    "Library/Keychains",
+_SYSCTL_PREFIXES = ("hw.", "machdep.cpu.", "kern.proc.pid.", "kern.proc.pgrp.")
+
+# Mach services every command may reach: user and group lookups (getpwuid: `id`, `git`, ssh config
+# parsing), logging, notifications, the per-user temp and cache dirs (confstr, used by xcrun and
+# clang), preferences (xcrun, clang and other Apple tools read them), sysmond (ps, pgrep) and power
+# management (caffeinate and Node's os module).
+_MACH_BASE = (
+    "com.apple.system.opendirectoryd.libinfo", "com.apple.system.opendirectoryd.membership",
+    "com.apple.system.logger", "com.apple.logd", "com.apple.system.notification_center",
+    "com.apple.bsd.dirhelper", "com.apple.cfprefsd.daemon", "com.apple.cfprefsd.agent", "com.apple.sysmond",
+    "com.apple.PowerManagement.control",
+)
+# With network granted: DNS (configd, DNSConfiguration, mDNSResponder), TLS trust evaluation (trustd,
+# ocspd, SecurityServer) and the network stack's own daemon.
+_MACH_NETWORK = (
+    "com.apple.SystemConfiguration.configd", "com.apple.SystemConfiguration.DNSConfiguration",
+    "com.apple.mDNSResponder", "com.apple.mDNSResponderHelper", "com.apple.networkd", "com.apple.trustd",
+    "com.apple.trustd.agent", "com.apple.ocspd", "com.apple.SecurityServer",
 )
 
 
@@ -48,72 +64,228 @@ class Profile:
     params: dict[str, str] = field(default_factory=dict)
 
     def sandbox_exec_argv(self, argv: tuple[str, ...]) -> list[str]:
-        defines = [arg for key, value in sorted(self.params.items()) for arg in ("-D", f"{key}={value}")]
-        return ["/usr/bin/sandbox-exec", "-p", self.text, *defines, *argv]
+        """`--` ends sandbox-exec's options: a command starting with `-D` or `-p` is still the command."""
+        defines = [f"-D{key}={value}" for key, value in sorted(self.params.items())]
+        return [SANDBOX_EXEC, "-p", self.text, *defines, "--", *argv]
+
+
+@functools.lru_cache(maxsize=512)
+def ci(name: str) -> str:
+    """A regex matching `name` (a relative path of plain characters) in any letter case."""
+    if not _SAFE_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} cannot be written as a Seatbelt regex")
+    out = []
+    for char in name:
+        if char.isalpha():
+            out.append(f"[{char.lower()}{char.upper()}]")
+        elif char == ".":
+            out.append(r"\.")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def below(base: str, rel_regex: str, *, tree: bool = True) -> str:
+    """A regex for `rel_regex` directly below `base`, written without `base`'s text: its depth only
+    (the rule pairs it with `(subpath base)`)."""
+    # `(/.*)?$`, not `(/|$)`: the form the peers' shipped profiles use, with `$` only at the end.
+    return "^" + "/[^/]+" * depth(base) + "/" + rel_regex + ("(/.*)?$" if tree else "$")
 
 
 class _Builder:
     def __init__(self) -> None:
         self.lines: list[str] = ["(version 1)", "(deny default)"]
         self.params: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
 
-    def param(self, prefix: str, value: str) -> str:
-        key = f"{prefix}_{len(self.params)}"
-        self.params[key] = value
+    def param(self, value: str) -> str:
+        key = self._keys.get(value)
+        if key is None:
+            key = self._keys[value] = f"P{len(self._keys)}"
+            self.params[key] = value
         return f'(param "{key}")'
 
-    def rule(self, verdict: str, operations: str, filters: list[str]) -> None:
-        if filters:
+    def subpath(self, path: str) -> list[str]:
+        # literal too: some releases match `subpath` only strictly below, leaving the path itself open.
+        return [f"(literal {self.param(path)})", f"(subpath {self.param(path)})"]
+
+    def literal(self, path: str) -> str:
+        return f"(literal {self.param(path)})"
+
+    def below(self, base: str, rel_regex: str, *, tree: bool = True) -> str:
+        return f'(require-all (subpath {self.param(base)}) (regex #"{below(base, rel_regex, tree=tree)}"))'
+
+    def rule(self, why: str, verdict: str, operations: str, filters: list[str] | None = None) -> None:
+        self.lines.append(f"; {why}")
+        if filters is None:
+            self.lines.append(f"({verdict} {operations})")
+        elif filters:
             self.lines.append(f"({verdict} {operations}\n    " + "\n    ".join(filters) + ")")
+        else:
+            self.lines.pop()
 
 
-def build_profile(
-    *,
-    workspace: str,
-    tmp_dir: str,
-    mode: str,
-    network: bool,
-    read_roots: tuple[str, ...],
-    protected: tuple[str, ...],
-    home: str,
-) -> Profile:
+def build_profile(plan: ProfilePlan) -> Profile:
     b = _Builder()
-    b.lines += [
-        "(allow process-fork)",
-        "(allow process-exec)",
-        "(allow signal (target same-sandbox))",
-        "(allow sysctl-read)",
-        '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo"))',
-        "(allow file-read-metadata)",  # stat on any path: shells and build tools probe parents
-        '(allow file-ioctl (literal "/dev/tty") (regex #"^/dev/ttys[0-9]+"))',
-        '(allow file-write-data (literal "/dev/null") (literal "/dev/tty") (regex #"^/dev/ttys[0-9]+"))',
-    ]
-    full = mode == "full-access"
-    reads = (
-        ['(subpath "/")']
-        if full
-        else [f"(subpath {b.param('READ', p)})" for p in (*SYSTEM_READ, workspace, *read_roots)]
-    )
-    b.rule("allow", "file-read*", reads)
-    writes = ['(subpath "/")'] if full else [f"(subpath {b.param('TMP', tmp_dir)})"]
-    if mode == "workspace-write":
-        writes.insert(0, f"(subpath {b.param('WORKSPACE', workspace)})")
-    b.rule("allow", "file-write*", writes)
-    if network or full:
-        b.lines.append("(allow network*)")
-    # Last, so they win over every allow above (SBPL: the last matching rule decides).
-    if mode != "read-only":
-        b.rule(
-            "deny",
-            "file-write*",
-            [
-                f"({'subpath' if p.endswith('/') else 'literal'} {b.param('PROTECTED', p.rstrip('/'))})"
-                for p in protected
-            ],
-        )
-    b.rule(
-        "deny",
-        "file-read* file-write*",
-        [f"(subpath {b.param('SECRET', f'{home}/{rel}')})" for rel in HOME_SECRETS],
-    )
+    _processes(b, plan)
+    _devices(b)
+    full = plan.mode == "full-access"
+    if full:
+        b.rule("full-access: read everything (secrets are denied below)", "allow",
+               "file-read* file-map-executable")
+    else:
+        b.rule("reads: system trees, the workspace, read_roots, PATH's toolchains (and load code from them)",
+               "allow", "file-read* file-map-executable", [f for p in plan.reads for f in b.subpath(p)])
+    b.rule("the private temp dir (HOME and TMPDIR): read, write, load code", "allow",
+           "file-read* file-write* file-map-executable", b.subpath(plan.tmp_dir))
+    if full:
+        b.rule("full-access: write everything (git dirs, protected paths and secrets are denied below)",
+               "allow", "file-write*")
+    elif plan.mode == "workspace-write":
+        b.rule("workspace-write: the workspace", "allow", "file-write*", b.subpath(plan.workspace))
+    _network(b, plan)
+    if plan.mode != "read-only":
+        _git(b, plan)
+        _protected(b, plan)
+    b.rule("no hard links: Seatbelt decides by path, and a second name for a protected or secret file "
+           "would be a path no deny names", "deny", "file-link")
+    secrets = [f for p in plan.secrets for f in b.subpath(p)]
+    secrets += [b.below(plan.home, ci(rel)) for rel in plan.secret_names]
+    b.rule("secrets: unreadable and unwritable in every mode, under every spelling and letter case",
+           "deny", "file-read* file-write* file-map-executable file-clone file-test-existence", secrets)
+    if plan.markers:
+        b.rule("and a path it denies, whatever else it allows (full-access reads everything)", "deny",
+               "file-read-data", [b.literal(plan.markers[1])])
     return Profile("\n".join(b.lines) + "\n", b.params)
+
+
+def _processes(b: _Builder, plan: ProfilePlan) -> None:
+    b.rule("children inherit the profile", "allow", "process-fork")
+    b.rule("run programs (the profile still applies to them)", "allow", "process-exec")
+    b.rule("signals within the sandbox only", "allow", "signal", ["(target same-sandbox)"])
+    b.rule("ps and the libraries that inspect their own children: within the sandbox only", "allow",
+           "process-info*", ["(target same-sandbox)"])
+    b.rule("host_processor_info: Node's os.cpus() and thread-pool sizing", "allow", "mach-host*")
+    b.rule("hardware and OS facts runtimes read at start-up", "allow", "sysctl-read",
+           [f'(sysctl-name "{n}")' for n in _SYSCTL_NAMES]
+           + [f'(sysctl-name-prefix "{p}")' for p in _SYSCTL_PREFIXES])
+    b.rule("Java reads its CPU type through a sysctl write", "allow", "sysctl-write",
+           ['(sysctl-name "kern.grade_cputype")'])
+    b.rule("named semaphores: Python multiprocessing's SemLock (POSIX shared memory stays denied: it is "
+           "shared with every process of the user, like /dev/shm on Linux)", "allow", "ipc-posix-sem")
+    b.rule("read-only preferences: CFPreferences, used by xcrun, clang and Apple's tools", "allow",
+           "user-preference-read")
+    b.rule("preferences arrive through cfprefsd's read-only shared memory", "allow",
+           "ipc-posix-shm-read-data", ['(ipc-posix-name-prefix "apple.cfprefs.")'])
+    b.rule("system services every command may need (see _MACH_BASE)", "allow", "mach-lookup",
+           [f'(global-name "{n}")' for n in _MACH_BASE])
+    b.rule("openpty: terminals and the shell_session tool", "allow", "pseudo-tty")
+
+
+def _devices(b: _Builder) -> None:
+    b.rule("stat anything (shells, git and build tools probe parents); listing and reading stay confined",
+           "allow", "file-read-metadata file-test-existence")
+    b.rule("getcwd and `ls /` read the root directory", "allow", "file-read*", ['(literal "/")'])
+    b.rule("null and zero devices", "allow", "file-read-data file-write-data",
+           ['(literal "/dev/null")', '(literal "/dev/zero")'])
+    b.rule("randomness; autofs_nowait (opened by getattrlist callers to avoid automounts)", "allow",
+           "file-read-data", ['(literal "/dev/random")', '(literal "/dev/urandom")',
+                              '(literal "/dev/autofs_nowait")'])
+    b.rule("terminals: the controlling tty, the pty multiplexer and pty devices, with their ioctls", "allow",
+           "file-read-data file-write-data file-ioctl",
+           ['(literal "/dev/tty")', '(literal "/dev/ptmx")', '(regex #"^/dev/ttys[0-9]+$")'])
+    b.rule("the process's own descriptors by name (/dev/stdout, /dev/fd/1, bash's <(...)): opening one "
+           "duplicates a descriptor it already holds", "allow", "file-read-data file-write-data",
+           ['(regex #"^/dev/fd/[0-9]+$")', '(literal "/dev/stdin")', '(literal "/dev/stdout")',
+            '(literal "/dev/stderr")'])
+    b.rule("dyld's dtrace helper (probes in Node and Python builds)", "allow",
+           "file-read-data file-write-data file-ioctl", ['(literal "/dev/dtracehelper")'])
+
+
+def _network(b: _Builder, plan: ProfilePlan) -> None:
+    if plan.network:
+        b.rule("network granted (sandbox.network or full-access)", "allow",
+               "network-outbound network-inbound network-bind")
+        b.rule("network granted: sockets of the network stack (routing, interface queries)", "allow",
+               "system-socket")
+        b.rule("network granted: DNS and TLS trust evaluation (see _MACH_NETWORK)", "allow", "mach-lookup",
+               [f'(global-name "{n}")' for n in _MACH_NETWORK])
+        b.rule("but no Unix socket of the host: Docker's is root on the host, ssh-agent's signs as the user",
+               "deny", "network-outbound", ["(remote unix-socket)"])
+        b.rule("except mDNSResponder's, which getaddrinfo uses for DNS", "allow", "network-outbound",
+               ['(remote unix-socket (literal "/private/var/run/mDNSResponder"))'])
+    why = "Unix sockets in the private temp dir (multiprocessing managers, test servers)"
+    b.rule(why, "allow", "network-bind", [f"(local unix-socket (subpath {b.param(plan.tmp_dir)}))"])
+    b.rule(why, "allow", "network-outbound", [f"(remote unix-socket (subpath {b.param(plan.tmp_dir)}))"])
+    if plan.markers:
+        b.rule("a path only this command's profile allows: how release() finds its processes "
+               "(sandbox_check), daemons included", "allow", "file-read-data", [b.literal(plan.markers[0])])
+
+
+def _git_write_set(b: _Builder, git_dir: str) -> list[str]:
+    filters = [f for tree in WRITABLE_TREES for f in b.subpath(os.path.join(git_dir, tree))]
+    for name in WRITABLE_FILES:
+        filters += [b.literal(os.path.join(git_dir, name)), b.literal(os.path.join(git_dir, name + ".lock"))]
+    # git stash builds its commit with a temporary index named index.stash.<pid>.
+    filters.append(b.below(git_dir, r"index\.stash\.[0-9]+(\.lock)?", tree=False))
+    return filters
+
+
+def _git(b: _Builder, plan: ProfilePlan) -> None:
+    ws = plan.workspace
+    b.rule("every .git entry at any depth of the workspace, in any letter case: read-only (nested "
+           "repositories and ones made later count; renaming a .git away is an unlink of it)", "deny",
+           "file-write*", [b.below(ws, r"(.*/)?" + ci(".git"))])
+    if not plan.git_search_complete:
+        b.rule("the search for git dirs stopped at its budget: a repository it missed could be carried to "
+               "the temp dir and edited there, so .git entries are read-only there too", "deny",
+               "file-write*", [b.below(plan.tmp_dir, r"(.*/)?" + ci(".git"))])
+    others = [g.path for g in plan.git_dirs if not g.named_git]
+    b.rule("git dirs reached by another name (a .git symlink or gitdir file, modules/, worktrees/): "
+           "read-only", "deny", "file-write*", [f for p in others for f in b.subpath(p)])
+    b.rule("what ordinary git writes in each existing git dir: objects, refs, logs, the index, HEAD and "
+           "state files (config, hooks, info/, commondir, worktrees/ and modules/ stay read-only)",
+           "allow", "file-write*", [f for g in plan.git_dirs for f in _git_write_set(b, g.path)])
+    if plan.new_root_git:
+        root_git = os.path.join(ws, ".git")
+        b.rule("no repository at the workspace root yet: `git init` may make one (its config and hooks "
+               "are checked and restored by the core afterwards)", "allow", "file-write*",
+               b.subpath(root_git))
+        b.rule("a new repository still gets no alternate config or hooks location", "deny", "file-write*",
+               [b.below(root_git, ci(name)) for name in ("commondir", "config.worktree", "worktrees",
+                                                           "modules", "info/attributes", "gitdir")])
+    inside = [b.literal(os.path.join(g.path, rel)) for g in plan.git_dirs for rel in DENIED_INSIDE]
+    if plan.new_root_git:
+        inside += [b.literal(os.path.join(ws, ".git", rel)) for rel in DENIED_INSIDE]
+    b.rule("object alternates point git at another object store: never written by ordinary work", "deny",
+           "file-write*", inside)
+
+
+def _protected(b: _Builder, plan: ProfilePlan) -> None:
+    ws = plan.workspace
+    root_git = os.path.join(ws, ".git")
+    filters: list[str] = []
+    guarded: list[str] = []
+    for entry in plan.protected:
+        path = entry.rstrip("/")
+        if plan.new_root_git and is_within(root_git, path):
+            continue  # made by `git init`: left to the core's restore (plan.unprotected)
+        guarded.append(path)
+        filters += b.subpath(path)
+        name = os.path.basename(path)
+        if _SAFE_NAME.fullmatch(name):
+            filters.append(b.below(os.path.dirname(path), ci(name)))
+    b.rule("the core's protected paths (trust marker, vtcode.toml, .vtcode/, shell rc files, git "
+           "control files): read-only, created in no letter case", "deny", "file-write*", filters)
+    # A path is also changed by renaming a directory above it away and back: no unlink (rename's source
+    # check) of any ancestor, from the protected path up to the workspace and above.
+    ancestors: list[str] = []
+    # Every git dir counts, nested ones included: `mv vendor/lib $TMPDIR/lib`, edit its .git/config in
+    # the temp dir (no .git rule there), and `mv` it back would otherwise plant the config.
+    for path in [*guarded, *(g.path for g in plan.git_dirs), os.path.join(ws, ".git")]:
+        parent = os.path.dirname(path)
+        while parent != "/" and parent not in ancestors:
+            ancestors.append(parent)
+            parent = os.path.dirname(parent)
+    b.rule("no unlink or rename of a protected path's ancestors (`mv .git g; edit; mv g .git` and the "
+           "same one level up)", "deny", "file-write-unlink", [b.literal(p) for p in ancestors])

@@ -1,116 +1,140 @@
-"""The generated SBPL profile. sandbox-exec cannot run here (Linux), so these check the profile's
-structure and, above all, rule order: SBPL's last matching rule wins, so every deny that carves a
-protected path or a secret out of an allowed tree must come after that allow."""
+"""The backend around the profile: how sandbox-exec is called, what `enforced` reports, the child's
+environment, what is handed to the core to restore, and the process-group half of release()."""
 
 from __future__ import annotations
 
-import re
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from helpers.sbpl import parse
 from vtcode_hookspecs import SandboxRequest
+from vtcode_seatbelt import reaper
 from vtcode_seatbelt.backend import SeatbeltBackend, scrub
-from vtcode_seatbelt.profile import build_profile
+from vtcode_seatbelt.plan import plan_for
+from vtcode_seatbelt.profile import build_profile, ci
 
-WS = "/Users/dev/project"
-PROTECTED = (f"{WS}/.git/hooks/", f"{WS}/.git/config", f"{WS}/.vt-workspace-trust")
-
-
-def _profile(mode: str = "workspace-write", network: bool = False) -> tuple[list[str], dict[str, str]]:
-    profile = build_profile(
-        workspace=WS,
-        tmp_dir="/private/tmp/vt",
-        mode=mode,
-        network=network,
-        read_roots=("/opt/tools",),
-        protected=PROTECTED,
-        home="/Users/dev",
-    )
-    return profile.text.split("\n(")[0:1] + ["(" + r for r in profile.text.split("\n(")[1:]], profile.params
+from .conftest import World, make_world
 
 
-def _index(rules: list[str], pattern: str) -> int:
-    return next(i for i, rule in enumerate(rules) if re.search(pattern, rule))
+def test_the_command_follows_double_dash_so_it_is_never_read_as_options(world: World) -> None:
+    built = build_profile(world.plan())
+    argv = built.sandbox_exec_argv(("-Dx=y", "-p", "(allow default)"))
+    assert argv[:3] == ["/usr/bin/sandbox-exec", "-p", built.text]
+    dash = argv.index("--")
+    assert argv[dash + 1 :] == ["-Dx=y", "-p", "(allow default)"]
+    assert all(a.startswith("-D") and "=" in a for a in argv[3:dash])
+    assert {a[2:].split("=", 1)[0] for a in argv[3:dash]} == set(built.params)
 
 
-def test_denies_by_default_first() -> None:
-    rules, _ = _profile()
-    assert rules[0].startswith("(version 1)") and rules[1] == "(deny default)"
+def test_paths_are_parameters_never_profile_text(tmp_path: Path) -> None:
+    world = make_world(tmp_path / "w")
+    evil = tmp_path / 'proj") (allow default) ("'
+    evil.mkdir()
+    request = SandboxRequest(argv=("true",), cwd=str(evil), workspace=str(evil),
+                             protected_paths=(f"{evil}/vtcode.toml", f'{evil}/a") (allow default'))
+    built = build_profile(plan_for(request, home=str(world.home), tmp_dir=str(world.tmp)))
+    assert "allow default" not in built.text
+    profile = parse(built.text, built.params)
+    assert profile.allows("file-write-data", f"{evil.resolve()}/x")
+    assert not profile.allows("file-write-data", "/etc/hosts")
+    assert not profile.allows("file-write-create", f"{evil.resolve()}/vtcode.toml")
+    assert not profile.allows("file-write-create", f'{evil.resolve()}/a") (allow default')
 
 
-def test_protected_paths_come_after_the_workspace_allow() -> None:
-    rules, params = _profile()
-    allow_ws = _index(rules, r"^\(allow file-write\*")
-    deny_protected = _index(rules, r"^\(deny file-write\*")
-    assert allow_ws < deny_protected  # last match wins: the deny must be later to win
-    keys = {v: k for k, v in params.items()}
-    deny = rules[deny_protected]
-    assert f'(subpath (param "{keys[f"{WS}/.git/hooks"]}"))' in deny  # a directory: its whole tree
-    assert f'(literal (param "{keys[f"{WS}/.git/config"]}"))' in deny  # a file: just itself
-    assert f'(subpath (param "{keys[WS]}"))' in rules[allow_ws]
+def test_only_plain_names_become_regexes() -> None:
+    assert ci(".git") == r"\.[gG][iI][tT]"
+    for bad in ('a"b', "a\\b", "a(b", "a[b", "a*", "", "é"):
+        with pytest.raises(ValueError, match="regex"):
+            ci(bad)
 
 
-def test_secrets_are_denied_after_every_read_allow() -> None:
-    rules, params = _profile()
-    last_allow = max(i for i, r in enumerate(rules) if r.startswith("(allow file-read*"))
-    secrets = _index(rules, r"^\(deny file-read\* file-write\*")
-    assert last_allow < secrets and secrets == len(rules) - 1
-    assert "/Users/dev/.ssh" in params.values()
-
-
-def test_network_only_when_granted() -> None:
-    assert not any("network" in r for r in _profile()[0])
-    assert "(allow network*)" in _profile(network=True)[0]
-
-
-@pytest.mark.parametrize(("mode", "workspace_writable"), [("read-only", False), ("workspace-write", True)])
-def test_modes(mode: str, workspace_writable: bool) -> None:
-    rules, params = _profile(mode)
-    write_rule = rules[_index(rules, r"^\(allow file-write\*")]
-    ws_key = (
-        next(k for k, v in params.items() if v == WS and k.startswith("WORKSPACE"))
-        if workspace_writable
-        else None
-    )
-    assert (ws_key is not None and ws_key in write_rule) == workspace_writable
-    assert "TMP_" in write_rule
-
-
-def test_paths_are_parameters_never_profile_text() -> None:
-    # A path holding `")` would otherwise close the string and inject rules.
-    profile = build_profile(
-        workspace='/tmp/a") (allow default',
-        tmp_dir="/tmp/t",
-        mode="workspace-write",
-        network=False,
-        read_roots=(),
-        protected=(),
-        home="/Users/dev",
-    )
-    assert "(allow default" not in profile.text
-    argv = profile.sandbox_exec_argv(("/bin/echo", "hi"))
-    assert argv[:3] == ["/usr/bin/sandbox-exec", "-p", profile.text] and argv[-2:] == ["/bin/echo", "hi"]
-    assert any(a.endswith('=/tmp/a") (allow default') for a in argv)
-
-
-def test_prepare_wraps_the_command_and_scrubs_the_environment() -> None:
-    request = SandboxRequest(
-        argv=("/usr/bin/make",),
-        cwd=WS,
-        workspace=WS,
-        protected_paths=PROTECTED,
-        env={"PATH": "/usr/bin", "GITHUB_TOKEN": "x", "DYLD_INSERT_LIBRARIES": "y"},
-    )
-    prepared = SeatbeltBackend().prepare(request)
+@pytest.mark.parametrize(
+    ("mode", "network", "expected"),
+    [("read-only", False, "network:off"), ("workspace-write", False, "network:off"),
+     ("workspace-write", True, "network:on"), ("full-access", False, "network:on")],
+)
+def test_enforced_reports_the_network_the_profile_really_grants(
+    world: World, mode: str, network: bool, expected: str
+) -> None:
+    prepared = SeatbeltBackend().prepare(world.request(mode=mode, network=network))  # type: ignore[arg-type]
     try:
-        assert prepared.argv[0] == "/usr/bin/sandbox-exec" and prepared.argv[-1] == "/usr/bin/make"
-        assert set(prepared.env) == {"PATH", "HOME", "TMPDIR"} and prepared.unprotected == ()
+        assert expected in prepared.enforced and f"fs:{mode}" in prepared.enforced
+        # No libsandbox off macOS: the sweep is not claimed, only what really runs.
+        assert ("processes:profile-sweep" in prepared.enforced) is (sys.platform == "darwin")
+        text = prepared.argv[2]
+        params = dict(a[2:].split("=", 1) for a in prepared.argv[3 : prepared.argv.index("--")])
+        profile = parse(text, params)
+        assert profile.allows("network-outbound", remote_ip="1.1.1.1:443") is (expected == "network:on")
     finally:
         prepared.release()
+
+
+def test_prepare_scrubs_the_environment_and_gives_a_private_home(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(world.home))  # the backend finds the home (and ~/.rustup) through it
+    request = world.request().model_copy(update={"env": {
+        "PATH": world.path_env, "GITHUB_TOKEN": "x", "DYLD_INSERT_LIBRARIES": "y", "LANG": "C"}})
+    prepared = SeatbeltBackend().prepare(request)
+    try:
+        env = prepared.env
+        assert "GITHUB_TOKEN" not in env and "DYLD_INSERT_LIBRARIES" not in env and env["LANG"] == "C"
+        tmp = env["HOME"]
+        assert env["TMPDIR"] == tmp and os.path.isdir(tmp)
+        assert env["CLANG_MODULE_CACHE_PATH"].startswith(tmp + "/")
+        assert env["RUSTUP_HOME"] == f"{world.home}/.rustup" and env["PYENV_ROOT"] == f"{world.home}/.pyenv"
+        assert prepared.unprotected == ()  # the repository exists: the kernel guards it all
+    finally:
+        prepared.release()
+    assert not os.path.exists(tmp)
+    assert prepared.release() == prepared.release()  # idempotent
     assert scrub({"AWS_SECRET_ACCESS_KEY": "x", "LANG": "C"}) == {"LANG": "C"}
 
 
-def test_not_available_off_macos() -> None:
-    import sys
+def test_a_workspace_without_a_repository_hands_git_init_output_to_the_core(new_world: World) -> None:
+    prepared = SeatbeltBackend().prepare(new_world.request())
+    try:
+        assert f"{new_world.ws}/.git/config" in prepared.unprotected
+        assert f"{new_world.ws}/.git/hooks/" in prepared.unprotected
+        assert f"{new_world.ws}/.git/commondir" in prepared.unprotected
+    finally:
+        prepared.release()
 
+
+def test_release_kills_the_process_group_and_reports_it(world: World) -> None:
+    # The Seatbelt half (processes that left the group, found by their profile) needs a Mac; the
+    # process-group half runs here, with a real group of real processes.
+    proc = subprocess.Popen([sys.executable, "-c", "import os, time; os.fork(); time.sleep(60)"],
+                            start_new_session=True)
+    time.sleep(0.3)
+    reaper.kill_all(reaper.Markers.new(), proc.pid)
+    assert proc.wait(timeout=5) == -signal.SIGKILL
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("a process of the group survived release()")
+
+
+def test_not_available_off_macos() -> None:
     availability = SeatbeltBackend().available()
     assert availability.available == (sys.platform == "darwin")
+    if sys.platform != "darwin":
+        assert "macOS-only" in availability.reason
+
+
+def test_probe_tells_a_case_insensitive_file_system_from_this_one(tmp_path: Path) -> None:
+    # The Mac half (the profile compiles and runs, the sweep loads) is in scripts/macos-sandbox-check.
+    from vtcode_seatbelt.probe import case_insensitive
+
+    assert case_insensitive(str(tmp_path)) is False  # ext4 here; APFS by default on a Mac
+    assert os.listdir(tmp_path) == []  # it leaves nothing behind

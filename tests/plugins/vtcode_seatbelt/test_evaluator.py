@@ -1,0 +1,52 @@
+"""The SBPL evaluator the semantic tests rely on: it must get SBPL's own rules right, and refuse what it
+does not model rather than guess."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.sbpl import parse
+
+PROFILE = """(version 1)
+(deny default)
+; a comment
+(allow file-read* (subpath (param "WS")))
+(deny file-read-data (literal (param "KEY")))
+(allow file-write* (require-all (subpath (param "WS")) (regex #"^/[^/]+/[^/]+/[aA]\\.txt$")))
+(allow ipc-posix-sem)
+(allow mach-lookup (global-name "com.example.ok"))
+"""
+
+
+def test_last_matching_rule_wins_and_subpath_is_by_component() -> None:
+    p = parse(PROFILE, {"WS": "/w/ws", "KEY": "/w/ws/key"})
+    assert p.allows("file-read-data", "/w/ws/src/x")
+    assert not p.allows("file-read-data", "/w/ws/key")  # the later deny wins
+    assert p.allows("file-read-metadata", "/w/ws/key")  # the deny names one operation only
+    assert p.allows("file-read-data", "/w/ws")
+    assert not p.allows("file-read-data", "/w/wsx/y")  # not a prefix match on characters
+    assert not p.allows("file-write-data", "/w/ws/src/x")
+
+
+def test_regexes_requirements_families_and_names() -> None:
+    p = parse(PROFILE, {"WS": "/w/ws", "KEY": "/w/ws/key"})
+    assert p.allows("file-write-create", "/w/ws/A.txt")
+    assert not p.allows("file-write-create", "/w/ws/sub/a.txt")  # depth-anchored
+    assert p.allows("ipc-posix-sem-open", ipc_name="/x")  # a family name covers its members
+    assert p.allows("mach-lookup", global_name="com.example.ok")
+    assert not p.allows("mach-lookup", global_name="com.example.other")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('(version 1)\n(allow file-read* (subpath (param "NOPE")))', "NOPE"),
+        ("(version 1)\n(allow file-raed*)", "unknown operation"),
+        ('(version 1)\n(allow file-read* (vnode-type "REGULAR-FILE"))', "subset"),
+        ('(version 1)\n(allow file-read* (regex #"^/a{2}$"))', "subset"),
+        ("(allow default)", "version"),
+        ("(version 1)\n(allow default", "unbalanced"),
+    ],
+)
+def test_anything_outside_the_subset_is_refused(text: str, error: str) -> None:
+    with pytest.raises((ValueError, KeyError), match=error):
+        parse(text, {}).allows("file-read-data", "/a")
