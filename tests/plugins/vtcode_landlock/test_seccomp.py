@@ -68,11 +68,13 @@ def _expected(policy: SeccompPolicy, arch: str, nr: int, args: tuple[int, ...]) 
     if arch == "x86_64" and nr & sc.X32_SYSCALL_BIT:
         return "EPERM"
     name = {n: name for name in NUMBERS if (n := number(name, arch)) is not None}.get(nr)
-    if name in DENIED:
+    if name in DENIED or (not policy.metadata and name in sc.METADATA):
         return "EPERM"
-    if name == "clone3":
+    if name in ("clone3", "openat2"):
         return "ENOSYS"
     low = [a & 0xFFFFFFFF for a in args]
+    if name in sc.MODE_ARGUMENT:  # no set-uid or set-gid bit, wherever a mode is given
+        return "EPERM" if low[sc.MODE_ARGUMENT[name]] & sc.SETID_BITS else "ALLOW"
     if name == "socket":
         if low[0] == sc.AF_UNIX:
             return "ALLOW" if policy.unix_sockets else "EPERM"
@@ -94,13 +96,15 @@ def _expected(policy: SeccompPolicy, arch: str, nr: int, args: tuple[int, ...]) 
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 @pytest.mark.parametrize("network", [False, True])
 def test_the_search_tree_gives_every_syscall_its_verdict(arch: str, network: bool) -> None:
-    policy = SeccompPolicy(network=network, unix_sockets=network)
+    # network=True also drops the metadata calls (the no-mount-namespace filter): both shapes checked.
+    policy = SeccompPolicy(network=network, unix_sockets=network, metadata=not network)
     bpf = build_bpf(policy, arch)
     verdicts = {sc.RET_ALLOW: "ALLOW", sc.RET_ERRNO | 1: "EPERM", sc.RET_ERRNO | 38: "ENOSYS"}
     samples = [(0,) * 6, (sc.AF_UNIX, sc.SOCK_STREAM, 0, 0, 0, 0), (sc.AF_INET, 3, 0, 0, 0, 0),
                (sc.AF_INET6, sc.SOCK_DGRAM | 0x80000, 0, 0, 0, 0), (sc.AF_NETLINK, 3, 0, 0, 0, 0),
                (sc.AF_NETLINK, 3, 9, 0, 0, 0), (0x1_0000_0002, 1, 0, 0, 0, 0), (0x10000000, 0, 0, 0, 0, 0),
-               (0x8, sc.TIOCSTI, 0, 0, 0, 0), (0x0040000, 0x5401, 0, 0, 0, 0)]
+               (0x8, sc.TIOCSTI, 0, 0, 0, 0), (0x0040000, 0x5401, 0, 0, 0, 0),
+               (3, 0o4755, 0o2755, 0o644, 0, 0), (0, 0o755, 0o755, 0o6755, 0, 0)]
     numbers = [*range(1100), *(n | sc.X32_SYSCALL_BIT for n in range(0, 600, 7)), 0xFFFFFFFF]
     for nr in numbers:
         for args in samples:

@@ -44,7 +44,10 @@ def test_each_escape_judge_sees_the_effect_of_an_unconfined_run(case: object, tm
         world = check._make_world(tmp_path / "world", port)
         world.hashes = world.snapshot()
         script = case.script  # type: ignore[attr-defined]
-        done = subprocess.run(["/bin/bash", "-c", script], cwd=world.ws, env=check._env(world), text=True,
+        private_tmp = tmp_path / "private-tmp"  # what the sandbox gives a command as TMPDIR
+        private_tmp.mkdir()
+        env = {**check._env(world), "TMPDIR": str(private_tmp)}
+        done = subprocess.run(["/bin/bash", "-c", script], cwd=world.ws, env=env, text=True,
                               capture_output=True, timeout=60, check=False)
         time.sleep(case.after)  # type: ignore[attr-defined]
         world.last_output = done.stdout + done.stderr
