@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vtcode.errors import VtcodeError
+from vtcode.terminal import neutral, neutral_block
 
 from .options import reports_errors, workspace_options
 
@@ -129,12 +130,14 @@ def _run(
         if opening.started:
             opening.result()  # a stack that cannot open fails the session, tool call or not
         if outcome.answer:
-            sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
+            sys.stdout.write(answer_for(outcome.answer, sys.stdout.isatty()))
             sys.stdout.flush()
         click.echo(
-            f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
-            f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
-            f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)",
+            neutral(
+                f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
+                f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
+                f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
+            ),
             err=True,
         )
         return outcome.exit_status
@@ -144,6 +147,14 @@ def _run(
         for close in closers:
             close()
         runtime.bus.close(reason)
+
+
+def answer_for(answer: str, terminal: bool) -> str:
+    """The final answer as written to stdout. On a terminal it is neutralised like every other model text
+    (line breaks kept); piped or redirected, it is the model's text exactly, as UTF-8: the data a program
+    asked for. `vtcode exec ... | cat -v` shows what a pipe carries."""
+    text = neutral_block(answer) if terminal else answer
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
