@@ -9,7 +9,6 @@ import select
 import subprocess
 import sys
 import time
-
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +204,9 @@ def test_a_write_shows_its_path_and_its_diff(tmp_path: Path) -> None:
     rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path)})
     screen = _screen(rendered)
     assert "  path:    notes.txt (write)" in screen
-    for expected in ("    --- a/notes.txt", "    +++ b/notes.txt", "    -old line", "    +new line", "     keep"):
+    expected_lines = ("    --- a/notes.txt", "    +++ b/notes.txt", "    -old line", "    +new line",
+                      "     keep")
+    for expected in expected_lines:
         assert expected in screen, (expected, screen)
 
 
