@@ -317,8 +317,8 @@ def test_the_approval_digest_is_of_the_argv_that_ran(workspace: Path) -> None:
     assert h.run_command.ran == [["git", "push", "origin", "a b"], ["git", "push", "origin", "a", "b"]]
     asked = [p["digest"] for p in h.payloads("approval.requested")]
     started = [p["digest"] for p in h.payloads("tool.started")]
-    ran = [_digest_of(kind="command", tool="run_command", argv=tuple(argv),
-                      args={**p["args"], "command": argv})
+    ran = [_digest_of(kind="command", tool="run_command", argv=tuple(argv), path=".",
+                      args={"command": argv, "cwd": ".", "timeout_s": 10})
            for argv, p in zip(h.run_command.ran, h.payloads("tool.started"), strict=True)]
     assert asked == started == ran
     assert asked[0] != asked[1]  # the two argvs that look alike joined with spaces are told apart
