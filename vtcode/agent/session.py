@@ -3,6 +3,7 @@ every turn, so a crash or Ctrl-C leaves a session that `vtcode exec --resume` co
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,31 @@ from vtcode.events import EventBus
 from vtcode.plugins.registry import Registry
 
 from .specs import system_prompt
+
+# What a session id looks like (vtcode makes 32 hex digits): never a path, a dot or a separator.
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
+class BadSessionId(ValueError):
+    """An id that is not of the form vtcode gives, or a saved session that is not the one asked for."""
+
+
+def checked_session_id(session_id: str) -> str:
+    """`session_id` if it is of the form vtcode gives ids; `--resume ../../tmp/x` is refused, not opened."""
+    if not SESSION_ID.fullmatch(session_id):
+        raise BadSessionId(
+            f"{session_id!r} is not a session id (letters, digits, '-' and '_', at most 128; "
+            "`vtcode` lists them in its sessions screen)"
+        )
+    return session_id
+
+
+def load_session(store: SessionStore, session_id: str) -> SessionRecord:
+    """Load by id, and refuse a file whose content is another session (copied or planted under this id)."""
+    record = store.load(checked_session_id(session_id))
+    if record.id != session_id:
+        raise BadSessionId(f"the session saved as {session_id} holds session {record.id!r}: refused")
+    return record
 
 
 def new_session(session_id: str, workspace: Path, *, model: str, provider: str) -> SessionRecord:

@@ -164,10 +164,14 @@ def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
 
 
 def _load(store: SessionStore | None, session_id: str, root: Path) -> SessionRecord:
+    from vtcode.agent.session import BadSessionId, load_session
+
     if store is None:
         raise SessionNotFound("no session store plugin is signed off; --resume needs one (markdown_store)")
     try:
-        record = store.load(session_id)
+        record = load_session(store, session_id)
+    except BadSessionId as exc:
+        raise SessionNotFound(f"--resume: {exc}") from exc
     except KeyError as exc:
         raise SessionNotFound(str(exc.args[0]) if exc.args else f"no session {session_id!r}") from exc
     except ValueError as exc:  # a corrupted file: named, and never overwritten
