@@ -11,6 +11,7 @@ from typing import Any
 from vtcode_hookspecs import ChatMessage, SessionRecord, SessionStore
 
 from vtcode.events import EventBus
+from vtcode.events.capped import SESSION_STRING_BYTES, capped
 from vtcode.plugins.registry import Registry
 
 from .specs import system_prompt
@@ -64,7 +65,11 @@ class SessionSaver:
 
     def save(self, record: SessionRecord, messages: list[ChatMessage], meta: dict[str, Any]) -> SessionRecord:
         updated = record.model_copy(
-            update={"messages": list(messages), "updated": datetime.now(UTC), "meta": {**record.meta, **meta}}
+            update={
+                "messages": [_capped(m) for m in messages],
+                "updated": datetime.now(UTC),
+                "meta": {**record.meta, **meta},
+            }
         )
         if self._store is None or self.problem is not None:
             return updated
@@ -74,6 +79,19 @@ class SessionSaver:
             self.problem = f"session {record.id} was not saved: {' '.join(str(exc).split())}"
             self._bus.emit("error", {"message": self.problem, "source": f"storage:{self._store.name}"})
         return updated
+
+
+def _capped(message: ChatMessage) -> ChatMessage:
+    """A message as saved: content and tool-call arguments capped, with their size and sha256."""
+    content = capped(message.content, SESSION_STRING_BYTES)
+    calls = []
+    for call in message.tool_calls:
+        arguments = capped(call.arguments, SESSION_STRING_BYTES)
+        same = arguments is call.arguments
+        calls.append(call if same else call.model_copy(update={"arguments": arguments}))
+    if content is message.content and all(a is b for a, b in zip(calls, message.tool_calls, strict=True)):
+        return message
+    return message.model_copy(update={"content": content, "tool_calls": calls})
 
 
 def session_store(stores: Registry[SessionStore]) -> SessionStore | None:

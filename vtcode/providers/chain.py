@@ -16,6 +16,7 @@ from vtcode_hookspecs import ChatChunk, ChatRequest, ModelInfo, Provider, Provid
 
 from vtcode.events import EventBus
 
+from .deadline import passed as deadline_passed
 from .errors import ChainExhausted, StreamInterrupted
 from .resilience import CircuitBreaker, RetryPolicy
 from .telemetry import ResponseTally, request_payload
@@ -132,6 +133,8 @@ class ProviderChain:
             error = yield from self._try_entry(entry, request)
             if error is None:
                 return
+            if deadline_passed():
+                raise error
             last = error
             failures.append(f"{entry.name}: {error}")
             self._failover(position, str(error), error.kind)
@@ -192,6 +195,8 @@ class ProviderChain:
             entry.breaker.failure()
             if attempt > self.retry.retries or not entry.breaker.allows():
                 return error
+            if deadline_passed():  # the run's wall time is over: no retry, no failover
+                raise error from None
             self._sleep(self.retry.delay(attempt, error.retry_after))
 
     def _failover(self, position: int, reason: str, kind: str) -> None:
