@@ -22,7 +22,7 @@ CHUNK = 64 * 1024
 
 class HostileServer:
     def __init__(self, mode: str, *, total: int = 1 << 30, seconds: float = 120.0) -> None:
-        if mode not in ("silent", "keepalive", "text", "arguments", "line"):
+        if mode not in ("silent", "keepalive", "comments", "text", "arguments", "line", "ok"):
             raise ValueError(mode)
         self.mode = mode
         self.total = total
@@ -76,6 +76,19 @@ class HostileServer:
             while time.monotonic() < end and self.sent < self.total:
                 self._write(out, b": keep-alive\n\n")
                 time.sleep(0.1)
+            return
+        if self.mode == "ok":  # a well-behaved short answer: the baseline
+            self._write(out, b'data: {"choices":[{"index":0,"delta":{"content":"ok"}}]}\n\n')
+            self._write(out, b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+            self._write(out, b"data: [DONE]\n\n")
+            return
+        if self.mode == "comments":  # `total` bytes of SSE comments as fast as they go, then an answer
+            block = (b": " + b"k" * 4000 + b"\n\n") * 16
+            while time.monotonic() < end and self.sent < self.total:
+                self._write(out, block)
+            self._write(out, b'data: {"choices":[{"index":0,"delta":{"content":"ok"}}]}\n\n')
+            self._write(out, b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+            self._write(out, b"data: [DONE]\n\n")
             return
         if self.mode == "line":  # one `data:` line that never ends
             self._write(out, b'data: {"choices":[{"index":0,"delta":{"content":"')
