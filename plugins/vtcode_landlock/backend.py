@@ -324,6 +324,7 @@ class _SpecInputs:
     read_roots: tuple[str, ...]
     network: bool
     protected_paths: tuple[str, ...]
+    state_paths: tuple[str, ...]
     path_env: str
     home: str
     terminal: bool
@@ -331,7 +332,8 @@ class _SpecInputs:
     @classmethod
     def of(cls, request: SandboxRequest, home: str) -> _SpecInputs:
         return cls(request.mode, request.workspace, request.read_roots, request.network,
-                   request.protected_paths, request.env.get("PATH", ""), home, request.terminal)
+                   request.protected_paths, request.state_paths, request.env.get("PATH", ""), home,
+                   request.terminal)
 
 
 @functools.lru_cache(maxsize=32)
@@ -350,9 +352,9 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         *toolchain_roots(inputs.path_env, home=inputs.home, workspace=inputs.workspace),
     )
     write: tuple[str, ...] = (inputs.workspace,)
-    protected = inputs.protected_paths
+    protected, trees = inputs.protected_paths, inputs.state_paths
     if inputs.mode == "read-only":
-        write, protected = (), ()
+        write, protected, trees = (), (), ()
     elif inputs.mode == "full-access":
         read, write = ("/",), ("/",)
     # Root ignores RLIMIT_NPROC and a cgroup's pids.max does the job; an unprivileged child counts its
@@ -362,6 +364,7 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         write_paths=write,
         read_paths=read,
         protected_paths=protected,
+        readonly_trees=trees,
         tmp_dir=tmp,
         hidden_paths=(*system_secret_paths(), *home_secret_paths(inputs.home)),
         network=inputs.network or inputs.mode == "full-access",
@@ -377,7 +380,7 @@ def _describe(
     network = conf.spec.network
     guarded = (
         "none"
-        if not conf.spec.protected_paths
+        if not (conf.spec.protected_paths or conf.spec.readonly_trees)
         else ("mount-namespace" if conf.mounts is not None and conf.mounts.mounts else "detect-and-restore")
     )
     return (

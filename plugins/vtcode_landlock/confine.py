@@ -38,6 +38,7 @@ from .namespaces import (
     MountPlan,
     enter_private_mounts,
     plan_protection,
+    trees_in,
 )
 from .probe import mount_namespace_available
 from .seccomp import SeccompFilter, SeccompPolicy
@@ -56,13 +57,15 @@ class ConfinementSpec:
 
     `protected_paths` lie inside writable trees and become read-only; a trailing "/" marks a directory,
     created empty when missing (see namespaces.py). `hidden_paths` are cut out of every read or write
-    grant (the default hides /etc/shadow and similar).
+    grant (the default hides /etc/shadow and similar). `readonly_trees` (vtcode's own code and state) are
+    made read-only whole where they lie in a writable tree, without walking them (they may be large).
     """
 
     write_paths: tuple[str, ...] = ()
     read_paths: tuple[str, ...] = SYSTEM_READ_PATHS
     hidden_paths: tuple[str, ...] = field(default_factory=system_secret_paths)
     protected_paths: tuple[str, ...] = ()
+    readonly_trees: tuple[str, ...] = ()
     tmp_dir: str | None = None
     devices: tuple[str, ...] = DEVICE_PATHS
     shared_memory: tuple[str, ...] = SHARED_MEMORY_PATHS
@@ -95,7 +98,8 @@ class KernelRules:
 
 def rules_key(spec: ConfinementSpec) -> ConfinementSpec:
     """The part of a spec KernelRules depend on: per-launch fields (protected paths, session) cleared."""
-    return dataclasses.replace(spec, protected_paths=(), session="inherit", mount_namespace="off")
+    return dataclasses.replace(spec, protected_paths=(), readonly_trees=(), session="inherit",
+                               mount_namespace="off")
 
 
 class Confinement:
@@ -126,7 +130,7 @@ class Confinement:
     def unprotected(self) -> tuple[str, ...]:
         """Protected paths the kernel is NOT guarding: the caller must detect-and-restore these."""
         if self.mounts is None:
-            return self.spec.protected_paths
+            return (*self.spec.protected_paths, *trees_in(self.spec.readonly_trees, _writable(self.spec)))
         return self.mounts.unprotected
 
     def preexec(self) -> None:
@@ -228,15 +232,20 @@ def _mount_steps(plan: MountPlan) -> list[tuple[Any, ...]]:
 
 def _plan_mounts(spec: ConfinementSpec) -> MountPlan | None:
     """The bind mounts for protected paths, or None when the caller must detect-and-restore instead."""
-    if not spec.protected_paths or spec.mount_namespace == "off":
+    if not (spec.protected_paths or trees_in(spec.readonly_trees, _writable(spec))):
+        return None
+    if spec.mount_namespace == "off":
         return None
     if not mount_namespace_available():
         if spec.mount_namespace == "required":
             raise SandboxUnavailable("protected paths need a mount namespace, which this kernel refuses "
                                      "(user namespaces disabled?); set mount_namespace='auto' to fall back")
         return None
-    writable = (*spec.write_paths, *((spec.tmp_dir,) if spec.tmp_dir else ()))
-    return plan_protection(spec.protected_paths, writable)
+    return plan_protection(spec.protected_paths, _writable(spec), trees=spec.readonly_trees)
+
+
+def _writable(spec: ConfinementSpec) -> tuple[str, ...]:
+    return (*spec.write_paths, *((spec.tmp_dir,) if spec.tmp_dir else ()))
 
 
 def _build_ruleset(spec: ConfinementSpec, abi: int) -> RulesetFd:

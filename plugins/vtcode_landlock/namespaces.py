@@ -107,13 +107,33 @@ def _check_hardlinks(linked: dict[Inode, str], readonly: set[str], roots: list[s
                                      "(a hard link); delete that name, then retry")
 
 
-def plan_protection(protected: Iterable[str], writable_roots: Iterable[str]) -> MountPlan:
-    """Compute the bind mounts that make `protected` read-only and immovable; runs in the parent."""
+def trees_in(trees: Iterable[str], writable_roots: Iterable[str]) -> tuple[str, ...]:
+    """The trees (as requested) that lie in a writable root, so need guarding; the rest Landlock denies."""
+    roots = [os.path.realpath(w) for w in writable_roots]
+    return tuple(t for t in trees
+                 if any(is_within(os.path.realpath(t.rstrip("/") or "/"), r) for r in roots))
+
+
+def plan_protection(
+    protected: Iterable[str], writable_roots: Iterable[str], *, trees: Iterable[str] = ()
+) -> MountPlan:
+    """Compute the bind mounts that make `protected` read-only and immovable; runs in the parent.
+
+    `trees` (vtcode's own code and state) are mounted read-only whole where they lie in a writable root,
+    without looking inside: a virtualenv holds tens of thousands of entries. A missing one is unprotected.
+    """
+    writable_roots = list(writable_roots)
     roots = [r for r in (resolve(w) for w in writable_roots) if r is not None]
     readonly: set[str] = set()
     linked: dict[Inode, str] = {}
     unprotected: list[str] = []
     created: list[str] = []
+    for tree in trees_in(trees, writable_roots):
+        real = resolve(tree.rstrip("/") or "/")
+        if real is None:
+            unprotected.append(tree)
+        else:
+            readonly.add(real)
     pending = list(protected)
     while pending:
         requested = pending.pop()

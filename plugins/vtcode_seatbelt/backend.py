@@ -53,7 +53,7 @@ class SeatbeltBackend:
             mode=request.mode,
             network=request.network,
             read_roots=request.read_roots,
-            protected=request.protected_paths,
+            protected=(*request.protected_paths, *request.state_paths),  # deny rules: no walk needed
             home=home,
         )
         umask, terminal = request.umask, request.terminal

@@ -8,9 +8,11 @@ configuration and the shell start-up files at the root. Nested repositories are 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
+from vtcode.paths import own_paths, private_dir, user_cache_dir, user_config_dir, user_data_dir
 from vtcode.workspace.protected import RC_FILES
 from vtcode.workspace.trust import TRUST_MARKER
 
@@ -34,3 +36,13 @@ def kernel_protected_paths(root: Path) -> tuple[str, ...]:
         vtcode_entry,
         *rc_files,
     )
+
+
+def own_state_paths(root: Path) -> tuple[str, ...]:
+    """vtcode's own code and state (paths.own_paths), for `SandboxRequest.state_paths`. The user's config,
+    data and cache dirs are created first (private), so that a command cannot create them with content
+    of its own choosing before vtcode does; a trailing "/" marks directories, as for protected paths."""
+    for make in (user_config_dir, user_data_dir, user_cache_dir):
+        with contextlib.suppress(OSError):
+            private_dir(make())
+    return tuple(p + "/" if os.path.isdir(p) else p for p in own_paths(root))
