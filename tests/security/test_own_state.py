@@ -29,8 +29,9 @@ def _inside(path: str) -> str:
 
 
 def test_own_paths_name_the_interpreter_the_caches_and_vtcodes_packages() -> None:
-    import vtcode
     import vtcode_hookspecs
+
+    import vtcode
 
     found = own_paths()
     def covered(path: str) -> bool:
