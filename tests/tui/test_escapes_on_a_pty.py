@@ -60,7 +60,8 @@ def test_the_approval_modal_shows_a_hostile_diff_inert(workspace: Path, tmp_path
     write_trust(workspace)
     (workspace / "run.sh").write_text("echo hello\n")
     call = ToolCallReply("write_file", {"path": "run.sh", "content": HOSTILE})
-    with OpenAIStub([Reply(tool_calls=[call]), Reply(text="done")]) as stub:
+    answer = "denied, fine \x1b]0;pwned-title\x07\x1b[8mhidden-line\u202e"
+    with OpenAIStub([Reply(tool_calls=[call]), Reply(text=answer)]) as stub:
         argv = [VTCODE, "--workspace", str(workspace)]
         for override in stub_overrides(stub.base_url):
             argv += ["-c", override]
@@ -75,7 +76,9 @@ def test_the_approval_modal_shows_a_hostile_diff_inert(workspace: Path, tmp_path
             _settle(proc, seen)
             output = bytes(seen)
             proc.write(b"n")
-            _settle(proc, seen, quiet=0.5)
+            _read(proc, seen, b"denied, fine")
+            _settle(proc, seen)
+            after = bytes(seen)
         finally:
             proc.terminate(force=True)
             proc.close()
@@ -92,3 +95,10 @@ def test_the_approval_modal_shows_a_hostile_diff_inert(workspace: Path, tmp_path
     assert "\\x1b[8mhidden-line\\x1b[0m" in shown
     assert "\\u202eexe.txt\\u200b" in shown
     assert (workspace / "run.sh").read_text() == "echo hello\n"  # nothing ran
+    # The model's answer, rendered as markdown in the conversation, is inert too.
+    later = after.decode("utf-8", errors="replace")
+    for raw in RAW:
+        assert raw not in later, raw
+    screen = pyte.Screen(160, 60)
+    pyte.ByteStream(screen).feed(after)
+    assert any("denied, fine \\x1b]0;pwned-title\\x07" in line for line in screen.display)
