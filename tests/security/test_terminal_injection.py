@@ -29,9 +29,9 @@ HOSTILE_SHELL = f"git push origin main # {FAKE}"
 INJECTED = ("\x1b[2K", "\x1b[1A", "\x1b]", "\x1b[8m", "\u202e", "\u200b", "\x07")
 
 
-def _run_on_pty(workspace: Path, stub: OpenAIStub, key: bytes) -> tuple[bytes, int]:
+def _run_on_pty(workspace: Path, stub: OpenAIStub, key: bytes, *extra: str) -> tuple[bytes, int]:
     argv = [VTCODE, "exec", "--provider", "openai-compat", "--base-url", stub.base_url,
-            "--model", "stub-model", "--workspace", str(workspace), "push it"]
+            "--model", "stub-model", "--workspace", str(workspace), *extra, "push it"]
     env = {**os.environ, "VTCODE_AUDIT_DIR": str(workspace.parent / "audit"), "TERM": "xterm"}
     proc = PtyProcess.spawn(argv, env=env, dimensions=(60, 220))
     seen = bytearray()
@@ -112,3 +112,32 @@ def test_piped_stdout_carries_the_answer_exactly(workspace: Path) -> None:
     assert b"\x1b" not in result.stderr and "\u202e".encode() not in result.stderr
     events = [json.loads(line) for line in result.stderr.decode().splitlines() if line.startswith("{")]
     assert events[0]["type"] == "session.started" and events[-1]["type"] == "session.ended"
+
+
+def test_a_write_is_approved_on_one_key_after_its_diff_and_the_digest_is_of_what_was_written(
+    workspace: Path,
+) -> None:
+    write_trust(workspace)
+    (workspace / "notes.txt").write_text("keep\nold line\n")
+    content = "keep\nnew line\n"
+    call = ToolCallReply("write_file", {"path": "notes.txt", "content": content})
+    with OpenAIStub([Reply(tool_calls=[call]), Reply(text="written")]) as stub:
+        output, status = _run_on_pty(workspace, stub, b"y", "--events", "jsonl")
+    before = output[: output.index(b"[n] deny > ") + len(b"[n] deny > ")]
+    screen = [line for line in _screen(before) if line.strip()]
+    assert "  path:    notes.txt (write)" in screen
+    for line in ("    -old line", "    +new line", "    --- a/notes.txt", "    +++ b/notes.txt"):
+        assert line in screen, (line, screen)
+    assert any(line.startswith("  [a] saves: ") and "approval_cache.tools.write_file: " in line
+               and line.rstrip().endswith("notes.txt") for line in screen), screen
+    assert status == 0, output[-2000:]
+    assert (workspace / "notes.txt").read_text() == content  # one key, no Enter
+    events = [json.loads(line) for line in _screen_free_lines(output) if line.startswith('{"')]
+    asked = [e["payload"]["digest"] for e in events if e["type"] == "approval.requested"]
+    started = [e["payload"]["digest"] for e in events if e["type"] == "tool.started"]
+    assert len(asked) == 1 and asked == started
+
+
+def _screen_free_lines(output: bytes) -> list[str]:
+    """The raw lines written (JSON event lines are whole lines on the pty)."""
+    return output.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")
