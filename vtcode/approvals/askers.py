@@ -61,10 +61,10 @@ class TerminalAsker:
         except OSError:
             return Answer.DENY
         try:
-            with terminal_gate.prompt():
-                for stream in (sys.stdout, sys.stderr):  # what came before is on screen before the prompt
-                    with contextlib.suppress(OSError, ValueError, AttributeError):
-                        stream.flush()
+            for stream in (sys.stdout, sys.stderr):  # what came before is on screen before the prompt
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    stream.flush()
+            with terminal_gate.prompt(), terminal_gate.standard_streams():
                 key = _ask_one_key(fd, render(prompt, preview(self._jail, prompt)))
         except OSError:
             return Answer.DENY

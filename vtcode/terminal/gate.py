@@ -27,6 +27,27 @@ class TerminalGate:
         with self._lock:
             return self._holder is not None
 
+    @property
+    def holding(self) -> bool:
+        """Whether the calling thread is the one holding the terminal for a prompt."""
+        with self._lock:
+            return self._holder == threading.get_ident()
+
+    @contextmanager
+    def standard_streams(self) -> Iterator[None]:
+        """sys.stdout and sys.stderr go through the gate while the block runs (the prompt's)."""
+        import sys
+
+        saved = sys.stdout, sys.stderr
+        if saved[0] is not None:
+            sys.stdout = HeldStream(self, saved[0])  # type: ignore[assignment]
+        if saved[1] is not None:
+            sys.stderr = HeldStream(self, saved[1])  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = saved
+
     def write(self, stream: TextIO, text: str) -> None:
         """Write now, or after the prompt on screen is answered (when another thread holds the gate)."""
         with self._lock:
@@ -54,6 +75,26 @@ class TerminalGate:
                 stream.write(text)
             for stream in {id(s): s for s, _ in held}.values():
                 stream.flush()
+
+
+class HeldStream:
+    """Stands in for sys.stdout or sys.stderr while a prompt is up: Python-level writes from other threads
+    (a warning, a library's log line, a print) wait for the answer like the event lines do."""
+
+    def __init__(self, gate: TerminalGate, stream: TextIO) -> None:
+        self._gate = gate
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._gate.write(self._stream, text)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gate.held or self._gate.holding:
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 terminal_gate = TerminalGate()

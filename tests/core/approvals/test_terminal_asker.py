@@ -39,6 +39,16 @@ prompt = ApprovalPrompt(
     spec.get("always_rule"),
 )
 time.sleep(spec.get("sleep", 0))
+if spec.get("noise"):
+    import threading
+
+    def noise():
+        time.sleep(0.5)  # the prompt is up by then
+        print("NOISE-STDOUT", flush=True)
+        sys.stderr.write("NOISE-STDERR\n")
+        sys.stderr.flush()
+
+    threading.Thread(target=noise, daemon=True).start()
 root = spec.get("root")
 asker = TerminalAsker(jail=Jail(Path(os.path.realpath(root))) if root else None)
 answer = asker.ask(prompt)
@@ -72,8 +82,20 @@ def _read(proc: PtyProcess, seen: bytearray, marker: bytes | None) -> None:
         seen += chunk
 
 
+def _drain(proc: PtyProcess, seen: bytearray) -> None:
+    while select.select([proc.fd], [], [], 0.05)[0]:
+        try:
+            chunk = os.read(proc.fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        seen += chunk
+
+
 def _ask_on_pty(
-    typed: str, offers: str = ALL, shell: str = SHELL, spec: dict[str, Any] | None = None, ahead: str = ""
+    typed: str, offers: str = ALL, shell: str = SHELL, spec: dict[str, Any] | None = None, ahead: str = "",
+    wait: float = 0.0,
 ) -> tuple[str, str]:
     """(rendered prompt, the child's ANSWER line) after typing `typed` (no Enter) on the terminal;
     `ahead` is typed before the prompt is drawn."""
@@ -84,6 +106,8 @@ def _ask_on_pty(
         if ahead:
             proc.write(ahead.encode())
         _read(proc, seen, b"> ")
+        time.sleep(wait)
+        _drain(proc, seen)
         rendered = bytes(seen)
         proc.write(typed.encode())
         _read(proc, seen, None)
@@ -242,3 +266,12 @@ def test_the_rule_always_would_save_is_shown_before_answering() -> None:
     rule = "/home/u/.config/vtcode/tool-policy.json: approval_cache.allowed: git push origin main"
     rendered, _ = _ask_on_pty("n", spec={"always_rule": rule})
     assert f"  [a] saves: {rule}" in _screen(rendered)
+
+
+def test_nothing_else_writes_to_the_terminal_while_the_prompt_is_up() -> None:
+    # A thread prints to stdout and stderr half a second after the prompt is drawn; the key is typed a
+    # second after. What the person saw until then ends with the prompt; the noise comes after the answer.
+    rendered, line = _ask_on_pty("n", spec={"noise": True}, wait=1.0)
+    assert rendered.rstrip().endswith("[n] deny >"), rendered[-300:]
+    assert "NOISE" not in rendered
+    assert line.startswith("ANSWER=deny")
