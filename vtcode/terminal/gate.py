@@ -40,9 +40,9 @@ class TerminalGate:
 
         saved = sys.stdout, sys.stderr
         if saved[0] is not None:
-            sys.stdout = HeldStream(self, saved[0])  # type: ignore[assignment]
+            sys.stdout = HeldStream(self, saved[0])
         if saved[1] is not None:
-            sys.stderr = HeldStream(self, saved[1])  # type: ignore[assignment]
+            sys.stderr = HeldStream(self, saved[1])
         try:
             yield
         finally:
