@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from pathlib import Path
 
 SYSTEM_DIR = Path("/etc/vtcode")
@@ -70,3 +72,85 @@ def private_dir(path: Path) -> Path:
     """Create a directory only the user can read (approvals, keys, caches live in these)."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+# -- everything vtcode reads code, configuration, caches or state from --------------------------------
+
+_NOTED: set[str] = set()  # state dirs named by configuration ([audit] dir): see note_state_dir
+_ENV_KEYS = ("VTCODE_CONFIG_DIR", "VTCODE_CACHE_DIR", "VTCODE_DATA_DIR", "VTCODE_AUDIT_DIR",
+             "VTCODE_SYSTEM_CONFIG", "VTCODE_MANAGED_CONFIG", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+             "XDG_DATA_HOME", "HOME", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX")
+
+
+def note_state_dir(path: Path | str) -> None:
+    """A state directory the configuration chose (the audit dir): protected like the built-in ones."""
+    _NOTED.add(os.path.realpath(path))
+    _own_paths.cache_clear()
+
+
+def own_paths(workspace: Path | str | None = None) -> tuple[str, ...]:
+    """Every place vtcode reads code, configuration, caches or state from, resolved, outermost only.
+
+    The user's config, data and cache dirs (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
+    sessions, the bytecode cache, the plugin digest cache, the index, the sandbox launcher), the audit dir,
+    the system and managed config files, the interpreter's environment (a virtualenv whole; otherwise its
+    stdlib, site-packages and scripts dirs, the user's site too), the directories vtcode's own packages are
+    imported from (an editable install's source tree), and the rest of `sys.path`. The jail refuses writes
+    to all of them and sandboxed commands get them read-only, wherever the workspace is.
+
+    `sys.path` entries that are the workspace or hold it (`python -m vtcode` run from inside it) are left
+    out: protecting them would make the whole workspace read-only (docs/security/model.md says so).
+    """
+    key = tuple(os.environ.get(k) for k in _ENV_KEYS)
+    root = os.path.realpath(workspace) if workspace is not None else None
+    return _own_paths(key, tuple(sys.path), tuple(sorted(_NOTED)), root)
+
+
+def _holds(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+@functools.lru_cache(maxsize=32)
+def _own_paths(
+    _env: tuple[str | None, ...], path: tuple[str, ...], noted: tuple[str, ...], root: str | None
+) -> tuple[str, ...]:
+    import importlib.util
+    import site
+    import sysconfig
+
+    state = [user_config_dir(), user_data_dir(), user_cache_dir(), audit_dir(), system_config_file(),
+             managed_config_file(), *noted]
+    code: list[str] = []
+    if sys.prefix != sys.base_prefix:
+        code.append(sys.prefix)  # a virtualenv: its pyvenv.cfg, bin/ and site-packages
+    names = ("stdlib", "platstdlib", "purelib", "platlib", "scripts")
+    code += [p for p in (sysconfig.get_paths().get(n) for n in names) if p]
+    code += site.getsitepackages()
+    if site.ENABLE_USER_SITE:
+        code.append(site.getusersitepackages())
+        code.append(sysconfig.get_path("scripts", f"{os.name}_user"))
+    if sys.pycache_prefix:
+        code.append(sys.pycache_prefix)
+    for module in ("vtcode", "vtcode_hookspecs", *_BUILTIN_PLUGINS):
+        try:
+            spec = importlib.util.find_spec(module)  # top-level: found, not imported
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.submodule_search_locations:
+            code += list(spec.submodule_search_locations)
+    resolved = {os.path.realpath(str(p)) for p in (*state, *code)}
+    path_only = {os.path.realpath(p) for p in path if p and os.path.isabs(p)} - resolved
+    if root is not None:  # left out before nesting is reduced, so what they hold is still listed
+        path_only = {p for p in path_only if not _holds(p, root)}
+    outermost: list[str] = []
+    for candidate in sorted(resolved | path_only):  # sorted: a parent comes before what it holds
+        if not any(_holds(kept, candidate) for kept in outermost):
+            outermost.append(candidate)
+    return tuple(outermost)
+
+
+_BUILTIN_PLUGINS = (
+    "vtcode_fs_tools", "vtcode_scripted_provider", "vtcode_outline_indexer", "vtcode_markdown_store",
+    "vtcode_sandbox_none", "vtcode_exec_events", "vtcode_landlock", "vtcode_seatbelt", "vtcode_bash_runner",
+    "vtcode_indexer", "vtcode_file_search", "vtcode_openai_compat", "vtcode_lmstudio", "vtcode_litellm",
+)

@@ -109,6 +109,7 @@ class ApprovalRequested(Payload):
     reason: str = ""
     rule: str | None = None
     offers: list[str] = []
+    always_rule: str | None = Field(default=None, description="what an 'always' answer would save, as shown")
 
 
 class Approver(Payload):
@@ -138,6 +139,7 @@ class ToolStarted(Payload):
     tool: str
     plugin: str | None = None
     args: dict[str, Any] = {}
+    digest: str | None = Field(default=None, description="action digest of exactly what runs (approval's)")
 
 
 class ToolFinished(Payload):

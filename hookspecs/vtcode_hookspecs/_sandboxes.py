@@ -33,6 +33,12 @@ class SandboxRequest(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)
     read_roots: tuple[str, ...] = ()
     protected_paths: tuple[str, ...] = ()
+    # vtcode's own code, configuration, caches and state (its venv or site-packages, config, data and cache
+    # dirs, audit dir): never writable by the command, wherever they lie. Unlike protected_paths they may
+    # be large trees: a backend guards each whole (a read-only mount, a deny rule) without walking it, and
+    # lists in `PreparedSpawn.unprotected` any it could not guard inside a writable tree; the core then
+    # refuses to run the command (they are too large to detect-and-restore).
+    state_paths: tuple[str, ...] = ()
     timeout_s: float | None = None
     # A private, writable temp dir for this command (TMPDIR and HOME point there); None: the backend's choice.
     tmp_dir: str | None = None

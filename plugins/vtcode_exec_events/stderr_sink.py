@@ -12,6 +12,7 @@ from typing import TextIO
 from vtcode_hookspecs import Event, SinkSettings
 
 from vtcode.events.describe import describe
+from vtcode.terminal import neutral, neutral_json_line, terminal_gate
 
 # Which events a person watching the terminal wants to see by default; the rest go to the audit log.
 _SHOWN = (
@@ -39,14 +40,19 @@ class StderrSink:
         self.format = chosen
 
     def emit(self, event: Event) -> None:
+        # Payloads carry what the model, the repository and servers wrote: every line is neutralised on its
+        # way to the terminal (JSON stays the same JSON), and waits while an approval prompt is up.
         if self.format == "jsonl":
-            self.stream.write(event.to_line() + "\n")
+            self._write(neutral_json_line(event.to_line()))
         elif self.format == "human" and event.type.startswith(_SHOWN):
             if event.type.startswith("plugin."):
                 detail = event.payload.get("reason") or event.payload.get("status", "")
-                self.stream.write(f"vtcode: {event.type} {event.payload.get('name', '')}: {detail}\n")
+                self._write(neutral(f"vtcode: {event.type} {event.payload.get('name', '')}: {detail}"))
             else:
-                self.stream.write(f"vtcode: {event.type}: {describe(event.type, event.payload)}\n")
+                self._write(neutral(f"vtcode: {event.type}: {describe(event.type, event.payload)}"))
+
+    def _write(self, line: str) -> None:
+        terminal_gate.write(self.stream, line + "\n")
 
     def flush(self) -> None:
         self.stream.flush()

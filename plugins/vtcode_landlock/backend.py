@@ -333,6 +333,7 @@ class _SpecInputs:
     read_roots: tuple[str, ...]
     network: bool
     protected_paths: tuple[str, ...]
+    state_paths: tuple[str, ...]
     path_env: str
     home: str
     terminal: bool
@@ -340,7 +341,8 @@ class _SpecInputs:
     @classmethod
     def of(cls, request: SandboxRequest, home: str) -> _SpecInputs:
         return cls(request.mode, request.workspace, request.read_roots, request.network,
-                   request.protected_paths, request.env.get("PATH", ""), home, request.terminal)
+                   request.protected_paths, request.state_paths, request.env.get("PATH", ""), home,
+                   request.terminal)
 
 
 @functools.lru_cache(maxsize=32)
@@ -359,9 +361,9 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         *toolchain_roots(inputs.path_env, home=inputs.home, workspace=inputs.workspace),
     )
     write: tuple[str, ...] = (inputs.workspace,)
-    protected = inputs.protected_paths
+    protected, trees = inputs.protected_paths, inputs.state_paths
     if inputs.mode == "read-only":
-        write, protected = (), ()
+        write, protected, trees = (), (), ()
     elif inputs.mode == "full-access":
         read, write = ("/",), ("/",)
     # Root ignores RLIMIT_NPROC and a cgroup's pids.max does the job; an unprivileged child counts its
@@ -372,6 +374,7 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         write_paths=write,
         read_paths=read,
         protected_paths=protected,
+        readonly_trees=trees,
         tmp_dir=tmp,
         hidden_paths=(*system_secret_paths(), *home_secret_paths(inputs.home)),
         network=inputs.network or inputs.mode == "full-access",
@@ -389,7 +392,7 @@ def _describe(
     mounts = conf.mounts
     guarded = (
         "none"
-        if not spec.protected_paths
+        if not (spec.protected_paths or spec.readonly_trees)
         else ("mount-namespace" if mounts is not None and mounts.mounts else "detect-and-restore")
     )
     if mounts is not None and mounts.readonly_root:

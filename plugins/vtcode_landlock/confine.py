@@ -45,6 +45,7 @@ from .namespaces import (
     MountPlan,
     enter_private_mounts,
     plan_protection,
+    trees_in,
 )
 from .probe import mount_namespace_available
 from .seccomp import SeccompFilter, SeccompPolicy
@@ -64,13 +65,15 @@ class ConfinementSpec:
 
     `protected_paths` lie inside writable trees and become read-only; a trailing "/" marks a directory,
     created empty when missing (see namespaces.py). `hidden_paths` are cut out of every read or write
-    grant (the default hides /etc/shadow and similar).
+    grant (the default hides /etc/shadow and similar). `readonly_trees` (vtcode's own code and state) are
+    made read-only whole where they lie in a writable tree, without walking them (they may be large).
     """
 
     write_paths: tuple[str, ...] = ()
     read_paths: tuple[str, ...] = SYSTEM_READ_PATHS
     hidden_paths: tuple[str, ...] = field(default_factory=system_secret_paths)
     protected_paths: tuple[str, ...] = ()
+    readonly_trees: tuple[str, ...] = ()
     tmp_dir: str | None = None
     devices: tuple[str, ...] = DEVICE_PATHS
     # A private directory (inside tmp_dir's tree) bound on /dev/shm and granted; None: no /dev/shm.
@@ -129,8 +132,8 @@ class KernelRules:
 
 def rules_key(spec: ConfinementSpec) -> ConfinementSpec:
     """The part of a spec KernelRules depend on: per-launch fields (protected paths, session) cleared."""
-    return dataclasses.replace(spec, protected_paths=(), session="inherit", mount_namespace="off",
-                               supervise=True)
+    return dataclasses.replace(spec, protected_paths=(), readonly_trees=(), session="inherit",
+                               mount_namespace="off", supervise=True)
 
 
 class Confinement:
@@ -165,7 +168,7 @@ class Confinement:
     def unprotected(self) -> tuple[str, ...]:
         """Protected paths the kernel is NOT guarding: the caller must detect-and-restore these."""
         if self.mounts is None:
-            return self.spec.protected_paths
+            return (*self.spec.protected_paths, *trees_in(self.spec.readonly_trees, _writable(self.spec)))
         return self.mounts.unprotected
 
     def preexec(self) -> None:
@@ -292,14 +295,18 @@ def _mount_steps(plan: MountPlan) -> list[tuple[Any, ...]]:
 def _plan_mounts(spec: ConfinementSpec) -> MountPlan | None:
     """The child's mounts, or None when there is no mount namespace (the caller must then detect-and-restore
     protected paths, and the spec denies metadata syscalls and shared memory instead)."""
-    wanted = spec.protected_paths or spec.readonly_root or spec.shm_dir
+    wanted = spec.protected_paths or spec.readonly_root or spec.shm_dir or trees_in(spec.readonly_trees,
+                                                                                    _writable(spec))
     if not wanted or spec.mount_namespace == "off":
         return None
     if not mount_namespace_available():
         return None  # settle() already refused "required" and withdrew what needs the namespace
-    writable = (*spec.write_paths, *((spec.tmp_dir,) if spec.tmp_dir else ()))
-    return plan_protection(spec.protected_paths, writable, readonly_root=spec.readonly_root,
-                           private_shm=spec.shm_dir)
+    return plan_protection(spec.protected_paths, _writable(spec), readonly_root=spec.readonly_root,
+                           private_shm=spec.shm_dir, trees=spec.readonly_trees)
+
+
+def _writable(spec: ConfinementSpec) -> tuple[str, ...]:
+    return (*spec.write_paths, *((spec.tmp_dir,) if spec.tmp_dir else ()))
 
 
 def _build_ruleset(spec: ConfinementSpec, abi: int) -> RulesetFd:

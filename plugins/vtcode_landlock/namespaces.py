@@ -131,10 +131,22 @@ def _check_hardlinks(linked: dict[Inode, str], readonly: set[str], roots: list[s
                                      "(a hard link); delete that name, then retry")
 
 
+def trees_in(trees: Iterable[str], writable_roots: Iterable[str]) -> tuple[str, ...]:
+    """The trees (as requested) that lie in a writable root, so need guarding; the rest Landlock denies."""
+    roots = [os.path.realpath(w) for w in writable_roots]
+    return tuple(t for t in trees
+                 if any(is_within(os.path.realpath(t.rstrip("/") or "/"), r) for r in roots))
+
+
 def plan_protection(protected: Iterable[str], writable_roots: Iterable[str], *, readonly_root: bool = False,
-                    private_shm: str | None = None) -> MountPlan:
+                    private_shm: str | None = None, trees: Iterable[str] = ()) -> MountPlan:
     """Compute the mounts that make `protected` read-only and immovable and, with `readonly_root`,
-    everything outside `writable_roots` read-only; runs in the parent."""
+    everything outside `writable_roots` read-only; runs in the parent.
+
+    `trees` (vtcode's own code and state) are mounted read-only whole where they lie in a writable root,
+    without looking inside: a virtualenv holds tens of thousands of entries. A missing one is unprotected.
+    """
+    writable_roots = list(writable_roots)
     roots = [r for r in (resolve(w) for w in writable_roots) if r is not None]
     if "/" in roots:
         readonly_root = False  # full access: nothing is outside the writable roots
@@ -142,6 +154,12 @@ def plan_protection(protected: Iterable[str], writable_roots: Iterable[str], *, 
     linked: dict[Inode, str] = {}
     unprotected: list[str] = []
     created: list[str] = []
+    for tree in trees_in(trees, writable_roots):
+        real = resolve(tree.rstrip("/") or "/")
+        if real is None:
+            unprotected.append(tree)
+        else:
+            readonly.add(real)
     pending = list(protected)
     while pending:
         requested = pending.pop()

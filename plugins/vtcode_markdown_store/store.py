@@ -3,6 +3,7 @@ parse is reported and never overwritten."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from vtcode_hookspecs import SessionRecord, SessionSummary
@@ -11,6 +12,8 @@ from vtcode.atomic import write_text_atomic
 from vtcode.paths import private_dir, user_data_dir
 
 from .markdown import SessionFormatError, parse, render
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 class MarkdownStore:
@@ -24,6 +27,9 @@ class MarkdownStore:
         return self._directory or user_data_dir() / "sessions"
 
     def _file(self, session_id: str) -> Path:
+        # An id names a file in this directory and nothing else: no separator, no dot, no "..".
+        if not _ID.fullmatch(session_id):
+            raise KeyError(f"{session_id!r} is not a session id")
         return self.directory / f"{session_id}.md"
 
     def save(self, session: SessionRecord) -> None:
@@ -39,7 +45,10 @@ class MarkdownStore:
             text = _read(file)
         except FileNotFoundError as exc:
             raise KeyError(f"no session {session_id!r} in {self.directory}") from exc
-        return parse(text, str(file))
+        record = parse(text, str(file))
+        if record.id != session_id:
+            raise SessionFormatError(f"{file}: holds session {record.id!r}, not {session_id!r}")
+        return record
 
     def list(self) -> list[SessionSummary]:
         found = []

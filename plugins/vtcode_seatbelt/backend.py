@@ -108,7 +108,10 @@ class SeatbeltBackend:
         markers = reaper.Markers.new()
         try:
             home = os.path.expanduser("~")
-            plan = plan_for(request, home=home, tmp_dir=tmp, markers=(markers.yes, markers.no))
+            # vtcode's own code and state are write-denied like protected paths (deny rules: no walk needed)
+            guarded = request.model_copy(
+                update={"protected_paths": (*request.protected_paths, *request.state_paths)})
+            plan = plan_for(guarded, home=home, tmp_dir=tmp, markers=(markers.yes, markers.no))
             profile = build_profile(plan)
         except BaseException:
             if own_tmp:

@@ -20,7 +20,7 @@ from .backend import ChatBackend
 from .interrupt import InterruptGate
 from .limits import AgentLimits, RepeatGuard
 from .outcome import Outcome, StopReason
-from .reply import DeadlinePassed, Reply, collect
+from .reply import DeadlinePassed, Reply, TokensPassed, collect
 from .session import SessionSaver
 
 if TYPE_CHECKING:  # the runner's module brings the policy engine: exec opens that later (opening.py)
@@ -185,12 +185,20 @@ class Agent:
             model=self.model, messages=fitted.messages, tools=self.specs, max_tokens=self.budget.reserve
         )
         deadline = state.started + self.limits.max_wall_time_s
+        left = self.limits.max_tokens - state.tokens - fitted.tokens
         try:
             with self.gate.open():
-                reply = collect(self.backend.chat(request), deadline, self.clock)
+                reply = collect(self.backend.chat(request), deadline, self.clock, max_tokens=left)
         except DeadlinePassed as exc:
             raise Stop(
                 StopReason.LIMIT, "wall time passed agent.max_wall_time_s while the model replied"
+            ) from exc
+        except TokensPassed as exc:
+            state.tokens += fitted.tokens + exc.tokens
+            raise Stop(
+                StopReason.LIMIT,
+                f"the reply passed agent.max_tokens = {self.limits.max_tokens} while it streamed "
+                f"({state.tokens} tokens); reading stopped",
             ) from exc
         except (AuditUnavailable, KeyboardInterrupt):
             raise

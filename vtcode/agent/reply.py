@@ -1,6 +1,9 @@
 """Collect one streamed reply: its text, the stated reasoning, the tool calls and the usage.
 
-The deadline is checked between chunks, so a model that streams forever is stopped by the wall-time limit.
+The deadline is enforced on a clock: it is checked between chunks, and the wire caps every socket wait at what
+is left of it (vtcode/providers/deadline.py), so a server that sends only keep-alive comments, or nothing, is
+stopped too. The token limit is counted as the reply streams in: reading stops as soon as it is passed,
+instead of buffering a reply that will be refused anyway.
 """
 
 from __future__ import annotations
@@ -11,9 +14,20 @@ from dataclasses import dataclass, field
 
 from vtcode_hookspecs import ChatChunk, ChatMessage, ToolCall, Usage
 
+from vtcode.context.tokens import BYTES_PER_TOKEN
+from vtcode.providers.deadline import reading_until
+
 
 class DeadlinePassed(Exception):
     """The wall-time limit passed while the model was still replying."""
+
+
+class TokensPassed(Exception):
+    """The reply, as it streamed in, passed the tokens left to the run (`agent.max_tokens`)."""
+
+    def __init__(self, tokens: int) -> None:
+        super().__init__(f"about {tokens} tokens")
+        self.tokens = tokens
 
 
 @dataclass
@@ -29,22 +43,46 @@ class Reply:
 
 
 def collect(
-    chunks: Iterable[ChatChunk], deadline: float, clock: Callable[[], float] = time.monotonic
+    chunks: Iterable[ChatChunk],
+    deadline: float,
+    clock: Callable[[], float] = time.monotonic,
+    *,
+    max_tokens: int | None = None,
 ) -> Reply:
+    """`max_tokens`: what the run has left for this reply (estimated at BYTES_PER_TOKEN, like requests)."""
     reply = Reply()
     text: list[str] = []
     reasoning: list[str] = []
-    for chunk in chunks:
-        text.append(chunk.text)
-        reasoning.append(chunk.reasoning)
-        if chunk.tool_call is not None:
-            reply.tool_calls.append(chunk.tool_call)
-        if chunk.usage is not None:
-            reply.usage = chunk.usage
-        if chunk.finish_reason is not None:
-            reply.finish_reason = chunk.finish_reason
+    limit = None if max_tokens is None else max(max_tokens, 0) * BYTES_PER_TOKEN
+    received = 0
+    # The wire's deadline is on time.monotonic(); a test's clock only drives the checks between chunks.
+    wire_deadline = deadline if clock is time.monotonic else None
+    stream = iter(chunks)
+    try:
+        with reading_until(wire_deadline):
+            for chunk in stream:
+                text.append(chunk.text)
+                reasoning.append(chunk.reasoning)
+                received += len(chunk.text) + len(chunk.reasoning)
+                if chunk.tool_call is not None:
+                    reply.tool_calls.append(chunk.tool_call)
+                    received += len(chunk.tool_call.arguments)
+                if chunk.usage is not None:
+                    reply.usage = chunk.usage
+                if chunk.finish_reason is not None:
+                    reply.finish_reason = chunk.finish_reason
+                if clock() > deadline:
+                    raise DeadlinePassed
+                if limit is not None and received > limit:
+                    raise TokensPassed(-(-received // BYTES_PER_TOKEN))
+    except Exception:
         if clock() > deadline:
-            raise DeadlinePassed
+            raise DeadlinePassed from None  # whatever the provider made of the deadline, it is the limit
+        raise
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()  # a reply cut short drops its connection now, not when collected
     reply.text = "".join(text)
     reply.reasoning = "".join(reasoning)
     return reply

@@ -3,6 +3,7 @@ every turn, so a crash or Ctrl-C leaves a session that `vtcode exec --resume` co
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,35 @@ from typing import Any
 from vtcode_hookspecs import ChatMessage, SessionRecord, SessionStore
 
 from vtcode.events import EventBus
+from vtcode.events.capped import SESSION_STRING_BYTES, capped
 from vtcode.plugins.registry import Registry
 
 from .specs import system_prompt
+
+# What a session id looks like (vtcode makes 32 hex digits): never a path, a dot or a separator.
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
+class BadSessionId(ValueError):
+    """An id that is not of the form vtcode gives, or a saved session that is not the one asked for."""
+
+
+def checked_session_id(session_id: str) -> str:
+    """`session_id` if it is of the form vtcode gives ids; `--resume ../../tmp/x` is refused, not opened."""
+    if not SESSION_ID.fullmatch(session_id):
+        raise BadSessionId(
+            f"{session_id!r} is not a session id (letters, digits, '-' and '_', at most 128; "
+            "`vtcode` lists them in its sessions screen)"
+        )
+    return session_id
+
+
+def load_session(store: SessionStore, session_id: str) -> SessionRecord:
+    """Load by id, and refuse a file whose content is another session (copied or planted under this id)."""
+    record = store.load(checked_session_id(session_id))
+    if record.id != session_id:
+        raise BadSessionId(f"the session saved as {session_id} holds session {record.id!r}: refused")
+    return record
 
 
 def new_session(session_id: str, workspace: Path, *, model: str, provider: str) -> SessionRecord:
@@ -38,7 +65,11 @@ class SessionSaver:
 
     def save(self, record: SessionRecord, messages: list[ChatMessage], meta: dict[str, Any]) -> SessionRecord:
         updated = record.model_copy(
-            update={"messages": list(messages), "updated": datetime.now(UTC), "meta": {**record.meta, **meta}}
+            update={
+                "messages": [_capped(m) for m in messages],
+                "updated": datetime.now(UTC),
+                "meta": {**record.meta, **meta},
+            }
         )
         if self._store is None or self.problem is not None:
             return updated
@@ -48,6 +79,19 @@ class SessionSaver:
             self.problem = f"session {record.id} was not saved: {' '.join(str(exc).split())}"
             self._bus.emit("error", {"message": self.problem, "source": f"storage:{self._store.name}"})
         return updated
+
+
+def _capped(message: ChatMessage) -> ChatMessage:
+    """A message as saved: content and tool-call arguments capped, with their size and sha256."""
+    content = capped(message.content, SESSION_STRING_BYTES)
+    calls = []
+    for call in message.tool_calls:
+        arguments = capped(call.arguments, SESSION_STRING_BYTES)
+        same = arguments is call.arguments
+        calls.append(call if same else call.model_copy(update={"arguments": arguments}))
+    if content is message.content and all(a is b for a, b in zip(calls, message.tool_calls, strict=True)):
+        return message
+    return message.model_copy(update={"content": content, "tool_calls": calls})
 
 
 def session_store(stores: Registry[SessionStore]) -> SessionStore | None:

@@ -32,9 +32,11 @@ class Stack:
     sandbox: CommandSandbox | None
 
 
-def default_asker() -> Asker:
+def default_asker(root: Path | None = None) -> Asker:
     """The terminal when stdin is one; otherwise nobody can consent, so a prompt is a denial."""
-    return TerminalAsker() if sys.stdin is not None and sys.stdin.isatty() else NoTerminal()
+    if sys.stdin is None or not sys.stdin.isatty():
+        return NoTerminal()
+    return TerminalAsker(jail=Jail(root) if root is not None else None)
 
 
 def open_stack(
@@ -53,9 +55,9 @@ def open_stack(
         config, Jail(root), reviewer=runtime.plugins.review if reviewers else None, risk_of=risk_of
     )
     broker = ApprovalBroker(
-        asker or default_asker(),
+        asker or default_asker(root),
         runtime.bus,
-        always=UserPolicyStore(),
+        always=UserPolicyStore(root=root),
         allow_always=config.config.approvals.allow_always,
     )
     sandbox: CommandSandbox | None

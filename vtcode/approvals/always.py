@@ -1,15 +1,24 @@
 """'Always allow' answers, saved as the narrowest rule in the user's own tool-policy.json.
 
-A command is saved as its exact argv (`approval_cache.allowed`), never as a prefix: the Rust vtcode stored
-derived prefixes, so approving `git push origin main` could store `git` and later approve
-`git push --force`. A tool is saved as allowed by name; its paths are still checked by the jail.
+The rule covers exactly what the prompt showed, and the prompt shows it before anything is saved:
+
+- a command is saved as its exact argv (`approval_cache.allowed`), never as a prefix: the Rust vtcode
+  stored derived prefixes, so approving `git push origin main` could store `git` and later approve
+  `git push --force`;
+- a tool call that names paths is saved as that tool on exactly those files of that workspace
+  (`approval_cache.tools`): approving a write to `notes.txt` never allows writing anything else;
+- a tool call without paths is saved as that exact call, arguments and all (`approval_cache.calls`).
+
+Every path is still checked by the jail when the standing approval is used.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +30,76 @@ from vtcode.config.tool_policy import ToolPolicyFile
 from vtcode.paths import private_dir, user_config_dir
 
 
+@dataclass(frozen=True)
+class StandingRule:
+    """What an "always" answer would save: where (`key`) and which entries, as shown to the person."""
+
+    key: str
+    entries: tuple[str, ...]
+    tool: str | None = None
+
+    def text(self) -> str:
+        shown = "; ".join(self.entries)
+        return f"{self.key}: {shown}"
+
+
+def tool_call_key(tool: str, args: dict[str, Any]) -> str:
+    """One exact tool call, as saved in `approval_cache.calls` and matched by the policy engine."""
+    return f"{tool} {json.dumps(args, sort_keys=True, separators=(',', ':'), ensure_ascii=False)}"
+
+
+def action_paths(action: ActionRequest, root: Path | None) -> tuple[str, ...]:
+    """The action's paths made absolute against the workspace (lexically: the jail still resolves them)."""
+    raw = [p for p in (action.path, *(p for p, _ in action.extra_paths)) if p is not None]
+    base = str(root) if root is not None else os.getcwd()
+    return tuple(os.path.normpath(os.path.join(base, os.path.expanduser(p))) for p in raw)
+
+
+def standing_rule(
+    action: ActionRequest, commands: Sequence[Sequence[str]], root: Path | None = None
+) -> StandingRule:
+    if action.kind == "command":
+        return StandingRule("approval_cache.allowed", tuple(shlex.join(argv) for argv in commands))
+    if action.kind == "tool" and action.tool is not None:
+        paths = action_paths(action, root)
+        if paths:
+            return StandingRule(f"approval_cache.tools.{action.tool}", paths, action.tool)
+        return StandingRule("approval_cache.calls", (tool_call_key(action.tool, dict(action.args)),))
+    raise ValueError(f"cannot remember a {action.kind} action")
+
+
 class UserPolicyStore:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, root: Path | None = None) -> None:
         self._path = path
+        self._root = root  # the workspace: a tool's paths are saved absolute, for this workspace only
 
     @property
     def path(self) -> Path:
         return self._path or user_config_dir() / "tool-policy.json"
 
+    def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
+        """The rule `remember` would save, as the prompt shows it before the person answers."""
+        return f"{self.path}: {standing_rule(action, commands, self._root).text()}"
+
     def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
         document = self._read()
-        if action.kind == "command":
-            allowed = document.setdefault("approval_cache", {}).setdefault("allowed", [])
-            entries = [shlex.join(argv) for argv in commands]
-            allowed.extend(e for e in entries if e not in allowed)
-            saved = "approval_cache.allowed: " + "; ".join(entries)
-        elif action.tool is not None:
-            document.setdefault("policies", {})[action.tool] = "allow"
-            saved = f"policies.{action.tool} = allow"
+        rule = standing_rule(action, commands, self._root)
+        cache = document.setdefault("approval_cache", {})
+        if rule.key == "approval_cache.allowed":
+            target = cache.setdefault("allowed", [])
+        elif rule.key == "approval_cache.calls":
+            target = cache.setdefault("calls", [])
         else:
-            raise ValueError(f"cannot remember a {action.kind} action")
+            assert rule.tool is not None
+            target = cache.setdefault("tools", {}).setdefault(rule.tool, [])
+        target.extend(e for e in rule.entries if e not in target)
         text = json.dumps(document, indent=2) + "\n"
         validate_document(
             ToolPolicyFile, document, str(self.path), text, is_json=True
         )  # never write a bad file
         private_dir(self.path.parent)
         write_text_atomic(self.path, text)
-        return f"{self.path}: {saved}"
+        return f"{self.path}: {rule.text()}"
 
     def _read(self) -> dict[str, Any]:
         try:

@@ -3,11 +3,20 @@ stay the agent's; with no terminal, nobody can consent, so the answer is deny.""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import unicodedata
+import shlex
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vtcode.terminal import neutral, neutralised_count, terminal_gate
 
 from .broker import Answer, ApprovalPrompt, os_identity
+
+if TYPE_CHECKING:
+    from vtcode.workspace.jail import Jail
 
 _KEYS = {"y": Answer.ONCE, "s": Answer.SESSION, "a": Answer.ALWAYS, "n": Answer.DENY}
 _LABELS = {
@@ -30,10 +39,15 @@ class NoTerminal:
 
 
 class TerminalAsker:
-    """Ask on the controlling terminal. Anything but an offered key is a denial."""
+    """Ask on the controlling terminal; one key answers (no Enter). Anything but an offered key is a denial.
 
-    def __init__(self, tty_path: str = "/dev/tty") -> None:
+    Keys typed before the prompt was drawn are discarded first: a `y` typed ahead for another question
+    must not answer this one. While the prompt is up, the terminal gate holds back every other writer.
+    """
+
+    def __init__(self, tty_path: str = "/dev/tty", *, jail: Jail | None = None) -> None:
         self._tty_path = tty_path
+        self._jail = jail  # reads the file a write would change, for the diff
 
     @property
     def who(self) -> dict[str, str]:
@@ -43,49 +57,131 @@ class TerminalAsker:
 
     def ask(self, prompt: ApprovalPrompt) -> Answer:
         try:
-            # Unbuffered bytes: a text-mode "r+" open of a terminal fails (it is not seekable), which
-            # would turn every prompt into a silent denial.
             fd = os.open(self._tty_path, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
         except OSError:
             return Answer.DENY
-        with open(fd, "r+b", buffering=0) as tty:
-            try:
-                tty.write(render(prompt).encode("utf-8", errors="replace"))
-                reply = tty.readline(256).decode("utf-8", errors="replace").strip().lower()
-            except OSError:
-                return Answer.DENY
-        # The whole reply must be one offered key: "sure" is not "s", and "a" where "always" was not
-        # offered is not consent to anything.
-        answer = _KEYS.get(reply, Answer.DENY)
+        try:
+            for stream in (sys.stdout, sys.stderr):  # what came before is on screen before the prompt
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    stream.flush()
+            with terminal_gate.prompt(), terminal_gate.standard_streams():
+                key = _ask_one_key(fd, render(prompt, preview(self._jail, prompt)))
+        except OSError:
+            return Answer.DENY
+        finally:
+            os.close(fd)
+        answer = _KEYS.get(key.lower(), Answer.DENY) if len(key) == 1 else Answer.DENY
         return answer if answer in prompt.offers else Answer.DENY
 
 
-def render(prompt: ApprovalPrompt) -> str:
+def _ask_one_key(fd: int, text: str) -> str:
+    """Draw the prompt whole, then read one key with echo and line editing off; the terminal's modes are
+    restored however this ends (Ctrl-C still interrupts: signals stay on)."""
+    import termios
+
+    try:
+        saved: list[Any] | None = termios.tcgetattr(fd)
+    except termios.error:
+        saved = None  # not a terminal (a test's file): read a line's first character
+    try:
+        if saved is not None:
+            raw = termios.tcgetattr(fd)
+            raw[3] &= ~(termios.ICANON | termios.ECHO)
+            raw[6][termios.VMIN], raw[6][termios.VTIME] = 1, 0
+            termios.tcsetattr(fd, termios.TCSANOW, raw)
+            termios.tcflush(fd, termios.TCIFLUSH)  # typed ahead: not an answer to this question
+        _write_all(fd, (_RESET + text).encode("utf-8", errors="replace"))
+        key = os.read(fd, 1).decode("ascii", errors="replace")
+        echoed = key if key.isprintable() and key.strip() else "(no answer)"
+        _write_all(fd, f"{neutral(echoed)}\n".encode())
+        return key
+    finally:
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+# End any string a terminal may still be collecting (OSC, DCS: they would swallow the prompt) and reset
+# colours and hidden text, on a fresh line: vtcode's own sequences, never the model's.
+_RESET = "\x1b\\\x1b[0m\r\n"
+PREVIEW_LINES = 40
+PREVIEW_LINE_CHARS = 160
+
+
+def preview(jail: Jail | None, prompt: ApprovalPrompt) -> list[str]:
+    """A write's diff (or new content), capped, as prompt lines; [] for anything else."""
     action = prompt.action
-    lines = ["", "vtcode: approval needed"]
+    if jail is None or action.kind != "tool" or not action.write or not action.tool:
+        return []
+    from .preview import edit_diff
+
+    diff = edit_diff(jail, action.tool, dict(action.args))
+    if not diff:
+        content = action.args.get("content")
+        if not isinstance(content, str):
+            return []
+        diff = "".join(f"+{line}\n" for line in content.splitlines())
+    lines = diff.splitlines()
+    shown_lines = []
+    for line in lines[:PREVIEW_LINES]:
+        safe = neutral(line)
+        cut = len(safe) - PREVIEW_LINE_CHARS
+        shown_lines.append(safe[:PREVIEW_LINE_CHARS] + (f" [+{cut} chars]" if cut > 0 else ""))
+    if len(lines) > PREVIEW_LINES:
+        shown_lines.append(f"[... {len(lines) - PREVIEW_LINES} more lines not shown; the digest covers them]")
+    return shown_lines
+
+
+def command_text(argv: Sequence[str]) -> str:
+    """argv as a shell would need it typed: `["rm", "a b"]` and `["rm", "a", "b"]` never look alike."""
+    return neutral(shlex.join(argv))
+
+
+def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
+    action = prompt.action
+    lines = ["vtcode: approval needed"]
     if action.kind == "command":
-        command = action.shell if action.shell is not None else " ".join(action.argv or ())
-        lines.append(f"  command: {shown(command)}")
-        lines += [f"    runs: {shown(' '.join(argv))}" for argv in prompt.commands]
+        if action.shell is not None:
+            lines.append(f"  command: {shown(action.shell)}")
+        else:
+            lines.append(f"  argv:    {command_text(action.argv or ())}")
+        lines += [f"    runs: {command_text(argv)}" for argv in prompt.commands]
+        if action.path:
+            lines.append(f"  in:      {shown(action.path)}")
     if action.tool:
         lines.append(f"  tool:    {shown(action.tool)}")
-    if action.path:
+    if action.kind != "command" and action.path:
         lines.append(f"  path:    {shown(action.path)} ({'write' if action.write else 'read'})")
+    for extra, written in action.extra_paths:
+        lines.append(f"  path:    {shown(extra)} ({'write' if written else 'read'})")
+    if change:
+        lines.append("  change:")
+        lines += [f"    {line}" for line in change]
     lines.append(f"  why:     {shown(prompt.decision.reason)} (rule {shown(str(prompt.decision.rule))})")
+    hidden = _hidden(prompt)
+    if hidden:
+        lines.append(f"  note:    {hidden} control or invisible characters are shown as \\x.. escapes")
     lines.append(f"  digest:  {prompt.digest}")
+    if prompt.always_rule is not None and Answer.ALWAYS in prompt.offers:
+        lines.append(f"  [a] saves: {shown(prompt.always_rule)}")
     lines.append("  " + "  ".join(_LABELS[o] for o in prompt.offers) + " > ")
     return "\n".join(lines)
 
 
-def shown(text: str) -> str:
-    """Text from the model, made inert for a terminal: control and format characters are escaped.
+def _hidden(prompt: ApprovalPrompt) -> int:
+    action = prompt.action
+    texts = [action.shell or "", *(action.argv or ()), action.path or "", *(p for p, _ in action.extra_paths)]
+    texts += [v for v in action.args.values() if isinstance(v, str)]
+    return sum(neutralised_count(t) for t in texts)
 
-    A raw ESC, CR or newline in a command could move the cursor and repaint the prompt, and a bidi
-    override could reorder it, so that the person approves `ls` while `rm -rf ~` runs.
-    """
-    return "".join(
-        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ascii(ch)[1:-1] for ch in text
-    )
+
+def shown(text: str) -> str:
+    """Text from the model, made inert for a terminal (see vtcode/terminal/neutral.py)."""
+    return neutral(text)
 
 
 def _tty_name(path: str) -> str:

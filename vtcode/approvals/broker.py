@@ -36,9 +36,13 @@ class ApprovalPrompt:
     commands: tuple[tuple[str, ...], ...]
     digest: str
     offers: tuple[Answer, ...]
+    # What "always" would save, shown before the person answers (None when "always" is not offered).
+    always_rule: str | None = None
 
 
 class AlwaysStore(Protocol):
+    def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str: ...
+
     def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str: ...
 
 
@@ -50,6 +54,9 @@ class Asker(Protocol):
 
 
 def action_digest(action: ActionRequest) -> str:
+    """sha256 of the action's canonical JSON: its tool, every argument (a write's whole content), the argv
+    or shell string and the paths. The runner runs exactly this action, and `tool.started` carries the
+    same digest, so the audit ties what a person approved to what ran."""
     canonical = json.dumps(action.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -89,10 +96,16 @@ class ApprovalBroker:
             )
             return Answer.SESSION
         offers = [Answer.ONCE, Answer.SESSION]
+        rule = None
         if always_allowed and self._allow_always and self._always is not None:
-            offers.append(Answer.ALWAYS)
+            try:
+                rule = self._always.rule(action, commands)
+            except ValueError:
+                rule = None  # nothing narrow enough to save: "always" is not offered
+            if rule is not None:
+                offers.append(Answer.ALWAYS)
         offers.append(Answer.DENY)
-        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers))
+        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers), rule)
         self._bus.emit(
             "approval.requested",
             {
@@ -102,6 +115,7 @@ class ApprovalBroker:
                 "reason": decision.reason,
                 "rule": decision.rule,
                 "offers": [o.value for o in offers],
+                "always_rule": rule,
             },
         )
         answer = self._asker.ask(prompt)

@@ -11,6 +11,7 @@ from typing import Any
 
 from vtcode.errors import VtcodeError
 from vtcode.events.describe import describe
+from vtcode.terminal import neutral
 
 POLL_S = 0.2
 
@@ -97,7 +98,10 @@ def format_event(event: dict[str, Any]) -> str:
     payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
     assert isinstance(payload, dict)
     summary = describe(str(event.get("type")), payload) if "type" in event else event.get("error", "")
-    return f"{event.get('seq', '?'):>6} {event.get('ts', '')} {event.get('type', '?'):<18} {summary}"
+    # A log records what the model and the tools wrote, escapes included: replayed, they would act on the
+    # auditor's terminal. Every field is neutralised (a tampered log can put text anywhere).
+    line = f"{event.get('seq', '?'):>6} {event.get('ts', '')} {event.get('type', '?'):<18} {summary}"
+    return neutral(line)
 
 
 def _next_segment(current: Path) -> Path:

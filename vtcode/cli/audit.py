@@ -47,20 +47,21 @@ def verify(files: tuple[Path, ...], allow_incomplete: bool, as_json: bool) -> No
 
 def _print_report(report: object) -> None:
     from vtcode.audit import LogReport
+    from vtcode.terminal import neutral
 
     assert isinstance(report, LogReport)
     name = ", ".join(report.files)
     span = f"{report.events} events (seq {report.first_seq}..{report.last_seq}), session {report.session}"
     if report.status == "ok":
-        click.echo(f"{name}: ok: {span}, closed by session.ended")
+        click.echo(neutral(f"{name}: ok: {span}, closed by session.ended"))
         return
     if report.status == "incomplete":
         why = report.partial_tail or "no session.ended: the session crashed or the log was truncated"
-        click.echo(f"{name}: INCOMPLETE: {span} verified; {why}")
+        click.echo(neutral(f"{name}: INCOMPLETE: {span} verified; {why}"))
         return
-    click.echo(f"{name}: TAMPERED: first bad seq {report.first_bad_seq}")
+    click.echo(neutral(f"{name}: TAMPERED: first bad seq {report.first_bad_seq}"))
     for finding in report.findings:
-        click.echo(f"  {finding.file}:{finding.line}: {finding.message}")
+        click.echo(neutral(f"  {finding.file}:{finding.line}: {finding.message}"))
     if report.more_findings:
         click.echo(f"  ... and {report.more_findings} more")
 
@@ -92,7 +93,11 @@ def tail(
         file = latest_log(audit_dir(config.config.audit.dir))
 
     def show(event: dict[str, object]) -> None:
-        click.echo(json.dumps(event, ensure_ascii=False) if as_json else format_event(event))
+        from vtcode.terminal import neutral_json_line
+
+        # JSON escapes C0 controls itself; the rest (C1, bidi, zero-width) as \\uXXXX: the same JSON.
+        line = neutral_json_line(json.dumps(event, ensure_ascii=False)) if as_json else format_event(event)
+        click.echo(line)
 
     events, segment, end = tail_from(file, count)
     for event in events:

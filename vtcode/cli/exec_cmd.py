@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vtcode.errors import VtcodeError
+from vtcode.terminal import neutral, neutral_block
 
 from .options import reports_errors, workspace_options
 
@@ -136,12 +137,14 @@ def _run(
         if opening.started:
             opening.result()  # a stack that cannot open fails the session, tool call or not
         if outcome.answer:
-            sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
+            sys.stdout.write(answer_for(outcome.answer, sys.stdout.isatty()))
             sys.stdout.flush()
         click.echo(
-            f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
-            f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
-            f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)",
+            neutral(
+                f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
+                f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
+                f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
+            ),
             err=True,
         )
         return outcome.exit_status
@@ -157,6 +160,14 @@ def _say(text: str) -> None:
     click.echo(f"vtcode: {text}", err=True)
 
 
+def answer_for(answer: str, terminal: bool) -> str:
+    """The final answer as written to stdout. On a terminal it is neutralised like every other model text
+    (line breaks kept); piped or redirected, it is the model's text exactly, as UTF-8: the data a program
+    asked for. `vtcode exec ... | cat -v` shows what a pipe carries."""
+    text = neutral_block(answer) if terminal else answer
+    return text if text.endswith("\n") else text + "\n"
+
+
 def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
     from vtcode.agent.stack import open_stack  # on the opening thread: the policy engine comes with it
 
@@ -164,10 +175,14 @@ def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
 
 
 def _load(store: SessionStore | None, session_id: str, root: Path) -> SessionRecord:
+    from vtcode.agent.session import BadSessionId, load_session
+
     if store is None:
         raise SessionNotFound("no session store plugin is signed off; --resume needs one (markdown_store)")
     try:
-        record = store.load(session_id)
+        record = load_session(store, session_id)
+    except BadSessionId as exc:
+        raise SessionNotFound(f"--resume: {exc}") from exc
     except KeyError as exc:
         raise SessionNotFound(str(exc.args[0]) if exc.args else f"no session {session_id!r}") from exc
     except ValueError as exc:  # a corrupted file: named, and never overwritten

@@ -47,7 +47,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except VtcodeError as exc:
-            click.echo(f"vtcode: error: {exc}", err=True)
+            from vtcode.terminal import neutral
+
+            click.echo(neutral(f"vtcode: error: {exc}"), err=True)  # errors quote files and servers
             raise SystemExit(exc.exit_code) from exc
 
     return wrapper  # type: ignore[return-value]

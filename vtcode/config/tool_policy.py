@@ -33,6 +33,10 @@ class ApprovalCache(StrictModel):
     allowed: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
     prefixes: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
     regexes: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
+    # vtcode's additions, written by "always allow": a tool on exactly these absolute paths, and exact
+    # tool calls (`tool {json arguments}`) of tools that name no path.
+    tools: Annotated[dict[str, list[str]], Tighten(Rule.USER_ONLY)] = {}
+    calls: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
 
 
 class ToolPolicyFile(StrictModel):

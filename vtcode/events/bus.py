@@ -30,6 +30,7 @@ from vtcode_hookspecs import EVENT_SCHEMA, PAYLOADS, SECURITY_EVENTS, DurableSin
 
 from ._seal import new_session_id, seal_event
 from .backoff import Backoff
+from .capped import capped_strings
 from .errors import AuditUnavailable, EventPayloadError
 from .worker import SinkWorker, _one_line
 
@@ -176,9 +177,11 @@ class EventBus:
         if model is None:
             json_ready = to_jsonable_python(payload, fallback=str)
             assert isinstance(json_ready, dict)
-            return json_ready
+            return capped_strings(json_ready)  # type: ignore[no-any-return]
         try:
-            return model.model_validate(payload).model_dump(mode="json", exclude_unset=True)
+            # Capped after validation, with each cut string's size and sha256 (vtcode/events/capped.py).
+            dumped = model.model_validate(payload).model_dump(mode="json", exclude_unset=True)
+            return capped_strings(dumped)  # type: ignore[no-any-return]
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "payload"

@@ -17,7 +17,7 @@ from typing import Any
 from vtcode_hookspecs import EventSink, SinkSettings
 
 from vtcode.config.models import VtcodeConfig
-from vtcode.paths import audit_dir
+from vtcode.paths import audit_dir, note_state_dir
 
 from .bus import EventBus
 from .worker import _one_line
@@ -46,6 +46,8 @@ def attach_configured(bus: EventBus, sinks: Iterable[EventSink], config: VtcodeC
     if config.audit.enabled:
         wanted[AUDIT_SINK] = {}
     wanted.update(config.events.sinks)
+    if config.audit.dir:
+        note_state_dir(audit_dir(config.audit.dir))  # the jail and the sandbox guard it like the defaults
     base = SinkSettings(
         session=bus.session,
         audit_dir=str(audit_dir(config.audit.dir)),

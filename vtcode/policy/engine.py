@@ -96,7 +96,11 @@ class PolicyEngine:
         parsed = None
         standing = False
         if action.tool is not None:
-            parts.append(self._tool_outcome(action.tool))
+            tool_part = self._tool_outcome(action.tool)
+            if action.kind == "tool" and tool_part.verdict is Verdict.PROMPT:
+                tool_part = self._standing_tool(action) or tool_part
+                standing = tool_part.verdict is Verdict.ALLOW
+            parts.append(tool_part)
         if action.kind == "command":
             parsed = _parse(action)
             verdict = self.commands.decide(parsed, self._paths, action.path)
@@ -156,6 +160,24 @@ class PolicyEngine:
         verdict = Verdict.strictest(*(POLICY_ORDER[v] for v in layered))
         said = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}[verdict.value]
         return Outcome(verdict, f"tool {tool!r} is {said} by policy", f"tools.policies.{tool}")
+
+    def _standing_tool(self, action: ActionRequest) -> Outcome | None:
+        """An "always" answer saved for this tool on exactly these paths, or for this exact call."""
+        from vtcode.approvals.always import action_paths, tool_call_key
+
+        assert action.tool is not None
+        cache = self._config.tool_policy.approval_cache
+        root = getattr(self._paths, "root", None)
+        paths = action_paths(action, root) if root is not None else ()
+        if paths:
+            saved = set(cache.tools.get(action.tool, ()))
+            if all(p in saved for p in paths):
+                return Outcome.allow(f"{action.tool} on {', '.join(paths)} is always allowed by the user",
+                                     "approval_cache.tools")
+        elif tool_call_key(action.tool, dict(action.args)) in cache.calls:
+            return Outcome.allow(f"this exact {action.tool} call is always allowed by the user",
+                                 "approval_cache.calls")
+        return None
 
     def _path_outcome(self, path: str, write: bool) -> Outcome:
         check = self._paths.check_path(path, write=write)

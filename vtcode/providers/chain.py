@@ -17,6 +17,7 @@ from vtcode_hookspecs import ChatChunk, ChatRequest, ModelInfo, Provider, Provid
 from vtcode.events import EventBus
 
 from .choice import ModelChoice, choose_model
+from .deadline import passed as deadline_passed
 from .errors import ChainExhausted, StreamInterrupted
 from .resilience import CircuitBreaker, RetryPolicy
 from .telemetry import ResponseTally, request_payload
@@ -148,6 +149,8 @@ class ProviderChain:
             error = yield from self._try_entry(entry, request)
             if error is None:
                 return
+            if deadline_passed():
+                raise error
             last = error
             failures.append(f"{entry.name}: {error}")
             self._failover(position, str(error), error.kind)
@@ -208,6 +211,8 @@ class ProviderChain:
             entry.breaker.failure()
             if attempt > self.retry.retries or not entry.breaker.allows():
                 return error
+            if deadline_passed():  # the run's wall time is over: no retry, no failover
+                raise error from None
             self._sleep(self.retry.delay(attempt, error.retry_after))
 
     def _failover(self, position: int, reason: str, kind: str) -> None:

@@ -10,10 +10,12 @@ start-up files at the root.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtcode.paths import own_paths, private_dir, user_cache_dir, user_config_dir, user_data_dir
 from vtcode.workspace.protected import RC_FILES
 from vtcode.workspace.trust import TRUST_MARKER
 
@@ -52,3 +54,13 @@ def kernel_protection(root: Path, home: str | None = None) -> Protection:
 
 def kernel_protected_paths(root: Path) -> tuple[str, ...]:
     return kernel_protection(root).paths
+
+
+def own_state_paths(root: Path) -> tuple[str, ...]:
+    """vtcode's own code and state (paths.own_paths), for `SandboxRequest.state_paths`. The user's config,
+    data and cache dirs are created first (private), so that a command cannot create them with content
+    of its own choosing before vtcode does; a trailing "/" marks directories, as for protected paths."""
+    for make in (user_config_dir, user_data_dir, user_cache_dir):
+        with contextlib.suppress(OSError):
+            private_dir(make())
+    return tuple(p + "/" if os.path.isdir(p) else p for p in own_paths(root))

@@ -140,7 +140,8 @@ class Snapshot:
                 wanted = _new_entry_allowed(path, now)
                 if wanted == now:
                     continue
-            for ancestor in _fix_ancestors(self.root, path):
+            inside = path.startswith(self.root.rstrip("/") + "/")  # outside: vtcode's own files (full-access)
+            for ancestor in _fix_ancestors(self.root, path) if inside else []:
                 violations.append(
                     (ancestor, "an ancestor of a protected path was replaced; made a directory")
                 )

@@ -37,7 +37,7 @@ from .gitguard import (
     strip_additions,
     within,
 )
-from .protected import Protection, kernel_protection
+from .protected import Protection, kernel_protection, own_state_paths
 from .restore import Snapshot
 
 
@@ -87,6 +87,7 @@ class WorkspaceSandbox:
             env=dict(os.environ),
             read_roots=roots,
             protected_paths=protection.paths,
+            state_paths=own_state_paths(self._root),
             timeout_s=self._config.timeout_s,
             terminal=terminal,
             umask=user_umask(),
@@ -110,6 +111,16 @@ class WorkspaceSandbox:
                 },
             )
             raise SandboxDenied(f"the {self._backend.name} sandbox could not be applied: {exc}") from exc
+        # vtcode's own trees are too large to detect-and-restore: one the backend could not guard refuses the
+        # command. A missing one (a system config file not written yet) is watched like a protected path.
+        unguarded = [p for p in prepared.unprotected if p in request.state_paths and os.path.lexists(p)]
+        if unguarded:
+            prepared.release()
+            reason = (f"{unguarded[0]} holds vtcode's own code or state where the command may write, "
+                      f"and the {self._backend.name} sandbox could not make it read-only here")
+            self._bus.emit("sandbox.denied", {"name": self._backend.name, "argv": list(request.argv),
+                                              "reason": reason})
+            raise SandboxDenied(reason)
         snapshot = Snapshot.take(str(self._root), prepared.unprotected)
         self._bus.emit(
             "sandbox.applied",

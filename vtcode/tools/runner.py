@@ -10,6 +10,7 @@ from typing import Any
 from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
 
 from vtcode.approvals import Answer, ApprovalBroker
+from vtcode.approvals.broker import action_digest
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
 from vtcode.plugins.registry import Registry
@@ -87,9 +88,17 @@ class ToolRunner:
         return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer)
 
     def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
+        # The digest of the action built again from the very arguments handed to the tool: equal to the
+        # approval's digest, so the audit shows that what was approved is what ran.
         self._bus.emit(
             "tool.started",
-            {"call_id": call_id, "tool": tool.name, "plugin": plugin, "args": args.model_dump(mode="json")},
+            {
+                "call_id": call_id,
+                "tool": tool.name,
+                "plugin": plugin,
+                "args": args.model_dump(mode="json"),
+                "digest": action_digest(_action(tool.name, args)),
+            },
         )
         try:
             ctx = CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox, watch=self.watch)

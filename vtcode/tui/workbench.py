@@ -192,7 +192,12 @@ class Workbench:
     def resume(self, session_id: str) -> SessionRecord:
         if self.stack.store is None:
             raise VtcodeError("no session store plugin is signed off (markdown_store)")
-        self.record = self.stack.store.load(session_id)
+        from vtcode.agent.session import BadSessionId, load_session
+
+        try:
+            self.record = load_session(self.stack.store, session_id)
+        except BadSessionId as exc:
+            raise VtcodeError(str(exc)) from exc
         return self.record
 
     def close(self) -> None:

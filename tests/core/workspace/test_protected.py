@@ -117,7 +117,7 @@ def test_vtcode_state_inside_the_workspace_is_protected(tmp_path: Path,
     (root / "cfg").mkdir(parents=True)
     monkeypatch.setenv("VTCODE_CONFIG_DIR", str(root / "cfg"))
     jail = Jail(root, home=tmp_path / "home")
-    assert "vtcode's own state" in jail.check("cfg/approvals.json", write=True).reason
+    assert "vtcode keeps its own" in jail.check("cfg/approvals.json", write=True).reason
     assert jail.check("cfg/trust.key").secret  # and the trust key is not even readable
 
 

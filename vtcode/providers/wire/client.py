@@ -12,6 +12,20 @@ from .errors import http_error, transport_error
 from .sse import StreamAssembler, decode_event, iter_sse_data, request_body
 from .transport import Connection, Response, TransportError
 
+ERROR_BODY_BYTES = 64 * 1024  # of an error answer: enough for its message
+LINE_SLACK = 64 * 1024  # JSON framing around a reply's text in one SSE line or a whole answer
+BYTES_PER_TOKEN_CAP = 16  # a token is ~4 bytes; a reply 4x past its max_tokens is not a model's
+MIN_REPLY_BYTES = 1 << 20
+MAX_REPLY_BYTES = 32 << 20
+
+
+def reply_cap(max_tokens: int | None) -> int:
+    """Bytes of one reply (text, reasoning and tool-call arguments together) read before it is cut off:
+    a server streaming past what the request allowed is stopped, never buffered whole."""
+    if max_tokens is None:
+        return MAX_REPLY_BYTES
+    return min(MAX_REPLY_BYTES, max(MIN_REPLY_BYTES, BYTES_PER_TOKEN_CAP * max_tokens))
+
 
 class OpenAIWire:
     """A client for one base URL. `label` names the server in errors; `hint` says what to do when
@@ -62,7 +76,7 @@ class OpenAIWire:
     def get_json(self, url: str) -> Any:
         try:
             with self.connection().request("GET", url) as response:
-                body = response.read()
+                body = response.read()  # capped at MAX_BODY_BYTES
         except TransportError as exc:
             raise self._transport(exc, url) from None
         if response.status != 200:
@@ -95,17 +109,18 @@ class OpenAIWire:
         try:
             with self.connection().request("POST", url, data) as response:
                 if response.status != 200:
-                    raise self._refused(response, response.read(), url, model=request.model)
+                    raise self._refused(response, response.read(ERROR_BODY_BYTES), url, model=request.model)
+                cap = reply_cap(request.max_tokens)
                 if stream and response.headers.get("content-type", "").startswith("text/event-stream"):
-                    yield from self._stream(response, url)
+                    yield from self._stream(response, url, cap)
                 else:  # a server may ignore `stream`; a whole answer is a stream of one event
-                    yield from self._whole(response, url)
+                    yield from self._whole(response, url, cap)
         except TransportError as exc:
             raise self._transport(exc, url) from None
 
-    def _stream(self, response: Response, url: str) -> Iterator[ChatChunk]:
-        assembler = StreamAssembler()
-        for data in iter_sse_data(response.iter_lines()):
+    def _stream(self, response: Response, url: str, cap: int) -> Iterator[ChatChunk]:
+        assembler = StreamAssembler(max_bytes=cap)
+        for data in iter_sse_data(response.iter_lines(max_line=cap + LINE_SLACK)):
             if data.strip() == "[DONE]":
                 assembler.done = True
                 break
@@ -117,9 +132,9 @@ class OpenAIWire:
             )
         yield from assembler.finish()
 
-    def _whole(self, response: Response, url: str) -> Iterator[ChatChunk]:
-        event = self._json(response.read(), url)
-        assembler = StreamAssembler()
+    def _whole(self, response: Response, url: str, cap: int) -> Iterator[ChatChunk]:
+        event = self._json(response.read(cap + LINE_SLACK), url)
+        assembler = StreamAssembler(max_bytes=cap)
         yield from assembler.feed(event if isinstance(event, dict) else {})
         yield from assembler.finish()
 

@@ -104,6 +104,10 @@ def transport_error(
         return ProviderError(f"no answer from {url} ({label}) while connecting{suffix}", kind="timeout")
     if exc.kind == "timeout":
         return ProviderError(f"{label} at {url} sent nothing for {timeout_s:g}s (timeout)", kind="timeout")
+    if exc.kind == "deadline":
+        return ProviderError(f"{label} at {url}: {detail}", kind="timeout")
+    if exc.kind == "too_large":
+        return ProviderError(f"{label} at {url} sent too much: {detail}; stopped reading", kind="protocol")
     if exc.kind == "tls":
         failed = f"TLS to {url} ({label}) failed, so nothing was sent"
         return ProviderError(f"{failed}: {detail}", kind="connection")

@@ -95,6 +95,17 @@ class StreamAssembler:
     finish_reason: str | None = None
     usage: Usage | None = None
     done: bool = False
+    max_bytes: int | None = None  # text, reasoning and arguments of the reply; past it, reading stops
+    received: int = 0
+
+    def _count(self, text: str) -> None:
+        self.received += len(text)  # characters: >= the bytes' count / 4, checked cheaply per delta
+        if self.max_bytes is not None and self.received > self.max_bytes:
+            raise ProviderError(
+                f"the reply passed {self.max_bytes} bytes (text, reasoning and tool-call arguments); "
+                "stopped reading it",
+                kind="protocol",
+            )
 
     def feed(self, event: dict[str, Any]) -> Iterator[ChatChunk]:
         if "error" in event and not event.get("choices"):
@@ -108,9 +119,11 @@ class StreamAssembler:
             delta = choice.get("delta") or choice.get("message") or {}
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
+                self._count(reasoning)
                 yield ChatChunk(reasoning=reasoning)
             content = delta.get("content")
             if isinstance(content, str) and content:
+                self._count(content)
                 yield ChatChunk(text=content)
             for position, raw in enumerate(delta.get("tool_calls") or []):
                 self._add_call(position, raw)
@@ -130,7 +143,9 @@ class StreamAssembler:
             pending.name = str(function["name"])
         if function.get("arguments"):
             arguments = function["arguments"]
-            pending.arguments.append(arguments if isinstance(arguments, str) else json.dumps(arguments))
+            text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+            self._count(text)
+            pending.arguments.append(text)
 
     def finish(self) -> Iterator[ChatChunk]:
         """The finished tool calls, then the closing chunk with the finish reason and usage."""

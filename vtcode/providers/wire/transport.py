@@ -20,16 +20,20 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from vtcode import __version__
+from vtcode.providers.deadline import passed, time_left
 
 DRAIN_LIMIT = 1 << 20  # bytes read past an answer's end to keep the connection; more, and it is dropped
 DRAIN_TIMEOUT_S = 0.2
+MAX_LINE_BYTES = 8 << 20  # one SSE line; a server that never ends one is cut off here, not buffered whole
+MAX_BODY_BYTES = 8 << 20  # a whole (non-streamed) answer or an error body
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class TransportError(Exception):
     """Nothing usable came back. `kind`: connect_timeout, connect (refused, no route, DNS), tls (the
-    certificate was not trusted or not for this host), timeout (no byte within the read timeout) or
-    dropped (the connection broke mid-exchange)."""
+    certificate was not trusted or not for this host), timeout (no byte within the read timeout),
+    deadline (the reply's wall-time limit passed: vtcode/providers/deadline.py), too_large (a line or a
+    body over its cap) or dropped (the connection broke mid-exchange)."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -41,18 +45,30 @@ class Response:
     """A status, lower-cased headers and a body read whole or line by line; transport failures while
     reading are TransportErrors."""
 
-    def __init__(self, raw: http.client.HTTPResponse) -> None:
+    def __init__(
+        self,
+        raw: http.client.HTTPResponse,
+        conn: http.client.HTTPConnection | None = None,
+        read_timeout_s: float | None = None,
+    ) -> None:
         self.raw = raw
         self.status = raw.status
         self.headers = {name.lower(): value for name, value in raw.getheaders()}
+        self._conn = conn
+        self._read_timeout_s = read_timeout_s
 
-    def read(self) -> bytes:
+    def read(self, limit: int = MAX_BODY_BYTES) -> bytes:
+        """The whole body, up to `limit` bytes: a longer one is an error, never read whole into memory."""
         try:
-            return self.raw.read()
+            _arm(self._conn, self._read_timeout_s)
+            data = self.raw.read(limit + 1)
         except (TimeoutError, http.client.HTTPException, OSError) as exc:
             raise _reading(exc) from None
+        if len(data) > limit:
+            raise TransportError("too_large", f"the answer is over {limit} bytes")
+        return data
 
-    def iter_lines(self) -> Iterator[str]:
+    def iter_lines(self, max_line: int = MAX_LINE_BYTES) -> Iterator[str]:
         """Lines without their ending, as they arrive; CR, LF and CRLF all end a line, as server-sent
         events allow. Read with read1 rather than readline: http.client's readline takes a chunked body
         cut short for its end, read1 raises IncompleteRead."""
@@ -60,6 +76,7 @@ class Response:
         buffer = ""
         while True:
             try:
+                _arm(self._conn, self._read_timeout_s)  # each wait ends by the reply's deadline
                 data = self.raw.read1(65536)
             except (TimeoutError, http.client.HTTPException, OSError) as exc:
                 raise _reading(exc) from None
@@ -73,10 +90,26 @@ class Response:
             held = buffer.endswith("\r")  # maybe the first half of a CRLF split between reads
             lines = _LINE_END.split(buffer[:-1] if held else buffer)
             buffer = lines.pop() + ("\r" if held else "")
+            if len(buffer) > max_line:
+                raise TransportError("too_large", f"a line of the answer is over {max_line} bytes")
             yield from lines
 
 
+def _arm(conn: http.client.HTTPConnection | None, read_timeout_s: float | None) -> None:
+    """Before a socket wait: stop if the reply's deadline has passed, else wait at most until it."""
+    left = time_left()
+    if left is None:
+        return
+    if left <= 0:
+        raise TransportError("deadline", "the wall-time limit passed while the answer was read")
+    sock = conn.sock if conn is not None else None
+    if sock is not None:
+        sock.settimeout(left if read_timeout_s is None else min(read_timeout_s, left))
+
+
 def _reading(exc: BaseException) -> TransportError:
+    if isinstance(exc, TimeoutError) and passed():
+        return TransportError("deadline", "the wall-time limit passed while the answer was read")
     if isinstance(exc, TimeoutError):
         return TransportError("timeout", "read timed out")
     return TransportError("dropped", f"{type(exc).__name__}: {exc}")
@@ -109,7 +142,7 @@ class Connection:
         """Send, and hand over the response. Leaving the block reads what is left of a finished answer
         (so the connection can be reused) or, after an error or an answer cut short, drops it."""
         raw = self._send(method, self._target(url), body)
-        response = Response(raw)
+        response = Response(raw, self._conn, self.read_timeout_s)
         try:
             yield response
         except BaseException:
@@ -136,11 +169,15 @@ class Connection:
             reused = self._conn is not None
             conn = self._conn or self._connect()
             try:
+                _arm(conn, self.read_timeout_s)
                 conn.request(method, target, body=body, headers=headers)
                 return conn.getresponse()
+            except TransportError:
+                self.close()
+                raise
             except TimeoutError:
                 self.close()
-                raise TransportError("timeout", "read timed out") from None
+                raise _reading(TimeoutError()) from None
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 self.close()
                 if not reused:  # a fresh connection that breaks: the server's doing, not staleness

@@ -15,7 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from vtcode.approvals import Answer, ApprovalPrompt
-from vtcode.approvals.askers import shown
+from vtcode.approvals.askers import command_text, shown
+from vtcode.terminal import neutral_block
 
 KEYS = {Answer.ONCE: "y", Answer.SESSION: "s", Answer.ALWAYS: "a", Answer.DENY: "n"}
 LABELS = {
@@ -33,12 +34,12 @@ def describe(prompt: ApprovalPrompt) -> Text:
     action = prompt.action
     text = Text()
     if action.kind == "command":
-        command = action.shell if action.shell is not None else " ".join(action.argv or ())
+        command = shown(action.shell) if action.shell is not None else command_text(action.argv or ())
         text.append("command  ", style="bold")
-        text.append(shown(command) + "\n")
+        text.append(command + "\n")
         for argv in prompt.commands:
             text.append("  runs   ", style="dim")
-            text.append(shown(" ".join(argv)) + "\n")
+            text.append(command_text(argv) + "\n")
     if action.tool:
         text.append("tool     ", style="bold")
         text.append(shown(action.tool) + "\n")
@@ -51,6 +52,9 @@ def describe(prompt: ApprovalPrompt) -> Text:
     text.append(f"{shown(str(prompt.decision.rule))}\n")
     text.append("digest   ", style="bold")
     text.append(prompt.digest, style="dim")
+    if prompt.always_rule is not None and Answer.ALWAYS in prompt.offers:
+        text.append("\nalways   ", style="bold")
+        text.append(f"saves {shown(prompt.always_rule)}")
     return text
 
 
@@ -73,7 +77,10 @@ class ApprovalScreen(ModalScreen[Answer]):
             yield Static(Text("Approval needed", style="bold"), id="approval-title")
             yield Static(describe(self.prompt), id="approval-action")
             if self.diff:
-                yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="approval-diff")
+                # The diff is the model's content: escapes in it would act on the terminal, hide lines or
+                # set the clipboard; neutralised, they show as text.
+                diff = neutral_block(self.diff)
+                yield Static(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True), id="approval-diff")
             with Horizontal(id="approval-buttons"):
                 for offer in self.prompt.offers:
                     variant = VARIANTS.get(offer, "default")

@@ -48,7 +48,8 @@ class PluginsScreen(Screen[None]):
             families = ",".join(sorted(record.implements or record.declared)) or "-"
             status = Text(record.status.value, style=_STYLE.get(record.status, "bold red"))
             table.add_row(
-                record.name, status, families, record.version, shown(record.reason), key=record.name
+                shown(record.name), status, shown(families), shown(record.version), shown(record.reason),
+                key=record.name,
             )
         yield table
         yield Static("", id="plugins-message")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from vtcode.terminal import neutral, neutral_block
 
 Search = Callable[[str], list[str]]
 
@@ -57,7 +60,7 @@ class QuickOpenScreen(ModalScreen[str | None]):
     def _show(self, paths: list[str]) -> None:
         results = self.query_one(OptionList)
         results.clear_options()
-        results.add_options([Option(path, id=path) for path in paths])
+        results.add_options([Option(Text(neutral(path)), id=path) for path in paths])  # repository names
         if paths:
             results.highlighted = 0
 
@@ -71,6 +74,7 @@ class FileScreen(Screen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        yield Static(self.path, classes="screen-title")
+        yield Static(Text(neutral(self.path)), classes="screen-title")
         with VerticalScroll():
-            yield Static(Syntax(self.text, Syntax.guess_lexer(self.path, self.text), line_numbers=True))
+            text = neutral_block(self.text)  # the repository's bytes: escapes in it would act on the terminal
+            yield Static(Syntax(text, Syntax.guess_lexer(self.path, text), line_numbers=True))

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import Collapsible, Markdown, Static
 
 from vtcode.approvals.askers import shown
+from vtcode.terminal import neutral_block
 from vtcode.tui.inbox import ToolEnded, ToolStarted
 
 _OUTPUT_SHOWN = 4_000  # characters of a tool's output kept on screen; the model got the whole capped output
@@ -21,14 +22,14 @@ _LIVE_TOOLS = frozenset({"run_command"})  # their panels open while they run, to
 
 class UserMessage(Static):
     def __init__(self, text: str) -> None:
-        super().__init__(Text("> " + text), classes="user")
+        super().__init__(Text("> " + neutral_block(text)), classes="user")
 
 
 class Notice(Static):
     """A line from vtcode itself (not the model): errors, outcomes, hints."""
 
     def __init__(self, text: str, kind: str = "info") -> None:
-        super().__init__(Text(text), classes=f"notice {kind}")
+        super().__init__(Text(neutral_block(text)), classes=f"notice {kind}")  # errors quote servers
 
 
 class AssistantMessage(Markdown):
@@ -41,6 +42,9 @@ class AssistantMessage(Markdown):
         self._live = False  # Markdown's own mount resets its document: fragments wait until then
 
     def add(self, fragment: str) -> None:
+        # Model text: escapes, bidi and zero-width characters become visible escapes before markdown
+        # sees them (a lone CR too; a CRLF split across fragments shows its CR).
+        fragment = neutral_block(fragment)
         self.text += fragment
         if self._live:
             self.append(fragment).call_next(self)  # in order, on this widget's queue
@@ -126,12 +130,12 @@ def _split_diff(output: str) -> tuple[str, str]:
 
 
 def _diff_view(diff: str) -> Syntax:
-    return Syntax(diff, "diff", theme="ansi_dark", word_wrap=True)
+    return Syntax(neutral_block(diff), "diff", theme="ansi_dark", word_wrap=True)
 
 
 def shown_block(text: str) -> str:
     """Like `shown`, but a tool's output keeps its line breaks and tabs."""
-    return "\n".join(shown(line.replace("\t", "    ")) for line in text.splitlines())
+    return neutral_block(text)
 
 
 def _brief(arguments: dict[str, Any]) -> str:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from vtcode.terminal import neutral
+
 if TYPE_CHECKING:
     from vtcode.tui.workbench import Facts
 
@@ -17,7 +19,7 @@ class StatusBar(Static):
         model_style = {"ok": "green", "failover": "yellow", "unreachable": "bold red"}.get(
             facts.model_state, ""
         )
-        line.append(f" {facts.provider}/{facts.model} ", style=model_style)
+        line.append(f" {neutral(facts.provider)}/{neutral(facts.model)} ", style=model_style)  # server-named
         line.append(f"[{facts.model_state}] ")
         line.append("│ ")
         line.append(

@@ -1,0 +1,146 @@
+"""vtcode's own code and state are out of the agent's reach, wherever the workspace is.
+
+The review's attacks: with the workspace at $HOME, an approved sandboxed command planted an unchecked-hash
+`.pyc` in ~/.cache/vtcode and the next `vtcode exec` ran it unsandboxed; with vtcode's venv inside the
+workspace, a command wrote a `.pth` into its site-packages, run at the next start before the gate; and
+`vtcode check path --write` allowed that path. The invariant: every place vtcode reads code, configuration,
+caches or state from (`vtcode.paths.own_paths`) is refused by the jail and read-only for sandboxed commands.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from vtcode.paths import own_paths, user_cache_dir
+from vtcode.workspace.jail import Jail
+
+VTCODE = str(Path(sys.executable).parent / "vtcode")
+LINUX_SANDBOX = sys.platform == "linux"
+
+
+def _inside(path: str) -> str:
+    return path.rstrip("/") + "/planted.pth" if os.path.isdir(path) else path
+
+
+def test_own_paths_name_the_interpreter_the_caches_and_vtcodes_packages() -> None:
+    import vtcode_hookspecs
+
+    import vtcode
+
+    found = own_paths()
+    def covered(path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == p or real.startswith(p.rstrip("/") + "/") for p in found)
+
+    for needed in (str(user_cache_dir()), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["stdlib"],
+                   os.path.dirname(vtcode.__file__), os.path.dirname(vtcode_hookspecs.__file__),
+                   sys.prefix if sys.prefix != sys.base_prefix else sysconfig.get_paths()["scripts"]):
+        assert covered(needed), needed
+
+
+def test_the_jail_refuses_every_place_vtcode_reads_from_even_with_the_workspace_at_the_root() -> None:
+    jail = Jail(Path("/"))
+    for path in own_paths(Path("/")):
+        verdict = jail.check(_inside(path), write=True)
+        assert not verdict.allowed, (path, verdict)
+        assert verdict.protected or verdict.secret, (path, verdict)
+
+
+@pytest.mark.parametrize("via", ["VTCODE_CACHE_DIR", "XDG_CACHE_HOME"])
+def test_the_jail_refuses_the_cache_wherever_overrides_put_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str
+) -> None:
+    home = (tmp_path / "home").resolve()
+    home.mkdir()
+    if via == "XDG_CACHE_HOME":
+        monkeypatch.delenv("VTCODE_CACHE_DIR")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".xdg-cache"))
+        cache = home / ".xdg-cache" / "vtcode"
+    else:
+        monkeypatch.setenv("VTCODE_CACHE_DIR", str(home / ".cache" / "vtcode"))
+        cache = home / ".cache" / "vtcode"
+    jail = Jail(home, home=home)
+    for target in ("pycache/vtcode/cli/__init__.cpython-311.pyc", "plugin-digests.json", "index/x.sqlite",
+                   "sandbox-launcher/vtcode-launch"):
+        verdict = jail.check(str((cache / target).relative_to(home)), write=True)
+        assert not verdict.allowed and "vtcode keeps its own" in verdict.reason, (target, verdict)
+    assert jail.check("project/notes.md", write=True).allowed
+
+
+def test_check_path_write_refuses_a_pth_in_the_site_packages_vtcode_runs_from() -> None:
+    site_packages = sysconfig.get_paths()["purelib"]
+    result = subprocess.run([VTCODE, "check", "path", "--write", "--workspace", "/",
+                             os.path.join(site_packages, "zz_planted.pth")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 11, result.stdout + result.stderr  # deny
+    assert "vtcode keeps its own" in result.stdout
+
+
+def _sandboxed(workspace: Path, script: str, env: dict[str, str], python: str | None = None,
+               mode: str = "workspace-write") -> subprocess.CompletedProcess[str]:
+    argv = [python, "-m", "vtcode"] if python else [VTCODE]
+    return subprocess.run([*argv, "sandbox", "run", "--mode", mode, "--workspace", str(workspace), "--",
+                           "/bin/sh", "-c", script],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=workspace.parent)
+
+
+@pytest.mark.skipif(not LINUX_SANDBOX, reason="the Linux sandbox (landlock)")
+@pytest.mark.parametrize("mode", ["workspace-write", "full-access"])
+def test_a_sandboxed_command_cannot_plant_bytecode_or_caches_with_the_workspace_at_home(
+    tmp_path: Path, mode: str
+) -> None:
+    home = (tmp_path / "home").resolve()
+    cache = home / ".cache" / "vtcode"
+    (home / "project").mkdir(parents=True)
+    env = {**os.environ, "VTCODE_CACHE_DIR": str(cache), "HOME": str(home)}
+    script = (
+        "mkdir -p .cache/vtcode/pycache; echo bad > .cache/vtcode/pycache/evil.pyc; "
+        "echo bad > .cache/vtcode/plugin-digests.json; rm -rf .cache/vtcode/sandbox-launcher; "
+        "mv .cache .cache.old; mkdir -p .cache/vtcode; echo bad > .cache/vtcode/x.pyc; "
+        "echo ok > project/notes.txt"
+    )
+    result = _sandboxed(home, script, env, mode=mode)
+    assert result.returncode == 0, result.stderr
+    assert (home / "project" / "notes.txt").read_text() == "ok\n"  # the workspace itself stays writable
+    assert "Read-only file system" in result.stderr or "Device or resource busy" in result.stderr
+    assert not (cache / "pycache" / "evil.pyc").exists()
+    assert not (home / ".cache.old").exists() and not (cache / "x.pyc").exists()
+    digests = cache / "plugin-digests.json"
+    assert not digests.exists() or "bad" not in digests.read_text()
+    assert (cache / "sandbox-launcher").is_dir()
+
+
+@pytest.mark.skipif(not LINUX_SANDBOX, reason="the Linux sandbox (landlock)")
+def test_a_sandboxed_command_cannot_write_a_pth_into_a_venv_inside_the_workspace(tmp_path: Path) -> None:
+    workspace = (tmp_path / "ws").resolve()
+    workspace.mkdir()
+    venv = workspace / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    site_packages = Path(subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    # vtcode runs from this venv: its packages come from the test's environment through a .pth.
+    # (addsitedir, so that the .pth files there, an editable install's among them, are read as well).
+    purelib = sysconfig.get_paths()["purelib"]
+    (site_packages / "vtcode_dev.pth").write_text(f"import site; site.addsitedir({purelib!r})\n")
+    env = {**os.environ}
+    script = ("echo 'import os; os.system(\"touch /tmp/pwned\")' > .venv/lib/python3.11/site-packages/zz.pth;"
+              " echo bad >> .venv/pyvenv.cfg; echo bad > .venv/bin/vtcode; echo ok > project.txt")
+    script = script.replace("python3.11", site_packages.parent.name)
+    result = _sandboxed(workspace, script, env, python=str(venv / "bin" / "python"))
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "project.txt").read_text() == "ok\n"
+    assert not (site_packages / "zz.pth").exists()
+    assert "bad" not in (venv / "pyvenv.cfg").read_text()
+    assert not (venv / "bin" / "vtcode").exists()
+    # And the jail of that run refuses it too.
+    check = subprocess.run([str(venv / "bin" / "python"), "-m", "vtcode", "check", "path", "--write",
+                            "--workspace", str(workspace), ".venv/lib/zz.pth"],
+                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert check.returncode == 11, check.stdout + check.stderr
