@@ -191,7 +191,8 @@ class LandlockBackend:
             raise
         cage = self._cages.take()
         leader_w = cage.open_leader_pipe()
-        env = self._scrubbed(request.env) | {"HOME": tmp, "TMPDIR": tmp}
+        scrubbed = self._scrubbed(request.env)
+        env = self._toolchain_env(scrubbed.get("PATH", ""), home) | scrubbed | {"HOME": tmp, "TMPDIR": tmp}
         starter: str | ForkServer | None = self._launcher()
         if starter is None:
             starter = self._server()
@@ -249,6 +250,13 @@ class LandlockBackend:
         scrubbed = scrub_env(env)
         self._env_memo = (dict(env), scrubbed)
         return dict(scrubbed)
+
+    def _toolchain_env(self, path_env: str, home: str) -> dict[str, str]:
+        """CARGO_HOME, RUSTUP_HOME, PYENV_ROOT... for toolchains on PATH that keep their state under the
+        real home (HOME becomes the temp dir); a value the user set already wins (merged after)."""
+        from .toolchains import toolchain_homes
+
+        return toolchain_homes(path_env, home=home)[0]
 
     def _launcher(self) -> str | None:
         """The verified C launcher (built on first use where the package has none); None when there is
@@ -352,13 +360,14 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
     from .confine import ConfinementSpec
     from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
     from .limits import ResourceLimits
-    from .toolchains import toolchain_roots
+    from .toolchains import toolchain_homes, toolchain_roots
 
     read = (
         *SYSTEM_READ_PATHS,
         inputs.workspace,
         *inputs.read_roots,
         *toolchain_roots(inputs.path_env, home=inputs.home, workspace=inputs.workspace),
+        *toolchain_homes(inputs.path_env, home=inputs.home)[1],
     )
     write: tuple[str, ...] = (inputs.workspace,)
     protected, trees = inputs.protected_paths, inputs.state_paths

@@ -48,3 +48,35 @@ def toolchain_roots(path_env: str, *, home: str, workspace: str) -> tuple[str, .
                 continue
             roots.append(root)
     return tuple(roots)
+
+
+# Toolchains that find their own state through HOME, which the sandbox replaces by a private temp dir:
+# (directory under the real home whose bin/ or shims/ is on PATH, variable naming it, companion
+# directories to grant for reading, and the variable for each).
+_HOME_TOOLCHAINS = (
+    (".cargo", "CARGO_HOME", ((".rustup", "RUSTUP_HOME"),)),
+    (".pyenv", "PYENV_ROOT", ()),
+    (".nvm", "NVM_DIR", ()),
+    (".volta", "VOLTA_HOME", ()),
+    (".rbenv", "RBENV_ROOT", ()),
+)
+
+
+def toolchain_homes(path_env: str, *, home: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(environment for the child, extra read roots) so a toolchain on PATH that keeps its state under
+    the real home (rustup's toolchains in ~/.rustup, pyenv's versions) still finds it when HOME is the
+    sandbox's temp dir. Only what PATH already points into is named; nothing else of the home is granted."""
+    env: dict[str, str] = {}
+    roots: list[str] = []
+    entries = [os.path.realpath(e) for e in path_env.split(os.pathsep) if e and os.path.isabs(e)]
+    for name, variable, companions in _HOME_TOOLCHAINS:
+        base = os.path.realpath(os.path.join(home, name))
+        if not any(is_within(e, base) for e in entries) or not os.path.isdir(base):
+            continue
+        env[variable] = base
+        for companion, companion_variable in companions:
+            extra = os.path.realpath(os.path.join(home, companion))
+            if os.path.isdir(extra):
+                env[companion_variable] = extra
+                roots.append(extra)
+    return env, tuple(roots)

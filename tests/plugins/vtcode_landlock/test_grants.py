@@ -76,3 +76,19 @@ def test_expansion_of_a_large_directory_stays_exact(home: Path) -> None:
         (home / f"f{i}").write_text("x")
     got = paths_excluding(str(home), [f"{home}/.ssh"])
     assert len(got) == len(os.listdir(home)) - 1
+
+
+def test_a_toolchain_that_keeps_its_state_under_home_is_found_with_home_replaced(tmp_path: Path) -> None:
+    # rustup's proxies in ~/.cargo/bin read toolchains from ~/.rustup; pyenv's shims read ~/.pyenv. With
+    # HOME the sandbox's temp dir, the child is told where they are, and ~/.rustup is granted for reading.
+    from vtcode_landlock.toolchains import toolchain_homes
+
+    home = tmp_path / "home"
+    for rel in (".cargo/bin", ".rustup/toolchains", ".pyenv/shims", ".nvm", ".ssh"):
+        (home / rel).mkdir(parents=True)
+    path = f"/usr/bin:{home}/.cargo/bin:{home}/.pyenv/shims"
+    env, roots = toolchain_homes(path, home=str(home))
+    assert env == {"CARGO_HOME": str(home / ".cargo"), "RUSTUP_HOME": str(home / ".rustup"),
+                   "PYENV_ROOT": str(home / ".pyenv")}
+    assert roots == (str(home / ".rustup"),)  # nothing PATH does not point into: not .nvm, never .ssh
+    assert toolchain_homes("/usr/bin", home=str(home)) == ({}, ())
