@@ -27,6 +27,7 @@ import os
 import re
 import shlex
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ _CREATE_IF_MISSING = ("hooks", "info")
 _WATCH_IF_MISSING = ("config", "commondir", "config.worktree", "gitdir", "modules", "worktrees")
 # Where git keeps other git directories of the same repository.
 _NESTED_GITDIRS = ("modules", "worktrees")
-MAX_SCAN_ENTRIES = 200_000
+MAX_SCAN_ENTRIES = 2_000_000
 MAX_CONFIG_BYTES = 1 << 20
 
 
@@ -64,29 +65,67 @@ class GitEntry:
 
 
 def find_git_entries(root: str, limit: int = MAX_SCAN_ENTRIES) -> list[GitEntry]:
-    """Every `.git` below `root`, not descending into git directories or through symlinks."""
+    """Every `.git` below `root`, not descending into git directories or through symlinks.
+
+    Runs before and after every command, so each directory's listing is remembered with its mtime and
+    ctime: an unchanged directory costs one stat, not a listing (creating, removing or renaming an entry
+    changes both; ctime cannot be set back). A directory changed within the last two seconds is never
+    remembered (the clock that stamps it is coarse: a second change in the same tick would not show)."""
     found: list[GitEntry] = []
-    seen = 0
+    listed = 0
+    now = time.time_ns()
     stack = [root]
     while stack:
         directory = stack.pop()
         try:
-            entries = list(os.scandir(directory))
+            st = os.lstat(directory)
         except OSError:
             continue
-        seen += len(entries)
-        if seen > limit:
-            raise GitScanTooLarge(f"{root} holds over {limit} entries; the git guard cannot scan it")
-        for entry in entries:
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        cached = _LISTINGS.get(directory)
+        if cached is not None and cached[0] == stamp:
+            subdirs, gits = cached[1], cached[2]
+        else:
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
+                entries = list(os.scandir(directory))
             except OSError:
                 continue
-            if entry.name == ".git":
-                found.append(GitEntry(entry.path, is_dir))
-            elif is_dir:
-                stack.append(entry.path)
+            listed += len(entries)
+            if listed > limit:
+                raise GitScanTooLarge(f"{root} holds over {limit} entries; the git guard cannot scan it")
+            subdirs, gits = _split(entries)
+            if now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+                _remember(directory, (stamp, subdirs, gits))
+        found.extend(gits)
+        stack.extend(subdirs)
     return found
+
+
+_RACY_NS = 2_000_000_000
+_Listing = tuple[tuple[int, int, int], tuple[str, ...], tuple["GitEntry", ...]]
+_LISTINGS: dict[str, _Listing] = {}
+_MAX_REMEMBERED = 500_000
+
+
+def _remember(directory: str, value: _Listing) -> None:
+    if len(_LISTINGS) >= _MAX_REMEMBERED:
+        _LISTINGS.clear()
+    _LISTINGS[directory] = value
+
+
+def _split(entries: list[os.DirEntry[str]]) -> tuple[tuple[str, ...], tuple[GitEntry, ...]]:
+    subdirs: list[str] = []
+    gits: list[GitEntry] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if entry.name == ".git":
+            gits.append(GitEntry(entry.path, is_dir))
+        elif is_dir:
+            subdirs.append(entry.path)
+    return tuple(subdirs), tuple(gits)
 
 
 class GitScanTooLarge(Exception):
