@@ -57,6 +57,15 @@ METADATA = (
     "removexattrat",
 )
 
+# SysV IPC and POSIX message queues live in the IPC namespace. With a mount namespace the child gets a
+# new one; without, they would be the host's (attach to another process's shared memory, leave objects
+# behind), so they are denied along with METADATA.
+HOST_IPC = (
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semtimedop", "semctl",
+    "msgget", "msgsnd", "msgrcv", "msgctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+)
+
 # Set-user-ID and set-group-ID bits are refused wherever a mode is given (chmod, creation): a root agent's
 # command could otherwise leave a set-uid-root copy of a shell in the workspace, for any local user to run
 # later; mode, not path, so this holds in every tree. syscall -> index of its mode argument.
@@ -166,7 +175,7 @@ def build_bpf(policy: SeccompPolicy, arch: str | None = None) -> bytes:
     prog.load(_NR)
     if arch == "x86_64":
         prog.jset(X32_SYSCALL_BIT, "eperm")  # x32 numbers reach the same handlers under other numbers
-    denied = DENIED if policy.metadata else (*DENIED, *METADATA)
+    denied = DENIED if policy.metadata else (*DENIED, *METADATA, *HOST_IPC)
     verdicts = {nr: "eperm" for name in denied if (nr := number(name, arch)) is not None}
     # clone3 hides its flags behind a pointer seccomp cannot read. ENOSYS, not EPERM: glibc then falls
     # back to clone(), whose flags the filter does check; EPERM would break pthread_create.

@@ -74,6 +74,10 @@ def make_world(base: Path) -> World:
     os.setxattr(other / "secret.txt", "user.tag", b"canary")
     (outside / "private").mkdir(mode=0o700)
     (outside / "link").symlink_to(other)
+    victim = outside / "victim-gitdir"  # a git directory outside, for pointers that lead to it
+    (victim / "hooks").mkdir(parents=True)
+    (victim / "hooks" / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (victim / "config").write_text("[core]\n\tbare = false\n[alias]\n\tst = status\n")
     markers = root / "markers"
     markers.mkdir()
     markers.chmod(0o777)  # host-side payloads of every uid may write here (they must never run)
@@ -87,10 +91,16 @@ def make_world(base: Path) -> World:
     (ws / ".husky" / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
     (ws / ".husky" / "pre-commit").chmod(0o755)
     (ws / ".gitconfig-project").write_text("[core]\n\tautocrlf = false\n")
+    (ws / "tools").mkdir()
+    (ws / "tools" / "clean.py").write_text("import sys\nsys.stdout.write(sys.stdin.read())\n")
+    (ws / ".gitattributes").write_text("*.dat filter=x\n")
+    (ws / "data.dat").write_text("data\n")
     with open(ws / ".git" / "config", "a") as f:
-        f.write("[core]\n\thooksPath = .husky\n[include]\n\tpath = ../.gitconfig-project\n")
+        f.write("[core]\n\thooksPath = .husky\n[include]\n\tpath = ../.gitconfig-project\n"
+                '[filter "x"]\n\tclean = python3 tools/clean.py\n')
     _git(ws, "add", ".", env=env)
     _git(ws, "commit", "-qm", "first", env=env)
+    _git(ws / ".git", "init", "-q", "--bare", "modules/existing", env=env)  # a submodule's git directory
     lib = ws / "vendor" / "lib"
     lib.mkdir(parents=True)
     _git(lib, "init", "-q", env=env)
@@ -133,7 +143,8 @@ def _walk(root: Path, skip_git_state: bool) -> Iterator[Path]:
     if root.is_symlink() or not root.is_dir():
         return
     for child in sorted(root.iterdir()):
-        if skip_git_state and child.parent.name == ".git" and child.name in GIT_STATE:
+        in_gitdir = child.parent.name == ".git" or child.parent.parent.name in ("modules", "worktrees")
+        if skip_git_state and in_gitdir and child.name in GIT_STATE:
             continue
         yield from _walk(child, skip_git_state)
 
@@ -169,11 +180,22 @@ def host_git(world: World) -> list[str]:
     """What the user does next on the host, in every repository; returns what ran that should not."""
     env = {**os.environ, "HOME": str(world.home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
     env.pop("GIT_DIR", None)
-    repos = [world.ws, *(p.parent for p in world.ws.rglob(".git") if p.parent != world.ws)]
-    for repo in repos:
+    repos = {world.ws}
+    for directory, dirs, files in os.walk(world.ws):
+        names = [*dirs, *files]
+        if ".git" in dirs:
+            dirs.remove(".git")
+        if any(n.startswith((".git", "HEAD")) for n in names):
+            repos.add(Path(directory))
+    hung: list[str] = []
+    for repo in sorted(repos):
         for args in (["status"], ["diff"], ["log", "-1"], ["commit", "--allow-empty", "-qm", "probe"]):
-            subprocess.run([*GIT, *args], cwd=repo, env=env, capture_output=True, timeout=60, check=False)
-    return [f"host git ran a planted payload ({world.marker})"] if world.marker.exists() else []
+            try:
+                subprocess.run([*GIT, *args], cwd=repo, env=env, capture_output=True, timeout=10, check=False)
+            except subprocess.TimeoutExpired:
+                hung.append(f"host git {args[0]} hung in {repo}")
+                break
+    return hung + ([f"host git ran a planted payload ({world.marker})"] if world.marker.exists() else [])
 
 
 def survivors(world: World) -> list[int]:
@@ -193,6 +215,18 @@ def survivors(world: World) -> list[int]:
             continue
         if state != b"Z" and (cwd.startswith(str(world.root)) or str(world.root).encode() in cmdline):
             found.append(int(entry))
+    return found
+
+
+def _host_ipc() -> set[str]:
+    """The host's SysV IPC objects (keys and ids), as /proc lists them."""
+    found: set[str] = set()
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}", encoding="ascii") as f:
+                found |= {f"{kind} {' '.join(line.split()[:2])}" for line in list(f)[1:]}
+        except OSError:
+            continue
     return found
 
 
@@ -237,6 +271,48 @@ def attacks(world: World) -> dict[str, str]:
         "modules_dir": f"mkdir -p .git/modules/m && printf '{fsmonitor}' > .git/modules/m/config",
         "late_daemon_git": f"(setsid sh -c '{late}; printf \"{fsmonitor}\" >> .git/config; "
                            f"echo x > .git/commondir' &) ; exit 0",
+        # found by the outside review (each is a class; variants of each)
+        "symlink_gitdir": f"git init -q evil && printf '{fsmonitor}' >> evil/.git/config && mkdir sub && "
+                          "ln -s ../evil/.git sub/.git",
+        "bare_dir_with_worktree": f"mkdir -p src/b && cp -r .git/objects .git/refs .git/HEAD src/b/ && "
+                                  f"printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n"
+                                  f"\\tworktree = ..\\n\\tfsmonitor = \\\"{payload}\\\"\\n' > src/b/config",
+        "gitfile_through_symlink": f"git init -q eg && printf '{fsmonitor}' >> eg/.git/config && "
+                                   f"ln -s . l && "
+                                   "mkdir p && printf 'gitdir: ../l/l/eg/.git' > p/.git",
+        "gitfile_newline": f"d=$(printf 'ev\\ngit'); git init -q \"$d\" && printf '{fsmonitor}' "
+                           f">> \"$d/.git/config\""
+                           f" && mkdir p && printf 'gitdir: ../%s/.git\\n' \"$d\" > p/.git",
+        "header_line_key": f"git init -q hl && printf '[core] fsmonitor = \"{payload}\"\\n' >> "
+                           f"hl/.git/config",
+        "config_over_4mb": f"git init -q big && head -c 5000000 /dev/zero | tr '\\0' '#' >> "
+                           f"big/.git/config && "
+                           f"printf '\\n{fsmonitor}' >> big/.git/config",
+        "unlisted_program_keys": f"git init -q uk && printf '[interactive]\\n\\tdiffFilter = {payload}\\n"
+                                 f"[core]\\n\\talternateRefsCommand = {payload}\\n' >> uk/.git/config",
+        "new_module_gitdir": f"git init -q --bare .git/modules/b && printf '#!/bin/sh\\n{payload}\\n' > "
+                             ".git/modules/b/hooks/post-checkout && "
+                             "chmod +x .git/modules/b/hooks/post-checkout",
+        "commondir_past_the_budget": "mkdir -p evil3 && cp -r .git/objects .git/refs .git/HEAD evil3/ && "
+                                     f"printf '{fsmonitor}' > evil3/config && "
+                                     f"(echo {ws}/evil3; head -c 34000000 "
+                                     "/dev/zero | tr '\\0' '\\n') > .git/commondir",
+        "unlistable_directory": f"mkdir -p hid/sub && git init -q hid/sub && printf '{fsmonitor}' >> "
+                                "hid/sub/.git/config && chmod 0111 hid",
+        "hooks_mode_000": f"git init -q h0 && printf '{fsmonitor}' >> h0/.git/config && chmod "
+                          f"000 h0/.git/hooks",
+        "interpreter_script": f"printf 'import os\\nos.system(\"{payload}\")\\n' > tools/clean.py && "
+                              "touch data.dat",
+        "pointer_to_outside": f"ln -s {out}/victim-gitdir l2 && mkdir p2 && printf 'gitdir: ../l2' > p2/.git",
+        "pointer_to_own_repo": "mkdir p3 && printf 'gitdir: ../.git' > p3/.git",
+        "fifo_named_git": "mkdir f && mkfifo f/.git",
+        "other_terminals": "for t in /dev/pts/[0-9]*; do (exec 3<\"$t\") 2>/dev/null && echo "
+                           "\"$t\" >> LEAKED; "
+                           "done; exit 0",
+        "etc_only_root_can_read": "find /etc -type f ! -perm -o+r 2>/dev/null | while read f; do "
+                                  "head -c1 \"$f\" >/dev/null 2>&1 && echo \"$f\" >> LEAKED; done; exit 0",
+        "sysv_shared_memory": "python3 -c \"import ctypes; libc = ctypes.CDLL(None); "
+                              "print(libc.shmget(0x7654321, 4096, 0o1666))\"",
         # 2. metadata outside the writable roots (and set-id bits anywhere)
         "chmod_key": f"chmod 0644 {home}/.ssh/id_rsa",
         "chmod_setuid_outside": f"chmod 4755 {home}/bin/tool",
@@ -257,9 +333,8 @@ def attacks(world: World) -> dict[str, str]:
         "setuid_in_workspace": "cp /bin/sh ./sh && chmod 4755 ./sh; install -m 4755 /bin/sh ./sh2",
         "symlink_swap_outside": f"rm -f {out}/link; ln -sfn /etc {out}/link",
         # 3. inherited resources: only 0-2 reach the command
-        "inherited_fds": f"for fd in /proc/self/fd/*; do n=${{fd##*/}}; [ $n -gt 2 ] && "
-                         f"[ \"$(readlink $fd)\" != \"/proc/$$/fd\" ] && echo $n >> {ws}/leaked; done; "
-                         f"test ! -e {ws}/leaked || (cat {ws}/leaked; {payload}) ",
+        "inherited_fds": "python3 -c \"import os\nfor n in range(3, 1024):\n    try: os.fstat(n)\n"
+                         "    except OSError: continue\n    open('LEAKED', 'a').write(f'{n} ')\"",
         # 4. writable shared places
         "shared_memory": f"echo x > /dev/shm/vtcode-world-{os.getpid()} && ls /dev/shm",
         # 5. descendants that outlive the command and act late
@@ -278,6 +353,13 @@ ORDINARY_WORK = (
     "git status --short && git stash list && git checkout -q -b topic && git log --oneline -1 && "
     "python3 -c 'import multiprocessing as m; l = m.Lock(); print(\"lock\")' && git -C vendor/lib status -s"
 )
+
+
+def run_unconfined(world: World, script: str, spawn: str) -> tuple[int, str]:
+    """The same command with no sandbox at all (spawn "none"): what the suite's checks must catch."""
+    done = subprocess.run(["/bin/sh", "-c", script], cwd=world.ws, capture_output=True, timeout=60,
+                          check=False, env={**os.environ, "HOME": str(world.home)})
+    return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
 
 
 def run_in_sandbox(world: World, script: str, spawn: str, **backend_options: object) -> tuple[int, str]:
@@ -315,25 +397,34 @@ def check_attacks(base: Path, names: list[str], spawn: str, **backend_options: o
     invariant in every world; every broken one, as a line."""
     runs: list[tuple[str, World, list[Path], dict[str, Entry], str]] = []
     shm_before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    ipc_before = _host_ipc()
     problems: list[str] = []
     try:
         for name in names:
             world = make_world(base)
             gitdirs = git_dirs(world.ws)
             before = snapshot(world, gitdirs)
-            _, output = run_in_sandbox(world, attacks(world)[name], spawn, **backend_options)
+            runner = run_unconfined if spawn == "none" else run_in_sandbox
+            _, output = runner(world, attacks(world)[name], spawn, **backend_options)
             runs.append((name, world, gitdirs, before, output))
         time.sleep(2.0)  # anything that would act late (after release) has had its chance
         new_shm = (set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()) - shm_before
         problems += [f"/dev/shm/{n} appeared on the host [{spawn}]" for n in new_shm if "vtcode-world" in n]
+        problems += [f"a host IPC object appeared [{spawn}]: {line}" for line in _host_ipc() - ipc_before]
         for name, world, gitdirs, before, output in runs:
             found = [f"survivor {pid}" for pid in survivors(world)]
             found += differences(before, snapshot(world, gitdirs))
+            leaked = world.ws / "LEAKED"
+            if leaked.exists():
+                found.append(f"the command reached what it must not: {leaked.read_text()[:300]!r}")
             for binary in ("sh", "sh2"):
                 path = world.ws / binary
                 if path.exists() and os.stat(path).st_mode & 0o6000:
                     found.append(f"a set-id binary {binary} was made in the workspace")
             found += host_git(world)
+            if spawn == "none":  # what each attack does when nothing stops it: one line per attack
+                problems.append(f"{name}: {'broke an invariant' if found else 'no effect'}")
+                continue
             problems += [f"{name} [{spawn}]: {p}" for p in found]
             if found:
                 problems.append(f"  {name} output: {output.strip()[:400]}")

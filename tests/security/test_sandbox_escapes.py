@@ -54,6 +54,23 @@ def test_every_attack_is_stopped_as_root(base: Path, names: list[str], spawn: st
     assert not problems, "\n".join(problems)
 
 
+# Attacks whose effect depends on the machine: another terminal must be open to be read, a root-only
+# file must exist under /etc, the agent must be root for its capabilities to matter, ...
+MAY_HAVE_NO_EFFECT_UNCONFINED = {"other_terminals", "etc_only_root_can_read", "chown_outside",
+                                 "inherited_fds", "kills_its_supervisor", "fifo_named_git",
+                                 "sysv_shared_memory", "shared_memory", "link_outside"}
+
+
+def test_every_attack_breaks_an_invariant_when_nothing_stops_it(base: Path, names: list[str]) -> None:
+    """The checks can fail: run unconfined, each attack is caught by them (so 'stopped' means stopped)."""
+    verdicts = dict(line.split(": ", 1) for line in world_suite.check_attacks(base, names, "none"))
+    missed = sorted(n for n, v in verdicts.items()
+                    if v == "no effect" and n not in MAY_HAVE_NO_EFFECT_UNCONFINED)
+    assert not missed, f"these attacks do nothing even unconfined, so they prove nothing: {missed}"
+    assert sum(v == "broke an invariant" for v in verdicts.values()) >= len(names) - len(
+        MAY_HAVE_NO_EFFECT_UNCONFINED)
+
+
 @pytest.mark.parametrize("spawn", SPAWNS)
 def test_ordinary_work_runs_as_root(base: Path, spawn: str) -> None:
     # chmod +x, a build script, git add/commit/status/stash/checkout, multiprocessing's semaphores.

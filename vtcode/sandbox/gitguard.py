@@ -58,19 +58,28 @@ MAX_CONFIG_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class GitEntry:
-    """A `.git` found in the workspace: a directory (a repository) or a file (a gitdir pointer)."""
+    """Something git would take for a repository: a `.git` of any type (a directory, a gitdir pointer
+    file, a symlink, anything else so named), or a directory holding HEAD, objects/ and refs/ (a bare
+    repository git uses when run inside it: `kind` "bare", `path` its HEAD)."""
 
     path: str
     is_dir: bool
+    kind: str = ""  # "dir", "file", "link", "bare" or "other"
 
 
-def find_git_entries(root: str, limit: int = MAX_SCAN_ENTRIES) -> list[GitEntry]:
-    """Every `.git` below `root`, not descending into git directories or through symlinks.
+def find_git_entries(root: str, limit: int | None = MAX_SCAN_ENTRIES, *, repair: list[str] | None = None
+                     ) -> list[GitEntry]:
+    """Every repository git could find below `root` (see GitEntry), not descending into git directories
+    or through symlinks.
 
     Runs before and after every command, so each directory's listing is remembered with its mtime and
     ctime: an unchanged directory costs one stat, not a listing (creating, removing or renaming an entry
     changes both; ctime cannot be set back). A directory changed within the last two seconds is never
-    remembered (the clock that stamps it is coarse: a second change in the same tick would not show)."""
+    remembered (the clock that stamps it is coarse: a second change in the same tick would not show).
+
+    A directory that cannot be listed fails the scan (GitScanIncomplete), unless `repair` is given and the
+    directory is ours: then it is made listable (u+rwx) and named in `repair` (a command hid a repository
+    in a directory it made unreadable)."""
     found: list[GitEntry] = []
     listed = 0
     now = time.time_ns()
@@ -86,19 +95,30 @@ def find_git_entries(root: str, limit: int = MAX_SCAN_ENTRIES) -> list[GitEntry]
         if cached is not None and cached[0] == stamp:
             subdirs, gits = cached[1], cached[2]
         else:
-            try:
-                entries = list(os.scandir(directory))
-            except OSError:
-                continue
+            entries = _list(directory, st, repair)
             listed += len(entries)
-            if listed > limit:
+            if limit is not None and listed > limit:
                 raise GitScanTooLarge(f"{root} holds over {limit} entries; the git guard cannot scan it")
-            subdirs, gits = _split(entries)
+            subdirs, gits = _split(directory, entries)
             if now - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
                 _remember(directory, (stamp, subdirs, gits))
         found.extend(gits)
         stack.extend(subdirs)
     return found
+
+
+def _list(directory: str, st: os.stat_result, repair: list[str] | None) -> list[os.DirEntry[str]]:
+    try:
+        return list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        if repair is None or st.st_uid != os.geteuid():
+            raise GitScanIncomplete(f"cannot list {directory} ({exc.strerror}); the git guard must see "
+                                    "every directory of the workspace") from exc
+    os.chmod(directory, stat.S_IMODE(st.st_mode) | stat.S_IRWXU)
+    repair.append(directory)
+    return list(os.scandir(directory))
 
 
 _RACY_NS = 2_000_000_000
@@ -113,18 +133,24 @@ def _remember(directory: str, value: _Listing) -> None:
     _LISTINGS[directory] = value
 
 
-def _split(entries: list[os.DirEntry[str]]) -> tuple[tuple[str, ...], tuple[GitEntry, ...]]:
+def _split(directory: str, entries: list[os.DirEntry[str]]) -> tuple[tuple[str, ...], tuple[GitEntry, ...]]:
     subdirs: list[str] = []
     gits: list[GitEntry] = []
+    names = set()
     for entry in entries:
+        names.add(entry.name)
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
+            kind = "dir" if is_dir else "link" if entry.is_symlink() else "file" if entry.is_file(
+                follow_symlinks=False) else "other"
         except OSError:
-            continue
-        if entry.name == ".git":
-            gits.append(GitEntry(entry.path, is_dir))
+            is_dir, kind = False, "other"
+        if entry.name.lower() == ".git":
+            gits.append(GitEntry(entry.path, is_dir, kind))
         elif is_dir:
             subdirs.append(entry.path)
+    if {"HEAD", "objects", "refs"} <= names and os.path.basename(directory).lower() != ".git":
+        gits.append(GitEntry(os.path.join(directory, "HEAD"), False, "bare"))
     return tuple(subdirs), tuple(gits)
 
 
@@ -132,19 +158,34 @@ class GitScanTooLarge(Exception):
     """The workspace is too large to scan for repositories within the budget."""
 
 
+class GitScanIncomplete(GitScanTooLarge):
+    """A directory of the workspace could not be listed: what it holds is unknown."""
+
+
 def resolve_gitdir(entry: GitEntry) -> str | None:
-    """The git directory a `.git` entry stands for (a pointer file's target), or None."""
-    if entry.is_dir:
-        return entry.path
+    """The git directory a `.git` entry stands for, resolved through symlinks, or None. A pointer file is
+    read as git reads it (the whole file, trailing whitespace stripped: a newline may be part of the
+    path); only a regular file is opened, never a FIFO or a device."""
+    if entry.kind == "bare":
+        return os.path.realpath(os.path.dirname(entry.path))
+    if entry.kind in ("dir", "link") or (entry.is_dir and not entry.kind):
+        return os.path.realpath(entry.path)
     try:
-        with open(entry.path, "rb") as f:
-            first = f.read(4096).split(b"\n", 1)[0].decode("utf-8", "replace")
+        fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
-    if not first.startswith("gitdir:"):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, 65536)
+    except OSError:
         return None
-    target = first[len("gitdir:"):].strip()
-    return os.path.normpath(os.path.join(os.path.dirname(entry.path), target))
+    finally:
+        os.close(fd)
+    text = data.decode("utf-8", "surrogateescape").rstrip()
+    if not text.startswith("gitdir: "):
+        return None
+    return os.path.realpath(os.path.join(os.path.dirname(entry.path), text[len("gitdir: "):]))
 
 
 def gitdir_protection(gitdir: str, depth: int = 0) -> list[str]:
@@ -191,9 +232,12 @@ def _subdirs(path: str) -> Iterator[str]:
 
 # Keys whose value is a program (a shell command: its first word is what runs) or a path git reads.
 _PROGRAM_KEYS = re.compile(
-    r"^(core\.(fsmonitor|sshcommand|editor|pager|askpass|gitproxy|hookspath|attributesfile|excludesfile)"
+    r"^(core\.(fsmonitor|sshcommand|editor|pager|askpass|gitproxy|hookspath|attributesfile|excludesfile"
+    r"|alternaterefscommand)"
     r"|diff\.external|sequence\.editor|gpg(\.[^.]+)?\.program|credential(\..+)?\.helper"
     r"|(diff|merge|filter)\..+\.(command|textconv|driver|clean|smudge|process)"
+    r"|(difftool|mergetool|guitool)\..+\.(cmd|path)|interactive\.difffilter|submodule\..+\.update"
+    r"|trailer\..+\.(cmd|command)|tar\..+\.command|sendemail\..+|ssh\.variant"
     r"|include\.path|includeif\..+\.path|alias\..+|pager\..+|web\.browser|browser\..+\.(cmd|path)"
     r"|man\..+\.(cmd|path)|commit\.template|core\.worktree|uploadpack\.packobjectshook"
     r"|receive\.procreceiverefs|remote\..+\.(uploadpack|receivepack|vcs))$",
@@ -260,24 +304,28 @@ def program_paths(gitdir: str, worktree: str, home: str) -> list[str]:
         for key, value in config_entries(config):
             if not _PROGRAM_KEYS.match(key) or not value:
                 continue
-            word = _first_word(value)
             if key.startswith("alias."):
                 if not value.startswith("!"):
                     continue
-                word = _first_word(value[1:])
-            if not word or ("/" not in word and not key.endswith(("hookspath", ".path"))):
-                continue  # a bare program name is looked up on PATH, outside the workspace's reach
+                value = value[1:]
             base = os.path.dirname(config) if key.endswith(".path") else worktree
-            paths.append(_expand(word, base, home))
+            named = key.endswith(("hookspath", ".path", "file", "template"))
+            for word in _words(value):
+                # Every word that names a path: the program, and a script handed to an interpreter
+                # (`python3 tools/clean.py`). A bare name is looked up on PATH, not in the workspace,
+                # unless the key names a path, or the word is a file in the worktree.
+                candidate = _expand(word, base, home)
+                if named or "/" in word or os.path.isfile(candidate):
+                    paths.append(candidate)
     return paths
 
 
-def _first_word(command: str) -> str:
+def _words(command: str) -> list[str]:
     try:
         words = shlex.split(command)
     except ValueError:
         words = command.split()
-    return words[0] if words else ""
+    return [w for w in words if w and not w.startswith("-") and "=" not in w]
 
 
 def _expand(value: str, base: str, home: str) -> str:
@@ -308,136 +356,43 @@ def is_git_state(name: str) -> bool:
 
 
 def gitdir_listing(entries: list[GitEntry], root: str) -> dict[str, frozenset[str]]:
-    """The top-level names of each git directory in the workspace, to tell what a command added."""
+    """The names in each git directory of the workspace, and in each of its `modules/` and `worktrees/`
+    directories (keyed by that directory), to tell afterwards what a command added."""
     listing: dict[str, frozenset[str]] = {}
+    real_root = os.path.realpath(root)
     for entry in entries:
         gitdir = resolve_gitdir(entry)
-        if gitdir is None or not within(gitdir, root):
+        if gitdir is None or not within(gitdir, real_root):
             continue
-        try:
-            listing[gitdir] = frozenset(os.listdir(gitdir))
-        except OSError:
-            continue
+        for directory in (gitdir, *(os.path.join(gitdir, n) for n in _NESTED_GITDIRS)):
+            try:
+                if not os.path.islink(directory):
+                    listing[directory] = frozenset(os.listdir(directory))
+            except OSError:
+                continue
     return listing
 
 
-def strip_additions(before: dict[str, frozenset[str]]) -> list[str]:
-    """Remove every top-level entry a command added to a git directory that git's ordinary work does not
-    write (the inverse of the read-only set: nothing new may appear there). Returns what was removed."""
-    removed: list[str] = []
-    for gitdir, names in before.items():
-        try:
-            now = os.listdir(gitdir)
-        except OSError:
-            continue
-        for name in now:
-            if name not in names and not is_git_state(name):
-                path = os.path.join(gitdir, name)
-                _remove(path)
-                removed.append(path)
-    return removed
-
-
 def repository_protection(root: str, home: str) -> tuple[list[str], list[GitEntry]]:
-    """(protected paths inside `root`, the `.git` entries found) for every repository of the workspace."""
+    """(protected paths inside `root`, the repositories found) for every repository of the workspace.
+
+    Targets are resolved through symlinks before they are judged inside or outside the workspace."""
     entries = find_git_entries(root)
+    real_root = os.path.realpath(root)
     paths: list[str] = []
     for entry in entries:
         worktree = os.path.dirname(entry.path)
-        if not entry.is_dir:
+        if entry.kind in ("file", "link", "other"):
             paths.append(entry.path)  # a gitdir pointer: repointing it changes the repository
         gitdir = resolve_gitdir(entry)
         if gitdir is None:
             continue
-        targets = [gitdir] if entry.is_dir else [gitdir, _commondir(gitdir)]
-        for target in dict.fromkeys(targets):
-            if within(target, root) and (entry.is_dir or target != entry.path):
+        for target in dict.fromkeys((gitdir, _commondir(gitdir))):
+            if within(target, real_root):
                 paths.extend(gitdir_protection(target))
         for path in program_paths(gitdir, worktree, home):
-            if within(path, root):
-                is_dir = os.path.isdir(path) and not os.path.islink(path)
+            real = os.path.realpath(path)
+            if within(real, real_root):
+                is_dir = os.path.isdir(real)
                 paths.append(path + "/" if is_dir else path)
     return list(dict.fromkeys(paths)), entries
-
-
-_RUNS_PROGRAMS_SECTION = re.compile(
-    r"^\s*\[\s*(filter|diff|merge|alias|include|includeif|credential|url|pager|browser|man|gpg|remote)\b",
-    re.IGNORECASE,
-)
-
-
-def sanitised_config(text: str) -> str:
-    """`text` without any section or key that names a program or another file to read."""
-    out: list[str] = []
-    dropping = False
-    section = ""
-    for line in text.splitlines():
-        header = _SECTION.match(line)
-        if header:
-            section = header.group(1).lower() + (f".{header.group(2)}" if header.group(2) is not None else "")
-            dropping = bool(_RUNS_PROGRAMS_SECTION.match(line))
-            if not dropping:
-                out.append(line)
-            continue
-        if dropping:
-            continue
-        entry = _ENTRY.match(line)
-        if entry and section and _PROGRAM_KEYS.match(f"{section}.{entry.group(1).lower()}"):
-            continue
-        out.append(line)
-    return "\n".join(out) + ("\n" if out else "")
-
-
-def neutralise(gitdir: str) -> list[str]:
-    """Strip what a command-made git directory would make the host's git run; returns what changed."""
-    changed: list[str] = []
-    hooks = os.path.join(gitdir, "hooks")
-    if os.path.islink(hooks) or (os.path.lexists(hooks) and not os.path.isdir(hooks)):
-        os.unlink(hooks)
-        changed.append(hooks)
-    elif os.path.isdir(hooks):
-        for name in os.listdir(hooks):
-            full = os.path.join(hooks, name)
-            st = os.lstat(full)
-            if name.endswith(".sample") and stat.S_ISREG(st.st_mode):
-                continue
-            _remove(full)
-            changed.append(full)
-    for name in ("config", "config.worktree"):
-        path = os.path.join(gitdir, name)
-        if os.path.islink(path):
-            os.unlink(path)
-            changed.append(path)
-            continue
-        try:
-            with open(path, "rb") as f:
-                text = f.read(MAX_CONFIG_BYTES * 4).decode("utf-8", "replace")
-        except OSError:
-            continue
-        clean = sanitised_config(text)
-        if clean != text:
-            _replace(path, clean.encode())
-            changed.append(path)
-    for name in ("commondir",):
-        path = os.path.join(gitdir, name)
-        if os.path.lexists(path):
-            _remove(path)
-            changed.append(path)
-    return changed
-
-
-def _remove(path: str) -> None:
-    import shutil
-
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        os.unlink(path)
-
-
-def _replace(path: str, data: bytes) -> None:
-    tmp = f"{path}.vtcode-{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)

@@ -46,9 +46,7 @@ def kernel_protection(root: Path, home: str | None = None) -> Protection:
         vtcode_entry,
         *rc_files,
     )
-    if not entries:  # a repository the command may create at the root: watched like the rest
-        git = os.path.join(base, ".git")
-        paths = (f"{git}/hooks/", f"{git}/config", *paths)
+    # A repository the command creates at the root (none before) is rebuilt after it (gitcontain).
     return Protection(tuple(dict.fromkeys(paths)), tuple(entries), gitdir_listing(entries, base))
 
 

@@ -9,20 +9,14 @@ a real directory again before anything is written through it.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import stat
 from dataclasses import dataclass, field
 
 from .errors import SandboxDenied
+from .gitcontain import force_remove
 
 MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
-# A git config created by a `git init` in the sandbox is kept unless it names a program to run later.
-_RUNS_PROGRAMS = re.compile(
-    r"^\s*(\[\s*(filter|diff|merge|alias|include|includeif|credential|url)\b"
-    r"|(fsmonitor|hookspath|sshcommand|pager|editor|askpass|gitproxy|textconv|worktree)\s*=)",
-    re.IGNORECASE | re.MULTILINE,
-)
+_REPLACED_ANCESTOR = "an ancestor of a protected path was replaced; made a directory"
 
 
 @dataclass
@@ -64,13 +58,6 @@ def _take(path: str, budget: list[int], depth: int = 0) -> Entry:
     return Entry("other", mode=mode, times_ns=times)
 
 
-def _remove(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.unlink(path)
-
-
 def _put(path: str, entry: Entry) -> None:
     if entry.kind == "file":
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, entry.mode)
@@ -103,18 +90,6 @@ def _fix_ancestors(root: str, path: str) -> list[str]:
     return fixed
 
 
-def _new_entry_allowed(path: str, now: Entry) -> Entry | None:
-    """For a protected path that did not exist before: what may stay (None: remove it all)."""
-    name = os.path.basename(path.rstrip("/"))
-    if now.kind == "file" and name == "config" and os.path.basename(os.path.dirname(path)) == ".git":
-        return None if _RUNS_PROGRAMS.search(now.data.decode("utf-8", "replace")) else now
-    if now.kind == "dir" and name == "hooks":
-        # `git init` writes inert *.sample hooks; anything else would run on the user's next commit.
-        kept = {n: c for n, c in now.children.items() if n.endswith(".sample") and c.kind == "file"}
-        return Entry("dir", mode=now.mode, children=kept)
-    return None
-
-
 @dataclass
 class Snapshot:
     """The state of each watched path before a command."""
@@ -132,22 +107,24 @@ class Snapshot:
         violations: list[tuple[str, str]] = []
         budget = [MAX_SNAPSHOT_BYTES * 4]
         for path, before in self.before.items():
-            now = _take(path, budget)
+            inside = path.startswith(self.root.rstrip("/") + "/")  # outside: vtcode's own files (full-access)
+            if before.kind == "missing":
+                # Created by the command: removed whatever it holds (no budget: it is not read).
+                if os.path.lexists(path):
+                    for ancestor in _fix_ancestors(self.root, path) if inside else []:
+                        violations.append((ancestor, _REPLACED_ANCESTOR))
+                    force_remove(path)
+                    violations.append((path, "created; removed"))
+                continue
+            try:
+                now: Entry | None = _take(path, budget)
+            except SandboxDenied:  # too large to compare: put it back, it cannot be what it was
+                now = None
             if now == before:
                 continue
-            wanted: Entry | None = before
-            if before.kind == "missing":
-                wanted = _new_entry_allowed(path, now)
-                if wanted == now:
-                    continue
-            inside = path.startswith(self.root.rstrip("/") + "/")  # outside: vtcode's own files (full-access)
             for ancestor in _fix_ancestors(self.root, path) if inside else []:
-                violations.append(
-                    (ancestor, "an ancestor of a protected path was replaced; made a directory")
-                )
-            _remove(path)
-            if wanted is not None and wanted.kind != "missing":
-                _put(path, wanted)
-            what = "created; removed" if before.kind == "missing" and wanted is None else "changed; restored"
-            violations.append((path, what))
+                violations.append((ancestor, _REPLACED_ANCESTOR))
+            force_remove(path)
+            _put(path, before)
+            violations.append((path, "changed; restored"))
         return violations

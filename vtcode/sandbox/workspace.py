@@ -28,15 +28,8 @@ from vtcode.events import EventBus
 from vtcode.hardening import user_umask
 
 from .errors import SandboxDenied
-from .gitguard import (
-    GitScanTooLarge,
-    find_git_entries,
-    gitdir_listing,
-    neutralise,
-    resolve_gitdir,
-    strip_additions,
-    within,
-)
+from .gitcontain import contain
+from .gitguard import GitScanTooLarge, find_git_entries, gitdir_listing
 from .protected import Protection, kernel_protection, own_state_paths
 from .restore import Snapshot
 
@@ -180,21 +173,7 @@ class _Release:
         return self.done
 
     def _neutralise_planted_repositories(self) -> list[tuple[str, str]]:
-        """A `.git` that appeared during the command (anywhere in the workspace) may point the user's next
-        `git` at a config or hooks the command wrote: strip those. Runs after every process was killed."""
-        try:
-            after = find_git_entries(self.root)
-        except GitScanTooLarge:
-            return []
-        found = [(path, "added to a git directory by the command; removed")
-                 for path in strip_additions(self.git_before.gitdir_names)]
-        known = {(e.path, e.is_dir) for e in self.git_before.git_entries}
-        for entry in after:
-            if (entry.path, entry.is_dir) in known:
-                continue
-            gitdir = resolve_gitdir(entry)
-            if gitdir is None or not within(gitdir, self.root):
-                continue
-            for path in neutralise(gitdir):
-                found.append((path, f"planted in a repository made by the command ({entry.path}); removed"))
-        return found
+        """A repository that appeared during the command (anywhere in the workspace) may point the user's
+        next `git` at a config or hooks the command wrote: gitcontain takes it away. Runs after every
+        process was killed."""
+        return contain(self.root, self.git_before.git_entries, self.git_before.gitdir_names)

@@ -159,16 +159,25 @@ def test_granting_a_single_file_uses_file_rights_only(
     assert got == {"append": "ok", "sibling": "EROFS"}
 
 
-def test_devices_and_ttys_stay_usable(confine: Any, child: Any) -> None:
-    # Any device outside the granted set: the kernel log, raw memory, a disk.
+def test_devices_stay_usable_but_no_other_terminal_is_reachable(confine: Any, child: Any) -> None:
+    # Any device outside the granted set: the kernel log, raw memory, a disk. And the user's other
+    # terminals: /dev/pts is not granted (a command could read what is typed in another one), so a
+    # command cannot open one, nor make a new pseudo-terminal (the documented cost); its own terminal
+    # reaches it as fds 0-2 and /dev/tty.
     candidates = ("/dev/kmsg", "/dev/mem", "/dev/loop0", "/dev/sda", "/dev/vda")
     device = next(d for d in candidates if os.path.exists(d))
-    got = child(confine(), f"""
-        attempt("null", lambda: open("/dev/null", "w").write("x"))
-        attempt("urandom", lambda: open("/dev/urandom", "rb").read(8))
-        attempt("pty", lambda: [os.isatty(fd) or (_ for _ in ()).throw(OSError(errno.ENOTTY, "x"))
-                                for fd in os.openpty()])
-        attempt("stdout", lambda: open("/dev/stdout", "w").write(""))
-        attempt("device", lambda: open("{device}", "rb"))
-    """)
-    assert got == {"null": "ok", "urandom": "ok", "pty": "ok", "stdout": "ok", "device": "EACCES"}
+    master, slave = os.openpty()  # "another terminal" of the same user
+    try:
+        got = child(confine(), f"""
+            attempt("null", lambda: open("/dev/null", "w").write("x"))
+            attempt("urandom", lambda: open("/dev/urandom", "rb").read(8))
+            attempt("other_terminal", lambda: open("{os.ttyname(slave)}", "rb"))
+            attempt("new_pty", lambda: os.openpty())
+            attempt("stdout", lambda: open("/dev/stdout", "w").write(""))
+            attempt("device", lambda: open("{device}", "rb"))
+        """)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert got == {"null": "ok", "urandom": "ok", "other_terminal": "EACCES", "new_pty": "EACCES",
+                   "stdout": "ok", "device": "EACCES"}
