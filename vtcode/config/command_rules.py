@@ -18,7 +18,8 @@ from .models import StrictModel, ToolPolicy
 # opaque is anything; the named checkers (sed_script, git_refspec, dd_operand...) live in
 # vtcode/policy/arg_types.py.
 ArgType = Literal[
-    "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none"
+    "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none",
+    "assignment", "date_operand",
 ]
 
 
@@ -32,6 +33,9 @@ class CommandRule(StrictModel):
     flags: dict[str, ArgType] | None = Field(default_factory=dict)
     # Flags that make an invocation dangerous, with why: present (or abbreviated) means deny.
     forbidden_flags: dict[str, str] = {}
+    # Flags that make an invocation worth asking about, with why (`sha256sum -c` reads the files a list
+    # names; `jq --rawfile NAME FILE` reads its second argument).
+    prompt_flags: dict[str, str] = {}
     unknown_flag: ToolPolicy = "prompt"  # "allow": unlisted flags are harmless switches
     # Subcommands, keyed by the first positional argument; their own rules apply to what follows it.
     subcommands: dict[str, CommandRule] | None = None
@@ -39,6 +43,13 @@ class CommandRule(StrictModel):
     # Types of positional arguments in order, then of every further one (None: no further ones).
     positionals: list[ArgType] = []
     rest: ArgType | None = "opaque"
+    # The type of the last positional when there are two or more (`cp SRC... DEST`: DEST is written).
+    last: ArgType | None = None
+    # Flags that supply what the first positionals would be (`grep -e PATTERN`, `grep -f FILE`): when
+    # one is present every positional is a `rest` value (grep's file operands).
+    pattern_flags: list[str] = []
+    # POSIX option order: the first positional ends the flags (wrappers: `time -p ls -la`).
+    options_first: bool = False
     # Flags with single-dash long names (find's -name, dd has none): never split into letter bundles.
     long_single_dash: bool = False
     # Interpreters and wrappers: never offered "always allow", whatever the decision.

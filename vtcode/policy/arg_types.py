@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from vtcode.policy.shell.environment import dangerous_variable
+
 from .outcome import Outcome
 from .paths import PathChecker
 
@@ -101,6 +103,26 @@ def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -
     return None
 
 
+def check_assignment(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """`export NAME=VALUE` and its kin: the name is judged as a prefix assignment's would be."""
+    name, sep, _ = value.partition("=")
+    if "$" in name or "`" in name or (dynamic and not sep):
+        return Outcome.prompt(f"assigns a variable named only at run time ({value!r})", rule)
+    if sep and dangerous_variable(name):
+        return Outcome.deny(
+            f"sets {name} for the commands after it, which makes programs load or run code not visible here",
+            f"{rule}:env:{name}",
+        )
+    return None
+
+
+def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """`date +%F` formats; any other operand (`date 010100002030`) sets the system clock."""
+    if value.startswith("+"):
+        return None
+    return Outcome.prompt(f"date {value!r} sets the system clock", rule)
+
+
 _CHECKS: dict[str, ValueCheck] = {
     "read_path": check_read_path,
     "write_path": check_write_path,
@@ -108,6 +130,8 @@ _CHECKS: dict[str, ValueCheck] = {
     "sed_script": check_sed_script,
     "git_refspec": check_git_refspec,
     "dd_operand": check_dd_operand,
+    "assignment": check_assignment,
+    "date_operand": check_date_operand,
 }
 
 

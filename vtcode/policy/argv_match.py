@@ -32,9 +32,10 @@ def match_rule(inv: Invocation, rule: CommandRule, name: str) -> Outcome:
 
 def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcome:
     found: list[Outcome] = []
-    position = 0
+    operands: list[int] = []  # indexes of the positional arguments, typed once all are known
     index = start
     flags_done = False
+    patterned = False
     while index < len(inv.argv):
         arg = inv.argv[index]
         if not flags_done and arg == "--":
@@ -42,20 +43,39 @@ def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcom
             index += 1
             continue
         if not flags_done and arg.startswith("-") and arg != "-":
+            if rule.pattern_flags and not patterned:
+                patterned = any(flag in rule.pattern_flags for flag, _ in _split_flag(arg, rule))
             index = _flags(inv, index, rule, label, found)
             continue
-        if rule.subcommands is not None and position == 0:
+        if rule.subcommands is not None and not operands:
             return _subcommand(inv, index, rule, label, found)
-        kind: ArgType | None = rule.positionals[position] if position < len(rule.positionals) else rule.rest
-        if kind is None:
-            found.append(Outcome.prompt(f"unexpected argument {arg!r}", label))
-        else:
-            _value(inv, index, kind, label, found)
-        position += 1
+        operands.append(index)
+        flags_done = flags_done or rule.options_first
         index += 1
+    _operands(inv, operands, rule, label, found, patterned)
     reason = rule.reason or f"`{' '.join(label.split('.')[1:])}` is {_SAID[rule.decision]} by its rule"
     mine = Outcome(_VERDICTS[rule.decision], reason, label)
     return strictest([*found, mine], mine)  # on a tie the specific finding explains better
+
+
+def _operands(
+    inv: Invocation, operands: list[int], rule: CommandRule, label: str, found: list[Outcome], patterned: bool
+) -> None:
+    """Type each positional: `positionals` in order (none after a pattern flag), then `rest`; the last of
+    two or more is `last` when the rule has one (`cp a b`: a is read, b written)."""
+    leading = () if patterned else rule.positionals
+    for position, index in enumerate(operands):
+        kind: ArgType | None
+        if rule.last is not None and position == len(operands) - 1 and position > 0:
+            kind = rule.last
+        elif position < len(leading):
+            kind = leading[position]
+        else:
+            kind = rule.rest
+        if kind is None:
+            found.append(Outcome.prompt(f"unexpected argument {inv.argv[index]!r}", label))
+        else:
+            _value(inv, index, kind, label, found)
 
 
 def _subcommand(inv: Invocation, index: int, rule: CommandRule, label: str, found: list[Outcome]) -> Outcome:
@@ -77,9 +97,16 @@ def _flags(inv: Invocation, index: int, rule: CommandRule, label: str, found: li
         if forbidden is not None:
             found.append(Outcome.deny(f"{flag}: {forbidden}", f"{label}:{flag}"))
             continue
+        asks = _listed(flag, rule, rule.prompt_flags) if rule.prompt_flags else None
+        if asks is not None:
+            found.append(Outcome.prompt(f"{flag}: {asks}", f"{label}:{flag}"))
         if rule.flags is None:
             continue
         kind = rule.flags.get(flag)
+        if kind is None and flag.startswith("--") and len(flag) > 3:
+            # `--outp=x` is `--output=x` to getopt_long: an abbreviation takes the full flag's type.
+            longer = [name for name in rule.flags if name.startswith(flag)]
+            kind = rule.flags[longer[0]] if len(longer) == 1 else None
         if kind is None:
             found.append(Outcome(_VERDICTS[rule.unknown_flag], f"flag {flag} is not in the rule", label))
             continue
@@ -115,11 +142,15 @@ def _split_flag(arg: str, rule: CommandRule) -> list[tuple[str, str | None]]:
 
 
 def _forbidden(flag: str, rule: CommandRule) -> str | None:
-    if flag in rule.forbidden_flags:
-        return rule.forbidden_flags[flag]
+    return _listed(flag, rule, rule.forbidden_flags)
+
+
+def _listed(flag: str, rule: CommandRule, table: dict[str, str]) -> str | None:
+    if flag in table:
+        return table[flag]
     # GNU getopt_long and git accept any unambiguous prefix of a long option: `--outp` is `--output`.
     if flag.startswith("--") and len(flag) > 3 and (rule.flags is None or flag not in rule.flags):
-        for name, reason in rule.forbidden_flags.items():
+        for name, reason in table.items():
             if name.startswith(flag):
                 return f"abbreviates {name}: {reason}"
     return None

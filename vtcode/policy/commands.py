@@ -22,7 +22,14 @@ from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 from .arg_types import check_path
 from .argv_match import Invocation, match_rule
 from .cwd import RelativeTo, directories
-from .hazards import assignment_outcomes, pipeline_outcomes, reverse_shell_outcomes, secret_outcomes
+from .git_target import git_location_outcome
+from .hazards import (
+    assignment_outcomes,
+    pipeline_outcomes,
+    reverse_shell_outcomes,
+    secret_outcomes,
+    variable_outcomes,
+)
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
 
@@ -57,17 +64,26 @@ class CommandPolicy:
     def decide(self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None) -> CommandVerdict:
         """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument)."""
         bases = directories(parsed, cwd)
+        raw = paths
         if bases or cwd not in (None, "", "."):
             paths = RelativeTo(paths, bases, cwd)
         paths = Remembering(paths)  # one jail walk per distinct path in this decision
         parts: list[Outcome] = [_problem(p) for p in parsed.problems]
         parts += pipeline_outcomes(parsed)
+        if parsed.variables:
+            parts += variable_outcomes(parsed)
         parts += [o for r in parsed.redirects if (o := redirect_outcome(r, paths)) is not None]
         functions = frozenset(parsed.functions)
         parts += [
             _function_call(c) if _calls_function(c, functions) else self.decide_command(c, paths)
             for c in parsed.commands
         ]
+        for command in parsed.commands:
+            if command.name == "git":
+                label = "commands.git"
+                found = git_location_outcome(command, raw, cwd, bases, label)
+                if found is not None:
+                    parts.append(found)
         if not parsed.commands and not parsed.problems and not parsed.redirects:
             parts.append(Outcome.deny("nothing to run", "commands.empty"))
         final = strictest(parts, _ONLY_REDIRECTIONS)
