@@ -8,6 +8,7 @@ the deny lists; the command's rule; then the allow lists and standing approvals,
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from .hazards import (
     secret_outcomes,
     variable_outcomes,
 )
+from .known_vars import expand_command, expand_redirect
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
 
@@ -51,6 +53,9 @@ class CommandPolicy:
     rules: dict[str, CommandRule]
     lists: CommandsConfig
     approvals: ApprovalCache = field(default_factory=ApprovalCache)
+    # Values the runner fixes ($HOME, $USER...: known_vars.py), and the workspace root for $PWD.
+    known: dict[str, str] = field(default_factory=dict)
+    root: str | None = None
 
     def __post_init__(self) -> None:
         self._deny_regex = [re.compile(p) for p in self.lists.deny_regex]
@@ -72,10 +77,14 @@ class CommandPolicy:
         parts += pipeline_outcomes(parsed)
         if parsed.variables:
             parts += variable_outcomes(parsed)
-        parts += [o for r in parsed.redirects if (o := redirect_outcome(r, paths)) is not None]
+        known = self._known(parsed, cwd, bases)
+        redirects = [expand_redirect(r, known) for r in parsed.redirects] if known else parsed.redirects
+        parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
         functions = frozenset(parsed.functions)
         parts += [
-            _function_call(c) if _calls_function(c, functions) else self.decide_command(c, paths)
+            _function_call(c) if _calls_function(c, functions) else self.decide_command(
+                expand_command(c, known) if known and c.dynamic_args else c, paths
+            )
             for c in parsed.commands
         ]
         for command in parsed.commands:
@@ -88,6 +97,17 @@ class CommandPolicy:
             parts.append(Outcome.deny("nothing to run", "commands.empty"))
         final = strictest(parts, _ONLY_REDIRECTIONS)
         return CommandVerdict(final, tuple([c.argv for c in parsed.commands]), tuple(parts))
+
+    def _known(self, parsed: ParseResult, cwd: str | None, bases: tuple[str, ...]) -> dict[str, str]:
+        """The variables this string may use with their run-time values: none it assigns itself, and
+        $PWD only while it does not change directory."""
+        known = dict(self.known)
+        if self.root is not None and not bases:
+            known["PWD"] = posixpath.normpath(posixpath.join(self.root, cwd or "."))
+        if known and parsed.variables:
+            for name, _ in parsed.variables:
+                known.pop(name, None)
+        return known
 
     def decide_command(self, command: SimpleCommand, paths: PathChecker) -> Outcome:
         name = command.name

@@ -21,7 +21,8 @@ def directories(parsed: ParseResult, start: str | None = None) -> tuple[str, ...
     found: list[str] = []
     for command in parsed.commands:
         if command.name == "env":
-            found += [_UNKNOWN if dynamic else _joined(start, target) for target, dynamic in _env_chdir(command)]
+            chdirs = _env_chdir(command)
+            found += [_UNKNOWN if dynamic else _joined(start, target) for target, dynamic in chdirs]
             continue
         if command.name not in _CHANGES_DIR:
             continue

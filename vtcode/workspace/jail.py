@@ -73,6 +73,11 @@ class Jail:
     def root(self) -> Path:
         return self._root
 
+    @property
+    def home(self) -> str:
+        """The home directory `~` means here (the policy expands `$HOME` to it as well)."""
+        return self._home
+
     def resolve(self, path: str, *, write: bool = False, cwd: Path | str | None = None) -> Path:
         """The absolute resolved path inside the root, or PathDenied naming the path and why."""
         try:

@@ -275,7 +275,7 @@ class Walker:
                 self.out.variables.append(
                     (text_of(children[i - 1], self.src), word_of(value, self.src).value if value else "")
                 )
-            elif kind == "@" and children[i + 1].type == "P" or text_of(node, self.src).endswith("@P}"):
+            elif (kind == "@" and children[i + 1].type == "P") or text_of(node, self.src).endswith("@P}"):
                 # `${x@P}` expands x as a prompt string, which runs the `$(...)` and backquotes in its value.
                 self.out.problem("prompt expansion ${x@P} runs command substitutions found in a value")
         self.children(node, ctx, depth)

@@ -116,6 +116,6 @@ def _name_words(name: str, words: list[Word]) -> list[Word]:
         elif word.value.startswith("-") and not word.dynamic:
             skip = bool(takes) and word.value[-1] in takes and len(word.value) == 2
         else:
-            found.append(Word(word.value.split("=", 1)[0], word.dynamic and "=" not in word.value
+            found.append(Word(word.value.split("=", 1)[0], (word.dynamic and "=" not in word.value)
                               or "$" in word.value.split("=", 1)[0] or "`" in word.value.split("=", 1)[0]))
     return found
