@@ -15,11 +15,11 @@ from pydantic import Field
 from .models import StrictModel, ToolPolicy
 
 # What a value means to the policy. read_path / write_path go through the workspace jail; int must parse;
-# opaque is anything; the named checkers (sed_script, git_refspec, dd_operand...) live in
+# opaque is anything; optional: a flag whose value can only be attached (`date -Iseconds`, `--backup=x`); the named checkers (sed_script, git_refspec, dd_operand...) live in
 # vtcode/policy/arg_types.py.
 ArgType = Literal[
     "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none",
-    "assignment", "date_operand",
+    "assignment", "date_operand", "optional",
 ]
 
 

@@ -108,9 +108,10 @@ def _flags(inv: Invocation, index: int, rule: CommandRule, label: str, found: li
             longer = [name for name in rule.flags if name.startswith(flag)]
             kind = rule.flags[longer[0]] if len(longer) == 1 else None
         if kind is None:
-            found.append(Outcome(_VERDICTS[rule.unknown_flag], f"flag {flag} is not in the rule", label))
+            if rule.unknown_flag != "allow":  # (an allowed switch adds nothing, not even a reason)
+                found.append(Outcome(_VERDICTS[rule.unknown_flag], f"flag {flag} is not in the rule", label))
             continue
-        if kind == "none":
+        if kind == "none" or kind == "optional":  # an optional value is only ever attached, never checked
             continue
         if inline is not None:
             _check(inv, inline, index in inv.dynamic, kind, f"{label}:{flag}", found)
