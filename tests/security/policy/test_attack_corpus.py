@@ -27,6 +27,11 @@ def test_corpus_covers_every_class_the_issue_names() -> None:
         "protected_paths",
         "self_escalation",
         "destructive",
+        "statement_variables",
+        "executing_expansions",
+        "git_elsewhere",
+        "file_flags",
+        "runtime_variables",
     }
     assert all(len(cases) >= 10 for cases in ATTACKS.values())
 
@@ -93,6 +98,31 @@ def test_self_escalation(policy: PolicySetup, command: str, want: str) -> None:
 
 @pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "destructive"])
 def test_destructive(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "statement_variables"])
+def test_statement_level_assignments(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "executing_expansions"])
+def test_expansions_that_execute(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "git_elsewhere"])
+def test_git_pointed_at_another_repository(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "file_flags"])
+def test_flags_that_read_or_write_files(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "runtime_variables"])
+def test_variables_known_at_run_time(policy: PolicySetup, command: str, want: str) -> None:
     _check(policy, command, want)
 
 
