@@ -142,7 +142,8 @@ def test_every_option_that_takes_a_file_is_typed(path: str) -> None:
     if runs_code(name, rule):
         return
     options = DOCUMENTED.get(path, set()) | (help_file_options(name) if path == name else set())
-    assert not _untyped(path, options), f"{path}: options taking a file are untyped: {_untyped(path, options)}"
+    missing = _untyped(path, options)
+    assert not missing, f"{path}: options taking a file are untyped: {missing}"
 
 
 def test_the_help_reader_finds_file_options() -> None:
