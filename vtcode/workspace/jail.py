@@ -115,6 +115,8 @@ class Jail:
         text = os.fspath(resolved)
         if text == self._trust_key:
             return "is vtcode's trust key: with it any workspace marker could be forged"
+        if text == self._trust_key[: -len("trust.key")] + "audit.key":
+            return "is vtcode's audit key: with it a rewritten audit log could be re-anchored"
         if text.startswith(self._prefix):
             # fold_parts(text, depth), without folding the root's components again for every path.
             rest = fold_parts(text[len(self._prefix) :], max(self._depth - len(self._root_folded), 0))
