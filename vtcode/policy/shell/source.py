@@ -227,7 +227,7 @@ def blank_inside_word(src: bytes, root: Node) -> int | None:
 
 
 def stray_case_terminator(root: Node) -> int | None:
-    """Where a `;;`, `;&` or `;;&` stands outside a case item: tree-sitter reads `a;;` as `a`, bash refuses it."""
+    """Where `;;`, `;&` or `;;&` stands outside a case item (tree-sitter reads `a;;` as `a`; bash refuses)."""
     pending = [root]
     while pending:
         node = pending.pop()

@@ -57,7 +57,7 @@ def _words(rng: random.Random) -> list[str]:
     return ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 4))]
 
 
-WORD_CASES = [" ".join(_words(random.Random(seed))) for seed in range(250)]
+WORD_CASES = [" ".join(_words(random.Random(seed))) for seed in range(250)]  # noqa: S311 - a seeded corpus
 
 
 @pytest.mark.parametrize("words", WORD_CASES)
@@ -99,8 +99,11 @@ def test_syntax_errors_are_where_bash_finds_them(source: str, tmp_path: Path) ->
         assert not says_error, f"bash -n accepts {source!r}; parser: {ours.problems}"
 
 
-BODY_CASES = ["\n".join(random.Random(seed).choice(BODY) for _ in range(random.Random(seed).randint(1, 4)))
-              for seed in range(60)]
+def _body(rng: random.Random) -> str:
+    return "\n".join(rng.choice(BODY) for _ in range(rng.randint(1, 4)))
+
+
+BODY_CASES = [_body(random.Random(seed)) for seed in range(60)]  # noqa: S311 - a seeded corpus
 
 
 @pytest.mark.parametrize("body", BODY_CASES)
@@ -145,4 +148,4 @@ def test_heredoc_misreads_are_safe(body: str) -> None:
     for line in body.split("\n"):
         words = line.split()
         if words and not words[0].startswith("#") and "\\" not in words[0] and words[0] != "EOF":
-            assert words[0] in names, (body, names)
+            assert words[0].strip("'\"") in names, (body, names)
