@@ -15,7 +15,8 @@ from pydantic import Field
 from .models import StrictModel, ToolPolicy
 
 # What a value means to the policy. read_path / write_path go through the workspace jail; int must parse;
-# opaque is anything; optional: a flag whose value can only be attached (`date -Iseconds`, `--backup=x`); the named checkers (sed_script, git_refspec, dd_operand...) live in
+# opaque is anything; optional: a flag whose value can only be attached (`date -Iseconds`, `--backup=x`);
+# the named checkers (sed_script, git_refspec, dd_operand, assignment, date_operand) live in
 # vtcode/policy/arg_types.py.
 ArgType = Literal[
     "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none",
@@ -54,6 +55,9 @@ class CommandRule(StrictModel):
     long_single_dash: bool = False
     # Interpreters and wrappers: never offered "always allow", whatever the decision.
     interpreter: bool = False
+    # Whole argument lists that only print information (`--version`, `--help`): allowed whatever the
+    # decision, because the program answers them before it reads any project file or code.
+    queries: list[str] = []
     # Example invocations checked when the policy loads: `match` must get `decision`, `not_match` must not.
     match: list[str] = []
     not_match: list[str] = []

@@ -25,6 +25,20 @@ GLOB_MEMBER = "__vtcode_glob_member__"
 _EXPANSION = re.compile(r"\$|`|[<>]\(")
 _GLOB = re.compile(r"[*?\[{]")
 _INT = re.compile(r"[+-]?\d+")
+
+
+
+def _process_substitution(value: str) -> bool:
+    """Whether the word is exactly one `<(...)` or `>(...)` (its parenthesis closes at the last character):
+    bash replaces it with /dev/fd/N, a pipe."""
+    if not value.startswith(("<(", ">(")) or not value.endswith(")"):
+        return False
+    depth = 0
+    for index, char in enumerate(value[1:], 1):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(value) - 1
+    return False
 _SED_COMMANDS = re.compile(r";|\n")
 
 
@@ -41,6 +55,10 @@ def static_prefix(value: str) -> str | None:
 
 
 def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, write: bool) -> Outcome | None:
+    if dynamic and _process_substitution(value):
+        # `diff <(sort a) <(sort b)`: the word is a pipe (/dev/fd/N); the commands behind it are judged on
+        # their own, like any other command of the string.
+        return None
     if dynamic:
         prefix = static_prefix(value)
         if prefix is None:

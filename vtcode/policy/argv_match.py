@@ -27,6 +27,8 @@ class Invocation:
 
 def match_rule(inv: Invocation, rule: CommandRule, name: str) -> Outcome:
     """The rule's verdict for `inv.argv[1:]`: its decision if everything conforms, stricter otherwise."""
+    if rule.queries and len(inv.argv) == 2 and 1 not in inv.dynamic and inv.argv[1] in rule.queries:
+        return Outcome.allow(f"`{name} {inv.argv[1]}` only prints information", f"commands.{name}:query")
     return _match(inv, 1, rule, f"commands.{name}")
 
 

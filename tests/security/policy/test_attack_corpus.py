@@ -126,6 +126,11 @@ def test_variables_known_at_run_time(policy: PolicySetup, command: str, want: st
     _check(policy, command, want)
 
 
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "over_asking_kept_safe"])
+def test_what_peers_allow_stays_safe(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
 @pytest.mark.parametrize(("command", "want"), EVERYDAY)
 def test_everyday_work_stays_convenient(policy: PolicySetup, command: str, want: str) -> None:
     _check(policy, command, want)
