@@ -158,3 +158,20 @@ def test_plain_state_changing_command_may_be_offered_always(policy: PolicySetup)
     judged = policy.engine.decide_command(shell="git commit -m x")
     assert judged.decision.verdict.value == "prompt"
     assert judged.always_offerable
+
+
+@pytest.mark.parametrize(
+    ("command", "written"),
+    [
+        ("cp README.md copy.md", "copy.md"),
+        ("cp -r src a.txt backup", "backup"),
+        ("install -m 644 a.txt dest.txt", "dest.txt"),
+        ("uniq a.txt out.txt", "out.txt"),
+        ("tree -o out.txt", "out.txt"),
+        ("sort -o sorted.txt a.txt", "sorted.txt"),
+    ],
+)
+def test_the_reason_names_the_file_written(policy: PolicySetup, command: str, written: str) -> None:
+    decision = policy.engine.decide_command(shell=command).decision
+    assert decision.verdict.value == "prompt"
+    assert f"writes {written!r}" in decision.reason, decision.reason
