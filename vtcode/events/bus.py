@@ -94,7 +94,7 @@ class EventBus:
             self._history.append(event)
             security = type in SECURITY_EVENTS
             problems = self._write_durable(event, sync=security)
-            if security and not problems and self._durable:
+            if security and not problems and self._durable and event.hash is not None:
                 problems += self._record_anchor(event.seq, event.hash)
             for sink in self._inline:
                 problems += self._deliver_inline(sink, event)

@@ -64,7 +64,7 @@ def parse_into(source: str, ctx: Context, out: Collector) -> None:
     root = tree.root_node
     walker = Walker(data, out, parse_into)
     walker.walk(root, ctx, ctx.depth)
-    if b";;" in data or b";&" in data:
+    if data.find(b";;") >= 0 or data.find(b";&") >= 0:
         stray = stray_case_terminator(root)
         if stray is not None:
             out.problem(f"syntax error at byte {stray}: a case terminator outside a case (bash refuses it)")
