@@ -379,6 +379,19 @@ ATTACKS: dict[str, list[tuple[str, str]]] = {
         ("bash <(cat a.txt)", "deny"),
         ("cat <(rm -rf ~)", "deny"),
         ("sort -o >(cat) a.txt", "allow"),
+        ("ls | xargs sort", "not-allow"),  # a file named --output=.git/config would be an option
+        ("ls | xargs rm", "not-allow"),
+        ("ls | xargs rg x", "not-allow"),  # rg has --pre
+        ("ls /etc | xargs cat", "not-allow"),
+        ("ls -a | xargs cat", "not-allow"),  # lists ..
+        ("cd /etc; ls | xargs cat", "not-allow"),
+        ("env -C /etc ls | xargs cat", "not-allow"),
+        ("cat list.txt | xargs wc", "not-allow"),  # names with / come from anywhere
+        ("(cat list.txt; ls) | xargs wc", "not-allow"),
+        ("ls | xargs -I{} wc {}", "not-allow"),
+        ("ls | xargs -a list.txt wc", "not-allow"),
+        ("ls 2>&1 | xargs wc", "not-allow"),
+        ("ls | xargs sh -c id", "not-allow"),
     ],
     "runtime_variables": [
         ("rm -rf $HOME", "deny"),
@@ -451,6 +464,9 @@ EVERYDAY: list[tuple[str, str]] = [
     ("diff <(sort a.txt) <(sort README.md)", "allow"),
     ("comm -12 <(sort a.txt) <(sort README.md)", "allow"),
     ("cat <(git log --oneline)", "allow"),
+    ("ls | xargs wc -l", "allow"),
+    ("ls -t | xargs -n1 head -3", "allow"),
+    ("ls | xargs grep -n TODO", "allow"),
     ("ls -la", "allow"),
     ("cat README.md", "allow"),
     ("head -n 20 src/a.py", "allow"),

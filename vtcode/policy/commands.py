@@ -34,6 +34,7 @@ from .hazards import (
 from .known_vars import expand_command, expand_redirect
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
+from .xargs_names import appends_listed_names, reads_only
 
 # Where a program named by absolute path is still the program its name says.
 _SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
@@ -81,11 +82,14 @@ class CommandPolicy:
         redirects = [expand_redirect(r, known) for r in parsed.redirects] if known else parsed.redirects
         parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
         functions = frozenset(parsed.functions)
+        moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         parts += [
             _function_call(c) if _calls_function(c, functions) else self.decide_command(
-                expand_command(c, known) if known and c.dynamic_args else c, paths
+                expand_command(c, known) if known and c.dynamic_args else c,
+                paths,
+                listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
             )
-            for c in parsed.commands
+            for i, c in enumerate(parsed.commands)
         ]
         for command in parsed.commands:
             if command.name == "git":
@@ -109,7 +113,10 @@ class CommandPolicy:
                 known.pop(name, None)
         return known
 
-    def decide_command(self, command: SimpleCommand, paths: PathChecker) -> Outcome:
+    def decide_command(
+        self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False
+    ) -> Outcome:
+        """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py)."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv
@@ -123,7 +130,10 @@ class CommandPolicy:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
         base = self._base(command, name, paths, label)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
-            base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
+            if listed_names and reads_only(self.rule_for(name)):
+                base = Outcome.allow(f"`{name}` gets names `ls` lists here, and can only read them", label)
+            else:
+                base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
 
     def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str) -> Outcome:
