@@ -65,8 +65,14 @@ def assignment_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
             f"sets {name}, which makes programs load or run code not visible here", f"{label}:env:{name}"
         )
         for name, _ in command.assignments
-        if dangerous_variable(name)
+        if dangerous_variable(name) and not (name == "IFS" and _splits_its_own_input(command))
     ]
+
+
+def _splits_its_own_input(command: SimpleCommand) -> bool:
+    """`while IFS= read -r line`: IFS as a prefix of the builtin that splits the line only changes how
+    that line is split; no other command sees it."""
+    return command.name in ("read", "mapfile", "readarray") and not command.wrappers
 
 
 def variable_outcomes(parsed: ParseResult) -> list[Outcome]:
