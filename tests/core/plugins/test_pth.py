@@ -143,6 +143,8 @@ def test_exec_refuses_to_start_and_plugins_list_shows_it(tmp_path: Path) -> None
     assert run.returncode == 2, run.stderr
     [line] = run.stderr.strip().splitlines()
     assert "sneaky.pth" in line and "sneaky_paths 1.0.0" in line and "Traceback" not in run.stderr
+    tui = env.vtcode("--workspace", str(ws), env={"PTH_MARKER": str(marker)}, check=False)
+    assert tui.returncode == 2 and "sneaky.pth" in tui.stderr and "Traceback" not in tui.stderr
     listed = env.vtcode("plugins", "list", "--json", cwd=ws, env={"PTH_MARKER": str(marker)})
     rows = json.loads(listed.stdout)["pth"]
     assert [(Path(r["path"]).name, r["accepted"]) for r in rows] == [("sneaky.pth", False)]
