@@ -370,6 +370,9 @@ ATTACKS: dict[str, list[tuple[str, str]]] = {
         ("mvn --version", "not-allow"),
         ("kubectl version", "not-allow"),
         ("tox --version", "not-allow"),
+        ("cargo --version", "not-allow"),  # rustup reads rust-toolchain.toml, whose `path` runs a local toolchain
+        ("rustc --version", "not-allow"),
+        ("go version", "not-allow"),  # go.mod's toolchain line switches to another toolchain
         ("sed -e 'w /tmp/x' a.txt", "deny"),
         ("sed -e 1p /etc/passwd", "not-allow"),
         ("sed -n -e p -e 'e id' a.txt", "deny"),
@@ -456,7 +459,6 @@ EVERYDAY: list[tuple[str, str]] = [
     ("python3 --version", "allow"),
     ("python3 -V", "allow"),
     ("node --version", "allow"),
-    ("cargo --version", "allow"),
     ("git --version", "allow"),
     ("make --version", "allow"),
     ("sed -e '1p' a.txt", "allow"),
