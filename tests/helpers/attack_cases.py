@@ -370,7 +370,7 @@ ATTACKS: dict[str, list[tuple[str, str]]] = {
         ("mvn --version", "not-allow"),
         ("kubectl version", "not-allow"),
         ("tox --version", "not-allow"),
-        ("cargo --version", "not-allow"),  # rustup reads rust-toolchain.toml, whose `path` runs a local toolchain
+        ("cargo --version", "not-allow"),  # rust-toolchain.toml's `path` runs a local toolchain
         ("rustc --version", "not-allow"),
         ("go version", "not-allow"),  # go.mod's toolchain line switches to another toolchain
         ("sed -e 'w /tmp/x' a.txt", "deny"),
