@@ -1,11 +1,17 @@
-"""`ls | xargs CMD`: when the words xargs appends can only be names `ls` prints for the working directory.
+"""`ls | xargs CMD`, `find DIR -print0 | xargs -0 CMD`: when the words xargs appends are known to be paths
+inside the working directory.
 
-xargs adds arguments at run time, so a command it runs normally asks. One shape is knowable: `ls` with no
-operands, piped straight into `xargs` with only counting options, in a string that does not change
-directory. Every appended word is then a name in the working directory — no `/`, so never a path
-outside it — or an option-looking name (a file called `--output=x`). The command is allowed only if
-its rule reads every operand as a path and has no option that writes, runs or asks, so even an injected
-option can only read a file here. (A symlink listed by `ls` is followed as a glob's match would be.)
+xargs adds arguments at run time, so a command it runs normally asks. Two shapes are knowable, in a string
+that does not change directory:
+- `ls` with no operands, straight into `xargs` with only counting options: every appended word is a name
+  in the working directory — no `/`, so never a path outside it — or an option-looking name (a file called
+  `--output=x`);
+- `find` from relative starting points without `..`, printing with `-print0`, into `xargs -0`: every word is
+  a whole path beginning with a starting point, so never an option. (Without `-print0`, a directory named
+  `a --file=` splits into an option holding an absolute path: that still asks.)
+The command is allowed only if its rule reads every operand as a path and has no option that writes, runs
+or asks, so even an injected option can only read a file here. (A symlink listed is followed, as a glob's
+match would be; the sandbox holds where it points.)
 """
 
 from __future__ import annotations
@@ -16,7 +22,13 @@ from vtcode.config.command_rules import CommandRule
 from vtcode.policy.shell import ParseResult
 
 _LS_FLAGS = frozenset({"-1", "-t", "-r", "-S", "-X", "-v", "-U", "-tr", "-rt", "-1t", "-t1"})
-_XARGS_WORD = re.compile(r"-[nLP]\d*|\d+|-r|-t|-x|--no-run-if-empty|--verbose|--max-(args|procs)=\d+")
+_XARGS_WORD = re.compile(
+    r"-[nLP]\d*|\d+|-r|-t|-x|-0|--null|--no-run-if-empty|--verbose|--max-(args|procs)=\d+"
+)
+# Every find action that writes to standard output: only the final -print0 may (`-printf '--file=/x\0'`
+# would hand xargs any word at all).
+_FIND_PRINTS = frozenset({"-print", "-print0", "-printf", "-ls", "-fprint", "-fprint0", "-fprintf", "-fls"})
+_FIND_START = re.compile(r"(?!-)(?!.*(^|/)\.\.(/|$))[^/~$`*?\[{][^~$`*?\[{]*")
 
 
 def appends_listed_names(parsed: ParseResult, index: int, moved: bool) -> bool:
@@ -27,13 +39,32 @@ def appends_listed_names(parsed: ParseResult, index: int, moved: bool) -> bool:
     xargs, ls = parsed.commands[index - 1], parsed.commands[index - 2]
     if command.dynamic_args or not command.wrappers or command.wrappers[-1][0].rsplit("/", 1)[-1] != "xargs":
         return False
-    if xargs.name != "xargs" or ls.name != "ls" or ls.via != xargs.via or "pipeline" not in ls.via:
+    producer = ls
+    if xargs.name != "xargs" or producer.via != xargs.via or "pipeline" not in producer.via:
         return False
-    if ls.argv[0] != "ls" or ls.dynamic_args or ls.redirects or ls.assignments or xargs.assignments:
+    if producer.argv[0] not in ("ls", "find") or producer.dynamic_args or producer.redirects:
         return False
-    if any(arg not in _LS_FLAGS for arg in ls.argv[1:]):
+    if producer.assignments or xargs.assignments:
         return False
-    return all(_XARGS_WORD.fullmatch(word) for word in command.wrappers[-1][1:])
+    words = command.wrappers[-1][1:]
+    if not all(_XARGS_WORD.fullmatch(word) for word in words):
+        return False
+    if producer.argv[0] == "ls":
+        return all(arg in _LS_FLAGS for arg in producer.argv[1:])
+    return _whole_paths_from_find(producer.argv[1:], nul_separated="-0" in words or "--null" in words)
+
+
+def _whole_paths_from_find(args: tuple[str, ...], *, nul_separated: bool) -> bool:
+    """`find` from relative starting points (no `..`), ending with `-print0`, read by `xargs -0`."""
+    starts = []
+    for arg in args:
+        if arg.startswith("-") or arg in ("(", "!", ")"):
+            break
+        starts.append(arg)
+    printing = [arg for arg in args if arg in _FIND_PRINTS]
+    return nul_separated and bool(starts) and args[-1] == "-print0" and printing == ["-print0"] and all(
+        _FIND_START.fullmatch(start) for start in starts
+    )
 
 
 def reads_only(rule: CommandRule | None) -> bool:
