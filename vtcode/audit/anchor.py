@@ -17,7 +17,6 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,33 +69,44 @@ def _mac(key: bytes, anchor: Anchor) -> str:
     return hmac.new(key, anchor.message(), hashlib.sha256).hexdigest()
 
 
+SLOT = 512  # bytes per anchor record: two slots, written in turn
+
+
 class AnchorWriter:
-    """Keeps one session's anchor current. Interim anchors are replaced without fsync (a crash leaves an
-    older anchor, which `verify` accepts as a prefix); the closing one is fsynced."""
+    """Keeps one session's anchor current, in two fixed slots written in turn with one `pwrite` each
+    (~10 us: it runs before every security event's action). A crash mid-write can spoil only the slot
+    being written; the other still holds the previous anchor, which `verify` accepts as a prefix. `close`
+    fsyncs the last one."""
 
     def __init__(self, session: str) -> None:
         self.session = session
         self._key = _key(create=True)
         self.path = anchor_path(session)
         private_dir(self.path.parent)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+        self._fd: int | None = os.open(self.path, flags, 0o600)
+        self._next = 0
 
     def record(self, seq: int, head: str, *, closed: bool = False) -> None:
         assert self._key is not None
+        if self._fd is None:
+            raise ValueError(f"anchor {self.path} is closed")
         unsigned = Anchor(self.session, seq, head, closed, "")
         anchor = Anchor(self.session, seq, head, closed, _mac(self._key, unsigned))
-        data = (json.dumps(vars(anchor), sort_keys=True) + "\n").encode()
-        if closed:
-            write_atomic(self.path, data, mode=0o600)
-            return
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        data = json.dumps(vars(anchor), sort_keys=True).encode()
+        if len(data) >= SLOT:
+            raise ValueError(f"anchor record longer than {SLOT} bytes")
+        os.pwrite(self._fd, data.ljust(SLOT - 1) + b"\n", self._next * SLOT)
+        self._next = 1 - self._next
+
+    def close(self) -> None:
+        """Make the last anchor durable and let the file go."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -108,18 +118,28 @@ class AnchorCheck:
 
 
 def read_anchor(session: str) -> AnchorCheck:
+    """The newest slot that verifies; a slot that does not parse (torn by a crash) is passed over."""
     path = anchor_path(session)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        anchor = Anchor(str(data["session"]), int(data["seq"]), str(data["hash"]), bool(data["closed"]),
-                        str(data["mac"]))
+        raw = path.read_bytes()
     except FileNotFoundError:
         return AnchorCheck(None)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return AnchorCheck(None, f"anchor {path} is unreadable ({type(exc).__name__})")
+    except OSError as exc:
+        return AnchorCheck(None, f"anchor {path} is unreadable ({exc.strerror})")
     key = _key(create=False)
     if key is None:
         return AnchorCheck(None, f"anchor {path} exists but the audit key {key_path()} is gone")
-    if anchor.session != session or not hmac.compare_digest(anchor.mac, _mac(key, anchor)):
+    valid = [a for a in map(_slot, (raw[:SLOT], raw[SLOT : 2 * SLOT])) if a is not None
+             and a.session == session and hmac.compare_digest(a.mac, _mac(key, a))]
+    if not valid:
         return AnchorCheck(None, f"anchor {path} does not verify under this user's audit key (forged)")
-    return AnchorCheck(anchor)
+    return AnchorCheck(max(valid, key=lambda a: (a.seq, a.closed)))
+
+
+def _slot(raw: bytes) -> Anchor | None:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        return Anchor(str(data["session"]), int(data["seq"]), str(data["hash"]), bool(data["closed"]),
+                      str(data["mac"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -176,9 +176,11 @@ class EventBus:
                 self._deliver_note(f"sink {sink.name} failed to close: {_one_line(exc)}")
         self._inline.clear()
         self._durable.clear()
-        if anchored and self._anchor is not None and self._prev_hash is not None:
+        if self._anchor is not None:
             try:
-                self._anchor.record(self._seq - 1, self._prev_hash, closed=self._started)
+                if anchored and self._prev_hash is not None:
+                    self._anchor.record(self._seq - 1, self._prev_hash, closed=self._started)
+                self._anchor.close()
             except (OSError, ValueError) as exc:
                 self._deliver_note(f"audit anchor could not be written: {_one_line(exc)}")
 

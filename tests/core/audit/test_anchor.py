@@ -13,7 +13,7 @@ from helpers.audit_logs import audit_bus, decision, write_session
 from vtcode_hookspecs import chain_hash
 
 from vtcode.audit import verify_logs
-from vtcode.audit.anchor import anchor_path, key_path, read_anchor
+from vtcode.audit.anchor import SLOT, anchor_path, key_path, read_anchor
 from vtcode.audit.verify import LogReport
 from vtcode.workspace import Jail
 
@@ -87,13 +87,33 @@ def test_events_added_after_the_close_are_named(tmp_path: Path) -> None:
     assert report.status == "tampered"
 
 
+def _slots(session: str) -> list[dict[str, object]]:
+    raw = anchor_path(session).read_bytes()
+    return [json.loads(raw[i : i + SLOT]) for i in range(0, len(raw), SLOT)]
+
+
+def _write_slots(session: str, slots: list[dict[str, object]]) -> None:
+    anchor_path(session).write_bytes(b"".join(json.dumps(s).encode().ljust(SLOT - 1) + b"\n" for s in slots))
+
+
 def test_a_forged_anchor_does_not_verify(tmp_path: Path) -> None:
     path = write_session(tmp_path)
-    data = json.loads(anchor_path("s1").read_text())
-    data["seq"] = 5
-    anchor_path("s1").write_text(json.dumps(data))
+    _write_slots("s1", [slot | {"seq": 5} for slot in _slots("s1")])  # moved back without the key
     assert "forged" in (read_anchor("s1").problem or "")
     assert one(path).status == "tampered"
+
+
+def test_a_slot_torn_by_a_crash_falls_back_to_the_other(tmp_path: Path) -> None:
+    bus, _ = audit_bus(tmp_path)
+    bus.start({"workspace": str(tmp_path)})
+    first = bus.emit("policy.decision", decision("ls"))
+    bus.emit("policy.decision", decision("pwd"))
+    raw = bytearray(anchor_path("s1").read_bytes())
+    newest = 1 if json.loads(raw[SLOT:]).get("seq", -1) > json.loads(raw[:SLOT]).get("seq", -1) else 0
+    raw[newest * SLOT : newest * SLOT + 40] = b"\0" * 40  # half-written
+    anchor_path("s1").write_bytes(bytes(raw))
+    anchor = read_anchor("s1").anchor
+    assert anchor is not None and anchor.seq == first.seq
 
 
 def test_a_running_session_is_anchored_at_every_security_event(tmp_path: Path) -> None:
