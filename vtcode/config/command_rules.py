@@ -16,11 +16,12 @@ from .models import StrictModel, ToolPolicy
 
 # What a value means to the policy. read_path / write_path go through the workspace jail; int must parse;
 # opaque is anything; optional: a flag whose value can only be attached (`date -Iseconds`, `--backup=x`);
+# tar_archive: tar's -f, written when tar creates or appends (c, r, u, A) and read otherwise;
 # the named checkers (sed_script, git_refspec, dd_operand, assignment, date_operand) live in
 # vtcode/policy/arg_types.py.
 ArgType = Literal[
     "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none",
-    "assignment", "date_operand", "optional",
+    "assignment", "date_operand", "optional", "tar_archive",
 ]
 
 
@@ -51,6 +52,9 @@ class CommandRule(StrictModel):
     pattern_flags: list[str] = []
     # POSIX option order: the first positional ends the flags (wrappers: `time -p ls -la`).
     options_first: bool = False
+    # The first argument may be a dashless bundle whose letters take their values from the next words in
+    # order (`tar czf out.tgz src` is `tar -c -z -f out.tgz src`).
+    old_style: bool = False
     # Flags with single-dash long names (find's -name, dd has none): never split into letter bundles.
     long_single_dash: bool = False
     # Interpreters and wrappers: never offered "always allow", whatever the decision.

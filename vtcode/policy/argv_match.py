@@ -29,7 +29,30 @@ def match_rule(inv: Invocation, rule: CommandRule, name: str) -> Outcome:
     """The rule's verdict for `inv.argv[1:]`: its decision if everything conforms, stricter otherwise."""
     if rule.queries and len(inv.argv) == 2 and 1 not in inv.dynamic and inv.argv[1] in rule.queries:
         return Outcome.allow(f"`{name} {inv.argv[1]}` only prints information", f"commands.{name}:query")
+    if rule.old_style and len(inv.argv) > 1 and inv.argv[1][:1].isalpha() and 1 not in inv.dynamic:
+        inv = _old_style(inv, rule)
     return _match(inv, 1, rule, f"commands.{name}")
+
+
+def _old_style(inv: Invocation, rule: CommandRule) -> Invocation:
+    """`tar czfb out.tgz 20 src` -> `tar -c -z -f out.tgz -b 20 src`: each letter that takes a value takes
+    the next unused word, in order."""
+    letters = inv.argv[1]
+    rest = list(range(2, len(inv.argv)))
+    argv: list[str] = [inv.argv[0]]
+    dynamic: set[int] = set()
+    for letter in letters:
+        argv.append(f"-{letter}")
+        if (rule.flags or {}).get(f"-{letter}") not in (None, "none", "optional") and rest:
+            source = rest.pop(0)
+            if source in inv.dynamic:
+                dynamic.add(len(argv))
+            argv.append(inv.argv[source])
+    for source in rest:
+        if source in inv.dynamic:
+            dynamic.add(len(argv))
+        argv.append(inv.argv[source])
+    return Invocation(tuple(argv), frozenset(dynamic), inv.paths)
 
 
 def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcome:
@@ -166,9 +189,34 @@ def _value(inv: Invocation, index: int, kind: ArgType, label: str, found: list[O
 def _check(
     inv: Invocation, value: str, dynamic: bool, kind: ArgType, label: str, found: list[Outcome]
 ) -> None:
+    if kind == "tar_archive":
+        kind = "write_path" if _tar_writes(inv.argv) else "read_path"
     check = value_check(kind)
     if check is None:
         return
     outcome = check(value, dynamic, inv.paths, label)
     if outcome is not None:
         found.append(outcome)
+
+
+_TAR_WRITE_MODES = frozenset("cruA")
+_TAR_WRITE_LONG = ("--create", "--append", "--update", "--concatenate", "--catenate", "--delete")
+
+
+def _tar_writes(argv: Sequence[str]) -> bool:
+    """Whether a tar invocation writes its archive: a create/append mode in any short bundle, the old
+    dashless first bundle (`tar cf x.tar dir`), or the long form. Unknown (no mode seen) counts as a write."""
+    modes = ""
+    for index, arg in enumerate(argv[1:], 1):
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            if arg.startswith(_TAR_WRITE_LONG):
+                return True
+            if arg.startswith(("--extract", "--get", "--list", "--diff", "--compare")):
+                modes += "x"
+        elif arg.startswith("-") or (index == 1 and arg[:1].isalpha()):
+            modes += arg.lstrip("-").split("=", 1)[0]
+    if any(letter in _TAR_WRITE_MODES for letter in modes):
+        return True
+    return not any(letter in "xtd" for letter in modes)
