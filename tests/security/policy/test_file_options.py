@@ -123,7 +123,7 @@ def _untyped(path: str, options: set[str]) -> list[str]:
             continue
         if option in rule.forbidden_flags or option in rule.prompt_flags:
             continue
-        if rule.flags is not None and rule.flags.get(option) in ("read_path", "write_path"):
+        if rule.flags is not None and rule.flags.get(option) in ("read_path", "write_path", "tar_archive"):
             continue
         missing.append(option)
     return missing
