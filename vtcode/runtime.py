@@ -28,6 +28,11 @@ def open_runtime(
     overrides: Sequence[str] = (),
     attach_sinks: bool = True,
 ) -> Runtime:
+    if attach_sinks:
+        # A session that acts refuses to start after Python ran an unapproved `.pth` (vtcode/plugins/pth.py).
+        from .plugins.pth import refuse_unapproved, scan
+
+        refuse_unapproved(scan())
     config = load_config(workspace, config_files=config_files, overrides=overrides)
     # A session that will act (sinks attached) refuses security events it cannot audit: fail closed.
     bus = EventBus(

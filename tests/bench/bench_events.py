@@ -133,6 +133,9 @@ def _hash_only(path: Path) -> float:
 def run() -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        # The audit key and the sessions' anchors go to vtcode's user dirs: keep them in this run's.
+        for name in ("CONFIG", "DATA", "CACHE"):
+            os.environ[f"VTCODE_{name}_DIR"] = str(root / "user" / name.lower())
         chained, plain = _throughput(root)
         rate = EVENTS / (chained / 1000)
         ok = figure(

@@ -17,6 +17,7 @@ from typing import Any
 
 from vtcode_hookspecs import chain_hash, split_line
 
+from .anchor import Anchor
 from .lines import NotAnEvent, read_fields
 
 MAX_FINDINGS = 20  # enough to see the shape of the damage, without holding a damaged log in memory
@@ -42,6 +43,8 @@ class LogReport:
     findings: list[Finding] = field(default_factory=list)
     more_findings: int = 0
     first_bad_seq: int | None = None
+    # The anchor in this user's state (audit/anchor.py): "verified up to seq N", "none", or why it failed.
+    anchor: str = "none"
 
     @property
     def status(self) -> str:
@@ -62,6 +65,7 @@ class LogReport:
             "first_bad_seq": self.first_bad_seq,
             "findings": [vars(f) for f in self.findings],
             "more_findings": self.more_findings,
+            "anchor": self.anchor,
         }
 
 
@@ -73,6 +77,17 @@ class _Chain:
         self.expected_seq = 0
         self.prev_hash: str | None = None
         self.started = False
+        self.anchored: Anchor | None = None  # set once the session is known, if it has an anchor here
+        self.anchor_seen = False
+
+    def anchor_line(self, file: str, lineno: int, seq: int, recorded: str) -> None:
+        anchor = self.anchored
+        if anchor is None or seq != anchor.seq:
+            return
+        self.anchor_seen = True
+        if recorded != anchor.hash:
+            self.problem(file, lineno, seq, f"seq {seq}: not the event this session anchored (the log was "
+                                            "rewritten and re-hashed)")
 
     def feed(self, raw: bytes, file: str, lineno: int) -> None:
         report = self.report
@@ -94,6 +109,7 @@ class _Chain:
             self.problem(file, lineno, seq, f"seq {seq}: its hash does not match its content (edited)")
         if report.session is None:
             report.session = fields.session
+            self.load_anchor(file, lineno)
         elif fields.session != report.session:
             self.problem(file, lineno, seq, f"seq {seq}: belongs to session {fields.session}, not this one")
         if not self.started and seq != 0:
@@ -111,6 +127,7 @@ class _Chain:
             link = f"seq {seq}: prev_hash does not link to the line before (inserted or replaced)"
             self.problem(file, lineno, seq, link)
         self.started = True
+        self.anchor_line(file, lineno, seq, recorded)
         # Continue from what this line says, so one bad line is reported once, not at every later line.
         self.expected_seq, self.prev_hash = seq + 1, recorded
         report.events += 1
@@ -118,6 +135,34 @@ class _Chain:
         report.last_seq = seq
         if fields.type == "session.ended":
             report.closed = True
+
+    def load_anchor(self, file: str, lineno: int) -> None:
+        from .anchor import read_anchor
+
+        assert self.report.session is not None
+        check = read_anchor(self.report.session)
+        if check.problem is not None:
+            self.report.anchor = check.problem
+            self.problem(file, lineno, None, check.problem)
+        self.anchored = check.anchor
+
+    def finish(self) -> None:
+        """What the anchor says about the end of the log: cut short, or grown after it closed."""
+        anchor, report = self.anchored, self.report
+        if anchor is None:
+            return
+        last = report.last_seq if report.last_seq is not None else -1
+        where = report.files[-1] if report.files else "?"
+        if last < anchor.seq:
+            self.problem(where, 0, last + 1, f"truncated: this session anchored seq {anchor.seq}, the log "
+                                             f"ends at seq {last}")
+        elif anchor.closed and last > anchor.seq:
+            self.problem(where, 0, anchor.seq + 1, f"seq {anchor.seq + 1}..{last} were added after the "
+                                                   "session closed")
+        elif self.anchor_seen and not report.findings:
+            report.anchor = f"verified: seq {anchor.seq} is the head this user's session anchored"
+            if anchor.closed:
+                report.anchor += " at its close"
 
     def problem(self, file: str, lineno: int, seq: int | None, message: str) -> None:
         report = self.report
@@ -137,6 +182,7 @@ def verify_logs(paths: list[Path]) -> list[LogReport]:
         chain = _Chain(report)
         for path in group:
             _verify_file(path, chain)
+        chain.finish()
         reports.append(report)
     return reports
 

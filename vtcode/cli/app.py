@@ -51,9 +51,11 @@ def cli(
 
     @reports_errors
     def tui() -> None:
+        from vtcode.plugins.pth import refuse_unapproved, scan
         from vtcode.tui import run
         from vtcode.workspace import resolve_root
 
+        refuse_unapproved(scan())  # before the screen opens: one line, exit 2 (see vtcode/plugins/pth.py)
         run(resolve_root(workspace), config_files=config_files, overrides=overrides)
 
     tui()

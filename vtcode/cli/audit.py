@@ -52,12 +52,17 @@ def _print_report(report: object) -> None:
     assert isinstance(report, LogReport)
     name = ", ".join(report.files)
     span = f"{report.events} events (seq {report.first_seq}..{report.last_seq}), session {report.session}"
+    anchor = f"  anchor: {report.anchor}" if report.anchor != "none" else (
+        "  anchor: none on this machine (compare with the SIEM copy)"
+    )
     if report.status == "ok":
         click.echo(neutral(f"{name}: ok: {span}, closed by session.ended"))
+        click.echo(neutral(anchor))
         return
     if report.status == "incomplete":
         why = report.partial_tail or "no session.ended: the session crashed or the log was truncated"
         click.echo(neutral(f"{name}: INCOMPLETE: {span} verified; {why}"))
+        click.echo(neutral(anchor))
         return
     click.echo(neutral(f"{name}: TAMPERED: first bad seq {report.first_bad_seq}"))
     for finding in report.findings:

@@ -30,9 +30,13 @@ def list_plugins(
     runtime = open_runtime(
         resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
     )
+    from vtcode.plugins.pth import scan
+
     records = runtime.plugins.records
+    startup = scan()
     if as_json:
-        click.echo(json.dumps({"plugins": [r.to_json() for r in records]}))
+        rows = {"plugins": [r.to_json() for r in records], "pth": [p.to_json() for p in startup]}
+        click.echo(json.dumps(rows))
         return
     for record in records:
         families = ",".join(sorted(record.implements or record.declared)) or "-"
@@ -40,6 +44,10 @@ def list_plugins(
             f"{record.name:<20} {record.status.value:<15} {record.distribution} {record.version}"
             f"  [{families}]  {record.reason}"
         )
+    for pth in startup:  # code Python runs at start, before the gate (vtcode/plugins/pth.py)
+        status = "start-up-code" if pth.accepted else "blocks-start"
+        click.echo(f"{pth.path.name:<20} {status:<15} {pth.distribution or '-'} {pth.version or '-'}"
+                   f"  [pth]  {pth.reason}")
 
 
 @plugins.command(name="approve")

@@ -22,13 +22,16 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 from vtcode_hookspecs import EVENT_SCHEMA, PAYLOADS, SECURITY_EVENTS, DurableSink, Event, EventSink
 
 from ._seal import new_session_id, seal_event
+
+if TYPE_CHECKING:
+    from vtcode.audit.anchor import AnchorWriter
 from .backoff import Backoff
 from .capped import capped_strings
 from .errors import AuditUnavailable, EventPayloadError
@@ -59,6 +62,7 @@ class EventBus:
         self._inline: list[EventSink] = []
         self._workers: list[SinkWorker] = []
         self._audit_problem: str | None = None
+        self._anchor: AnchorWriter | None = None  # the chain head kept outside the log (audit/anchor.py)
         self._started = False
         self._closed = False
 
@@ -91,6 +95,8 @@ class EventBus:
             self._history.append(event)
             security = type in SECURITY_EVENTS
             problems = self._write_durable(event, sync=security)
+            if security and not problems and self._durable and event.hash is not None:
+                problems += self._record_anchor(event.seq, event.hash)
             for sink in self._inline:
                 problems += self._deliver_inline(sink, event)
             for worker in self._workers:
@@ -114,6 +120,8 @@ class EventBus:
                     for event in replay:
                         problems += self._write_durable(event, sync=False, only=sink)
                     problems += self._write_durable(None, sync=True, only=sink)
+                    if not problems and self._prev_hash is not None:
+                        problems += self._record_anchor(self._seq - 1, self._prev_hash)
                 elif delivery == "inline":
                     self._inline.append(sink)
                     problems = []
@@ -159,14 +167,23 @@ class EventBus:
             workers, self._workers = self._workers, []
         for worker in workers:
             worker.stop(timeout)  # too late to record what is lost: the log is closed; stderr still says so
+        anchored = bool(self._durable) and self._anchor is not None and self._prev_hash is not None
         for sink in [*self._inline, *self._durable]:
             try:
                 sink.flush()
                 sink.close()
             except Exception as exc:  # a sink failing to close must not hide the others' records
+                anchored = anchored and sink not in self._durable
                 self._deliver_note(f"sink {sink.name} failed to close: {_one_line(exc)}")
         self._inline.clear()
         self._durable.clear()
+        if self._anchor is not None:
+            try:
+                if anchored and self._prev_hash is not None:
+                    self._anchor.record(self._seq - 1, self._prev_hash, closed=self._started)
+                self._anchor.close()
+            except (OSError, ValueError) as exc:
+                self._deliver_note(f"audit anchor could not be written: {_one_line(exc)}")
 
     # -- internals ------------------------------------------------------------------------------------
 
@@ -204,6 +221,19 @@ class EventBus:
                 self._audit_problem = f"audit log ({sink.name}) failed: {_one_line(exc)}"
                 problems.append({"message": self._audit_problem, "sink": sink.name})
         return problems
+
+    def _record_anchor(self, seq: int, head: str) -> list[dict[str, Any]]:
+        """Anchor the chain head in the user's state; failing to is failing to audit (fail closed)."""
+        try:
+            if self._anchor is None:
+                from vtcode.audit.anchor import AnchorWriter
+
+                self._anchor = AnchorWriter(self.session)
+            self._anchor.record(seq, head)
+        except (OSError, ValueError) as exc:
+            self._audit_problem = f"audit anchor failed: {_one_line(exc)}"
+            return [{"message": self._audit_problem}]
+        return []
 
     def _deliver_inline(self, sink: EventSink, event: Event) -> list[dict[str, Any]]:
         try:

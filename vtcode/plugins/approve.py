@@ -30,6 +30,9 @@ def approve_plugin(
         c for c in found.candidates if c.name == name
     ]
     if not chosen:
+        pth = _approve_pth(key, config.plugins.allow_user_approvals)
+        if pth is not None:
+            return pth, []
         raise PluginBlocked(
             f"{name}: no installed distribution or entry point of that name declares a vtcode plugin"
         )
@@ -62,3 +65,20 @@ def _refuse_unapprovable(chosen: list[Candidate], clashes: dict[str, tuple[str, 
                 f"entry point {candidate.name!r} is declared by {' and '.join(clashes[candidate.name])}; "
                 "uninstall one of them first"
             )
+
+
+def _approve_pth(key: str, allowed: bool) -> Approval | None:
+    """A distribution that is no plugin but ships a `.pth` Python runs at start: approved for that alone
+    (family "pth"), bound to its version and RECORD digest like a plugin's approval."""
+    from .pth import _owners, scan
+
+    for pth in scan():
+        if pth.distribution is None or canonical_name(pth.distribution) != key:
+            continue
+        if not allowed:
+            raise PluginBlocked(
+                "the managed configuration forbids user approvals; ask an administrator to pin it"
+            )
+        owner = _owners(pth.path.parent)[pth.path.name]
+        return record_approval(owner.distribution, owner.version, owner.record_digest, ["pth"])
+    return None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from vtcode.policy.shell.environment import dangerous_variable
+
 from .outcome import Outcome
 from .paths import PathChecker
 
@@ -23,6 +25,20 @@ GLOB_MEMBER = "__vtcode_glob_member__"
 _EXPANSION = re.compile(r"\$|`|[<>]\(")
 _GLOB = re.compile(r"[*?\[{]")
 _INT = re.compile(r"[+-]?\d+")
+
+
+
+def _process_substitution(value: str) -> bool:
+    """Whether the word is exactly one `<(...)` or `>(...)` (its parenthesis closes at the last character):
+    bash replaces it with /dev/fd/N, a pipe."""
+    if not value.startswith(("<(", ">(")) or not value.endswith(")"):
+        return False
+    depth = 0
+    for index, char in enumerate(value[1:], 1):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(value) - 1
+    return False
 _SED_COMMANDS = re.compile(r";|\n")
 
 
@@ -39,6 +55,10 @@ def static_prefix(value: str) -> str | None:
 
 
 def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, write: bool) -> Outcome | None:
+    if dynamic and _process_substitution(value):
+        # `diff <(sort a) <(sort b)`: the word is a pipe (/dev/fd/N); the commands behind it are judged on
+        # their own, like any other command of the string.
+        return None
     if dynamic:
         prefix = static_prefix(value)
         if prefix is None:
@@ -101,6 +121,26 @@ def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -
     return None
 
 
+def check_assignment(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """`export NAME=VALUE` and its kin: the name is judged as a prefix assignment's would be."""
+    name, sep, _ = value.partition("=")
+    if "$" in name or "`" in name or (dynamic and not sep):
+        return Outcome.prompt(f"assigns a variable named only at run time ({value!r})", rule)
+    if sep and dangerous_variable(name):
+        return Outcome.deny(
+            f"sets {name} for the commands after it, which makes programs load or run code not visible here",
+            f"{rule}:env:{name}",
+        )
+    return None
+
+
+def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """`date +%F` formats; any other operand (`date 010100002030`) sets the system clock."""
+    if value.startswith("+"):
+        return None
+    return Outcome.prompt(f"date {value!r} sets the system clock", rule)
+
+
 _CHECKS: dict[str, ValueCheck] = {
     "read_path": check_read_path,
     "write_path": check_write_path,
@@ -108,6 +148,8 @@ _CHECKS: dict[str, ValueCheck] = {
     "sed_script": check_sed_script,
     "git_refspec": check_git_refspec,
     "dd_operand": check_dd_operand,
+    "assignment": check_assignment,
+    "date_operand": check_date_operand,
 }
 
 

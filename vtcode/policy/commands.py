@@ -8,6 +8,7 @@ the deny lists; the command's rule; then the allow lists and standing approvals,
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -22,9 +23,18 @@ from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 from .arg_types import check_path
 from .argv_match import Invocation, match_rule
 from .cwd import RelativeTo, directories
-from .hazards import assignment_outcomes, pipeline_outcomes, reverse_shell_outcomes, secret_outcomes
+from .git_target import git_location_outcome
+from .hazards import (
+    assignment_outcomes,
+    pipeline_outcomes,
+    reverse_shell_outcomes,
+    secret_outcomes,
+    variable_outcomes,
+)
+from .known_vars import expand_command, expand_redirect
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
+from .xargs_names import appends_listed_names, reads_only
 
 # Where a program named by absolute path is still the program its name says.
 _SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
@@ -44,6 +54,9 @@ class CommandPolicy:
     rules: dict[str, CommandRule]
     lists: CommandsConfig
     approvals: ApprovalCache = field(default_factory=ApprovalCache)
+    # Values the runner fixes ($HOME, $USER...: known_vars.py), and the workspace root for $PWD.
+    known: dict[str, str] = field(default_factory=dict)
+    root: str | None = None
 
     def __post_init__(self) -> None:
         self._deny_regex = [re.compile(p) for p in self.lists.deny_regex]
@@ -57,23 +70,53 @@ class CommandPolicy:
     def decide(self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None) -> CommandVerdict:
         """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument)."""
         bases = directories(parsed, cwd)
+        raw = paths
         if bases or cwd not in (None, "", "."):
             paths = RelativeTo(paths, bases, cwd)
         paths = Remembering(paths)  # one jail walk per distinct path in this decision
         parts: list[Outcome] = [_problem(p) for p in parsed.problems]
         parts += pipeline_outcomes(parsed)
-        parts += [o for r in parsed.redirects if (o := redirect_outcome(r, paths)) is not None]
+        if parsed.variables:
+            parts += variable_outcomes(parsed)
+        known = self._known(parsed, cwd, bases)
+        redirects = [expand_redirect(r, known) for r in parsed.redirects] if known else parsed.redirects
+        parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
         functions = frozenset(parsed.functions)
+        moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         parts += [
-            _function_call(c) if _calls_function(c, functions) else self.decide_command(c, paths)
-            for c in parsed.commands
+            _function_call(c) if _calls_function(c, functions) else self.decide_command(
+                expand_command(c, known) if known and c.dynamic_args else c,
+                paths,
+                listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
+            )
+            for i, c in enumerate(parsed.commands)
         ]
+        for command in parsed.commands:
+            if command.name == "git":
+                label = "commands.git"
+                found = git_location_outcome(command, raw, cwd, bases, label)
+                if found is not None:
+                    parts.append(found)
         if not parsed.commands and not parsed.problems and not parsed.redirects:
             parts.append(Outcome.deny("nothing to run", "commands.empty"))
         final = strictest(parts, _ONLY_REDIRECTIONS)
         return CommandVerdict(final, tuple([c.argv for c in parsed.commands]), tuple(parts))
 
-    def decide_command(self, command: SimpleCommand, paths: PathChecker) -> Outcome:
+    def _known(self, parsed: ParseResult, cwd: str | None, bases: tuple[str, ...]) -> dict[str, str]:
+        """The variables this string may use with their run-time values: none it assigns itself, and
+        $PWD only while it does not change directory."""
+        known = dict(self.known)
+        if self.root is not None and not bases:
+            known["PWD"] = posixpath.normpath(posixpath.join(self.root, cwd or "."))
+        if known and parsed.variables:
+            for name, _ in parsed.variables:
+                known.pop(name, None)
+        return known
+
+    def decide_command(
+        self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False
+    ) -> Outcome:
+        """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py)."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv
@@ -87,7 +130,10 @@ class CommandPolicy:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
         base = self._base(command, name, paths, label)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
-            base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
+            if listed_names and reads_only(self.rule_for(name)):
+                base = Outcome.allow(f"`{name}` gets names `ls` lists here, and can only read them", label)
+            else:
+                base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
 
     def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str) -> Outcome:

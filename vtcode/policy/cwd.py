@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 
-from vtcode.policy.shell import ParseResult
+from vtcode.policy.shell import ParseResult, SimpleCommand
 
 from .paths import PathCheck, PathChecker
 
@@ -20,6 +20,10 @@ def directories(parsed: ParseResult, start: str | None = None) -> tuple[str, ...
     """Every directory relative paths in `parsed` may be relative to, besides the starting one."""
     found: list[str] = []
     for command in parsed.commands:
+        if command.name == "env":
+            chdirs = _env_chdir(command)
+            found += [_UNKNOWN if dynamic else _joined(start, target) for target, dynamic in chdirs]
+            continue
         if command.name not in _CHANGES_DIR:
             continue
         operands = [(i, a) for i, a in enumerate(command.argv[1:], 1) if not a.startswith("-") or a == "-"]
@@ -33,6 +37,24 @@ def directories(parsed: ParseResult, start: str | None = None) -> tuple[str, ...
             found.append(target if start is None or target.startswith(("/", "~")) else
                          posixpath.join(start, target))
     return tuple(dict.fromkeys(found))
+
+
+def _joined(start: str | None, target: str) -> str:
+    return target if start is None or target.startswith(("/", "~")) else posixpath.join(start, target)
+
+
+def _env_chdir(command: SimpleCommand) -> list[tuple[str, bool]]:
+    """`env -C DIR cmd` / `env --chdir=DIR cmd` runs cmd in DIR: its relative paths are relative to DIR."""
+    found = []
+    argv = command.argv
+    for index, arg in enumerate(argv[1:], 1):
+        if arg in ("-C", "--chdir") and index + 1 < len(argv):
+            found.append((argv[index + 1], index + 1 in command.dynamic_args))
+        elif arg.startswith("--chdir="):
+            found.append((arg.partition("=")[2], index in command.dynamic_args))
+        elif arg.startswith("-C") and len(arg) > 2 and not arg.startswith("--"):
+            found.append((arg[2:], index in command.dynamic_args))
+    return found
 
 
 class RelativeTo:

@@ -18,6 +18,7 @@ from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
 from .commands import CommandPolicy
 from .examples import check_examples
 from .hazards import interpreter_name
+from .known_vars import fixed_values
 from .outcome import Outcome, strictest
 from .paths import PathChecker
 
@@ -49,7 +50,11 @@ class PolicyEngine:
         tool_policy = config.tool_policy
         check_examples(tool_policy.commands, paths, self._rule_source)
         self.commands = CommandPolicy(
-            tool_policy.commands, config.config.commands, tool_policy.approval_cache
+            tool_policy.commands,
+            config.config.commands,
+            tool_policy.approval_cache,
+            known=fixed_values(home=getattr(paths, "home", None)),
+            root=str(root) if (root := getattr(paths, "root", None)) is not None else None,
         )
 
     def _users_own(self, part: Outcome) -> bool:

@@ -7,17 +7,11 @@ import re
 from collections.abc import Iterable
 
 from vtcode.policy.shell import ParseResult, SimpleCommand
+from vtcode.policy.shell.environment import dangerous_variable
 
 from .outcome import Outcome
 from .paths import PathChecker
 
-# Variables that make a program (or the dynamic loader, or a shell it starts) run code not visible here.
-_INJECTION_VARS = re.compile(
-    r"^(LD_\w+|DYLD_\w+|BASH_ENV|ENV|BASH_FUNC_\w+.*|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|IFS|"
-    r"GIT_CONFIG\w*|GIT_EXEC_PATH|GIT_SSH\w*|GIT_ASKPASS|GIT_EXTERNAL_DIFF|GIT_PAGER|GIT_EDITOR|GIT_PROXY_COMMAND|"
-    r"PYTHON\w+|PERL5\w*|PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|NODE_PATH|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|"
-    r"PAGER|EDITOR|VISUAL|LESSOPEN|LESSCLOSE|MANPAGER|SSH_ASKPASS|SUDO_ASKPASS|PATH|CDPATH|HOME)$"
-)
 INTERPRETERS = frozenset(
     {
         "sh",
@@ -71,7 +65,27 @@ def assignment_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
             f"sets {name}, which makes programs load or run code not visible here", f"{label}:env:{name}"
         )
         for name, _ in command.assignments
-        if _INJECTION_VARS.match(name)
+        if dangerous_variable(name) and not (name == "IFS" and _splits_its_own_input(command))
+    ]
+
+
+def _splits_its_own_input(command: SimpleCommand) -> bool:
+    """`while IFS= read -r line`: IFS as a prefix of the builtin that splits the line only changes how
+    that line is split; no other command sees it."""
+    return command.name in ("read", "mapfile", "readarray") and not command.wrappers
+
+
+def variable_outcomes(parsed: ParseResult) -> list[Outcome]:
+    """Assignments as statements (`PATH=.; ls`, `export LD_PRELOAD=x`, `for HOME in .`, `${PATH:=.}`) are
+    judged like prefixes: every command after them may see the value (PATH, HOME, IFS... are exported
+    already, and `set -a` exports the rest), whatever the order and subshells."""
+    return [
+        Outcome.deny(
+            f"sets {name} for the commands after it, which makes programs load or run code not visible here",
+            f"variables:{name}",
+        )
+        for name, _ in dict.fromkeys(parsed.variables)
+        if dangerous_variable(name)
     ]
 
 

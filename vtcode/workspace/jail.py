@@ -72,6 +72,11 @@ class Jail:
     def root(self) -> Path:
         return self._root
 
+    @property
+    def home(self) -> str:
+        """The home directory `~` means here (the policy expands `$HOME` to it as well)."""
+        return self._home
+
     def resolve(self, path: str, *, write: bool = False, cwd: Path | str | None = None) -> Path:
         """The absolute resolved path inside the root, or PathDenied naming the path and why."""
         try:
@@ -109,6 +114,8 @@ class Jail:
         text = os.fspath(resolved)
         if text == self._trust_key:
             return "is vtcode's trust key: with it any workspace marker could be forged"
+        if text == self._trust_key[: -len("trust.key")] + "audit.key":
+            return "is vtcode's audit key: with it a rewritten audit log could be re-anchored"
         if text.startswith(self._prefix):
             # fold_parts(text, depth), without folding the root's components again for every path.
             rest = fold_parts(text[len(self._prefix) :], max(self._depth - len(self._root_folded), 0))

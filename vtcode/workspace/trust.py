@@ -1,7 +1,12 @@
-"""Workspace trust: a marker file holding an HMAC of the root's absolute path under a user-held key.
+"""Workspace trust: a marker file holding an HMAC, under a user-held key, of the root's absolute path, the
+root directory's identity (device and inode) and a random nonce; the nonce and the identities of the root
+and of the marker file itself are also kept in the user's state (`trusted-workspaces.json`).
 
-A marker committed to a repository, or copied from another checkout or machine, does not verify: the
-key never leaves the user's config dir and the path is bound into the MAC.
+A marker copied from another checkout or machine does not verify (the key never leaves the user's config
+dir and the path is in the MAC). A trusted directory moved away and replaced by other content at the same
+path does not verify (another directory: another inode), nor does a re-clone to the same path that carries
+the old marker (another marker file, another nonce once re-trusted). `vtcode trust` also lists the marker in
+the repository's `.git/info/exclude`, so it does not end up in a commit.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import contextlib
 import errno
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -19,8 +25,9 @@ from vtcode.atomic import write_atomic
 from vtcode.paths import private_dir, user_config_dir
 
 TRUST_MARKER = ".vt-workspace-trust"
-_PREFIX = "vtcode-trust/1 "
+_PREFIX = "vtcode-trust/2 "
 _KEY_FILE = "trust.key"
+_STATE_FILE = "trusted-workspaces.json"
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,38 @@ def _load_key(create: bool) -> bytes | None:
     return key
 
 
-def _mac(key: bytes, root: Path) -> str:
-    return hmac.new(key, os.fsencode(str(root)), hashlib.sha256).hexdigest()
+def _mac(key: bytes, root: Path, identity: tuple[int, int], nonce: str) -> str:
+    message = b"\0".join([os.fsencode(str(root)), b"%d:%d" % identity, nonce.encode("utf-8", "replace")])
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
+
+
+def _file_identity(stat: os.stat_result) -> list[int]:
+    """The marker file's identity: its inode (reused as soon as a file is deleted) and its change time
+    (set by the kernel whenever the file is written, replaced or re-created: not by a user)."""
+    return [stat.st_dev, stat.st_ino, stat.st_ctime_ns]
+
+
+def _state_path() -> Path:
+    return user_config_dir() / _STATE_FILE
+
+
+def _load_state() -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(_state_path().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise ValueError(f"{_state_path()}: not valid JSON ({exc}); delete it, then `vtcode trust`") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _save_state(state: dict[str, dict[str, object]]) -> None:
+    private_dir(_state_path().parent)
+    write_atomic(_state_path(), (json.dumps(state, indent=1, sort_keys=True) + "\n").encode(), mode=0o600)
 
 
 def check_trust(root: Path) -> TrustState:
@@ -68,12 +105,20 @@ def check_trust(root: Path) -> TrustState:
             return TrustState(False, f"{marker} is a symlink; trust markers must be regular files")
         return TrustState(False, f"{marker}: {exc.strerror}")
     with os.fdopen(fd, "rb") as handle:
+        marker_identity = _file_identity(os.fstat(handle.fileno()))
         content = handle.read(256).decode("ascii", errors="replace").strip()
     key = _load_key(create=False)
     if key is None:
         return TrustState(False, f"{marker} was not made by this user (no trust key); run `vtcode trust`")
-    if not content.startswith(_PREFIX) or not hmac.compare_digest(content[len(_PREFIX) :], _mac(key, root)):
-        return TrustState(False, f"{marker} does not verify for this user and path; run `vtcode trust`")
+    nonce, _, mac = content.removeprefix(_PREFIX).partition(" ")
+    identity = _identity(os.stat(root))
+    if not content.startswith(_PREFIX) or not hmac.compare_digest(mac, _mac(key, root, identity, nonce)):
+        reason = f"{marker} does not verify for this user, path and directory; run `vtcode trust`"
+        return TrustState(False, reason)
+    entry = _load_state().get(str(root), {})
+    if entry.get("nonce") != nonce or entry.get("marker") != marker_identity:
+        return TrustState(False, f"{marker} is not the marker this user made here (replaced or re-cloned); "
+                                 "run `vtcode trust`")
     return TrustState(True, f"trusted by {marker}")
 
 
@@ -81,12 +126,52 @@ def write_trust(root: Path) -> Path:
     key = _load_key(create=True)
     assert key is not None
     marker = root / TRUST_MARKER
-    write_atomic(marker, (_PREFIX + _mac(key, root) + "\n").encode("ascii"), mode=0o644)
+    nonce = secrets.token_hex(16)
+    mac = _mac(key, root, _identity(os.stat(root)), nonce)
+    write_atomic(marker, f"{_PREFIX}{nonce} {mac}\n".encode("ascii"), mode=0o644)
+    state = _load_state()
+    state[str(root)] = {"nonce": nonce, "marker": _file_identity(os.lstat(marker))}
+    _save_state(state)
+    exclude_from_git(root)
     return marker
 
 
 def revoke_trust(root: Path) -> bool:
+    state = _load_state()
+    if state.pop(str(root), None) is not None:
+        _save_state(state)
     with contextlib.suppress(FileNotFoundError):
         (root / TRUST_MARKER).unlink()
         return True
     return False
+
+
+def exclude_from_git(root: Path) -> Path | None:
+    """List the marker in the repository's `info/exclude` (the common one, for a worktree), so `git add .`
+    never commits it; None when `root` is no repository's top."""
+    dot_git = root / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = (root / text.removeprefix("gitdir:").strip()).resolve()
+        common = git_dir / "commondir"
+        if common.is_file():
+            git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+    elif dot_git.is_dir():
+        git_dir = dot_git
+    else:
+        return None
+    exclude = git_dir / "info" / "exclude"
+    line = f"/{TRUST_MARKER}"
+    try:
+        current = exclude.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = ""
+    if line in current.splitlines():
+        return exclude
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    sep = "" if not current or current.endswith("\n") else "\n"
+    text = f"{current}{sep}# vtcode's trust marker is this user's alone\n{line}\n"
+    write_atomic(exclude, text.encode(), mode=0o644)
+    return exclude

@@ -95,7 +95,7 @@ def test_a_session_answer_covers_the_exact_same_action_only(engine: PolicyEngine
     # A different argv, and the same argv with a redirection added, are different actions: asked again.
     assert _ask(broker, engine, "git commit -m wip2") is Answer.DENY
     assert _ask(broker, engine, "git commit -m wip > notes.txt") is Answer.DENY
-    assert _ask(broker, engine, "GIT_DIR=elsewhere git commit -m wip") is Answer.DENY
+    assert _ask(broker, engine, "GIT_AUTHOR_NAME=someone git commit -m wip") is Answer.DENY
     assert len(asker.prompts) == 4
 
 

@@ -10,6 +10,7 @@ from helpers.audit_logs import write_session
 from vtcode_hookspecs import chain_hash
 
 from vtcode.audit import verify_logs
+from vtcode.audit.anchor import anchor_path
 from vtcode.audit.verify import LogReport
 
 
@@ -94,16 +95,21 @@ def test_removed_head_is_found(tmp_path: Path) -> None:
     assert report.first_bad_seq == 0 and "starts at seq 2" in report.findings[0].message
 
 
-def test_truncated_log_is_incomplete_not_tampered(tmp_path: Path) -> None:
+def test_truncated_log_is_incomplete_not_tampered_without_an_anchor(tmp_path: Path) -> None:
+    """Verified where the session did not run (no anchor): a cut log looks like a crash. With the anchor,
+    tests/core/audit/test_anchor.py::test_a_truncated_log_is_named."""
     path = write_session(tmp_path)
+    anchor_path("s1").unlink()
     rewrite(path, lines(path)[:-3])
     report = one(path)
     assert (report.status, report.last_seq, report.findings) == ("incomplete", 8, [])
 
 
 def test_line_cut_mid_write_is_incomplete(tmp_path: Path) -> None:
-    path = write_session(tmp_path)
-    content = lines(path)[:-1]
+    # A crash: the session never closed, and its last event (a tool event, after the last anchored
+    # security event) was cut mid-write.
+    path = write_session(tmp_path, 11, closed=False)
+    content = lines(path)
     content[-1] = content[-1][:40]
     rewrite(path, content)
     report = one(path)
@@ -112,7 +118,7 @@ def test_line_cut_mid_write_is_incomplete(tmp_path: Path) -> None:
         and report.partial_tail
         and "last line is incomplete" in report.partial_tail
     )
-    assert report.last_seq == 9
+    assert report.last_seq == 10
 
 
 def test_corrupted_lines_are_reported_not_fatal(tmp_path: Path) -> None:

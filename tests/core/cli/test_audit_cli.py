@@ -26,6 +26,7 @@ def test_verify_ok_and_tampered_exit_codes(tmp_path: Path) -> None:
     assert (
         result.returncode == 0
         and result.stdout == f"{good}: ok: 7 events (seq 0..6), session s1, closed by session.ended\n"
+        "  anchor: verified: seq 6 is the head this user's session anchored at its close\n"
     )
     bad = write_session(tmp_path / "b", 5, session="s2")
     lines = bad.read_bytes().splitlines(keepends=True)

@@ -23,6 +23,12 @@ def build_workspace(base: Path) -> tuple[Path, Path]:
     (ws / "src").mkdir(parents=True)
     (ws / "sub" / ".git" / "hooks").mkdir(parents=True)
     (ws / ".git" / "hooks").mkdir(parents=True)
+    # A committed bare repository: git run in it reads its config, which names a program to run.
+    bare = ws / "bare.git"
+    for sub in ("objects", "refs/heads"):
+        (bare / sub).mkdir(parents=True)
+    (bare / "HEAD").write_text("ref: refs/heads/main\n")
+    (bare / "config").write_text("[core]\n\tbare = true\n[diff]\n\texternal = ./evil.sh\n")
     (ws / "etc-link").symlink_to("/etc")
     (ws / "a.txt").write_text("a\n")
     (ws / "README.md").write_text("# readme\n")

@@ -27,6 +27,11 @@ def test_corpus_covers_every_class_the_issue_names() -> None:
         "protected_paths",
         "self_escalation",
         "destructive",
+        "statement_variables",
+        "executing_expansions",
+        "git_elsewhere",
+        "file_flags",
+        "runtime_variables",
     }
     assert all(len(cases) >= 10 for cases in ATTACKS.values())
 
@@ -96,6 +101,36 @@ def test_destructive(policy: PolicySetup, command: str, want: str) -> None:
     _check(policy, command, want)
 
 
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "statement_variables"])
+def test_statement_level_assignments(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "executing_expansions"])
+def test_expansions_that_execute(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "git_elsewhere"])
+def test_git_pointed_at_another_repository(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "file_flags"])
+def test_flags_that_read_or_write_files(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "runtime_variables"])
+def test_variables_known_at_run_time(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
+@pytest.mark.parametrize(("command", "want"), [(c, w) for k, c, w in CASES if k == "over_asking_kept_safe"])
+def test_what_peers_allow_stays_safe(policy: PolicySetup, command: str, want: str) -> None:
+    _check(policy, command, want)
+
+
 @pytest.mark.parametrize(("command", "want"), EVERYDAY)
 def test_everyday_work_stays_convenient(policy: PolicySetup, command: str, want: str) -> None:
     _check(policy, command, want)
@@ -123,3 +158,20 @@ def test_plain_state_changing_command_may_be_offered_always(policy: PolicySetup)
     judged = policy.engine.decide_command(shell="git commit -m x")
     assert judged.decision.verdict.value == "prompt"
     assert judged.always_offerable
+
+
+@pytest.mark.parametrize(
+    ("command", "written"),
+    [
+        ("cp README.md copy.md", "copy.md"),
+        ("cp -r src a.txt backup", "backup"),
+        ("install -m 644 a.txt dest.txt", "dest.txt"),
+        ("uniq a.txt out.txt", "out.txt"),
+        ("tree -o out.txt", "out.txt"),
+        ("sort -o sorted.txt a.txt", "sorted.txt"),
+    ],
+)
+def test_the_reason_names_the_file_written(policy: PolicySetup, command: str, written: str) -> None:
+    decision = policy.engine.decide_command(shell=command).decision
+    assert decision.verdict.value == "prompt"
+    assert f"writes {written!r}" in decision.reason, decision.reason

@@ -16,7 +16,9 @@ from .source import (
     encode,
     first_error,
     join_continuations,
+    quote_escaped_blanks,
     separate_lines,
+    stray_case_terminator,
     unaccounted_substitution,
 )
 from .words import Word, text_of
@@ -62,6 +64,10 @@ def parse_into(source: str, ctx: Context, out: Collector) -> None:
     root = tree.root_node
     walker = Walker(data, out, parse_into)
     walker.walk(root, ctx, ctx.depth)
+    if data.find(b";;") >= 0 or data.find(b";&") >= 0:
+        stray = stray_case_terminator(root)
+        if stray is not None:
+            out.problem(f"syntax error at byte {stray}: a case terminator outside a case (bash refuses it)")
     if root.has_error:
         error = first_error(root)
         where = error.start_byte if error is not None else 0
@@ -79,6 +85,7 @@ _REWRITES = (
     (join_continuations, (b"\\\n",)),
     (separate_lines, (b"\n",)),
     (drop_keyword_prefixes, (b"!", b"time")),
+    (quote_escaped_blanks, (b"\\ ", b"\\\t")),
 )
 
 

@@ -35,6 +35,7 @@ _KEYWORD_VIA = {
     "process_substitution": "process_substitution",
     "heredoc_body": "heredoc",
 }
+_ASSIGNING_OPERATORS = frozenset({"=", ":="})
 _TEST_WORDS = EXPANSIONS | names(
     "word number string raw_string ansi_c_string concatenation translated_string extglob_pattern regex"
 )
@@ -208,6 +209,8 @@ class Walker:
                 name, value = self.assignment(child)
                 assignments.append((name, value))
                 words.append(Word(f"{name}={value}", word_of(child, self.src).dynamic))
+            elif child.type == "variable_name":  # a bare name (`declare -a x`): static text
+                words.append(Word(text_of(child, self.src), False, False, child.start_byte, child.end_byte))
             elif child.is_named:
                 words.append(word_of(child, self.src))
             elif not words:
@@ -263,7 +266,26 @@ class Walker:
 
     def expansion(self, node: Node, ctx: Context, depth: int) -> None:
         arithmetic.check_expansion(node, self.src, self.out)
+        children = node.children
+        for i in range(1, len(children) - 1):
+            kind = children[i].type
+            if kind in _ASSIGNING_OPERATORS and children[i - 1].type == "variable_name":
+                # `${PATH:=.}` assigns PATH when it is unset or empty: a statement-level assignment.
+                value = children[i + 1] if children[i + 1].type != "}" else None
+                self.out.variables.append(
+                    (text_of(children[i - 1], self.src), word_of(value, self.src).value if value else "")
+                )
+            elif (kind == "@" and children[i + 1].type == "P") or text_of(node, self.src).endswith("@P}"):
+                # `${x@P}` expands x as a prompt string, which runs the `$(...)` and backquotes in its value.
+                self.out.problem("prompt expansion ${x@P} runs command substitutions found in a value")
         self.children(node, ctx, depth)
+
+    def for_loop(self, node: Node, ctx: Context, depth: int) -> None:
+        """`for PATH in .; do ls; done` assigns the loop variable before every iteration."""
+        variable = node.child_by_field_name("variable")
+        if variable is not None:
+            self.out.variables.append((text_of(variable, self.src), ""))
+        self.children(node, ctx.enter("for"), depth)
 
     def subscript(self, node: Node, ctx: Context, depth: int) -> None:
         arithmetic.check_subscript(node, self.src, self.out)
@@ -306,6 +328,7 @@ _HANDLERS: dict[str, _Handler] = {
     "pipeline": Walker.flat,
     "compound_statement": Walker.compound,
     "c_style_for_statement": Walker.c_style_for,
+    "for_statement": Walker.for_loop,
     "function_definition": Walker.function,
     "redirected_statement": Walker.redirected,
     "command": Walker.command,

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 
 from .context import brief
+from .environment import dangerous_variable
 from .options import names
 from .words import Word
 
@@ -66,10 +67,15 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         problems.append(f"{name} -C runs a callback")
     elif name in ("declare", "typeset", "local") and _has_flag(values, "i"):
         problems.append(f"{name} -i makes later assignments evaluate arithmetic, which can run code")
+    if name in ("declare", "typeset", "local") and _has_flag(values, "n"):
+        problems.append(f"{name} -n makes assignments to one name set another (PATH, LD_PRELOAD...)")
     if name in _NAME_TAKERS and any(_SUBSCRIPT_CODE.search(v) for v in _names(name, values)):
         problems.append(f"{name}: an array subscript in a variable name is evaluated and can run code")
-    if name in _RUNTIME_SETTERS and any(_sets_code_variable(v) for v in _names(name, values)):
+    if name in _RUNTIME_SETTERS and any(dangerous_variable(v) for v in _names(name, values)):
         problems.append(f"{name} sets PATH or a code-running variable from run-time input")
+    if name in _NAME_TAKERS and any(w.dynamic for w in _name_words(name, words[1:])):
+        # `x='a[$(id)]'; [[ -v $x ]]` and `unset "$x"` evaluate the subscript of a name known at run time.
+        problems.append(f"{name}: a variable name known only at run time can hide code in a subscript")
     return problems
 
 
@@ -89,5 +95,27 @@ def _names(name: str, values: list[str]) -> list[str]:
     return [v.split("=", 1)[0] for v in values if not v.startswith("-")]
 
 
-def _sets_code_variable(name: str) -> bool:
-    return name == "PATH" or name in _CODE_VARIABLES or name.startswith("BASH_FUNC_")
+# Options of the name-taking builtins that take a value which is not a name (`read -p PROMPT`).
+_VALUE_OPTIONS = {"read": "pdtnNui", "mapfile": "dnOsuC", "readarray": "dnOsuC", "wait": ""}
+
+
+def _name_words(name: str, words: list[Word]) -> list[Word]:
+    """The words `name` reads as variable names (for `test`/`[`/`[[`: the operand of -v and -R)."""
+    if name in ("test", "[", "[["):
+        return [w for i, w in enumerate(words[1:], 1) if words[i - 1].value in ("-v", "-R")]
+    if name == "printf":
+        return [words[i + 1] for i, w in enumerate(words[:-1]) if w.value == "-v"]
+    if name in ("let", "getopts"):
+        return words[1:2] if name == "getopts" else []
+    takes = _VALUE_OPTIONS.get(name, "")
+    found: list[Word] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.value.startswith("-") and not word.dynamic:
+            skip = bool(takes) and word.value[-1] in takes and len(word.value) == 2
+        else:
+            found.append(Word(word.value.split("=", 1)[0], (word.dynamic and "=" not in word.value)
+                              or "$" in word.value.split("=", 1)[0] or "`" in word.value.split("=", 1)[0]))
+    return found

@@ -1,0 +1,154 @@
+"""`.pth` files that run code at Python's start: seen, attributed to their distribution, and refused unless
+approved or a known packaging tool. Real wheels built with hatchling and installed by pip."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers.distributions import build_wheel, pip_install
+
+from vtcode.errors import PluginBlocked
+from vtcode.plugins.approvals import record_approval
+from vtcode.plugins.pth import executable_lines, refuse_unapproved, scan
+
+PAYLOAD = "import os; open(os.environ.get('PTH_MARKER', '/dev/null'), 'w').write('ran')\n"
+
+
+def _wheel_with_pth(tmp_path: Path, distribution: str = "sneaky-paths", version: str = "1.0.0") -> Path:
+    """A distribution that ships no plugin at all, only a `.pth` whose line Python executes at start."""
+    root = tmp_path / f"src-{distribution}-{version}"
+    (root / "sneaky").mkdir(parents=True)
+    (root / "sneaky" / "__init__.py").write_text("")
+    (root / "sneaky.pth").write_text(PAYLOAD)
+    (root / "pyproject.toml").write_text(textwrap.dedent(f"""\
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "{distribution}"
+        version = "{version}"
+
+        [tool.hatch.build.targets.wheel]
+        packages = ["sneaky"]
+
+        [tool.hatch.build.targets.wheel.force-include]
+        "sneaky.pth" = "sneaky.pth"
+        """))
+    return build_wheel(root, tmp_path / f"whl-{distribution}-{version}")
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    return pip_install([_wheel_with_pth(tmp_path)], tmp_path / "site")
+
+
+def test_an_unapproved_distributions_pth_is_found_and_named(site_dir: Path) -> None:
+    [found] = scan([site_dir])
+    assert found.path == site_dir / "sneaky.pth"
+    assert (found.distribution, found.version, found.accepted) == ("sneaky_paths", "1.0.0", False)
+    assert found.lines == (PAYLOAD.rstrip("\n"),)
+    with pytest.raises(PluginBlocked) as refused:
+        refuse_unapproved([found])
+    message = str(refused.value)
+    assert "sneaky.pth" in message and "sneaky_paths 1.0.0" in message and "\n" not in message
+
+
+def test_an_approval_binds_the_version_and_record(site_dir: Path) -> None:
+    record = (site_dir / "sneaky_paths-1.0.0.dist-info" / "RECORD").read_text().encode()
+    # (the digest a plugin approval records: vtcode.plugins.integrity.record_digest)
+    record_approval("sneaky-paths", "1.0.0", "sha256:" + hashlib.sha256(record).hexdigest(), ["pth"])
+    [approved] = scan([site_dir])
+    assert approved.accepted, approved.reason
+    refuse_unapproved([approved])
+    # A RECORD rewritten to match an edited .pth no longer matches the approval.
+    (site_dir / "sneaky_paths-1.0.0.dist-info" / "RECORD").write_bytes(record + b"extra.py,,\n")
+    [changed] = scan([site_dir])
+    assert not changed.accepted and "changed since it was approved" in changed.reason
+
+
+def test_paths_only_pth_files_are_not_code(tmp_path: Path) -> None:
+    (tmp_path / "paths.pth").write_text("/somewhere\n# import nothing\n  import indented-is-a-path\n")
+    assert scan([tmp_path]) == []
+    assert executable_lines("import\tx\nimportx\n import y\n") == ("import\tx",)
+
+
+def test_a_pth_nobody_owns_is_refused_except_virtualenvs_own(tmp_path: Path) -> None:
+    (tmp_path / "_virtualenv.pth").write_text("import _virtualenv\n")
+    [virtualenv] = scan([tmp_path])
+    assert virtualenv.accepted
+    (tmp_path / "_virtualenv.pth").write_text("import _virtualenv\nimport os; os.system('id')\n")
+    (tmp_path / "dropped.pth").write_text(PAYLOAD)
+    found = {p.path.name: p for p in scan([tmp_path])}
+    assert not found["_virtualenv.pth"].accepted and not found["dropped.pth"].accepted
+    assert found["dropped.pth"].reason == "listed in no distribution's RECORD"
+
+
+def _fake_dist(site: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    rows = []
+    for path, data in files.items():
+        (site / path).write_bytes(data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        rows.append(f"{path},sha256={digest},{len(data)}")
+    (info / "RECORD").write_text("\n".join(rows) + f"\n{info.name}/RECORD,,\n")
+    return info
+
+
+def test_setuptools_distutils_shim_is_accepted_only_as_recorded(tmp_path: Path) -> None:
+    shim = b"import os; enabled = True; enabled and __import__('_distutils_hack').add_shim(); \n"
+    _fake_dist(tmp_path, "setuptools", "69.0.0", {"distutils-precedence.pth": shim})
+    [found] = scan([tmp_path])
+    assert found.accepted and found.distribution == "setuptools"
+    (tmp_path / "distutils-precedence.pth").write_bytes(shim + b"import os; os.system('id')\n")
+    [edited] = scan([tmp_path])
+    assert not edited.accepted
+
+
+def test_an_editable_install_the_user_made_is_accepted(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pth = {"__editable__.myproj-0.1.pth": b"import __editable___myproj_finder\n"}
+    info = _fake_dist(site, "myproj", "0.1", pth)
+    editable = {"url": f"file://{tmp_path}", "dir_info": {"editable": True}}
+    (info / "direct_url.json").write_text(json.dumps(editable))
+    [found] = scan([site])
+    assert found.accepted, found.reason
+    (info / "direct_url.json").write_text(json.dumps(editable | {"url": "file:///no/such/dir"}))
+    [claimed] = scan([site])
+    assert not claimed.accepted
+
+
+@pytest.mark.slow
+def test_exec_refuses_to_start_and_plugins_list_shows_it(tmp_path: Path) -> None:
+    """For real: a venv with vtcode and the distribution installed by pip; Python runs the line (the marker
+    proves it), then `vtcode exec` refuses with one line and `plugins list` shows the file."""
+    from helpers.venv import REPO, Venv
+
+    env = Venv(tmp_path / "venv")
+    env.install(build_wheel(REPO, tmp_path / "wheels"), _wheel_with_pth(tmp_path))
+    marker = tmp_path / "ran.txt"
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    run = env.vtcode("exec", "hello", "--workspace", str(ws), env={"PTH_MARKER": str(marker)}, check=False)
+    assert marker.read_text() == "ran"  # Python's site machinery ran it before vtcode could
+    assert run.returncode == 2, run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert "sneaky.pth" in line and "sneaky_paths 1.0.0" in line and "Traceback" not in run.stderr
+    tui = env.vtcode("--workspace", str(ws), env={"PTH_MARKER": str(marker)}, check=False)
+    assert tui.returncode == 2 and "sneaky.pth" in tui.stderr and "Traceback" not in tui.stderr
+    listed = env.vtcode("plugins", "list", "--json", cwd=ws, env={"PTH_MARKER": str(marker)})
+    rows = json.loads(listed.stdout)["pth"]
+    assert [(Path(r["path"]).name, r["accepted"]) for r in rows] == [("sneaky.pth", False)]
+    env.vtcode("plugins", "approve", "sneaky-paths", cwd=ws, env={"PTH_MARKER": str(marker)})
+    after = env.vtcode("exec", "hello", "--workspace", str(ws), env={"PTH_MARKER": str(marker)}, check=False)
+    assert "sneaky.pth" not in after.stderr
+    assert subprocess.run([sys.executable, "-c", "1"], check=True).returncode == 0

@@ -1,0 +1,74 @@
+"""Which repository a git command works on. A read-only git command is only read-only against the
+workspace's own repository: pointed at another one (`git -C DIR`, `cd DIR && git log`, a tool `cwd`), git
+reads that repository's config, and a committed bare repository's config can name `core.pager`,
+`diff.external` or `core.fsmonitor`, which git then runs. (`--git-dir`, `--work-tree`, `GIT_DIR=` and the
+variables that move git's config lookup are refused by the rule and the environment checks.)"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Sequence
+
+from vtcode.policy.shell import SimpleCommand
+
+from .outcome import Outcome
+from .paths import PathChecker
+
+UNKNOWN_DIR = "\0unknown"  # (cwd.py's marker for a directory only known at run time)
+# What makes git take a directory for a repository on its way up: a `.git` (directory or `gitdir:` file)
+# or the files of a bare repository.
+_MARKERS = (".git", "HEAD")
+
+
+def git_location_outcome(
+    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: str
+) -> Outcome | None:
+    """A prompt when git may run in, or be pointed at, a repository other than the workspace's own."""
+    here = [start or ".", *bases]  # (bases: cwd.directories(), already joined to the start)
+    for value, dynamic in _chdirs(command):
+        if dynamic:
+            return Outcome.prompt(f"git -C {value!r} names a directory only known at run time", label)
+        here = [d if d == UNKNOWN_DIR else posixpath.join(d, value) for d in here]
+    for directory in dict.fromkeys(here):
+        if directory == UNKNOWN_DIR:
+            return Outcome.prompt("git runs in a directory only known at run time (cd)", label)
+        foreign = _foreign_repository(directory, paths)
+        if foreign is not None:
+            return Outcome.prompt(f"git would work on {foreign}, not the workspace's own repository", label)
+    return None
+
+
+def _chdirs(command: SimpleCommand) -> list[tuple[str, bool]]:
+    """The `-C DIR` options before git's subcommand, in order (they accumulate: `-C a -C b` is a/b)."""
+    found = []
+    argv = command.argv
+    index = 1
+    while index < len(argv) and argv[index].startswith("-"):
+        arg = argv[index]
+        if arg == "-C" and index + 1 < len(argv):
+            found.append((argv[index + 1], index + 1 in command.dynamic_args))
+            index += 2
+            continue
+        if arg.startswith("-C") and len(arg) > 2:
+            found.append((arg[2:], index in command.dynamic_args))
+        elif arg in ("-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"):
+            index += 1  # (these are refused by the rule; only their value is skipped here)
+        index += 1
+    return found
+
+
+def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
+    """The first directory from `directory` up to (not including) the workspace root that git would take
+    for a repository; also a directory outside the workspace."""
+    check = paths.check_path(directory, write=False)
+    if not check.inside or check.resolved is None:
+        return f"{directory!r} ({check.reason})"
+    current = check.resolved
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current or not paths.check_path(parent, write=False).inside:
+            return None  # `current` is the workspace root: its repository is the workspace's own
+        if any(os.path.lexists(os.path.join(current, marker)) for marker in _MARKERS):
+            return f"the repository at {current!r}"
+        current = parent
