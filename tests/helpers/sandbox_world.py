@@ -17,6 +17,7 @@ then every process of the command must be gone and, after a pause for anything t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -121,7 +122,7 @@ class Entry:
     xattrs: tuple[tuple[str, bytes], ...]
 
 
-def _entry(path: Path) -> Entry:
+def _entry(path: Path, dir_times: bool) -> Entry:
     st = os.lstat(path)
     digest = ""
     if stat.S_ISREG(st.st_mode):
@@ -134,7 +135,9 @@ def _entry(path: Path) -> Entry:
     except OSError:
         xattrs = ()
     kind = "dir" if stat.S_ISDIR(st.st_mode) else "link" if stat.S_ISLNK(st.st_mode) else "file"
-    mtime = st.st_mtime_ns if kind != "dir" else 0  # a directory's mtime is checked through its entries
+    # Outside the workspace a directory's times must not move either; in a git directory they do with
+    # every lock file git makes.
+    mtime = st.st_mtime_ns if kind != "dir" or dir_times else 0
     return Entry(kind, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, mtime, digest, xattrs)
 
 
@@ -164,7 +167,7 @@ def snapshot(world: World, gitdirs: list[Path]) -> dict[str, Entry]:
     paths += [*_walk(world.ws / ".husky", False), world.ws / ".gitconfig-project"]
     for path in paths:
         if os.path.lexists(path):
-            seen[str(path)] = _entry(path)
+            seen[str(path)] = _entry(path, dir_times=world.outside in (path, *path.parents))
     return seen
 
 
@@ -274,9 +277,10 @@ def attacks(world: World) -> dict[str, str]:
         # found by the outside review (each is a class; variants of each)
         "symlink_gitdir": f"git init -q evil && printf '{fsmonitor}' >> evil/.git/config && mkdir sub && "
                           "ln -s ../evil/.git sub/.git",
-        "bare_dir_with_worktree": f"mkdir -p src/b && cp -r .git/objects .git/refs .git/HEAD src/b/ && "
-                                  f"printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n"
-                                  f"\\tworktree = ..\\n\\tfsmonitor = \\\"{payload}\\\"\\n' > src/b/config",
+        "bare_dir_with_worktree": "mkdir -p src/b && cp -r .git/objects .git/refs .git/HEAD src/b/ && "
+                                  "printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n"
+                                  "\\tworktree = ..\\n' > src/b/config && "
+                                  f"printf '{fsmonitor}' >> src/b/config",
         "gitfile_through_symlink": f"git init -q eg && printf '{fsmonitor}' >> eg/.git/config && "
                                    f"ln -s . l && "
                                    "mkdir p && printf 'gitdir: ../l/l/eg/.git' > p/.git",
@@ -357,8 +361,10 @@ ORDINARY_WORK = (
 
 def run_unconfined(world: World, script: str, spawn: str) -> tuple[int, str]:
     """The same command with no sandbox at all (spawn "none"): what the suite's checks must catch."""
-    done = subprocess.run(["/bin/sh", "-c", script], cwd=world.ws, capture_output=True, timeout=60,
-                          check=False, env={**os.environ, "HOME": str(world.home)})
+    # Behind an intermediate shell: an attack that kills its parent kills that shell, not this process.
+    done = subprocess.run(["/bin/sh", "-c", '/bin/sh -c "$1"; :', "sh", script], cwd=world.ws,
+                          capture_output=True, timeout=60, check=False,
+                          env={**os.environ, "HOME": str(world.home)})
     return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
 
 
@@ -424,6 +430,9 @@ def check_attacks(base: Path, names: list[str], spawn: str, **backend_options: o
             found += host_git(world)
             if spawn == "none":  # what each attack does when nothing stops it: one line per attack
                 problems.append(f"{name}: {'broke an invariant' if found else 'no effect'}")
+                for pid in survivors(world):  # nothing contained them: clean up after the measurement
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, 9)
                 continue
             problems += [f"{name} [{spawn}]: {p}" for p in found]
             if found:

@@ -56,9 +56,12 @@ def test_every_attack_is_stopped_as_root(base: Path, names: list[str], spawn: st
 
 # Attacks whose effect depends on the machine: another terminal must be open to be read, a root-only
 # file must exist under /etc, the agent must be root for its capabilities to matter, ...
+# The pointers only matter once they are followed by the agent's own clean-up (which no longer follows
+# them); unlisted keys run on `git add -p` and fetches, which the probe does not do.
 MAY_HAVE_NO_EFFECT_UNCONFINED = {"other_terminals", "etc_only_root_can_read", "chown_outside",
                                  "inherited_fds", "kills_its_supervisor", "fifo_named_git",
-                                 "sysv_shared_memory", "shared_memory", "link_outside"}
+                                 "sysv_shared_memory", "shared_memory", "link_outside",
+                                 "pointer_to_outside", "pointer_to_own_repo", "unlisted_program_keys"}
 
 
 def test_every_attack_breaks_an_invariant_when_nothing_stops_it(base: Path, names: list[str]) -> None:
