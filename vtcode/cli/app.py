@@ -53,7 +53,9 @@ def cli(
         from vtcode.tui import run
         from vtcode.workspace import resolve_root
 
-        run(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        status = run(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        if status:
+            raise SystemExit(status)
 
     tui()
 

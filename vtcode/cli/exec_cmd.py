@@ -8,6 +8,7 @@ usage or configuration. Every session writes its hash-chained audit log (`vtcode
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -63,20 +64,30 @@ def exec_(
     overrides: tuple[str, ...],
 ) -> None:
     """Run the agent on PROMPT; print its final answer on stdout."""
+    from vtcode.signals import ends_like_ctrl_c
     from vtcode.workspace import resolve_root
 
     if events is not None:
         os.environ["VTCODE_EVENTS"] = events  # the stderr sink reads it before any event is written
     extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
     root = resolve_root(workspace)
-    try:
-        status = _run(
-            root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
-        )
-    except KeyboardInterrupt:
-        click.echo("vtcode: interrupted", err=True)
-        status = 130
+    with ends_like_ctrl_c() as received:  # a closed terminal or `kill` ends the run as Ctrl-C does
+        try:
+            status = _run(
+                root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
+            )
+        except KeyboardInterrupt:
+            status = 130
+            _say(f"vtcode: {'terminated by ' + received.name if received.signum else 'interrupted'}")
+        if received.exit_status is not None:
+            status = received.exit_status
     raise SystemExit(status)
+
+
+def _say(line: str) -> None:
+    """A line on stderr, if there still is one (after SIGHUP the terminal is gone)."""
+    with contextlib.suppress(OSError):
+        click.echo(line, err=True)
 
 
 def _run(
@@ -129,21 +140,24 @@ def _run(
         if opening.started:
             opening.result()  # a stack that cannot open fails the session, tool call or not
         if outcome.answer:
-            sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
-            sys.stdout.flush()
-        click.echo(
+            with contextlib.suppress(OSError):  # the terminal was closed (SIGHUP): the log has the answer
+                sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
+                sys.stdout.flush()
+        _say(
             f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
             f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
-            f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)",
-            err=True,
+            f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
         )
         return outcome.exit_status
     finally:
-        if opening is not None:
-            opening.wait()
-        for close in closers:
-            close()
-        runtime.bus.close(reason)
+        from vtcode.signals import held
+
+        with held():  # a second Ctrl-C or SIGTERM waits until the log is closed
+            if opening is not None:
+                opening.wait()
+            for close in closers:
+                close()
+            runtime.bus.close(reason)
 
 
 def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
