@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import EffectiveConfig, load_config
+from .config.references import check_references
+from .errors import ConfigError
 from .events import EventBus
 from .events.setup import attach_configured, session_info
 from .plugins import PluginHost, load_plugins
@@ -48,6 +50,12 @@ def open_runtime(
         {"root": str(workspace), "trusted": config.trust.trusted, "reason": config.trust.reason},
     )
     host = load_plugins(config.config.plugins, bus)
+    try:
+        check_references(config, host.registries)  # a misspelt provider or tool: one line, exit 2
+    except ConfigError as exc:
+        bus.emit("error", {"message": str(exc)})
+        bus.close("error")
+        raise
     if attach_sinks:
         attach_configured(bus, (entry.obj for entry in host.registries.event_sinks), config.config)
     return Runtime(config, bus, host)

@@ -81,15 +81,47 @@ def show(
 )
 @reports_errors
 def validate(file: Path, kind: str | None) -> None:
-    """Check FILE; exit 2 with `file:line: key: problem` on the first error."""
-    from vtcode.config.sources import read_document, validate_document
+    """Check FILE; exit 2 with one `file:line: key: problem` line per error, every one of them.
+
+    Names that a plugin must register (providers in the chain, tools in tools.policies, the sandbox
+    backend, event sinks) are checked against the plugins this file would admit."""
+    from pydantic import ValidationError
+
+    from vtcode.config.sources import read_document, validation_errors
 
     data, text = read_document(file)
     chosen = kind or (
         "tool-policy" if file.suffix == ".json" else "managed" if "locked" in data else "vtcode"
     )
-    validate_document(_model(chosen), data, str(file), text, is_json=file.suffix == ".json")
+    try:
+        parsed = _model(chosen).model_validate(data)
+    except ValidationError as exc:
+        errors = validation_errors(exc, str(file), text, is_json=file.suffix == ".json")
+    else:
+        errors = _unregistered(parsed, file, text) if chosen != "tool-policy" else []
+    if errors:
+        for error in errors:
+            click.echo(f"vtcode: error: {error}", err=True)
+        raise SystemExit(2)
     click.echo(f"{file}: ok ({chosen})")
+
+
+def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
+    from vtcode.config.locate import toml_key_line
+    from vtcode.config.models import PluginsConfig
+    from vtcode.config.references import unregistered
+    from vtcode.errors import ConfigError
+    from vtcode.events import EventBus
+    from vtcode.plugins import load_plugins
+
+    # The plugins installed here under the default gate, not under this file's [plugins] section: a fleet
+    # file requiring verified installs must not read as "nothing registered" on an editable checkout.
+    # Whether the file's own section admits them is checked when a session loads it.
+    host = load_plugins(PluginsConfig(), EventBus())
+    return [
+        ConfigError(str(file), item.message, key=item.key, line=toml_key_line(text, item.path))
+        for item in unregistered(parsed, host.registries)
+    ]
 
 
 @config.command(name="schema")

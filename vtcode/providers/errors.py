@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from vtcode_hookspecs import ProviderError
 
+from vtcode.errors import VtcodeError
 
-class ProviderConfigError(ProviderError):
-    """The chain cannot be built: an unknown provider, an unreadable secret file, an empty chain."""
+
+class ProviderConfigError(ProviderError, VtcodeError):
+    """The chain cannot be built: an unknown provider, an unreadable secret file, an empty chain. Bad
+    configuration or arguments, so the CLI reports it in one line with exit status 2."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="bad_request")
