@@ -11,6 +11,7 @@ file guards against it), and tool-policy.json (the Rust vtcode's file names its 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,10 +120,8 @@ def located(effective: EffectiveConfig, item: Unregistered) -> ConfigError:
     if layer is None or layer.path is None:
         return ConfigError(source or "configuration", item.message, key=item.key)
     line = None
-    try:
+    with contextlib.suppress(OSError, UnicodeDecodeError):
         line = toml_key_line(Path(layer.path).read_text(encoding="utf-8"), item.path)
-    except (OSError, UnicodeDecodeError):
-        pass
     return ConfigError(layer.path, item.message, key=item.key, line=line)
 
 
