@@ -74,7 +74,11 @@ def check_path(
     """Resolve PATH through the workspace jail: allow (with where it lands) or deny (with why)."""
     from vtcode.workspace import Jail, resolve_root
 
-    jail = Jail(resolve_root(workspace))
+    from vtcode.config import load_config
+
+    root = resolve_root(workspace)
+    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
+    jail = Jail(root)
     verdict = jail.check(path, write=write)
     decision = "allow" if verdict.allowed else "deny"
     report = {
