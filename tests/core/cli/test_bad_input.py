@@ -19,7 +19,10 @@ from vtcode.cli.app import cli
 VTCODE = str(Path(sys.executable).parent / "vtcode")
 
 
-def _leaves(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+Leaf = tuple[tuple[str, ...], click.Command]
+
+
+def _leaves(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[Leaf]:
     ctx = click.Context(group)
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
