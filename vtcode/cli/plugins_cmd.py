@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from vtcode_hookspecs import FAMILIES
@@ -108,27 +109,29 @@ def revoke(name: str) -> None:
     click.echo(f"{name}: approval {'revoked' if revoke_approval(name) else 'not found'}")
 
 
+LOCK_FILE = "vtcode-plugins.lock.toml"  # in the workspace root: where `lock` writes and `verify` reads
+
+
 @plugins.command(name="lock")
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("vtcode-plugins.lock.toml"),
-    show_default=True,
-    help="Where to write the pins.",
+    default=None,
+    help=f"Where to write the pins (default: {LOCK_FILE} in the workspace, which `verify` reads).",
 )
 @workspace_options
 @reports_errors
 def lock(
-    output: Path, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+    output: Path | None, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
 ) -> None:
     """Write pins (name, exact version, RECORD digest, families) for every signed-off plugin."""
     from vtcode.plugins.pins import write_lock
 
-    runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
-    )
-    count = write_lock(runtime.plugins.records, output)
-    click.echo(f"wrote {count} pins to {output}")
+    root = resolve_root(workspace)
+    runtime = open_runtime(root, config_files=config_files, overrides=overrides, attach_sinks=False)
+    target = output or root / LOCK_FILE
+    count = write_lock(runtime.plugins.records, target)
+    click.echo(f"wrote {count} pins to {target}")
 
 
 @plugins.command(name="verify")
@@ -137,7 +140,8 @@ def lock(
     "lock_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Pin file to check against (default: the managed configuration's pins).",
+    help=f"Pin file to check against (default: the managed configuration's pins and {LOCK_FILE} in the "
+    "workspace, each that exists).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
@@ -149,14 +153,34 @@ def verify(
     config_files: tuple[Path, ...],
     overrides: tuple[str, ...],
 ) -> None:
-    """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned."""
+    """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned.
+
+    Without --lock: the managed configuration's pins, and the pin file `vtcode plugins lock` wrote in
+    the workspace, each that exists (so `lock` then `verify` agree with no flags); neither: exit 2."""
+    from vtcode.errors import VtcodeError
+    from vtcode.paths import managed_config_file
     from vtcode.plugins.pins import drift, read_lock
 
-    runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
-    )
-    pins = read_lock(lock_file) if lock_file else runtime.config.config.plugins.pins
-    problems = drift(runtime.plugins.records, pins)
+    root = resolve_root(workspace)
+    runtime = open_runtime(root, config_files=config_files, overrides=overrides, attach_sinks=False)
+    sources: list[tuple[str, list[Any]]] = []
+    if lock_file is not None:
+        sources.append((str(lock_file), read_lock(lock_file)))
+    else:
+        managed = runtime.config.config.plugins.pins
+        if managed:
+            sources.append((str(managed_config_file()), list(managed)))
+        if (root / LOCK_FILE).is_file():
+            sources.append((str(root / LOCK_FILE), read_lock(root / LOCK_FILE)))
+    if not sources:
+        raise VtcodeError(
+            "no pins to verify against: the managed configuration has none and there is no "
+            f"{root / LOCK_FILE} (write it with `vtcode plugins lock`, or pass --lock FILE)"
+        )
+    problems = []
+    for name, pins in sources:
+        found = drift(runtime.plugins.records, pins)
+        problems += [f"{problem} ({name})" for problem in found] if len(sources) > 1 else found
     if as_json:
         click.echo(json.dumps({"ok": not problems, "drift": problems}))
     else:
