@@ -156,8 +156,7 @@ def verify(
     """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned.
 
     Without --lock: the managed configuration's pins, and the pin file `vtcode plugins lock` wrote in
-    the workspace, each that exists (so `lock` then `verify` agree with no flags); neither: exit 2."""
-    from vtcode.errors import VtcodeError
+    the workspace, each that exists (so `lock` then `verify` agree with no flags); neither: exit 1."""
     from vtcode.paths import managed_config_file
     from vtcode.plugins.pins import drift, read_lock
 
@@ -172,12 +171,12 @@ def verify(
             sources.append((str(managed_config_file()), list(managed)))
         if (root / LOCK_FILE).is_file():
             sources.append((str(root / LOCK_FILE), read_lock(root / LOCK_FILE)))
-    if not sources:
-        raise VtcodeError(
+    problems = []
+    if not sources:  # nothing verified is not a pass (exit 1), as with an empty pin file
+        problems.append(
             "no pins to verify against: the managed configuration has none and there is no "
             f"{root / LOCK_FILE} (write it with `vtcode plugins lock`, or pass --lock FILE)"
         )
-    problems = []
     for name, pins in sources:
         found = drift(runtime.plugins.records, pins)
         problems += [f"{problem} ({name})" for problem in found] if len(sources) > 1 else found
