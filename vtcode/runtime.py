@@ -29,7 +29,10 @@ def open_runtime(
     config_files: Sequence[Path] = (),
     overrides: Sequence[str] = (),
     attach_sinks: bool = True,
+    check_names: bool = True,
 ) -> Runtime:
+    """`check_names=False` only for a caller that registers objects itself after this returns (a
+    benchmark's own tool): every command checks that configured names are registered."""
     config = load_config(workspace, config_files=config_files, overrides=overrides)
     # A session that will act (sinks attached) refuses security events it cannot audit: fail closed.
     bus = EventBus(
@@ -49,9 +52,12 @@ def open_runtime(
         "workspace.trust",
         {"root": str(workspace), "trusted": config.trust.trusted, "reason": config.trust.reason},
     )
+    for notice in config.notices:  # a setting that was ignored, said once per session (stderr, TUI, log)
+        bus.emit("config.notice", {"message": notice})
     host = load_plugins(config.config.plugins, bus)
     try:
-        check_references(config, host.registries)  # a misspelt provider or tool: one line, exit 2
+        if check_names:
+            check_references(config, host.registries)  # a misspelt provider or tool: one line, exit 2
     except ConfigError as exc:
         bus.emit("error", {"message": str(exc)})
         bus.close("error")

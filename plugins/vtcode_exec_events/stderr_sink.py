@@ -17,6 +17,7 @@ from vtcode.events.describe import describe
 _SHOWN = (
     "plugin.blocked", "error", "policy.decision", "approval.", "sandbox.", "provider.failover",
     "llm.reasoning", "tool.refused",  # the agent's stated reasons and what it was refused (vtcode exec)
+    "config.notice",  # a setting that was ignored (a workspace trying to loosen one, an untrusted workspace)
 )
 
 

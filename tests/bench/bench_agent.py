@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from helpers.openai_stub import OpenAIStub, Reply
+from installed import wheel_vtcode
 from measure import figure, median_ms
 from pydantic import BaseModel, ConfigDict
 from vtcode_hookspecs import ChatChunk, ChatRequest, RiskClass, ToolCall, ToolContext, ToolResult
@@ -24,7 +25,6 @@ from vtcode.runtime import open_runtime
 from vtcode.workspace.trust import write_trust
 
 CALLS = 100
-VTCODE = str(Path(sys.executable).parent / "vtcode")
 
 
 class NoopArgs(BaseModel):
@@ -62,7 +62,8 @@ class InstantModel:
 
 def _per_call_ms(workspace: Path) -> tuple[float, float]:
     write_trust(workspace)
-    runtime = open_runtime(workspace, overrides=['tools.policies={noop = "allow"}'], attach_sinks=False)
+    overrides = ['tools.policies={noop = "allow"}']  # the noop tool is registered below, after the check
+    runtime = open_runtime(workspace, overrides=overrides, attach_sinks=False, check_names=False)
     tool = NoopTool()
     tools = runtime.plugins.registries.tools
     tools.add(Registered(tool, tools.validate(tool, "bench"), "bench", "vtcode-bench"))  # type: ignore[arg-type]
@@ -95,7 +96,7 @@ def _per_call_ms(workspace: Path) -> tuple[float, float]:
 
 def _exec_argv(base_url: str, workspace: Path) -> list[str]:
     return [
-        VTCODE,
+        wheel_vtcode(),  # a wheel install, as users have (installed.py)
         "exec",
         "--provider",
         "openai-compat",

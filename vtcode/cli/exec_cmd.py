@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from vtcode_hookspecs import SessionRecord, SessionStore, ToolSpec
 
     from vtcode.agent.opening import StackOpening
+    from vtcode.agent.outcome import Outcome
     from vtcode.agent.stack import Stack
     from vtcode.runtime import Runtime
 
@@ -143,11 +144,7 @@ def _run(
             with contextlib.suppress(OSError):  # the terminal was closed (SIGHUP): the log has the answer
                 sys.stdout.write(outcome.answer if outcome.answer.endswith("\n") else outcome.answer + "\n")
                 sys.stdout.flush()
-        _say(
-            f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
-            f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
-            f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
-        )
+        _say(_summary(outcome, runtime))
         return outcome.exit_status
     finally:
         from vtcode.signals import held
@@ -158,6 +155,25 @@ def _run(
             for close in closers:
                 close()
             runtime.bus.close(reason)
+
+
+def _summary(outcome: Outcome, runtime: Runtime) -> str:
+    """The closing line on stderr. A detail the terminal already showed as an `error` event is not
+    repeated, and `--resume` is offered only for a session a model has answered in."""
+    history = runtime.bus.history
+    shown_on_stderr = runtime.config.config.events.stderr != "off" or os.environ.get("VTCODE_EVENTS")
+    errors = [str(e.payload.get("message", "")) for e in history if e.type == "error"]
+    detail = outcome.detail
+    if shown_on_stderr and any(message and detail.endswith(message) for message in errors):
+        detail = "see the error above"
+    answered = outcome.tokens > 0 or any(e.type == "llm.response" for e in history)
+    counts = f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens"
+    if not answered:
+        return f"vtcode: {outcome.reason.value}: {detail} (session {outcome.session_id}: no model answered)"
+    return (
+        f"vtcode: {outcome.reason.value}: {detail} (session {outcome.session_id}, {counts}; "
+        f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
+    )
 
 
 def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
