@@ -61,12 +61,17 @@ def show(
             f"# layer {layer.name}: {layer.path or ''} "
             f"{'' if layer.applied else '(not applied) '}{layer.note}"
         )
-    for key, value in values.items():
-        click.echo(f"{key} = {json.dumps(value)}  # {effective.sources.get(key, 'default')}")
-    for key, value in tool_values.items():
-        click.echo(
-            f"tool-policy.{key} = {json.dumps(value)}  # {effective.tool_policy_sources.get(key, 'default')}"
-        )
+    summarised = False
+    for prefix, settings, sources in (
+        ("", values, effective.sources),
+        ("tool-policy.", tool_values, effective.tool_policy_sources),
+    ):
+        for key, value in settings.items():
+            shown, short = _readable(value)
+            summarised |= short
+            click.echo(f"{prefix}{key} = {shown}  # {sources.get(key, 'default')}")
+    if summarised:
+        click.echo("# values marked … are summarised; `vtcode config show --json` prints them whole")
     for notice in effective.notices:
         click.echo(f"vtcode: notice: {notice}", err=True)
 
@@ -144,6 +149,23 @@ def schema(kind: str, write_dir: Path | None) -> None:
     for name, text in schema_files().items():
         (write_dir / name).write_text(text, encoding="utf-8")
         click.echo(f"wrote {write_dir / name}")
+
+
+LINE_LIMIT = 160  # a setting longer than this is summarised in the human listing (the JSON has it whole)
+
+
+def _readable(value: Any) -> tuple[str, bool]:
+    """The value as TOML-ish JSON, or, when long, what it holds (entries or items, the first names)."""
+    text = json.dumps(value)
+    if len(text) <= LINE_LIMIT:
+        return text, False
+    if isinstance(value, dict):
+        names = ", ".join(list(value)[:8])
+        return f"{{{len(value)} entries: {names}{', …' if len(value) > 8 else ''}}}", True
+    if isinstance(value, list):
+        first = ", ".join(json.dumps(item)[:40] for item in value[:4])
+        return f"[{len(value)} items: {first}{', …' if len(value) > 4 else ''}]", True
+    return text[: LINE_LIMIT - 1] + "…", True
 
 
 def _model(kind: str) -> Any:
