@@ -169,7 +169,13 @@ def _approval_requested(p: Payload) -> str:
 
 def _approval_answered(p: Payload) -> str:
     who = p.get("who") or {}
-    name = who.get("user") or who.get("source") or "?"
+    if not who.get("user"):  # nobody answered: a remembered answer, or no terminal to ask
+        return _join(
+            f"{p.get('answer')}:",
+            str(who.get("source") or "no one was asked"),
+            _if(p.get("remembered"), f"(remembered: {p.get('remembered')})"),
+        )
+    name = who.get("user")
     where = _join(
         _if(who.get("tty"), str(who.get("tty"))), _if(who.get("source"), f"via {who.get('source')}")
     )
