@@ -129,3 +129,26 @@ def test_a_signal_closes_the_log(how: str, launch: Launch, stub: OpenAIStub, aud
     (log,) = logs(audit_dir)
     types = [event["type"] for event in events_on_disk(log)]
     assert "tool.finished" in types and types[-1] == "session.ended"
+
+
+@pytest.mark.parametrize("during", ["a streaming reply", "an open approval", "a running command"])
+def test_quit_while_busy(during: str, launch: Launch, stub: OpenAIStub, audit_dir: Path) -> None:
+    if during == "a streaming reply":
+        stub.push(Reply(text="word " * 400, piece=5, interval_s=0.05))  # ~20 s of streaming
+        marker = b"word word"
+    elif during == "an open approval":
+        stub.push(Reply(tool_calls=[ToolCallReply("write_file", {"path": "n.txt", "content": "x\n"})]))
+        marker = b"Approval needed"
+    else:
+        stub.push(Reply(tool_calls=[ToolCallReply("run_command", {"command": "echo running-now; sleep 30"})]))
+        marker = b"running-now"
+    tui = launch()
+    tui.type("do it")
+    tui.press("enter")
+    tui.wait_for(marker)
+    time.sleep(0.3)
+    pressed = time.monotonic()
+    tui.press("ctrl+q")
+    assert tui.wait_exit(2.0) == (0, None)
+    assert time.monotonic() - pressed < 2.0
+    assert_every_log_complete(audit_dir)
