@@ -30,7 +30,7 @@ class LazyGroup(click.Group):
         self._lazy = lazy or {}
         self._plugin_commands = plugin_commands
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,

@@ -198,15 +198,18 @@ class EventBus:
             self._flusher = threading.Thread(target=self._flush_loop, name="vtcode-audit-flush", daemon=True)
             self._flusher.start()
 
+    def _ended(self) -> bool:
+        return self._closed
+
     def _flush_loop(self) -> None:
         """Sync the audit log FLUSH_AFTER_S after the first event written since the last sync."""
         while True:
             self._unsynced.wait()
-            if self._closed:
+            if self._ended():
                 return
             time.sleep(FLUSH_AFTER_S)  # gather what follows: one fsync for a burst
             with self._lock:
-                if self._closed:
+                if self._ended():  # closed meanwhile: close() synced everything itself
                     return
                 self._unsynced.clear()
                 problems = self._write_durable(None, sync=True)
