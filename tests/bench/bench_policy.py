@@ -48,16 +48,14 @@ def realistic_commands(count: int = 1000) -> list[str]:
 
 
 def _setup(base: Path) -> tuple[PolicySetup, Path]:
-    os.environ.update(
-        {
-            "HOME": str(base / "home"),
-            "VTCODE_CONFIG_DIR": str(base / "c"),
-            "VTCODE_CACHE_DIR": str(base / "k"),
-            "VTCODE_DATA_DIR": str(base / "d"),
-            "VTCODE_MANAGED_CONFIG": str(base / "m.toml"),
-            "VTCODE_SYSTEM_CONFIG": str(base / "s.toml"),
-        }
-    )
+    os.environ.update({
+        "HOME": str(base / "home"),
+        "VTCODE_CONFIG_DIR": str(base / "c"),
+        "VTCODE_CACHE_DIR": str(base / "k"),
+        "VTCODE_DATA_DIR": str(base / "d"),
+        "VTCODE_MANAGED_CONFIG": str(base / "m.toml"),
+        "VTCODE_SYSTEM_CONFIG": str(base / "s.toml"),
+    })
     (base / "home").mkdir()
     ws = base / "ws"
     (ws / "src" / "pkg").mkdir(parents=True)
@@ -103,17 +101,13 @@ def run() -> bool:
         subprocess.run(check, check=True, capture_output=True)
         cold = command_ms(check, 15)
         baseline = command_ms([sys.executable, "-c", "pass"], 15)
-    print(
-        f"- {len(commands)} commands x {ROUNDS} rounds, one thread: {per_second:,.0f} decisions/s "
-        f"(median round {total_s * 1000:.0f} ms); latency p50 {p50:.3f} ms, p99 {p99:.3f} ms; "
-        f"= {total_s * 1000 / split_ms:.1f}x the time shlex.split alone takes ({split_ms:.1f} ms)"
-    )
+    print(f"- {len(commands)} commands x {ROUNDS} rounds, one thread: {per_second:,.0f} decisions/s "
+          f"(median round {total_s * 1000:.0f} ms); latency p50 {p50:.3f} ms, p99 {p99:.3f} ms; "
+          f"= {total_s * 1000 / split_ms:.1f}x the time shlex.split alone takes ({split_ms:.1f} ms)")
     ok = per_second > 5000 and p99 < 1.0
     print(f"  target > 5,000 decisions/s and p99 < 1 ms: {'ok' if ok else 'MISSED'}")
-    print(
-        f"- jail resolve: {resolve * 1000:.1f} us median = {resolve / realpath:.2f}x os.path.realpath "
-        f"({realpath * 1000:.1f} us)  target < 50 us: {'ok' if resolve < 0.05 else 'MISSED'}"
-    )
+    print(f"- jail resolve: {resolve * 1000:.1f} us median = {resolve / realpath:.2f}x os.path.realpath "
+          f"({realpath * 1000:.1f} us)  target < 50 us: {'ok' if resolve < 0.05 else 'MISSED'}")
     ok &= resolve < 0.05
     ok &= figure("vtcode check command (cold)", cold, "python -c pass", baseline, "< 400 ms", cold < 400)
     return ok

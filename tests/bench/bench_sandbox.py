@@ -112,14 +112,8 @@ def _per_command(box: Any, bus: Any, ws: Path, served: bool) -> Callable[[], Non
             assert prepared.launch is not None, prepared.enforced
             code = prepared.launch(stdout=None, stderr=None).wait()
         else:
-            code = subprocess.run(
-                list(prepared.argv),
-                cwd=prepared.cwd,
-                env=prepared.env,
-                check=False,
-                preexec_fn=prepared.preexec_fn,
-                pass_fds=prepared.pass_fds,
-            ).returncode
+            code = subprocess.run(list(prepared.argv), cwd=prepared.cwd, env=prepared.env, check=False,
+                                  preexec_fn=prepared.preexec_fn, pass_fds=prepared.pass_fds).returncode
         assert code == 0
         prepared.release()
         bus.history.clear()
@@ -155,18 +149,9 @@ def _breakdown(ws: Path, runs: int) -> dict[str, float]:
     """Medians of each part of the launcher path: where the per-command milliseconds go."""
     box, bus = _workspace_sandbox(ws)
     backend: Any = box._backend  # type: ignore[attr-defined]
-    parts: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "core request",
-            "backend prepare",
-            "core snapshot + sandbox.applied",
-            "launch (spawn to exec)",
-            "wait",
-            "backend release",
-            "core restore + events",
-        )
-    }
+    parts: dict[str, list[float]] = {k: [] for k in (
+        "core request", "backend prepare", "core snapshot + sandbox.applied", "launch (spawn to exec)",
+        "wait", "backend release", "core restore + events")}
     for _ in range(runs + 5):
         t0 = time.perf_counter()
         request = box.request(["/bin/true"], str(ws))  # type: ignore[attr-defined]
@@ -185,15 +170,11 @@ def _breakdown(ws: Path, runs: int) -> dict[str, float]:
         t7 = time.perf_counter()
         bus.history.clear()  # type: ignore[attr-defined]
         backend_prepare, backend_release = t2 - t1, t3 - t2
-        for name, value in (
-            ("core request", t1 - t0),
-            ("backend prepare", backend_prepare),
-            ("core snapshot + sandbox.applied", t4 - t3 - backend_prepare),
-            ("launch (spawn to exec)", t5 - t4),
-            ("wait", t6 - t5),
-            ("backend release", backend_release),
-            ("core restore + events", t7 - t6 - backend_release),
-        ):
+        for name, value in (("core request", t1 - t0), ("backend prepare", backend_prepare),
+                            ("core snapshot + sandbox.applied", t4 - t3 - backend_prepare),
+                            ("launch (spawn to exec)", t5 - t4), ("wait", t6 - t5),
+                            ("backend release", backend_release),
+                            ("core restore + events", t7 - t6 - backend_release)):
             parts[name].append(value * 1000)
     backend.close()
     return {k: statistics.median(v[5:]) for k, v in parts.items()}
@@ -214,7 +195,7 @@ def _spawn_figures(ws: Path) -> bool:
     ok = ours - bare <= 4.0
     print(f"  launcher path within 4 ms of bare: {'ok' if ok else 'MISSED'} (+{ours - bare:.2f} ms)")
     ballast = bytearray(FAT_PARENT_MB << 20)  # an agent with a long conversation and caches in memory
-    ballast[::4096] = b"x" * len(ballast[::4096])
+    ballast[:: 4096] = b"x" * len(ballast[:: 4096])
     fat = _spawn_set(ws, SPAWN_RUNS // 2)
     print(f"parent with +{FAT_PARENT_MB} MB touched (fork cost grows with it), over {SPAWN_RUNS // 2} runs:")
     for name, ms in fat.items():
@@ -240,24 +221,19 @@ def _spawn_figures(ws: Path) -> bool:
         assert prepared.launch(stdout=None, stderr=None).wait() == 0
         prepared.release()
 
-    alt = _alternated(
-        {
-            "bare": lambda: subprocess.run(["/bin/true"], check=True),
-            "launcher": _per_command(box, bus, ws, served=True),
-            "spawn": spawn_only,
-            "bwrap": lambda: subprocess.run(argv, check=True),
-        },
-        SPAWN_RUNS,
-    )
+    alt = _alternated({
+        "bare": lambda: subprocess.run(["/bin/true"], check=True),
+        "launcher": _per_command(box, bus, ws, served=True),
+        "spawn": spawn_only,
+        "bwrap": lambda: subprocess.run(argv, check=True),
+    }, SPAWN_RUNS)
     backend.close()
     bwrap_ms, ours, spawn, bare = alt["bwrap"], alt["launcher"], alt["spawn"], alt["bare"]
     faster = bwrap_ms / spawn
     within = ours - bare <= 4.0
-    print(
-        f"- blocks in turn, medians over {SPAWN_RUNS}: bare {bare:.2f} ms, sandboxed spawn {spawn:.2f} ms, "
-        f"the agent's whole per-command path {ours:.2f} ms (+{ours - bare:.2f} ms over bare; target "
-        f"within 4 ms: {'ok' if within else 'MISSED'}), bwrap {bwrap_ms:.2f} ms"
-    )
+    print(f"- blocks in turn, medians over {SPAWN_RUNS}: bare {bare:.2f} ms, sandboxed spawn {spawn:.2f} ms, "
+          f"the agent's whole per-command path {ours:.2f} ms (+{ours - bare:.2f} ms over bare; target "
+          f"within 4 ms: {'ok' if within else 'MISSED'}), bwrap {bwrap_ms:.2f} ms")
     print(
         f"- bwrap, equivalent profile: {bwrap_ms:.2f} ms = {faster:.2f}x our sandboxed spawn "
         f"(target >= 2x: {'ok' if faster >= 2 else 'MISSED'}); {bwrap_ms / ours:.2f}x the whole per-command "
@@ -274,9 +250,7 @@ def _alternated(funcs: dict[str, Callable[[], object]], runs: int, rounds: int =
     samples: dict[str, list[float]] = {name: [] for name in funcs}
     names = list(funcs)
     for round_ in range(rounds):
-        for name in (
-            names[round_ % len(names) :] + names[: round_ % len(names)]
-        ):  # rotated: no fixed neighbour
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:  # rotated: no fixed neighbour
             func = funcs[name]
             func()
             for _ in range(max(1, runs // rounds)):

@@ -13,28 +13,10 @@ from pathlib import Path
 
 from measure import figure
 
-QUERIES = [
-    "jsondecoder",
-    "httpclient",
-    "asyncio base events",
-    "email mime text",
-    "urllib parse",
-    "unittest mock",
-    "tarfile",
-    "logging handlers",
-    "xml etree",
-    "collections abc",
-    "concurrent futures thread",
-    "sqlite3 dbapi2",
-    "multiprocessing pool",
-    "pathlib",
-    "argparse",
-    "http server",
-    "ctypes util",
-    "encodings utf8",
-    "typing",
-    "functools",
-]
+QUERIES = ["jsondecoder", "httpclient", "asyncio base events", "email mime text", "urllib parse",
+           "unittest mock", "tarfile", "logging handlers", "xml etree", "collections abc",
+           "concurrent futures thread", "sqlite3 dbapi2", "multiprocessing pool", "pathlib", "argparse",
+           "http server", "ctypes util", "encodings utf8", "typing", "functools"]
 COUNT = 100_000
 
 
@@ -81,15 +63,13 @@ def run() -> bool:
         for query in QUERIES:
             start = time.perf_counter()
             with Path(handle.name).open("rb") as stdin:
-                subprocess.run(
-                    ["fzf", "--filter", query], stdin=stdin, stdout=subprocess.DEVNULL, check=False
-                )
+                subprocess.run(["fzf", "--filter", query], stdin=stdin, stdout=subprocess.DEVNULL,
+                               check=False)
             fzf.append((time.perf_counter() - start) * 1000)
     finally:
         os.unlink(handle.name)
     fzf_p50 = statistics.median(fzf)
     p90 = sorted(ours)[int(len(ours) * 0.9)]
     print(f"- {len(listed)} paths, {len(QUERIES)} queries; ours p90 {p90:.1f} ms")
-    return figure(
-        "search p50", p50, "fzf --filter", fzf_p50, "< 30 ms and <= fzf", p50 < 30 and p50 <= fzf_p50
-    )
+    return figure("search p50", p50, "fzf --filter", fzf_p50, "< 30 ms and <= fzf",
+                  p50 < 30 and p50 <= fzf_p50)

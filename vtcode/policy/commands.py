@@ -125,14 +125,8 @@ class CommandPolicy:
     def _approved_by(self, command: SimpleCommand) -> str | None:
         if command.dynamic_args:
             return None  # an approval names literal arguments; run-time values are not what was approved
-        if not (
-            self._approved
-            or self._approved_prefixes
-            or self._approved_regex
-            or self._allow_tokens
-            or self.lists.allow_glob
-            or self._allow_regex
-        ):
+        if not (self._approved or self._approved_prefixes or self._approved_regex or self._allow_tokens
+                or self.lists.allow_glob or self._allow_regex):
             return None  # nothing approved or listed: no need to spell the command out
         argv = tuple(command.argv)
         joined = shlex.join(argv)

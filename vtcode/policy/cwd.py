@@ -30,9 +30,8 @@ def directories(parsed: ParseResult, start: str | None = None) -> tuple[str, ...
         if index in command.dynamic_args or target == "-":
             found.append(_UNKNOWN)
         else:
-            found.append(
-                target if start is None or target.startswith(("/", "~")) else posixpath.join(start, target)
-            )
+            found.append(target if start is None or target.startswith(("/", "~")) else
+                         posixpath.join(start, target))
     return tuple(dict.fromkeys(found))
 
 

@@ -125,7 +125,9 @@ class PolicyEngine:
             )
             return CommandDecision(decision, (), offerable)
         offerable = decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
-        return CommandDecision(decision, tuple(c.argv for c in parsed.commands), offerable)
+        return CommandDecision(
+            decision, tuple(c.argv for c in parsed.commands), offerable
+        )
 
     def _always_offerable(self, parsed: ParseResult) -> bool:
         return (
@@ -165,10 +167,8 @@ class PolicyEngine:
         trust = self._config.trust
         if trust.trusted or outcome.verdict is Verdict.DENY:
             return outcome
-        writes = (
-            standing
-            or action.write
-            or (action.tool is not None and self._risk_of(action.tool) not in (None, RiskClass.READ))
+        writes = standing or action.write or (
+            action.tool is not None and self._risk_of(action.tool) not in (None, RiskClass.READ)
         )
         if writes or outcome.verdict is not Verdict.ALLOW:
             return Outcome.deny(
@@ -190,6 +190,7 @@ class PolicyEngine:
             return Outcome.deny(f"security.human_in_the_loop = false: {outcome.reason}", outcome.rule)
         return outcome
 
+
     def _untrusted(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
         """approvals.mode = 'untrusted': only read-only work runs unasked. A tool that may change anything,
         and a command allowed by a list or a standing approval rather than a read-only rule, is asked."""
@@ -197,11 +198,8 @@ class PolicyEngine:
         if action.kind == "tool" and (action.write or risk is not RiskClass.READ):
             return Outcome.prompt(f"approvals.mode = 'untrusted' asks before {action.tool}", outcome.rule)
         if action.kind == "command" and standing:
-            return Outcome.prompt(
-                "approvals.mode = 'untrusted' asks before commands allowed by the user's "
-                "lists, rules or standing approvals",
-                outcome.rule,
-            )
+            return Outcome.prompt("approvals.mode = 'untrusted' asks before commands allowed by the user's "
+                                  "lists, rules or standing approvals", outcome.rule)
         return outcome
 
 

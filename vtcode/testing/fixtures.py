@@ -65,3 +65,4 @@ def _runner(host: PluginHost, workspace: Path, **kwargs: Any) -> ToolRunner:
     from .runner import tool_runner
 
     return tool_runner(host, workspace, **kwargs)
+

@@ -33,10 +33,8 @@ _RACE_ERRNOS = frozenset({errno.ELOOP, errno.ENOTDIR, errno.EXDEV})
 def refused_or_oserror(exc: OSError, shown: str) -> Exception:
     """A symlink or non-directory where the check saw a directory is a race, refused by name."""
     if exc.errno in _RACE_ERRNOS:
-        return Refused(
-            f"changed after it was checked: a symlink or non-directory now stands on the way to "
-            f"{shown!r} (a race with another process?); nothing was read or written"
-        )
+        return Refused(f"changed after it was checked: a symlink or non-directory now stands on the way to "
+                       f"{shown!r} (a race with another process?); nothing was read or written")
     return OSError(exc.errno, exc.strerror, shown)
 
 

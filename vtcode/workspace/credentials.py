@@ -16,48 +16,17 @@ from .names import fold_parts
 # Relative to a home directory: the real user's, and also /root and /home/<anyone>, since a root agent
 # can read every user's keys through DAC.
 HOME_SECRETS: tuple[str, ...] = (
-    ".ssh",
-    ".gnupg",
-    ".aws",
-    ".azure",
-    ".kube/config",
-    ".docker/config.json",
-    ".netrc",
-    ".git-credentials",
-    ".config/git/credentials",
-    ".pypirc",
-    ".npmrc",
-    ".yarnrc",
-    ".gem/credentials",
-    ".cargo/credentials",
-    ".cargo/credentials.toml",
-    ".password-store",
-    ".vault-token",
-    ".terraform.d/credentials.tfrc.json",
-    ".config/gh",
-    ".config/gcloud",
-    ".config/hub",
-    ".config/op",
-    ".local/share/keyrings",
-    ".mozilla",
-    ".config/google-chrome",
-    ".config/chromium",
-    ".bash_history",
-    ".zsh_history",
-    ".python_history",
-    ".psql_history",
-    ".mysql_history",
+    ".ssh", ".gnupg", ".aws", ".azure", ".kube/config", ".docker/config.json", ".netrc", ".git-credentials",
+    ".config/git/credentials", ".pypirc", ".npmrc", ".yarnrc", ".gem/credentials", ".cargo/credentials",
+    ".cargo/credentials.toml", ".password-store", ".vault-token", ".terraform.d/credentials.tfrc.json",
+    ".config/gh", ".config/gcloud", ".config/hub", ".config/op", ".local/share/keyrings", ".mozilla",
+    ".config/google-chrome", ".config/chromium", ".bash_history", ".zsh_history", ".python_history",
+    ".psql_history", ".mysql_history",
 )
 
 SYSTEM_SECRETS: tuple[str, ...] = (
-    "/etc/shadow",
-    "/etc/shadow-",
-    "/etc/gshadow",
-    "/etc/gshadow-",
-    "/etc/sudoers",
-    "/etc/sudoers.d",
-    "/etc/security/opasswd",
-    "/etc/ssl/private",
+    "/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
+    "/etc/security/opasswd", "/etc/ssl/private",
 )
 
 _HOME = tuple((fold_parts(rel), rel) for rel in HOME_SECRETS)
@@ -85,12 +54,8 @@ def secret_reason(parts: tuple[str, ...], homes: tuple[tuple[str, ...], ...]) ->
         for prefix, shown in _SYSTEM:
             if parts[: len(prefix)] == prefix:
                 return f"is a credential store ({shown})"
-    if (
-        len(parts) == 3
-        and parts[:2] == ("etc", "ssh")
-        and parts[2].startswith("ssh_host_")
-        and parts[2].endswith("_key")
-    ):
+    if len(parts) == 3 and parts[:2] == ("etc", "ssh") and parts[2].startswith("ssh_host_") \
+            and parts[2].endswith("_key"):
         return "is an SSH host private key"
     if parts[:1] == ("proc",) and (
         (len(parts) == 3 and parts[2] in _PROC_SECRETS)
@@ -121,9 +86,8 @@ def home_forms(home: str) -> tuple[tuple[str, ...], ...]:
     return tuple(form for form in forms if form)
 
 
-def is_secret_path(
-    resolved: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None
-) -> str | None:
+def is_secret_path(resolved: str | os.PathLike[str], *,
+                   home: str | os.PathLike[str] | None = None) -> str | None:
     """Why `resolved` (absolute) is a credential store, or None. `home` defaults to the real user's."""
 
     homes = home_forms(os.fspath(home) if home is not None else real_home())

@@ -59,15 +59,8 @@ def _read_all(fd: int, limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
-def write_beneath(
-    root: str,
-    parts: Sequence[str],
-    shown: str,
-    data: Data,
-    *,
-    mode: int | None,
-    recheck: Callable[[], str | None],
-) -> None:
+def write_beneath(root: str, parts: Sequence[str], shown: str, data: Data, *, mode: int | None,
+                  recheck: Callable[[], str | None]) -> None:
     """Replace root/parts with `data`, creating missing parent directories without following symlinks.
 
     `recheck` is asked again just before the rename: why the target may not be written, or None.
@@ -85,9 +78,8 @@ def write_beneath(
         os.close(dir_fd)
 
 
-def _replace_in(
-    dir_fd: int, name: str, shown: str, data: Data, mode: int | None, recheck: Callable[[], str | None]
-) -> None:
+def _replace_in(dir_fd: int, name: str, shown: str, data: Data, mode: int | None,
+                recheck: Callable[[], str | None]) -> None:
     existing = _lstat_at(dir_fd, name)
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)

@@ -32,13 +32,8 @@ from .trust import TRUST_MARKER
 # Root entries whose *targets* are protected too when they are symlinks: writing `conf/vtcode.toml` must
 # not change `vtcode.toml -> conf/vtcode.toml` behind the protection's back.
 # Directories protect their whole tree; files only themselves (`.profile -> .` must not lock the workspace).
-_ROOT_ANCHORS = {
-    ".vtcode": True,
-    ".git": True,
-    TRUST_MARKER: False,
-    "vtcode.toml": False,
-    **dict.fromkeys(sorted(RC_FILES), False),
-}
+_ROOT_ANCHORS = {".vtcode": True, ".git": True, TRUST_MARKER: False, "vtcode.toml": False,
+                 **dict.fromkeys(sorted(RC_FILES), False)}
 T = TypeVar("T")
 
 
@@ -56,17 +51,8 @@ class PathVerdict:
 class Jail:
     """Confines paths to `root` (absolute, symlinks resolved, fixed at start-up: see root.py)."""
 
-    __slots__ = (
-        "_depth",
-        "_home",
-        "_homes",
-        "_prefix",
-        "_root",
-        "_root_folded",
-        "_root_str",
-        "_state",
-        "_trust_key",
-    )
+    __slots__ = ("_depth", "_home", "_homes", "_prefix", "_root", "_root_folded", "_root_str", "_state",
+                 "_trust_key")
 
     def __init__(self, root: Path, *, home: Path | str | None = None) -> None:
         if not root.is_absolute() or os.path.realpath(root) != str(root):
@@ -116,12 +102,8 @@ class Jail:
         if not self._inside(text):
             return None
         rel = fold_parts(text[len(self._prefix) :]) if text != self._root_str else ()
-        return (
-            protected_reason(rel)
-            or self._home_reason(text)
-            or self._state_reason(text)
-            or self._anchor_reason(text)
-        )
+        return (protected_reason(rel) or self._home_reason(text) or self._state_reason(text)
+                or self._anchor_reason(text))
 
     def is_secret(self, resolved: Path | str) -> str | None:
         """Why `resolved` is a credential store (see credentials.py), or None."""
@@ -138,9 +120,8 @@ class Jail:
         """Read a regular file (at most `limit` bytes), opened with kernel-enforced containment."""
         return self.read_resolved(self.resolve(path, cwd=cwd), limit=limit, shown=path)
 
-    def write_atomic(
-        self, path: str, data: Data, *, cwd: Path | str | None = None, mode: int | None = None
-    ) -> Path:
+    def write_atomic(self, path: str, data: Data, *, cwd: Path | str | None = None,
+                     mode: int | None = None) -> Path:
         """Replace (or create, with missing parents) a file in one rename; never leaves a partial file.
 
         `data` is bytes or an iterable of byte chunks. `mode` defaults to the replaced file's permissions
@@ -157,9 +138,8 @@ class Jail:
         parts, shown = self._held(resolved, shown)
         return self._run(shown, lambda: read_beneath(self._root_str, parts, shown, limit))
 
-    def write_resolved(
-        self, resolved: Path, data: Data, *, mode: int | None = None, shown: str | None = None
-    ) -> None:
+    def write_resolved(self, resolved: Path, data: Data, *, mode: int | None = None,
+                       shown: str | None = None) -> None:
         """Write a path `resolve(..., write=True)` returned earlier; protection is checked again."""
         if mode is not None and mode & ~0o777:
             raise ValueError(f"mode {mode:#o}: only permission bits (0o777) may be set")
@@ -172,9 +152,8 @@ class Jail:
         def recheck() -> str | None:
             return self.is_protected(resolved)
 
-        self._run(
-            shown, lambda: write_beneath(self._root_str, parts, shown, data, mode=mode, recheck=recheck)
-        )
+        self._run(shown, lambda: write_beneath(self._root_str, parts, shown, data, mode=mode,
+                                               recheck=recheck))
 
     # -- judgement -------------------------------------------------------------------------------------
 
@@ -191,16 +170,14 @@ class Jail:
         found = walk(start, text)
         lexical = os.path.normpath(absolute)
         # The lexical spelling and each link on the way too: ~/.ssh may itself be a link to a vault.
-        spellings = (
-            (found.path, *found.links) if lexical == found.path else (lexical, found.path, *found.links)
-        )
+        spellings = (found.path, *found.links) if lexical == found.path else (lexical, found.path,
+                                                                            *found.links)
         for spelled in spellings:
             if (secret := self.is_secret(spelled)) is not None:
                 raise Refused(secret, resolved=found.path, secret=True)
         if not self._inside(found.path):
-            raise Refused(
-                f"resolves to {found.path!r}, outside the workspace {self._root_str!r}", resolved=found.path
-            )
+            raise Refused(f"resolves to {found.path!r}, outside the workspace {self._root_str!r}",
+                          resolved=found.path)
         if write:
             if found.path == self._root_str:
                 raise Refused("is the workspace root, not a file", resolved=found.path, protected=True)

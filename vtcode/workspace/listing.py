@@ -53,16 +53,8 @@ def list_workspace(jail: Jail, *, hidden: bool = False, gitignore: bool = True) 
     return listing
 
 
-def _walk(
-    jail: Jail,
-    fd: int,
-    rel_dir: str,
-    rules: IgnoreRules,
-    depth: int,
-    hidden: bool,
-    gitignore: bool,
-    out: Listing,
-) -> None:
+def _walk(jail: Jail, fd: int, rel_dir: str, rules: IgnoreRules, depth: int, hidden: bool, gitignore: bool,
+          out: Listing) -> None:
     if gitignore:
         rules = rules.entering(fd, rel_dir)
     prefix = f"{rel_dir}/" if rel_dir else ""
@@ -103,17 +95,8 @@ def _entries(fd: int) -> Iterator[os.DirEntry[str]]:
         yield from it
 
 
-def _enter(
-    jail: Jail,
-    parent_fd: int,
-    name: str,
-    rel: str,
-    rules: IgnoreRules,
-    depth: int,
-    hidden: bool,
-    gitignore: bool,
-    out: Listing,
-) -> None:
+def _enter(jail: Jail, parent_fd: int, name: str, rel: str, rules: IgnoreRules, depth: int, hidden: bool,
+           gitignore: bool, out: Listing) -> None:
     if depth > MAX_DEPTH:
         out.skipped["too deep"] += 1
         return
@@ -138,13 +121,8 @@ def _add_file(jail: Jail, rel: str, info: os.stat_result, out: Listing) -> None:
 def _add_link(jail: Jail, rel: str, out: Listing) -> None:
     verdict = jail.check(rel)
     if not verdict.allowed:
-        reason = (
-            "secret"
-            if verdict.secret
-            else "broken symlink"
-            if verdict.resolved is None
-            else "symlink outside workspace"
-        )
+        reason = "secret" if verdict.secret else "broken symlink" if verdict.resolved is None else \
+            "symlink outside workspace"
         out.skipped[reason] += 1
         return
     try:

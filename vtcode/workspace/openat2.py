@@ -28,19 +28,8 @@ AT_FDCWD = -100
 # 437 in the unified syscall table every 64-bit and 32-bit Linux port shares since 5.x; alpha and mips
 # number it differently and simply get the fallback.
 _SYSCALL_NUMBERS = {
-    "x86_64": 437,
-    "amd64": 437,
-    "aarch64": 437,
-    "arm64": 437,
-    "i386": 437,
-    "i686": 437,
-    "armv7l": 437,
-    "armv6l": 437,
-    "riscv64": 437,
-    "ppc64le": 437,
-    "ppc64": 437,
-    "s390x": 437,
-    "loongarch64": 437,
+    "x86_64": 437, "amd64": 437, "aarch64": 437, "arm64": 437, "i386": 437, "i686": 437, "armv7l": 437,
+    "armv6l": 437, "riscv64": 437, "ppc64le": 437, "ppc64": 437, "s390x": 437, "loongarch64": 437,
 }
 FORCE_FALLBACK_ENV = "VTCODE_NO_OPENAT2"
 
@@ -58,13 +47,8 @@ _probed: list[_Syscall | None] = []  # filled once: the working syscall entry, o
 
 
 def _raw(fn: _Syscall, number: int, dir_fd: int, path: bytes, how: _OpenHow) -> int:
-    return fn(
-        ctypes.c_long(number),
-        ctypes.c_int(dir_fd),
-        ctypes.c_char_p(path),
-        ctypes.byref(how),
-        ctypes.c_size_t(ctypes.sizeof(how)),
-    )
+    return fn(ctypes.c_long(number), ctypes.c_int(dir_fd), ctypes.c_char_p(path), ctypes.byref(how),
+              ctypes.c_size_t(ctypes.sizeof(how)))
 
 
 def _detect() -> _Syscall | None:

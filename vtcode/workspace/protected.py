@@ -11,22 +11,10 @@ from __future__ import annotations
 from .trust import TRUST_MARKER
 
 # Sourced by a shell or by direnv: a write here runs code in the user's next shell, or on `cd`.
-RC_FILES = frozenset(
-    {
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".bash_logout",
-        ".profile",
-        ".zshrc",
-        ".zshenv",
-        ".zprofile",
-        ".zlogin",
-        ".zlogout",
-        ".envrc",
-        ".inputrc",
-    }
-)
+RC_FILES = frozenset({
+    ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zshenv",
+    ".zprofile", ".zlogin", ".zlogout", ".envrc", ".inputrc",
+})
 
 _ROOT_FILES = {
     TRUST_MARKER: "is the workspace trust marker",

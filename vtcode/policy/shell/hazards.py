@@ -74,11 +74,9 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
 
 
 # Every name command_problems has a rule for; any other command raises none.
-_CHECKED = (
-    frozenset({*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local"})
-    | _NAME_TAKERS
-    | _RUNTIME_SETTERS
-)
+_CHECKED = frozenset(
+    {*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local"}
+) | _NAME_TAKERS | _RUNTIME_SETTERS
 
 
 def _has_flag(values: list[str], letter: str) -> bool:

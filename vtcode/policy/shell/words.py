@@ -91,13 +91,8 @@ def word_of(node: Node, src: bytes) -> Word:
             if _GLOB_OR_TILDE.search(text) is None:  # neither a pattern nor a tilde can be in it
                 return Word(text, expands, expands, node.start_byte, node.end_byte)
             pattern = _is_pattern(text, text)
-            return Word(
-                text,
-                pattern or _has_tilde(text) or expands,
-                pattern or expands,
-                node.start_byte,
-                node.end_byte,
-            )
+            return Word(text, pattern or _has_tilde(text) or expands, pattern or expands, node.start_byte,
+                        node.end_byte)
     pieces: list[_Piece] = []
     _collect(node, src, pieces)
     return _assemble(pieces, node.start_byte, node.end_byte)
