@@ -195,26 +195,29 @@ class EventBus:
 
     def _start_flusher(self) -> None:
         if self._flusher is None:
-            self._flusher = threading.Thread(target=self._flush_loop, name="vtcode-audit-flush", daemon=True)
+            # The thread holds the bus weakly: a bus dropped without close() (tests, a crashed caller) is
+            # still collected, and its thread ends.
+            self._flusher = threading.Thread(
+                target=_flush_loop,
+                args=(weakref.ref(self), self._unsynced),
+                name="vtcode-audit-flush",
+                daemon=True,
+            )
             self._flusher.start()
 
     def _ended(self) -> bool:
         return self._closed
 
-    def _flush_loop(self) -> None:
-        """Sync the audit log FLUSH_AFTER_S after the first event written since the last sync."""
-        while True:
-            self._unsynced.wait()
-            if self._ended():
-                return
-            time.sleep(FLUSH_AFTER_S)  # gather what follows: one fsync for a burst
-            with self._lock:
-                if self._ended():  # closed meanwhile: close() synced everything itself
-                    return
-                self._unsynced.clear()
-                problems = self._write_durable(None, sync=True)
-                for problem in problems:
-                    self.emit("error", problem)
+    def _sync_now(self) -> bool:
+        """Sync the durable sinks; False once the bus is closed (the flusher then ends)."""
+        with self._lock:
+            if self._ended():  # closed meanwhile: close() synced everything itself
+                return False
+            self._unsynced.clear()
+            problems = self._write_durable(None, sync=True)
+            for problem in problems:
+                self.emit("error", problem)
+        return True
 
     def _payload(self, type: str, payload: dict[str, Any]) -> dict[str, Any]:
         if not _TYPE.match(type):
@@ -268,6 +271,24 @@ class EventBus:
     def _deliver_note(self, message: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # no terminal any more (SIGHUP): the log matters
             sys.stderr.write(f"vtcode: error: {message}\n")
+
+
+def _flush_loop(ref: weakref.ref[EventBus], unsynced: threading.Event) -> None:
+    """Sync the audit log FLUSH_AFTER_S after the first event written since the last sync."""
+    while True:
+        if not unsynced.wait(timeout=5.0):
+            if ref() is None:
+                return
+            continue
+        bus = ref()
+        if bus is None or bus._ended():
+            return
+        del bus
+        time.sleep(FLUSH_AFTER_S)  # gather what follows: one fsync for a burst
+        bus = ref()
+        if bus is None or not bus._sync_now():
+            return
+        del bus
 
 
 @atexit.register
