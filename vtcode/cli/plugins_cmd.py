@@ -95,7 +95,11 @@ def new(name: str, family: str, output: Path) -> None:
     names = plugin_names(name)
     target = scaffold(names, family, output)
     click.echo(f"created {target} ({names.dist}, entry point {names.entry!r}, family {family})")
-    click.echo(f"  next: cd {target} && pip install -e '.[test]' && python -m pytest")
+    from vtcode.scaffold.origin import vtcode_origin
+
+    origin = vtcode_origin()  # vtcode is not on PyPI yet: install it from where this one came (README)
+    first = f"pip install {origin} && " if origin else ""
+    click.echo(f"  next: cd {target} && {first}pip install -e '.[test]' && python -m pytest")
     click.echo(f"  then: vtcode plugins approve {names.dist}")
 
 
