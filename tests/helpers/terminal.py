@@ -38,6 +38,7 @@ class Terminal:
         environment = {**os.environ, "TERM": "xterm-256color", **(env or {})}
         self.proc = PtyProcess.spawn(argv, cwd=str(cwd), env=environment, dimensions=(36, 120))
         self._screen = bytearray()
+        self._reaped = False
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -79,6 +80,7 @@ class Terminal:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.proc.terminated = True
+                self._reaped = True
                 code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
                 sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
                 return code, sig
@@ -86,6 +88,10 @@ class Terminal:
         raise AssertionError(f"still running {timeout} s later; screen: {self.output()[-600:]!r}")
 
     def kill(self) -> None:
+        """SIGKILL the program unless it already ended (its pid may belong to another process by now)."""
+        if self._reaped:
+            return
+        self._reaped = True
         try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
