@@ -50,8 +50,9 @@ class LazyGroup(click.Group):
             _fail(f"{exc.format_message()} (see `{command} --help`)", exc.exit_code)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
-        except click.Abort:
-            _fail("aborted", 1)
+        except click.Abort:  # Ctrl-C (or end of input) outside a session, which handles its own
+            sys.stderr.write("vtcode: interrupted\n")
+            sys.exit(130)
         except VtcodeError as exc:
             _fail(str(exc), exc.exit_code)
         except (KeyboardInterrupt, SystemExit):
