@@ -31,8 +31,10 @@ def open_runtime(
     attach_sinks: bool = True,
     check_names: bool = True,
 ) -> Runtime:
-    """`check_names=False` only for a caller that registers objects itself after this returns (a
-    benchmark's own tool): every command checks that configured names are registered."""
+    """Configured names (providers, tools, sandbox backend) must be registered by a signed-off plugin
+    (config/references.py). `check_names=False` is for what only inspects plugins (`plugins list`,
+    `lock`, `verify`, the lookup of plugin commands: how a person finds out why a name is not
+    registered) and for a caller that registers objects itself after this returns (a benchmark)."""
     config = load_config(workspace, config_files=config_files, overrides=overrides)
     # A session that will act (sinks attached) refuses security events it cannot audit: fail closed.
     bus = EventBus(

@@ -89,7 +89,7 @@ def _plugin_commands() -> dict[str, click.Command]:
     from vtcode.runtime import open_runtime
     from vtcode.workspace import resolve_root
 
-    runtime = open_runtime(resolve_root(Path.cwd()), attach_sinks=False)
+    runtime = open_runtime(resolve_root(Path.cwd()), attach_sinks=False, check_names=False)
     return {entry.name: entry.obj for entry in runtime.plugins.registries.commands}
 
 

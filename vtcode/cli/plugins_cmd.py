@@ -29,7 +29,11 @@ def list_plugins(
 ) -> None:
     """Every plugin found, with its status: signed-off, blocked, needs-approval, disabled or tampered."""
     runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+        resolve_root(workspace),
+        config_files=config_files,
+        overrides=overrides,
+        attach_sinks=False,
+        check_names=False,
     )
     records = runtime.plugins.records
     if as_json:
@@ -132,7 +136,9 @@ def lock(
     from vtcode.plugins.pins import write_lock
 
     root = resolve_root(workspace)
-    runtime = open_runtime(root, config_files=config_files, overrides=overrides, attach_sinks=False)
+    runtime = open_runtime(
+        root, config_files=config_files, overrides=overrides, attach_sinks=False, check_names=False
+    )
     target = output or root / LOCK_FILE
     count = write_lock(runtime.plugins.records, target)
     click.echo(f"wrote {count} pins to {target}")
@@ -165,7 +171,9 @@ def verify(
     from vtcode.plugins.pins import drift, read_lock
 
     root = resolve_root(workspace)
-    runtime = open_runtime(root, config_files=config_files, overrides=overrides, attach_sinks=False)
+    runtime = open_runtime(
+        root, config_files=config_files, overrides=overrides, attach_sinks=False, check_names=False
+    )
     sources: list[tuple[str, list[Any]]] = []
     if lock_file is not None:
         sources.append((str(lock_file), read_lock(lock_file)))

@@ -119,3 +119,24 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, workspace: Path) -> No
 def test_help_is_not_an_error(argv: list[str]) -> None:
     result = subprocess.run([VTCODE, *argv], text=True, capture_output=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("Usage:") and not result.stderr
+
+
+def test_a_name_no_plugin_registers_leaves_the_plugin_commands_working(workspace: Path) -> None:
+    """`chain = ["myprov"]` from a plugin not yet approved: sessions refuse it in one line, but `plugins
+    list` (how a person finds out why) and plugin commands still run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    config = Path(env["VTCODE_CONFIG_DIR"]) / "vtcode.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[providers]\nchain = ["myprov"]\n')
+
+    def vtcode(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [VTCODE, *args], cwd=workspace, env=env, text=True, capture_output=True, timeout=60
+        )
+
+    session = vtcode("exec", "hi")
+    assert session.returncode == 2 and session.stderr.count("\n") == 1
+    assert f"{config}:2: providers.chain: 'myprov'" in session.stderr
+    listed = vtcode("plugins", "list")
+    assert listed.returncode == 0 and "lmstudio" in listed.stdout, listed.stderr
+    assert vtcode("find", "nothing-like-this").returncode == 1  # a plugin command: runs, finds nothing
