@@ -61,3 +61,13 @@ def test_ci_runs_the_readmes_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'python3 -m pip install "tox>=4.11,<5" && python3 -m tox -e py311' in readme
     assert "tox -e py311" in ci and "apt-get install" in ci
+
+
+def test_start_up_benchmarks_run_the_wheel_install() -> None:
+    """A benchmark that starts `vtcode` takes it from tests/bench/installed.py (a wheel install, as users
+    have), never from the environment running the benchmarks, which may be an editable tree."""
+    for path in (ROOT / "tests" / "bench").glob("bench_*.py"):
+        text = path.read_text()
+        assert 'parent / "vtcode"' not in text, f"{path.name}: use installed.wheel_vtcode()"
+    for name in ("bench_startup.py", "bench_agent.py", "bench_tui.py", "bench_policy.py"):
+        assert "wheel_vtcode()" in (ROOT / "tests" / "bench" / name).read_text(), name
