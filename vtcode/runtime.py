@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import EffectiveConfig, load_config
+from .config.references import check_references
+from .errors import ConfigError
 from .events import EventBus
 from .events.setup import attach_configured, session_info
 from .plugins import PluginHost, load_plugins
@@ -27,7 +29,12 @@ def open_runtime(
     config_files: Sequence[Path] = (),
     overrides: Sequence[str] = (),
     attach_sinks: bool = True,
+    check_names: bool = True,
 ) -> Runtime:
+    """Configured names (providers, tools, sandbox backend) must be registered by a signed-off plugin
+    (config/references.py). `check_names=False` is for what only inspects plugins (`plugins list`,
+    `lock`, `verify`, the lookup of plugin commands: how a person finds out why a name is not
+    registered) and for a caller that registers objects itself after this returns (a benchmark)."""
     if attach_sinks:
         # A session that acts refuses to start after Python ran an unapproved `.pth` (vtcode/plugins/pth.py).
         from .plugins.pth import refuse_unapproved, scan
@@ -52,7 +59,16 @@ def open_runtime(
         "workspace.trust",
         {"root": str(workspace), "trusted": config.trust.trusted, "reason": config.trust.reason},
     )
+    for notice in config.notices:  # a setting that was ignored, said once per session (stderr, TUI, log)
+        bus.emit("config.notice", {"message": notice})
     host = load_plugins(config.config.plugins, bus)
+    try:
+        if check_names:
+            check_references(config, host.registries)  # a misspelt provider or tool: one line, exit 2
+    except ConfigError as exc:
+        bus.emit("error", {"message": str(exc)})
+        bus.close("error")
+        raise
     if attach_sinks:
         attach_configured(bus, (entry.obj for entry in host.registries.event_sinks), config.config)
     return Runtime(config, bus, host)

@@ -100,7 +100,8 @@ def started_payload(
     return {
         "argv": list(prepared.argv),
         "cwd": cwd,
-        "sandbox": sandbox.mode,
+        "mode": sandbox.mode,
+        "sandbox": sandbox.mode,  # the key logs before the schema's `mode` used; kept for their readers
         "backend": sandbox.backend,
         "enforced": list(prepared.enforced),
         "network": "network:on" in prepared.enforced,

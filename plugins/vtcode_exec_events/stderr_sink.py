@@ -18,6 +18,7 @@ from vtcode.terminal import neutral, neutral_json_line, terminal_gate
 _SHOWN = (
     "plugin.blocked", "error", "policy.decision", "approval.", "sandbox.", "provider.failover",
     "llm.reasoning", "tool.refused",  # the agent's stated reasons and what it was refused (vtcode exec)
+    "config.notice",  # a setting that was ignored (a workspace trying to loosen one, an untrusted workspace)
 )
 
 

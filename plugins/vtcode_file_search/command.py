@@ -19,7 +19,7 @@ from vtcode.cli.options import reports_errors
               help="Workspace root (default: the current directory).")
 @reports_errors
 def find(query: str, as_json: bool, limit: int, hidden: bool, workspace: Path | None) -> None:
-    """Fuzzy-find files in the workspace by path, best match first."""
+    """Fuzzy-find files in the workspace by path, best match first; exit 1 when nothing matches."""
     from vtcode.workspace import resolve_root
 
     from .search import FileSearch
@@ -31,6 +31,10 @@ def find(query: str, as_json: bool, limit: int, hidden: bool, workspace: Path | 
     if as_json:
         click.echo(json.dumps({"query": query, "workspace": str(root),
                                "results": [{"path": m.path, "score": round(m.score, 2)} for m in found]}))
-        return
+        raise SystemExit(0 if found else 1)
     for match in found:
         click.echo(match.path)
+    if not found:  # silence would read as "nothing ran"; exit 1 like grep, so scripts can tell
+        hidden_note = "" if hidden else " (hidden files are skipped: --hidden)"
+        click.echo(f"vtcode: no file in {root} matches {query!r}{hidden_note}", err=True)
+        raise SystemExit(1)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from helpers.lmstudio_stub import LMModel, LMStudioStub
 from helpers.openai_stub import OpenAIStub, Reply
+from installed import wheel_vtcode
 from measure import figure, median_ms
 from pydantic import BaseModel, ConfigDict
 from vtcode_hookspecs import ChatChunk, ChatRequest, RiskClass, ToolCall, ToolContext, ToolResult
@@ -25,7 +26,6 @@ from vtcode.runtime import open_runtime
 from vtcode.workspace.trust import write_trust
 
 CALLS = 100
-VTCODE = str(Path(sys.executable).parent / "vtcode")
 
 
 class NoopArgs(BaseModel):
@@ -63,7 +63,8 @@ class InstantModel:
 
 def _per_call_ms(workspace: Path) -> tuple[float, float]:
     write_trust(workspace)
-    runtime = open_runtime(workspace, overrides=['tools.policies={noop = "allow"}'], attach_sinks=False)
+    overrides = ['tools.policies={noop = "allow"}']  # the noop tool is registered below, after the check
+    runtime = open_runtime(workspace, overrides=overrides, attach_sinks=False, check_names=False)
     tool = NoopTool()
     tools = runtime.plugins.registries.tools
     tools.add(Registered(tool, tools.validate(tool, "bench"), "bench", "vtcode-bench"))  # type: ignore[arg-type]
@@ -96,7 +97,7 @@ def _per_call_ms(workspace: Path) -> tuple[float, float]:
 
 def _exec_argv(base_url: str, workspace: Path) -> list[str]:
     return [
-        VTCODE,
+        wheel_vtcode(),  # a wheel install, as users have (installed.py)
         "exec",
         "--provider",
         "openai-compat",
@@ -165,7 +166,7 @@ def _lmstudio_first_chat_ms(workspace: Path, base: Path) -> tuple[float, float]:
 
     def first_chat(lms: LMStudioStub, *extra: str) -> float:
         before = len(lms.server.chat_requests)
-        argv = [VTCODE, "exec", "--provider", "lmstudio", "--base-url", lms.base_url, *extra]
+        argv = [wheel_vtcode(), "exec", "--provider", "lmstudio", "--base-url", lms.base_url, *extra]
         start = time.perf_counter()
         proc = subprocess.Popen(
             [*argv, "--workspace", str(workspace), "hi"],

@@ -30,7 +30,6 @@ DECISION = {
     "reason": "tools.policies: allow",
     "rule": "tools.policies.read_file",
 }
-VTCODE = str(Path(sys.executable).parent / "vtcode")
 
 
 def _bus(directory: Path, session: str) -> EventBus:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from helpers.attack_cases import ATTACKS, EVERYDAY
+from installed import wheel_vtcode
 from measure import command_ms, figure, median_ms
 
 from vtcode.policy.assemble import PolicySetup
@@ -95,7 +96,7 @@ def run() -> bool:
         target = ws / "src/pkg/module.py"
         realpath = median_ms(lambda: [os.path.realpath(target) for _ in range(1000)], 7) / 1000
 
-        vtcode = str(Path(sys.executable).parent / "vtcode")
+        vtcode = wheel_vtcode()  # a wheel install, as users have (installed.py)
         check = [vtcode, "check", "command", "--workspace", str(ws), "--json", "--shell", "git status && ls"]
         subprocess.run(check, check=True, capture_output=True)
         cold = command_ms(check, 15)

@@ -6,15 +6,15 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
+from installed import wheel_vtcode
 from measure import command_ms, figure
 
 REPEAT = 21
 
 
 def run() -> bool:
-    vtcode = str(Path(sys.executable).parent / "vtcode")
+    vtcode = wheel_vtcode()  # a wheel install, as users have (installed.py)
     with tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from helpers.openai_stub import OpenAIStub, Reply
+from installed import wheel_vtcode
 from measure import figure
 
 PAINT_RUNS = 7
@@ -97,7 +98,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def first_paint_and_rss(base_url: str) -> tuple[float, float, float]:
-    vtcode = str(Path(sys.executable).parent / "vtcode")
+    vtcode = wheel_vtcode()  # a wheel install, as users have (installed.py)
     with tempfile.TemporaryDirectory() as home:
         env = _env(home, base_url)
         workspace = Path(home, "ws")

@@ -8,6 +8,7 @@ runs only the named modules (e.g. `startup`).
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,9 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE.parent))  # for `helpers`, as pytest's `pythonpath` does
+    # Start-up is measured as users get it: with bytecode caches written. A developer's or CI's
+    # PYTHONDONTWRITEBYTECODE would make every start compile vtcode's plugins from source again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     chosen = set(argv)
     failures = 0
     for path in sorted(HERE.glob("bench_*.py")):

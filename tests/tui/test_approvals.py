@@ -92,3 +92,41 @@ def test_always_is_not_offered_when_config_forbids_it(
 
     run_tui(scenario, overrides=(*stub_overrides(stub.base_url), "approvals.allow_always=false"))
     assert not (workspace / "notes.txt").exists()
+
+
+def test_a_command_shows_where_it_runs_and_what_it_writes(
+    workspace: Path, stub: OpenAIStub, run_tui: RunTui
+) -> None:
+    """Not `path . (read)` for a command that writes newfile.txt (issue 18)."""
+    command = "echo hi > newfile.txt"
+    stub.push(Reply(tool_calls=[ToolCallReply("run_command", {"command": command})]), Reply(text="done"))
+
+    async def scenario(ui: Driver) -> None:
+        await ui.loaded()
+        await ui.send("make the file")
+        screen = await modal(ui)
+        shown = str(screen.query_one("#approval-action", Static).render())
+        assert "(read)" not in shown
+        assert "in       ." in shown and "writes   newfile.txt" in shown
+        await ui.press("n")
+        await ui.idle()
+
+    run_tui(scenario, overrides=stub_overrides(stub.base_url))
+
+
+def test_tool_arguments_show_their_lines_not_escapes(
+    workspace: Path, stub: OpenAIStub, run_tui: RunTui
+) -> None:
+    stub.push(write("first line\nsecond line\n"), Reply(text="done"))
+
+    async def scenario(ui: Driver) -> None:
+        await ui.loaded()
+        await ui.send("write it")
+        await modal(ui)
+        await ui.press("y")
+        await ui.idle()
+        args = str(ui.app.query_one(ToolPanel).query_one(".tool-args", Static).render())
+        assert "\\n" not in args
+        assert "content:\n  first line\n  second line" in args and "path: notes.txt" in args
+
+    run_tui(scenario, overrides=stub_overrides(stub.base_url))

@@ -150,3 +150,28 @@ def test_light_theme_and_80x24(workspace: Path, stub: OpenAIStub, run_tui: RunTu
         assert ui.app.theme == "textual-light"
 
     run_tui(scenario, overrides=stub_overrides(stub.base_url))
+
+
+def test_f1_and_question_mark_open_the_help(workspace: Path, stub: OpenAIStub, run_tui: RunTui) -> None:
+    from textual.binding import Binding
+
+    from vtcode.tui.app import VtcodeApp
+    from vtcode.tui.screens.help import HelpScreen, key_label
+
+    async def scenario(ui: Driver) -> None:
+        await ui.loaded()
+        for key in ("f1", "question_mark"):
+            await ui.press(key)
+            screen = ui.app.screen
+            assert isinstance(screen, HelpScreen), key
+            listed = " ".join(keys for keys, _ in screen.rows())
+            for binding in VtcodeApp.BINDINGS:  # every key of the main screen is explained
+                assert isinstance(binding, Binding)
+                assert key_label(binding.key) in listed, binding.key
+            await ui.press(key)  # the same key closes it
+            assert not isinstance(ui.app.screen, HelpScreen)
+        await ui.send("what is 2?")  # `?` in text being typed is a question mark
+        assert not isinstance(ui.app.screen, HelpScreen)
+        assert any(isinstance(w, UserMessage) and "what is 2?" in str(w.render()) for w in ui.chat())
+
+    run_tui(scenario, overrides=stub_overrides(stub.base_url))

@@ -32,7 +32,10 @@ class NoTerminal:
 
     @property
     def who(self) -> dict[str, str]:
-        return {**os_identity(), "source": "no terminal: prompt means deny"}
+        # Nobody was asked, so the record names no person and no terminal (the process's user is in
+        # session.started): "deny by root (/dev/pts/0)" read as if someone at that terminal had refused.
+        identity = os_identity()
+        return {"uid": identity["uid"], "pid": identity["pid"], "source": "no terminal: prompt means deny"}
 
     def ask(self, prompt: ApprovalPrompt) -> Answer:
         return Answer.DENY

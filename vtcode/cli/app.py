@@ -56,7 +56,9 @@ def cli(
         from vtcode.workspace import resolve_root
 
         refuse_unapproved(scan())  # before the screen opens: one line, exit 2 (see vtcode/plugins/pth.py)
-        run(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        status = run(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        if status:
+            raise SystemExit(status)
 
     tui()
 

@@ -22,7 +22,9 @@ def audit() -> None:
 
 
 @audit.command(name="verify")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
 @click.option(
     "--allow-incomplete",
     is_flag=True,

@@ -72,9 +72,12 @@ def check_path(
     overrides: tuple[str, ...],
 ) -> None:
     """Resolve PATH through the workspace jail: allow (with where it lands) or deny (with why)."""
+    from vtcode.config import load_config
     from vtcode.workspace import Jail, resolve_root
 
-    jail = Jail(resolve_root(workspace))
+    root = resolve_root(workspace)
+    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
+    jail = Jail(root)
     verdict = jail.check(path, write=write)
     decision = "allow" if verdict.allowed else "deny"
     report = {

@@ -61,12 +61,17 @@ def show(
             f"# layer {layer.name}: {layer.path or ''} "
             f"{'' if layer.applied else '(not applied) '}{layer.note}"
         )
-    for key, value in values.items():
-        click.echo(f"{key} = {json.dumps(value)}  # {effective.sources.get(key, 'default')}")
-    for key, value in tool_values.items():
-        click.echo(
-            f"tool-policy.{key} = {json.dumps(value)}  # {effective.tool_policy_sources.get(key, 'default')}"
-        )
+    summarised = False
+    for prefix, settings, sources in (
+        ("", values, effective.sources),
+        ("tool-policy.", tool_values, effective.tool_policy_sources),
+    ):
+        for key, value in settings.items():
+            shown, short = _readable(value)
+            summarised |= short
+            click.echo(f"{prefix}{key} = {shown}  # {sources.get(key, 'default')}")
+    if summarised:
+        click.echo("# values marked … are summarised; `vtcode config show --json` prints them whole")
     for notice in effective.notices:
         click.echo(f"vtcode: notice: {notice}", err=True)
 
@@ -81,15 +86,47 @@ def show(
 )
 @reports_errors
 def validate(file: Path, kind: str | None) -> None:
-    """Check FILE; exit 2 with `file:line: key: problem` on the first error."""
-    from vtcode.config.sources import read_document, validate_document
+    """Check FILE; exit 2 with one `file:line: key: problem` line per error, every one of them.
+
+    Names that a plugin must register (providers in the chain, tools in tools.policies, the sandbox
+    backend, event sinks) are checked against the plugins this file would admit."""
+    from pydantic import ValidationError
+
+    from vtcode.config.sources import read_document, validation_errors
 
     data, text = read_document(file)
     chosen = kind or (
         "tool-policy" if file.suffix == ".json" else "managed" if "locked" in data else "vtcode"
     )
-    validate_document(_model(chosen), data, str(file), text, is_json=file.suffix == ".json")
+    try:
+        parsed = _model(chosen).model_validate(data)
+    except ValidationError as exc:
+        errors = validation_errors(exc, str(file), text, is_json=file.suffix == ".json")
+    else:
+        errors = _unregistered(parsed, file, text) if chosen != "tool-policy" else []
+    if errors:
+        for error in errors:
+            click.echo(f"vtcode: error: {error}", err=True)
+        raise SystemExit(2)
     click.echo(f"{file}: ok ({chosen})")
+
+
+def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
+    from vtcode.config.locate import toml_key_line
+    from vtcode.config.models import PluginsConfig
+    from vtcode.config.references import unregistered
+    from vtcode.errors import ConfigError
+    from vtcode.events import EventBus
+    from vtcode.plugins import load_plugins
+
+    # The plugins installed here under the default gate, not under this file's [plugins] section: a fleet
+    # file requiring verified installs must not read as "nothing registered" on an editable checkout.
+    # Whether the file's own section admits them is checked when a session loads it.
+    host = load_plugins(PluginsConfig(), EventBus())
+    return [
+        ConfigError(str(file), item.message, key=item.key, line=toml_key_line(text, item.path))
+        for item in unregistered(parsed, host.registries)
+    ]
 
 
 @config.command(name="schema")
@@ -112,6 +149,23 @@ def schema(kind: str, write_dir: Path | None) -> None:
     for name, text in schema_files().items():
         (write_dir / name).write_text(text, encoding="utf-8")
         click.echo(f"wrote {write_dir / name}")
+
+
+LINE_LIMIT = 160  # a setting longer than this is summarised in the human listing (the JSON has it whole)
+
+
+def _readable(value: Any) -> tuple[str, bool]:
+    """The value as TOML-ish JSON, or, when long, what it holds (entries or items, the first names)."""
+    text = json.dumps(value)
+    if len(text) <= LINE_LIMIT:
+        return text, False
+    if isinstance(value, dict):
+        names = ", ".join(list(value)[:8])
+        return f"{{{len(value)} entries: {names}{', …' if len(value) > 8 else ''}}}", True
+    if isinstance(value, list):
+        first = ", ".join(json.dumps(item)[:40] for item in value[:4])
+        return f"[{len(value)} items: {first}{', …' if len(value) > 4 else ''}]", True
+    return text[: LINE_LIMIT - 1] + "…", True
 
 
 def _model(kind: str) -> Any:

@@ -25,7 +25,7 @@ def demo(keep: bool) -> None:
     """Run the scripted end-to-end demonstration (no model needed)."""
     base = Path(tempfile.mkdtemp(prefix="vtcode-demo-"))
     try:
-        status = _run(base)
+        status = _run(base, keep)
     finally:
         if keep:
             click.echo(f"vtcode demo: files kept in {base}", err=True)
@@ -34,7 +34,7 @@ def demo(keep: bool) -> None:
     raise SystemExit(status)
 
 
-def _run(base: Path) -> int:
+def _run(base: Path, keep: bool = False) -> int:
     from vtcode.agent import Agent, AgentLimits, ProviderBackend, SessionSaver, new_session
     from vtcode.agent.stack import open_stack
     from vtcode.approvals import NoTerminal
@@ -82,6 +82,8 @@ def _run(base: Path) -> int:
     say(f"model's final answer: {outcome.answer}\n")
     say(f"sandbox: {stack.sandbox.backend if stack.sandbox else 'none (commands refused)'}\n")
     say(f"audit log: {', '.join(str(p) for p in logs)}: {'verified' if verified else 'NOT verified'}\n")
+    if not keep:
+        say("  (removed with the demo's other files when it ends: `vtcode demo --keep` keeps them to read)\n")
     stopped = sum(1 for r in found if r.step.attack and r.outcome == "stopped")
     attacks = sum(1 for r in found if r.step.attack)
     ok = verified and all(r.as_expected for r in found) and outcome.exit_status == 0

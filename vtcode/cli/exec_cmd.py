@@ -8,6 +8,7 @@ usage or configuration. Every session writes its hash-chained audit log (`vtcode
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from vtcode_hookspecs import SessionRecord, SessionStore, ToolSpec
 
     from vtcode.agent.opening import StackOpening
+    from vtcode.agent.outcome import Outcome
     from vtcode.agent.stack import Stack
     from vtcode.runtime import Runtime
 
@@ -64,20 +66,30 @@ def exec_(
     overrides: tuple[str, ...],
 ) -> None:
     """Run the agent on PROMPT; print its final answer on stdout."""
+    from vtcode.signals import ends_like_ctrl_c
     from vtcode.workspace import resolve_root
 
     if events is not None:
         os.environ["VTCODE_EVENTS"] = events  # the stderr sink reads it before any event is written
     extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
     root = resolve_root(workspace)
-    try:
-        status = _run(
-            root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
-        )
-    except KeyboardInterrupt:
-        click.echo("vtcode: interrupted", err=True)
-        status = 130
+    with ends_like_ctrl_c() as received:  # a closed terminal or `kill` ends the run as Ctrl-C does
+        try:
+            status = _run(
+                root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
+            )
+        except KeyboardInterrupt:
+            status = 130
+            _say(f"vtcode: {'terminated by ' + received.name if received.signum else 'interrupted'}")
+        if received.exit_status is not None:
+            status = received.exit_status
     raise SystemExit(status)
+
+
+def _say(line: str) -> None:
+    """A line on stderr, if there still is one (after SIGHUP the terminal is gone)."""
+    with contextlib.suppress(OSError):
+        click.echo(line, err=True)
 
 
 def _run(
@@ -111,7 +123,7 @@ def _run(
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
         closers.append(link.chain.close)
         try:
-            link = settle_model(link, runtime, named=model, say=_say)
+            link = settle_model(link, runtime, named=model, say=lambda note: _say(neutral(f"vtcode: {note}")))
         except ProviderError as exc:  # none loaded, a failed load, the server down: one line, as a run's
             click.echo(f"vtcode: error: {exc}", err=True)
             return 1
@@ -137,27 +149,39 @@ def _run(
         if opening.started:
             opening.result()  # a stack that cannot open fails the session, tool call or not
         if outcome.answer:
-            sys.stdout.write(answer_for(outcome.answer, sys.stdout.isatty()))
-            sys.stdout.flush()
-        click.echo(
-            neutral(
-                f"vtcode: {outcome.reason.value}: {outcome.detail} (session {outcome.session_id}, "
-                f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens; "
-                f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
-            ),
-            err=True,
-        )
+            with contextlib.suppress(OSError):  # the terminal was closed (SIGHUP): the log has the answer
+                sys.stdout.write(answer_for(outcome.answer, sys.stdout.isatty()))
+                sys.stdout.flush()
+        click.echo(neutral(_summary(outcome, runtime)), err=True)
         return outcome.exit_status
     finally:
-        if opening is not None:
-            opening.wait()
-        for close in closers:
-            close()
-        runtime.bus.close(reason)
+        from vtcode.signals import held
+
+        with held():  # a second Ctrl-C or SIGTERM waits until the log is closed
+            if opening is not None:
+                opening.wait()
+            for close in closers:
+                close()
+            runtime.bus.close(reason)
 
 
-def _say(text: str) -> None:
-    click.echo(f"vtcode: {text}", err=True)
+def _summary(outcome: Outcome, runtime: Runtime) -> str:
+    """The closing line on stderr. A detail the terminal already showed as an `error` event is not
+    repeated, and `--resume` is offered only for a session a model has answered in."""
+    history = runtime.bus.history
+    shown_on_stderr = runtime.config.config.events.stderr != "off" or os.environ.get("VTCODE_EVENTS")
+    errors = [str(e.payload.get("message", "")) for e in history if e.type == "error"]
+    detail = outcome.detail
+    if shown_on_stderr and any(message and detail.endswith(message) for message in errors):
+        detail = "see the error above"
+    answered = outcome.tokens > 0 or any(e.type == "llm.response" for e in history)
+    counts = f"{outcome.turns} turns, {outcome.tool_calls} tool calls, ~{outcome.tokens} tokens"
+    if not answered:
+        return f"vtcode: {outcome.reason.value}: {detail} (session {outcome.session_id}: no model answered)"
+    return (
+        f"vtcode: {outcome.reason.value}: {detail} (session {outcome.session_id}, {counts}; "
+        f"continue with `vtcode exec --resume {outcome.session_id} PROMPT`)"
+    )
 
 
 def answer_for(answer: str, terminal: bool) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from vtcode_hookspecs import FAMILIES
@@ -28,7 +29,11 @@ def list_plugins(
 ) -> None:
     """Every plugin found, with its status: signed-off, blocked, needs-approval, disabled or tampered."""
     runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+        resolve_root(workspace),
+        config_files=config_files,
+        overrides=overrides,
+        attach_sinks=False,
+        check_names=False,
     )
     from vtcode.plugins.pth import scan
 
@@ -102,7 +107,11 @@ def new(name: str, family: str, output: Path) -> None:
     names = plugin_names(name)
     target = scaffold(names, family, output)
     click.echo(f"created {target} ({names.dist}, entry point {names.entry!r}, family {family})")
-    click.echo(f"  next: cd {target} && pip install -e '.[test]' && python -m pytest")
+    from vtcode.scaffold.origin import vtcode_origin
+
+    origin = vtcode_origin()  # vtcode is not on PyPI yet: install it from where this one came (README)
+    first = f"pip install {origin} && " if origin else ""
+    click.echo(f"  next: cd {target} && {first}pip install -e '.[test]' && python -m pytest")
     click.echo(f"  then: vtcode plugins approve {names.dist}")
 
 
@@ -116,27 +125,31 @@ def revoke(name: str) -> None:
     click.echo(f"{name}: approval {'revoked' if revoke_approval(name) else 'not found'}")
 
 
+LOCK_FILE = "vtcode-plugins.lock.toml"  # in the workspace root: where `lock` writes and `verify` reads
+
+
 @plugins.command(name="lock")
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("vtcode-plugins.lock.toml"),
-    show_default=True,
-    help="Where to write the pins.",
+    default=None,
+    help=f"Where to write the pins (default: {LOCK_FILE} in the workspace, which `verify` reads).",
 )
 @workspace_options
 @reports_errors
 def lock(
-    output: Path, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
+    output: Path | None, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
 ) -> None:
     """Write pins (name, exact version, RECORD digest, families) for every signed-off plugin."""
     from vtcode.plugins.pins import write_lock
 
+    root = resolve_root(workspace)
     runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+        root, config_files=config_files, overrides=overrides, attach_sinks=False, check_names=False
     )
-    count = write_lock(runtime.plugins.records, output)
-    click.echo(f"wrote {count} pins to {output}")
+    target = output or root / LOCK_FILE
+    count = write_lock(runtime.plugins.records, target)
+    click.echo(f"wrote {count} pins to {target}")
 
 
 @plugins.command(name="verify")
@@ -145,7 +158,8 @@ def lock(
     "lock_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Pin file to check against (default: the managed configuration's pins).",
+    help=f"Pin file to check against (default: the managed configuration's pins and {LOCK_FILE} in the "
+    "workspace, each that exists).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
@@ -157,14 +171,35 @@ def verify(
     config_files: tuple[Path, ...],
     overrides: tuple[str, ...],
 ) -> None:
-    """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned."""
+    """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned.
+
+    Without --lock: the managed configuration's pins, and the pin file `vtcode plugins lock` wrote in
+    the workspace, each that exists (so `lock` then `verify` agree with no flags); neither: exit 1."""
+    from vtcode.paths import managed_config_file
     from vtcode.plugins.pins import drift, read_lock
 
+    root = resolve_root(workspace)
     runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
+        root, config_files=config_files, overrides=overrides, attach_sinks=False, check_names=False
     )
-    pins = read_lock(lock_file) if lock_file else runtime.config.config.plugins.pins
-    problems = drift(runtime.plugins.records, pins)
+    sources: list[tuple[str, list[Any]]] = []
+    if lock_file is not None:
+        sources.append((str(lock_file), read_lock(lock_file)))
+    else:
+        managed = runtime.config.config.plugins.pins
+        if managed:
+            sources.append((str(managed_config_file()), list(managed)))
+        if (root / LOCK_FILE).is_file():
+            sources.append((str(root / LOCK_FILE), read_lock(root / LOCK_FILE)))
+    problems = []
+    if not sources:  # nothing verified is not a pass (exit 1), as with an empty pin file
+        problems.append(
+            "no pins to verify against: the managed configuration has none and there is no "
+            f"{root / LOCK_FILE} (write it with `vtcode plugins lock`, or pass --lock FILE)"
+        )
+    for name, pins in sources:
+        found = drift(runtime.plugins.records, pins)
+        problems += [f"{problem} ({name})" for problem in found] if len(sources) > 1 else found
     if as_json:
         click.echo(json.dumps({"ok": not problems, "drift": problems}))
     else:

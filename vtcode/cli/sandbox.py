@@ -66,7 +66,8 @@ def run(
             {
                 "argv": list(argv),
                 "cwd": cwd,
-                "sandbox": box.mode,
+                "mode": box.mode,
+                "sandbox": box.mode,  # the key logs before the schema's `mode` used; kept for their readers
                 "backend": box.backend,
                 "enforced": list(prepared.enforced),
                 "network": "network:on" in prepared.enforced,
@@ -79,6 +80,9 @@ def run(
         runtime.bus.emit(
             "command.finished",
             {
+                "argv": list(argv),
+                "exit_code": status,
+                "duration_s": round(time.monotonic() - start, 3),
                 "exit": None if signalled else status,
                 "signal": status - 128 if signalled else None,
                 "duration_ms": (time.monotonic() - start) * 1000,

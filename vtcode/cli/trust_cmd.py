@@ -19,7 +19,10 @@ def trust(
     revoke: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
 ) -> None:
     """Trust this workspace: its own vtcode.toml and tool-policy.json are then read (tighten-only)."""
+    from vtcode.config import load_config
+
     root = resolve_root(workspace)
+    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
     if revoke:
         removed = revoke_trust(root)
         click.echo(f"{root}: trust {'revoked' if removed else 'was not granted'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +99,8 @@ def _apply(
             result = combine(marker, target.get(key), value, fallback)
             if result.loosened:
                 state.notices.append(
-                    f"{name}: {dotted}: a workspace may only tighten security settings; "
-                    "kept the stricter value"
+                    f"{name}: {dotted} = {_shown(value)} ignored: a workspace may only tighten security "
+                    f"settings (kept {_shown(result.value)})"
                 )
             if result.value == target.get(key):
                 continue
@@ -112,3 +113,8 @@ def _apply(
             value = merged
         target[key] = value
         state.sources[dotted] = name
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."

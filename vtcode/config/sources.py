@@ -61,22 +61,40 @@ def validate_document(
 
 
 def error_from_validation(exc: ValidationError, name: str, text: str | None, *, is_json: bool) -> ConfigError:
-    first = exc.errors()[0]
-    key_path = tuple(str(part) for part in first["loc"])
-    key = ".".join(key_path) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    else:
-        message = first["msg"]
-        if "input" in first and first["type"] not in {"missing"}:
-            message += f" (got {_short(first['input'])})"
-    line = None
-    if text is not None:
-        line = (json_key_line if is_json else toml_key_line)(text, key_path)
-    more = len(exc.errors()) - 1
-    if more:
-        message += f" (+{more} more error{'s' if more > 1 else ''})"
-    return ConfigError(name, message, key=key, line=line)
+    """The first error, saying how many more there are and how to see them all."""
+    errors = validation_errors(exc, name, text, is_json=is_json)
+    first = errors[0]
+    more = len(errors) - 1
+    if not more:
+        return first
+    hint = f"`vtcode config validate {name}` lists them" if text is not None else "fix this one first"
+    return ConfigError(
+        name,
+        f"{first.detail} (+{more} more error{'s' if more > 1 else ''}: {hint})",
+        key=first.key,
+        line=first.line,
+    )
+
+
+def validation_errors(
+    exc: ValidationError, name: str, text: str | None, *, is_json: bool
+) -> list[ConfigError]:
+    """Every error of a validation, each naming the file, the dotted key and its line."""
+    found = []
+    for error in exc.errors():
+        key_path = tuple(str(part) for part in error["loc"])
+        key = ".".join(key_path) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        else:
+            message = error["msg"]
+            if "input" in error and error["type"] not in {"missing"}:
+                message += f" (got {_short(error['input'])})"
+        line = None
+        if text is not None:
+            line = (json_key_line if is_json else toml_key_line)(text, key_path)
+        found.append(ConfigError(name, message, key=key, line=line))
+    return found
 
 
 def _short(value: Any) -> str:

@@ -12,13 +12,22 @@ a hole in the chain would make the rest unverifiable anyway.
 
 Events emitted before any sink is loaded (plugin sign-off itself) are kept, up to `history_limit`, and
 replayed to sinks when they attach, so the record of how plugins were admitted is never lost.
+
+Every other event reaches the audit log within FLUSH_AFTER_S: a flusher thread syncs the durable sinks that
+long after the first event not yet synced (a session that goes quiet after an approval still has its record
+on disk). A bus left open when the interpreter exits (an exception nobody caught) is closed at exit, so
+its log ends with `session.ended` instead of being cut short.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import re
 import sys
 import threading
+import time
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -38,6 +47,8 @@ from .errors import AuditUnavailable, EventPayloadError
 from .worker import SinkWorker, _one_line
 
 _TYPE: Final = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+FLUSH_AFTER_S: Final = 0.5  # an event not synced with a security event is on disk this long after it
+_OPEN_BUSES: weakref.WeakSet[EventBus] = weakref.WeakSet()
 
 
 class EventBus:
@@ -65,6 +76,8 @@ class EventBus:
         self._anchor: AnchorWriter | None = None  # the chain head kept outside the log (audit/anchor.py)
         self._started = False
         self._closed = False
+        self._unsynced = threading.Event()  # an event was written to a durable sink but not synced
+        self._flusher: threading.Thread | None = None
 
     @property
     def history(self) -> list[Event]:
@@ -81,6 +94,7 @@ class EventBus:
     def start(self, payload: dict[str, Any]) -> Event:
         """Open the session: `session.started`, and `close()` will end it with `session.ended`."""
         self._started = True
+        _OPEN_BUSES.add(self)
         return self.emit("session.started", payload)
 
     def emit(self, type: str, payload: dict[str, Any], *, actor: str = "vtcode") -> Event:
@@ -97,6 +111,11 @@ class EventBus:
             problems = self._write_durable(event, sync=security)
             if security and not problems and self._durable and event.hash is not None:
                 problems += self._record_anchor(event.seq, event.hash)
+            if self._durable:
+                if security:
+                    self._unsynced.clear()
+                else:
+                    self._unsynced.set()
             for sink in self._inline:
                 problems += self._deliver_inline(sink, event)
             for worker in self._workers:
@@ -122,6 +141,7 @@ class EventBus:
                     problems += self._write_durable(None, sync=True, only=sink)
                     if not problems and self._prev_hash is not None:
                         problems += self._record_anchor(self._seq - 1, self._prev_hash)
+                    self._start_flusher()
                 elif delivery == "inline":
                     self._inline.append(sink)
                     problems = []
@@ -165,6 +185,8 @@ class EventBus:
         with self._lock:
             self._closed = True
             workers, self._workers = self._workers, []
+            self._unsynced.set()  # wakes the flusher, which sees the bus closed and ends
+        _OPEN_BUSES.discard(self)
         for worker in workers:
             worker.stop(timeout)  # too late to record what is lost: the log is closed; stderr still says so
         anchored = bool(self._durable) and self._anchor is not None and self._prev_hash is not None
@@ -175,6 +197,8 @@ class EventBus:
             except Exception as exc:  # a sink failing to close must not hide the others' records
                 anchored = anchored and sink not in self._durable
                 self._deliver_note(f"sink {sink.name} failed to close: {_one_line(exc)}")
+        if self._flusher is not None and self._flusher is not threading.current_thread():
+            self._flusher.join(1.0)
         self._inline.clear()
         self._durable.clear()
         if self._anchor is not None:
@@ -186,6 +210,32 @@ class EventBus:
                 self._deliver_note(f"audit anchor could not be written: {_one_line(exc)}")
 
     # -- internals ------------------------------------------------------------------------------------
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None:
+            # The thread holds the bus weakly: a bus dropped without close() (tests, a crashed caller) is
+            # still collected, and its thread ends.
+            self._flusher = threading.Thread(
+                target=_flush_loop,
+                args=(weakref.ref(self), self._unsynced),
+                name="vtcode-audit-flush",
+                daemon=True,
+            )
+            self._flusher.start()
+
+    def _ended(self) -> bool:
+        return self._closed
+
+    def _sync_now(self) -> bool:
+        """Sync the durable sinks; False once the bus is closed (the flusher then ends)."""
+        with self._lock:
+            if self._ended():  # closed meanwhile: close() synced everything itself
+                return False
+            self._unsynced.clear()
+            problems = self._write_durable(None, sync=True)
+            for problem in problems:
+                self.emit("error", problem)
+        return True
 
     def _payload(self, type: str, payload: dict[str, Any]) -> dict[str, Any]:
         if not _TYPE.match(type):
@@ -252,4 +302,31 @@ class EventBus:
             self.emit("error", payload)
 
     def _deliver_note(self, message: str) -> None:
-        sys.stderr.write(f"vtcode: error: {message}\n")
+        with contextlib.suppress(OSError, ValueError):  # no terminal any more (SIGHUP): the log matters
+            sys.stderr.write(f"vtcode: error: {message}\n")
+
+
+def _flush_loop(ref: weakref.ref[EventBus], unsynced: threading.Event) -> None:
+    """Sync the audit log FLUSH_AFTER_S after the first event written since the last sync."""
+    while True:
+        if not unsynced.wait(timeout=5.0):
+            if ref() is None:
+                return
+            continue
+        bus = ref()
+        if bus is None or bus._ended():
+            return
+        del bus
+        time.sleep(FLUSH_AFTER_S)  # gather what follows: one fsync for a burst
+        bus = ref()
+        if bus is None or not bus._sync_now():
+            return
+        del bus
+
+
+@atexit.register
+def _close_open_buses() -> None:
+    """A session whose bus nobody closed (an uncaught exception) still ends its log, as an error."""
+    for bus in list(_OPEN_BUSES):
+        with contextlib.suppress(Exception):  # at exit, one bus failing must not keep the others open
+            bus.close("error")

@@ -1,38 +1,29 @@
-"""One line per event for people: the stderr sink, `vtcode audit tail` and SIEM messages share it."""
+"""One line per event for people: the stderr sink, `vtcode audit tail` and SIEM messages share it.
+
+Each event type of `vtcode.exec-events/1` has its own wording, read from the keys its schema defines
+(vtcode_hookspecs._payloads); a key the payload does not have is left out, never printed as `None`.
+Logs written before a payload followed its schema (`sandbox` for the mode, `exit`/`signal`/`duration_ms`
+on command.finished) are read too. Types without a wording (newer ones, `turn.*`, `agent.*`) show their
+message, reason or detail, else their JSON.
+"""
 
 from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from typing import Any
 
+Payload = dict[str, Any]
 
-def describe(type: str, payload: dict[str, Any]) -> str:
+
+def describe(type: str, payload: Payload) -> str:
     """A short human summary of an event's payload (the type is not repeated)."""
+    wording = _WORDINGS.get(type)
+    if wording is not None:
+        return " ".join(wording(payload).split())
     p = payload
-    if type == "policy.decision":
-        return f"{p.get('decision')} {action_text(p.get('action'))}: {p.get('reason')}" + _rule(p)
-    if type == "approval.requested":
-        return f"asking about {action_text(p.get('action'))}: {p.get('reason', '')}"
-    if type == "approval.answered":
-        who = p.get("who") or {}
-        return f"{p.get('answer')} by {who.get('user') or who.get('source') or '?'} ({who.get('tty', '-')})"
-    if type.startswith("command."):
-        argv = p.get("argv")
-        if isinstance(argv, list) and type == "command.started":
-            return f"{shlex.join(str(a) for a in argv)} in {p.get('cwd')} [sandbox {p.get('mode')}]"
-        if type == "command.finished":
-            return f"exit {p.get('exit_code')} after {p.get('duration_s')} s, {p.get('bytes') or 0} bytes"
-    if type == "sandbox.selected":
-        return f"commands confined by {p.get('backend')} ({', '.join(map(str, p.get('enforces') or []))})"
-    if type == "llm.reasoning":
-        return " ".join(str(p.get("text", "")).split())[:300]
-    if type.startswith("tool."):
-        detail = p.get("reason") or ("ok" if p.get("ok") else "failed" if "ok" in p else "")
-        return f"{p.get('tool')} {detail}".strip()
-    if type.startswith("plugin."):
-        return f"{p.get('name', '')}: {p.get('reason') or p.get('status') or p.get('version', '')}"
-    if "message" in p or "reason" in p or "detail" in p:
+    if p.get("message") or p.get("reason") or p.get("detail"):
         return str(p.get("message") or p.get("reason") or p.get("detail"))
     return json.dumps(p, sort_keys=True, ensure_ascii=False)
 
@@ -46,8 +37,312 @@ def action_text(action: Any) -> str:
     if action.get("argv"):
         return shlex.join(str(a) for a in action["argv"])
     tool = action.get("tool") or action.get("kind", "?")
-    return f"{tool} {action['path']}" if action.get("path") else str(tool)
+    if action.get("path"):
+        return f"{tool} {action['path']}" + (" (write)" if action.get("write") else "")
+    return str(tool)
 
 
-def _rule(payload: dict[str, Any]) -> str:
-    return f" (rule {payload['rule']})" if payload.get("rule") else ""
+# -- pieces ----------------------------------------------------------------------------------------
+
+
+def _has(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _join(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _paren(*parts: str) -> str:
+    kept = [part for part in parts if part]
+    return f"({', '.join(kept)})" if kept else ""
+
+
+def _if(value: Any, text: str) -> str:
+    return text if _has(value) else ""
+
+
+def _rule(p: Payload) -> str:
+    return _if(p.get("rule"), f"(rule {p.get('rule')})")
+
+
+def _argv(p: Payload) -> str:
+    argv = p.get("argv")
+    return shlex.join(str(a) for a in argv) if isinstance(argv, list) and argv else ""
+
+
+def _seconds(p: Payload) -> float | None:
+    if isinstance(p.get("duration_s"), int | float):
+        return float(p["duration_s"])
+    if isinstance(
+        p.get("duration_ms"), int | float
+    ):  # logs written before command.finished followed its schema
+        return float(p["duration_ms"]) / 1000
+    return None
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- one wording per event type --------------------------------------------------------------------
+
+
+def _session_started(p: Payload) -> str:
+    who = f"{p.get('user')}@{p.get('host')}" if _has(p.get("user")) and _has(p.get("host")) else ""
+    who = who or str(p.get("user") or p.get("host") or "")
+    return (
+        _join(
+            _if(p.get("version"), f"vtcode {p.get('version')}"),
+            _if(who, f"by {who}"),
+            _if(p.get("workspace"), f"in {p.get('workspace')}"),
+            _paren(_if(p.get("pid"), f"pid {p.get('pid')}")),
+        )
+        or "session started"
+    )
+
+
+def _session_ended(p: Payload) -> str:
+    return _join(str(p.get("reason") or "normal"), _paren(_if(p.get("events"), f"{p.get('events')} events")))
+
+
+def _config_loaded(p: Payload) -> str:
+    layers = ", ".join(map(str, p.get("layers") or [])) or "defaults only"
+    notices = p.get("notices") or []
+    return _join(
+        f"layers {layers}; policy {str(p.get('digest', ''))[:19]}",
+        _if(
+            notices,
+            f"({len(notices)} notice{'s' if len(notices) != 1 else ''}: {_short('; '.join(notices))})",
+        ),
+    )
+
+
+def _workspace_trust(p: Payload) -> str:
+    return _join(
+        f"{p.get('root')}: {'trusted' if p.get('trusted') else 'not trusted'}",
+        _paren(str(p.get("reason") or "")),
+    )
+
+
+def _plugin_discovered(p: Payload) -> str:
+    origin = _join(str(p.get("distribution") or ""), str(p.get("version") or ""))
+    return _join(f"{p.get('name')}:", origin or "?", "(built-in)" if p.get("builtin") else "")
+
+
+def _plugin_signed_off(p: Payload) -> str:
+    registered = p.get("registered") or {}
+    names = [name for values in registered.values() if isinstance(values, list) for name in values]
+    return _join(
+        f"{p.get('name')}: {p.get('status') or 'signed-off'}",
+        _paren(
+            str(p.get("reason") or ""),
+            _if(p.get("version"), f"{p.get('distribution') or ''} {p.get('version')}".strip()),
+            _if(names, "registers " + ", ".join(map(str, names))),
+        ),
+    )
+
+
+def _plugin_blocked(p: Payload) -> str:
+    return f"{p.get('name')}: {p.get('status') or 'blocked'}: {p.get('reason')}"
+
+
+def _policy_decision(p: Payload) -> str:
+    return _join(f"{p.get('decision')} {action_text(p.get('action'))}: {p.get('reason')}", _rule(p))
+
+
+def _approval_requested(p: Payload) -> str:
+    offers = p.get("offers") or []
+    return _join(
+        f"asking about {action_text(p.get('action'))}",
+        _if(p.get("reason"), f": {p.get('reason')}"),
+        _rule(p),
+        _if(offers, f"[offers {', '.join(map(str, offers))}]"),
+    )
+
+
+def _approval_answered(p: Payload) -> str:
+    who = p.get("who") or {}
+    if not who.get("user"):  # nobody answered: a remembered answer, or no terminal to ask
+        return _join(
+            f"{p.get('answer')}:",
+            str(who.get("source") or "no one was asked"),
+            _if(p.get("remembered"), f"(remembered: {p.get('remembered')})"),
+        )
+    name = who.get("user")
+    where = _join(
+        _if(who.get("tty"), str(who.get("tty"))), _if(who.get("source"), f"via {who.get('source')}")
+    )
+    return _join(
+        f"{p.get('answer')} by {name}",
+        _paren(where),
+        _if(p.get("remembered"), f"(remembered: {p.get('remembered')})"),
+        "(cached)" if p.get("cached") else "",
+        _if(p.get("not_saved"), f"(not saved: {p.get('not_saved')})"),
+    )
+
+
+def _tool_started(p: Payload) -> str:
+    return _join(
+        str(p.get("tool")),
+        _if(p.get("args"), _short(p.get("args"))),
+        _if(p.get("plugin"), f"[plugin {p.get('plugin')}]"),
+    )
+
+
+def _tool_finished(p: Payload) -> str:
+    return _join(
+        f"{p.get('tool')} {'ok' if p.get('ok') else 'failed'}",
+        _paren(
+            _if(p.get("bytes"), f"{p.get('bytes')} bytes"),
+            _if(p.get("truncated_bytes"), f"{p.get('truncated_bytes')} bytes cut"),
+        ),
+    )
+
+
+def _tool_refused(p: Payload) -> str:
+    return f"{p.get('tool')}: {p.get('reason')}"
+
+
+def _command_started(p: Payload) -> str:
+    mode = p.get("mode") or (p.get("sandbox") if isinstance(p.get("sandbox"), str) else None)
+    confinement = _join(_if(mode, str(mode)), _if(p.get("backend"), f"via {p.get('backend')}"))
+    return _join(
+        _argv(p) or "?",
+        _if(p.get("cwd"), f"in {p.get('cwd')}"),
+        f"[sandbox {confinement}]" if confinement else "[no sandbox recorded]",
+        _paren(
+            _if(p.get("pid"), f"pid {p.get('pid')}"),
+            _if(p.get("session_id"), f"shell session {p.get('session_id')}"),
+            _if(p.get("timeout_s"), f"timeout {p.get('timeout_s')} s"),
+            "terminal" if p.get("terminal") else "",
+        ),
+    )
+
+
+def _command_output(p: Payload) -> str:
+    return _join(
+        f"{p.get('bytes')} bytes",
+        _if(p.get("elided_bytes"), f"({p.get('elided_bytes')} elided)"),
+        _if(p.get("text"), f": {_short(p.get('text'), 160)}"),
+    )
+
+
+def _command_finished(p: Payload) -> str:
+    code = p.get("exit_code") if "exit_code" in p else p.get("exit")
+    signal = p.get("signal")
+    if isinstance(code, int) and code > 128 and signal is None and "exit" not in p:
+        signal = code - 128
+    if p.get("timed_out"):
+        status = "timed out, killed"
+    elif p.get("interrupted"):
+        status = "interrupted"
+    elif isinstance(signal, int):
+        status = f"killed by signal {signal}"
+    elif isinstance(code, int):
+        status = f"exit {code}"
+    else:
+        status = "ended without an exit status"
+    seconds = _seconds(p)
+    restored = p.get("restored") or []
+    return _join(
+        _argv(p),
+        status,
+        _if(seconds, f"after {seconds:.3g} s" if seconds is not None else ""),
+        _paren(
+            _if(p.get("bytes"), f"{p.get('bytes')} bytes of output"),
+            _if(p.get("killed"), f"{p.get('killed')} leftover processes killed"),
+            _if(restored, "restored " + ", ".join(map(str, restored))),
+            _if(p.get("session_id"), f"shell session {p.get('session_id')}"),
+        ),
+    )
+
+
+def _sandbox_selected(p: Payload) -> str:
+    enforces = ", ".join(map(str, p.get("enforces") or []))
+    return _join(f"commands confined by {p.get('backend')}", _paren(enforces))
+
+
+def _sandbox_violation(p: Payload) -> str:
+    subject = _join(str(p.get("action") or ""), str(p.get("path") or ""))
+    return _join(
+        f"{subject}:" if subject else "", str(p.get("reason")), _if(p.get("name"), f"[{p.get('name')}]")
+    )
+
+
+def _llm_request(p: Payload) -> str:
+    return _join(
+        f"{p.get('provider')}/{p.get('model') or '(server default)'}:",
+        f"{p.get('messages', 0)} messages, {p.get('tools', 0)} tools",
+        _paren(
+            _if(p.get("bytes"), f"{p.get('bytes')} bytes"),
+            f"attempt {p.get('attempt')}" if isinstance(p.get("attempt"), int) and p["attempt"] > 1 else "",
+        ),
+    )
+
+
+def _llm_response(p: Payload) -> str:
+    tokens = ""
+    if _has(p.get("input_tokens")) or _has(p.get("output_tokens")):
+        tokens = f"{p.get('input_tokens', 0) or 0} tokens in, {p.get('output_tokens', 0) or 0} out"
+    return _join(
+        f"{p.get('provider')}/{p.get('model') or '(server default)'}:",
+        str(p.get("finish_reason") or "answered"),
+        _paren(
+            tokens,
+            _if(p.get("cached_input_tokens"), f"{p.get('cached_input_tokens')} cached"),
+            _if(p.get("tool_calls"), f"{p.get('tool_calls')} tool calls"),
+            _if(p.get("latency_ms"), f"{float(p.get('latency_ms') or 0):.0f} ms"),
+        ),
+    )
+
+
+def _llm_reasoning(p: Payload) -> str:
+    return " ".join(str(p.get("text", "")).split())[:300]
+
+
+def _provider_failover(p: Payload) -> str:
+    return _join(
+        f"{p.get('provider')} → {p.get('fallback')}: {p.get('reason')}", _paren(str(p.get("kind") or ""))
+    )
+
+
+def _error(p: Payload) -> str:
+    lost = ""
+    if _has(p.get("dropped")):
+        span = _if(p.get("first_seq"), f"seq {p.get('first_seq')}..{p.get('last_seq')}")
+        lost = _join(f"{p.get('dropped')} events lost", span)
+    return _join(str(p.get("message")), _paren(_if(p.get("sink"), f"sink {p.get('sink')}"), lost))
+
+
+_WORDINGS: dict[str, Callable[[Payload], str]] = {
+    "session.started": _session_started,
+    "session.ended": _session_ended,
+    "config.loaded": _config_loaded,
+    "workspace.trust": _workspace_trust,
+    "plugin.discovered": _plugin_discovered,
+    "plugin.signed_off": _plugin_signed_off,
+    "plugin.blocked": _plugin_blocked,
+    "policy.decision": _policy_decision,
+    "approval.requested": _approval_requested,
+    "approval.answered": _approval_answered,
+    "tool.started": _tool_started,
+    "tool.finished": _tool_finished,
+    "tool.refused": _tool_refused,
+    "command.started": _command_started,
+    "command.output": _command_output,
+    "command.finished": _command_finished,
+    "sandbox.selected": _sandbox_selected,
+    "sandbox.violation": _sandbox_violation,
+    "llm.request": _llm_request,
+    "llm.response": _llm_response,
+    "llm.reasoning": _llm_reasoning,
+    "provider.failover": _provider_failover,
+    "error": _error,
+}

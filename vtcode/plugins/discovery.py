@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import json
 import sys
 from collections import defaultdict
@@ -86,3 +89,14 @@ def _editable_root(dist: metadata.Distribution) -> Path | None:
         return None
     url = urlparse(info.get("url", ""))
     return Path(unquote(url.path)).resolve() if url.scheme == "file" else None
+
+
+@functools.cache
+def record_paths(dist: metadata.Distribution) -> frozenset[str]:
+    """The distribution's files as RECORD lists them (relative, `/`-separated), read once per
+    distribution and process: the built-ins are many entry points of one distribution, and
+    `dist.files` builds a path object per file on every call."""
+    text = dist.read_text("RECORD")
+    if text is None:
+        return frozenset(str(f).replace("\\", "/") for f in dist.files or ())
+    return frozenset(row[0].replace("\\", "/") for row in csv.reader(io.StringIO(text)) if row and row[0])

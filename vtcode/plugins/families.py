@@ -12,16 +12,16 @@ from pathlib import Path
 from vtcode_hookspecs import HOOK_FAMILIES
 
 from .digest_cache import DigestCache
-from .discovery import Candidate
+from .discovery import Candidate, record_paths
 
 
 def module_source(candidate: Candidate) -> Path | None:
     """The entry module's source file, found from RECORD (or the editable tree) without importing."""
     parts = candidate.module.split(".")
-    wanted = {"/".join(parts) + ".py", "/".join(parts) + "/__init__.py"}
-    for file in candidate.dist.files or ():
-        if str(file).replace("\\", "/") in wanted:
-            return Path(str(candidate.dist.locate_file(file)))
+    listed = record_paths(candidate.dist)
+    for wanted in ("/".join(parts) + ".py", "/".join(parts) + "/__init__.py"):
+        if wanted in listed:
+            return Path(str(candidate.dist.locate_file(wanted)))
     if candidate.editable_root is not None and len(parts) == 1:
         spec = importlib.util.find_spec(parts[0])  # top-level: finds without executing anything
         if spec is not None and spec.origin:

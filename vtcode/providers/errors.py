@@ -8,8 +8,8 @@ from vtcode.errors import VtcodeError
 
 
 class ProviderConfigError(ProviderError, VtcodeError):
-    """The chain cannot be built: an unknown provider, an unreadable secret file, an empty chain. Also a
-    VtcodeError, so every command reports it in one line with exit 2 (bad configuration)."""
+    """The chain cannot be built: an unknown provider, an unreadable secret file, an empty chain. Bad
+    configuration or arguments, so the CLI reports it in one line with exit status 2."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, kind="bad_request")

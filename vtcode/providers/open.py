@@ -61,10 +61,16 @@ def open_chain(
         if index == 0:
             table = _overridden(table, model=model, base_url=base_url)
         settings = settings_for(name, table)
+        try:
+            configured = _configured(name, table.provider or name, settings, providers)
+        except ProviderConfigError as exc:
+            if provider is None:
+                raise
+            raise ProviderConfigError(f"--provider {provider}: {exc}") from None
         entries.append(
             ChainEntry(
                 name=name,
-                provider=_configured(name, table.provider or name, settings, providers),
+                provider=configured,
                 settings=settings,
                 breaker=CircuitBreaker(section.failure_threshold, section.cooldown_s),
                 windows=windows,

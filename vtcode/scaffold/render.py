@@ -26,11 +26,11 @@ class FamilyKit:
 
 
 FAMILY_KITS: dict[str, FamilyKit] = {
-    "tools": FamilyKit("tool", "A word_count tool: lines, words and bytes of a file in the workspace."),
+    "tools": FamilyKit("tool", "The ${entry} tool: lines, words and bytes of a file in the workspace."),
     "providers": FamilyKit(
         "provider",
         "An echo LLM provider: streams back the last user message.",
-        "Use it: `vtcode exec --provider ${entry} --model echo-1 \"hello\"`.",
+        'Use it: `vtcode exec --provider ${entry} --model echo-1 "hello"`.',
     ),
     "indexers": FamilyKit("indexer", "A code indexer of Python def and class lines."),
     "storage": FamilyKit("store", "A session store keeping each session as a JSON file."),
@@ -100,10 +100,31 @@ def _values(names: PluginNames, family: str, kit: FamilyKit) -> dict[str, str]:
         "module": names.module,
         "entry": names.entry,
         "env": names.env,
+        "cls": "".join(part.capitalize() for part in names.entry.split("_")),
         "family": family,
         "vtcode_version": __version__,
+        "install_vtcode": install_vtcode_step(),
     }
-    return {**base, "about": kit.about, "usage": Template(kit.usage).substitute(base)}
+    about, usage = (Template(text).substitute(base) for text in (kit.about, kit.usage))
+    return {**base, "about": about, "usage": usage}
+
+
+def install_vtcode_step() -> str:
+    """The README's step installing vtcode into the plugin's venv, from where the running vtcode came.
+
+    From an index (PyPI), `pip install -e '.[test]'` finds it by itself: no step. From a source tree, a
+    wheel file or a VCS URL (vtcode is not on PyPI yet, or a development build), that same source is
+    named, so the steps work on the author's machine today; they stay right once vtcode is published.
+    """
+    from vtcode.scaffold.origin import vtcode_origin
+
+    origin = vtcode_origin()
+    if origin is None:
+        return ""
+    return (
+        f"pip install {origin}   # vtcode itself, from where this scaffold's vtcode came; once vtcode is\n"
+        "                         # on PyPI (or already installed in this venv) this line is not needed\n"
+    )
 
 
 def _render(template: str, values: dict[str, str]) -> str:

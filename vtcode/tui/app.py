@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
@@ -36,6 +36,23 @@ NO_MODEL_HELP = (
 )
 
 
+class PromptInput(Input):
+    """The prompt: `?` in an empty prompt opens the help (the app's binding); anywhere else it is text."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character == "?" and not self.value:
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character == "?" and not self.value:
+            event.stop()
+            event.prevent_default()
+            await self.app.run_action("help")
+            return
+        await super()._on_key(event)
+
+
 class VtcodeApp(App[None]):
     CSS_PATH = "vtcode.tcss"
     TITLE = "vtcode"
@@ -48,8 +65,12 @@ class VtcodeApp(App[None]):
         Binding("ctrl+t", "trust", "trust", priority=True),
         Binding("ctrl+l", "toggle_theme", "light/dark", priority=True),
         Binding("escape", "stop", "stop"),
+        Binding("f1", "help", "help", priority=True),
+        Binding("question_mark", "help_or_type", "help", show=False),
+        Binding("ctrl+c", "stop_or_quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
+    QUIT_AGAIN_S = 2.0  # a second ctrl+c within this long quits
 
     def __init__(
         self,
@@ -70,20 +91,22 @@ class VtcodeApp(App[None]):
         self.pump = Pump(self)
         self._initial_theme = theme
         self.asker: TuiAsker | None = None
-        self._closing = False
+        self._quitting = False
+        self._ctrl_c_at = float("-inf")
         self._idle = threading.Event()
         self._idle.set()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner")
         yield ChatLog(id="chat")
-        yield Input(
+        yield PromptInput(
             placeholder="Ask vtcode…  (!cmd runs a command through the policy and sandbox)", id="prompt"
         )
         yield StatusBar(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
+        self._end_on_signals()
         self.theme = self._initial_theme
         self.query_one("#banner").display = False
         self.query_one(StatusBar).update(f" vtcode · {self.root} · loading plugins…")
@@ -101,7 +124,7 @@ class VtcodeApp(App[None]):
         from .workbench import Workbench
 
         self.asker = self.asker or TuiAsker(
-            self.show_approval, self._schedule, lambda: self.is_running and not self._closing
+            self.show_approval, self._schedule, lambda: self.is_running and not self._quitting
         )
         try:
             bench = Workbench.open(
@@ -110,7 +133,13 @@ class VtcodeApp(App[None]):
         except VtcodeError as exc:
             self.call_from_thread(self._load_failed, str(exc))
             return
-        self.call_from_thread(self._loaded, bench)
+        try:
+            if self._quitting:  # quit while loading: nobody else will close this session
+                raise RuntimeError("quitting")
+            self.call_from_thread(self._loaded, bench)
+        except RuntimeError:  # the app is gone
+            bench.close()
+            return
         problem = bench.connect_model()
         self.call_from_thread(self._model_checked, problem)
 
@@ -121,6 +150,9 @@ class VtcodeApp(App[None]):
         self.chat(Notice(f"vtcode could not start the session: {problem}", "error"))
 
     def _loaded(self, bench: Workbench) -> None:
+        if self._quitting:
+            bench.close()
+            return
         self.workbench = bench
         banner = self.query_one("#banner", Static)
         banner.display = not bench.facts.trusted
@@ -188,7 +220,7 @@ class VtcodeApp(App[None]):
         try:
             job(arg)
         except Exception as exc:  # the UI stays up; the session's own events already hold the details
-            if not self._closing:
+            if not self._quitting:
                 self.call_from_thread(self.chat, Notice(f"error: {type(exc).__name__}: {exc}", "error"))
                 self.call_from_thread(self.finished)
         finally:
@@ -258,14 +290,61 @@ class VtcodeApp(App[None]):
 
         trust_workspace(self)
 
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):  # the same key closes it
+            self.pop_screen()
+        else:
+            shown = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action != "help_or_type"]
+            self.push_screen(HelpScreen([*shown, Binding("question_mark", "help")]))
+
+    def action_help_or_type(self) -> None:
+        """`?` opens the help; it reaches this binding only where it is not text being typed (an input
+        takes it first, except the empty prompt: see PromptInput)."""
+        self.action_help()
+
+    def action_stop_or_quit(self) -> None:
+        """ctrl+c: stop a run as Esc does; a second ctrl+c within QUIT_AGAIN_S quits."""
+        import time
+
+        now = time.monotonic()
+        if now - self._ctrl_c_at <= self.QUIT_AGAIN_S:
+            self.quit_with(0)
+            return
+        self._ctrl_c_at = now
+        self.action_stop()
+        self.notify("press ctrl+c again to quit (or ctrl+q)", timeout=self.QUIT_AGAIN_S)
+
     async def action_quit(self) -> None:
-        self._closing = True
+        self.quit_with(0)
+
+    def quit_with(self, status: int) -> None:
+        """End the app (the session's log is closed on unmount); `status` is the process's exit status."""
+        self._quitting = True
         if self.workbench is not None:
             self.workbench.stop()
-        self.exit()
+        self.exit(return_code=status)
+
+    def _end_on_signals(self) -> None:
+        """SIGTERM, SIGHUP (the terminal closed) and SIGINT (`kill -INT`; the ctrl+c key is a key here)
+        end the app as ctrl+q does, so the session's audit log is flushed and closed, never cut short."""
+        import asyncio
+        import contextlib
+
+        from vtcode.signals import ENDING
+
+        loop = asyncio.get_running_loop()
+        for signum in ENDING:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread
+                loop.add_signal_handler(signum, self.quit_with, 128 + signum)
 
     def on_unmount(self) -> None:
-        self._closing = True
+        self.close_session()
+
+    def close_session(self) -> None:
+        """Stop the agent and close the session's audit log (`session.ended`); once."""
+        self._quitting = True
         bench, self.workbench = self.workbench, None
         if bench is not None:
             bench.stop()  # and the asker answers deny once the app is gone: the agent ends its run

@@ -77,6 +77,10 @@ class Pump:
         screen = self.app.screen
         if isinstance(screen, AuditScreen):
             screen.add(event)
+        if event.type == "config.notice":
+            from .widgets.chat import Notice
+
+            self.app.chat(Notice(f"config: {event.payload.get('message', '')}", "warn"))
         bench = self.app.workbench
         if bench is None:
             return

@@ -57,3 +57,37 @@ def test_the_test_suite_ran_in_the_sandbox_and_passed_after_the_fix(
 def test_events_went_to_stderr(demo: subprocess.CompletedProcess[str]) -> None:
     assert "vtcode: approval.answered: deny" in demo.stderr
     assert "vtcode: policy.decision" not in demo.stdout
+
+
+def test_in_a_real_terminal_the_record_names_nobody_who_was_not_asked(workspace: Path) -> None:
+    """Run in a pty (a person's terminal), the demo's prompts still go to nobody (it uses no terminal
+    asker): its approval.answered must not read as if the terminal's user had refused."""
+    import json
+    import re
+
+    from helpers.terminal import Terminal
+
+    terminal = Terminal([VTCODE, "demo", "--keep"], cwd=workspace)
+    try:
+        assert terminal.wait_exit(300) == (0, None)
+    finally:
+        terminal.kill()
+    screen = terminal.output().decode(errors="replace")
+    kept = re.findall(r"files kept in (\S+)", screen)
+    assert kept, screen[-800:]
+    logs = re.findall(r"audit log: (\S+\.jsonl)", screen)
+    assert logs, screen[-800:]
+    answered = [
+        event
+        for log in logs[0].rstrip(":").split(",")
+        for event in map(json.loads, Path(log.strip().rstrip(":")).read_text().splitlines())
+        if event["type"] == "approval.answered"
+    ]
+    assert answered, "the demo's upload step asks for approval"
+    for event in answered:
+        who = event["payload"]["who"]
+        assert "user" not in who and "tty" not in who, who
+        assert who["source"] == "no terminal: prompt means deny"
+    import shutil
+
+    shutil.rmtree(kept[0].strip(), ignore_errors=True)

@@ -36,6 +36,10 @@ def test_index_symbols_find(workspace: Path) -> None:
     assert text == "class Engine  [1-3]\n  method start  [2-3]\n"
     found = json.loads(run("find", "pkgcore", "--json", "--limit", "1", "--workspace", str(workspace)).stdout)
     assert [r["path"] for r in found["results"]] == ["pkg/core.py"]
+    nothing = run("find", "zzqqxx", "--workspace", str(workspace))
+    assert (nothing.returncode, nothing.stdout) == (1, "")
+    said = f"vtcode: no file in {workspace} matches 'zzqqxx' (hidden files are skipped: --hidden)\n"
+    assert nothing.stderr == said
 
 
 def test_one_line_errors(workspace: Path, tmp_path: Path) -> None:

@@ -157,3 +157,20 @@ def test_plugins_new_writes_a_project_for_every_family(tmp_path: Path) -> None:
     assert '[project.entry-points.vtcode]\nword_count = "vtcode_word_count"' in pyproject
     assert (project / "pyproject.toml").stat().st_mode & 0o777 == 0o644
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging directory left behind"
+
+
+def test_lock_then_verify_agree_with_no_flags(workspace: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = run("plugins", "verify", cwd=workspace)
+    assert before.returncode == 1 and "vtcode plugins lock" in before.stdout  # nothing verified is no pass
+    written = run("plugins", "lock", "--workspace", str(workspace), cwd=elsewhere)
+    assert written.returncode == 0, written.stderr
+    assert (workspace / "vtcode-plugins.lock.toml").is_file()  # in the workspace, not the current directory
+    assert not (elsewhere / "vtcode-plugins.lock.toml").exists()
+    result = run("plugins", "verify", cwd=workspace)
+    assert (result.returncode, result.stdout.strip()) == (0, "ok: installed plugins match the pins")
+    lock = workspace / "vtcode-plugins.lock.toml"
+    lock.write_text(lock.read_text() + '\n[[plugins.pins]]\nname = "vtcode-gone"\nversion = "==1.0"\n')
+    drifted = run("plugins", "verify", cwd=workspace)
+    assert drifted.returncode == 1 and "vtcode-gone: pinned but not installed" in drifted.stdout

@@ -43,7 +43,13 @@ def describe(prompt: ApprovalPrompt) -> Text:
     if action.tool:
         text.append("tool     ", style="bold")
         text.append(shown(action.tool) + "\n")
-    if action.path:
+    if action.path and action.kind == "command":  # a command's path is where it runs, not what it reads
+        text.append("in       ", style="bold")
+        text.append(f"{shown(action.path)}\n")
+        for target in written_by(action.shell):
+            text.append("writes   ", style="bold")
+            text.append(f"{shown(target)}\n")
+    elif action.path:
         text.append("path     ", style="bold")
         text.append(f"{shown(action.path)} ({'write' if action.write else 'read'})\n")
     text.append("why      ", style="bold")
@@ -56,6 +62,22 @@ def describe(prompt: ApprovalPrompt) -> Text:
         text.append("\nalways   ", style="bold")
         text.append(f"saves {shown(prompt.always_rule)}")
     return text
+
+
+def written_by(shell: str | None) -> list[str]:
+    """The files a shell string's redirections write (`> newfile.txt`), as the policy parsed them."""
+    if not shell:
+        return []
+    from vtcode.policy.shell.api import parse_shell
+
+    result = parse_shell(shell)
+    found: list[str] = []
+    for redirect in (*result.redirects, *(r for c in result.commands for r in c.redirects)):
+        if redirect.writes and redirect.target and redirect.target != "/dev/null":
+            target = redirect.target + (" (known only when it runs)" if redirect.dynamic else "")
+            if target not in found:
+                found.append(target)
+    return found
 
 
 class ApprovalScreen(ModalScreen[Answer]):

@@ -74,7 +74,7 @@ class ToolPanel(Collapsible):
         self._head = f"{started.name} {_brief(started.arguments)}"
         self.output = Static("", classes="tool-output")
         parts: list[Static] = [
-            Static(Text(shown(json.dumps(started.arguments, indent=1))), classes="tool-args")
+            Static(Text(arguments_text(started.arguments)), classes="tool-args")
         ]
         self.diff = Static(_diff_view(started.diff), classes="diff")
         if started.diff:
@@ -145,3 +145,23 @@ def _brief(arguments: dict[str, Any]) -> str:
             text = value if isinstance(value, str) else " ".join(map(str, value))
             return shown(text if len(text) <= 60 else text[:57] + "…")
     return ""
+
+
+ARG_LINES = 40  # lines of one multi-line argument shown in a panel (a file's content); the rest is counted
+
+
+def arguments_text(arguments: dict[str, Any]) -> str:
+    """A tool call's arguments as a person reads them: `key: value`, a multi-line string (a file's new
+    content, a script) as its lines, indented, instead of one JSON string full of `\\n`."""
+    lines: list[str] = []
+    for key, value in arguments.items():
+        if isinstance(value, str) and "\n" in value.rstrip("\n"):
+            body = value.splitlines()
+            lines.append(f"{shown(str(key))}:")
+            lines += ["  " + shown(line.replace("\t", "    ")) for line in body[:ARG_LINES]]
+            if len(body) > ARG_LINES:
+                lines.append(f"  … {len(body) - ARG_LINES} more lines")
+        else:
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            lines.append(f"{shown(str(key))}: {shown(text)}")
+    return "\n".join(lines)
