@@ -186,8 +186,8 @@ def inert_config(path: str) -> str:
     if ("core", None) not in sections:
         return _MINIMAL_CONFIG
     lines: list[str] = []
-    for (section, sub), items in sections.items():
-        lines.append(f'[{section} "{sub}"]' if sub else f"[{section}]")
+    for (section, subsection), items in sections.items():
+        lines.append(f'[{section} "{subsection}"]' if subsection else f"[{section}]")
         lines += [f'\t{name} = "{value}"' for name, value in items]
     return "\n".join(lines) + "\n"
 
