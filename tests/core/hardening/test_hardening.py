@@ -88,7 +88,7 @@ def test_cli_entry_hardens_but_version_stays_side_effect_free(tmp_path: os.PathL
     vtcode = os.path.join(os.path.dirname(sys.executable), "vtcode")
     version = subprocess.run([vtcode, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("vtcode ")
-    # The sandboxed child reads its parent's (vtcode's own) /proc status: the CLI entry hardened it.
+    # The sandboxed child reads vtcode's own /proc status: the CLI entry hardened it.
     result = subprocess.run(
         [
             vtcode,
@@ -99,7 +99,8 @@ def test_cli_entry_hardens_but_version_stays_side_effect_free(tmp_path: os.PathL
             "--",
             "/bin/sh",
             "-c",
-            "grep -E '^Umask' /proc/$PPID/status",
+            # The child's parent is its sandbox supervisor; the supervisor's parent is vtcode.
+            "grep -E '^Umask' /proc/$(awk '/^PPid/{print $2}' /proc/$PPID/status)/status",
         ],
         capture_output=True,
         text=True,
