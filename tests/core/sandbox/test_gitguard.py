@@ -71,16 +71,43 @@ def test_paths_the_config_points_at_inside_the_workspace_are_guarded(tmp_path: P
     assert not any("difftool" in p for p in paths)  # a bare program name is found on PATH, not here
 
 
-def test_a_planted_repository_is_neutralised_but_keeps_gits_own_files(tmp_path: Path) -> None:
-    gitdir = tmp_path / "sub" / ".git"
-    _init(tmp_path / "sub")
+def test_a_repository_made_at_the_root_is_rebuilt_from_inert_keys(tmp_path: Path) -> None:
+    # git init where there was no repository: kept, but nothing in it may run code later. The config is
+    # read by git's own parser (a key on the header line counts), hooks keep git's samples only.
+    from vtcode.sandbox.gitcontain import contain
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    _init(root)
+    gitdir = root / ".git"
     (gitdir / "hooks" / "pre-commit").write_text("#!/bin/sh\ntouch /tmp/x\n")
     with open(gitdir / "config", "a") as f:
-        f.write('[core]\n\tfsmonitor = "touch /tmp/x"\n[user]\n\tname = kept\n[filter "x"]\n\tclean = evil\n')
+        f.write('[core] fsmonitor = "touch /tmp/x"\n[user]\n\tname = kept\n[filter "x"]\n\tclean = evil\n')
     (gitdir / "commondir").write_text("../../elsewhere\n")
-    changed = gitguard.neutralise(str(gitdir))
+    changes = contain(str(root), (), {})
     config = (gitdir / "config").read_text()
-    assert "fsmonitor" not in config and "filter" not in config and "name = kept" in config
+    assert "fsmonitor" not in config and "filter" not in config and "kept" in config
     assert not (gitdir / "hooks" / "pre-commit").exists() and not (gitdir / "commondir").exists()
     assert any(p.endswith(".sample") for p in os.listdir(gitdir / "hooks"))
-    assert str(gitdir / "config") in changed
+    assert any(path == str(gitdir / "config") for path, _ in changes)
+    done = subprocess.run(["git", "-C", str(root), "status"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr  # still a working repository
+
+
+def test_a_repository_planted_below_the_root_is_quarantined_unread(tmp_path: Path) -> None:
+    from vtcode.sandbox.gitcontain import QUARANTINE_SUFFIX, contain
+
+    root = tmp_path / "ws"
+    _init(root)
+    before = gitguard.find_git_entries(str(root))
+    names = gitguard.gitdir_listing(before, str(root))
+    _init(root / "sub")
+    os.mkfifo(root / "fifo-dir-git")  # not named .git: ignored
+    (root / "f").mkdir()
+    os.mkfifo(root / "f" / ".git")  # would block whoever opens it
+    (root / "l").mkdir()
+    os.symlink(str(tmp_path), root / "l" / ".git")
+    changes = dict(contain(str(root), tuple(before), names))
+    for name in ("sub/.git", "f/.git", "l/.git"):
+        assert not os.path.lexists(root / name) and os.path.lexists(str(root / name) + QUARANTINE_SUFFIX)
+        assert str(root / name) in changes
