@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from helpers.hostile_server import HostileServer
+from installed import wheel_vtcode
 
-VTCODE = str(Path(sys.executable).parent / "vtcode")
 GB = 1 << 30
 TARGET_MB = 100.0
 RUNS = 3
@@ -30,7 +29,7 @@ def _peak_rss_mb(mode: str, home: Path) -> tuple[float, int, int]:
     env = {**os.environ, "VTCODE_AUDIT_DIR": str(home / "audit"), "VTCODE_CONFIG_DIR": str(home / "config"),
            "VTCODE_CACHE_DIR": str(home / "cache"), "VTCODE_DATA_DIR": str(home / "data")}
     with HostileServer(mode, total=GB, seconds=300) as server:
-        argv = [VTCODE, "exec", "--provider", "openai-compat", "--base-url", server.base_url,
+        argv = [wheel_vtcode(), "exec", "--provider", "openai-compat", "--base-url", server.base_url,
                 "--model", "stub-model", "--workspace", str(workspace), "-c", "providers.retries=0",
                 "-c", "agent.max_wall_time_s=300", "go"]
         proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -128,10 +128,18 @@ def test_a_sandboxed_command_cannot_write_a_pth_into_a_venv_inside_the_workspace
     site_packages = Path(subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True).stdout.strip())
-    # vtcode runs from this venv: its packages come from the test's environment through a .pth.
-    # (addsitedir, so that the .pth files there, an editable install's among them, are read as well).
-    purelib = sysconfig.get_paths()["purelib"]
-    (site_packages / "vtcode_dev.pth").write_text(f"import site; site.addsitedir({purelib!r})\n")
+    # vtcode runs from this venv: its packages come from the test's environment through a .pth of plain
+    # path lines (a line that runs code would be refused at start by the .pth gate, rightly): the
+    # site-packages, and the source roots an editable install would have added.
+    import vtcode_hookspecs
+    import vtcode_landlock
+
+    import vtcode
+
+    roots = [sysconfig.get_paths()["purelib"]]
+    packages = (vtcode, vtcode_hookspecs, vtcode_landlock)
+    roots += [str(Path(m.__file__ or "").resolve().parents[1]) for m in packages]
+    (site_packages / "vtcode_dev.pth").write_text("".join(f"{r}\n" for r in dict.fromkeys(roots)))
     env = {**os.environ}
     script = ("echo 'import os; os.system(\"touch /tmp/pwned\")' > .venv/lib/python3.11/site-packages/zz.pth;"
               " echo bad >> .venv/pyvenv.cfg; echo bad > .venv/bin/vtcode; echo ok > project.txt")

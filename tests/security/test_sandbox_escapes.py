@@ -66,7 +66,9 @@ MAY_HAVE_NO_EFFECT_UNCONFINED = {"other_terminals", "etc_only_root_can_read", "c
 
 def test_every_attack_breaks_an_invariant_when_nothing_stops_it(base: Path, names: list[str]) -> None:
     """The checks can fail: run unconfined, each attack is caught by them (so 'stopped' means stopped)."""
-    verdicts = dict(line.split(": ", 1) for line in world_suite.check_attacks(base, names, "none"))
+    lines = world_suite.check_attacks(base, names, "none")
+    verdicts = dict(line.split(": ", 1) for line in lines
+                    if line.endswith(("broke an invariant", "no effect")))
     missed = sorted(n for n, v in verdicts.items()
                     if v == "no effect" and n not in MAY_HAVE_NO_EFFECT_UNCONFINED)
     assert not missed, f"these attacks do nothing even unconfined, so they prove nothing: {missed}"

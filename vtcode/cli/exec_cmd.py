@@ -152,7 +152,7 @@ def _run(
             with contextlib.suppress(OSError):  # the terminal was closed (SIGHUP): the log has the answer
                 sys.stdout.write(answer_for(outcome.answer, sys.stdout.isatty()))
                 sys.stdout.flush()
-        click.echo(neutral(_summary(outcome, runtime)), err=True)
+        _say(neutral(_summary(outcome, runtime)))
         return outcome.exit_status
     finally:
         from vtcode.signals import held

@@ -17,11 +17,18 @@ from typing import Any
 Payload = dict[str, Any]
 
 
+def _squeeze(text: str) -> str:
+    """The text as it is, but for spaces at its ends: a CR, a newline, a tab or a run of spaces in a
+    command is part of what it is (the terminal neutraliser shows control characters as escapes, so the
+    line stays one line); folding them would hide them."""
+    return text.strip(" ")
+
+
 def describe(type: str, payload: Payload) -> str:
     """A short human summary of an event's payload (the type is not repeated)."""
     wording = _WORDINGS.get(type)
     if wording is not None:
-        return " ".join(wording(payload).split())
+        return _squeeze(wording(payload))
     p = payload
     if p.get("message") or p.get("reason") or p.get("detail"):
         return str(p.get("message") or p.get("reason") or p.get("detail"))
@@ -87,7 +94,7 @@ def _short(value: Any, limit: int = 120) -> str:
         if isinstance(value, str)
         else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     )
-    text = " ".join(text.split())
+    text = _squeeze(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -304,7 +311,7 @@ def _llm_response(p: Payload) -> str:
 
 
 def _llm_reasoning(p: Payload) -> str:
-    return " ".join(str(p.get("text", "")).split())[:300]
+    return _squeeze(str(p.get("text", "")))[:300]
 
 
 def _provider_failover(p: Payload) -> str:

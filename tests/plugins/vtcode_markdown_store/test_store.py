@@ -75,7 +75,7 @@ def messages(draw: st.DrawFn) -> ChatMessage:
 def sessions(draw: st.DrawFn) -> SessionRecord:
     created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(microseconds=draw(st.integers(0, 10**13)))
     return SessionRecord(
-        id=draw(st.from_regex(r"[A-Za-z0-9_.-]{1,40}", fullmatch=True)),
+        id=draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", fullmatch=True)),  # the store's id form
         workspace=draw(text),
         model=draw(text),
         provider=draw(st.text(max_size=20)),
