@@ -179,17 +179,20 @@ class LandlockBackend:
         own_tmp = request.tmp_dir is None
         tmp_root = request.tmp_dir or self._session_tmp()
         tmp = tempfile.mkdtemp(prefix="cmd-", dir=tmp_root) if own_tmp else tmp_root
+        cage = self._cages.take()
         try:
             # Specs read the file system too (PATH's toolchains): they age out with the cached rules.
             epoch = int(time.monotonic() // max(self.rules_cache.max_age_s, 1e-9))
+            # Without a cgroup a supervisor (a subreaper) holds every descendant; with one, the cgroup
+            # does, and the command saves the supervisor's fork and the extra wake-up at its exit.
             spec = _cached_spec(_SpecInputs.of(request, home), tmp_root, self.mount_namespace,
-                                self.max_processes, os.geteuid(), epoch)
+                                self.max_processes, os.geteuid(), epoch, cage.path is None)
             conf = Confinement(spec, self.rules_cache.rules(spec))
         except BaseException:
+            self._cages.give_back(cage)
             if own_tmp:
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
-        cage = self._cages.take()
         leader_w = cage.open_leader_pipe()
         scrubbed = self._scrubbed(request.env)
         env = self._toolchain_env(scrubbed.get("PATH", ""), home) | scrubbed | {"HOME": tmp, "TMPDIR": tmp}
@@ -355,7 +358,7 @@ class _SpecInputs:
 
 @functools.lru_cache(maxsize=32)
 def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_processes: int | None,
-                 euid: int, epoch: int) -> ConfinementSpec:
+                 euid: int, epoch: int, supervise: bool = True) -> ConfinementSpec:
     """The spec is pure in its inputs but resolving PATH's toolchains costs ~1 ms, so it is memoised."""
     from .confine import ConfinementSpec
     from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
@@ -391,6 +394,7 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         session="inherit" if inputs.terminal else "session",
         mount_namespace=namespace,
         shm_dir=shm if os.path.isdir(shm) else None,
+        supervise=supervise,
     )
 
 
@@ -423,7 +427,7 @@ def _describe(
         "ipc:private" if mounts is not None and mounts.active else "ipc:host",
         "capabilities:none",
         cage.describe(),
-        "descendants:supervised" if spec.supervise else "descendants:unsupervised",
+        "descendants:supervised" if spec.supervise else "descendants:cgroup",
         "env:scrubbed",
         "core-dumps:off",
         spawn_path,
