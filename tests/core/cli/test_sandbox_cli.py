@@ -133,7 +133,9 @@ def test_hardening_is_visible_from_the_child(workspace: Path) -> None:
     # 077 and no core dumps. The child gets the user's umask back, and LD_PRELOAD given to vtcode reaches
     # no child.
     script = (
-        "V=$(awk '/^PPid/{print $2}' /proc/$PPID/status); "
+        # vtcode is the nearest ancestor not under no_new_privs (a supervisor, where there is one, is).
+        "V=$PPID; while grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$V/status; do "
+        "V=$(awk '/^PPid/{print $2}' /proc/$V/status); done; "
         "grep Umask /proc/$V/status; grep 'core file' /proc/$V/limits; umask; env | grep -c LD_ || true"
     )
     result = sandbox_run(workspace, "/bin/sh", "-c", script, env={"LD_PRELOAD": "", "LD_AUDIT": ""})

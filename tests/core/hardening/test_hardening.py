@@ -99,8 +99,9 @@ def test_cli_entry_hardens_but_version_stays_side_effect_free(tmp_path: os.PathL
             "--",
             "/bin/sh",
             "-c",
-            # The child's parent is its sandbox supervisor; the supervisor's parent is vtcode.
-            "grep -E '^Umask' /proc/$(awk '/^PPid/{print $2}' /proc/$PPID/status)/status",
+            # vtcode is the nearest ancestor not under no_new_privs (a supervisor, where there is one, is).
+            "V=$PPID; while grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$V/status; do "
+            "V=$(awk '/^PPid/{print $2}' /proc/$V/status); done; grep -E '^Umask' /proc/$V/status",
         ],
         capture_output=True,
         text=True,
