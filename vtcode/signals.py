@@ -80,3 +80,17 @@ def held() -> Iterator[None]:
             signal.signal(signum, handler)
         if pending:
             signal.raise_signal(pending[0])
+
+
+def settle_std_streams() -> None:
+    """Before exiting: flush stdout and stderr, and where the terminal is gone (SIGHUP closed it) put
+    /dev/null in their place, so Python's own flush at exit cannot turn the status into 120."""
+    import os
+    import sys
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives until the interpreter ends

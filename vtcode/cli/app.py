@@ -58,6 +58,9 @@ def cli(
         refuse_unapproved(scan())  # before the screen opens: one line, exit 2 (see vtcode/plugins/pth.py)
         status = run(resolve_root(workspace), config_files=config_files, overrides=overrides)
         if status:
+            from vtcode.signals import settle_std_streams
+
+            settle_std_streams()
             raise SystemExit(status)
 
     tui()

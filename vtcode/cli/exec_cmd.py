@@ -66,7 +66,7 @@ def exec_(
     overrides: tuple[str, ...],
 ) -> None:
     """Run the agent on PROMPT; print its final answer on stdout."""
-    from vtcode.signals import ends_like_ctrl_c
+    from vtcode.signals import ends_like_ctrl_c, settle_std_streams
     from vtcode.workspace import resolve_root
 
     if events is not None:
@@ -83,6 +83,7 @@ def exec_(
             _say(f"vtcode: {'terminated by ' + received.name if received.signum else 'interrupted'}")
         if received.exit_status is not None:
             status = received.exit_status
+    settle_std_streams()
     raise SystemExit(status)
 
 
