@@ -84,7 +84,7 @@ class CommandPolicy:
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         parts += [
-            _function_call(c) if _calls_function(c, functions) else self.decide_command(
+            _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
@@ -226,8 +226,14 @@ def _calls_function(command: SimpleCommand, functions: frozenset[str]) -> bool:
     return bool(functions) and not command.wrappers and command.argv[0] in functions
 
 
-def _function_call(command: SimpleCommand) -> Outcome:
+def _function_call(command: SimpleCommand, label: str) -> Outcome:
     name = command.argv[0]
+    if command.assignments:
+        # `PATH=. f`: the prefix is in the environment of every command in the body, so it is judged as
+        # a prefix on each of them would be; any other prefix is not followed into the body.
+        dangerous = assignment_outcomes(command, label)
+        if dangerous:
+            return strictest(dangerous, dangerous[0])
     if "function" in command.via:
         # A function calling a function defined here: recursion, the fork bomb's shape `:(){ :|:& };:`.
         reason = f"shell function calls {name!r} from a function body (fork bomb)"
