@@ -125,6 +125,8 @@ class CommandPolicy:
         hazards = assignment_outcomes(command, label) + reverse_shell_outcomes(command, label)
         hazards += secret_outcomes(args, paths, label)
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
+        if name in RESPONSE_FILE_READERS:
+            hazards += response_file_outcomes(args, paths, label)
         denied = self._listed_deny(argv)
         if denied is not None:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
@@ -219,6 +221,24 @@ def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
     if target in _HARMLESS_TARGETS:
         return None
     return check_path(target, redirect.dynamic, paths, "redirects", write=redirect.writes)
+
+
+# Programs built on libiberty's expandargv: an argument `@FILE` is replaced by the words read from FILE.
+RESPONSE_FILE_READERS = frozenset(
+    {"strings", "nm", "objdump", "readelf", "size", "ar", "ranlib", "addr2line", "c++filt", "objcopy",
+     "strip", "ld", "ld.bfd", "ld.gold", "as", "gcc", "g++", "cc", "c++", "cpp", "gprof", "elfedit", "dwp"}
+)
+
+
+def response_file_outcomes(args: list[tuple[str, bool]], paths: PathChecker, label: str) -> list[Outcome]:
+    """`strings @/etc/shadow` reads the file (and prints what it cannot parse): judged as a read of it."""
+    found = []
+    for arg, dynamic in args:
+        if arg.startswith("@") and len(arg) > 1:
+            outcome = check_path(arg[1:], dynamic, paths, f"{label}:@file", write=False)
+            if outcome is not None:
+                found.append(outcome)
+    return found
 
 
 def _calls_function(command: SimpleCommand, functions: frozenset[str]) -> bool:

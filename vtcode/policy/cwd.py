@@ -9,6 +9,7 @@ import posixpath
 from collections.abc import Sequence
 
 from vtcode.policy.shell import ParseResult, SimpleCommand
+from vtcode.policy.shell.envsplit import split_env_string
 
 from .paths import PathCheck, PathChecker
 
@@ -45,15 +46,33 @@ def _joined(start: str | None, target: str) -> str:
 
 def _env_chdir(command: SimpleCommand) -> list[tuple[str, bool]]:
     """`env -C DIR cmd` / `env --chdir=DIR cmd` runs cmd in DIR: its relative paths are relative to DIR."""
-    found = []
-    argv = command.argv
+    return _chdirs(command.argv, command.dynamic_args)
+
+
+def _chdirs(argv: Sequence[str], dynamic: frozenset[int], depth: int = 0) -> list[tuple[str, bool]]:
+    found: list[tuple[str, bool]] = []
     for index, arg in enumerate(argv[1:], 1):
+        split = None
+        if arg in ("-S", "--split-string") and index + 1 < len(argv):
+            split = argv[index + 1]
+        elif arg.startswith("--split-string="):
+            split = arg.partition("=")[2]
+        elif arg.startswith("-S") and len(arg) > 2:
+            split = arg[2:]
+        if split is not None:
+            # `env -S'-C DIR cmd'`: the split string's own -C moves the command too.
+            parts = split_env_string(split)
+            if parts is None or depth > 4:
+                found.append(("", True))
+            else:
+                found += _chdirs(["env", *parts], frozenset(), depth + 1)
+            break
         if arg in ("-C", "--chdir") and index + 1 < len(argv):
-            found.append((argv[index + 1], index + 1 in command.dynamic_args))
+            found.append((argv[index + 1], index + 1 in dynamic))
         elif arg.startswith("--chdir="):
-            found.append((arg.partition("=")[2], index in command.dynamic_args))
+            found.append((arg.partition("=")[2], index in dynamic))
         elif arg.startswith("-C") and len(arg) > 2 and not arg.startswith("--"):
-            found.append((arg[2:], index in command.dynamic_args))
+            found.append((arg[2:], index in dynamic))
     return found
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import arithmetic
 from .context import DEPTH_PROBLEM, MAX_DEPTH, Collector, Context
-from .hazards import RESERVED, base_name, assignment_problems, declaration_assignments, reserved_word_problem
+from .hazards import RESERVED, assignment_problems, base_name, declaration_assignments, reserved_word_problem
 from .options import names
 from .redirects import RedirectRead, read_redirect
 from .resolve import BodyParser, run_command
@@ -26,6 +26,7 @@ from .words import (
     text_of,
     unescape_backquoted,
     word_of,
+    word_of_nodes,
 )
 
 if TYPE_CHECKING:
@@ -221,14 +222,16 @@ class Walker:
         are glued where they touch (`export P"A"TH=.`), brace-expanded (`export {PATH,X}=.`), and only
         then split into name and value (`export PATH"=."`)."""
         words: list[Word] = []
+        groups: list[list[Node]] = []
         for child in node.children:
-            if child.type == "variable_name":  # a bare name (`declare -a x`): static text
-                words.append(Word(text_of(child, self.src), False, False, child.start_byte, child.end_byte))
-            elif child.is_named and child.type != "comment":
-                words.append(word_of(child, self.src))
-            elif not words:
+            if child.is_named and child.type != "comment":
+                if groups and groups[-1][-1].end_byte == child.start_byte:
+                    groups[-1].append(child)  # touching nodes are one word to bash
+                else:
+                    groups.append([child])
+            elif not words and not groups:
                 words.append(Word(child.type))  # the keyword
-        words = [words[0], *_merge_touching(words[1:])] if words else words
+        words += [word_of_nodes(group, self.src) for group in groups]
         words, opaque = expand_braces(words)
         if opaque:
             self.out.problem(BRACE_PROBLEM)

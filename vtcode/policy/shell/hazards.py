@@ -78,7 +78,7 @@ def _declaration_problems(name: str, words: list[Word], values: list[str]) -> li
             continue
         var, sep, rest = value.partition("=")
         if "[" in var and not _PLAIN_SUBSCRIPT.match(var.rstrip("+")):
-            problems.append(f"{name}: a subscript in {brief(var)} is evaluated as arithmetic, which can run code")
+            problems.append(f"{name}: the subscript in {brief(var)} is arithmetic (can run code)")
         if sep and rest.startswith("(") and not _INERT_COMPOUND.match(rest):
             problems.append(f"{name}: the compound value {brief(rest)} is evaluated, which can run code")
         if sep and word.dynamic and not rest.startswith("(") and ("a" in flags or "A" in flags):

@@ -6,6 +6,7 @@ else would be fooled by a quoting trick.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -102,6 +103,16 @@ def word_of(node: Node, src: bytes) -> Word:
     pieces: list[_Piece] = []
     _collect(node, src, pieces)
     return _assemble(pieces, node.start_byte, node.end_byte)
+
+
+def word_of_nodes(nodes: list[Node], src: bytes) -> Word:
+    """One word from syntax nodes that touch (`P"A"TH=.`, `PA{TH,}=.`), read with quoting intact."""
+    if len(nodes) == 1:
+        return word_of(nodes[0], src)
+    pieces: list[_Piece] = []
+    for node in nodes:
+        _collect(node, src, pieces)
+    return _assemble(pieces, nodes[0].start_byte, nodes[-1].end_byte)
 
 
 def merge(words: list[Word]) -> Word:
@@ -209,7 +220,7 @@ def _expand(value: str, mask: str, depth: int) -> list[tuple[str, str]] | None:
         alternatives: list[tuple[str, str]] = []
         if commas:
             bounds = [opening, *commas, close]
-            alternatives = [(value[a + 1 : b], mask[a + 1 : b]) for a, b in zip(bounds, bounds[1:])]
+            alternatives = [(value[a + 1 : b], mask[a + 1 : b]) for a, b in itertools.pairwise(bounds)]
         else:
             inner = mask[opening + 1 : close]
             sequence = _sequence(inner) if _QUOTED not in inner else None
@@ -250,8 +261,8 @@ def _sequence(text: str) -> list[str] | None:
         a, b = int(first), int(last)
         if abs(b - a) // step + 1 > MAX_BRACE_WORDS:
             return []
-        width = max(len(first), len(last)) if (first.lstrip("-").startswith("0") and len(first.lstrip("-")) > 1)\
-            or (last.lstrip("-").startswith("0") and len(last.lstrip("-")) > 1) else 0
+        padded = any(len(n.lstrip("-")) > 1 and n.lstrip("-").startswith("0") for n in (first, last))
+        width = max(len(first), len(last)) if padded else 0
         numbers = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
         return [str(n).zfill(width) if width else str(n) for n in numbers]
     a, b = ord(first), ord(last)

@@ -1,0 +1,246 @@
+"""The second outside review of the command policy (issue 15b), by class. Each class states what must never
+happen; the cases are the reviewer's plus variants of each trick. "deny" must be denied; "not-allow" must at
+least be asked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vtcode.policy.assemble import PolicySetup
+
+CODE = "touch pwned"
+
+# A: declaration builtins re-read a compound value (quoted or not) and evaluate subscripts as arithmetic.
+DECLARATION_CODE = [
+    f"declare -a b='($({CODE}))'",
+    f"declare -a 'b=($({CODE}))'",
+    f"typeset -a 'b=($({CODE}))'",
+    f"readonly -a 'b=($({CODE}))'",
+    f"local -a 'b=($({CODE}))'",
+    f"declare -A 'A=([$({CODE})]=1)'",
+    f"declare -a b=(['$({CODE})']=1)",
+    f"export b=(['$({CODE})']=1)",
+    f"x='a[$({CODE})]'; declare -a b=([x]=1)",
+    "x='a[$(touch pwned)]'; declare b[x]=1",
+    "declare -a b=$x",
+    f"declare -a \"b=(\\$({CODE}))\"",
+    f"declare -a b{{,}}='($({CODE}))'",
+]
+
+# A: other builtins that run code or set a prompt string the shell expands.
+BUILTINS_THAT_RUN = [
+    f"jobs -x {CODE}",
+    "jobs -x rm -rf ~",
+    f"PS4[0]='$({CODE})'; set -x; :",
+    f"printf -vPS4 '$({CODE})'; set -x; :",
+    f"printf -v PS4 '$({CODE})'; set -x; :",
+    f"export {{PS4='$({CODE})',}}; set -x; :",
+    f"PS3='$({CODE})'; select x in a; do :; done",
+    f"declare PS{{4,}}='$({CODE})'; set -x; :",
+    f"typeset -x P{{S4,}}='$({CODE})'",
+]
+
+# A: brace expansion happens before the command sees its words, in arguments and in redirections.
+BRACES_DENY = [
+    "sort {--output=.git/config,a.txt}",
+    "git diff {--output=.git/config,HEAD}",
+    "git log {--output=.git/config,}",
+    "tree {-o,.git/config}",
+    "cat {/etc/shadow,a.txt}",
+    "head {~/.ssh/id_rsa,a.txt}",
+    "echo x >{.git/hooks/pre-commit,}",
+    "echo x >>{.git/config,}",
+    "echo x >.git/hooks/{pre-commit,}",
+    "export {PATH,X}=.; ls",
+    "export PA{TH,}=.; ls",
+    "export {LD_PRELOAD=./x.so,}",
+    "declare -x {PATH=.,}",
+    "{rm,-rf,/}",
+    "cat {/etc/shadow,}{,}",
+]
+BRACES_ASK = [
+    "rg {--pre=sh,-e} x",
+    "grep {-f/etc/shadow,a.txt}",
+    "tail {-n1,/etc/shadow}",
+    "ls ~{,}",
+    "ls {..,.}",
+    "cat <{/etc/passwd,}",
+    "cat {a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}",
+    "cat {1..100000}",
+]
+
+# B: the builtin parses its argument after quote removal and brace expansion: any spelling sets the name.
+STATEMENT_ASSIGNMENTS_DENY = [
+    'export P"A"TH=.; ls',
+    "export P'A'TH=.",
+    'export PATH"=."',
+    "export PATH$'='.; ls",
+    'export LD_PRE"LOAD"=./x.so; ls',
+    'declare -x P"A"TH=.',
+    'readonly P"A"TH=.',
+    'typeset -x LD_"PRELOAD"=./x.so',
+    'local P"A"TH=.',
+    "PATH[0]=.; ls",
+    "PATH[0]+=:.; ls",
+    "LD_PRELOAD[0]=./x.so; ls",
+    "f() { ls; }; PATH=. f",
+    "f() { ls; }; LD_PRELOAD=./x.so f",
+    "f() { git status; }; GIT_DIR=evil.git f",
+    "f() { git status; }; HOME=. f",
+    "f() { ls; }; PATH+=:. f",
+]
+STATEMENT_ASSIGNMENTS_ASK = [
+    "printf -vPATH .; ls",
+    "printf -vLD_PRELOAD ./x.so; export LD_PRELOAD; ls",
+    "export LD_PRELOAD",
+    "declare -x LD_PRELOAD",
+    "typeset -x PATH",
+    "unset PATH; ls",
+    "unset -v PATH; ls",
+    "set -k; ls LD_PRELOAD=./x.so",
+    "set -k; git status GIT_DIR=evil.git",
+    "set -o keyword; ls",
+    "set -ek; ls",
+]
+
+# C: git pointed at a directory of the workspace as its git directory; env -S keeps its -C.
+GIT_ELSEWHERE = [
+    "git --bare log -p",
+    "git --bare diff HEAD",
+    "git --bare show",
+    "git --bare status",
+    "git -C bare.git --bare log -p",
+    "env -S'-C bare.git git log -p'",
+    "env -S'-C ~/.ssh cat id_rsa'",
+    "env -S'-C / cat etc/shadow'",
+    "env --split-string='-C bare.git git log -p'",
+]
+
+# D: options that write or read a file the table did not type, and the shell builtins copied under git.
+FILE_OPTIONS_DENY = [
+    "git reflog -1 --format='[core]%n%x09fsmonitor = \"touch x; false\"' --output=.git/config",
+    "git reflog --output=vtcode.toml",
+    "git shortlog --output=.git/hooks/pre-commit HEAD",
+    "git blame --output=vtcode.toml a.txt",
+    "git blame --outp=vtcode.toml a.txt",
+    "git describe --output=x",
+    "git ls-files --output=x",
+    "file -C -m a.txt",
+    "file --compile -m a.txt",
+    "strings @/etc/shadow",
+    "nm @/etc/shadow",
+    "objdump @~/.ssh/id_rsa",
+]
+GIT_BUILTIN_TABLE = [
+    "git export FOO=1",
+    "git declare -x FOO=1",
+    "git typeset FOO=1",
+    "git local FOO=1",
+    "git readonly FOO=1",
+    "git unset FOO",
+]
+
+# What everyday work must keep allowing.
+EVERYDAY = [
+    "echo {a,b}.txt",
+    "ls {1..3}",
+    "for i in {1..5}; do echo $i; done",
+    "declare -a arr=(a b c)",
+    "declare -A m",
+    "export FOO=bar",
+    "export FOO=$(pwd)",
+    "printf -v x '%s' y",
+    "unset FOO",
+    "set -euo pipefail",
+    "f() { ls; }; FOO=1 f",
+    "git status",
+    "git blame a.txt",
+    "git shortlog -sn",
+    "git reflog",
+    "file a.txt",
+    "strings a.txt",
+    "strings @a.txt",
+    "cat a.txt",
+    "git log --oneline -n 5",
+]
+
+
+def _verdict(policy: PolicySetup, command: str) -> tuple[str, str]:
+    decision = policy.engine.decide_command(shell=command).decision
+    got = decision.verdict.value
+    return got, f"{command!r} -> {got}: {decision.reason} ({decision.rule})"
+
+
+@pytest.mark.parametrize("command", DECLARATION_CODE)
+def test_declaration_compound_values_are_never_allowed(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", BUILTINS_THAT_RUN)
+def test_builtins_that_run_code_are_never_allowed(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", BRACES_DENY)
+def test_brace_expansion_is_judged_word_by_word(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got == "deny", context
+
+
+@pytest.mark.parametrize("command", BRACES_ASK)
+def test_brace_expansion_never_hides_a_read_or_option(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", STATEMENT_ASSIGNMENTS_DENY)
+def test_assignment_spellings_set_the_variable(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got == "deny", context
+
+
+@pytest.mark.parametrize("command", STATEMENT_ASSIGNMENTS_ASK)
+def test_hidden_assignments_are_never_allowed(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", GIT_ELSEWHERE)
+def test_git_bare_and_env_split_chdir_are_never_allowed(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", FILE_OPTIONS_DENY)
+def test_untyped_file_options_are_denied(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got == "deny", context
+
+
+@pytest.mark.parametrize("command", GIT_BUILTIN_TABLE)
+def test_shell_builtins_are_not_git_subcommands(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", EVERYDAY)
+def test_everyday_commands_stay_allowed(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got == "allow", context
+
+
+def test_every_allowed_git_subcommand_refuses_output() -> None:
+    """The class behind reflog/shortlog/blame --output: no git subcommand the table allows may write a file
+    through --output."""
+    table = json.loads((Path(__file__).parents[3] / "policies" / "tool-policy.json").read_text())
+    git = table["commands"]["git"]["subcommands"]
+    allowed = [name for name, rule in git.items() if rule["decision"] == "allow"]
+    assert allowed
+    for name in allowed:
+        assert "--output" in (git[name].get("forbidden_flags") or {}), name
+    assert not {"export", "declare", "typeset", "local", "readonly", "unset"} & set(git)
