@@ -20,7 +20,7 @@ from vtcode.config.models import CommandsConfig
 from vtcode.config.tool_policy import ApprovalCache
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
-from .arg_types import check_path
+from .arg_types import check_path, outward_links
 from .argv_match import Invocation, match_rule
 from .cwd import RelativeTo, directories
 from .git_target import git_location_outcome
@@ -133,7 +133,8 @@ class CommandPolicy:
         base = self._base(command, name, paths, label)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
             if listed_names and reads_only(self.rule_for(name)):
-                base = Outcome.allow(f"`{name}` gets names `ls` lists here, and can only read them", label)
+                base = outward_links("*", ".", paths, label) or Outcome.allow(
+                    f"`{name}` gets names `ls` lists here, and can only read them", label)
             else:
                 base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)

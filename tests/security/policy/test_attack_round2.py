@@ -5,11 +5,13 @@ least be asked."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from vtcode.policy.assemble import PolicySetup
+from vtcode.policy.assemble import PolicySetup, open_policy
+from vtcode.workspace import write_trust
 
 CODE = "touch pwned"
 
@@ -244,3 +246,64 @@ def test_every_allowed_git_subcommand_refuses_output() -> None:
     for name in allowed:
         assert "--output" in (git[name].get("forbidden_flags") or {}), name
     assert not {"export", "declare", "typeset", "local", "readonly", "unset"} & set(git)
+
+
+# D: a glob (or the names `ls` lists to xargs) matches what is on disk, symlinks included: each symlink the
+# pattern can match is judged by its target.
+GLOB_THROUGH_LINKS = [
+    ("cat *", "not-allow"),
+    ("head *", "not-allow"),
+    ("wc -l *", "not-allow"),
+    ("cat key*", "not-allow"),
+    ("ls | xargs cat", "not-allow"),
+    ("cat sub/*", "not-allow"),
+    ("cat out*", "not-allow"),
+    ("grep x *", "not-allow"),
+    ("cat src/*", "not-allow"),
+    ("cat shadow*", "deny"),
+    ("head -n1 sh*", "deny"),
+    ("find . -maxdepth 1 | xargs cat", "not-allow"),
+]
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicySetup]:
+    base = tmp_path_factory.mktemp("linked")
+    home = base / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("-----BEGIN FAKE KEY-----\n")
+    ws = base / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "sub").mkdir()
+    (ws / "a.txt").write_text("a\n")
+    (ws / "src" / "a.py").write_text("print(1)\n")
+    ws, home = ws.resolve(), home.resolve()
+    (ws / "keylink").symlink_to(home / ".ssh" / "id_rsa")
+    (ws / "sub" / "key").symlink_to(home / ".ssh" / "id_rsa")
+    outside = base / "outside.txt"
+    outside.write_text("x\n")
+    (ws / "src" / "outlink").symlink_to(outside)
+    (ws / "outlink").symlink_to(outside)
+    (ws / "shadowlink").symlink_to("/etc/shadow")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        for name in ("CONFIG", "CACHE", "DATA"):
+            mp.setenv(f"VTCODE_{name}_DIR", str(base / "vtcode" / name.lower()))
+        mp.setenv("VTCODE_SYSTEM_CONFIG", str(base / "etc" / "vtcode.toml"))
+        mp.setenv("VTCODE_MANAGED_CONFIG", str(base / "etc" / "managed.toml"))
+        write_trust(ws)
+        yield open_policy(ws, reviewers=False)
+
+
+@pytest.mark.parametrize(("command", "want"), GLOB_THROUGH_LINKS)
+def test_globs_are_judged_by_the_targets_of_the_links_they_match(
+    linked: PolicySetup, command: str, want: str
+) -> None:
+    got, context = _verdict(linked, command)
+    assert got != "allow" if want == "not-allow" else got == want, context
+
+
+@pytest.mark.parametrize("command", ["cat *.txt", "cat src/*.py", "ls src/*.py", "cat a*"])
+def test_globs_that_match_no_outward_link_stay_allowed(linked: PolicySetup, command: str) -> None:
+    got, context = _verdict(linked, command)
+    assert got == "allow", context
