@@ -89,9 +89,10 @@ MAX_LISTED = 4096
 def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> Outcome | None:
     """A glob matches what is on disk, symlinks included: `cat *` in a directory holding `l -> /etc/shadow`
     reads /etc/shadow. The symlinks in the glob's directory that its first wildcard component matches are
-    judged by their targets (a read: a write through a glob is judged at the directory already)."""
+    judged by their targets: links to files, and links to directories when the pattern goes on through
+    them (`cat */x`). (A read: a write through a glob is judged at the directory already.)"""
     directory = prefix if prefix.endswith("/") else ""
-    component = pattern[len(directory):].split("/", 1)[0]
+    component, deeper, _ = pattern[len(directory):].partition("/")
     where = paths.check_path(directory or ".", write=False)
     if not where.inside or where.resolved is None:
         return None  # judged as a read of the directory itself
@@ -103,11 +104,14 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
                     return Outcome.prompt(f"{pattern!r}: too many entries to check for symlinks", rule)
                 if not entry.is_symlink() or not fnmatch.fnmatchcase(entry.name, component):
                     continue
+                if not deeper and entry.is_dir():
+                    continue  # `cat *` does not read a directory's files; `cat */x` goes through the link
                 target = paths.check_path(directory + entry.name, write=False)
                 if target.secret:
                     return Outcome.deny(f"{pattern!r} matches {entry.name!r}, a link to a secret", rule)
                 if not target.inside:
-                    reason = f"{pattern!r} matches {entry.name!r}, a link out of the workspace ({target.reason})"
+                    reason = f"{pattern!r} matches {entry.name!r}, a link out of the workspace"
+                    reason += f" ({target.reason})"
                     found.append(Outcome.prompt(reason, rule))
     except OSError:
         return None

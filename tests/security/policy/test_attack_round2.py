@@ -285,6 +285,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicySetup]:
     (ws / "src" / "outlink").symlink_to(outside)
     (ws / "outlink").symlink_to(outside)
     (ws / "shadowlink").symlink_to("/etc/shadow")
+    (ws / "sshdir").symlink_to(home / ".ssh")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(home))
         for name in ("CONFIG", "CACHE", "DATA"):
@@ -307,3 +308,9 @@ def test_globs_are_judged_by_the_targets_of_the_links_they_match(
 def test_globs_that_match_no_outward_link_stay_allowed(linked: PolicySetup, command: str) -> None:
     got, context = _verdict(linked, command)
     assert got == "allow", context
+
+
+@pytest.mark.parametrize("command", ["cat */id_rsa", "cat sshdir/*", "head -1 */*"])
+def test_globs_through_links_to_directories_are_judged(linked: PolicySetup, command: str) -> None:
+    got, context = _verdict(linked, command)
+    assert got != "allow", context
