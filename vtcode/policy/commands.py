@@ -32,6 +32,7 @@ from .hazards import (
     variable_outcomes,
 )
 from .known_vars import expand_command, expand_redirect
+from .links import LINK_FOLLOWERS, walked_link_outcomes
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
 from .xargs_names import appends_listed_names, reads_only
@@ -127,6 +128,8 @@ class CommandPolicy:
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
         if name in RESPONSE_FILE_READERS:
             hazards += response_file_outcomes(args, paths, label)
+        if name in LINK_FOLLOWERS:
+            hazards += walked_link_outcomes(name, args, paths, label)
         denied = self._listed_deny(argv)
         if denied is not None:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))

@@ -275,6 +275,9 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicySetup]:
     ws = base / "ws"
     (ws / "src").mkdir(parents=True)
     (ws / "sub").mkdir()
+    (ws / "clean" / "deep").mkdir(parents=True)
+    (ws / "clean" / "deep" / "c.txt").write_text("c\n")
+    (ws / "clean" / "inner").symlink_to("deep")
     (ws / "a.txt").write_text("a\n")
     (ws / "src" / "a.py").write_text("print(1)\n")
     ws, home = ws.resolve(), home.resolve()
@@ -314,3 +317,33 @@ def test_globs_that_match_no_outward_link_stay_allowed(linked: PolicySetup, comm
 def test_globs_through_links_to_directories_are_judged(linked: PolicySetup, command: str) -> None:
     got, context = _verdict(linked, command)
     assert got != "allow", context
+
+
+# D: programs that follow symlinks while they recurse read what the links point at.
+RECURSIVE_THROUGH_LINKS = [
+    ("grep -R x .", "deny"),
+    ("grep -R x", "deny"),
+    ("grep --dereference-recursive x .", "deny"),
+    ("rg -L x", "deny"),
+    ("rg --follow x .", "deny"),
+    ("diff -r . src", "deny"),
+    ("tar czhf o.tgz .", "deny"),
+    ("tar --dereference -czf o.tgz .", "deny"),
+    ("grep -R x src", "not-allow"),
+    ("grep -R x $D", "not-allow"),
+]
+
+
+@pytest.mark.parametrize(("command", "want"), RECURSIVE_THROUGH_LINKS)
+def test_recursive_reads_that_follow_links_are_judged_by_their_targets(
+    linked: PolicySetup, command: str, want: str
+) -> None:
+    got, context = _verdict(linked, command)
+    assert got != "allow" if want == "not-allow" else got == want, context
+
+
+@pytest.mark.parametrize("command", ["grep -r x .", "rg x", "grep -R x clean", "diff -r clean clean"])
+def test_recursive_reads_that_do_not_follow_links_stay_allowed(linked: PolicySetup, command: str) -> None:
+    """`grep -r` and `rg` do not follow the symlinks they meet; under `clean` every link stays inside."""
+    got, context = _verdict(linked, command)
+    assert got == "allow", context
