@@ -30,6 +30,11 @@ DECLARATION_CODE = [
     "declare -a b=$x",
     f"declare -a \"b=(\\$({CODE}))\"",
     f"declare -a b{{,}}='($({CODE}))'",
+    "declare -a m=([x]=1)",
+    "declare -a m=([0]=a [x]=b)",
+    f"declare -A m=([$({CODE})]=1)",
+    f"declare -A 'm=([k]=$({CODE}))'",
+    "declare m=([k]=v)",
 ]
 
 # A: other builtins that run code or set a prompt string the shell expands.
@@ -152,6 +157,9 @@ EVERYDAY = [
     "for i in {1..5}; do echo $i; done",
     "declare -a arr=(a b c)",
     "declare -A m",
+    "declare -A m=([k]=v [k2]=v2)",
+    "declare -a m=([0]=a [1]=b)",
+    "local -a 'x=([0]=1)'",
     "export FOO=bar",
     "export FOO=$(pwd)",
     "printf -v x '%s' y",

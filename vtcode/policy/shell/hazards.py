@@ -21,6 +21,10 @@ _DECLARERS = frozenset({"declare", "typeset", "local", "readonly", "export"})
 # A compound value (`declare -a b=(...)`, `export b=(...)`, also quoted: `declare -a b='(...)'`) is re-read
 # by bash as shell words with subscripts evaluated as arithmetic; only plain words are known to be inert.
 _INERT_COMPOUND = re.compile(r"^\([\w\s.,/:@%+=-]*\)$")
+# Elements `[KEY]=VALUE` with plain text: an integer key is inert for any array, a word key only for an
+# associative one (-A), where keys are strings; an indexed array's `[x]` evaluates x as arithmetic.
+_INERT_INDEXED = re.compile(r"^\(\s*((\[\d+\]=)?[\w.,/:@%+=-]*\s*)*\)$")
+_INERT_ASSOCIATIVE = re.compile(r"^\(\s*((\[[\w.,/:@%+-]+\]=)?[\w.,/:@%+=-]*\s*)*\)$")
 _PLAIN_SUBSCRIPT = re.compile(r"^[^\[]+\[\d+\]$")
 # Builtins whose arguments name variables: an array subscript in a name is evaluated as arithmetic, and
 # bash arithmetic runs `$(...)` found in it: `printf -v 'a[$(rm -rf ~)]' x`.
@@ -79,7 +83,8 @@ def _declaration_problems(name: str, words: list[Word], values: list[str]) -> li
         var, sep, rest = value.partition("=")
         if "[" in var and not _PLAIN_SUBSCRIPT.match(var.rstrip("+")):
             problems.append(f"{name}: the subscript in {brief(var)} is arithmetic (can run code)")
-        if sep and rest.startswith("(") and not _INERT_COMPOUND.match(rest):
+        inert = _INERT_ASSOCIATIVE if "A" in flags else _INERT_INDEXED
+        if sep and rest.startswith("(") and not (_INERT_COMPOUND.match(rest) or inert.match(rest)):
             problems.append(f"{name}: the compound value {brief(rest)} is evaluated, which can run code")
         if sep and word.dynamic and not rest.startswith("(") and ("a" in flags or "A" in flags):
             problems.append(f"{name}: an array value known only at run time is evaluated, which can run code")
