@@ -157,26 +157,34 @@ class Walker:
 
     def simple(self, node: Node, ctx: Context, depth: int, read: RedirectRead) -> None:
         src = self.src
-        words: list[Word] = []
         assignments: list[tuple[str, str]] = []
         own = RedirectRead()
         children = node.children
+        # Word nodes, grouped where they touch: tree-sitter splits some words bash reads as one
+        # (`a\{b,c}`, `$"x"y`); gluing the nodes keeps each part's quoting for brace expansion.
+        groups: list[list[Node]] = []
         for child in children:
             kind = child.type
             if kind == "variable_assignment":
                 assignments.append(self.assignment(child))
-            elif kind in _REDIRECTS:
+                continue
+            if kind in _REDIRECTS:
                 read_redirect(child, src, own)
-            elif kind == "command_name":
+                continue
+            if kind == "comment":
+                continue
+            if kind == "command_name":
                 if text_of(child, src) in RESERVED:
                     self.out.problem(reserved_word_problem(text_of(child, src)))
-                parts = child.children
-                if len(parts) == 1:
-                    words.append(word_of(parts[0], src))
+                parts = child.children or [child]
+            else:
+                parts = [child]
+            for part in parts:
+                if groups and groups[-1][-1].end_byte == part.start_byte:
+                    groups[-1].append(part)
                 else:
-                    words.append(merge([word_of(c, src) for c in parts]))
-            elif kind != "comment":
-                words.append(word_of(child, src))
+                    groups.append([part])
+        words = [word_of(g[0], src) if len(g) == 1 else word_of_nodes(g, src) for g in groups]
         for problem in own.problems:
             self.out.problem(problem)
         self.out.redirects.extend(own.redirects)

@@ -248,7 +248,8 @@ def _expand(value: str, mask: str, depth: int) -> list[tuple[str, str]] | None:
 
 
 def _sequence(text: str) -> list[str] | None:
-    """`1..5`, `a..e`, `10..1..3`, `01..10`: the items, [] when too many, None when not a sequence."""
+    """`1..5`, `a..e`, `10..1..3`, `01..10`: the items, [] when not followed (too many, or letters that
+    run through punctuation), None when not a sequence."""
     match = _SEQUENCE.match(text)
     if match is None:
         return None
@@ -266,8 +267,12 @@ def _sequence(text: str) -> list[str] | None:
         numbers = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
         return [str(n).zfill(width) if width else str(n) for n in numbers]
     a, b = ord(first), ord(last)
-    chars = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
-    return [chr(c) for c in chars]
+    chars = [chr(c) for c in (range(a, b + 1, step) if a <= b else range(a, b - 1, -step))]
+    if not all(c.isalnum() for c in chars):
+        # `{Z..a}` makes `[ \ ] ^ _` and a backquote, which bash then reads as shell syntax (an unclosed
+        # command substitution, an escape): not followed.
+        return []
+    return chars
 
 
 def _is_pattern(value: str, mask: str) -> bool:
