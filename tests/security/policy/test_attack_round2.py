@@ -111,6 +111,9 @@ STATEMENT_ASSIGNMENTS_ASK = [
     "set -k; git status GIT_DIR=evil.git",
     "set -o keyword; ls",
     "set -ek; ls",
+    "f() { local PATH; ls; }; f",
+    "f() { declare PATH; ls; }; f",
+    "f() { typeset LD_LIBRARY_PATH; ls; }; f",
 ]
 
 # C: git pointed at a directory of the workspace as its git directory; env -S keeps its -C.
@@ -164,6 +167,9 @@ EVERYDAY = [
     "export FOO=$(pwd)",
     "printf -v x '%s' y",
     "unset FOO",
+    "declare -p PATH",
+    "export -p",
+    "f() { local x; ls; }; f",
     "set -euo pipefail",
     "f() { ls; }; FOO=1 f",
     "git status",

@@ -88,9 +88,13 @@ def _declaration_problems(name: str, words: list[Word], values: list[str]) -> li
             problems.append(f"{name}: the compound value {brief(rest)} is evaluated, which can run code")
         if sep and word.dynamic and not rest.startswith("(") and ("a" in flags or "A" in flags):
             problems.append(f"{name}: an array value known only at run time is evaluated, which can run code")
-        exports = name == "export" or "x" in flags
-        if not sep and exports and dangerous_variable(base_name(var)):
+        if sep or any(c in flags for c in "pfF") or not dangerous_variable(base_name(var)):
+            continue
+        if name == "export" or "x" in flags:
             problems.append(f"{name} exports {brief(var)}, whose value may have been set unseen")
+        elif name == "local" or (name in ("declare", "typeset") and "g" not in flags):
+            # In a function these make an unset local PATH: bash then searches its default path, `.` too.
+            problems.append(f"{name} {brief(var)} in a function leaves it unset there (PATH: `.` searched)")
     return problems
 
 
