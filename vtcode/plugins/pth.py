@@ -143,18 +143,24 @@ def _judge_setuptools_shim(directory: Path, path: Path, lines: tuple[str, ...]) 
     rows = _record_rows(ours[0])
     if not _hash_matches(directory / _SHIM_MODULE, rows.get(_SHIM_MODULE)):
         return verdict(False, f"{_SHIM_MODULE} does not match setuptools' RECORD")
-    claimed = (path.name, _SHIM_MODULE, f"{ours[0].name}/")
+    claimed = (b"\n" + path.name.encode(), b"\n_distutils_hack/", b"\n" + f"{ours[0].name}/".encode())
     for info in infos:
         if info == ours[0]:
             continue
-        if any(row.startswith(claimed) for row in _record_rows(info)):
+        try:  # (bytes and a substring test, no CSV: this runs at every start, over every distribution)
+            with open(info / "RECORD", "rb") as handle:
+                record = handle.read()
+        except OSError:
+            continue
+        record = b"\n" + record  # every row then starts after a newline
+        if any(name in record for name in claimed):
             return verdict(False, f"{info.name} also installs setuptools' files (a forged setuptools)")
     return verdict(True, "setuptools' distutils shim")
 
 
 def _dist_infos(directory: Path) -> list[Path]:
     try:
-        return sorted(directory / n for n in os.listdir(directory) if n.endswith(".dist-info"))
+        return [directory / n for n in sorted(os.listdir(directory)) if n.endswith(".dist-info")]
     except OSError:
         return []
 
