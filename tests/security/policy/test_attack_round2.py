@@ -361,3 +361,20 @@ def test_recursive_reads_that_do_not_follow_links_stay_allowed(linked: PolicySet
     """`grep -r` and `rg` do not follow the symlinks they meet; under `clean` every link stays inside."""
     got, context = _verdict(linked, command)
     assert got == "allow", context
+
+
+# Found by the composition property test while this work ran (it was in main): a newline inside a command
+# substitution inside double quotes, before an escaped word, was read as part of one word.
+SUBSTITUTION_LINES = [
+    'echo "$( echo x\n\\rm -rf ~ )"',
+    'echo "$( ls\n\\rm -rf ~ )"',
+    'echo "<$( echo x\n\\rm -rf ~ )>"',
+    'cat <<EOF\n$( echo x\n\\rm -rf ~ )\nEOF',
+    'diff <( echo x\n\\rm -rf ~ ) a.txt',
+]
+
+
+@pytest.mark.parametrize("command", SUBSTITUTION_LINES)
+def test_a_newline_in_a_quoted_substitution_ends_the_command(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got == "deny", context

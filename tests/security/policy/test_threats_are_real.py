@@ -76,6 +76,7 @@ def test_a_statement_assignment_reaches_the_next_command(
         "printf -vPS4 '$(./planted)'; set -x; :",
         "export {PS4='$(./planted)',}; set -x; :",
         "{./planted,x}",
+        'echo "$( echo x\n\\./planted )"',
     ],
 )
 def test_a_builtin_runs_code_the_policy_must_see(source: str, tmp_path: Path, policy: PolicySetup) -> None:
