@@ -24,6 +24,7 @@ import locale
 import os
 import re
 import site
+import sys
 import sysconfig
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -182,7 +183,8 @@ def scan_customize(path: list[Path] | None = None) -> list[PthFile]:
     """`sitecustomize` and `usercustomize`, which `site` imports at every start from anywhere on sys.path:
     judged like a `.pth` (the file that would be imported, attributed by RECORD). The interpreter's own,
     in its standard library directory (Debian ships one), is accepted."""
-    search = [str(p) for p in path] if path is not None else None
+    # (sys.path[0], the script's directory or the cwd, is added after `site` ran: it is not searched then)
+    search = [str(p) for p in path] if path is not None else sys.path[1:]
     paths = sysconfig.get_paths()
     stdlib = {os.path.realpath(p) for key in ("stdlib", "platstdlib") if (p := paths.get(key))}
     found = []

@@ -229,3 +229,18 @@ def test_exec_refuses_to_start_and_plugins_list_shows_it(tmp_path: Path) -> None
     after = env.vtcode("exec", "hello", "--workspace", str(ws), env={"PTH_MARKER": str(marker)}, check=False)
     assert "sneaky.pth" not in after.stderr
     assert subprocess.run([sys.executable, "-c", "1"], check=True).returncode == 0
+
+
+def test_a_sitecustomize_in_the_scripts_directory_is_not_what_site_imports(tmp_path: Path) -> None:
+    """`site` runs before sys.path[0] (the script's directory, or the cwd) is added: a sitecustomize
+    there does not run at start, and is not refused (a repository holding one stays usable)."""
+    (tmp_path / "sitecustomize.py").write_text("open('ran', 'w')\n")
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.path.exists('ran'))"], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    saved = sys.path[0]
+    try:
+        sys.path[0] = str(tmp_path)
+        assert all(f.path.parent != tmp_path for f in scan_customize())
+    finally:
+        sys.path[0] = saved
