@@ -101,6 +101,10 @@ STATEMENT_ASSIGNMENTS_DENY = [
 ]
 STATEMENT_ASSIGNMENTS_ASK = [
     "printf -vPATH .; ls",
+    "read -aPATH <<< .; ls",
+    "read -raPATH <<< .; ls",
+    "read -r -a LD_PRELOAD <<< ./x.so; ls",
+    "read -aPS4 <<< '$(id)'; set -x; :",
     "printf -vLD_PRELOAD ./x.so; export LD_PRELOAD; ls",
     "export LD_PRELOAD",
     "declare -x LD_PRELOAD",
@@ -166,6 +170,8 @@ EVERYDAY = [
     "export FOO=bar",
     "export FOO=$(pwd)",
     "printf -v x '%s' y",
+    "read -ra parts <<< 'a b'",
+    "IFS=, read -r -a fields <<< 'a,b'",
     "unset FOO",
     "declare -p PATH",
     "export -p",

@@ -46,6 +46,7 @@ def _bash(source: str, cwd: Path) -> None:
         "export PA{TH,}=.; ls",
         "PATH[0]=.; ls",
         "printf -vPATH .; ls",
+        "read -raPATH <<< .; ls",
         "unset PATH; ls",
         "f() { local PATH; ls; }; f",
         "f() { declare PATH; ls; }; f",

@@ -135,6 +135,10 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         problems.append(f"{name} -i makes later assignments evaluate arithmetic, which can run code")
     elif name == "printf" and any(v.startswith("-v") and len(v) > 2 for v in values):
         problems += _printf_attached(values)
+    elif name == "read":
+        attached = _read_array_names(values)
+        if any(dangerous_variable(base_name(n)) or base_name(n) in _CODE_VARIABLES for n in attached):
+            problems.append("read sets PATH or a code-running variable from run-time input")
     if name in ("declare", "typeset", "local") and _has_flag(values, "n"):
         problems.append(f"{name} -n makes assignments to one name set another (PATH, LD_PRELOAD...)")
     if name in _NAME_TAKERS and any(_SUBSCRIPT_CODE.search(v) for v in _names(name, values)):
@@ -151,6 +155,24 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
 _CHECKED = frozenset(
     {*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local", "set", "jobs"}
 ) | _NAME_TAKERS | _RUNTIME_SETTERS
+
+
+_READ_VALUES = "adinNptu"  # read's options that take a value (-a's value is the array's name)
+
+
+def _read_array_names(values: list[str]) -> list[str]:
+    """The names `read -a` fills, attached (`-aPATH`, `-raPATH`) or separate (`-a PATH`)."""
+    found = []
+    for i, value in enumerate(values):
+        if not value.startswith("-") or value.startswith("--") or len(value) < 2:
+            continue
+        for j, letter in enumerate(value[1:], 1):
+            if letter in _READ_VALUES:
+                rest = value[j + 1 :]
+                if letter == "a":
+                    found.append(rest or (values[i + 1] if i + 1 < len(values) else ""))
+                break
+    return found
 
 
 def _printf_attached(values: list[str]) -> list[str]:
