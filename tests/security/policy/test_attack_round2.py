@@ -105,6 +105,8 @@ STATEMENT_ASSIGNMENTS_ASK = [
     "read -raPATH <<< .; ls",
     "read -r -a LD_PRELOAD <<< ./x.so; ls",
     "read -aPS4 <<< '$(id)'; set -x; :",
+    "sleep 0 & wait -n -pPATH; ls",
+    "sleep 0 & wait -np PATH; ls",
     "printf -vLD_PRELOAD ./x.so; export LD_PRELOAD; ls",
     "export LD_PRELOAD",
     "declare -x LD_PRELOAD",

@@ -135,6 +135,8 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         problems.append(f"{name} -i makes later assignments evaluate arithmetic, which can run code")
     elif name == "printf" and any(v.startswith("-v") and len(v) > 2 for v in values):
         problems += _printf_attached(values)
+    elif name == "wait" and any(v[:1] == "-" and v[1:2] != "-" and "p" in v[1:-1] for v in values):
+        problems.append("wait -pNAME sets a variable named in an option bundle")
     elif name == "read":
         attached = _read_array_names(values)
         if any(dangerous_variable(base_name(n)) or base_name(n) in _CODE_VARIABLES for n in attached):
