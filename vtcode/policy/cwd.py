@@ -50,15 +50,38 @@ def _env_chdir(command: SimpleCommand) -> list[tuple[str, bool]]:
 
 
 def _chdirs(argv: Sequence[str], dynamic: frozenset[int], depth: int = 0) -> list[tuple[str, bool]]:
+    """-C DIR / --chdir, also in a bundle (`-iC DIR`, `-iCDIR`), and inside -S strings (`-S'-C DIR cmd'`,
+    `-iS'...'`): GNU env's getopt reads them all."""
     found: list[tuple[str, bool]] = []
+    skip = False
     for index, arg in enumerate(argv[1:], 1):
-        split = None
-        if arg in ("-S", "--split-string") and index + 1 < len(argv):
-            split = argv[index + 1]
+        if skip:
+            skip = False
+            continue
+        if arg == "--" or not arg.startswith("-") or arg == "-":
+            break  # env's options end at the first operand (its getopt string starts with "+")
+        following = (argv[index + 1], index + 1 in dynamic) if index + 1 < len(argv) else ("", True)
+        split: str | None = None
+        if arg in ("--split-string", "--chdir", "--unset"):
+            skip = True  # its value is the next word
+        if arg == "--split-string":
+            split = following[0]
         elif arg.startswith("--split-string="):
             split = arg.partition("=")[2]
-        elif arg.startswith("-S") and len(arg) > 2:
-            split = arg[2:]
+        elif arg == "--chdir":
+            found.append(following)
+        elif arg.startswith("--chdir="):
+            found.append((arg.partition("=")[2], index in dynamic))
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], 2):
+                rest = arg[position:]
+                if letter in "CSu":  # options with a value: attached, or the next word
+                    skip = not rest
+                    if letter == "C":
+                        found.append((rest, index in dynamic) if rest else following)
+                    elif letter == "S":
+                        split = rest if rest else following[0]
+                    break
         if split is not None:
             # `env -S'-C DIR cmd'`: the split string's own -C moves the command too.
             parts = split_env_string(split)
@@ -67,12 +90,6 @@ def _chdirs(argv: Sequence[str], dynamic: frozenset[int], depth: int = 0) -> lis
             else:
                 found += _chdirs(["env", *parts], frozenset(), depth + 1)
             break
-        if arg in ("-C", "--chdir") and index + 1 < len(argv):
-            found.append((argv[index + 1], index + 1 in dynamic))
-        elif arg.startswith("--chdir="):
-            found.append((arg.partition("=")[2], index in dynamic))
-        elif arg.startswith("-C") and len(arg) > 2 and not arg.startswith("--"):
-            found.append((arg[2:], index in dynamic))
     return found
 
 

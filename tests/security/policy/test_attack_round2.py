@@ -133,6 +133,12 @@ GIT_ELSEWHERE = [
     "env -S'-C ~/.ssh cat id_rsa'",
     "env -S'-C / cat etc/shadow'",
     "env --split-string='-C bare.git git log -p'",
+    "env -iS'-C /etc cat passwd'",
+    "env -S'-iC /etc cat passwd'",
+    "env -S'-u X -C /etc cat passwd'",
+    "env -iC/etc cat passwd",
+    "env -u X -C /etc cat passwd",
+    "env -S'-C bare.git' git log -p",
 ]
 
 # D: options that write or read a file the table did not type, and the shell builtins copied under git.
@@ -189,6 +195,8 @@ EVERYDAY = [
     "strings @a.txt",
     "cat a.txt",
     "git log --oneline -n 5",
+    "env FOO=1 ls -C",
+    "env -u -C cat a.txt",
 ]
 
 
