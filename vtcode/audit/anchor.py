@@ -26,6 +26,7 @@ from vtcode.paths import private_dir, user_config_dir, user_data_dir
 KEY_FILE = "audit.key"
 ANCHOR_DIR = "audit-anchors"
 _FORMAT = "vtcode-anchor/1"
+_FORMAT_WITH_DIR = "vtcode-anchor/2"  # also binds the audit directory the session's log is written to
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,15 @@ class Anchor:
     hash: str
     closed: bool
     mac: str
+    # The audit directory the log was written to: a log there whose session has no anchor, while other
+    # sessions of that directory have one, was renamed or re-sessioned (verify.py).
+    audit_dir: str = ""
 
     def message(self) -> bytes:
-        return "\0".join([_FORMAT, self.session, str(self.seq), self.hash, str(int(self.closed))]).encode()
+        fields = [_FORMAT, self.session, str(self.seq), self.hash, str(int(self.closed))]
+        if self.audit_dir:
+            fields = [_FORMAT_WITH_DIR, *fields[1:], self.audit_dir]
+        return "\0".join(fields).encode()
 
 
 def key_path() -> Path:
@@ -78,8 +85,9 @@ class AnchorWriter:
     being written; the other still holds the previous anchor, which `verify` accepts as a prefix. `close`
     fsyncs the last one."""
 
-    def __init__(self, session: str) -> None:
+    def __init__(self, session: str, audit_dir: str = "") -> None:
         self.session = session
+        self.audit_dir = audit_dir
         self._key = _key(create=True)
         self.path = anchor_path(session)
         private_dir(self.path.parent)
@@ -91,8 +99,8 @@ class AnchorWriter:
         assert self._key is not None
         if self._fd is None:
             raise ValueError(f"anchor {self.path} is closed")
-        unsigned = Anchor(self.session, seq, head, closed, "")
-        anchor = Anchor(self.session, seq, head, closed, _mac(self._key, unsigned))
+        unsigned = Anchor(self.session, seq, head, closed, "", self.audit_dir)
+        anchor = Anchor(self.session, seq, head, closed, _mac(self._key, unsigned), self.audit_dir)
         data = json.dumps(vars(anchor), sort_keys=True).encode()
         if len(data) >= SLOT:
             raise ValueError(f"anchor record longer than {SLOT} bytes")
@@ -140,6 +148,29 @@ def _slot(raw: bytes) -> Anchor | None:
     try:
         data = json.loads(raw.decode("utf-8"))
         return Anchor(str(data["session"]), int(data["seq"]), str(data["hash"]), bool(data["closed"]),
-                      str(data["mac"]))
+                      str(data["mac"]), str(data.get("audit_dir", "")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def anchored_sessions(audit_dir: str) -> set[str]:
+    """Every session with a valid anchor on this machine whose log was written to `audit_dir`."""
+    key = _key(create=False)
+    directory = user_data_dir() / ANCHOR_DIR
+    if key is None or not audit_dir:
+        return set()
+    found: set[str] = set()
+    try:
+        paths = sorted(directory.glob("*.json"))
+    except OSError:
+        return found
+    for path in paths:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        for anchor in map(_slot, (raw[:SLOT], raw[SLOT : 2 * SLOT])):
+            if (anchor is not None and anchor.audit_dir == audit_dir and path == anchor_path(anchor.session)
+                    and hmac.compare_digest(anchor.mac, _mac(key, anchor))):
+                found.add(anchor.session)
+    return found

@@ -11,6 +11,7 @@ checked as one chain, in the order of their first seq.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,17 @@ class _Chain:
         if check.problem is not None:
             self.report.anchor = check.problem
             self.problem(file, lineno, None, check.problem)
+        elif check.anchor is None:
+            # A log rewritten under a new session id has no anchor; the other sessions of its directory do.
+            from .anchor import anchored_sessions
+
+            directory = os.path.realpath(os.path.dirname(os.path.abspath(file)))
+            others = anchored_sessions(directory)
+            if others:
+                message = (f"no anchor for session {self.report.session}, although {len(others)} other "
+                           f"session(s) logged in {directory} are anchored here (renamed or re-sessioned)")
+                self.report.anchor = message
+                self.problem(file, lineno, None, message)
         self.anchored = check.anchor
 
     def finish(self) -> None:

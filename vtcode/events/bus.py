@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import re
 import sys
 import threading
@@ -31,6 +32,7 @@ import weakref
 from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
@@ -108,8 +110,11 @@ class EventBus:
             self._prev_hash = event.hash
             self._history.append(event)
             security = type in SECURITY_EVENTS
-            problems = self._write_durable(event, sync=security)
-            if security and not problems and self._durable and event.hash is not None:
+            # The first event is anchored too, so that every session with an audit log has an anchor
+            # (a log whose session has none is then suspect: audit/verify.py).
+            anchored = security or event.seq == 0
+            problems = self._write_durable(event, sync=anchored)
+            if anchored and not problems and self._durable and event.hash is not None:
                 problems += self._record_anchor(event.seq, event.hash)
             if self._durable:
                 if security:
@@ -278,12 +283,20 @@ class EventBus:
             if self._anchor is None:
                 from vtcode.audit.anchor import AnchorWriter
 
-                self._anchor = AnchorWriter(self.session)
+                self._anchor = AnchorWriter(self.session, self._audit_dir())
             self._anchor.record(seq, head)
         except (OSError, ValueError) as exc:
             self._audit_problem = f"audit anchor failed: {_one_line(exc)}"
             return [{"message": self._audit_problem}]
         return []
+
+    def _audit_dir(self) -> str:
+        """The directory the audit log is written to (the durable sink's file), resolved; "" if unknown."""
+        for sink in self._durable:
+            path = getattr(sink, "path", None)
+            if isinstance(path, Path):
+                return os.path.realpath(path.parent)
+        return ""
 
     def _deliver_inline(self, sink: EventSink, event: Event) -> list[dict[str, Any]]:
         try:

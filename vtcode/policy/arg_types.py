@@ -3,6 +3,8 @@ whose innocent-looking arguments can write files or run programs (sed scripts, g
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
 from collections.abc import Callable
 
@@ -66,6 +68,9 @@ def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, writ
         # A glob's matches all lie under its static prefix: `rm -rf /*` writes under `/`. Judge a member of
         # that directory, not the directory itself (`rm *.o` writes files in the root, not the root).
         if prefix != value:
+            linked = outward_links(value, prefix, paths, rule)
+            if linked is not None:
+                return linked
             value = prefix.rstrip("/") + "/" + GLOB_MEMBER if prefix.rstrip("/") else "/" + GLOB_MEMBER
     result = paths.check_path(value, write=write)
     if result.secret:
@@ -75,6 +80,42 @@ def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, writ
     if write or result.resolved is None:  # a path that cannot even be followed (/proc magic, NUL) is refused
         return Outcome.deny(f"writes {value!r}: {result.reason}", rule)
     return Outcome.prompt(f"reads {value!r}: {result.reason}", rule)
+
+
+# Entries of one directory looked at for symlinks a glob may match; a larger directory is not listed.
+MAX_LISTED = 4096
+
+
+def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> Outcome | None:
+    """A glob matches what is on disk, symlinks included: `cat *` in a directory holding `l -> /etc/shadow`
+    reads /etc/shadow. The symlinks in the glob's directory that its first wildcard component matches are
+    judged by their targets: links to files, and links to directories when the pattern goes on through
+    them (`cat */x`). (A read: a write through a glob is judged at the directory already.)"""
+    directory = prefix if prefix.endswith("/") else ""
+    component, deeper, _ = pattern[len(directory):].partition("/")
+    where = paths.check_path(directory or ".", write=False)
+    if not where.inside or where.resolved is None:
+        return None  # judged as a read of the directory itself
+    found: list[Outcome] = []
+    try:
+        with os.scandir(where.resolved) as entries:
+            for count, entry in enumerate(entries):
+                if count >= MAX_LISTED:
+                    return Outcome.prompt(f"{pattern!r}: too many entries to check for symlinks", rule)
+                if not entry.is_symlink() or not fnmatch.fnmatchcase(entry.name, component):
+                    continue
+                if not deeper and entry.is_dir():
+                    continue  # `cat *` does not read a directory's files; `cat */x` goes through the link
+                target = paths.check_path(directory + entry.name, write=False)
+                if target.secret:
+                    return Outcome.deny(f"{pattern!r} matches {entry.name!r}, a link to a secret", rule)
+                if not target.inside:
+                    reason = f"{pattern!r} matches {entry.name!r}, a link out of the workspace"
+                    reason += f" ({target.reason})"
+                    found.append(Outcome.prompt(reason, rule))
+    except OSError:
+        return None
+    return found[0] if found else None
 
 
 def check_read_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:

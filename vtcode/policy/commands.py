@@ -20,7 +20,7 @@ from vtcode.config.models import CommandsConfig
 from vtcode.config.tool_policy import ApprovalCache
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
-from .arg_types import check_path
+from .arg_types import check_path, outward_links
 from .argv_match import Invocation, match_rule
 from .cwd import RelativeTo, directories
 from .git_target import git_location_outcome
@@ -32,6 +32,7 @@ from .hazards import (
     variable_outcomes,
 )
 from .known_vars import expand_command, expand_redirect
+from .links import LINK_FOLLOWERS, walked_link_outcomes
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
 from .xargs_names import appends_listed_names, reads_only
@@ -84,7 +85,7 @@ class CommandPolicy:
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         parts += [
-            _function_call(c) if _calls_function(c, functions) else self.decide_command(
+            _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
@@ -125,13 +126,18 @@ class CommandPolicy:
         hazards = assignment_outcomes(command, label) + reverse_shell_outcomes(command, label)
         hazards += secret_outcomes(args, paths, label)
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
+        if name in RESPONSE_FILE_READERS:
+            hazards += response_file_outcomes(args, paths, label)
+        if name in LINK_FOLLOWERS:
+            hazards += walked_link_outcomes(name, args, paths, label)
         denied = self._listed_deny(argv)
         if denied is not None:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
         base = self._base(command, name, paths, label)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
             if listed_names and reads_only(self.rule_for(name)):
-                base = Outcome.allow(f"`{name}` gets names `ls` lists here, and can only read them", label)
+                base = outward_links("*", ".", paths, label) or Outcome.allow(
+                    f"`{name}` gets names `ls` lists here, and can only read them", label)
             else:
                 base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
@@ -221,13 +227,37 @@ def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
     return check_path(target, redirect.dynamic, paths, "redirects", write=redirect.writes)
 
 
+# Programs built on libiberty's expandargv: an argument `@FILE` is replaced by the words read from FILE.
+RESPONSE_FILE_READERS = frozenset(
+    {"strings", "nm", "objdump", "readelf", "size", "ar", "ranlib", "addr2line", "c++filt", "objcopy",
+     "strip", "ld", "ld.bfd", "ld.gold", "as", "gcc", "g++", "cc", "c++", "cpp", "gprof", "elfedit", "dwp"}
+)
+
+
+def response_file_outcomes(args: list[tuple[str, bool]], paths: PathChecker, label: str) -> list[Outcome]:
+    """`strings @/etc/shadow` reads the file (and prints what it cannot parse): judged as a read of it."""
+    found = []
+    for arg, dynamic in args:
+        if arg.startswith("@") and len(arg) > 1:
+            outcome = check_path(arg[1:], dynamic, paths, f"{label}:@file", write=False)
+            if outcome is not None:
+                found.append(outcome)
+    return found
+
+
 def _calls_function(command: SimpleCommand, functions: frozenset[str]) -> bool:
     """A call to a shell function defined in the same string (wrappers like `command` reach programs)."""
     return bool(functions) and not command.wrappers and command.argv[0] in functions
 
 
-def _function_call(command: SimpleCommand) -> Outcome:
+def _function_call(command: SimpleCommand, label: str) -> Outcome:
     name = command.argv[0]
+    if command.assignments:
+        # `PATH=. f`: the prefix is in the environment of every command in the body, so it is judged as
+        # a prefix on each of them would be; any other prefix is not followed into the body.
+        dangerous = assignment_outcomes(command, label)
+        if dangerous:
+            return strictest(dangerous, dangerous[0])
     if "function" in command.via:
         # A function calling a function defined here: recursion, the fork bomb's shape `:(){ :|:& };:`.
         reason = f"shell function calls {name!r} from a function body (fork bomb)"

@@ -9,6 +9,7 @@ import posixpath
 from collections.abc import Sequence
 
 from vtcode.policy.shell import ParseResult, SimpleCommand
+from vtcode.policy.shell.envsplit import split_env_string
 
 from .paths import PathCheck, PathChecker
 
@@ -45,15 +46,50 @@ def _joined(start: str | None, target: str) -> str:
 
 def _env_chdir(command: SimpleCommand) -> list[tuple[str, bool]]:
     """`env -C DIR cmd` / `env --chdir=DIR cmd` runs cmd in DIR: its relative paths are relative to DIR."""
-    found = []
-    argv = command.argv
+    return _chdirs(command.argv, command.dynamic_args)
+
+
+def _chdirs(argv: Sequence[str], dynamic: frozenset[int], depth: int = 0) -> list[tuple[str, bool]]:
+    """-C DIR / --chdir, also in a bundle (`-iC DIR`, `-iCDIR`), and inside -S strings (`-S'-C DIR cmd'`,
+    `-iS'...'`): GNU env's getopt reads them all."""
+    found: list[tuple[str, bool]] = []
+    skip = False
     for index, arg in enumerate(argv[1:], 1):
-        if arg in ("-C", "--chdir") and index + 1 < len(argv):
-            found.append((argv[index + 1], index + 1 in command.dynamic_args))
+        if skip:
+            skip = False
+            continue
+        if arg == "--" or not arg.startswith("-") or arg == "-":
+            break  # env's options end at the first operand (its getopt string starts with "+")
+        following = (argv[index + 1], index + 1 in dynamic) if index + 1 < len(argv) else ("", True)
+        split: str | None = None
+        if arg in ("--split-string", "--chdir", "--unset"):
+            skip = True  # its value is the next word
+        if arg == "--split-string":
+            split = following[0]
+        elif arg.startswith("--split-string="):
+            split = arg.partition("=")[2]
+        elif arg == "--chdir":
+            found.append(following)
         elif arg.startswith("--chdir="):
-            found.append((arg.partition("=")[2], index in command.dynamic_args))
-        elif arg.startswith("-C") and len(arg) > 2 and not arg.startswith("--"):
-            found.append((arg[2:], index in command.dynamic_args))
+            found.append((arg.partition("=")[2], index in dynamic))
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], 2):
+                rest = arg[position:]
+                if letter in "CSu":  # options with a value: attached, or the next word
+                    skip = not rest
+                    if letter == "C":
+                        found.append((rest, index in dynamic) if rest else following)
+                    elif letter == "S":
+                        split = rest if rest else following[0]
+                    break
+        if split is not None:
+            # `env -S'-C DIR cmd'`: the split string's own -C moves the command too.
+            parts = split_env_string(split)
+            if parts is None or depth > 4:
+                found.append(("", True))
+            else:
+                found += _chdirs(["env", *parts], frozenset(), depth + 1)
+            break
     return found
 
 

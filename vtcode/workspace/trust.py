@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,14 +148,20 @@ def revoke_trust(root: Path) -> bool:
 
 
 def exclude_from_git(root: Path) -> Path | None:
-    """List the marker in the repository's `info/exclude` (the common one, for a worktree), so `git add .`
-    never commits it; None when `root` is no repository's top."""
-    dot_git = root / ".git"
+    """List the marker in the `info/exclude` of the repository `root` is in (the common one, for a
+    worktree), so `git add -A` never commits it, also when `root` is a package inside a monorepo; None when
+    `root` is in no repository."""
+    top = root
+    while not (top / ".git").exists():
+        if top.parent == top:
+            return None
+        top = top.parent
+    dot_git = top / ".git"
     if dot_git.is_file():
         text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
         if not text.startswith("gitdir:"):
             return None
-        git_dir = (root / text.removeprefix("gitdir:").strip()).resolve()
+        git_dir = (top / text.removeprefix("gitdir:").strip()).resolve()
         common = git_dir / "commondir"
         if common.is_file():
             git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
@@ -163,7 +170,10 @@ def exclude_from_git(root: Path) -> Path | None:
     else:
         return None
     exclude = git_dir / "info" / "exclude"
-    line = f"/{TRUST_MARKER}"
+    inside = root.relative_to(top).as_posix()
+    # A gitignore pattern: glob characters and backslashes in directory names are escaped to stay literal.
+    inside = re.sub(r"([\\\[\]*?])", r"\\\1", inside)
+    line = f"/{TRUST_MARKER}" if inside == "." else f"/{inside}/{TRUST_MARKER}"
     try:
         current = exclude.read_text(encoding="utf-8")
     except FileNotFoundError:

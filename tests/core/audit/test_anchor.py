@@ -148,3 +148,41 @@ def test_cli_names_the_rehashed_log(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "TAMPERED" in bad.stdout
     assert "truncated" in bad.stdout or "re-hashed" in bad.stdout
+
+
+def test_a_log_renamed_to_a_new_session_is_named(tmp_path: Path) -> None:
+    """Drop an event, renumber, re-hash and give every line a new session id (and the file a new name):
+    the chain links and no anchor matches the new id, but the other sessions of the directory are
+    anchored, so the missing anchor is itself a finding and `audit verify` exits 1."""
+    write_session(tmp_path, session="s0")  # another session of the same audit directory
+    path = write_session(tmp_path, session="s1")
+    events = [e for e in events_of(path) if "echo 3" not in json.dumps(e)]
+    renamed = [e | {"session": "s9"} for e in events]
+    forged = tmp_path / "s9.jsonl"
+    forged.write_bytes(rehashed(renamed))
+    path.unlink()
+    report = one(forged)
+    assert report.status == "tampered"
+    assert "no anchor for session s9" in report.findings[0].message
+    assert "renamed" in report.anchor
+    done = subprocess.run([sys.executable, "-m", "vtcode", "audit", "verify", str(forged)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no anchor for session s9" in done.stdout
+
+
+def test_a_lone_session_without_anchor_stays_ok_but_says_so(tmp_path: Path) -> None:
+    """With no anchored session in its directory a log cannot be judged by the anchor (another machine)."""
+    path = write_session(tmp_path, session="s1")
+    anchor_path("s1").unlink()
+    report = one(path)
+    assert report.status == "ok" and report.anchor == "none"
+
+
+def test_every_session_is_anchored_from_its_first_event(tmp_path: Path) -> None:
+    bus, _sink = audit_bus(tmp_path, session="s2")
+    bus.start({"workspace": str(tmp_path)})
+    anchor = read_anchor("s2").anchor
+    assert anchor is not None and anchor.seq == 0
+    assert anchor.audit_dir == str(tmp_path.resolve())
+    bus.close()

@@ -137,6 +137,9 @@ def test_write_ahead_syncs_before_returning(tmp_path: Path) -> None:
 
     sink.sync = sync  # type: ignore[method-assign]
     bus.emit("tool.finished", {"tool": "t", "ok": True})
+    assert order == ["synced"]  # the first event is synced and anchored: every session has an anchor
+    order.clear()
+    bus.emit("tool.finished", {"tool": "t", "ok": True})
     assert order == []
     bus.emit("approval.requested", {"digest": "sha256:x", "action": {"kind": "tool", "tool": "t"}})
     order.append("returned")

@@ -103,3 +103,21 @@ def test_old_or_malformed_markers_do_not_verify(workspace: Path, content: bytes)
     write_trust(workspace)
     (workspace / TRUST_MARKER).write_bytes(content)
     assert not check_trust(workspace).trusted
+
+
+@pytest.mark.parametrize("package", ["pkg", "packages/a b", "pkg[1]*"])
+def test_trust_in_a_subdirectory_excludes_the_marker_in_the_enclosing_repository(
+    tmp_path: Path, package: str
+) -> None:
+    """A package of a monorepo: the repository's top is above the trusted directory."""
+    repo = tmp_path / "repo"
+    (repo / package).mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / package / "a.txt").write_text("a\n")
+    write_trust((repo / package).resolve())
+    _git(repo, "add", "-A")
+    staged = _git(repo, "diff", "--cached", "--name-only")
+    assert "a.txt" in staged
+    assert TRUST_MARKER not in staged
+    write_trust((repo / package).resolve())  # once only
+    assert (repo / ".git" / "info" / "exclude").read_text().count(TRUST_MARKER) == 1

@@ -39,6 +39,19 @@ def _bash(source: str, cwd: Path) -> None:
         "for PATH in .; do ls; done",
         "unset PATH; : ${PATH:=.}; ls",
         "f() { local PATH=.; ls; }; f",
+        # the second review's spellings: each one really runs ./ls in bash
+        'export P"A"TH=.; ls',
+        "export PATH$'='.; ls",
+        "export {PATH,X}=.; ls",
+        "export PA{TH,}=.; ls",
+        "PATH[0]=.; ls",
+        "printf -vPATH .; ls",
+        "read -raPATH <<< .; ls",
+        "unset PATH; ls",
+        "f() { local PATH; ls; }; f",
+        "f() { declare PATH; ls; }; f",
+        "f() { ls; }; PATH=. f",
+        "set -k; ls PATH=.",
     ],
 )
 def test_a_statement_assignment_reaches_the_next_command(
@@ -48,6 +61,32 @@ def test_a_statement_assignment_reaches_the_next_command(
     _plant(tmp_path, "ls", marker)
     _bash(source, tmp_path)
     assert marker.exists(), f"bash did not run ./ls for {source!r}"
+    assert policy.engine.decide_command(shell=source).decision.verdict.value != "allow"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "declare -a b='($(./planted))'",
+        "declare -a 'b=($(./planted))'",
+        "declare -A 'A=([$(./planted)]=1)'",
+        "declare -a b=(['$(./planted)']=1)",
+        "x='a[$(./planted)]'; declare -a b=([x]=1)",
+        "jobs -x ./planted",
+        "PS4[0]='$(./planted)'; set -x; :",
+        "printf -vPS4 '$(./planted)'; set -x; :",
+        "export {PS4='$(./planted)',}; set -x; :",
+        "{./planted,x}",
+        'echo "$( echo x\n\\./planted )"',
+    ],
+)
+def test_a_builtin_runs_code_the_policy_must_see(source: str, tmp_path: Path, policy: PolicySetup) -> None:
+    """Compound values, `jobs -x`, prompt strings set by subscript, printf -v or braces, a braced
+    command name: real bash runs the planted program for each, and the policy never allows one."""
+    marker = tmp_path / "marker"
+    _plant(tmp_path, "planted", marker)
+    _bash(source, tmp_path)
+    assert marker.exists(), f"bash did not run ./planted for {source!r}"
     assert policy.engine.decide_command(shell=source).decision.verdict.value != "allow"
 
 

@@ -12,11 +12,22 @@ from typing import TYPE_CHECKING
 
 from . import arithmetic
 from .context import DEPTH_PROBLEM, MAX_DEPTH, Collector, Context
-from .hazards import RESERVED, assignment_problems, reserved_word_problem
+from .hazards import RESERVED, assignment_problems, base_name, declaration_assignments, reserved_word_problem
 from .options import names
 from .redirects import RedirectRead, read_redirect
 from .resolve import BodyParser, run_command
-from .words import EXPANSIONS, Word, merge, text_between, text_of, unescape_backquoted, word_of
+from .words import (
+    BRACE_PROBLEM,
+    EXPANSIONS,
+    Word,
+    expand_braces,
+    merge,
+    text_between,
+    text_of,
+    unescape_backquoted,
+    word_of,
+    word_of_nodes,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -146,26 +157,34 @@ class Walker:
 
     def simple(self, node: Node, ctx: Context, depth: int, read: RedirectRead) -> None:
         src = self.src
-        words: list[Word] = []
         assignments: list[tuple[str, str]] = []
         own = RedirectRead()
         children = node.children
+        # Word nodes, grouped where they touch: tree-sitter splits some words bash reads as one
+        # (`a\{b,c}`, `$"x"y`); gluing the nodes keeps each part's quoting for brace expansion.
+        groups: list[list[Node]] = []
         for child in children:
             kind = child.type
             if kind == "variable_assignment":
                 assignments.append(self.assignment(child))
-            elif kind in _REDIRECTS:
+                continue
+            if kind in _REDIRECTS:
                 read_redirect(child, src, own)
-            elif kind == "command_name":
+                continue
+            if kind == "comment":
+                continue
+            if kind == "command_name":
                 if text_of(child, src) in RESERVED:
                     self.out.problem(reserved_word_problem(text_of(child, src)))
-                parts = child.children
-                if len(parts) == 1:
-                    words.append(word_of(parts[0], src))
+                parts = child.children or [child]
+            else:
+                parts = [child]
+            for part in parts:
+                if groups and groups[-1][-1].end_byte == part.start_byte:
+                    groups[-1].append(part)
                 else:
-                    words.append(merge([word_of(c, src) for c in parts]))
-            elif kind != "comment":
-                words.append(word_of(child, src))
+                    groups.append([part])
+        words = [word_of(g[0], src) if len(g) == 1 else word_of_nodes(g, src) for g in groups]
         for problem in own.problems:
             self.out.problem(problem)
         self.out.redirects.extend(own.redirects)
@@ -173,6 +192,9 @@ class Walker:
             words = sorted(words + read.extra_words + own.extra_words, key=_start)
         # (Without extra words the list is already in source order: one word per child, children in order.)
         words = _merge_touching(words)
+        words, opaque = expand_braces(words)
+        if opaque:
+            self.out.problem(BRACE_PROBLEM)
         redirects = tuple(read.redirects + own.redirects)
         if not words:
             self.out.variables.extend(assignments)  # `A=1` alone sets a shell variable
@@ -184,10 +206,11 @@ class Walker:
                 self.walk(child, ctx, depth + 1)
 
     def assignment(self, node: Node) -> tuple[str, str]:
+        """(name, value); `PATH[0]=.` assigns PATH (element 0 of a scalar is the scalar itself)."""
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
         return (
-            text_of(name, self.src) if name is not None else "",
+            base_name(text_of(name, self.src)) if name is not None else "",
             word_of(value, self.src).value if value is not None else "",
         )
 
@@ -201,20 +224,27 @@ class Walker:
             self.children(child, ctx, depth)
 
     def declaration(self, node: Node, ctx: Context, depth: int) -> None:
-        """export/declare/local/readonly/typeset/unset: builtins whose assignments outlive the command."""
+        """export/declare/local/readonly/typeset/unset: builtins whose assignments outlive the command.
+
+        The builtin parses its own arguments after quoting and brace expansion, as bash does: the words
+        are glued where they touch (`export P"A"TH=.`), brace-expanded (`export {PATH,X}=.`), and only
+        then split into name and value (`export PATH"=."`)."""
         words: list[Word] = []
-        assignments: list[tuple[str, str]] = []
+        groups: list[list[Node]] = []
         for child in node.children:
-            if child.type == "variable_assignment":
-                name, value = self.assignment(child)
-                assignments.append((name, value))
-                words.append(Word(f"{name}={value}", word_of(child, self.src).dynamic))
-            elif child.type == "variable_name":  # a bare name (`declare -a x`): static text
-                words.append(Word(text_of(child, self.src), False, False, child.start_byte, child.end_byte))
-            elif child.is_named:
-                words.append(word_of(child, self.src))
-            elif not words:
+            if child.is_named and child.type != "comment":
+                if groups and groups[-1][-1].end_byte == child.start_byte:
+                    groups[-1].append(child)  # touching nodes are one word to bash
+                else:
+                    groups.append([child])
+            elif not words and not groups:
                 words.append(Word(child.type))  # the keyword
+        words += [word_of_nodes(group, self.src) for group in groups]
+        words, opaque = expand_braces(words)
+        if opaque:
+            self.out.problem(BRACE_PROBLEM)
+        keyword = words[0].value if words else ""
+        assignments = declaration_assignments(keyword, words[1:])
         self.out.variables.extend(assignments)
         for problem in assignment_problems(assignments):
             self.out.problem(problem)

@@ -14,7 +14,18 @@ from .options import names
 from .words import Word
 
 # Variables whose value the shell itself runs as code or sources as a file.
-_CODE_VARIABLES = frozenset({"BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND"})
+# Every prompt string is expanded (running `$(...)`) when bash prints it: PS4 under `set -x`, PS0-PS2 in
+# an interactive shell, PS3 by `select`.
+_CODE_VARIABLES = frozenset({"BASH_ENV", "ENV", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND"})
+_DECLARERS = frozenset({"declare", "typeset", "local", "readonly", "export"})
+# A compound value (`declare -a b=(...)`, `export b=(...)`, also quoted: `declare -a b='(...)'`) is re-read
+# by bash as shell words with subscripts evaluated as arithmetic; only plain words are known to be inert.
+_INERT_COMPOUND = re.compile(r"^\([\w\s.,/:@%+=-]*\)$")
+# Elements `[KEY]=VALUE` with plain text: an integer key is inert for any array, a word key only for an
+# associative one (-A), where keys are strings; an indexed array's `[x]` evaluates x as arithmetic.
+_INERT_INDEXED = re.compile(r"^\(\s*((\[\d+\]=)?[\w.,/:@%+=-]*\s*)*\)$")
+_INERT_ASSOCIATIVE = re.compile(r"^\(\s*((\[[\w.,/:@%+-]+\]=)?[\w.,/:@%+=-]*\s*)*\)$")
+_PLAIN_SUBSCRIPT = re.compile(r"^[^\[]+\[\d+\]$")
 # Builtins whose arguments name variables: an array subscript in a name is evaluated as arithmetic, and
 # bash arithmetic runs `$(...)` found in it: `printf -v 'a[$(rm -rf ~)]' x`.
 _NAME_TAKERS = names(
@@ -41,6 +52,52 @@ def reserved_word_problem(word: str) -> str:
     return f"reserved word {word!r} read as a program name: the parser and bash disagree"
 
 
+def base_name(name: str) -> str:
+    """`PATH[0]` -> `PATH`, `A+` -> `A`: the variable an assignment word sets."""
+    name = name.split("[", 1)[0] if "[" in name else name
+    return name[:-1] if name.endswith("+") else name
+
+
+def declaration_assignments(keyword: str, words: list[Word]) -> list[tuple[str, str]]:
+    """The (name, value) pairs a declaration builtin's arguments set, after quoting and braces."""
+    if keyword == "unset":
+        return []
+    found = []
+    for word in words:
+        value = word.value
+        if value.startswith(("-", "+")) and not word.dynamic:
+            continue
+        name, sep, rest = value.partition("=")
+        if sep and name:
+            found.append((base_name(name), rest))
+    return found
+
+
+def _declaration_problems(name: str, words: list[Word], values: list[str]) -> list[str]:
+    flags = "".join(v[1:] for v in values if v.startswith(("-", "+")))
+    problems = []
+    for word in words[1:]:
+        value = word.value
+        if value.startswith(("-", "+")) and not word.dynamic:
+            continue
+        var, sep, rest = value.partition("=")
+        if "[" in var and not _PLAIN_SUBSCRIPT.match(var.rstrip("+")):
+            problems.append(f"{name}: the subscript in {brief(var)} is arithmetic (can run code)")
+        inert = _INERT_ASSOCIATIVE if "A" in flags else _INERT_INDEXED
+        if sep and rest.startswith("(") and not (_INERT_COMPOUND.match(rest) or inert.match(rest)):
+            problems.append(f"{name}: the compound value {brief(rest)} is evaluated, which can run code")
+        if sep and word.dynamic and not rest.startswith("(") and ("a" in flags or "A" in flags):
+            problems.append(f"{name}: an array value known only at run time is evaluated, which can run code")
+        if sep or any(c in flags for c in "pfF") or not dangerous_variable(base_name(var)):
+            continue
+        if name == "export" or "x" in flags:
+            problems.append(f"{name} exports {brief(var)}, whose value may have been set unseen")
+        elif name == "local" or (name in ("declare", "typeset") and "g" not in flags):
+            # In a function these make an unset local PATH: bash then searches its default path, `.` too.
+            problems.append(f"{name} {brief(var)} in a function leaves it unset there (PATH: `.` searched)")
+    return problems
+
+
 def assignment_problems(assignments: Iterable[tuple[str, str]]) -> list[str]:
     """`BASH_ENV=x bash -c ls` sources x; `PS4='$(rm)' bash -xc :` runs rm; BASH_FUNC_ls%%='() {...}'
     imports a function named ls from a string into a child bash."""
@@ -57,6 +114,15 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         return []
     values = [w.value for w in words[1:]]
     problems = [_FIXED[name]] if name in _FIXED else []
+    if name in _DECLARERS:
+        problems += _declaration_problems(name, words, values)
+    elif name == "unset" and not _has_flag(values, "f"):
+        if any(dangerous_variable(base_name(v)) for v in values if not v.startswith("-")):
+            problems.append("unset of PATH or another variable that decides what programs run")
+    elif name == "set" and (_has_flag(values, "k") or "keyword" in values):
+        problems.append("set -k makes arguments that look like assignments into environment variables")
+    elif name == "jobs" and _has_flag(values, "x"):
+        problems.append("jobs -x runs a command")
     if name == "alias" and any("=" in v for v in values):
         problems.append("alias definitions change what later command names mean")
     elif name == "hash" and _has_flag(values, "p"):
@@ -67,6 +133,14 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         problems.append(f"{name} -C runs a callback")
     elif name in ("declare", "typeset", "local") and _has_flag(values, "i"):
         problems.append(f"{name} -i makes later assignments evaluate arithmetic, which can run code")
+    elif name == "printf" and any(v.startswith("-v") and len(v) > 2 for v in values):
+        problems += _printf_attached(values)
+    elif name == "wait" and any(v[:1] == "-" and v[1:2] != "-" and "p" in v[1:-1] for v in values):
+        problems.append("wait -pNAME sets a variable named in an option bundle")
+    elif name == "read":
+        attached = _read_array_names(values)
+        if any(dangerous_variable(base_name(n)) or base_name(n) in _CODE_VARIABLES for n in attached):
+            problems.append("read sets PATH or a code-running variable from run-time input")
     if name in ("declare", "typeset", "local") and _has_flag(values, "n"):
         problems.append(f"{name} -n makes assignments to one name set another (PATH, LD_PRELOAD...)")
     if name in _NAME_TAKERS and any(_SUBSCRIPT_CODE.search(v) for v in _names(name, values)):
@@ -81,8 +155,36 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
 
 # Every name command_problems has a rule for; any other command raises none.
 _CHECKED = frozenset(
-    {*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local"}
+    {*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local", "set", "jobs"}
 ) | _NAME_TAKERS | _RUNTIME_SETTERS
+
+
+_READ_VALUES = "adinNptu"  # read's options that take a value (-a's value is the array's name)
+
+
+def _read_array_names(values: list[str]) -> list[str]:
+    """The names `read -a` fills, attached (`-aPATH`, `-raPATH`) or separate (`-a PATH`)."""
+    found = []
+    for i, value in enumerate(values):
+        if not value.startswith("-") or value.startswith("--") or len(value) < 2:
+            continue
+        for j, letter in enumerate(value[1:], 1):
+            if letter in _READ_VALUES:
+                rest = value[j + 1 :]
+                if letter == "a":
+                    found.append(rest or (values[i + 1] if i + 1 < len(values) else ""))
+                break
+    return found
+
+
+def _printf_attached(values: list[str]) -> list[str]:
+    """`printf -vPATH .`: the name attached to -v is a name like a separate one."""
+    found = [v[2:] for v in values if v.startswith("-v") and len(v) > 2]
+    if any(dangerous_variable(base_name(n)) or base_name(n) in _CODE_VARIABLES for n in found):
+        return ["printf sets PATH or a code-running variable from run-time input"]
+    if any("[" in n for n in found):
+        return ["printf: an array subscript in a variable name is evaluated and can run code"]
+    return []
 
 
 def _has_flag(values: list[str], letter: str) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .context import brief
 from .model import WRITE_OPS, Redirect
-from .words import Word, text_of, unescape_live, word_of
+from .words import BRACE_PROBLEM, OPAQUE, Word, text_of, unescape_live, word_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -67,6 +67,13 @@ def _file(node: Node, src: bytes, out: RedirectRead) -> None:
         out.redirects.append(Redirect(op, "", fd, False, False))
         return
     target = targets[0]
+    if target.braces:  # `>{.git/hooks/pre-commit,}`: bash brace-expands the target, then opens it
+        if target.braces[0] is OPAQUE:
+            out.problems.append(BRACE_PROBLEM)
+            return
+        for word in target.braces:  # more than one is an ambiguous redirect to bash: each is judged
+            out.redirects.append(Redirect(op, word.value, fd, op in WRITE_OPS, word.dynamic))
+        return
     if op in (">&", "<&") and not target.dynamic and _is_fd(target.value):
         out.redirects.append(Redirect(op, "", fd, False, False))  # a duplication, not a path
         return

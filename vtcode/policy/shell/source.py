@@ -31,6 +31,8 @@ _WORD_LEAVES = names(
     "test_operator"
 )
 _QUOTING = frozenset({"string", "raw_string", "ansi_c_string", "translated_string", "heredoc_body"})
+# Nodes whose text is shell code again wherever they stand (inside double quotes, a heredoc body...).
+_LIVE_AGAIN = frozenset({"command_substitution", "process_substitution"})
 
 
 def encode(source: str) -> tuple[bytes, list[str]]:
@@ -179,6 +181,8 @@ def _in_live_word(src: bytes, root: Node, position: int) -> bool:
     if node is None or node.type not in _WORD_LEAVES or _escaped(src, position):
         return False
     while node is not None and node.type not in _QUOTING:
+        if node.type in _LIVE_AGAIN:
+            return True  # `"$( echo x` NEWLINE `\rm )"`: code inside a substitution is live, quotes or not
         node = node.parent
     return node is None
 

@@ -6,6 +6,7 @@ else would be fooled by a quoting trick.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -30,6 +31,8 @@ _QUOTED = "\0"  # mask character for a quoted or escaped character: never specia
 _EXTGLOB_OPENERS = ("+(", "@(", "!(")
 _GLOB_OR_TILDE = re.compile(r"[*?\[{(~]")  # every character _is_pattern or _has_tilde can answer True for
 _PLAIN = frozenset({"word", "number"})  # node types whose text is an unquoted word as written
+# Named nodes whose text is unquoted shell text too: brace expansion and variable names in `export`.
+_LITERAL_NAMED = frozenset({"brace_expression", "variable_name"})
 _SIMPLE_ESCAPES = {
     "a": "\a",
     "b": "\b",
@@ -57,6 +60,9 @@ class Word(NamedTuple):
     splits: bool = False
     start: int = -1
     end: int = -1
+    # What brace expansion makes of the word, when it has an unquoted `{a,b}` or `{1..3}`: the words bash
+    # passes instead of this one (each judged on its own). (OPAQUE,) when it expands to too many words.
+    braces: tuple[Word, ...] = ()
 
 
 class _Piece(NamedTuple):
@@ -91,15 +97,29 @@ def word_of(node: Node, src: bytes) -> Word:
             if _GLOB_OR_TILDE.search(text) is None:  # neither a pattern nor a tilde can be in it
                 return Word(text, expands, expands, node.start_byte, node.end_byte)
             pattern = _is_pattern(text, text)
+            braces = _brace_words(text, text, expands, expands) if pattern and "{" in text else ()
             return Word(text, pattern or _has_tilde(text) or expands, pattern or expands, node.start_byte,
-                        node.end_byte)
+                        node.end_byte, braces)
     pieces: list[_Piece] = []
     _collect(node, src, pieces)
     return _assemble(pieces, node.start_byte, node.end_byte)
 
 
+def word_of_nodes(nodes: list[Node], src: bytes) -> Word:
+    """One word from syntax nodes that touch (`P"A"TH=.`, `PA{TH,}=.`), read with quoting intact."""
+    if len(nodes) == 1:
+        return word_of(nodes[0], src)
+    pieces: list[_Piece] = []
+    for node in nodes:
+        _collect(node, src, pieces)
+    return _assemble(pieces, nodes[0].start_byte, nodes[-1].end_byte)
+
+
 def merge(words: list[Word]) -> Word:
-    """Glue touching words into one: tree-sitter sometimes splits what bash reads as a single word."""
+    """Glue touching words into one: tree-sitter sometimes splits what bash reads as a single word.
+
+    A part with brace expansion makes the glued word's expansion unknown here (OPAQUE): the parts' masks
+    are gone, and guessing would let `P"A"{TH,}=.` through."""
     if len(words) == 1:
         return words[0]
     return Word(
@@ -108,7 +128,25 @@ def merge(words: list[Word]) -> Word:
         any(w.splits for w in words),
         words[0].start,
         words[-1].end,
+        (OPAQUE,) if any(w.braces for w in words) else (),
     )
+
+
+def expand_braces(words: list[Word]) -> tuple[list[Word], bool]:
+    """The words after brace expansion, and whether some word's expansion is not known (OPAQUE)."""
+    if not any(w.braces for w in words):
+        return words, False
+    out: list[Word] = []
+    opaque = False
+    for word in words:
+        if not word.braces:
+            out.append(word)
+        elif word.braces[0] is OPAQUE:
+            opaque = True
+            out.append(word)
+        else:
+            out.extend(word.braces)
+    return out, opaque
 
 
 def _assemble(pieces: list[_Piece], start: int, end: int) -> Word:
@@ -122,8 +160,119 @@ def _assemble(pieces: list[_Piece], start: int, end: int) -> Word:
             dynamic = dynamic or piece.dynamic
             splits = splits or piece.splits
     pattern = _is_pattern(value, mask)
+    braces = _brace_words(value, mask, dynamic, splits) if pattern and "{" in mask else ()
     dynamic = pattern or _has_tilde(mask) or dynamic
-    return Word(value, dynamic, pattern or splits, start, end)
+    return Word(value, dynamic, pattern or splits, start, end, braces)
+
+
+# Brace expansion (bash's braces.c): the most words one word may become before it is judged opaque.
+MAX_BRACE_WORDS = 256
+OPAQUE = Word("{...}", True, True)
+BRACE_PROBLEM = f"brace expansion into more than {MAX_BRACE_WORDS} words is not followed"
+_SEQUENCE = re.compile(r"^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?$")
+
+
+def _brace_words(value: str, mask: str, dynamic: bool, splits: bool) -> tuple[Word, ...]:
+    """The words `value` brace-expands to (each with its own glob and tilde reading), or (OPAQUE,)."""
+    expanded = _expand(value, mask, 0)
+    if expanded is None:
+        return (OPAQUE,)
+    if len(expanded) == 1 and expanded[0][0] == value:
+        return ()  # braces that do not expand (`{}`, `{a}`, `x{`): the word is itself
+    words = []
+    for part, part_mask in expanded:
+        if not part and _QUOTED not in part_mask:
+            continue  # an unquoted empty result is removed, as bash removes null words
+        pattern = _is_pattern(part, part_mask)
+        words.append(Word(part, pattern or _has_tilde(part_mask) or dynamic, pattern or splits))
+    return tuple(words)
+
+
+def _expand(value: str, mask: str, depth: int) -> list[tuple[str, str]] | None:
+    """Brace-expand (value, mask); None when the result would be too large or too deep."""
+    if depth > 20:
+        return None
+    start = 0
+    while True:
+        opening = mask.find("{", start)
+        if opening < 0:
+            return [(value, mask)]
+        if opening > 0 and mask[opening - 1] == "$":  # `${...}` is a parameter expansion
+            start = opening + 1
+            continue
+        level = 0
+        commas: list[int] = []
+        close = -1
+        for j in range(opening, len(mask)):
+            char = mask[j]
+            if char == "{" and not (j > 0 and mask[j - 1] == "$"):
+                level += 1
+            elif char == "}":
+                level -= 1
+                if level == 0:
+                    close = j
+                    break
+            elif char == "," and level == 1:
+                commas.append(j)
+        if close < 0:
+            start = opening + 1  # an unmatched `{` is literal; a later one may still expand
+            continue
+        alternatives: list[tuple[str, str]] = []
+        if commas:
+            bounds = [opening, *commas, close]
+            alternatives = [(value[a + 1 : b], mask[a + 1 : b]) for a, b in itertools.pairwise(bounds)]
+        else:
+            inner = mask[opening + 1 : close]
+            sequence = _sequence(inner) if _QUOTED not in inner else None
+            if sequence is None:
+                start = opening + 1
+                continue
+            if not sequence:
+                return None
+            alternatives = [(item, item) for item in sequence]
+        tails = _expand(value[close + 1 :], mask[close + 1 :], depth + 1)
+        if tails is None:
+            return None
+        head, head_mask = value[:opening], mask[:opening]
+        results: list[tuple[str, str]] = []
+        for alt, alt_mask in alternatives:
+            inner_words = _expand(alt, alt_mask, depth + 1)
+            if inner_words is None:
+                return None
+            for middle, middle_mask in inner_words:
+                for tail, tail_mask in tails:
+                    results.append((head + middle + tail, head_mask + middle_mask + tail_mask))
+                    if len(results) > MAX_BRACE_WORDS:
+                        return None
+        return results
+
+
+def _sequence(text: str) -> list[str] | None:
+    """`1..5`, `a..e`, `10..1..3`, `01..10`: the items, [] when not followed (too many, or letters that
+    run through punctuation), None when not a sequence."""
+    match = _SEQUENCE.match(text)
+    if match is None:
+        return None
+    first, last, step_text = match.groups()
+    step = abs(int(step_text)) if step_text else 1
+    step = step or 1
+    if first.lstrip("-").isdigit() != last.lstrip("-").isdigit():
+        return None
+    if first.lstrip("-").isdigit():
+        a, b = int(first), int(last)
+        if abs(b - a) // step + 1 > MAX_BRACE_WORDS:
+            return []
+        padded = any(len(n.lstrip("-")) > 1 and n.lstrip("-").startswith("0") for n in (first, last))
+        width = max(len(first), len(last)) if padded else 0
+        numbers = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [str(n).zfill(width) if width else str(n) for n in numbers]
+    a, b = ord(first), ord(last)
+    chars = [chr(c) for c in (range(a, b + 1, step) if a <= b else range(a, b - 1, -step))]
+    if not all(c.isalnum() for c in chars):
+        # `{Z..a}` makes `[ \ ] ^ _` and a backquote, which bash then reads as shell syntax (an unclosed
+        # command substitution, an escape): not followed.
+        return []
+    return chars
 
 
 def _is_pattern(value: str, mask: str) -> bool:
@@ -164,8 +313,16 @@ def _collect(node: Node, src: bytes, out: list[_Piece]) -> None:
             _collect(child, src, out)
             position = child.end_byte
         return
+    if kind == "variable_assignment":  # `NAME=value` as a declaration builtin's argument
+        position = node.start_byte
+        for child in node.children:
+            if child.start_byte > position:
+                out.append(_unquoted(text_between(src, position, child.start_byte)))
+            _collect(child, src, out)
+            position = child.end_byte
+        return
     text = text_of(node, src)
-    if kind in _PLAIN or not node.is_named:
+    if kind in _PLAIN or not node.is_named or kind in _LITERAL_NAMED:
         out.append(_unquoted(text))
     elif kind == "raw_string":
         out.append(_quoted(text[1:-1]))

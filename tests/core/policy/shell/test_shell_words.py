@@ -88,9 +88,6 @@ class TestDynamicWords:
             "*.py",
             "file?.txt",
             "[ab].txt",
-            "{a,b}",
-            "{1..3}",
-            "x{a,b}y",
             "~",
             "~/x",
             "~root",
@@ -142,3 +139,30 @@ class TestHelpers:
     @pytest.mark.parametrize("text", ["${HOME}/x", "a $b", "'open", "a\\"])
     def test_env_split_refuses_what_it_cannot_know(self, text: str) -> None:
         assert split_env_string(text) is None
+
+
+@pytest.mark.parametrize(
+    ("argument", "words"),
+    [
+        ("{a,b}", ["a", "b"]),
+        ("{1..3}", ["1", "2", "3"]),
+        ("x{a,b}y", ["xay", "xby"]),
+        ("{a,}", ["a"]),
+        ("x{,}", ["x", "x"]),
+        ("{a,{b,c}}d", ["ad", "bd", "cd"]),
+        ("{08..10}", ["08", "09", "10"]),
+        ("{c..a}", ["c", "b", "a"]),
+        ("{1..7..3}", ["1", "4", "7"]),
+        ("'{a,b}'{c,d}", ["{a,b}c", "{a,b}d"]),
+        ('{a,"b,c"}', ["a", "b,c"]),
+        ("{a,b", ["{a,b"]),
+        ("{a,{b,c}", ["{a,b", "{a,c"]),
+    ],
+)
+def test_braces_expand_as_bash_does(argument: str, words: list[str]) -> None:
+    """Brace expansion happens before the words are judged: each resulting word is an argument."""
+    assert list(parse_shell(f"echo {argument}").commands[0].argv[1:]) == words
+
+def test_huge_brace_expansion_is_not_followed() -> None:
+    assert not parse_shell("echo {1..100000}").understood
+    assert not parse_shell("echo {a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}").understood

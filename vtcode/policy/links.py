@@ -1,0 +1,81 @@
+"""Reads that follow symlinks while they recurse: `grep -R x .`, `diff -r a b`, `rg -L x`, `cp -rL`,
+`tar -h`, `zip -r`. A workspace symlink to /etc/shadow is read by them although no operand names it, so
+every symlink under the directories they walk is judged by its target, like an operand. The walk is
+bounded; past the bound the command is asked about, not allowed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from .arg_types import check_path
+from .outcome import Outcome
+from .paths import PathChecker
+
+MAX_WALKED = 20_000  # entries looked at per decision before giving up (and asking)
+_SKIPPED = frozenset({".git"})  # git's own directory: read by git only, never by these programs
+LINK_FOLLOWERS = frozenset({"grep", "egrep", "fgrep", "rg", "diff", "cp", "tar", "zip"})
+
+
+def _short(args: Sequence[str], letters: str) -> bool:
+    return any(a.startswith("-") and not a.startswith("--") and any(c in a[1:] for c in letters)
+               for a in args)
+
+
+def follows_links(name: str, args: Sequence[str]) -> bool:
+    """Whether `name args` reads through the symlinks it meets while recursing."""
+    if name in ("grep", "egrep", "fgrep"):
+        return _short(args, "R") or "--dereference-recursive" in args
+    if name == "rg":
+        return _short(args, "L") or "--follow" in args
+    if name == "diff":
+        return (_short(args, "r") or "--recursive" in args) and "--no-dereference" not in args
+    if name == "cp":
+        recursive = _short(args, "rRa") or "--recursive" in args
+        return recursive and (_short(args, "L") or "--dereference" in args)
+    if name == "tar":  # (`tar czhf`: the first word's letters are options without a dash)
+        bundled = bool(args) and not args[0].startswith("-") and "h" in args[0]
+        return "--dereference" in args or _short(args, "h") or bundled
+    if name == "zip":
+        recursive = _short(args, "r") or "--recurse-paths" in args
+        return recursive and not (_short(args, "y") or "--symlinks" in args)
+    return False
+
+
+def walked_link_outcomes(
+    name: str, args: Sequence[tuple[str, bool]], paths: PathChecker, label: str
+) -> list[Outcome]:
+    """Outcomes for the symlinks under the directory operands of a link-following recursive read."""
+    values = [a for a, _ in args]
+    if not follows_links(name, values):
+        return []
+    if any(dynamic for _, dynamic in args):
+        return [Outcome.prompt(f"`{name}` follows symlinks under directories known only at run time", label)]
+    operands = [a for a in values if not a.startswith("-")]
+    roots = []
+    for operand in operands:
+        where = paths.check_path(operand, write=False)
+        if where.inside and where.resolved is not None and os.path.isdir(where.resolved):
+            roots.append((operand, where.resolved))
+    if len(operands) <= 1 and name in ("grep", "egrep", "fgrep", "rg"):  # only a pattern: the cwd
+        where = paths.check_path(".", write=False)
+        if where.inside and where.resolved is not None:
+            roots.append((".", where.resolved))
+    found: list[Outcome] = []
+    budget = MAX_WALKED
+    for operand, resolved in roots:
+        for directory, dirs, files in os.walk(resolved):
+            dirs[:] = [d for d in dirs if d not in _SKIPPED]
+            budget -= len(dirs) + len(files)
+            if budget < 0:
+                reason = f"`{name}` follows symlinks under more than {MAX_WALKED} entries"
+                return [Outcome.prompt(reason, label)]
+            for entry in (*dirs, *files):
+                full = os.path.join(directory, entry)
+                if not os.path.islink(full):
+                    continue
+                relative = os.path.join(operand, os.path.relpath(full, resolved))
+                outcome = check_path(relative, False, paths, f"{label}:link", write=False)
+                if outcome is not None:
+                    found.append(outcome)
+    return found
