@@ -24,6 +24,7 @@ below the writable root is therefore bind-mounted onto itself too (read-write), 
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Iterable
@@ -133,6 +134,12 @@ def _check_hardlinks(linked: dict[Inode, str], readonly: set[str], roots: list[s
 
 def trees_in(trees: Iterable[str], writable_roots: Iterable[str]) -> tuple[str, ...]:
     """The trees (as requested) that lie in a writable root, so need guarding; the rest Landlock denies."""
+    return _trees_in(tuple(trees), tuple(writable_roots))
+
+
+@functools.lru_cache(maxsize=64)
+def _trees_in(trees: tuple[str, ...], writable_roots: tuple[str, ...]) -> tuple[str, ...]:
+    """Memoised: every command of a session asks about the same trees and roots (~25 realpaths)."""
     roots = [os.path.realpath(w) for w in writable_roots]
     return tuple(t for t in trees
                  if any(is_within(os.path.realpath(t.rstrip("/") or "/"), r) for r in roots))

@@ -8,6 +8,7 @@ Each python in such an entry also grants the prefix its symlink leads to (a venv
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .defaults import SYSTEM_READ_PATHS
@@ -63,7 +64,14 @@ _HOME_TOOLCHAINS = (
 
 
 def toolchain_homes(path_env: str, *, home: str) -> tuple[dict[str, str], tuple[str, ...]]:
-    """(environment for the child, extra read roots) so a toolchain on PATH that keeps its state under
+    found, roots = _toolchain_homes(path_env, home)
+    return dict(found), roots
+
+
+@functools.lru_cache(maxsize=32)
+def _toolchain_homes(path_env: str, home: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Memoised (every command of a session sends the same PATH): (environment for the child, extra read
+    roots) so a toolchain on PATH that keeps its state under
     the real home (rustup's toolchains in ~/.rustup, pyenv's versions) still finds it when HOME is the
     sandbox's temp dir. Only what PATH already points into is named; nothing else of the home is granted."""
     env: dict[str, str] = {}
@@ -79,4 +87,4 @@ def toolchain_homes(path_env: str, *, home: str) -> tuple[dict[str, str], tuple[
             if os.path.isdir(extra):
                 env[companion_variable] = extra
                 roots.append(extra)
-    return env, tuple(roots)
+    return tuple(env.items()), tuple(roots)

@@ -247,8 +247,28 @@ _SECTION = re.compile(r'^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\
 _ENTRY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$")
 
 
-def config_entries(path: str) -> Iterator[tuple[str, str]]:
-    """(key, value) pairs of a git config file, leniently (a malformed line is skipped, never fatal)."""
+def config_entries(path: str) -> tuple[tuple[str, str], ...]:
+    """(key, value) pairs of a git config file, leniently (a malformed line is skipped, never fatal).
+    Remembered by the file's inode, size, mtime and ctime: every command reads the same few files."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    cached = _CONFIGS.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    entries = tuple(_parse_config(path))
+    if len(_CONFIGS) > 256:
+        _CONFIGS.clear()
+    _CONFIGS[path] = (stamp, entries)
+    return entries
+
+
+_CONFIGS: dict[str, tuple[tuple[int, int, int, int], tuple[tuple[str, str], ...]]] = {}
+
+
+def _parse_config(path: str) -> Iterator[tuple[str, str]]:
     try:
         with open(path, "rb") as f:
             text = f.read(MAX_CONFIG_BYTES).decode("utf-8", "replace")

@@ -59,6 +59,12 @@ def own_state_paths(root: Path) -> tuple[str, ...]:
     data and cache dirs are created first (private), so that a command cannot create them with content
     of its own choosing before vtcode does; a trailing "/" marks directories, as for protected paths."""
     for make in (user_config_dir, user_data_dir, user_cache_dir):
-        with contextlib.suppress(OSError):
-            private_dir(make())
+        directory = make()
+        if directory not in _MADE:  # once per process: each costs a stat, a mkdir and a chmod
+            with contextlib.suppress(OSError):
+                private_dir(directory)
+                _MADE.add(directory)
     return tuple(p + "/" if os.path.isdir(p) else p for p in own_paths(root))
+
+
+_MADE: set[Path] = set()
