@@ -15,6 +15,10 @@ _DANGEROUS = re.compile(
     # the dynamic loader, and shells that source or run a variable's value
     r"LD_\w*|DYLD_\w*|GLIBC_TUNABLES|BASH_ENV|ENV|BASH_FUNC_\w+.*|SHELLOPTS|BASHOPTS|PS\d|PROMPT_COMMAND|"
     r"IFS|SHELL|ZDOTDIR|"
+    # bash's own variables that change what it runs or writes: its command hash table (BASH_CMDS) and
+    # aliases (BASH_ALIASES), the history file it appends to at exit (HIST*), POSIX mode (aliases on),
+    # message catalogs whose text it expands ($"..." with TEXTDOMAINDIR), where it traces to
+    r"BASH_\w+|HIST\w*|POSIXLY_CORRECT|TEXTDOMAIN\w*|INPUTRC|EXECIGNORE|"
     # search paths of every kind: PATH, CDPATH, LD_LIBRARY_PATH, PYTHONPATH, GCONV_PATH, LOCPATH...
     r"\w*PATH|"
     # where tools read their configuration (git's ~/.gitconfig, XDG config of everything)

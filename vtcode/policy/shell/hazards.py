@@ -32,7 +32,9 @@ _NAME_TAKERS = names(
     "read unset printf test [ [[ declare typeset local export readonly mapfile readarray wait"
 )
 _NAME_TAKERS |= {"getopts", "let"}
-_SUBSCRIPT_CODE = re.compile(r"\[.*[$`]")
+# Any subscript but a plain number: an indexed array's subscript is arithmetic, and a bare name in it is
+# evaluated recursively (`y` holding `a[$(cmd)]` runs cmd), so `$` or a backquote need not be visible.
+_SUBSCRIPT_CODE = re.compile(r"\[(?!\d+\])")
 # Builtins that set a variable from run-time input.
 _RUNTIME_SETTERS = frozenset({"read", "mapfile", "readarray", "printf", "getopts", "wait"})
 _FIXED = {
@@ -119,6 +121,10 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
     elif name == "unset" and not _has_flag(values, "f"):
         if any(dangerous_variable(base_name(v)) for v in values if not v.startswith("-")):
             problems.append("unset of PATH or another variable that decides what programs run")
+    elif name == "set" and ({"history", "posix"} & set(values) or _has_flag(values, "H")):
+        # history on: bash appends the string's later lines to $HISTFILE at exit; POSIX mode turns on
+        # alias expansion (BASH_ALIASES without `alias`).
+        problems.append("set -o history or posix makes bash write its history file or expand aliases")
     elif name == "set" and (_has_flag(values, "k") or "keyword" in values):
         problems.append("set -k makes arguments that look like assignments into environment variables")
     elif name == "jobs" and _has_flag(values, "x"):
