@@ -29,6 +29,16 @@ BASH_OWN_VARIABLES = [
     'TEXTDOMAIN=x TEXTDOMAINDIR=. LC_MESSAGES=C.UTF-8\necho $"hello"',
 ]
 
+# `{NAME}>file` on a builtin assigns NAME the new fd's number (a directory the workspace can hold).
+FD_ASSIGNMENTS = [
+    ": {PATH}>/dev/null; ls",
+    "echo {PATH}>/dev/null; ls",
+    "true {HOME}>/dev/null; git status",
+    ": {LD_LIBRARY_PATH}</dev/null; ls",
+    ": {XDG_CONFIG_HOME}>/dev/null; git status",
+    ": {GIT_DIR}>/dev/null; git log",
+]
+
 # A subscript in a name operand is arithmetic, and a bare name in it is evaluated recursively.
 SUBSCRIPTS = [
     "read -r y < evil.txt; test -v 'b[y]'",
@@ -40,7 +50,8 @@ SUBSCRIPTS = [
     "read -r y < evil.txt; sleep 0 & wait -n -p 'b[y]'",
 ]
 
-STILL_ALLOWED = ["export FOO=1; ls", "LC_ALL=C sort a.txt", "test -v 'b[1]'", "set -e", "echo hi"]
+STILL_ALLOWED = ["export FOO=1; ls", "LC_ALL=C sort a.txt", "test -v 'b[1]'", "set -e", "echo hi",
+                 "echo {a}"]
 
 
 def _verdict(policy: PolicySetup, command: str) -> tuple[str, str]:
@@ -51,6 +62,12 @@ def _verdict(policy: PolicySetup, command: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("command", BASH_OWN_VARIABLES)
 def test_variables_bash_itself_acts_on_are_never_allowed(policy: PolicySetup, command: str) -> None:
+    got, context = _verdict(policy, command)
+    assert got != "allow", context
+
+
+@pytest.mark.parametrize("command", FD_ASSIGNMENTS)
+def test_an_fd_assignment_to_a_dangerous_name_is_never_allowed(policy: PolicySetup, command: str) -> None:
     got, context = _verdict(policy, command)
     assert got != "allow", context
 

@@ -110,8 +110,18 @@ def assignment_problems(assignments: Iterable[tuple[str, str]]) -> list[str]:
     return problems
 
 
+# `{NAME}>file` (or `<`, `>>`, `<>`...) allocates an fd and assigns its number to NAME; on a builtin the
+# assignment stays: `: {PATH}>/dev/null; ls` makes PATH "10" and runs ./10/ls. The parser hands the
+# `{NAME}` over as a word; nothing else makes a word of exactly that form mean anything.
+_FD_VARIABLE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
 def command_problems(name: str, words: list[Word]) -> list[str]:
     """Problems raised by the builtin `name` (argv[0] without its directory) given its words."""
+    assigned = [m.group(1) for w in words[1:] if (m := _FD_VARIABLE.match(w.value))]
+    if any(dangerous_variable(n) or n in _CODE_VARIABLES for n in assigned):
+        return ["a {NAME}> redirection assigns an fd number to PATH or another variable that decides "
+                "what programs run"]
     if name not in _CHECKED:
         return []
     values = [w.value for w in words[1:]]
