@@ -74,8 +74,21 @@ def contain(root: str, before_entries: tuple[GitEntry, ...], before_names: dict[
     return changes
 
 
+def clear_flags(path: str) -> None:
+    """BSD file flags (macOS `chflags uchg`, `uappnd`) a command may set on what it made: an immutable
+    file or directory would make the rename or removal below fail and the planted file stay. Cleared on
+    the path and its parent. (On Linux the equivalent needs CAP_LINUX_IMMUTABLE, which commands lack.)"""
+    lchflags = getattr(os, "lchflags", None)
+    if lchflags is None:
+        return
+    for target in (os.path.dirname(path), path):
+        with contextlib.suppress(OSError):
+            lchflags(target, 0)
+
+
 def quarantine(path: str) -> str:
     """Rename `path` (a `.git`, a bare repository's HEAD, a git directory) so git no longer finds it."""
+    clear_flags(path)
     target = path + QUARANTINE_SUFFIX
     number = 1
     while os.path.lexists(target):
@@ -206,16 +219,19 @@ def _write(directory: str, name: str, text: str) -> None:
 
 
 def force_remove(path: str) -> None:
-    """Remove a file, link or tree a command made, whatever modes it gave it; never follows a link."""
+    """Remove a file, link or tree a command made, whatever modes or flags it gave it; never follows a
+    link."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         return
+    clear_flags(path)
     if not stat.S_ISDIR(st.st_mode):
         os.unlink(path)
         return
 
     def unlock(function: Callable[..., object], failed: str, _exc: BaseException) -> None:
+        clear_flags(failed)
         parent = os.path.dirname(failed)
         with contextlib.suppress(OSError):
             os.chmod(parent, stat.S_IRWXU)
