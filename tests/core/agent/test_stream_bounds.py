@@ -55,7 +55,7 @@ def test_a_silent_server_is_stopped_by_the_wall_time_too(workspace: Path) -> Non
     assert took < 3 + 8, took
 
 
-@pytest.mark.parametrize("mode", ["text", "arguments", "line"])
+@pytest.mark.parametrize("mode", ["text", "arguments", "line", "names", "datalines"])
 def test_a_flood_is_cut_off_early_and_records_stay_small(
     workspace: Path, isolated_user_dirs: Path, mode: str
 ) -> None:
