@@ -88,10 +88,20 @@ def note_state_dir(path: Path | str) -> None:
     _own_paths.cache_clear()
 
 
+def note_config_file(path: Path | str) -> None:
+    """A configuration file in effect (`--config FILE`, the user's, the system's, the managed one, the
+    tool policies): a command that rewrites it would choose the next run's sandbox mode, so it is
+    protected like vtcode's own state, wherever it is."""
+    real = os.path.realpath(path)
+    if real not in _NOTED:
+        _NOTED.add(real)
+        _own_paths.cache_clear()
+
+
 def own_paths(workspace: Path | str | None = None) -> tuple[str, ...]:
     """Every place vtcode reads code, configuration, caches or state from, resolved, outermost only.
 
-    The user's config, data and cache dirs (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
+    Every configuration file in effect (note_config_file), the user's config, data and cache dirs (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
     sessions, the bytecode cache, the plugin digest cache, the index, the sandbox launcher), the audit dir,
     the system and managed config files, the interpreter's environment (a virtualenv whole; otherwise its
     stdlib, site-packages and scripts dirs, the user's site too), the directories vtcode's own packages are

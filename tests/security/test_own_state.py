@@ -226,3 +226,38 @@ def test_a_sandboxed_command_cannot_write_the_base_interpreter_with_the_workspac
         for probe in probes:
             with contextlib.suppress(OSError):
                 os.unlink(probe)
+
+
+def test_a_config_file_in_effect_inside_the_workspace_is_refused_by_the_jail(tmp_path: Path) -> None:
+    workspace = (tmp_path / "ws").resolve()
+    workspace.mkdir()
+    (workspace / "team.toml").write_text("[agent]\nmax_turns = 20\n")
+    result = subprocess.run([VTCODE, "check", "path", "--write", "--workspace", str(workspace),
+                             "--config", str(workspace / "team.toml"), "team.toml"],
+                            capture_output=True, text=True, timeout=60, cwd=workspace)
+    assert result.returncode == 11, result.stdout + result.stderr
+    assert "vtcode keeps its own" in result.stdout + result.stderr
+    # Without --config it is an ordinary file of the repository.
+    plain = subprocess.run([VTCODE, "check", "path", "--write", "--workspace", str(workspace), "team.toml"],
+                           capture_output=True, text=True, timeout=60, cwd=workspace)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+
+
+@pytest.mark.skipif(not LINUX_SANDBOX, reason="the Linux sandbox (landlock)")
+@pytest.mark.parametrize("mode", ["workspace-write", "full-access"])
+def test_a_sandboxed_command_cannot_rewrite_a_config_file_in_effect(tmp_path: Path, mode: str) -> None:
+    # `--config team.toml` with team.toml in the repository: a command the person approved appended
+    # `[sandbox] mode = "full-access"` to it for the next run.
+    workspace = (tmp_path / "ws").resolve()
+    workspace.mkdir()
+    team = workspace / "team.toml"
+    team.write_text("[agent]\nmax_turns = 20\n")
+    script = ("printf '[sandbox]\\nmode = \"full-access\"\\n' >> team.toml; mv team.toml t2; rm -f team.toml; "
+              "echo ok > notes.txt")
+    result = subprocess.run([VTCODE, "sandbox", "run", "--mode", mode, "--workspace", str(workspace),
+                             "--config", str(team), "--", "/bin/sh", "-c", script],
+                            capture_output=True, text=True, timeout=120, cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "notes.txt").read_text() == "ok\n"
+    assert team.read_text() == "[agent]\nmax_turns = 20\n"
+    assert not (workspace / "t2").exists()
