@@ -101,7 +101,8 @@ def note_config_file(path: Path | str) -> None:
 def own_paths(workspace: Path | str | None = None) -> tuple[str, ...]:
     """Every place vtcode reads code, configuration, caches or state from, resolved, outermost only.
 
-    Every configuration file in effect (note_config_file), the user's config, data and cache dirs (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
+    Every configuration file in effect (note_config_file); the user's config, data and cache dirs
+    (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
     sessions, the bytecode cache, the plugin digest cache, the index, the sandbox launcher), the audit dir,
     the system and managed config files, the interpreter's environment (a virtualenv whole; otherwise its
     stdlib, site-packages and scripts dirs, the user's site too), the directories vtcode's own packages are

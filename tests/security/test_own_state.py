@@ -252,8 +252,8 @@ def test_a_sandboxed_command_cannot_rewrite_a_config_file_in_effect(tmp_path: Pa
     workspace.mkdir()
     team = workspace / "team.toml"
     team.write_text("[agent]\nmax_turns = 20\n")
-    script = ("printf '[sandbox]\\nmode = \"full-access\"\\n' >> team.toml; mv team.toml t2; rm -f team.toml; "
-              "echo ok > notes.txt")
+    script = ("printf '[sandbox]\\nmode = \"full-access\"\\n' >> team.toml; mv team.toml t2; "
+              "rm -f team.toml; echo ok > notes.txt")
     result = subprocess.run([VTCODE, "sandbox", "run", "--mode", mode, "--workspace", str(workspace),
                              "--config", str(team), "--", "/bin/sh", "-c", script],
                             capture_output=True, text=True, timeout=120, cwd=workspace)

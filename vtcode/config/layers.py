@@ -16,7 +16,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from vtcode.errors import ConfigError
-from vtcode.paths import managed_config_file, note_config_file, policies_dir, system_config_file, user_config_dir
+from vtcode.paths import (
+    managed_config_file,
+    note_config_file,
+    policies_dir,
+    system_config_file,
+    user_config_dir,
+)
 from vtcode.workspace.trust import TrustState, check_trust
 
 from .merge import MergeState, apply_layer, extras_marker, get_path, section_model

@@ -7,7 +7,6 @@ import json
 import unicodedata
 
 import regex
-
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from vtcode_hookspecs import ChatChunk, ChatMessage, ChatRequest, ProviderError, ToolCall, Usage
 
-
 CALL_OVERHEAD = 64  # what one tool call counts against the reply cap beyond its id, name and arguments
 MAX_FINISH_REASON = 64  # "stop", "length", "tool_calls": anything longer is a server's noise
 ERROR_MESSAGE_CHARS = 2000  # of a mid-stream error's message
@@ -116,7 +115,10 @@ class StreamAssembler:
     received: int = 0
 
     def _count(self, text: str) -> None:
-        self.received += len(text)  # characters: >= the bytes' count / 4, checked cheaply per delta
+        self._add(len(text))  # characters: >= the bytes' count / 4, checked cheaply per delta
+
+    def _add(self, size: int) -> None:
+        self.received += size
         if self.max_bytes is not None and self.received > self.max_bytes:
             raise ProviderError(
                 f"the reply passed {self.max_bytes} bytes (text, reasoning, tool-call names, ids and "
@@ -161,7 +163,7 @@ class StreamAssembler:
             if raw.get("id") and self.calls.get(index, _PendingCall()).id not in ("", raw["id"]):
                 index += 1
         if index not in self.calls:
-            self._count(" " * CALL_OVERHEAD)  # each call costs something however empty: 1M of them is not free
+            self._add(CALL_OVERHEAD)  # each call costs something however empty: 1M of them are not free
         pending = self.calls.setdefault(index, _PendingCall())
         # Names and ids count against the cap like everything else the server sends, repeated or not.
         raw_id = str(raw.get("id") or "")
