@@ -44,8 +44,8 @@ def _decide(workspace: Path, shell: str) -> dict[str, object]:
 
 @pytest.fixture
 def always_make(workspace: Path) -> Path:
-    subprocess.run([VTCODE, "trust", "--workspace", str(workspace)], check=True, capture_output=True, timeout=60,
-                   cwd=workspace)
+    subprocess.run([VTCODE, "trust", "--workspace", str(workspace)], check=True, capture_output=True,
+                   timeout=60, cwd=workspace)
     store = UserPolicyStore(root=workspace)
     store.remember(ActionRequest(kind="command", shell="make"), [("make",)])
     return workspace

