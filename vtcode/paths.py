@@ -88,10 +88,21 @@ def note_state_dir(path: Path | str) -> None:
     _own_paths.cache_clear()
 
 
+def note_config_file(path: Path | str) -> None:
+    """A configuration file in effect (`--config FILE`, the user's, the system's, the managed one, the
+    tool policies): a command that rewrites it would choose the next run's sandbox mode, so it is
+    protected like vtcode's own state, wherever it is."""
+    real = os.path.realpath(path)
+    if real not in _NOTED:
+        _NOTED.add(real)
+        _own_paths.cache_clear()
+
+
 def own_paths(workspace: Path | str | None = None) -> tuple[str, ...]:
     """Every place vtcode reads code, configuration, caches or state from, resolved, outermost only.
 
-    The user's config, data and cache dirs (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
+    Every configuration file in effect (note_config_file); the user's config, data and cache dirs
+    (wherever VTCODE_* and XDG_* put them: the trust key, approvals,
     sessions, the bytecode cache, the plugin digest cache, the index, the sandbox launcher), the audit dir,
     the system and managed config files, the interpreter's environment (a virtualenv whole; otherwise its
     stdlib, site-packages and scripts dirs, the user's site too), the directories vtcode's own packages are
@@ -131,6 +142,7 @@ def _own_paths(
         code.append(sysconfig.get_path("scripts", f"{os.name}_user"))
     if sys.pycache_prefix:
         code.append(sys.pycache_prefix)
+    code += _base_installation(root)
     for module in ("vtcode", "vtcode_hookspecs", *_BUILTIN_PLUGINS):
         try:
             spec = importlib.util.find_spec(module)  # top-level: found, not imported
@@ -147,6 +159,69 @@ def _own_paths(
         if not any(_holds(kept, candidate) for kept in outermost):
             outermost.append(candidate)
     return tuple(outermost)
+
+
+def _prefixes() -> set[str]:
+    return {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix)}
+
+
+def _executable_hops() -> list[str]:
+    """sys.executable and every symlink on the way to the binary (venv/bin/python3 -> python3.11 ->
+    ~/.pyenv/versions/3.11.7/bin/python3.11), resolved hop by hop, each as an absolute path."""
+    hops: list[str] = []
+    current = os.path.abspath(sys.executable) if sys.executable else ""
+    for _ in range(40):  # the kernel's own symlink limit
+        if not current:
+            break
+        hops.append(current)
+        if not os.path.islink(current):
+            break
+        try:
+            target = os.readlink(current)
+        except OSError:
+            break
+        current = os.path.normpath(os.path.join(os.path.dirname(current), target))
+    if sys.executable:
+        hops.append(os.path.realpath(sys.executable))
+    return hops
+
+
+def _base_installation(root: str | None) -> list[str]:
+    """The interpreter vtcode runs on, whole: the base installation a venv points at (pyenv, uv, conda,
+    asdf put it under $HOME, which may be the workspace), the directory of every hop of the executable's
+    symlink chain, and the directory libpython is loaded from. A prefix that holds the workspace (a
+    system Python at /usr with the workspace below it) is protected by its bin/, lib/ and include/ only."""
+    import sysconfig
+
+    found: list[str] = []
+    for prefix in _prefixes():
+        if root is not None and _holds(prefix, root):
+            found += [os.path.join(prefix, part) for part in ("bin", "lib", "lib64", "include")]
+        else:
+            found.append(prefix)
+    found += [os.path.dirname(hop) for hop in _executable_hops()]
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if isinstance(libdir, str) and libdir:
+        found.append(libdir)
+        for name in ("LDLIBRARY", "INSTSONAME"):
+            lib = sysconfig.get_config_var(name)
+            if isinstance(lib, str) and lib:
+                found.append(os.path.dirname(os.path.realpath(os.path.join(libdir, lib))))
+    found += _mapped_libpython()
+    if root is not None:  # never the workspace itself or a directory holding it
+        found = [p for p in found if not _holds(os.path.realpath(p), root)]
+    return found
+
+
+def _mapped_libpython() -> list[str]:
+    """Directories of the libpython this process actually loaded (a relocated install may differ from
+    LIBDIR)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            names = {line.split(None, 5)[-1].strip() for line in maps if "libpython" in line}
+    except OSError:
+        return []
+    return [os.path.dirname(os.path.realpath(n)) for n in names if n.startswith("/")]
 
 
 _BUILTIN_PLUGINS = (

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from vtcode.cli.options import reports_errors
+from vtcode.terminal.echo import say, say_json
 
 
 @click.command(name="find")
@@ -29,12 +30,12 @@ def find(query: str, as_json: bool, limit: int, hidden: bool, workspace: Path | 
     root = resolve_root(workspace)
     found = FileSearch(root, hidden=hidden).search(query, limit)
     if as_json:
-        click.echo(json.dumps({"query": query, "workspace": str(root),
+        say_json(json.dumps({"query": query, "workspace": str(root),
                                "results": [{"path": m.path, "score": round(m.score, 2)} for m in found]}))
         raise SystemExit(0 if found else 1)
     for match in found:
-        click.echo(match.path)
+        say(match.path)
     if not found:  # silence would read as "nothing ran"; exit 1 like grep, so scripts can tell
         hidden_note = "" if hidden else " (hidden files are skipped: --hidden)"
-        click.echo(f"vtcode: no file in {root} matches {query!r}{hidden_note}", err=True)
+        say(f"vtcode: no file in {root} matches {query!r}{hidden_note}", err=True)
         raise SystemExit(1)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from vtcode.cli.options import reports_errors
+from vtcode.terminal.echo import say, say_json
 
 
 def _root(workspace: Path | None) -> Path:
@@ -33,14 +34,14 @@ def index(as_json: bool, workspace: Path | None) -> None:
     report = CodeIndex(root).refresh()
     skipped = dict(sorted(report.skipped.items()))
     if as_json:
-        click.echo(json.dumps({"workspace": str(root), "files": report.files, "symbols": report.symbols,
+        say_json(json.dumps({"workspace": str(root), "files": report.files, "symbols": report.symbols,
                                "changed": report.changed, "removed": report.removed,
                                "rebuilt": report.rebuilt, "skipped": skipped}))
         return
-    click.echo(f"{report.files} files, {report.symbols} symbols ({report.changed} files re-indexed, "
+    say(f"{report.files} files, {report.symbols} symbols ({report.changed} files re-indexed, "
                f"{report.removed} removed)")
     for reason, count in skipped.items():
-        click.echo(f"  skipped {count}: {reason}")
+        say(f"  skipped {count}: {reason}")
 
 
 @click.command(name="symbols")
@@ -62,9 +63,9 @@ def symbols(path: str, as_json: bool, workspace: Path | None) -> None:
     relative = "" if resolved == root else str(resolved.relative_to(root))
     found = CodeIndex(root).symbols(relative)
     if as_json:
-        click.echo(json.dumps({"path": relative or ".", "symbols": [s.model_dump() for s in found]}))
+        say_json(json.dumps({"path": relative or ".", "symbols": [s.model_dump() for s in found]}))
     elif resolved.is_dir():
         for s in found:
-            click.echo(f"{s.path}:{s.start_line}-{s.end_line} {s.kind} {s.name}")
+            say(f"{s.path}:{s.start_line}-{s.end_line} {s.kind} {s.name}")
     else:
-        click.echo(outline_text(found))
+        say(outline_text(found))

@@ -15,7 +15,7 @@ from vtcode_hookspecs import (
     ProviderSettings,
 )
 
-from vtcode.providers.wire import StreamAssembler, one_line, request_body
+from vtcode.providers.wire import StreamAssembler, one_line, reply_cap, request_body
 
 from .errors import provider_error
 from .loader import litellm
@@ -59,7 +59,7 @@ class LiteLLMProvider:
         }
         try:
             stream = module.completion(**body, **{k: v for k, v in kwargs.items() if v is not None})
-            assembler = StreamAssembler()
+            assembler = StreamAssembler(max_bytes=reply_cap(request.max_tokens))  # as the wire caps it
             for chunk in stream:
                 yield from assembler.feed(_as_dict(chunk))
             yield from assembler.finish()

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from vtcode.terminal.echo import say, say_json
+
 from .store import MarkdownStore
 
 
@@ -19,7 +21,7 @@ def sessions() -> None:
 def list_sessions(as_json: bool) -> None:
     found = MarkdownStore().list()
     if as_json:
-        click.echo(json.dumps({"sessions": [s.model_dump(mode="json") for s in found]}))
+        say_json(json.dumps({"sessions": [s.model_dump(mode="json") for s in found]}))
         return
     for summary in found:
-        click.echo(f"{summary.id}  {summary.updated:%Y-%m-%d %H:%M}  {summary.workspace}  {summary.title}")
+        say(f"{summary.id}  {summary.updated:%Y-%m-%d %H:%M}  {summary.workspace}  {summary.title}")

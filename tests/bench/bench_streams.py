@@ -46,7 +46,7 @@ def run() -> bool:
         home = Path(tmp)
         baseline = statistics.median(_peak_rss_mb("ok", home)[0] for _ in range(RUNS))
         print(f"- baseline: peak RSS {baseline:.1f} MB (a two-word answer)")
-        for mode in ("comments", "text", "arguments", "line"):
+        for mode in ("comments", "text", "arguments", "line", "names", "datalines"):
             samples = [_peak_rss_mb(mode, home) for _ in range(RUNS)]
             growth = statistics.median(rss - baseline for rss, _, _ in samples)
             sent = statistics.median(s for _, s, _ in samples) / (1 << 20)

@@ -1,5 +1,6 @@
 """A model server on 127.0.0.1 that misbehaves on purpose: silence, keep-alive comments only, endless text,
-endless tool-call arguments, a line that never ends: for the tests and the bench that hold vtcode to its
+endless tool-call arguments, endless tool calls with huge names, a line that never ends, an event whose
+data lines never end: for the tests and the bench that hold vtcode to its
 bounds.
 
     with HostileServer("text", total=1 << 30) as server:
@@ -22,7 +23,8 @@ CHUNK = 64 * 1024
 
 class HostileServer:
     def __init__(self, mode: str, *, total: int = 1 << 30, seconds: float = 120.0) -> None:
-        if mode not in ("silent", "keepalive", "comments", "text", "arguments", "line", "ok"):
+        if mode not in ("silent", "keepalive", "comments", "text", "arguments", "line", "ok", "names",
+                        "datalines"):
             raise ValueError(mode)
         self.mode = mode
         self.total = total
@@ -95,6 +97,22 @@ class HostileServer:
             block = b"x" * CHUNK
             while time.monotonic() < end and self.sent < self.total:
                 self._write(out, block)
+            return
+        if self.mode == "datalines":  # one event of short `data:` lines that never ends
+            block = b"data: " + b"x" * 1000 + b"\n"
+            block *= CHUNK // len(block) + 1
+            while time.monotonic() < end and self.sent < self.total:
+                self._write(out, block)
+            return
+        if self.mode == "names":  # a new tool call per event, each with a 60 KB name and id
+            index = 0
+            while time.monotonic() < end and self.sent < self.total:
+                event = {"choices": [{"index": 0, "delta": {"tool_calls": [
+                    {"index": index, "id": "i" * 4000, "type": "function",
+                     "function": {"name": "n" * 60_000, "arguments": ""}}]}}]}
+                self._write(out, b"data: " + json.dumps(event).encode() + b"\n\n")
+                index += 1
+            self._write(out, b"data: [DONE]\n\n")
             return
         if self.mode == "text":
             piece = "x" * 4000

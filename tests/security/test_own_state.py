@@ -9,6 +9,7 @@ caches or state from (`vtcode.paths.own_paths`) is refused by the jail and read-
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -155,3 +156,116 @@ def test_a_sandboxed_command_cannot_write_a_pth_into_a_venv_inside_the_workspace
                             "--workspace", str(workspace), ".venv/lib/zz.pth"],
                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert check.returncode == 11, check.stdout + check.stderr
+
+
+def _executable_chain() -> list[str]:
+    hops, current = [], os.path.abspath(sys.executable)
+    while True:
+        hops.append(current)
+        if not os.path.islink(current):
+            return hops
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+
+
+def _libpython_dirs() -> list[str]:
+    libdir = sysconfig.get_config_var("LIBDIR")
+    lib = sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY")
+    found = [libdir] if libdir else []
+    if libdir and lib and os.path.exists(os.path.join(libdir, lib)):
+        found.append(os.path.dirname(os.path.realpath(os.path.join(libdir, lib))))
+    return found
+
+
+def test_own_paths_cover_the_whole_base_installation_and_every_hop_of_the_interpreter() -> None:
+    # pyenv, uv, conda and asdf install Python under $HOME; with the workspace at $HOME the base
+    # interpreter's bin/ (the binary the venv's python3 links to) and lib/ (libpython) are vtcode's code.
+    found = own_paths()
+
+    def covered(path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == p or real.startswith(p.rstrip("/") + "/") for p in found)
+
+    needed = [sys.base_prefix, sys.base_exec_prefix, os.path.realpath(sys.executable), *_libpython_dirs(),
+              *(os.path.dirname(hop) for hop in _executable_chain())]
+    for path in needed:
+        assert covered(path), path
+
+
+def test_the_jail_refuses_the_base_interpreter_with_the_workspace_holding_it() -> None:
+    base = Path(os.path.realpath(sys.base_prefix))
+    workspace = base.parent  # ~/.pyenv/versions, or / for a system Python at /usr
+    jail = Jail(workspace)
+    targets = [os.path.realpath(sys.executable), os.path.join(sysconfig.get_paths()["stdlib"], "os.py"),
+               *(os.path.join(d, "libpython-planted.so") for d in _libpython_dirs()),
+               *_executable_chain()]
+    for target in targets:
+        verdict = jail.check(target, write=True)
+        assert not verdict.allowed and verdict.protected, (target, verdict)
+
+
+def test_the_jail_judges_every_symlink_hop_against_vtcodes_state(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    home = (tmp_path / "home").resolve()
+    cache = home / ".cache" / "vtcode"
+    cache.mkdir(parents=True)
+    (home / "project").mkdir()
+    monkeypatch.setenv("VTCODE_CACHE_DIR", str(cache))
+    (cache / "launcher").symlink_to("../../project/out")  # a link inside the state pointing out of it
+    (home / "project" / "cached").symlink_to("../.cache/vtcode/x.pyc")  # and one pointing into it
+    jail = Jail(home, home=home)
+    for spelled in (".cache/vtcode/launcher", "project/cached"):
+        verdict = jail.check(spelled, write=True)
+        assert not verdict.allowed and verdict.protected, (spelled, verdict)
+    assert jail.check("project/out", write=True).allowed
+
+
+@pytest.mark.skipif(not LINUX_SANDBOX, reason="the Linux sandbox (landlock)")
+def test_a_sandboxed_command_cannot_write_the_base_interpreter_with_the_workspace_holding_it() -> None:
+    base = Path(os.path.realpath(sys.base_prefix))
+    dirs = sorted({os.path.dirname(os.path.realpath(sys.executable)), *_libpython_dirs(),
+                   sysconfig.get_paths()["stdlib"]})
+    probes = [os.path.join(d, f".vtcode-probe-{os.getpid()}") for d in dirs]
+    script = "; ".join(f"touch {p!r} && echo WROTE {p!r}" for p in probes)
+    try:
+        result = _sandboxed(base.parent, script, {**os.environ})
+        assert "WROTE" not in result.stdout, result.stdout
+        assert not any(os.path.exists(p) for p in probes)
+    finally:
+        for probe in probes:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+
+
+def test_a_config_file_in_effect_inside_the_workspace_is_refused_by_the_jail(tmp_path: Path) -> None:
+    workspace = (tmp_path / "ws").resolve()
+    workspace.mkdir()
+    (workspace / "team.toml").write_text("[agent]\nmax_turns = 20\n")
+    result = subprocess.run([VTCODE, "check", "path", "--write", "--workspace", str(workspace),
+                             "--config", str(workspace / "team.toml"), "team.toml"],
+                            capture_output=True, text=True, timeout=60, cwd=workspace)
+    assert result.returncode == 11, result.stdout + result.stderr
+    assert "vtcode keeps its own" in result.stdout + result.stderr
+    # Without --config it is an ordinary file of the repository.
+    plain = subprocess.run([VTCODE, "check", "path", "--write", "--workspace", str(workspace), "team.toml"],
+                           capture_output=True, text=True, timeout=60, cwd=workspace)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+
+
+@pytest.mark.skipif(not LINUX_SANDBOX, reason="the Linux sandbox (landlock)")
+@pytest.mark.parametrize("mode", ["workspace-write", "full-access"])
+def test_a_sandboxed_command_cannot_rewrite_a_config_file_in_effect(tmp_path: Path, mode: str) -> None:
+    # `--config team.toml` with team.toml in the repository: a command the person approved appended
+    # `[sandbox] mode = "full-access"` to it for the next run.
+    workspace = (tmp_path / "ws").resolve()
+    workspace.mkdir()
+    team = workspace / "team.toml"
+    team.write_text("[agent]\nmax_turns = 20\n")
+    script = ("printf '[sandbox]\\nmode = \"full-access\"\\n' >> team.toml; mv team.toml t2; "
+              "rm -f team.toml; echo ok > notes.txt")
+    result = subprocess.run([VTCODE, "sandbox", "run", "--mode", mode, "--workspace", str(workspace),
+                             "--config", str(team), "--", "/bin/sh", "-c", script],
+                            capture_output=True, text=True, timeout=120, cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "notes.txt").read_text() == "ok\n"
+    assert team.read_text() == "[agent]\nmax_turns = 20\n"
+    assert not (workspace / "t2").exists()

@@ -15,6 +15,7 @@ from vtcode_hookspecs import ChatMessage, ChatRequest, SessionRecord, ToolCall, 
 from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit_messages
 from vtcode.events import EventBus
 from vtcode.events.errors import AuditUnavailable
+from vtcode.providers.deadline import reading_until
 
 from .backend import ChatBackend
 from .interrupt import InterruptGate
@@ -212,6 +213,12 @@ class Agent:
             self.bus.emit("llm.reasoning", {"text": stated, "call_id": first})
         return reply
 
+    def _wall_deadline(self, state: _Run) -> float | None:
+        # On time.monotonic() only: a test's clock drives the checks between steps, not the kernel's timers.
+        if self.clock is not time.monotonic:
+            return None
+        return state.started + self.limits.max_wall_time_s
+
     def _call_tool(self, state: _Run, call: ToolCall) -> None:
         if self.gate.requested:
             state.messages.append(_result(call, "not run: interrupted by the user"))
@@ -231,7 +238,9 @@ class Agent:
             return
         state.tool_calls += 1
         try:
-            with self.gate.open():
+            # A running tool is bounded by the run's wall time too: the sandbox caps its timeout at what is
+            # left (WorkspaceSandbox.timeout_s reads the same deadline the wire does).
+            with self.gate.open(), reading_until(self._wall_deadline(state)):
                 record = self.runner.call(call.name, call.arguments, call.id)
         except AuditUnavailable as exc:
             state.messages.append(_result(call, f"not run: {exc}"))

@@ -17,6 +17,8 @@ from vtcode_hookspecs import ChatChunk, ChatMessage, ToolCall, Usage
 from vtcode.context.tokens import BYTES_PER_TOKEN
 from vtcode.providers.deadline import reading_until
 
+CALL_OVERHEAD = 64  # what one tool call counts beyond its name, id and arguments (as the wire counts it)
+
 
 class DeadlinePassed(Exception):
     """The wall-time limit passed while the model was still replying."""
@@ -66,7 +68,10 @@ def collect(
                 received += len(chunk.text) + len(chunk.reasoning)
                 if chunk.tool_call is not None:
                     reply.tool_calls.append(chunk.tool_call)
-                    received += len(chunk.tool_call.arguments)
+                    call = chunk.tool_call  # every part counts: 16,000 calls with 60 KB names are 1 GB
+                    received += len(call.arguments) + len(call.name) + len(call.id) + CALL_OVERHEAD
+                if chunk.finish_reason is not None:
+                    received += len(chunk.finish_reason)
                 if chunk.usage is not None:
                     reply.usage = chunk.usage
                 if chunk.finish_reason is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from vtcode_hookspecs import ChatMessage, SessionRecord, SessionStore
 
 from vtcode.events import EventBus
-from vtcode.events.capped import SESSION_STRING_BYTES, capped
+from vtcode.events.capped import RECORD_STRING_BYTES, SESSION_STRING_BYTES, capped, capped_strings
 from vtcode.plugins.registry import Registry
 
 from .specs import system_prompt
@@ -68,7 +68,7 @@ class SessionSaver:
             update={
                 "messages": [_capped(m) for m in messages],
                 "updated": datetime.now(UTC),
-                "meta": {**record.meta, **meta},
+                "meta": capped_strings({**record.meta, **meta}, RECORD_STRING_BYTES),
             }
         )
         if self._store is None or self.problem is not None:
@@ -81,17 +81,26 @@ class SessionSaver:
         return updated
 
 
+SESSION_NAME_BYTES = 1024  # a tool-call name or id: real ones are a few dozen bytes
+
+
 def _capped(message: ChatMessage) -> ChatMessage:
-    """A message as saved: content and tool-call arguments capped, with their size and sha256."""
+    """A message as saved: every part capped (content, tool-call names, ids and arguments), each with its
+    size and sha256. Every call is kept (a result without its call would not resume); the reply cap
+    bounds how many there can be."""
     content = capped(message.content, SESSION_STRING_BYTES)
     calls = []
     for call in message.tool_calls:
-        arguments = capped(call.arguments, SESSION_STRING_BYTES)
-        same = arguments is call.arguments
-        calls.append(call if same else call.model_copy(update={"arguments": arguments}))
-    if content is message.content and all(a is b for a, b in zip(calls, message.tool_calls, strict=True)):
+        update = {"arguments": capped(call.arguments, SESSION_STRING_BYTES),
+                  "name": capped(call.name, SESSION_NAME_BYTES), "id": capped(call.id, SESSION_NAME_BYTES)}
+        same = all(update[key] is getattr(call, key) for key in update)
+        calls.append(call if same else call.model_copy(update=update))
+    call_id = message.tool_call_id
+    capped_id = None if call_id is None else capped(call_id, SESSION_NAME_BYTES)
+    if content is message.content and capped_id is call_id and all(
+            a is b for a, b in zip(calls, message.tool_calls, strict=True)):
         return message
-    return message.model_copy(update={"content": content, "tool_calls": calls})
+    return message.model_copy(update={"content": content, "tool_calls": calls, "tool_call_id": capped_id})
 
 
 def session_store(stores: Registry[SessionStore]) -> SessionStore | None:

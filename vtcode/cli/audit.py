@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vtcode.errors import ConfigError
+from vtcode.terminal.echo import say, say_json
 
 from .options import reports_errors, workspace_options
 
@@ -40,7 +41,7 @@ def verify(files: tuple[Path, ...], allow_incomplete: bool, as_json: bool) -> No
     reports = verify_logs(list(files))
     ok = all(r.status == "ok" or (r.status == "incomplete" and allow_incomplete) for r in reports)
     if as_json:
-        click.echo(json.dumps({"ok": ok, "logs": [r.to_json() for r in reports]}))
+        say_json(json.dumps({"ok": ok, "logs": [r.to_json() for r in reports]}))
     else:
         for report in reports:
             _print_report(report)
@@ -58,19 +59,19 @@ def _print_report(report: object) -> None:
         "  anchor: none on this machine (compare with the SIEM copy)"
     )
     if report.status == "ok":
-        click.echo(neutral(f"{name}: ok: {span}, closed by session.ended"))
-        click.echo(neutral(anchor))
+        say(neutral(f"{name}: ok: {span}, closed by session.ended"))
+        say(neutral(anchor))
         return
     if report.status == "incomplete":
         why = report.partial_tail or "no session.ended: the session crashed or the log was truncated"
-        click.echo(neutral(f"{name}: INCOMPLETE: {span} verified; {why}"))
-        click.echo(neutral(anchor))
+        say(neutral(f"{name}: INCOMPLETE: {span} verified; {why}"))
+        say(neutral(anchor))
         return
-    click.echo(neutral(f"{name}: TAMPERED: first bad seq {report.first_bad_seq}"))
+    say(neutral(f"{name}: TAMPERED: first bad seq {report.first_bad_seq}"))
     for finding in report.findings:
-        click.echo(neutral(f"  {finding.file}:{finding.line}: {finding.message}"))
+        say(neutral(f"  {finding.file}:{finding.line}: {finding.message}"))
     if report.more_findings:
-        click.echo(f"  ... and {report.more_findings} more")
+        say(f"  ... and {report.more_findings} more")
 
 
 @audit.command(name="tail")
@@ -100,11 +101,11 @@ def tail(
         file = latest_log(audit_dir(config.config.audit.dir))
 
     def show(event: dict[str, object]) -> None:
-        from vtcode.terminal import neutral_json_line
-
         # JSON escapes C0 controls itself; the rest (C1, bidi, zero-width) as \\uXXXX: the same JSON.
-        line = neutral_json_line(json.dumps(event, ensure_ascii=False)) if as_json else format_event(event)
-        click.echo(line)
+        if as_json:
+            say_json(json.dumps(event, ensure_ascii=False))
+        else:
+            say(format_event(event))
 
     events, segment, end = tail_from(file, count)
     for event in events:
@@ -148,7 +149,7 @@ def replay(
     config = _policy_config(root, policy, config_files, overrides)
     result = replay_log(file, PolicyEngine(config, Jail(root)))
     if as_json:
-        click.echo(
+        say_json(
             json.dumps(
                 {
                     "file": str(file),
@@ -163,10 +164,10 @@ def replay(
         return
     for change in result.changes:
         rule = f" (rule {change.rule})" if change.rule else ""
-        click.echo(
+        say(
             f"seq {change.seq}: {change.recorded} -> {change.now}: {change.action}: {change.reason}{rule}"
         )
-    click.echo(
+    say(
         f"{len(result.changes)} of {result.decisions} recorded decisions would change under {policy}"
         + (f"; {result.unreadable} unreadable" if result.unreadable else "")
     )

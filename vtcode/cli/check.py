@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from vtcode.terminal.echo import say, say_json
+
 from .options import reports_errors, workspace_options
 
 EXIT_CODES = {"allow": 0, "prompt": 10, "deny": 11}
@@ -93,4 +95,7 @@ def check_path(
 
 
 def _print(report: dict[str, Any], as_json: bool, line: str) -> None:
-    click.echo(json.dumps(report) if as_json else line)
+    if as_json:
+        say_json(json.dumps(report))
+    else:
+        say(line)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from vtcode.terminal.echo import say, say_json
 from vtcode.workspace import resolve_root
 
 from .options import reports_errors, workspace_options
@@ -34,7 +35,7 @@ def show(
     values = _flatten(effective.config)
     tool_values = _flatten(effective.tool_policy)
     if as_json:
-        click.echo(
+        say_json(
             json.dumps(
                 {
                     "workspace": str(effective.workspace),
@@ -55,9 +56,9 @@ def show(
             )
         )
         return
-    click.echo(f"# workspace {effective.workspace} ({effective.trust.reason})")
+    say(f"# workspace {effective.workspace} ({effective.trust.reason})")
     for layer in effective.layers:
-        click.echo(
+        say(
             f"# layer {layer.name}: {layer.path or ''} "
             f"{'' if layer.applied else '(not applied) '}{layer.note}"
         )
@@ -69,11 +70,11 @@ def show(
         for key, value in settings.items():
             shown, short = _readable(value)
             summarised |= short
-            click.echo(f"{prefix}{key} = {shown}  # {sources.get(key, 'default')}")
+            say(f"{prefix}{key} = {shown}  # {sources.get(key, 'default')}")
     if summarised:
-        click.echo("# values marked … are summarised; `vtcode config show --json` prints them whole")
+        say("# values marked … are summarised; `vtcode config show --json` prints them whole")
     for notice in effective.notices:
-        click.echo(f"vtcode: notice: {notice}", err=True)
+        say(f"vtcode: notice: {notice}", err=True)
 
 
 @config.command(name="validate")
@@ -106,9 +107,9 @@ def validate(file: Path, kind: str | None) -> None:
         errors = _unregistered(parsed, file, text) if chosen != "tool-policy" else []
     if errors:
         for error in errors:
-            click.echo(f"vtcode: error: {error}", err=True)
+            say(f"vtcode: error: {error}", err=True)
         raise SystemExit(2)
-    click.echo(f"{file}: ok ({chosen})")
+    say(f"{file}: ok ({chosen})")
 
 
 def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
@@ -144,11 +145,11 @@ def schema(kind: str, write_dir: Path | None) -> None:
     from vtcode.config.schemas import schema_files, schema_text
 
     if write_dir is None:
-        click.echo(schema_text(_model(kind)), nl=False)
+        say(schema_text(_model(kind)), nl=False)
         return
     for name, text in schema_files().items():
         (write_dir / name).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {write_dir / name}")
+        say(f"wrote {write_dir / name}")
 
 
 LINE_LIMIT = 160  # a setting longer than this is summarised in the human listing (the JSON has it whole)

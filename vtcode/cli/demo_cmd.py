@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from vtcode.terminal.echo import say
+
 from .options import reports_errors
 
 
@@ -28,7 +30,7 @@ def demo(keep: bool) -> None:
         status = _run(base, keep)
     finally:
         if keep:
-            click.echo(f"vtcode demo: files kept in {base}", err=True)
+            say(f"vtcode demo: files kept in {base}", err=True)
         else:
             shutil.rmtree(base, ignore_errors=True)
     raise SystemExit(status)

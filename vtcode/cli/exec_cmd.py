@@ -19,6 +19,7 @@ import click
 
 from vtcode.errors import VtcodeError
 from vtcode.terminal import neutral, neutral_block
+from vtcode.terminal.echo import say
 
 from .options import reports_errors, workspace_options
 
@@ -90,7 +91,7 @@ def exec_(
 def _say(line: str) -> None:
     """A line on stderr, if there still is one (after SIGHUP the terminal is gone)."""
     with contextlib.suppress(OSError):
-        click.echo(line, err=True)
+        say(line, err=True)
 
 
 def _run(
@@ -126,7 +127,7 @@ def _run(
         try:
             link = settle_model(link, runtime, named=model, say=lambda note: _say(neutral(f"vtcode: {note}")))
         except ProviderError as exc:  # none loaded, a failed load, the server down: one line, as a run's
-            click.echo(f"vtcode: error: {exc}", err=True)
+            say(f"vtcode: error: {exc}", err=True)
             return 1
         store = session_store(runtime.plugins.registries.storage)
         if resume is not None:

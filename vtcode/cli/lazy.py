@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from vtcode.errors import VtcodeError
+from vtcode.terminal.echo import say
 
 
 class LazyGroup(click.Group):
@@ -43,7 +44,7 @@ class LazyGroup(click.Group):
         try:
             status = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # a group named alone: its help, as click does
-            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            say(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx is not None else "vtcode"

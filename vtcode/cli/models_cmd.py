@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from vtcode.runtime import Runtime
+from vtcode.terminal.echo import say, say_json
 
 from .options import reports_errors, workspace_options
 
@@ -48,7 +49,7 @@ def models(
     misconfigured = [r.pop("config_error") for r in reports]
     status = 2 if any(misconfigured) else 1 if any(r["error"] for r in reports) else 0
     if as_json:
-        click.echo(json.dumps({"providers": reports}))
+        say_json(json.dumps({"providers": reports}))
     else:
         for report in reports:
             _print(report)
@@ -108,25 +109,25 @@ def _print(report: dict[str, Any]) -> None:
     where = report["base_url"] or ""
     api = f" (API {report['api']})" if report["api"] else ""
     if report["error"]:
-        click.echo(f"{report['name']}: error: {report['error']}")
+        say(f"{report['name']}: error: {report['error']}")
         return
-    click.echo(f"{report['name']}  {where}{api}")
+    say(f"{report['name']}  {where}{api}")
     listed = report["models"]
     if not listed:
-        click.echo("  (no models)")
+        say("  (no models)")
     width = max((len(m["id"]) for m in listed), default=5)
     if listed:
-        click.echo(f"    {'model':<{width}}  {'state':<10}  {'window / max':<17}  {'tool use':<8}  size")
+        say(f"    {'model':<{width}}  {'state':<10}  {'window / max':<17}  {'tool use':<8}  size")
     for model in listed:
         mark = "*" if model["id"] == report["uses"] else " "
-        click.echo(
+        say(
             f"  {mark} {model['id']:<{width}}  {_state(model['loaded']):<10}  {_window(model):<17}  "
             f"{_tools(model['tool_use']):<8}  {_size(model['size_bytes'])}".rstrip()
         )
     if report["uses"] and not any(m["id"] == report["uses"] for m in listed):
-        click.echo(f"  * {report['uses']} (configured; the server does not list it)")
+        say(f"  * {report['uses']} (configured; the server does not list it)")
     for note in report["notes"]:
-        click.echo(f"  note: {note}")
+        say(f"  note: {note}")
 
 
 def _state(loaded: bool | None) -> str:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from vtcode.errors import VtcodeError
+from vtcode.terminal.echo import say
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,7 +50,7 @@ def reports_errors(func: F) -> F:
         except VtcodeError as exc:
             from vtcode.terminal import neutral
 
-            click.echo(neutral(f"vtcode: error: {exc}"), err=True)  # errors quote files and servers
+            say(neutral(f"vtcode: error: {exc}"), err=True)  # errors quote files and servers
             raise SystemExit(exc.exit_code) from exc
 
     return wrapper  # type: ignore[return-value]

@@ -10,6 +10,7 @@ import click
 from vtcode_hookspecs import FAMILIES
 
 from vtcode.runtime import open_runtime
+from vtcode.terminal.echo import say, say_json
 from vtcode.workspace import resolve_root
 
 from .options import reports_errors, workspace_options
@@ -41,17 +42,17 @@ def list_plugins(
     startup = scan()
     if as_json:
         rows = {"plugins": [r.to_json() for r in records], "pth": [p.to_json() for p in startup]}
-        click.echo(json.dumps(rows))
+        say_json(json.dumps(rows))
         return
     for record in records:
         families = ",".join(sorted(record.implements or record.declared)) or "-"
-        click.echo(
+        say(
             f"{record.name:<20} {record.status.value:<15} {record.distribution} {record.version}"
             f"  [{families}]  {record.reason}"
         )
     for pth in startup:  # code Python runs at start, before the gate (vtcode/plugins/pth.py)
         status = "start-up-code" if pth.accepted else "blocks-start"
-        click.echo(f"{pth.path.name:<20} {status:<15} {pth.distribution or '-'} {pth.version or '-'}"
+        say(f"{pth.path.name:<20} {status:<15} {pth.distribution or '-'} {pth.version or '-'}"
                    f"  [pth]  {pth.reason}")
 
 
@@ -77,11 +78,11 @@ def approve(
     from vtcode.plugins.approve import approve_plugin
 
     approval, modules = approve_plugin(name, families, resolve_root(workspace), config_files, overrides)
-    click.echo(f"approved {approval.distribution} {approval.version}")
-    click.echo(f"  record digest: {approval.record_digest}")
-    click.echo(f"  hook families: {', '.join(approval.families)}")
-    click.echo(f"  modules:       {', '.join(modules)}")
-    click.echo(f"  recorded by:   {approval.approved_by} at {approval.approved_at:%Y-%m-%d %H:%M:%S} UTC")
+    say(f"approved {approval.distribution} {approval.version}")
+    say(f"  record digest: {approval.record_digest}")
+    say(f"  hook families: {', '.join(approval.families)}")
+    say(f"  modules:       {', '.join(modules)}")
+    say(f"  recorded by:   {approval.approved_by} at {approval.approved_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 @plugins.command(name="new")
@@ -106,13 +107,13 @@ def new(name: str, family: str, output: Path) -> None:
 
     names = plugin_names(name)
     target = scaffold(names, family, output)
-    click.echo(f"created {target} ({names.dist}, entry point {names.entry!r}, family {family})")
+    say(f"created {target} ({names.dist}, entry point {names.entry!r}, family {family})")
     from vtcode.scaffold.origin import vtcode_origin
 
     origin = vtcode_origin()  # vtcode is not on PyPI yet: install it from where this one came (README)
     first = f"pip install {origin} && " if origin else ""
-    click.echo(f"  next: cd {target} && {first}pip install -e '.[test]' && python -m pytest")
-    click.echo(f"  then: vtcode plugins approve {names.dist}")
+    say(f"  next: cd {target} && {first}pip install -e '.[test]' && python -m pytest")
+    say(f"  then: vtcode plugins approve {names.dist}")
 
 
 @plugins.command(name="revoke")
@@ -122,7 +123,7 @@ def revoke(name: str) -> None:
     """Withdraw the approval of distribution NAME."""
     from vtcode.plugins.approvals import revoke_approval
 
-    click.echo(f"{name}: approval {'revoked' if revoke_approval(name) else 'not found'}")
+    say(f"{name}: approval {'revoked' if revoke_approval(name) else 'not found'}")
 
 
 LOCK_FILE = "vtcode-plugins.lock.toml"  # in the workspace root: where `lock` writes and `verify` reads
@@ -149,7 +150,7 @@ def lock(
     )
     target = output or root / LOCK_FILE
     count = write_lock(runtime.plugins.records, target)
-    click.echo(f"wrote {count} pins to {target}")
+    say(f"wrote {count} pins to {target}")
 
 
 @plugins.command(name="verify")
@@ -201,9 +202,9 @@ def verify(
         found = drift(runtime.plugins.records, pins)
         problems += [f"{problem} ({name})" for problem in found] if len(sources) > 1 else found
     if as_json:
-        click.echo(json.dumps({"ok": not problems, "drift": problems}))
+        say_json(json.dumps({"ok": not problems, "drift": problems}))
     else:
         for problem in problems:
-            click.echo(f"drift: {problem}")
-        click.echo("ok: installed plugins match the pins" if not problems else f"{len(problems)} problem(s)")
+            say(f"drift: {problem}")
+        say("ok: installed plugins match the pins" if not problems else f"{len(problems)} problem(s)")
     raise SystemExit(1 if problems else 0)

@@ -19,6 +19,8 @@ from pathlib import Path
 import click
 from vtcode_hookspecs import PreparedSpawn
 
+from vtcode.terminal.echo import say, say_json
+
 from .options import reports_errors, workspace_options
 
 MODES = ("read-only", "workspace-write", "full-access")
@@ -103,12 +105,12 @@ def _run(argv: tuple[str, ...], prepared: PreparedSpawn, timeout_s: float) -> in
         proc = prepared.start(stdin=None, stdout=None, stderr=None)
     except (OSError, subprocess.SubprocessError) as exc:
         prepared.release()
-        click.echo(f"vtcode: error: could not start {argv[0]!r} in the sandbox: {exc}", err=True)
+        say(f"vtcode: error: could not start {argv[0]!r} in the sandbox: {exc}", err=True)
         return 127
     try:
         return _status(proc.wait(timeout=timeout_s))
     except subprocess.TimeoutExpired:
-        click.echo(f"vtcode: sandbox.timeout_s ({timeout_s:g} s) reached; killing the command", err=True)
+        say(f"vtcode: sandbox.timeout_s ({timeout_s:g} s) reached; killing the command", err=True)
         _stop(proc)
         return TIMEOUT_STATUS
     except KeyboardInterrupt:
@@ -172,4 +174,4 @@ def probe(workspace: Path | None, config_files: tuple[Path, ...], overrides: tup
     except SandboxDenied as exc:
         report["backend"] = None
         report["denied"] = str(exc)
-    click.echo(json.dumps(report, sort_keys=True, default=str))
+    say_json(json.dumps(report, sort_keys=True, default=str))

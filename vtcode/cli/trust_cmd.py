@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from vtcode.terminal.echo import say
 from vtcode.workspace import check_trust, resolve_root, revoke_trust, write_trust
 
 from .options import reports_errors, workspace_options
@@ -25,8 +26,8 @@ def trust(
     load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
     if revoke:
         removed = revoke_trust(root)
-        click.echo(f"{root}: trust {'revoked' if removed else 'was not granted'}")
+        say(f"{root}: trust {'revoked' if removed else 'was not granted'}")
         return
     marker = write_trust(root)
     state = check_trust(root)
-    click.echo(f"{root}: trusted ({marker.name} written; {state.reason})")
+    say(f"{root}: trusted ({marker.name} written; {state.reason})")

@@ -16,7 +16,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from vtcode.errors import ConfigError
-from vtcode.paths import managed_config_file, policies_dir, system_config_file, user_config_dir
+from vtcode.paths import (
+    managed_config_file,
+    note_config_file,
+    policies_dir,
+    system_config_file,
+    user_config_dir,
+)
 from vtcode.workspace.trust import TrustState, check_trust
 
 from .merge import MergeState, apply_layer, extras_marker, get_path, section_model
@@ -88,6 +94,9 @@ def load_config(
     _restore_locked(state, locked_values)
     config = validate_document(VtcodeConfig, state.values, "effective configuration", None)
     tool_policy, tp_state = _load_tool_policy(workspace, trust, layers)
+    for layer in layers:  # every file in effect is out of the agent's reach (jail and sandbox)
+        if layer.applied and layer.path is not None:
+            note_config_file(layer.path)
     return EffectiveConfig(
         config=config,
         tool_policy=tool_policy,

@@ -89,6 +89,7 @@ class CommandPolicy:
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
+                environment=bool(parsed.variables),
             )
             for i, c in enumerate(parsed.commands)
         ]
@@ -115,9 +116,11 @@ class CommandPolicy:
         return known
 
     def decide_command(
-        self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False
+        self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False,
+        environment: bool = False,
     ) -> Outcome:
-        """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py)."""
+        """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
+        `environment`: the string sets shell variables before it (`export CC=./evil; make`)."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv
@@ -133,7 +136,7 @@ class CommandPolicy:
         denied = self._listed_deny(argv)
         if denied is not None:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
-        base = self._base(command, name, paths, label)
+        base = self._base(command, name, paths, label, environment)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
             if listed_names and reads_only(self.rule_for(name)):
                 base = outward_links("*", ".", paths, label) or Outcome.allow(
@@ -142,14 +145,15 @@ class CommandPolicy:
                 base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
 
-    def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str) -> Outcome:
+    def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str,
+              environment: bool = False) -> Outcome:
         program = command.argv[0]
         if "/" in program and not program.startswith(_SYSTEM_BINS):
             # ./ls in the workspace may be anything: only system paths keep the name's meaning.
             return Outcome.prompt(f"runs the program file {program!r}", label)
         key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
-        approved = self._approved_by(command)
+        approved = self._approved_by(command, environment)
         if rule is None:
             if approved:
                 return Outcome.allow(f"allowed by {approved}", approved)
@@ -174,19 +178,25 @@ class CommandPolicy:
         key = self.rule_key(name)
         return self.rules[key] if key is not None else None
 
-    def _approved_by(self, command: SimpleCommand) -> str | None:
+    def _approved_by(self, command: SimpleCommand, environment: bool = False) -> str | None:
         if command.dynamic_args:
             return None  # an approval names literal arguments; run-time values are not what was approved
+        # A person's "always" covers the argv shown, run as shown: with no environment of the string's
+        # own making. `CC=./evil make`, `MAKEFLAGS=... make`, `env PYTEST_ADDOPTS=... pytest`, `timeout 9
+        # make` or `export GOFLAGS=-toolexec=...; go build` run other code than the `make` approved, so
+        # every standing approval (approval_cache.*) asks again; the session cache keys on the whole
+        # action for the same reason (broker.py).
+        standing = not (command.assignments or command.wrappers or environment)
         if not (self._approved or self._approved_prefixes or self._approved_regex or self._allow_tokens
                 or self.lists.allow_glob or self._allow_regex):
             return None  # nothing approved or listed: no need to spell the command out
         argv = tuple(command.argv)
         joined = shlex.join(argv)
-        if joined in self._approved:
+        if standing and joined in self._approved:
             return "approval_cache.allowed"
-        if any(argv[: len(p)] == p for p in self._approved_prefixes):
+        if standing and any(argv[: len(p)] == p for p in self._approved_prefixes):
             return "approval_cache.prefixes"
-        if any(r.fullmatch(joined) for r in self._approved_regex):
+        if standing and any(r.fullmatch(joined) for r in self._approved_regex):
             return "approval_cache.regexes"
         if any(argv[: len(t)] == t for t in self._allow_tokens):
             return "commands.allow_list"

@@ -18,6 +18,7 @@ from vtcode.events import EventBus
 
 from .choice import ModelChoice, choose_model
 from .deadline import passed as deadline_passed
+from .deadline import time_left
 from .errors import ChainExhausted, StreamInterrupted
 from .resilience import CircuitBreaker, RetryPolicy
 from .telemetry import ResponseTally, request_payload
@@ -213,7 +214,15 @@ class ProviderChain:
                 return error
             if deadline_passed():  # the run's wall time is over: no retry, no failover
                 raise error from None
-            self._sleep(self.retry.delay(attempt, error.retry_after))
+            delay = self.retry.delay(attempt, error.retry_after)
+            left = time_left()
+            if left is not None and delay >= left:  # a Retry-After past the run's wall time: stop now
+                raise ProviderError(
+                    f"{error} (waiting {delay:g} s to retry would pass the run's wall time, "
+                    f"{max(left, 0):.1f} s left)",
+                    kind=error.kind, status=error.status, retry_after=error.retry_after,
+                ) from None
+            self._sleep(delay)
 
     def _failover(self, position: int, reason: str, kind: str) -> None:
         """One event per hop down the chain (a skipped provider is a hop too); none past the last."""

@@ -26,12 +26,15 @@ from vtcode.config.models import SandboxConfig
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
 from vtcode.hardening import user_umask
+from vtcode.providers.deadline import time_left
 
 from .errors import SandboxDenied
 from .gitcontain import contain
 from .gitguard import GitScanTooLarge, find_git_entries, gitdir_listing
 from .protected import Protection, kernel_protection, own_state_paths
 from .restore import Snapshot
+
+_MIN_TIMEOUT_S = 0.1  # a tool started just before the wall time ends still gets a moment, never 0
 
 
 class WorkspaceSandbox:
@@ -62,7 +65,12 @@ class WorkspaceSandbox:
 
     @property
     def timeout_s(self) -> float:
-        return self._config.timeout_s
+        """sandbox.timeout_s, or less: what is left of the run's wall time while a tool runs (the agent
+        sets that deadline around each tool call; a command outlives neither)."""
+        left = time_left()
+        if left is None:
+            return self._config.timeout_s
+        return max(min(self._config.timeout_s, left), _MIN_TIMEOUT_S)
 
     def request(self, argv: Sequence[str], cwd: str, *, terminal: bool = False) -> SandboxRequest:
         roots = tuple(os.path.abspath(os.path.expanduser(r)) for r in self._config.read_roots)
@@ -81,7 +89,7 @@ class WorkspaceSandbox:
             read_roots=roots,
             protected_paths=protection.paths,
             state_paths=own_state_paths(self._root),
-            timeout_s=self._config.timeout_s,
+            timeout_s=self.timeout_s,
             terminal=terminal,
             umask=user_umask(),
         )

@@ -8,15 +8,23 @@ shown as a visible escape instead (`\\x1b`, `\\r`, `\\u202e`), so what a person 
 
 The set is every character Python calls non-printable (Unicode categories C* and Z*, except the ASCII
 space: controls, format characters such as bidi and zero-width ones, line and paragraph separators,
-surrogates, private use, unassigned), plus the few letters that render as blank space (Hangul fillers).
+surrogates, private use, unassigned), plus every Default_Ignorable_Code_Point (printable to Python, drawn
+as nothing: variation selectors, Mongolian free variation selectors, Khmer inherent vowels, Hangul
+fillers, tag characters) and the braille blank.
 """
 
 from __future__ import annotations
 
 import re
 
-# Letters (category Lo/Mn) that draw nothing: they can hide text the way zero-width characters do.
-_BLANK_LETTERS = "\u115f\u1160\u3164\uffa0\u034f"
+from ._ignorable import DEFAULT_IGNORABLE
+
+# Every Default_Ignorable_Code_Point (Unicode's own list of what a renderer may draw as nothing: variation
+# selectors, Mongolian FVS, Khmer inherent vowels, Hangul fillers, tags, ...; generated, see _ignorable.py),
+# plus the few printable characters that draw blank space without being ignorable (the braille blank).
+_BLANK_LETTERS = "\u2800" + "".join(
+    chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in DEFAULT_IGNORABLE
+)
 _BLANK = re.compile(f"[{_BLANK_LETTERS}]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -39,7 +47,7 @@ def neutral(text: str) -> str:
     """One line of untrusted text, safe for a terminal: newlines and tabs are escaped too."""
     if _inert(text):
         return text
-    return "".join(ch if ch.isprintable() and ch not in _BLANK_LETTERS else _escape(ch) for ch in text)
+    return "".join(ch if ch.isprintable() and _BLANK.match(ch) is None else _escape(ch) for ch in text)
 
 
 def neutral_block(text: str, *, tab: str = "    ") -> str:
@@ -54,7 +62,7 @@ def neutralised_count(text: str) -> int:
     looks the same as an escaped ESC)."""
     if _inert(text):
         return 0
-    return sum(1 for ch in text if not ch.isprintable() or ch in _BLANK_LETTERS)
+    return sum(1 for ch in text if not ch.isprintable() or _BLANK.match(ch) is not None)
 
 
 def neutral_json_line(line: str) -> str:
@@ -65,7 +73,7 @@ def neutral_json_line(line: str) -> str:
         return line
     out = []
     for ch in line:
-        if ch.isprintable() and ch not in _BLANK_LETTERS:
+        if ch.isprintable() and _BLANK.match(ch) is None:
             out.append(ch)
             continue
         code = ord(ch)

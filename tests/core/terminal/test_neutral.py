@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,12 +21,18 @@ HOSTILE = [
     "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e",  # zero-width
     "\u2028", "\u2029", "\u00a0", "\u3000",  # separators
     "\u3164", "\u115f", "\u034f", "\U000e0041",  # blank letters, tags
+    "\ufe0f", "\ufe00", "\U000e0100", "\U000e01ef", "\u180b", "\u180d", "\u180f",  # variation selectors
+    "\u17b4", "\u17b5", "\u2800", "\u00ad", "\U0001d173",  # Khmer vowels, braille blank, soft hyphen
 ]
 SAFE_EXTRA = set("\n")  # neutral_block keeps line breaks
 
 
+# The oracle is Unicode's own property, read through another library (regex), not the table vtcode ships.
+_IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\u2800]")
+
+
 def _acts_on_a_terminal(ch: str) -> bool:
-    return (not ch.isprintable()) or ch in "\u115f\u1160\u3164\uffa0\u034f"
+    return (not ch.isprintable()) or _IGNORABLE.match(ch) is not None
 
 
 @given(st.text())
@@ -38,8 +45,7 @@ def test_nothing_a_terminal_acts_on_survives(text: str) -> None:
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))))
 def test_printable_text_passes_unchanged(text: str) -> None:
-    text = text.replace("\u3164", "").replace("\u115f", "").replace("\u1160", "").replace("\uffa0", "")
-    text = text.replace("\u034f", "")
+    text = _IGNORABLE.sub("", text)
     assert neutral(text) == text and neutral_block(text) == text and neutralised_count(text) == 0
 
 
@@ -76,3 +82,28 @@ def test_categories_named_by_the_rule_are_all_covered() -> None:
             continue
         if unicodedata.category(ch)[0] in "CZ":
             assert neutral(ch) != ch, hex(code)
+
+
+def test_every_default_ignorable_code_point_is_escaped() -> None:
+    # Printable to Python, drawn as nothing: variation selectors (FE00-FE0F, E0100-E01EF), Mongolian FVS,
+    # Khmer 17B4/17B5 and the rest of Unicode's Default_Ignorable_Code_Point, every one of them.
+    hidden = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and _IGNORABLE.match(chr(c))]
+    assert len(hidden) > 4000
+    text = "a".join(hidden)
+    out = neutral(text)
+    assert not any(_acts_on_a_terminal(ch) for ch in out)
+    assert neutralised_count(text) == len(hidden)
+
+
+def test_the_shipped_table_is_unicodes_property() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    from vtcode.terminal._ignorable import DEFAULT_IGNORABLE
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "gen_ignorable.py"
+    spec = importlib.util.spec_from_file_location("gen_ignorable", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert tuple(module.ignorable_ranges()) == DEFAULT_IGNORABLE

@@ -7,7 +7,7 @@ The transport is the standard library's http.client (transport.py says why).
 
 from __future__ import annotations
 
-from .client import OpenAIWire
+from .client import OpenAIWire, reply_cap
 from .errors import http_error, one_line, transport_error
 from .sse import StreamAssembler, iter_sse_data, request_body
 
@@ -17,6 +17,7 @@ __all__ = [
     "http_error",
     "iter_sse_data",
     "one_line",
+    "reply_cap",
     "request_body",
     "transport_error",
 ]

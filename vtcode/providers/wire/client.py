@@ -120,7 +120,7 @@ class OpenAIWire:
 
     def _stream(self, response: Response, url: str, cap: int) -> Iterator[ChatChunk]:
         assembler = StreamAssembler(max_bytes=cap)
-        for data in iter_sse_data(response.iter_lines(max_line=cap + LINE_SLACK)):
+        for data in iter_sse_data(response.iter_lines(max_line=cap + LINE_SLACK), max_event=cap + LINE_SLACK):
             if data.strip() == "[DONE]":
                 assembler.done = True
                 break

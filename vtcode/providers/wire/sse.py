@@ -14,6 +14,10 @@ from typing import Any
 
 from vtcode_hookspecs import ChatChunk, ChatMessage, ChatRequest, ProviderError, ToolCall, Usage
 
+CALL_OVERHEAD = 64  # what one tool call counts against the reply cap beyond its id, name and arguments
+MAX_FINISH_REASON = 64  # "stop", "length", "tool_calls": anything longer is a server's noise
+ERROR_MESSAGE_CHARS = 2000  # of a mid-stream error's message
+
 
 def message_json(message: ChatMessage) -> dict[str, Any]:
     body: dict[str, Any] = {"role": message.role, "content": message.content}
@@ -51,20 +55,32 @@ def request_body(request: ChatRequest, *, stream: bool, stream_usage: bool = Tru
     return body
 
 
-def iter_sse_data(lines: Iterable[str]) -> Iterator[str]:
-    """The `data` of each server-sent event: `data:` lines joined until a blank line; comments skipped."""
+def iter_sse_data(lines: Iterable[str], max_event: int | None = None) -> Iterator[str]:
+    """The `data` of each server-sent event: `data:` lines joined until a blank line; comments skipped.
+
+    `max_event` bounds one event's whole data (characters, the "\n" joins included): a server sending
+    data lines without ever ending the event is stopped there, never buffered whole."""
     data: list[str] = []
+    size = 0
     for line in lines:
         if not line:
             if data:
                 yield "\n".join(data)
                 data = []
+                size = 0
             continue
         if line.startswith(":"):
             continue
         name, _, value = line.partition(":")
         if name == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
+            piece = value[1:] if value.startswith(" ") else value
+            size += len(piece) + 1
+            if max_event is not None and size > max_event:
+                raise ProviderError(
+                    f"a server-sent event passed {max_event} characters before it ended; stopped reading it",
+                    kind="protocol",
+                )
+            data.append(piece)
     if data:
         yield "\n".join(data)
 
@@ -95,14 +111,18 @@ class StreamAssembler:
     finish_reason: str | None = None
     usage: Usage | None = None
     done: bool = False
-    max_bytes: int | None = None  # text, reasoning and arguments of the reply; past it, reading stops
+    max_bytes: int | None = None  # every part of the reply (text, reasoning, calls); past it, reading stops
     received: int = 0
 
     def _count(self, text: str) -> None:
-        self.received += len(text)  # characters: >= the bytes' count / 4, checked cheaply per delta
+        self._add(len(text))  # characters: >= the bytes' count / 4, checked cheaply per delta
+
+    def _add(self, size: int) -> None:
+        self.received += size
         if self.max_bytes is not None and self.received > self.max_bytes:
             raise ProviderError(
-                f"the reply passed {self.max_bytes} bytes (text, reasoning and tool-call arguments); "
+                f"the reply passed {self.max_bytes} bytes (text, reasoning, tool-call names, ids and "
+                "arguments, finish reason); "
                 "stopped reading it",
                 kind="protocol",
             )
@@ -111,6 +131,7 @@ class StreamAssembler:
         if "error" in event and not event.get("choices"):
             error = event["error"]
             message = error.get("message") if isinstance(error, dict) else str(error)
+            message = str(message)[:ERROR_MESSAGE_CHARS]
             raise ProviderError(f"the server reported an error mid-stream: {message}", kind="server")
         self.usage = usage_of(event.get("usage")) or self.usage
         for choice in event.get("choices") or []:
@@ -128,19 +149,35 @@ class StreamAssembler:
             for position, raw in enumerate(delta.get("tool_calls") or []):
                 self._add_call(position, raw)
             if choice.get("finish_reason"):
-                self.finish_reason = str(choice["finish_reason"])
+                reason = str(choice["finish_reason"])
+                self._count(reason)
+                self.finish_reason = reason[:MAX_FINISH_REASON]
 
     def _add_call(self, position: int, raw: dict[str, Any]) -> None:
+        if not isinstance(raw, dict):
+            raise ProviderError("malformed SSE from the server: a tool call that is not an object",
+                                kind="protocol")
         index = raw.get("index")
         if not isinstance(index, int):  # servers that omit the index: a new id starts a new call
             index = len(self.calls) - 1 if self.calls else position
             if raw.get("id") and self.calls.get(index, _PendingCall()).id not in ("", raw["id"]):
                 index += 1
+        if index not in self.calls:
+            self._add(CALL_OVERHEAD)  # each call costs something however empty: 1M of them are not free
         pending = self.calls.setdefault(index, _PendingCall())
-        pending.id = pending.id or str(raw.get("id") or "")
+        # Names and ids count against the cap like everything else the server sends, repeated or not.
+        raw_id = str(raw.get("id") or "")
+        self._count(raw_id)
+        pending.id = pending.id or raw_id
         function = raw.get("function") or {}
-        if function.get("name") and not pending.name:  # some servers repeat the name in every delta
-            pending.name = str(function["name"])
+        if not isinstance(function, dict):
+            raise ProviderError("malformed SSE from the server: a tool call's function is not an object",
+                                kind="protocol")
+        if function.get("name"):
+            name = str(function["name"])
+            self._count(name)
+            if not pending.name:  # some servers repeat the name in every delta
+                pending.name = name
         if function.get("arguments"):
             arguments = function["arguments"]
             text = arguments if isinstance(arguments, str) else json.dumps(arguments)

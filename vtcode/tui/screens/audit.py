@@ -30,7 +30,7 @@ class AuditScreen(Screen[None]):
             classes="screen-title",
         )
         yield Input(placeholder="filter by type, e.g. tool, approval, policy.decision", id="audit-filter")
-        table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("seq", "time", "type", "payload")
         yield table
         yield Footer()
@@ -57,5 +57,5 @@ class AuditScreen(Screen[None]):
     def _row(self, event: Event) -> None:
         payload = json.dumps(event.payload, separators=(",", ":"))
         self.query_one(DataTable).add_row(
-            str(event.seq), f"{event.ts:%H:%M:%S}", event.type, shown(payload[:160])
+            str(event.seq), f"{event.ts:%H:%M:%S}", Text(shown(event.type)), Text(shown(payload[:160]))
         )

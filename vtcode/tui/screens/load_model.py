@@ -15,6 +15,8 @@ from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from vtcode_hookspecs import ModelInfo
 
+from vtcode.terminal import neutral, neutral_block
+
 
 def describe(model: ModelInfo, window: int) -> str:
     size = f"{model.size_bytes / 1e9:.1f} GB" if model.size_bytes else "size ?"
@@ -37,13 +39,15 @@ class LoadModelScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(
             Text(
-                f"Load a model on {self.where}? Enter loads the one picked · Esc loads nothing", style="bold"
+                f"Load a model on {neutral(self.where)}? Enter loads the one picked · Esc loads nothing",
+                style="bold",
             ),
             classes="screen-title",
         )
-        yield Static(self.reason, id="load-reason")
+        yield Static(Text(neutral_block(self.reason)), id="load-reason")  # the server's words
         yield OptionList(
-            *(Option(describe(model, window), id=model.id) for model, window in self.models), id="load-list"
+            *(Option(Text(neutral(describe(model, window))), id=model.id) for model, window in self.models),
+            id="load-list",
         )
 
     def on_mount(self) -> None:
@@ -67,7 +71,7 @@ class LoadingScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         size = f" ({self.model.size_bytes / 1e9:.1f} GB)" if self.model.size_bytes else ""
         yield Static(
-            Text(f"Loading {self.model.id}{size} with a {self.window:,}-token window", style="bold"),
+            Text(f"Loading {neutral(self.model.id)}{size} with a {self.window:,}-token window", style="bold"),
             classes="screen-title",
         )
         yield ProgressBar(total=None, show_eta=False, id="load-progress")

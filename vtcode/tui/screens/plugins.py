@@ -48,7 +48,8 @@ class PluginsScreen(Screen[None]):
             families = ",".join(sorted(record.implements or record.declared)) or "-"
             status = Text(record.status.value, style=_STYLE.get(record.status, "bold red"))
             table.add_row(
-                shown(record.name), status, shown(families), shown(record.version), shown(record.reason),
+                Text(shown(record.name)), status, Text(shown(families)), Text(shown(record.version)),
+                Text(shown(record.reason)),
                 key=record.name,
             )
         yield table
@@ -69,12 +70,12 @@ class PluginsScreen(Screen[None]):
             return
         message = self.query_one("#plugins-message", Static)
         if record.status is not Status.NEEDS_APPROVAL:
-            message.update(Text(f"{record.name} is {record.status.value}: nothing to approve"))
+            message.update(Text(shown(f"{record.name} is {record.status.value}: nothing to approve")))
             return
         try:
-            message.update(Text(self._approve(record.distribution)))
+            message.update(Text(shown(self._approve(record.distribution))))
         except VtcodeError as exc:
-            message.update(Text(f"not approved: {exc}", style="red"))
+            message.update(Text(shown(f"not approved: {exc}"), style="red"))
 
     def action_set_disabled(self, disable: bool) -> None:
         from vtcode.errors import VtcodeError
@@ -84,9 +85,9 @@ class PluginsScreen(Screen[None]):
             return
         message = self.query_one("#plugins-message", Static)
         try:
-            message.update(Text(self._toggle(record, disable)))
+            message.update(Text(shown(self._toggle(record, disable))))
         except VtcodeError as exc:
-            message.update(Text(f"not changed: {exc}", style="red"))
+            message.update(Text(shown(f"not changed: {exc}"), style="red"))
             return
         after = f"{record.status.value} → {'disabled' if disable else 'enabled'} at next start"
         self.query_one(DataTable).update_cell(record.name, self._columns[1], Text(after, style="bold"))

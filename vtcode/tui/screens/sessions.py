@@ -26,7 +26,9 @@ class SessionsScreen(ModalScreen[str | None]):
         if not self.sessions:
             yield Static("no saved sessions for this workspace yet", id="sessions-empty")
         options = [
-            Option(f"{s.updated:%Y-%m-%d %H:%M}  {shown(s.title or '(untitled)')[:60]}  {s.id}", id=s.id)
+            # Text: a title is the model's or the person's words, never markup (and shown() neutralises it).
+            Option(Text(f"{s.updated:%Y-%m-%d %H:%M}  {shown(s.title or '(untitled)')[:60]}  {shown(s.id)}"),
+                   id=s.id)
             for s in self.sessions
         ]
         yield OptionList(*options, id="sessions-list")

@@ -14,6 +14,7 @@ from textual.widgets import Collapsible, Markdown, Static
 from vtcode.approvals.askers import shown
 from vtcode.terminal import neutral_block
 from vtcode.tui.inbox import ToolEnded, ToolStarted
+from vtcode.tui.markdown import neutral_markdown
 
 _OUTPUT_SHOWN = 4_000  # characters of a tool's output kept on screen; the model got the whole capped output
 _LIVE_LINES = 12  # lines of a running command's output shown while it runs
@@ -37,7 +38,7 @@ class AssistantMessage(Markdown):
     stream costs one re-render per frame, not one per token."""
 
     def __init__(self) -> None:
-        super().__init__("", classes="assistant")
+        super().__init__("", classes="assistant", parser_factory=neutral_markdown)
         self.text = ""
         self._live = False  # Markdown's own mount resets its document: fragments wait until then
 
