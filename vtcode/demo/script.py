@@ -47,7 +47,9 @@ STEPS = [
         "fix the bug",
         "add() subtracts; fixing it.",
         "edit_file",
-        {"path": "calc.py", "old": "return a - b", "new": "return a + b"},
+        # Not the same length as the bug: Python reuses a bytecode cache whose source has the same size and
+        # mtime second, and the first test run compiled calc.py an instant ago.
+        {"path": "calc.py", "old": "return a - b", "new": "return a + b  # was a - b"},
     ),
     Step("run the tests again", "Checking the fix.", "run_command", {"command": ["python3", "test_calc.py"]}),
     Step(
