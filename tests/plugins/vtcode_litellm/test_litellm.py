@@ -95,7 +95,9 @@ def test_errors_map_to_kinds_without_the_key(hostile_cwd: Path) -> None:
     assert isinstance(error, dict) and error["kind"] == "server" and "500" in error["message"], error
 
 
-def test_importing_the_plugin_does_not_import_litellm() -> None:
+def test_importing_the_plugin_does_not_import_litellm(tmp_path: Path) -> None:
+    # -I and another directory: the installed packages, never the source tree the tests run from.
     code = "import sys, vtcode_litellm; print('litellm' in sys.modules, 'httpx' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path)
     assert result.stdout.split() == ["False", "False"], result.stderr
