@@ -149,6 +149,8 @@ def build_profile(plan: ProfilePlan) -> Profile:
         _protected(b, plan)
     b.rule("no hard links: Seatbelt decides by path, and a second name for a protected or secret file "
            "would be a path no deny names", "deny", "file-link")
+    b.rule("no BSD file flags (chflags uchg/uappnd): an immutable file or directory would make the core's "
+           "restore and quarantine fail and leave a planted hook in place", "deny", "file-write-flags")
     secrets = [f for p in plan.secrets for f in b.subpath(p)]
     secrets += [b.below(plan.home, ci(rel)) for rel in plan.secret_names]
     b.rule("secrets: unreadable and unwritable in every mode, under every spelling and letter case",

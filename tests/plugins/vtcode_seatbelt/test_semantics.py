@@ -107,6 +107,9 @@ WRITES = [
     ("file-write-create", "/private/var/folders/xy/abc/T/xcrun_db", DENY),
     # Hard links: Seatbelt decides by path, so no second name for anything.
     ("file-link", "{ws}/link-to-config", DENY),
+    # chflags uchg on anything: an immutable planted file would defeat the core's restore and quarantine
+    ("file-write-flags", "{ws}/src/main.py", DENY),
+    ("file-write-flags", "{ws}/.git/hooks/pre-commit", DENY),
     ("file-link", "{ws}/.git/config", DENY),
     # Devices: the process's own streams and terminals, not disks.
     ("file-write-data", "/dev/null", ALLOW),
