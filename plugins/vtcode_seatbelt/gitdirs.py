@@ -26,7 +26,8 @@ WRITABLE_FILES: tuple[str, ...] = (
     "index", "HEAD", "ORIG_HEAD", "FETCH_HEAD", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "MERGE_RR",
     "MERGE_AUTOSTASH", "AUTO_MERGE", "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "COMMIT_EDITMSG",
     "TAG_EDITMSG", "SQUASH_MSG", "BISECT_LOG", "BISECT_START", "BISECT_TERMS", "BISECT_EXPECTED_REV",
-    "BISECT_ANCESTORS_OK", "BISECT_NAMES", "packed-refs", "shallow", "gc.pid", "gc.log", "maintenance.lock",
+    "BISECT_ANCESTORS_OK", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_FIRST_PARENT",
+    "NOTES_EDITMSG", "packed-refs", "shallow", "gc.pid", "gc.log", "maintenance.lock",
 )
 # Inside the writable trees, files that point git at other places: never written by ordinary work.
 DENIED_INSIDE: tuple[str, ...] = ("objects/info/alternates", "objects/info/http-alternates")

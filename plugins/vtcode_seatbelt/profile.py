@@ -193,9 +193,11 @@ def _devices(b: _Builder) -> None:
     b.rule("randomness; autofs_nowait (opened by getattrlist callers to avoid automounts)", "allow",
            "file-read-data", ['(literal "/dev/random")', '(literal "/dev/urandom")',
                               '(literal "/dev/autofs_nowait")'])
-    b.rule("terminals: the controlling tty, the pty multiplexer and pty devices, with their ioctls", "allow",
-           "file-read-data file-write-data file-ioctl",
-           ['(literal "/dev/tty")', '(literal "/dev/ptmx")', '(regex #"^/dev/ttys[0-9]+$")'])
+    # Not /dev/ttysNNN: those are every terminal the user has open (a command could read what is typed in
+    # another tab, or write a fake prompt into it). The command's own terminal reaches it as fds 0-2 and
+    # /dev/tty; it cannot open new pseudo-terminals by name (as on Linux, where /dev/pts is not granted).
+    b.rule("terminals: the controlling tty and the pty multiplexer, with their ioctls", "allow",
+           "file-read-data file-write-data file-ioctl", ['(literal "/dev/tty")', '(literal "/dev/ptmx")'])
     b.rule("the process's own descriptors by name (/dev/stdout, /dev/fd/1, bash's <(...)): opening one "
            "duplicates a descriptor it already holds", "allow", "file-read-data file-write-data",
            ['(regex #"^/dev/fd/[0-9]+$")', '(literal "/dev/stdin")', '(literal "/dev/stdout")',

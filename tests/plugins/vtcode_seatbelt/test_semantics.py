@@ -115,8 +115,11 @@ WRITES = [
     ("file-write-data", "/dev/null", ALLOW),
     ("file-write-data", "/dev/fd/1", ALLOW),
     ("file-write-data", "/dev/stderr", ALLOW),
-    ("file-write-data", "/dev/ttys003", ALLOW),
-    ("file-ioctl", "/dev/ttys003", ALLOW),
+    # every other terminal of the user: reading one steals what is typed there (the outside review)
+    ("file-write-data", "/dev/ttys003", DENY),
+    ("file-read-data", "/dev/ttys003", DENY),
+    ("file-ioctl", "/dev/ttys003", DENY),
+    ("file-write-data", "/dev/tty", ALLOW),
     ("file-write-data", "/dev/ptmx", ALLOW),
     ("file-ioctl", "/dev/ptmx", ALLOW),
     ("file-write-data", "/dev/disk0", DENY),
