@@ -207,7 +207,10 @@ for i in range(200):
         first = first if refused > 1 else str(exc)
 print(refused, first, sep="\\n")
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    # -B and cwd elsewhere: a module imported lazily under the size limit would be compiled to a truncated
+    # .pyc (CPython does not check a short write), and the source tree must not be what is imported.
+    result = subprocess.run([sys.executable, "-B", "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path)
     refused, message = result.stdout.splitlines()
     assert int(refused) > 150  # every decision after the first failure is refused, not just that one
     assert message.startswith("refusing to run the action: audit log (jsonl) failed: OSError: [Errno 27]")

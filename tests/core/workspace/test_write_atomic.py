@@ -139,8 +139,11 @@ except OSError as exc:
 def test_file_size_limit_mid_write_leaves_the_original(workspace: Path) -> None:
     # A real write(2) failure (EFBIG under RLIMIT_FSIZE; Python ignores SIGXFSZ), in a child process.
     (workspace / "keep.txt").write_text("original")
-    result = subprocess.run([sys.executable, "-c", CHILD, str(workspace)], capture_output=True, text=True,
-                            check=True, env={**os.environ})
+    # -I and cwd elsewhere: the child imports the installed vtcode. From the source tree, Python would
+    # compile its modules under the 1000-byte limit and leave truncated .pyc files behind (CPython does
+    # not check a short write of a .pyc), breaking every later import of the source tree.
+    result = subprocess.run([sys.executable, "-I", "-B", "-c", CHILD, str(workspace)], capture_output=True,
+                            text=True, check=True, env={**os.environ}, cwd=workspace)
     assert result.stdout.strip() == "failed 27"
     assert (workspace / "keep.txt").read_text() == "original"
     assert _leftovers(workspace) == []

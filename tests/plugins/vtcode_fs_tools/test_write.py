@@ -83,8 +83,6 @@ def test_the_tool_fails_cleanly_when_the_disk_fills_up(workspace: Path) -> None:
     target.write_text("original\n")
     script = f"""
 import resource, signal
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
 from pathlib import Path
 from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
@@ -95,12 +93,17 @@ from vtcode.workspace import Jail
 bus = EventBus()
 tool = load_plugins(PluginsConfig(), bus).registries.tools.get("write_file").obj
 args = parse_arguments(tool.args_model, {{"path": "data.txt", "content": "x" * 50000}})
+# The limit comes after every import: Python compiling a module under it would leave a truncated .pyc
+# (it does not check a short write), breaking that module for every later process.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
 try:
     tool.invoke(CallContext(Jail(Path({str(workspace)!r})), bus, "write_file"), args)
 except OSError as exc:
     print("FAILED", exc.errno)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=False)
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", script], capture_output=True, timeout=60,
+                          check=False, cwd=workspace)
     assert done.stdout.decode().strip() == "FAILED 27", done.stderr.decode()  # EFBIG
     assert target.read_text() == "original\n"
     assert _temps(workspace) == []
