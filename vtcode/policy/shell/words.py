@@ -305,15 +305,7 @@ def _collect(node: Node, src: bytes, out: list[_Piece]) -> None:
     if kind == "string":
         out.extend(_double_quoted(node, src))
         return
-    if kind == "concatenation":
-        position = node.start_byte
-        for child in node.children:
-            if child.start_byte > position:
-                out.append(_unquoted(text_between(src, position, child.start_byte)))
-            _collect(child, src, out)
-            position = child.end_byte
-        return
-    if kind == "variable_assignment":  # `NAME=value` as a declaration builtin's argument
+    if kind in ("concatenation", "variable_assignment"):  # the latter: a declaration builtin's NAME=value
         position = node.start_byte
         for child in node.children:
             if child.start_byte > position:
