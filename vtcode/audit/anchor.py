@@ -16,12 +16,11 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtcode.atomic import write_atomic
 from vtcode.paths import private_dir, user_config_dir, user_data_dir
+from vtcode.userkeys import user_key
 
 KEY_FILE = "audit.key"
 ANCHOR_DIR = "audit-anchors"
@@ -57,19 +56,7 @@ def anchor_path(session: str) -> Path:
 
 
 def _key(create: bool) -> bytes | None:
-    path = key_path()
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        if not create:
-            return None
-        private_dir(path.parent)
-        key = secrets.token_bytes(32)
-        write_atomic(path, key, mode=0o600)
-        return key
-    if len(key) < 32:
-        raise ValueError(f"{path}: audit key is shorter than 32 bytes; delete it (old anchors then fail)")
-    return key
+    return user_key(key_path(), create=create, what="audit", fix="delete it (old anchors then fail)")
 
 
 def _mac(key: bytes, anchor: Anchor) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from vtcode.atomic import write_atomic
 from vtcode.paths import private_dir, user_config_dir
+from vtcode.userkeys import user_key
 
 TRUST_MARKER = ".vt-workspace-trust"
 _PREFIX = "vtcode-trust/2 "
@@ -42,21 +43,8 @@ def _key_path() -> Path:
 
 
 def _load_key(create: bool) -> bytes | None:
-    path = _key_path()
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        if not create:
-            return None
-        private_dir(path.parent)
-        key = secrets.token_bytes(32)
-        write_atomic(path, key, mode=0o600)
-        return key
-    if len(key) < 32:
-        raise ValueError(
-            f"{path}: trust key is shorter than 32 bytes; delete it and run `vtcode trust` again"
-        )
-    return key
+    return user_key(_key_path(), create=create, what="trust",
+                    fix="delete it and run `vtcode trust` again")
 
 
 def _mac(key: bytes, root: Path, identity: tuple[int, int], nonce: str) -> str:
