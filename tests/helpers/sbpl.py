@@ -27,7 +27,11 @@ KNOWN_OPERATIONS = frozenset({
     "network-outbound", "network-inbound", "network-bind", "system-socket", "appleevent-send",
     "process-info-pidinfo", "mach-priv-task-port", "iokit-open", "file-write-acl", "job-creation",
 })
-_REGEX_SUBSET = re.compile(r"[\^$\[\]()|?*+.\\/A-Za-z0-9_ -]*")
+# Plain ASCII regex syntax, plus the few non-ASCII characters APFS folds to ASCII (fold.NON_ASCII), which
+# may only appear as alternatives of a (...|...) group: a byte-wise engine then matches their UTF-8.
+_NON_ASCII = "\u037e\u1fef\u212a\u017f\u00df\u1e9e\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+_REGEX_SUBSET = re.compile(r"[\^$\[\]()|?*+.\\/A-Za-z0-9_ @,=~!#%&':;<>`" + _NON_ASCII + "-]*")
+_NON_ASCII_IN_CLASS = re.compile(r"\[[^\]]*[^\x00-\x7f][^\]]*\]")
 _TOKEN = re.compile(r'\s+|;[^\n]*|\(|\)|#"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|[^\s()";]+')
 
 
@@ -128,7 +132,7 @@ def _regex(token: Any) -> str:
     if not (isinstance(token, tuple) and token[0] == "regex-literal"):
         raise ValueError(f"regex must be a #\"...\" literal: {token!r}")
     pattern = token[1]
-    if not _REGEX_SUBSET.fullmatch(pattern):
+    if not _REGEX_SUBSET.fullmatch(pattern) or _NON_ASCII_IN_CLASS.search(pattern):
         raise ValueError(f"regex outside the evaluated subset: {pattern!r}")
     return pattern
 

@@ -15,8 +15,9 @@ from helpers.sbpl import parse
 from vtcode_hookspecs import SandboxRequest
 from vtcode_seatbelt import reaper
 from vtcode_seatbelt.backend import SeatbeltBackend, scrub
+from vtcode_seatbelt.fold import name_regex
 from vtcode_seatbelt.plan import plan_for
-from vtcode_seatbelt.profile import build_profile, ci
+from vtcode_seatbelt.profile import build_profile
 
 from .conftest import World, make_world
 
@@ -47,10 +48,10 @@ def test_paths_are_parameters_never_profile_text(tmp_path: Path) -> None:
 
 
 def test_only_plain_names_become_regexes() -> None:
-    assert ci(".git") == r"\.[gG][iI][tT]"
-    for bad in ('a"b', "a\\b", "a(b", "a[b", "a*", "", "é"):
+    assert name_regex(".git") == r"\.[gG][iI][tT]"
+    for bad in ('a"b', "a\\b", "a(b", "a[b", "a*", "", "é", "a;b", "a`b"):
         with pytest.raises(ValueError, match="regex"):
-            ci(bad)
+            name_regex(bad)
 
 
 @pytest.mark.parametrize(
