@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
 
 from .gitdirs import GitDir, GitDirs, find_git_dirs
+from .hostgit import host_git_paths
 from .paths import canonical, is_within, spellings
 from .toolchains import toolchain_roots
 
@@ -87,7 +88,10 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     root_git = os.path.join(workspace, ".git")
     new_root_git = writable and not os.path.lexists(root_git)
     found = find_git_dirs(workspace) if writable else GitDirs((), complete=True)
-    protected = tuple(dict.fromkeys(s for p in request.protected_paths for s in _protected_spellings(p)))
+    # The user's own git configuration joins the core's protected paths: read-only in every mode that
+    # writes, full-access included (hostgit.py).
+    guarded = (*request.protected_paths, *host_git_paths(home_real, request.env))
+    protected = tuple(dict.fromkeys(s for p in guarded for s in _protected_spellings(p)))
     unprotected: list[str] = []
     if new_root_git:
         unprotected += [os.path.join(root_git, rel) for rel in NEW_REPO_WATCHED]

@@ -285,5 +285,6 @@ def _protected(b: _Builder, plan: ProfilePlan) -> None:
             ancestors.append(parent)
             parent = os.path.dirname(parent)
     b.rule("no unlink or rename of a protected path's ancestors (`mv .git g; edit; mv g .git` and the "
-           "same one level up), under every spelling", "deny", "file-write-unlink",
+           "same one level up), and none made by a rename (`mv $TMPDIR/git ~/.config/git`), under every "
+           "spelling", "deny", "file-write-unlink file-write-create",
            [f for p in ancestors for f in b.denied(p, tree=False)])
