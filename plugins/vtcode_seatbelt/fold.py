@@ -106,7 +106,13 @@ def path_regex(path: str) -> str:
     return "/" + "/".join(component_regex(p) for p in parts)
 
 
+# Every path on the data volume has a second spelling below this firmlink root (/Users/dev is
+# /System/Volumes/Data/Users/dev): a deny names both.
+DATA_VOLUME = "/System/Volumes/Data"
+
+
 def anchored(path: str, rel: str = "", *, tree: bool = True) -> str:
-    """`^path/rel` (rel already a regex), and everything below it when `tree`."""
+    """`^path/rel` (rel already a regex), also below the data volume's spelling, and everything below it
+    when `tree`."""
     body = path_regex(path).rstrip("/") + ("/" + rel if rel else "")
-    return "^" + body + ("(/.*)?$" if tree else "$")
+    return "^(" + path_regex(DATA_VOLUME) + ")?" + body + ("(/.*)?$" if tree else "$")

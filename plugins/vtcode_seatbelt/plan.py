@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
 
+from .fold import DATA_VOLUME
 from .gitdirs import GitDir, GitDirs, find_git_dirs
 from .hostgit import host_git_paths
 from .paths import canonical, is_within, spellings
@@ -68,6 +69,34 @@ def _protected_spellings(path: str) -> tuple[str, ...]:
     return tuple(p + suffix for p in spellings(path.rstrip("/")))
 
 
+_MAX_STORE_ENTRIES = 2000
+
+
+def _linked_from_stores(stores: list[str], *, keep_clear: tuple[str, ...]) -> list[str]:
+    """Where the symlinks inside each existing credential store lead (`~/.aws/credentials ->
+    ~/dotfiles/aws/credentials`): Seatbelt checks the resolved path, so each target is a secret too.
+    A bounded walk; a link to a place that holds the workspace or the home (or is `/`) is not followed
+    (denying it would deny everything, and what it reaches is judged by its own path anyway)."""
+    found: list[str] = []
+    budget = _MAX_STORE_ENTRIES
+    for store in dict.fromkeys(stores):
+        if not os.path.isdir(store):
+            continue
+        for top, dirs, files in os.walk(store):
+            budget -= len(dirs) + len(files)
+            if budget < 0:
+                return found
+            for name in (*dirs, *files):
+                path = os.path.join(top, name)
+                if not os.path.islink(path):
+                    continue
+                target = canonical(path)
+                if any(is_within(target, clear) for clear in keep_clear):
+                    continue
+                found += [s for s in spellings(target) if s not in found]
+    return found
+
+
 def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple[str, str] | None = None
 ) -> ProfilePlan:
     workspace = canonical(request.workspace)
@@ -80,9 +109,13 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
             secrets += spellings(path) if os.path.lexists(path) else [path]
     for path in SYSTEM_SECRETS:
         secrets += spellings(path)
+    secrets += _linked_from_stores(secrets, keep_clear=(workspace, home_real, "/"))
+    # The data volume's own spelling of each (/System/Volumes/Data/Users/... is /Users/...: a firmlink).
+    secrets += [DATA_VOLUME + p for p in secrets if not is_within("/System", p)]
     read_roots = [canonical(root) for root in request.read_roots]
     toolchains = toolchain_roots(
-        request.env.get("PATH", ""), home=home_real, workspace=workspace, system=SYSTEM_READ
+        request.env.get("PATH", ""), home=home_real, workspace=workspace, system=SYSTEM_READ,
+        secrets=tuple(secrets),
     )
     writable = request.mode != "read-only"
     root_git = os.path.join(workspace, ".git")

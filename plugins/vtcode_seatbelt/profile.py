@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .fold import anchored, name_regex
+from .fold import DATA_VOLUME, anchored, name_regex
 from .gitdirs import DENIED_INSIDE, WRITABLE_FILES, WRITABLE_PATTERN, WRITABLE_TREES
 from .paths import depth, is_within
 from .plan import ProfilePlan
@@ -130,6 +130,12 @@ def build_profile(plan: ProfilePlan) -> Profile:
     else:
         b.rule("reads: system trees, the workspace, read_roots, PATH's toolchains (and load code from them)",
                "allow", "file-read* file-map-executable", [f for p in plan.reads for f in b.subpath(p)])
+    if not full:
+        b.rule("the data volume's spelling of every path (/System/Volumes/Data/Users/... is /Users/..., "
+               "and /System is readable): only for what is granted under its usual spelling", "deny",
+               "file-read* file-map-executable", b.subpath(DATA_VOLUME))
+        b.rule("(the grants above, under that spelling)", "allow", "file-read* file-map-executable",
+               [f for p in plan.reads if not is_within("/System", p) for f in b.subpath(DATA_VOLUME + p)])
     b.rule("the private temp dir (HOME and TMPDIR): read, write, load code", "allow",
            "file-read* file-write* file-map-executable", b.subpath(plan.tmp_dir))
     if full:
