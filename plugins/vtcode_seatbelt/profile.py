@@ -34,16 +34,20 @@ _SYSCTL_NAMES = (
     "kern.tcsm_available", "kern.tcsm_enable", "machdep.ptrauth_enabled", "security.mac.lockdown_mode_state",
     "sysctl.proc_cputype", "sysctl.proc_translated", "vm.loadavg", "vm.pagesize",
 )
-_SYSCTL_PREFIXES = ("hw.", "machdep.cpu.", "kern.proc.pid.", "kern.proc.pgrp.")
+# kern.proc.all/uid/ruid/tty: `ps -ax` and `pgrep` list processes (pid, owner, command name) as
+# /proc does on Linux; their arguments (kern.procargs2) stay out of reach.
+_SYSCTL_PREFIXES = ("hw.", "machdep.cpu.", "kern.proc.pid.", "kern.proc.pgrp.", "kern.proc.all",
+                    "kern.proc.uid.", "kern.proc.ruid.", "kern.proc.tty.")
 
 # Mach services every command may reach: user and group lookups (getpwuid: `id`, `git`, ssh config
 # parsing), logging, notifications, the per-user temp and cache dirs (confstr, used by xcrun and
-# clang), preferences (xcrun, clang and other Apple tools read them), sysmond (ps, pgrep) and power
-# management (caffeinate and Node's os module).
+# clang), preferences (xcrun, clang and other Apple tools read them) and power management (caffeinate
+# and Node's os module). Not sysmond (Gemini CLI allows it for pgrep; Codex does not): it reports on
+# every process of every user (memory, CPU, arguments) and `ps`/`pgrep` list processes by sysctl.
 _MACH_BASE = (
     "com.apple.system.opendirectoryd.libinfo", "com.apple.system.opendirectoryd.membership",
     "com.apple.system.logger", "com.apple.logd", "com.apple.system.notification_center",
-    "com.apple.bsd.dirhelper", "com.apple.cfprefsd.daemon", "com.apple.cfprefsd.agent", "com.apple.sysmond",
+    "com.apple.bsd.dirhelper", "com.apple.cfprefsd.daemon", "com.apple.cfprefsd.agent",
     "com.apple.PowerManagement.control",
 )
 # With network granted: DNS (configd, DNSConfiguration, mDNSResponder), TLS trust evaluation (trustd,
@@ -208,8 +212,11 @@ def _devices(b: _Builder) -> None:
 
 def _network(b: _Builder, plan: ProfilePlan) -> None:
     if plan.network:
-        b.rule("network granted (sandbox.network or full-access)", "allow",
-               "network-outbound network-inbound network-bind")
+        b.rule("network granted (sandbox.network or full-access): connections out", "allow",
+               "network-outbound")
+        b.rule("servers listen on the loopback only, as sandbox-runtime's local binding: granting the "
+               "network means reaching out, not serving the LAN", "allow", "network-bind network-inbound",
+               ['(local ip "localhost:*")'])
         b.rule("network granted: sockets of the network stack (routing, interface queries)", "allow",
                "system-socket")
         b.rule("network granted: DNS and TLS trust evaluation (see _MACH_NETWORK)", "allow", "mach-lookup",
@@ -218,6 +225,8 @@ def _network(b: _Builder, plan: ProfilePlan) -> None:
                "deny", "network-outbound", ["(remote unix-socket)"])
         b.rule("except mDNSResponder's, which getaddrinfo uses for DNS", "allow", "network-outbound",
                ['(remote unix-socket (literal "/private/var/run/mDNSResponder"))'])
+    # With the network off, no IP socket binds, loopback included (as on Linux, where the command has no
+    # network at all): the only rule naming network-bind is this one, for Unix sockets.
     why = "Unix sockets in the private temp dir (multiprocessing managers, test servers)"
     b.rule(why, "allow", "network-bind", [f"(local unix-socket (subpath {b.param(plan.tmp_dir)}))"])
     b.rule(why, "allow", "network-outbound", [f"(remote unix-socket (subpath {b.param(plan.tmp_dir)}))"])
