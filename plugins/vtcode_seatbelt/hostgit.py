@@ -53,6 +53,8 @@ def _entries(path: str) -> list[tuple[str, str]]:
 
 
 def _expand(word: str, base: str, home: str) -> str | None:
+    if word == "~":
+        return home
     if word.startswith("~/"):
         return os.path.join(home, word[2:])
     if os.path.isabs(word):
@@ -62,8 +64,26 @@ def _expand(word: str, base: str, home: str) -> str | None:
     return None  # a bare program name: found on PATH, not named by the config
 
 
-def host_git_paths(home: str, env: Mapping[str, str]) -> tuple[str, ...]:
-    """The global and system git config files (present or not), their includes, and what they name."""
+# The hooks git runs (githooks(5)): named one by one when a hooks directory holds the workspace or the home.
+_HOOKS = (
+    "applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
+    "prepare-commit-msg", "commit-msg", "post-commit", "pre-rebase", "post-checkout", "post-merge",
+    "pre-push", "pre-receive", "update", "proc-receive", "post-receive", "post-update",
+    "reference-transaction", "push-to-checkout", "pre-auto-gc", "post-rewrite", "sendemail-validate",
+    "fsmonitor-watchman", "p4-changelist", "p4-prepare-changelist", "p4-post-changelist", "p4-pre-submit",
+    "post-index-change",
+)
+
+
+def _holds(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+def host_git_paths(home: str, env: Mapping[str, str], *, keep_writable: tuple[str, ...] = ()
+                   ) -> tuple[str, ...]:
+    """The global and system git config files (present or not), their includes, and what they name.
+    A named path that holds one of `keep_writable` (the workspace, the home) is never made read-only
+    whole: a hooks directory like that is guarded by its hook names, anything else is left out."""
     xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     configs = [os.path.join(home, ".gitconfig"), os.path.join(xdg, "git", "config"),
                os.path.join(home, ".config", "git", "config"), "/private/etc/gitconfig",
@@ -84,6 +104,10 @@ def host_git_paths(home: str, env: Mapping[str, str]) -> tuple[str, ...]:
             for word in words[:2]:  # the program, and a script handed to an interpreter
                 path = _expand(word, os.path.dirname(config), home)
                 if path is None or path in paths:
+                    continue
+                if any(_holds(path, keep) for keep in keep_writable):
+                    if key == "core.hookspath":
+                        paths += [os.path.join(path, hook) for hook in _HOOKS]
                     continue
                 paths.append(path)
                 if key.endswith(".path") and key.startswith(("include", "includeif")):

@@ -66,3 +66,16 @@ def test_full_access_still_writes_the_rest_of_the_home(git_home_world: World) ->
     home: Path = git_home_world.home
     for path in (f"{home}/Documents/a.txt", f"{home}/.config/other/settings.json", f"{home}/dotfiles/vimrc"):
         assert profile.allows("file-write-create", path), path  # type: ignore[attr-defined]
+
+
+def test_a_hooks_path_holding_the_workspace_guards_hook_names_not_the_tree(tmp_path: Path) -> None:
+    """`core.hooksPath = ~` must not make the whole home (and the workspace in it) read-only."""
+    world = make_world(tmp_path / "w")
+    (world.home / ".gitconfig").write_text("[core]\n\thooksPath = ~\n\teditor = ~/bin/ed-wrapper\n")
+    profile = _profile(world, "full-access")
+    home = world.home
+    assert profile.allows("file-write-data", f"{world.ws}/src/main.py")  # type: ignore[attr-defined]
+    assert profile.allows("file-write-create", f"{home}/notes.txt")  # type: ignore[attr-defined]
+    for hook in ("pre-commit", "post-checkout", "PRE-COMMIT"):
+        assert not profile.allows("file-write-create", f"{home}/{hook}")  # type: ignore[attr-defined]
+    assert not profile.allows("file-write-data", f"{home}/bin/ed-wrapper")  # type: ignore[attr-defined]
