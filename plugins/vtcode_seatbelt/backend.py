@@ -34,6 +34,28 @@ _SECRET = re.compile(
 _TOOL_HOMES = {"RUSTUP_HOME": ".rustup", "PYENV_ROOT": ".pyenv"}
 
 
+# A Unix socket's path holds at most 104 bytes on macOS (sun_path). The command's TMPDIR is where
+# multiprocessing, pytest and test servers put theirs (`pymp-XXXXXXXX/listener-XXXXXXXX`, pytest's
+# `pytest-of-USER/pytest-N/test_name0/...`), so it is made in a short base: macOS's per-user
+# $TMPDIR (/private/var/folders/xx/.../T/, ~57 bytes resolved) would leave too little.
+SOCKET_PATH_MAX = 104
+_SHORT_BASES = ("/private/tmp", "/tmp")  # noqa: S108 - sticky checked; mkdtemp makes a private 0700 dir
+
+
+def short_tmp_base() -> str:
+    """The shortest usable base for private temp dirs: the sticky, world-writable /tmp (mkdtemp makes a
+    0700 directory with a random name there, which no other user can enter or take over first), else
+    the user's temp dir."""
+    for base in _SHORT_BASES:
+        try:
+            st = os.stat(base)
+        except OSError:
+            continue
+        if st.st_mode & 0o1000 and os.access(base, os.W_OK | os.X_OK):
+            return base
+    return tempfile.gettempdir()
+
+
 def scrub(env: Mapping[str, str]) -> dict[str, str]:
     """Credentials and code-injection variables removed (the Linux backend's list is the fuller one)."""
     return {k: v for k, v in env.items() if not _SECRET.search(k)}
@@ -104,7 +126,7 @@ class SeatbeltBackend:
 
     def prepare(self, request: SandboxRequest) -> PreparedSpawn:
         own_tmp = request.tmp_dir is None
-        tmp = canonical(request.tmp_dir or tempfile.mkdtemp(prefix="vtcode-sandbox-"))
+        tmp = canonical(request.tmp_dir or tempfile.mkdtemp(prefix="vtcode-", dir=short_tmp_base()))
         markers = reaper.Markers.new()
         try:
             home = os.path.expanduser("~")

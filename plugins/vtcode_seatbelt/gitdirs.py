@@ -20,6 +20,7 @@ from .paths import canonical, is_within
 # Subtrees git writes during ordinary work (reftable: git 3's ref store; lfs: git-lfs's object store).
 WRITABLE_TREES: tuple[str, ...] = (
     "objects", "refs", "logs", "reftable", "lfs", "rebase-merge", "rebase-apply", "sequencer", "rr-cache",
+    "NOTES_MERGE_WORKTREE", "fsmonitor--daemon",
 )
 # Files git writes, each with its `.lock` (taken first, then renamed over the file).
 WRITABLE_FILES: tuple[str, ...] = (
@@ -27,7 +28,15 @@ WRITABLE_FILES: tuple[str, ...] = (
     "MERGE_AUTOSTASH", "AUTO_MERGE", "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "COMMIT_EDITMSG",
     "TAG_EDITMSG", "SQUASH_MSG", "BISECT_LOG", "BISECT_START", "BISECT_TERMS", "BISECT_EXPECTED_REV",
     "BISECT_ANCESTORS_OK", "BISECT_NAMES", "BISECT_RUN", "BISECT_HEAD", "BISECT_FIRST_PARENT",
-    "NOTES_EDITMSG", "packed-refs", "shallow", "gc.pid", "gc.log", "maintenance.lock",
+    "NOTES_EDITMSG", "NOTES_MERGE_PARTIAL", "NOTES_MERGE_REF", "EDIT_DESCRIPTION", "packed-refs", "shallow",
+    "gc.pid", "gc.log", "maintenance.lock", "fsmonitor--daemon.ipc",
+)
+# Top-level names git makes for a moment or per process, as a regex (vtcode/sandbox/gitguard.py's list on
+# Linux): git stash's temporary index, `git commit <paths>`'s next-index-<pid>.lock, the split index's
+# sharedindex.<hash> (written as sharedindex_XXXXXX, then renamed) and git's temporary files.
+WRITABLE_PATTERN = (
+    r"(index\.stash\.[0-9]+(\.lock)?|next-index-[0-9]+\.lock|sharedindex\.[0-9a-f]+|sharedindex_[A-Za-z0-9]+"
+    r"|\.tmp-[^/]+|tmp_[^/]+)"
 )
 # Inside the writable trees, files that point git at other places: never written by ordinary work.
 DENIED_INSIDE: tuple[str, ...] = ("objects/info/alternates", "objects/info/http-alternates")

@@ -6,25 +6,24 @@ writes to the workspace and temp dir; then, later and so winning, the carve-outs
 read-only except what ordinary git writes, the core's protected paths, no unlink or rename of their
 parents, no hard links, and last the secrets, unreadable and unwritable in every mode.
 
-Paths never appear in the profile text: each is a `(param "...")` handed to sandbox-exec with -D, so a
-path holding `")` cannot add rules. The only regexes are fixed names (`.git`, a secret's relative
-path, a protected file's name) in any letter case -- APFS is case-insensitive by default while
-`literal`/`subpath` compare case-sensitively -- anchored by depth under a `subpath` parameter.
+Allows name paths only as `(param "...")` values handed to sandbox-exec with -D (exact, so an allow is
+never wider than meant). Denies name each path twice: as the exact parameter, and as a regex matching
+every spelling a case- and normalisation-insensitive APFS volume takes for it, on every component
+(fold.py). Only components made of plain characters become regex text; any other component is `[^/]+`,
+so a path holding `")` cannot add rules, and a deny can only grow wider, never narrower.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from dataclasses import dataclass, field
 
-from .gitdirs import DENIED_INSIDE, WRITABLE_FILES, WRITABLE_TREES
+from .fold import DATA_VOLUME, anchored, name_regex
+from .gitdirs import DENIED_INSIDE, WRITABLE_FILES, WRITABLE_PATTERN, WRITABLE_TREES
 from .paths import depth, is_within
 from .plan import ProfilePlan
 
 SANDBOX_EXEC = "/usr/bin/sandbox-exec"
-_SAFE_NAME = re.compile(r"[A-Za-z0-9._ -]+(/[A-Za-z0-9._ -]+)*")
 
 # sysctls read by libc, Python, Node (os.cpus), Rust, Go and Java at start-up. Not all of sysctl-read:
 # kern.procargs2 hands out other processes' arguments and environment (API keys).
@@ -35,16 +34,20 @@ _SYSCTL_NAMES = (
     "kern.tcsm_available", "kern.tcsm_enable", "machdep.ptrauth_enabled", "security.mac.lockdown_mode_state",
     "sysctl.proc_cputype", "sysctl.proc_translated", "vm.loadavg", "vm.pagesize",
 )
-_SYSCTL_PREFIXES = ("hw.", "machdep.cpu.", "kern.proc.pid.", "kern.proc.pgrp.")
+# kern.proc.all/uid/ruid/tty: `ps -ax` and `pgrep` list processes (pid, owner, command name) as
+# /proc does on Linux; their arguments (kern.procargs2) stay out of reach.
+_SYSCTL_PREFIXES = ("hw.", "machdep.cpu.", "kern.proc.pid.", "kern.proc.pgrp.", "kern.proc.all",
+                    "kern.proc.uid.", "kern.proc.ruid.", "kern.proc.tty.")
 
 # Mach services every command may reach: user and group lookups (getpwuid: `id`, `git`, ssh config
 # parsing), logging, notifications, the per-user temp and cache dirs (confstr, used by xcrun and
-# clang), preferences (xcrun, clang and other Apple tools read them), sysmond (ps, pgrep) and power
-# management (caffeinate and Node's os module).
+# clang), preferences (xcrun, clang and other Apple tools read them) and power management (caffeinate
+# and Node's os module). Not sysmond (Gemini CLI allows it for pgrep; Codex does not): it reports on
+# every process of every user (memory, CPU, arguments) and `ps`/`pgrep` list processes by sysctl.
 _MACH_BASE = (
     "com.apple.system.opendirectoryd.libinfo", "com.apple.system.opendirectoryd.membership",
     "com.apple.system.logger", "com.apple.logd", "com.apple.system.notification_center",
-    "com.apple.bsd.dirhelper", "com.apple.cfprefsd.daemon", "com.apple.cfprefsd.agent", "com.apple.sysmond",
+    "com.apple.bsd.dirhelper", "com.apple.cfprefsd.daemon", "com.apple.cfprefsd.agent",
     "com.apple.PowerManagement.control",
 )
 # With network granted: DNS (configd, DNSConfiguration, mDNSResponder), TLS trust evaluation (trustd,
@@ -69,25 +72,9 @@ class Profile:
         return [SANDBOX_EXEC, "-p", self.text, *defines, "--", *argv]
 
 
-@functools.lru_cache(maxsize=512)
-def ci(name: str) -> str:
-    """A regex matching `name` (a relative path of plain characters) in any letter case."""
-    if not _SAFE_NAME.fullmatch(name):
-        raise ValueError(f"{name!r} cannot be written as a Seatbelt regex")
-    out = []
-    for char in name:
-        if char.isalpha():
-            out.append(f"[{char.lower()}{char.upper()}]")
-        elif char == ".":
-            out.append(r"\.")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def below(base: str, rel_regex: str, *, tree: bool = True) -> str:
     """A regex for `rel_regex` directly below `base`, written without `base`'s text: its depth only
-    (the rule pairs it with `(subpath base)`)."""
+    (the rule pairs it with `(subpath base)`). For allows, which must stay exact."""
     # `(/.*)?$`, not `(/|$)`: the form the peers' shipped profiles use, with `$` only at the end.
     return "^" + "/[^/]+" * depth(base) + "/" + rel_regex + ("(/.*)?$" if tree else "$")
 
@@ -113,7 +100,18 @@ class _Builder:
         return f"(literal {self.param(path)})"
 
     def below(self, base: str, rel_regex: str, *, tree: bool = True) -> str:
+        """Exact `base` (a parameter), then `rel_regex`: for allows."""
         return f'(require-all (subpath {self.param(base)}) (regex #"{below(base, rel_regex, tree=tree)}"))'
+
+    def folded(self, base: str, rel_regex: str = "", *, tree: bool = True) -> str:
+        """`base` and `rel_regex` in every spelling APFS takes for them (fold.py): for denies. Only plain
+        path components become regex text; any other component matches as `[^/]+`."""
+        return f'(regex #"{anchored(base, rel_regex, tree=tree)}")'
+
+    def denied(self, path: str, *, tree: bool = True) -> list[str]:
+        """A deny's filters for `path`: the exact parameter (whatever it holds) and every spelling."""
+        exact = self.subpath(path) if tree else [self.literal(path)]
+        return [*exact, self.folded(path, tree=tree)]
 
     def rule(self, why: str, verdict: str, operations: str, filters: list[str] | None = None) -> None:
         self.lines.append(f"; {why}")
@@ -136,6 +134,12 @@ def build_profile(plan: ProfilePlan) -> Profile:
     else:
         b.rule("reads: system trees, the workspace, read_roots, PATH's toolchains (and load code from them)",
                "allow", "file-read* file-map-executable", [f for p in plan.reads for f in b.subpath(p)])
+    if not full:
+        b.rule("the data volume's spelling of every path (/System/Volumes/Data/Users/... is /Users/..., "
+               "and /System is readable): only for what is granted under its usual spelling", "deny",
+               "file-read* file-map-executable", b.subpath(DATA_VOLUME))
+        b.rule("(the grants above, under that spelling)", "allow", "file-read* file-map-executable",
+               [f for p in plan.reads if not is_within("/System", p) for f in b.subpath(DATA_VOLUME + p)])
     b.rule("the private temp dir (HOME and TMPDIR): read, write, load code", "allow",
            "file-read* file-write* file-map-executable", b.subpath(plan.tmp_dir))
     if full:
@@ -151,8 +155,8 @@ def build_profile(plan: ProfilePlan) -> Profile:
            "would be a path no deny names", "deny", "file-link")
     b.rule("no BSD file flags (chflags uchg/uappnd): an immutable file or directory would make the core's "
            "restore and quarantine fail and leave a planted hook in place", "deny", "file-write-flags")
-    secrets = [f for p in plan.secrets for f in b.subpath(p)]
-    secrets += [b.below(plan.home, ci(rel)) for rel in plan.secret_names]
+    secrets = [f for p in plan.secrets for f in b.denied(p)]
+    secrets += [b.folded(plan.home, name_regex(rel)) for rel in plan.secret_names]
     b.rule("secrets: unreadable and unwritable in every mode, under every spelling and letter case",
            "deny", "file-read* file-write* file-map-executable file-clone file-test-existence", secrets)
     if plan.markers:
@@ -208,8 +212,11 @@ def _devices(b: _Builder) -> None:
 
 def _network(b: _Builder, plan: ProfilePlan) -> None:
     if plan.network:
-        b.rule("network granted (sandbox.network or full-access)", "allow",
-               "network-outbound network-inbound network-bind")
+        b.rule("network granted (sandbox.network or full-access): connections out", "allow",
+               "network-outbound")
+        b.rule("servers listen on the loopback only, as sandbox-runtime's local binding: granting the "
+               "network means reaching out, not serving the LAN", "allow", "network-bind network-inbound",
+               ['(local ip "localhost:*")'])
         b.rule("network granted: sockets of the network stack (routing, interface queries)", "allow",
                "system-socket")
         b.rule("network granted: DNS and TLS trust evaluation (see _MACH_NETWORK)", "allow", "mach-lookup",
@@ -218,6 +225,8 @@ def _network(b: _Builder, plan: ProfilePlan) -> None:
                "deny", "network-outbound", ["(remote unix-socket)"])
         b.rule("except mDNSResponder's, which getaddrinfo uses for DNS", "allow", "network-outbound",
                ['(remote unix-socket (literal "/private/var/run/mDNSResponder"))'])
+    # With the network off, no IP socket binds, loopback included (as on Linux, where the command has no
+    # network at all): the only rule naming network-bind is this one, for Unix sockets.
     why = "Unix sockets in the private temp dir (multiprocessing managers, test servers)"
     b.rule(why, "allow", "network-bind", [f"(local unix-socket (subpath {b.param(plan.tmp_dir)}))"])
     b.rule(why, "allow", "network-outbound", [f"(remote unix-socket (subpath {b.param(plan.tmp_dir)}))"])
@@ -230,8 +239,9 @@ def _git_write_set(b: _Builder, git_dir: str) -> list[str]:
     filters = [f for tree in WRITABLE_TREES for f in b.subpath(os.path.join(git_dir, tree))]
     for name in WRITABLE_FILES:
         filters += [b.literal(os.path.join(git_dir, name)), b.literal(os.path.join(git_dir, name + ".lock"))]
-    # git stash builds its commit with a temporary index named index.stash.<pid>.
-    filters.append(b.below(git_dir, r"index\.stash\.[0-9]+(\.lock)?", tree=False))
+    # Temporary and split indexes (git stash's index.stash.<pid>, `git commit <paths>`'s
+    # next-index-<pid>.lock, split-index sharedindex.<hash>) and git's temporary files: as on Linux.
+    filters.append(b.below(git_dir, WRITABLE_PATTERN, tree=False))
     return filters
 
 
@@ -239,14 +249,14 @@ def _git(b: _Builder, plan: ProfilePlan) -> None:
     ws = plan.workspace
     b.rule("every .git entry at any depth of the workspace, in any letter case: read-only (nested "
            "repositories and ones made later count; renaming a .git away is an unlink of it)", "deny",
-           "file-write*", [b.below(ws, r"(.*/)?" + ci(".git"))])
+           "file-write*", [b.folded(ws, r"(.*/)?" + name_regex(".git"))])
     if not plan.git_search_complete:
         b.rule("the search for git dirs stopped at its budget: a repository it missed could be carried to "
                "the temp dir and edited there, so .git entries are read-only there too", "deny",
-               "file-write*", [b.below(plan.tmp_dir, r"(.*/)?" + ci(".git"))])
+               "file-write*", [b.folded(plan.tmp_dir, r"(.*/)?" + name_regex(".git"))])
     others = [g.path for g in plan.git_dirs if not g.named_git]
     b.rule("git dirs reached by another name (a .git symlink or gitdir file, modules/, worktrees/): "
-           "read-only", "deny", "file-write*", [f for p in others for f in b.subpath(p)])
+           "read-only", "deny", "file-write*", [f for p in others for f in b.denied(p)])
     b.rule("what ordinary git writes in each existing git dir: objects, refs, logs, the index, HEAD and "
            "state files (config, hooks, info/, commondir, worktrees/ and modules/ stay read-only)",
            "allow", "file-write*", [f for g in plan.git_dirs for f in _git_write_set(b, g.path)])
@@ -256,12 +266,12 @@ def _git(b: _Builder, plan: ProfilePlan) -> None:
                "are checked and restored by the core afterwards)", "allow", "file-write*",
                b.subpath(root_git))
         b.rule("a new repository still gets no alternate config or hooks location", "deny", "file-write*",
-               [b.below(root_git, ci(name)) for name in ("commondir", "config.worktree", "worktrees",
+               [b.folded(root_git, name_regex(name)) for name in ("commondir", "config.worktree", "worktrees",
                                                            "modules", "info/attributes", "gitdir")])
-    inside = [b.literal(os.path.join(g.path, rel)) for g in plan.git_dirs for rel in DENIED_INSIDE]
-    if plan.new_root_git:
-        inside += [b.literal(os.path.join(ws, ".git", rel)) for rel in DENIED_INSIDE]
-    b.rule("object alternates point git at another object store: never written by ordinary work", "deny",
+    git_dirs = [g.path for g in plan.git_dirs] + ([os.path.join(ws, ".git")] if plan.new_root_git else [])
+    inside = [b.folded(g, name_regex(rel)) for g in git_dirs for rel in DENIED_INSIDE]
+    b.rule("object alternates point git at another object store: never written by ordinary work, in no "
+           "letter case or Unicode spelling (`objects/info/Alternates` is the same file on APFS)", "deny",
            "file-write*", inside)
 
 
@@ -275,12 +285,10 @@ def _protected(b: _Builder, plan: ProfilePlan) -> None:
         if plan.new_root_git and is_within(root_git, path):
             continue  # made by `git init`: left to the core's restore (plan.unprotected)
         guarded.append(path)
-        filters += b.subpath(path)
-        name = os.path.basename(path)
-        if _SAFE_NAME.fullmatch(name):
-            filters.append(b.below(os.path.dirname(path), ci(name)))
+        filters += b.denied(path)
     b.rule("the core's protected paths (trust marker, vtcode.toml, .vtcode/, shell rc files, git "
-           "control files): read-only, created in no letter case", "deny", "file-write*", filters)
+           "control files): read-only, created under no spelling (letter case and Unicode folding of "
+           "every component, ancestors included)", "deny", "file-write*", filters)
     # A path is also changed by renaming a directory above it away and back: no unlink (rename's source
     # check) of any ancestor, from the protected path up to the workspace and above.
     ancestors: list[str] = []
@@ -292,4 +300,6 @@ def _protected(b: _Builder, plan: ProfilePlan) -> None:
             ancestors.append(parent)
             parent = os.path.dirname(parent)
     b.rule("no unlink or rename of a protected path's ancestors (`mv .git g; edit; mv g .git` and the "
-           "same one level up)", "deny", "file-write-unlink", [b.literal(p) for p in ancestors])
+           "same one level up), and none made by a rename (`mv $TMPDIR/git ~/.config/git`), under every "
+           "spelling", "deny", "file-write-unlink file-write-create",
+           [f for p in ancestors for f in b.denied(p, tree=False)])

@@ -31,8 +31,12 @@ def _prefix(directory: str, home: str, workspace: str) -> str:
     return parent
 
 
-def toolchain_roots(path_env: str, *, home: str, workspace: str, system: tuple[str, ...]) -> tuple[str, ...]:
-    """Directories to grant read and executable mapping so the user's PATH keeps working."""
+def toolchain_roots(path_env: str, *, home: str, workspace: str, system: tuple[str, ...],
+                    secrets: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Directories to grant read and executable mapping so the user's PATH keeps working. A prefix
+    that holds a credential store (`~/.local` holds `~/.local/share/keyrings`, `~/.config` holds
+    `~/.config/gh`) is narrowed to the PATH entry itself, and an entry that holds one is not granted:
+    the denies name only the stores on the list, and whatever else such a tree holds would be readable."""
     roots: list[str] = []
     for entry in path_env.split(os.pathsep):
         if not entry or not os.path.isabs(entry):
@@ -40,7 +44,7 @@ def toolchain_roots(path_env: str, *, home: str, workspace: str, system: tuple[s
         real = canonical(entry)
         if not os.path.isdir(real):
             continue
-        candidates = [_prefix(real, home, workspace)]
+        candidates = [_prefix(real, home, workspace), real]
         for name in _INTERPRETERS:
             target = canonical(os.path.join(real, name))
             if os.path.isfile(target):
@@ -52,6 +56,9 @@ def toolchain_roots(path_env: str, *, home: str, workspace: str, system: tuple[s
         for root in candidates:
             if is_within(root, home) or is_within(root, workspace) or any(is_within(s, root) for s in system):
                 continue  # the home or the workspace (or an ancestor of either) is never a toolchain
-            if root not in roots:
-                roots.append(root)
+            if any(is_within(root, s) for s in secrets) or any(is_within(s, root) for s in secrets):
+                continue  # holds a credential store, or is in one: the narrower candidate, or nothing
+            if any(is_within(r, root) for r in roots):
+                continue  # already granted by a wider root
+            roots.append(root)
     return tuple(roots)

@@ -27,7 +27,11 @@ KNOWN_OPERATIONS = frozenset({
     "network-outbound", "network-inbound", "network-bind", "system-socket", "appleevent-send",
     "process-info-pidinfo", "mach-priv-task-port", "iokit-open", "file-write-acl", "job-creation",
 })
-_REGEX_SUBSET = re.compile(r"[\^$\[\]()|?*+.\\/A-Za-z0-9_ -]*")
+# Plain ASCII regex syntax, plus the few non-ASCII characters APFS folds to ASCII (fold.NON_ASCII), which
+# may only appear as alternatives of a (...|...) group: a byte-wise engine then matches their UTF-8.
+_NON_ASCII = "\u037e\u1fef\u212a\u017f\u00df\u1e9e\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+_REGEX_SUBSET = re.compile(r"[\^$\[\]()|?*+.\\/A-Za-z0-9_ @,=~!#%&':;<>`" + _NON_ASCII + "-]*")
+_NON_ASCII_IN_CLASS = re.compile(r"\[[^\]]*[^\x00-\x7f][^\]]*\]")
 _TOKEN = re.compile(r'\s+|;[^\n]*|\(|\)|#"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|[^\s()";]+')
 
 
@@ -44,6 +48,7 @@ class Request:
     local_unix: str | None = None
     remote_unix: str | None = None
     remote_ip: str | None = None
+    local_ip: str | None = None  # "host:port" of a bind or a listening socket
 
 
 @dataclass
@@ -108,12 +113,26 @@ class Profile:
             return req.ipc_name is not None and req.ipc_name.startswith(self._value(args[0]))
         if head == "target" and args == ["same-sandbox"]:
             return req.same_sandbox
+        if head == "local" and args[:1] == ["ip"] and len(args) == 2:
+            return req.local_ip is not None and _ip_matches(self._value(args[1]), req.local_ip)
         if head in ("local", "remote") and args[:1] == ["unix-socket"]:
             socket = req.local_unix if head == "local" else req.remote_unix
             if socket is None:
                 return False
             return len(args) == 1 or self._match(args[1], Request(req.op, socket))
         raise ValueError(f"filter outside the evaluated subset: {node!r}")
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _ip_matches(pattern: str, address: str) -> bool:
+    """SBPL's ip filters take `localhost` or `*` as the host and a port or `*` (others do not compile)."""
+    want_host, _, want_port = pattern.rpartition(":")
+    host, _, port = address.rpartition(":")
+    if want_host not in ("localhost", "*") or not (want_port == "*" or want_port.isdigit()):
+        raise ValueError(f"ip filter outside the evaluated subset: {pattern!r}")
+    return (want_host == "*" or host in _LOOPBACK) and want_port in ("*", port)
 
 
 def _covers(rule_op: str, op: str) -> bool:
@@ -128,7 +147,7 @@ def _regex(token: Any) -> str:
     if not (isinstance(token, tuple) and token[0] == "regex-literal"):
         raise ValueError(f"regex must be a #\"...\" literal: {token!r}")
     pattern = token[1]
-    if not _REGEX_SUBSET.fullmatch(pattern):
+    if not _REGEX_SUBSET.fullmatch(pattern) or _NON_ASCII_IN_CLASS.search(pattern):
         raise ValueError(f"regex outside the evaluated subset: {pattern!r}")
     return pattern
 

@@ -20,8 +20,9 @@ from vtcode_seatbelt.plan import ProfilePlan, plan_for
 from vtcode_seatbelt.profile import build_profile
 
 # The core's protected paths for a workspace (vtcode.sandbox.kernel_protected_paths' shape).
+# tools/git-hooks/ stands for what a repository's core.hooksPath names inside the workspace.
 PROTECTED_NAMES = (".git/hooks/", ".git/config", ".git/info/attributes", ".vt-workspace-trust", "vtcode.toml",
-                   ".vtcode/", ".bashrc", ".zshrc", ".envrc")
+                   ".vtcode/", ".bashrc", ".zshrc", ".envrc", "tools/git-hooks/")
 MARKERS = ("/private/var/empty/vtcode-sandbox-yes", "/private/var/empty/vtcode-sandbox-no")
 
 

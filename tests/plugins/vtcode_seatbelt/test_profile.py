@@ -15,8 +15,9 @@ from helpers.sbpl import parse
 from vtcode_hookspecs import SandboxRequest
 from vtcode_seatbelt import reaper
 from vtcode_seatbelt.backend import SeatbeltBackend, scrub
+from vtcode_seatbelt.fold import name_regex
 from vtcode_seatbelt.plan import plan_for
-from vtcode_seatbelt.profile import build_profile, ci
+from vtcode_seatbelt.profile import build_profile
 
 from .conftest import World, make_world
 
@@ -47,10 +48,10 @@ def test_paths_are_parameters_never_profile_text(tmp_path: Path) -> None:
 
 
 def test_only_plain_names_become_regexes() -> None:
-    assert ci(".git") == r"\.[gG][iI][tT]"
-    for bad in ('a"b', "a\\b", "a(b", "a[b", "a*", "", "é"):
+    assert name_regex(".git") == r"\.[gG][iI][tT]"
+    for bad in ('a"b', "a\\b", "a(b", "a[b", "a*", "", "é", "a;b", "a`b"):
         with pytest.raises(ValueError, match="regex"):
-            ci(bad)
+            name_regex(bad)
 
 
 @pytest.mark.parametrize(
@@ -138,3 +139,51 @@ def test_probe_tells_a_case_insensitive_file_system_from_this_one(tmp_path: Path
 
     assert case_insensitive(str(tmp_path)) is False  # ext4 here; APFS by default on a Mac
     assert os.listdir(tmp_path) == []  # it leaves nothing behind
+
+
+def _parsed(argv: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """The profile and parameters sandbox-exec would get."""
+    return parse(argv[2], dict(a[2:].split("=", 1) for a in argv[3:argv.index("--")]))
+
+
+def test_the_private_temp_dir_leaves_room_for_unix_sockets(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS's sun_path holds 104 bytes; a per-user $TMPDIR as long as macOS's (or longer) must not make
+    multiprocessing's or pytest's sockets under the command's TMPDIR too long to bind."""
+    import stat
+    import tempfile
+
+    from vtcode_seatbelt.backend import SOCKET_PATH_MAX
+
+    long_tmp = tmp_path / ("var-folders-" + "x" * 40) / "T"
+    long_tmp.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))  # what $TMPDIR would make it
+    monkeypatch.setenv("HOME", str(world.home))
+    prepared = SeatbeltBackend().prepare(world.request())
+    try:
+        tmp = prepared.env["TMPDIR"]
+        st = os.stat(tmp)
+        assert stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == os.getuid()
+        # multiprocessing's listener, and a socket in a pytest temp dir with a long test name
+        for rel in ("pymp-k2j4h5g6/listener-a1b2c3d4",
+                    "pytest-of-developer/pytest-12/test_a_long_name0/s.sock"):
+            assert len((tmp + "/" + rel).encode()) < SOCKET_PATH_MAX, tmp
+        profile = _parsed(prepared.argv)
+        assert profile.allows("network-bind", local_unix=f"{tmp}/pymp-k2j4h5g6/listener-a1b2c3d4")
+    finally:
+        prepared.release()
+
+
+def test_a_temp_dir_given_through_a_symlink_is_granted_by_its_real_path(world: World) -> None:
+    """Seatbelt sees /tmp/x as /private/tmp/x: TMPDIR and the grant both use the resolved spelling."""
+    given = world.root / "tmp/vtcode-sandbox-1"  # tmp -> private/tmp, like macOS's /tmp
+    request = world.request().model_copy(update={"tmp_dir": str(given)})
+    prepared = SeatbeltBackend().prepare(request)
+    try:
+        assert prepared.env["TMPDIR"] == str(world.tmp) == prepared.env["HOME"]
+        profile = _parsed(prepared.argv)
+        assert profile.allows("file-write-create", f"{world.tmp}/pytest-of-dev/x")
+        assert not profile.allows("file-write-create", f"{world.root}/private/tmp/other")
+    finally:
+        prepared.release()

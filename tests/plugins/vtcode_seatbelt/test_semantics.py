@@ -221,6 +221,16 @@ OTHER = [
     ("job-creation", {}, DENY),  # launchd jobs run outside the sandbox
     ("network-outbound", {"remote_ip": "93.184.216.34:443"}, DENY),
     ("network-outbound", {"remote_ip": "127.0.0.1:1234"}, DENY),  # no local services either
+    # No IP socket binds with the network off, loopback included (the outside review's F10).
+    ("network-bind", {"local_ip": "*:8080"}, DENY),
+    ("network-bind", {"local_ip": "0.0.0.0:8080"}, DENY),
+    ("network-bind", {"local_ip": "127.0.0.1:8080"}, DENY),
+    ("network-inbound", {"local_ip": "127.0.0.1:8080"}, DENY),
+    ("network-bind", {"local_unix": "{home}/agent.sock"}, DENY),  # Unix sockets: the temp dir only
+    # ps and pgrep list processes by sysctl (names, owners), not arguments; no sysmond (F9).
+    ("sysctl-read", {"sysctl": "kern.proc.all"}, ALLOW),
+    ("sysctl-read", {"sysctl": "kern.proc.uid.501"}, ALLOW),
+    ("mach-lookup", {"global_name": "com.apple.sysmond"}, DENY),
     ("network-bind", {"local_unix": "{tmp}/mp-1/listener"}, ALLOW),  # multiprocessing.Manager
     ("network-outbound", {"remote_unix": "{tmp}/mp-1/listener"}, ALLOW),
     ("network-outbound", {"remote_unix": "/private/var/run/docker.sock"}, DENY),
@@ -230,8 +240,14 @@ OTHER = [
 
 NETWORK_ON = [
     ("network-outbound", {"remote_ip": "93.184.216.34:443"}, ALLOW),
-    ("network-inbound", {}, ALLOW),
-    ("network-bind", {}, ALLOW),
+    # Servers on the loopback only, even with the network granted (F10).
+    ("network-bind", {"local_ip": "127.0.0.1:8080"}, ALLOW),
+    ("network-bind", {"local_ip": "::1:8080"}, ALLOW),
+    ("network-inbound", {"local_ip": "127.0.0.1:8080"}, ALLOW),
+    ("network-bind", {"local_ip": "0.0.0.0:8080"}, DENY),
+    ("network-bind", {"local_ip": "192.168.1.20:8080"}, DENY),
+    ("network-inbound", {"local_ip": "192.168.1.20:22"}, DENY),
+    ("mach-lookup", {"global_name": "com.apple.sysmond"}, DENY),
     ("system-socket", {}, ALLOW),
     ("mach-lookup", {"global_name": "com.apple.SystemConfiguration.configd"}, ALLOW),  # DNS (Codex)
     ("mach-lookup", {"global_name": "com.apple.SystemConfiguration.DNSConfiguration"}, ALLOW),

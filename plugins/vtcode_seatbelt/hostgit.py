@@ -1,0 +1,115 @@
+"""The user's own git configuration, outside every workspace: read-only in every mode, full-access included.
+
+The user's next `git` anywhere reads the global config (`~/.gitconfig`, `$XDG_CONFIG_HOME/git/config`,
+`~/.config/git/config`), the system one, the files they include and the programs and hooks directory
+they name. A command that could write one of them would run code as the user later, outside any sandbox:
+the Linux invariants (docs/security/sandbox.md, invariant 3: the user's host-side git runs nothing the
+command planted) hold in full-access too, so these paths join the protected paths.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Mapping
+
+_SECTION = re.compile(r'^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\](.*)$')
+_ENTRY = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$")
+# Keys whose value is a path git reads or a program it runs.
+_PATH_KEYS = re.compile(
+    r"^(include\.path|includeif\..+\.path|core\.(hookspath|fsmonitor|sshcommand|editor|pager|askpass"
+    r"|attributesfile|excludesfile)|sequence\.editor|diff\.external|.+\.(helper|program|cmd|command|driver"
+    r"|textconv|clean|smudge|process))$"
+)
+_MAX_FILES = 32
+_MAX_BYTES = 1 << 20
+
+
+def _entries(path: str) -> list[tuple[str, str]]:
+    try:
+        with open(path, "rb") as f:
+            text = f.read(_MAX_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return []
+    out: list[tuple[str, str]] = []
+    section = ""
+    for raw in text.replace("\\\n", "").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        header = _SECTION.match(line)
+        if header:
+            name, sub, rest = header.groups()
+            section = name.lower() + (f".{sub}" if sub is not None else "")
+            line = rest.strip()
+            if not line:
+                continue
+        entry = _ENTRY.match(line)
+        if entry and section:
+            value = (entry.group(2) or "").split(" #", 1)[0].split(" ;", 1)[0].strip().strip('"')
+            out.append((f"{section}.{entry.group(1).lower()}", value))
+    return out
+
+
+def _expand(word: str, base: str, home: str) -> str | None:
+    if word == "~":
+        return home
+    if word.startswith("~/"):
+        return os.path.join(home, word[2:])
+    if os.path.isabs(word):
+        return os.path.normpath(word)
+    if "/" in word:
+        return os.path.normpath(os.path.join(base, word))
+    return None  # a bare program name: found on PATH, not named by the config
+
+
+# The hooks git runs (githooks(5)): named one by one when a hooks directory holds the workspace or the home.
+_HOOKS = (
+    "applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
+    "prepare-commit-msg", "commit-msg", "post-commit", "pre-rebase", "post-checkout", "post-merge",
+    "pre-push", "pre-receive", "update", "proc-receive", "post-receive", "post-update",
+    "reference-transaction", "push-to-checkout", "pre-auto-gc", "post-rewrite", "sendemail-validate",
+    "fsmonitor-watchman", "p4-changelist", "p4-prepare-changelist", "p4-post-changelist", "p4-pre-submit",
+    "post-index-change",
+)
+
+
+def _holds(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+def host_git_paths(home: str, env: Mapping[str, str], *, keep_writable: tuple[str, ...] = ()
+                   ) -> tuple[str, ...]:
+    """The global and system git config files (present or not), their includes, and what they name.
+    A named path that holds one of `keep_writable` (the workspace, the home) is never made read-only
+    whole: a hooks directory like that is guarded by its hook names, anything else is left out."""
+    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    configs = [os.path.join(home, ".gitconfig"), os.path.join(xdg, "git", "config"),
+               os.path.join(home, ".config", "git", "config"), "/private/etc/gitconfig",
+               "/usr/local/etc/gitconfig", "/opt/homebrew/etc/gitconfig"]
+    paths = list(dict.fromkeys(configs))
+    queue = list(paths)
+    read = 0
+    while queue and read < _MAX_FILES:
+        config = queue.pop(0)
+        read += 1
+        for key, value in _entries(config):
+            if not value or not _PATH_KEYS.match(key):
+                continue
+            try:
+                words = shlex.split(value.lstrip("!"))
+            except ValueError:
+                words = value.split()
+            for word in words[:2]:  # the program, and a script handed to an interpreter
+                path = _expand(word, os.path.dirname(config), home)
+                if path is None or path in paths:
+                    continue
+                if any(_holds(path, keep) for keep in keep_writable):
+                    if key == "core.hookspath":
+                        paths += [os.path.join(path, hook) for hook in _HOOKS]
+                    continue
+                paths.append(path)
+                if key.endswith(".path") and key.startswith(("include", "includeif")):
+                    queue.append(path)
+    return tuple(paths)
