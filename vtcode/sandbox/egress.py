@@ -1,0 +1,54 @@
+"""The core's side of the allowlist network mode: one egress proxy per sandbox, started on first use,
+and the environment that points a command's tools at it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from vtcode.config.models import SandboxConfig
+from vtcode.egress import EgressProxy, EgressRules
+from vtcode.egress.defaults import DEFAULT_ALLOW
+from vtcode.events import EventBus
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                   "npm_config_proxy", "npm_config_https_proxy", "CARGO_HTTP_PROXY")
+
+
+def proxy_env(port: int) -> dict[str, str]:
+    """What pip, npm, yarn, git (libcurl), cargo, go and curl read to find an HTTP proxy."""
+    url = f"http://127.0.0.1:{port}"
+    return dict.fromkeys(PROXY_VARIABLES, url)
+
+
+def rules_of(config: SandboxConfig) -> EgressRules:
+    egress = config.egress
+    allow = [*egress.allow, *(DEFAULT_ALLOW if egress.defaults else ())]
+    return EgressRules(allow, egress.deny, egress.methods)
+
+
+class EgressGate:
+    def __init__(self, config: SandboxConfig, bus: EventBus) -> None:
+        self._config = config
+        self._bus = bus
+        self._proxy: EgressProxy | None = None
+        self._lock = threading.Lock()
+
+    def _started(self) -> EgressProxy:
+        with self._lock:
+            if self._proxy is None:
+                self._proxy = EgressProxy(rules_of(self._config), self._bus.emit, self._config.egress.hosts)
+            return self._proxy
+
+    def attach(self, channel: socket.socket) -> int:
+        return self._started().attach(channel)
+
+    def detach(self, key: int) -> None:
+        if self._proxy is not None:
+            self._proxy.detach(key)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proxy is not None:
+                self._proxy.close()
+                self._proxy = None
