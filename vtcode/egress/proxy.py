@@ -165,8 +165,7 @@ class EgressProxy:
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
-            if record.host or record.method:
-                self._emit("network.request", record.payload())
+            self._emit("network.request", record.payload())  # every connection, refused ones too
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                       record: _Record) -> None:
