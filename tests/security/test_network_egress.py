@@ -375,3 +375,59 @@ def test_unprivileged_user_gets_the_same_confinement(tmp_path: Path) -> None:
         assert len(result["seen"]) == 4  # the two allowed requests of each run
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _wheel(directory: Path) -> Path:
+    """A one-module wheel (PEP 427), made by hand so the test needs no build backend."""
+    import base64
+    import hashlib
+    import zipfile
+
+    files = {
+        "egress_demo/__init__.py": b"WHERE = 'installed through the egress proxy'\n",
+        "egress_demo-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: egress-demo\nVersion: 1.0\n",
+        "egress_demo-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                           b"Tag: py3-none-any\n",
+    }
+    record = "".join(
+        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+        f"{len(data)}\n" for name, data in files.items()) + "egress_demo-1.0.dist-info/RECORD,,\n"
+    path = directory / "egress_demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name, data in files.items():
+            wheel.writestr(name, data)
+        wheel.writestr("egress_demo-1.0.dist-info/RECORD", record)
+    return path
+
+
+def test_pip_install_from_a_local_index_through_the_proxy(workspace: Path, tmp_path: Path) -> None:
+    """A real `pip install` inside the sandbox from a PEP 503 simple index on 127.0.0.1 (named pypi.test);
+    the proxy's log shows every request pip made, and nothing else was reached."""
+    import hashlib
+
+    index = tmp_path / "index"
+    (index / "files").mkdir(parents=True)
+    wheel = _wheel(index / "files")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (index / "simple" / "egress-demo").mkdir(parents=True)
+    (index / "simple" / "egress-demo" / "index.html").write_text(
+        f'<a href="../../files/{wheel.name}#sha256={digest}">{wheel.name}</a>\n')
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(index), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.RequestHandlerClass.log_message = lambda *a: None  # type: ignore[method-assign]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    config = egress_config(hosts={"pypi.test": "127.0.0.1"}, allow=["pypi.test", "127.0.0.1"])
+    try:
+        done, events, _ = run_egress(
+            workspace, [PYTHON, "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check",
+                        "--index-url", f"http://pypi.test:{port}/simple/", "--trusted-host", "pypi.test",
+                        "--target", str(workspace / "site"), "egress-demo"],
+            "launcher" if launcher_ok() else "fork-server", config)
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "installed through the egress proxy" in (workspace / "site" / "egress_demo" / "__init__.py").read_text()
+    audited = [p for t, p in events if t == "network.request"]
+    assert audited and all(p["host"] == "pypi.test" and p["decision"] == "allow" for p in audited)
+    assert sum(p["bytes_down"] for p in audited) > wheel.stat().st_size
