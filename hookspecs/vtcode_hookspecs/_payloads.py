@@ -270,7 +270,7 @@ class NetworkRequest(Payload):
     method: str = Field(description="CONNECT, or the plain-HTTP method")
     address: str | None = Field(default=None, description="the resolved address connected to")
     decision: Literal["allow", "deny"]
-    rule: str = Field(description="the rule that decided, e.g. 'allow *.pythonhosted.org' or 'private-address'")
+    rule: str = Field(description="the rule that decided, e.g. 'allow *.pythonhosted.org' or 'no-rule'")
     reason: str = ""
     sni: str | None = Field(default=None, description="the TLS server name seen in a CONNECT tunnel")
     bytes_up: int = Field(default=0, ge=0, description="bytes from the command to the server")

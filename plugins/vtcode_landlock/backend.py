@@ -371,7 +371,8 @@ class _SpecInputs:
     @classmethod
     def of(cls, request: SandboxRequest, home: str) -> _SpecInputs:
         return cls(request.mode, request.workspace, request.read_roots, request.network,
-                   request.egress_port, request.protected_paths, request.state_paths, request.env.get("PATH", ""), home,
+                   request.egress_port, request.protected_paths, request.state_paths,
+                   request.env.get("PATH", ""), home,
                    request.terminal)
 
 

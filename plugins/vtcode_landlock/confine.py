@@ -161,7 +161,7 @@ class Confinement:
                  egress_channel: int | None = None) -> None:
         spec = settle(spec)
         if egress(spec) and egress_channel is None:
-            raise SandboxUnavailable("egress mode needs the channel to the agent's proxy; this is a vtcode bug")
+            raise SandboxUnavailable("egress mode needs the channel to the agent's proxy (a vtcode bug)")
         self.egress_channel = egress_channel if egress(spec) else None
         if rules is not None and rules.metadata_syscalls != spec.metadata_syscalls:
             raise SandboxUnavailable("kernel rules built for another spec; this is a vtcode bug")

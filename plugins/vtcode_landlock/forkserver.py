@@ -108,7 +108,8 @@ def hand_over_listener(channel_fd: int, port: int) -> None:
     """In the new namespace: lo up, listen on 127.0.0.1:port, send the listener to the agent, close ours."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        fcntl.ioctl(probe.fileno(), _SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", 0x1 | 0x40))  # IFF_UP | IFF_RUNNING
+        up = struct.pack("16sH22x", b"lo", 0x1 | 0x40)  # struct ifreq: IFF_UP | IFF_RUNNING
+        fcntl.ioctl(probe.fileno(), _SIOCSIFFLAGS, up)
     finally:
         probe.close()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

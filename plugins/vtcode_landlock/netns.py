@@ -20,7 +20,6 @@ from .forkserver import hand_over_listener
 from .namespaces import CLONE_NEWUSER, write_proc_self
 from .syscalls import prctl, unshare
 
-
 CLONE_NEWNET = 0x40000000
 PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
 

@@ -141,7 +141,8 @@ def _copy_packages(target: Path) -> None:
         if top.is_dir():
             # merged: an editable install's `vtcode` (the source tree) and the wheel-only `vtcode/_policies`
             # in site-packages share a name; copying whichever came first alone lost the other (a set's order)
-            shutil.copytree(top, destination, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+            shutil.copytree(top, destination, ignore=shutil.ignore_patterns("__pycache__"),
+                            dirs_exist_ok=True)
         elif destination.exists():
             continue
         else:

@@ -29,7 +29,7 @@ HEAD_TIMEOUT_S = 30.0
 HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate",
                "te", "trailer", "upgrade"}
 
-Emit = Callable[[str, dict[str, Any]], None]
+Emit = Callable[[str, dict[str, Any]], object]
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -157,7 +157,7 @@ class EgressProxy:
         except Refused as refused:
             record.deny(refused.decision)
             await _respond(writer, refused.status, refused.decision.reason or refused.decision.rule)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 ValueError) as exc:
             if record.decision != "allow":
                 record.deny(rule=record.rule, reason=record.reason or f"{type(exc).__name__}: {exc}")
@@ -200,7 +200,7 @@ class EgressProxy:
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(address, port, limit=CHUNK), CONNECT_TIMEOUT_S)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             record.reason = f"upstream: {exc}"
             await _respond(writer, 502, f"cannot connect to {host}:{port}: {exc}")
             return
@@ -272,7 +272,8 @@ class EgressProxy:
         headers = [line for line in header_lines if line]
         names = {line.split(":", 1)[0].strip().lower() for line in headers}
         if "transfer-encoding" in names:
-            raise Refused(411, Decision(False, "chunked-body", "chunked plain-HTTP uploads are not forwarded; "
+            raise Refused(411, Decision(False, "chunked-body",
+                                        "chunked plain-HTTP uploads are not forwarded; "
                                         "send Content-Length or use https"))
         length = 0
         for line in headers:
@@ -280,7 +281,8 @@ class EgressProxy:
             if name.strip().lower() == "content-length":
                 length = int(value.strip())
         kept = [line for line in headers if line.split(":", 1)[0].strip().lower() not in HOP_HEADERS]
-        head = f"{method} {target} {version}\r\n" + "".join(f"{h}\r\n" for h in kept) + "Connection: close\r\n\r\n"
+        head = (f"{method} {target} {version}\r\n" + "".join(f"{h}\r\n" for h in kept)
+                + "Connection: close\r\n\r\n")
         up_writer.write(head.encode("latin-1"))
         record.up += len(head)
         while length > 0:
@@ -298,7 +300,8 @@ class EgressProxy:
             record.status = int(reply_lines[0].split(" ")[1])
         kept_reply = [line for line in reply_lines[1:] if line and
                       line.split(":", 1)[0].strip().lower() not in HOP_HEADERS]
-        out = (reply_lines[0] + "\r\n" + "".join(f"{h}\r\n" for h in kept_reply) + "Connection: close\r\n\r\n")
+        out = (reply_lines[0] + "\r\n" + "".join(f"{h}\r\n" for h in kept_reply)
+               + "Connection: close\r\n\r\n")
         writer.write(out.encode("latin-1"))
         record.down += len(out)
         await _copy(up_reader, writer, record, "down")
@@ -345,10 +348,12 @@ def _split_host_port(authority: str, default: int | None) -> tuple[str, int]:
 
 
 async def _respond(writer: asyncio.StreamWriter, status: int, reason: str) -> None:
-    text = {400: "Bad Request", 403: "Forbidden", 411: "Length Required", 502: "Bad Gateway"}.get(status, "Error")
+    text = {400: "Bad Request", 403: "Forbidden", 411: "Length Required",
+            502: "Bad Gateway"}.get(status, "Error")
     body = f"vtcode egress proxy: {reason}\n".encode()
     with contextlib.suppress(Exception):
-        writer.write(f"HTTP/1.1 {status} {text}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+        writer.write(f"HTTP/1.1 {status} {text}\r\nContent-Type: text/plain\r\n"
+                     f"Content-Length: {len(body)}\r\n"
                      f"X-Vtcode-Egress: denied\r\nConnection: close\r\n\r\n".encode() + body)
         await writer.drain()
 
@@ -370,6 +375,7 @@ async def _copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, record: _R
 
 
 async def _pipe_both(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                     up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter, record: _Record) -> None:
+                     up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter,
+                     record: _Record) -> None:
     await asyncio.gather(_copy(reader, up_writer, record, "up"), _copy(up_reader, writer, record, "down"),
                          return_exceptions=True)

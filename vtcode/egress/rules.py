@@ -167,7 +167,8 @@ class EgressRules:
         for net in self.allow_nets:
             if address in net:
                 return Decision(True, f"allow {net}")
-        return Decision(False, "non-public-address", f"resolved to a {why} ({address}); no address rule names it")
+        return Decision(False, "non-public-address",
+                        f"resolved to a {why} ({address}); no address rule names it")
 
     def method(self, host: str, port: int, method: str) -> Decision:
         name = normalise_host(host)

@@ -159,7 +159,8 @@ class WorkspaceSandbox:
             entries = tuple(find_git_entries(str(self._root)))
             protection = Protection((), entries, gitdir_listing(list(entries), str(self._root)))
         release = self._releaser(prepared, snapshot, protection)
-        release.egress = (self._egress, egress_key) if self._egress is not None and egress_key is not None else None
+        if self._egress is not None and egress_key is not None:
+            release.egress = (self._egress, egress_key)
         return dataclasses.replace(prepared, release=release)
 
     def _releaser(self, prepared: PreparedSpawn, snapshot: Snapshot, before: Protection) -> _Release:

@@ -100,7 +100,7 @@ def test_non_public_addresses_need_an_address_rule() -> None:
 
     rules = EgressRules(["10.0.0.0/8"])
     for text in ("127.0.0.1", "::1", "169.254.169.254", "fd00:ec2::254", "192.168.1.1", "100.64.0.1",
-                 "0.0.0.0", "::ffff:127.0.0.1", "fe80::1", "172.16.0.1", "224.0.0.1"):
+                 "0.0.0.0", "::ffff:127.0.0.1", "fe80::1", "172.16.0.1", "224.0.0.1"):  # noqa: S104
         assert not rules.address(ipaddress.ip_address(text)).allowed, text
     assert rules.address(ipaddress.ip_address("10.2.3.4")).allowed
     assert rules.address(ipaddress.ip_address("93.184.216.34")).allowed
@@ -129,7 +129,7 @@ def test_connect_with_another_sni_is_cut_before_anything_reaches_the_server(echo
 
 def test_connect_to_a_denied_or_private_target_is_refused(echo: int) -> None:
     proxy = Proxy(["pkg.test", "inside.test"], hosts={"pkg.test": "127.0.0.1", "inside.test": "10.9.9.9"})
-    for target, rule in ((f"127.0.0.1:{echo}", "ip-literal"), (f"pkg.test:{echo}", "non-public-address"),
+    for target, _ in ((f"127.0.0.1:{echo}", "ip-literal"), (f"pkg.test:{echo}", "non-public-address"),
                          (f"other.test:{echo}", "no-rule"), ("inside.test:443", "non-public-address")):
         reply = proxy.exchange(f"CONNECT {target} HTTP/1.1\r\n\r\n".encode())
         assert reply.startswith(b"HTTP/1.1 403"), (target, reply)
@@ -147,7 +147,7 @@ def test_method_restrictions_per_host(echo: int) -> None:
     seen: list[str] = []
 
     class Origin(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(f"{self.requestline} proxy-auth={self.headers.get('Proxy-Authorization')}")
             self.send_response(204)
             self.end_headers()
