@@ -27,7 +27,7 @@ PARALLEL = 64
 
 
 class _Quiet(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b"x" * 512
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -99,7 +99,7 @@ def run() -> bool:
     proxy.serve_socket(listener)
     listener.close()
 
-    direct_req = f"GET /x HTTP/1.1\r\nHost: origin.test\r\nConnection: close\r\n\r\n".encode()
+    direct_req = b"GET /x HTTP/1.1\r\nHost: origin.test\r\nConnection: close\r\n\r\n"
     proxied_req = f"GET http://origin.test:{port}/x HTTP/1.1\r\nHost: origin.test\r\n\r\n".encode()
     direct, proxied = [], []
     for i in range(REQUESTS):

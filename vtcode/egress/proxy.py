@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import socket
 import threading
 import time
@@ -22,6 +24,9 @@ from typing import Any
 from .rules import Decision, EgressRules, ip_literal, normalise_host
 from .tls import client_hello_sni
 
+F_SETPIPE_SZ = 1031
+SPLICE_F_MOVE = 1
+PIPE_SIZE = 1024 * 1024
 HEAD_LIMIT = 64 * 1024
 CHUNK = 64 * 1024
 CONNECT_TIMEOUT_S = 15.0
@@ -263,7 +268,7 @@ class EgressProxy:
                     return
         up_writer.write(first)
         record.up += len(first)
-        await _pipe_both(reader, writer, up_reader, up_writer, record)
+        await _splice(reader, writer, up_reader, up_writer, record)
 
     async def _forward(self, header_lines: list[str], method: str, target: str, version: str,
                        reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -372,6 +377,95 @@ async def _copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, record: _R
     with contextlib.suppress(OSError, RuntimeError):
         if dst.can_write_eof():
             dst.write_eof()
+
+
+def _pump(src: int, dst: int, record: _Record, way: str) -> None:
+    """One direction of a tunnel in a thread: splice(2) through a pipe, so the bytes never enter Python
+    (memory per direction: one pipe's buffer). Ends on EOF or error, then half-closes the destination."""
+    r, w = os.pipe2(os.O_CLOEXEC)
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(w, F_SETPIPE_SZ, PIPE_SIZE)
+        while True:
+            try:
+                n = os.splice(src, w, PIPE_SIZE, flags=SPLICE_F_MOVE)
+            except OSError:
+                break
+            if n == 0:
+                break
+            if way == "up":
+                record.up += n
+            else:
+                record.down += n
+            while n:
+                try:
+                    n -= os.splice(r, dst, n, flags=SPLICE_F_MOVE)
+                except OSError:
+                    return
+        with contextlib.suppress(OSError):
+            socket.socket(fileno=os.dup(dst)).shutdown(socket.SHUT_WR)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+async def _splice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                  up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter, record: _Record) -> None:
+    """Once the tunnel is checked, its bytes leave the event loop: the streams' buffered bytes are passed
+    on, the writes flushed, and two threads splice the sockets to each other (one per direction)."""
+    client_sock, up_sock = writer.get_extra_info("socket"), up_writer.get_extra_info("socket")
+    if client_sock is None or up_sock is None or not hasattr(os, "splice"):
+        await _pipe_both(reader, writer, up_reader, up_writer, record)
+        return
+    for src, dst, way in ((reader, up_writer, "up"), (up_reader, writer, "down")):
+        pending = bytes(getattr(src, "_buffer", b""))
+        if pending:
+            await src.readexactly(len(pending))
+            dst.write(pending)
+            if way == "up":
+                record.up += len(pending)
+            else:
+                record.down += len(pending)
+    for stream in (writer, up_writer):
+        stream.transport.set_write_buffer_limits(0)
+        await stream.drain()
+        transport = stream.transport
+        if isinstance(transport, asyncio.ReadTransport):
+            transport.pause_reading()
+    client_fd, up_fd = os.dup(client_sock.fileno()), os.dup(up_sock.fileno())
+    for fd in (client_fd, up_fd):  # the file descriptions are shared: the loop no longer uses them
+        os.set_blocking(fd, True)
+    loop = asyncio.get_running_loop()
+    finished: list[asyncio.Future[None]] = []
+    for src_fd, dst_fd, way in ((client_fd, up_fd, "up"), (up_fd, client_fd, "down")):
+        future: asyncio.Future[None] = loop.create_future()
+        finished.append(future)
+        threading.Thread(target=_pump_then, args=(loop, future, src_fd, dst_fd, record, way),
+                         name="vtcode-egress-tunnel", daemon=True).start()
+    try:
+        await asyncio.gather(*finished)
+    finally:
+        for fd in (client_fd, up_fd):  # wakes a pump still blocked (detach, cancellation)
+            with contextlib.suppress(OSError):
+                socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_RDWR)
+        if not all(f.done() for f in finished):
+            await asyncio.wait(finished, timeout=5)
+        os.close(client_fd)
+        os.close(up_fd)
+
+
+def _pump_then(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None], src: int, dst: int,
+               record: _Record, way: str) -> None:
+    try:
+        _pump(src, dst, record, way)
+    finally:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, future)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def _pipe_both(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
