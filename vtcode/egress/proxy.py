@@ -285,7 +285,12 @@ class EgressProxy:
             name, _, value = line.partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value.strip())
-        kept = [line for line in headers if line.split(":", 1)[0].strip().lower() not in HOP_HEADERS]
+        # Host is the URL's authority, whatever the client sent: a different Host header would ask the
+        # checked server for another site (fronting on a shared address).
+        dropped = HOP_HEADERS | {"host"}
+        kept = [line for line in headers if line.split(":", 1)[0].strip().lower() not in dropped]
+        authority = record.host if ":" not in record.host else f"[{record.host}]"
+        kept.insert(0, f"Host: {authority}" + ("" if record.port == 80 else f":{record.port}"))
         head = (f"{method} {target} {version}\r\n" + "".join(f"{h}\r\n" for h in kept)
                 + "Connection: close\r\n\r\n")
         up_writer.write(head.encode("latin-1"))

@@ -138,7 +138,7 @@ def test_connect_to_a_denied_or_private_target_is_refused(echo: int) -> None:
                                                  "non-public-address"]
 
 
-def test_method_restrictions_per_host(echo: int) -> None:
+def test_method_restrictions_per_host_and_the_host_header_is_the_urls(echo: int) -> None:
     proxy = Proxy(["pkg.test", "127.0.0.1"], methods={"pkg.test": ["GET", "HEAD"]},
                   hosts={"pkg.test": "127.0.0.1"})
     post = proxy.exchange(f"POST http://pkg.test:{echo}/upload HTTP/1.1\r\nHost: pkg.test\r\n"
@@ -148,7 +148,8 @@ def test_method_restrictions_per_host(echo: int) -> None:
 
     class Origin(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            seen.append(f"{self.requestline} proxy-auth={self.headers.get('Proxy-Authorization')}")
+            seen.append(f"{self.requestline} proxy-auth={self.headers.get('Proxy-Authorization')} "
+                        f"host={self.headers.get_all('Host')}")
             self.send_response(204)
             self.end_headers()
 
@@ -158,14 +159,15 @@ def test_method_restrictions_per_host(echo: int) -> None:
     origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
     threading.Thread(target=origin.serve_forever, daemon=True).start()
     port = origin.server_address[1]
-    get = proxy.exchange(f"GET http://pkg.test:{port}/x?q=1 HTTP/1.1\r\nHost: pkg.test\r\n"
+    get = proxy.exchange(f"GET http://pkg.test:{port}/x?q=1 HTTP/1.1\r\nHost: evil.example\r\n"
                          "Proxy-Authorization: Basic c2VjcmV0\r\n\r\n".encode())
     origin.shutdown()
     proxy.proxy.close()
     assert post.startswith(b"HTTP/1.1 403") and b"POST is not allowed" in post
     assert tunnel.startswith(b"HTTP/1.1 403")  # https hides the method: CONNECT must be listed
     assert get.startswith(b"HTTP/1.0 204") and b"Connection: close" in get
-    assert seen == ["GET /x?q=1 HTTP/1.1 proxy-auth=None"]  # origin form, proxy headers dropped
+    # origin form, proxy headers dropped, Host is the URL's (not the client's evil.example)
+    assert seen == [f"GET /x?q=1 HTTP/1.1 proxy-auth=None host=['pkg.test:{port}']"]
     assert proxy.events[-1]["status"] == 204 and proxy.events[-1]["method"] == "GET"
 
 
