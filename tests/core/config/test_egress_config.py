@@ -58,7 +58,8 @@ def test_a_workspace_cannot_turn_the_mode_on(workspace: Path, isolated_user_dirs
 def test_the_managed_file_can_lock_it(workspace: Path, isolated_user_dirs: Path) -> None:
     managed = isolated_user_dirs / "etc" / "managed.toml"
     managed.parent.mkdir(parents=True, exist_ok=True)
-    managed.write_text("locked = ['sandbox.egress']\n[sandbox.egress]\nenabled = true\nallow = ['pypi.org']\n")
+    managed.write_text("locked = ['sandbox.egress']\n"
+                       "[sandbox.egress]\nenabled = true\nallow = ['pypi.org']\n")
     _user(USER)
     effective = load_config(workspace, overrides=['sandbox.egress.allow=["evil.example"]'])
     assert effective.config.sandbox.egress.allow == ["pypi.org"]
