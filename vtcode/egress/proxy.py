@@ -28,6 +28,7 @@ F_SETPIPE_SZ = 1031
 SPLICE_F_MOVE = 1
 PIPE_SIZE = 1024 * 1024
 HEAD_LIMIT = 64 * 1024
+MAX_CONNECTIONS = 256  # open at once per command: each holds at most a head, a chunk and a pipe
 CHUNK = 64 * 1024
 CONNECT_TIMEOUT_S = 15.0
 HEAD_TIMEOUT_S = 30.0
@@ -148,6 +149,12 @@ class EgressProxy:
     async def _track(self, served: _Served, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        if len(served.connections) >= MAX_CONNECTIONS:
+            refused = _Record(method="?", rule="too-many-connections",
+                              reason=f"more than {MAX_CONNECTIONS} open at once")
+            self._emit("network.request", refused.payload())
+            writer.close()
+            return
         if task is not None:
             served.connections.add(task)
             task.add_done_callback(served.connections.discard)

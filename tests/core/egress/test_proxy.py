@@ -6,6 +6,7 @@ network namespace) is tested in tests/security/test_network_egress.py.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import socket
 import ssl
@@ -177,3 +178,40 @@ def test_malformed_requests_are_refused_and_audited() -> None:
     assert proxy.exchange(b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400")
     proxy.proxy.close()
     assert all(e["decision"] == "deny" for e in proxy.events) and len(proxy.events) == 2
+
+
+def test_shipped_defaults_apply_only_when_switched_on() -> None:
+    from vtcode.config.models import SandboxConfig
+    from vtcode.sandbox.egress import proxy_env, rules_of
+
+    off = rules_of(SandboxConfig(egress={"enabled": True, "allow": ["example.org"]}))
+    on = rules_of(SandboxConfig(egress={"enabled": True, "defaults": True, "deny": ["github.com"]}))
+    for host in ("pypi.org", "files.pythonhosted.org", "registry.npmjs.org", "index.crates.io"):
+        assert not off.host(host, 443).allowed and on.host(host, 443).allowed, host
+    assert not on.host("github.com", 443).allowed  # deny wins over the defaults too
+    assert not on.host("evil.example", 443).allowed
+    env = proxy_env(3128)
+    assert env["HTTPS_PROXY"] == env["http_proxy"] == "http://127.0.0.1:3128"
+
+
+def test_connections_per_command_are_bounded() -> None:
+    from vtcode.egress import proxy as proxy_module
+
+    proxy = Proxy(["pkg.test"])
+    held = [socket.create_connection(("127.0.0.1", proxy.port)) for _ in range(proxy_module.MAX_CONNECTIONS)]
+    try:
+        for s in held:  # each is accepted and waits for its request head
+            s.sendall(b"GET")
+        import time
+
+        time.sleep(0.5)
+        extra = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+        extra.sendall(b"GET http://pkg.test/ HTTP/1.1\r\n\r\n")
+        with contextlib.suppress(ConnectionResetError):  # closed with our request unread: a reset
+            assert extra.recv(100) == b""  # closed at once, unanswered
+        extra.close()
+    finally:
+        for s in held:
+            s.close()
+        proxy.proxy.close()
+    assert any(e["rule"] == "too-many-connections" for e in proxy.events)
