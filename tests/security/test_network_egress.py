@@ -437,3 +437,71 @@ def test_pip_install_from_a_local_index_through_the_proxy(workspace: Path, tmp_p
     audited = [p for t, p in events if t == "network.request"]
     assert audited and all(p["host"] == "pypi.test" and p["decision"] == "allow" for p in audited)
     assert sum(p["bytes_down"] for p in audited) > wheel.stat().st_size
+
+
+class _Person:
+    """Answers prompts as a person at a terminal would, from a script; records what was shown."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers, self.asked = answers, []  # type: ignore[var-annotated]
+
+    @property
+    def who(self) -> dict[str, str]:
+        return {"source": "test person"}
+
+    def ask(self, prompt: Any) -> Any:
+        from vtcode.approvals import Answer
+
+        host = prompt.action.args["host"]
+        self.asked.append((host, [o.value for o in prompt.offers]))
+        return Answer(self.answers.get(host, "deny"))
+
+
+def test_an_unknown_host_is_offered_to_the_person_once_or_for_the_session(
+    workspace: Path, services: HostServices
+) -> None:
+    """A host no rule names goes to the approval broker: allowed for the session it is asked once;
+    refused it gets 403; "always" is never offered (a standing rule belongs in sandbox.egress.allow)."""
+    from vtcode.approvals.askers import NoTerminal
+    from vtcode.approvals.broker import ApprovalBroker
+    from vtcode.sandbox import network_asker
+
+    code = textwrap.dedent(f"""
+        import os, urllib.request
+        proxies = urllib.request.ProxyHandler({{"http": os.environ["http_proxy"]}})
+        opener = urllib.request.build_opener(proxies)
+        for url in ("http://asked.test:{services.port}/a", "http://asked.test:{services.port}/b",
+                    "http://refused.test:{services.port}/c"):
+            try:
+                print(opener.open(url, timeout=30).status)
+            except Exception as exc:
+                print(getattr(exc, "code", exc))
+    """)
+    hosts = {"asked.test": "127.0.0.1", "refused.test": "127.0.0.1"}
+    for asker, expected, asks in (
+        (_Person({"asked.test": "allow-session", "refused.test": "deny"}), ["200", "200", "403"],
+         [("asked.test", ["allow-once", "allow-session", "deny"]),
+          ("refused.test", ["allow-once", "allow-session", "deny"])]),
+        (NoTerminal(), ["403", "403", "403"], None),
+    ):
+        bus = EventBus()
+        broker = ApprovalBroker(asker, bus, always=None)  # type: ignore[arg-type]
+        backend = LandlockBackend(launcher=False, fork_server=True)
+        config = egress_config(hosts=hosts, allow=["127.0.0.1"])
+        box = WorkspaceSandbox(backend, config, workspace, bus, ask_network=network_asker(broker))
+        prepared = box.prepare(box.request([PYTHON, "-I", "-c", code], str(workspace)))
+        launch = getattr(prepared, "launch", None)
+        assert launch is not None
+        proc = launch(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.communicate(timeout=120)
+        prepared.release()
+        box.close()
+        backend.close()
+        assert out.decode().split() == expected, err.decode()
+        if asks is not None:
+            assert asker.asked == asks  # type: ignore[union-attr]
+        answered = [e.payload for e in bus.history if e.type == "approval.answered"]
+        assert answered, "every question and answer is in the audit trail"
+        rules = [e.payload["rule"] for e in bus.history if e.type == "network.request"]
+        assert rules.count("approved by the person") == expected.count("200")
+        bus.close()

@@ -14,7 +14,7 @@ from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
-from vtcode.sandbox import SandboxDenied, open_sandbox
+from vtcode.sandbox import SandboxDenied, network_asker, open_sandbox
 from vtcode.tools import ToolRunner
 from vtcode.workspace import Jail
 
@@ -62,7 +62,8 @@ def open_stack(
     )
     sandbox: CommandSandbox | None
     try:
-        sandbox = open_sandbox(registries.sandboxes, config.config.sandbox, root, runtime.bus)
+        sandbox = open_sandbox(registries.sandboxes, config.config.sandbox, root, runtime.bus,
+                               ask_network=network_asker(broker))
     except SandboxDenied as exc:  # fail closed: tools that run processes refuse, the rest still work
         runtime.bus.emit(
             "error", {"message": f"no sandbox: commands will be refused ({exc})", "source": "sandbox"}

@@ -90,6 +90,9 @@ class EgressConfig(StrictModel):
     hosts: Annotated[dict[str, str], Tighten(Rule.USER_ONLY)] = {}
     # Where the proxy listens inside the command's network namespace (HTTP_PROXY=http://127.0.0.1:<port>).
     port: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1, le=65535)] = 3128
+    # A host no rule names is offered to the person (once / this session) where one can answer (the TUI, a
+    # terminal); without a terminal (`vtcode exec` in CI) it is refused unasked.
+    ask: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
 
     @field_validator("allow", "deny")
     @classmethod

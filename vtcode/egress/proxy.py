@@ -37,6 +37,7 @@ HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorizat
 
 Emit = Callable[[str, dict[str, Any]], object]
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+Ask = Callable[[str, int, str], bool]  # (host, port, method) -> the person allowed it; blocking
 
 
 @dataclass
@@ -76,8 +77,11 @@ class EgressProxy:
     """One per session. `attach(channel)` serves the listener a command's child sends on `channel`;
     `detach` stops serving it and cuts its open connections."""
 
-    def __init__(self, rules: EgressRules, emit: Emit, hosts: Mapping[str, str] | None = None) -> None:
+    def __init__(self, rules: EgressRules, emit: Emit, hosts: Mapping[str, str] | None = None,
+                 ask: Ask | None = None) -> None:
         self.rules = rules
+        self._ask = ask
+        self._ask_lock = threading.Lock()  # one question at a time: parallel downloads ask once
         self._emit = emit
         self._hosts = {normalise_host(k): v for k, v in (hosts or {}).items()}
         self._loop = asyncio.new_event_loop()
@@ -202,6 +206,8 @@ class EgressProxy:
             target = slash + path or "/"
         record.host, record.port = host, port
         decision = self.rules.host(host, port)
+        if not decision.allowed and decision.rule == "no-rule" and self._ask is not None:
+            decision = await self._asked(host, port, record.method, decision)
         if not decision.allowed:
             raise Refused(403, decision)
         method_ok = self.rules.method(host, port, record.method)
@@ -225,6 +231,24 @@ class EgressProxy:
         finally:
             with contextlib.suppress(Exception):
                 up_writer.close()
+
+    async def _asked(self, host: str, port: int, method: str, unasked: Decision) -> Decision:
+        """The person's answer about a host no rule names (run off the loop: the question blocks). Only
+        names are offered, never IP literals or denied hosts; the address checks still follow."""
+        ask = self._ask
+        assert ask is not None
+
+        def question() -> bool:
+            with self._ask_lock:
+                return ask(host, port, method)
+
+        try:
+            allowed = await self._loop.run_in_executor(None, question)
+        except Exception as exc:
+            return Decision(False, "no-rule", f"{unasked.reason}; asking failed: {exc}")
+        if allowed:
+            return Decision(True, "approved by the person")
+        return Decision(False, "refused by the person", f"{host}:{port} was refused when asked")
 
     async def _resolve_checked(self, host: str, port: int, record: _Record) -> str:
         """The first resolved address the rules accept; every candidate is checked, none re-resolved."""

@@ -6,9 +6,13 @@ from __future__ import annotations
 import socket
 import threading
 
+from vtcode_hookspecs import ActionRequest, Decision, Verdict
+
+from vtcode.approvals.broker import ApprovalBroker
 from vtcode.config.models import SandboxConfig
 from vtcode.egress import EgressProxy, EgressRules
 from vtcode.egress.defaults import DEFAULT_ALLOW
+from vtcode.egress.proxy import Ask as Ask
 from vtcode.events import EventBus
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
@@ -28,8 +32,9 @@ def rules_of(config: SandboxConfig) -> EgressRules:
 
 
 class EgressGate:
-    def __init__(self, config: SandboxConfig, bus: EventBus) -> None:
+    def __init__(self, config: SandboxConfig, bus: EventBus, ask: Ask | None = None) -> None:
         self._config = config
+        self._ask = ask if config.egress.ask else None
         self._bus = bus
         self._proxy: EgressProxy | None = None
         self._lock = threading.Lock()
@@ -37,7 +42,8 @@ class EgressGate:
     def _started(self) -> EgressProxy:
         with self._lock:
             if self._proxy is None:
-                self._proxy = EgressProxy(rules_of(self._config), self._bus.emit, self._config.egress.hosts)
+                self._proxy = EgressProxy(rules_of(self._config), self._bus.emit, self._config.egress.hosts,
+                                          ask=self._ask)
             return self._proxy
 
     def attach(self, channel: socket.socket) -> int:
@@ -52,3 +58,19 @@ class EgressGate:
             if self._proxy is not None:
                 self._proxy.close()
                 self._proxy = None
+
+
+def network_asker(broker: ApprovalBroker) -> Ask:
+    """The approval broker as the egress proxy's asker: a host no rule names is one prompt (allow once,
+    for this session, or deny; never "always": a standing rule belongs in sandbox.egress.allow), recorded
+    as approval.requested / approval.answered like any other. Without a terminal the broker's asker
+    answers deny unasked."""
+
+    def ask(host: str, port: int, method: str) -> bool:
+        action = ActionRequest(kind="tool", tool="network", args={"host": host, "port": port})
+        decision = Decision(verdict=Verdict.PROMPT, rule="sandbox.egress",
+                            reason=f"a sandboxed command wants {method} {host}:{port}, which no "
+                                   "sandbox.egress rule allows")
+        return broker.request(action, decision, always_allowed=False).allows
+
+    return ask

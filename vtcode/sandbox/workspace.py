@@ -28,7 +28,7 @@ from vtcode.events import EventBus
 from vtcode.hardening import user_umask
 from vtcode.providers.deadline import time_left
 
-from .egress import EgressGate, proxy_env
+from .egress import Ask, EgressGate, proxy_env
 from .errors import SandboxDenied
 from .gitcontain import contain
 from .gitguard import GitScanTooLarge, find_git_entries, gitdir_listing
@@ -39,14 +39,15 @@ _MIN_TIMEOUT_S = 0.1  # a tool started just before the wall time ends still gets
 
 
 class WorkspaceSandbox:
-    def __init__(self, backend: SandboxBackend, config: SandboxConfig, root: Path, bus: EventBus) -> None:
+    def __init__(self, backend: SandboxBackend, config: SandboxConfig, root: Path, bus: EventBus,
+                 *, ask_network: Ask | None = None) -> None:
         self._backend = backend
         self._config = config
         self._root = root
         self._bus = bus
         # The repositories found when each request was made, to tell what a command planted.
         self._git_before: dict[tuple[tuple[str, ...], str], Protection] = {}
-        self._egress = EgressGate(config, bus) if _egress_mode(config) else None
+        self._egress = EgressGate(config, bus, ask_network) if _egress_mode(config) else None
         if config.mode == "full-access":
             bus.emit(
                 "sandbox.full_access",
