@@ -322,7 +322,8 @@ def test_a_backend_that_cannot_route_through_the_proxy_is_refused(workspace: Pat
 
 
 def test_unprivileged_user_gets_the_same_confinement(tmp_path: Path) -> None:
-    """uid 65534, no cgroup of its own: the network namespace comes with a user namespace."""
+    """uid 65534, no cgroup of its own: the network namespace comes with a user namespace; where the
+    kernel refuses this user one, the command is refused and nothing runs."""
     if os.geteuid() != 0:
         pytest.skip("needs root to switch to a spare uid")
     import importlib.util
@@ -362,6 +363,17 @@ def test_unprivileged_user_gets_the_same_confinement(tmp_path: Path) -> None:
                 out[spawn] = [done.returncode, done.stdout, done.stderr[-500:], list(enforced)]
             out["seen"] = services.seen
             out["leaked"] = services.udp_received() or services.unix_accepted()
+            # A kernel that refuses this user a user namespace (the probe's answer stands in for the
+            # sysctl, which cannot be changed here without affecting the whole machine): refused.
+            import vtcode_landlock.confine as confine
+            confine.userns_available = lambda: False
+            marker = Path({str(root / 'ws')!r}) / "ran"
+            try:
+                m.run_egress(Path({str(root / 'ws')!r}), ["touch", str(marker)], "fork-server")
+                out["refused"] = "ran"
+            except m.SandboxDenied as exc:
+                out["refused"] = str(exc)
+            out["marker"] = marker.exists()
             print(json.dumps(out))
         """)
         env = {"HOME": str(root / "home"), "XDG_CACHE_HOME": str(root / "cache"), "PATH": "/usr/bin:/bin",
@@ -377,6 +389,7 @@ def test_unprivileged_user_gets_the_same_confinement(tmp_path: Path) -> None:
             assert json.loads(out) == EXPECTED, spawn
             assert any(e.startswith("network:egress-proxy(netns") for e in enforced)
         assert not result["leaked"]
+        assert "needs a network namespace" in result["refused"] and result["marker"] is False
         assert len(result["seen"]) == 4  # the two allowed requests of each run
     finally:
         shutil.rmtree(root, ignore_errors=True)
