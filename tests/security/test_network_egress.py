@@ -470,13 +470,15 @@ class _Person:
         return Answer(self.answers.get(host, "deny"))
 
 
-def test_an_unknown_host_is_offered_to_the_person_once_or_for_the_session(
-    workspace: Path, services: HostServices
+def test_an_unknown_host_is_offered_to_the_person_once_session_or_always(
+    workspace: Path, services: HostServices, tmp_path: Path
 ) -> None:
     """A host no rule names goes to the approval broker: allowed for the session it is asked once;
-    refused it gets 403; "always" is never offered (a standing rule belongs in sandbox.egress.allow)."""
+    refused it gets 403; without a terminal it is refused unasked; allowed "always", it is saved for this
+    workspace (in the user's config dir) and not asked again in the next session."""
     from vtcode.approvals.askers import NoTerminal
     from vtcode.approvals.broker import ApprovalBroker
+    from vtcode.egress.approved import ApprovedHosts
     from vtcode.sandbox import network_asker
 
     code = textwrap.dedent(f"""
@@ -491,17 +493,24 @@ def test_an_unknown_host_is_offered_to_the_person_once_or_for_the_session(
                 print(getattr(exc, "code", exc))
     """)
     hosts = {"asked.test": "127.0.0.1", "refused.test": "127.0.0.1"}
+    offers = ["allow-once", "allow-session", "allow-always", "deny"]
+    asked_port = f"asked.test:{services.port}"
+    store = ApprovedHosts(workspace, path=tmp_path / "egress-approved.json")
     for asker, expected, asks in (
         (_Person({"asked.test": "allow-session", "refused.test": "deny"}), ["200", "200", "403"],
-         [("asked.test", ["allow-once", "allow-session", "deny"]),
-          ("refused.test", ["allow-once", "allow-session", "deny"])]),
+         [("asked.test", offers), ("refused.test", offers)]),
         (NoTerminal(), ["403", "403", "403"], None),
+        # "always for this workspace": saved in the user's config dir, not asked in the next session
+        (_Person({"asked.test": "allow-always"}), ["200", "200", "403"],
+         [("asked.test", offers), ("refused.test", offers)]),
+        (_Person({}), ["200", "200", "403"], [("refused.test", offers)]),
     ):
         bus = EventBus()
-        broker = ApprovalBroker(asker, bus, always=None)  # type: ignore[arg-type]
+        broker = ApprovalBroker(asker, bus, always=store)  # type: ignore[arg-type]
         backend = LandlockBackend(launcher=False, fork_server=True)
         config = egress_config(hosts=hosts, allow=["127.0.0.1"])
-        box = WorkspaceSandbox(backend, config, workspace, bus, ask_network=network_asker(broker))
+        box = WorkspaceSandbox(backend, config, workspace, bus, ask_network=network_asker(broker),
+                               approved_hosts=store.hosts())
         prepared = box.prepare(box.request([PYTHON, "-I", "-c", code], str(workspace)))
         launch = getattr(prepared, "launch", None)
         assert launch is not None
@@ -516,5 +525,8 @@ def test_an_unknown_host_is_offered_to_the_person_once_or_for_the_session(
         answered = [e.payload for e in bus.history if e.type == "approval.answered"]
         assert answered, "every question and answer is in the audit trail"
         rules = [e.payload["rule"] for e in bus.history if e.type == "network.request"]
-        assert rules.count("approved by the person") == expected.count("200")
+        assert rules.count("approved by the person") + rules.count(f"allow {asked_port}") == \
+            expected.count("200")
         bus.close()
+    assert store.hosts() == [asked_port]
+    assert json.loads(store.path.read_text()) == {str(workspace): [asked_port]}

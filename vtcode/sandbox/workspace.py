@@ -40,14 +40,15 @@ _MIN_TIMEOUT_S = 0.1  # a tool started just before the wall time ends still gets
 
 class WorkspaceSandbox:
     def __init__(self, backend: SandboxBackend, config: SandboxConfig, root: Path, bus: EventBus,
-                 *, ask_network: Ask | None = None) -> None:
+                 *, ask_network: Ask | None = None, approved_hosts: Sequence[str] = ()) -> None:
         self._backend = backend
         self._config = config
         self._root = root
         self._bus = bus
         # The repositories found when each request was made, to tell what a command planted.
         self._git_before: dict[tuple[tuple[str, ...], str], Protection] = {}
-        self._egress = EgressGate(config, bus, ask_network) if _egress_mode(config) else None
+        self._egress = (EgressGate(config, bus, ask_network, approved_hosts) if _egress_mode(config)
+                        else None)
         if config.mode == "full-access":
             bus.emit(
                 "sandbox.full_access",
