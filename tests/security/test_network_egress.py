@@ -155,6 +155,20 @@ PROBE = textwrap.dedent("""
     attempt("proxy_metadata", lambda: get("http://metadata.test/latest/meta-data/"))
     attempt("proxy_ip_literal", lambda: get(f"http://127.0.0.2:{origin}/x"))
     attempt("proxy_ip_literal_named", lambda: get(f"http://127.0.0.1:{origin}/named"))
+    def sni_fronting():
+        import ssl
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ssl.create_default_context().wrap_bio(incoming, outgoing, server_hostname="evil.example")
+        try:
+            tls.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        with socket.create_connection(("127.0.0.1", proxy_port), timeout=10) as s:
+            s.sendall(f"CONNECT pkg.test:{origin} HTTP/1.1\\r\\n\\r\\n".encode())
+            s.recv(100)
+            s.sendall(outgoing.read())
+            return "cut" if s.recv(100) == b"" else "relayed"
+    attempt("connect_with_another_sni", sni_fronting)
     print(json.dumps(out))
 """)
 
@@ -180,6 +194,7 @@ EXPECTED = {
     "proxy_metadata": "HTTPError:403",
     "proxy_ip_literal": "HTTPError:403",
     "proxy_ip_literal_named": "ok:origin says hello",  # an address rule names 127.0.0.1
+    "connect_with_another_sni": "ok:cut",  # a tunnel to pkg.test whose ClientHello names evil.example
 }
 
 
@@ -253,7 +268,10 @@ def test_only_the_proxy_answers_and_only_for_allowed_hosts(
     assert services.seen == [f"pkg.test:{services.port} /simple/", f"127.0.0.1:{services.port} /named"]
     assert not services.udp_received() and not services.unix_accepted()
     audited = [p for t, p in events if t == "network.request"]
-    by_host = {p["host"]: p for p in audited}
+    fronted = [p for p in audited if p["method"] == "CONNECT"]
+    assert [(p["host"], p["rule"], p["sni"], p["bytes_up"]) for p in fronted] == \
+        [("pkg.test", "sni-mismatch", "evil.example", 0)]
+    by_host = {p["host"]: p for p in audited if p["method"] != "CONNECT"}
     assert by_host["pkg.test"]["decision"] == "allow" and by_host["pkg.test"]["address"] == "127.0.0.1"
     assert by_host["pkg.test"]["bytes_down"] > 0 and by_host["pkg.test"]["status"] == 200
     assert by_host["evil.test"]["rule"] == "no-rule"
