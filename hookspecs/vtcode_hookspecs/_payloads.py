@@ -261,6 +261,24 @@ class ProviderFailover(Payload):
     )
 
 
+class NetworkRequest(Payload):
+    """One connection a sandboxed command made through the egress proxy (`sandbox.egress.enabled`),
+    allowed or refused, emitted when it ends: what left the machine, to where, and by which rule."""
+
+    host: str = Field(description="the host the command asked for (CONNECT target or the URL's host)")
+    port: int = Field(ge=0, le=65535)
+    method: str = Field(description="CONNECT, or the plain-HTTP method")
+    address: str | None = Field(default=None, description="the resolved address connected to")
+    decision: Literal["allow", "deny"]
+    rule: str = Field(description="the rule that decided, e.g. 'allow *.pythonhosted.org' or 'no-rule'")
+    reason: str = ""
+    sni: str | None = Field(default=None, description="the TLS server name seen in a CONNECT tunnel")
+    bytes_up: int = Field(default=0, ge=0, description="bytes from the command to the server")
+    bytes_down: int = Field(default=0, ge=0, description="bytes from the server to the command")
+    duration_ms: float = Field(default=0.0, ge=0)
+    status: int | None = Field(default=None, description="plain HTTP: the server's status code")
+
+
 class Error(Payload):
     """Something went wrong that the record must show: a failing sink, events it lost, a broken plugin."""
 
@@ -291,6 +309,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "command.finished": CommandFinished,
     "sandbox.selected": SandboxSelected,
     "sandbox.violation": SandboxViolation,
+    "network.request": NetworkRequest,
     "llm.request": LlmRequest,
     "llm.response": LlmResponse,
     "llm.reasoning": LlmReasoning,

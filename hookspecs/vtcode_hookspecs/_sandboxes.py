@@ -7,6 +7,7 @@ what to exec and how to confine it without starting anything, so the caller can 
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import weakref
 from collections.abc import Callable, Sequence
@@ -30,6 +31,11 @@ class SandboxRequest(BaseModel):
     workspace: str
     mode: SandboxMode = "workspace-write"
     network: bool = False
+    # Egress mode (with network False): the command's only route out is an HTTP proxy the core runs. The
+    # backend makes 127.0.0.1:egress_port inside the command's private network namespace a listener and
+    # hands it over in `PreparedSpawn.egress`; a backend that cannot leaves that None and the core refuses
+    # to run the command (fail closed).
+    egress_port: int | None = Field(default=None, ge=1, le=65535)
     env: dict[str, str] = Field(default_factory=dict)
     read_roots: tuple[str, ...] = ()
     protected_paths: tuple[str, ...] = ()
@@ -80,6 +86,9 @@ class PreparedSpawn:
     enforced: tuple[str, ...] = ()  # what the kernel enforces for this launch, for events and results
     unprotected: tuple[str, ...] = ()  # protected paths the backend could not guard: the core restores them
     notes: tuple[str, ...] = field(default=())
+    # Egress mode: the agent's end of a socketpair on which the child sends its namespace's listener
+    # (one message, SCM_RIGHTS) once it starts. The core's proxy reads it; the core closes it on release.
+    egress: socket.socket | None = None
 
     def start(
         self,

@@ -47,7 +47,8 @@ from .namespaces import (
     plan_protection,
     trees_in,
 )
-from .probe import mount_namespace_available
+from .netns import egress_steps, enter_egress_namespace, hand_over_listener
+from .probe import mount_namespace_available, userns_available
 from .seccomp import SeccompFilter, SeccompPolicy
 from .syscalls import prctl, required, syscall
 
@@ -79,6 +80,10 @@ class ConfinementSpec:
     # A private directory (inside tmp_dir's tree) bound on /dev/shm and granted; None: no /dev/shm.
     shm_dir: str | None = None
     network: bool = False
+    # Egress mode (network off otherwise): a private network namespace holding only loopback, where
+    # 127.0.0.1:egress_port is a listener handed to the agent's proxy (netns.py). Landlock lets connect()
+    # reach that port only; with network=True this is ignored (full network).
+    egress_port: int | None = None
     unix_sockets: bool = False
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     session: Session = "inherit"
@@ -93,7 +98,11 @@ class ConfinementSpec:
 
 def settle(spec: ConfinementSpec) -> ConfinementSpec:
     """The spec as this machine can enforce it: without a mount namespace there is no read-only root and
-    no private /dev/shm, so shared memory is not granted and the metadata syscalls are denied instead."""
+    no private /dev/shm, so shared memory is not granted and the metadata syscalls are denied instead.
+    Egress without a way to make a network namespace is refused: there is no weaker mode to fall back to."""
+    if egress(spec) and os.geteuid() != 0 and not userns_available():
+        raise SandboxUnavailable("sandbox.network mode 'allowlist' needs a network namespace, and this "
+                                 "kernel refuses user namespaces to this user; nothing was run")
     if spec.mount_namespace != "off" and mount_namespace_available():
         return spec
     if spec.mount_namespace == "required":
@@ -102,6 +111,10 @@ def settle(spec: ConfinementSpec) -> ConfinementSpec:
     if write_everything(spec):
         return dataclasses.replace(spec, readonly_root=False)
     return dataclasses.replace(spec, readonly_root=False, shm_dir=None, metadata_syscalls=False)
+
+
+def egress(spec: ConfinementSpec) -> bool:
+    return spec.egress_port is not None and not spec.network
 
 
 def write_everything(spec: ConfinementSpec) -> bool:
@@ -118,7 +131,9 @@ class KernelRules:
         self.abi = abi_version()
         self.metadata_syscalls = spec.metadata_syscalls
         self.seccomp = SeccompFilter.for_policy(
-            SeccompPolicy(spec.network, spec.unix_sockets, metadata=spec.metadata_syscalls))
+            # Egress: inet sockets are allowed, the namespace holds only loopback; unix sockets stay denied
+            # (pathname sockets are not namespaced: docker.sock, the D-Bus bus).
+            SeccompPolicy(spec.network or egress(spec), spec.unix_sockets, metadata=spec.metadata_syscalls))
         self.rlimits = plan_rlimits(spec.limits)
         self.capabilities = CapabilityDrop.everything()
         self.restrict_flags = int(RestrictFlag.LOG_NEW_EXEC_ON) if spec.audit_log and self.abi >= 7 else 0
@@ -142,8 +157,12 @@ class Confinement:
     `rules` shares already-built KernelRules (a cache hit, see cache.py); the mount plan is always made
     afresh, since protected paths come and go between commands (`git init`)."""
 
-    def __init__(self, spec: ConfinementSpec, rules: KernelRules | None = None) -> None:
+    def __init__(self, spec: ConfinementSpec, rules: KernelRules | None = None,
+                 egress_channel: int | None = None) -> None:
         spec = settle(spec)
+        if egress(spec) and egress_channel is None:
+            raise SandboxUnavailable("egress mode needs the channel to the agent's proxy (a vtcode bug)")
+        self.egress_channel = egress_channel if egress(spec) else None
         if rules is not None and rules.metadata_syscalls != spec.metadata_syscalls:
             raise SandboxUnavailable("kernel rules built for another spec; this is a vtcode bug")
         self.spec = spec
@@ -162,7 +181,12 @@ class Confinement:
     def pass_fds(self) -> tuple[int, ...]:
         """Fds preexec needs. subprocess closes fds only after preexec_fn; ptyprocess closes them before,
         so give it `pass_fds=conf.pass_fds`. They stay O_CLOEXEC: the exec'd program never holds them."""
-        return (self.rules.ruleset.fd,)
+        return (self.rules.ruleset.fd, *(() if self.egress_channel is None else (self.egress_channel,)))
+
+    @property
+    def _egress_own_userns(self) -> bool:
+        """An unprivileged child with no user namespace for mounts makes one for the network namespace."""
+        return os.geteuid() != 0 and not (self.mounts is not None and self.mounts.active)
 
     @property
     def unprotected(self) -> tuple[str, ...]:
@@ -197,6 +221,11 @@ class Confinement:
                 # relative names. Enter it again by name, onto the read-only mounts.
                 step = "cwd"
                 os.chdir(os.getcwd())
+            if self.egress_channel is not None and self.spec.egress_port is not None:
+                step = "network namespace"
+                enter_egress_namespace(self._egress_own_userns)
+                step = "egress listener"
+                hand_over_listener(self.egress_channel, self.spec.egress_port)
             step = "resource limits"
             apply_rlimits(rules.rlimits)
             if self._drops_capabilities:
@@ -220,9 +249,11 @@ class Confinement:
     @property
     def _drops_capabilities(self) -> bool:
         """Root holds capabilities; so does an unprivileged child inside the user namespace it made."""
-        return os.geteuid() == 0 or (self.mounts is not None and self.mounts.active)
+        return (os.geteuid() == 0 or (self.mounts is not None and self.mounts.active)
+                or self.egress_channel is not None)
 
-    def steps(self, ruleset_index: int, cwd: str | None = None) -> list[tuple[Any, ...]]:
+    def steps(self, ruleset_index: int, cwd: str | None = None,
+              egress_index: int | None = None) -> list[tuple[Any, ...]]:
         """The same confinement as `preexec`, as data for the fork server (forkserver.run_step).
 
         `ruleset_index` is where the ruleset fd sits among the fds sent with the request. The working
@@ -240,6 +271,10 @@ class Confinement:
             steps += _mount_steps(self.mounts)
         if cwd is not None:
             steps.append(("cwd", "chdir", cwd))
+        if self.egress_channel is not None and self.spec.egress_port is not None:
+            if egress_index is None:
+                raise SandboxUnavailable("egress mode: the launch passes no channel fd; this is a vtcode bug")
+            steps += egress_steps(self._egress_own_userns, egress_index, self.spec.egress_port)
         steps += [("resource limits", "setrlimit", res, soft, hard) for res, soft, hard in rules.rlimits]
         if self._drops_capabilities:
             keep = sum(1 << c for c in KEEP)
@@ -313,7 +348,8 @@ def _build_ruleset(spec: ConfinementSpec, abi: int) -> RulesetFd:
     if abi < 1:
         raise SandboxUnavailable("Landlock is not available in this kernel (needs Linux 5.13+ with "
                                  "'landlock' in the lsm= boot list); refusing to run unconfined")
-    ruleset = Ruleset(abi, restrict_network=not spec.network)
+    ruleset = Ruleset(abi, restrict_network=not spec.network,
+                      connect_ports=(spec.egress_port,) if egress(spec) and spec.egress_port else ())
     for path in spec.read_paths:
         ruleset.allow_read(path)
     for path in (*spec.write_paths, *((spec.shm_dir,) if spec.shm_dir else ()),

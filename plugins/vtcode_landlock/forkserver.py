@@ -28,6 +28,7 @@ import resource
 import select
 import signal
 import socket
+import struct
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -97,6 +98,31 @@ def _capbset_drop(caps: tuple[int, ...]) -> None:
         except OSError as exc:
             if exc.errno != errno.EINVAL:  # a capability this kernel does not know
                 raise
+
+
+_SIOCSIFFLAGS = 0x8914
+_LISTEN_BACKLOG = 512
+
+
+def hand_over_listener(channel_fd: int, port: int) -> None:
+    """In the new namespace: lo up, listen on 127.0.0.1:port, send the listener to the agent, close ours."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        up = struct.pack("16sH22x", b"lo", 0x1 | 0x40)  # struct ifreq: IFF_UP | IFF_RUNNING
+        fcntl.ioctl(probe.fileno(), _SIOCSIFFLAGS, up)
+    finally:
+        probe.close()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.bind(("127.0.0.1", port))
+        listener.listen(_LISTEN_BACKLOG)
+        channel = socket.socket(fileno=os.dup(channel_fd))
+        try:
+            socket.send_fds(channel, [b"L"], [listener.fileno()])
+        finally:
+            channel.close()
+    finally:
+        listener.close()
 
 
 def _write_proc(name: bytes, data: bytes) -> None:
@@ -232,6 +258,7 @@ def compile_step(step: tuple[Any, ...], fds: list[int]) -> Callable[[], object]:
         "mount": lambda src, target, flags: _check(_libc.mount(src, target, None, flags, None),
                                                    f"mount {target!r}"),
         "supervise": supervise,
+        "egress_listener": lambda index, port: hand_over_listener(fds[index], port),
         "setrlimit": lambda res, soft, hard: resource.setrlimit(res, (soft, hard)),
         "chdir": os.chdir,
         "landlock": lambda index, flags: _syscall(_LANDLOCK_RESTRICT_SELF, fds[index], flags,

@@ -25,6 +25,7 @@ _NR_ADD_RULE = 445
 _NR_RESTRICT_SELF = 446
 _CREATE_RULESET_VERSION = 1 << 0
 _RULE_PATH_BENEATH = 1
+_RULE_NET_PORT = 2
 
 
 class FsAccess(enum.IntFlag):
@@ -112,6 +113,11 @@ class _RulesetAttr(ctypes.Structure):
                 ("scoped", ctypes.c_uint64))
 
 
+class _NetPortAttr(ctypes.Structure):
+    _pack_ = 1  # __attribute__((packed)) in linux/landlock.h: 16 bytes
+    _fields_ = (("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64))
+
+
 class _PathBeneathAttr(ctypes.Structure):
     _pack_ = 1  # __attribute__((packed)) in linux/landlock.h: 12 bytes
     _fields_ = (("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32))
@@ -139,6 +145,9 @@ class Ruleset:
     abi: int
     restrict_network: bool = True
     scoped: bool = True
+    # TCP ports connect() may reach while the network is restricted (ABI >= 4). A port rule does not name an
+    # address: the egress mode pairs it with a network namespace that holds only loopback.
+    connect_ports: tuple[int, ...] = ()
     _grants: list[Grant] = field(default_factory=list)
     _hidden: list[str] = field(default_factory=list)
 
@@ -172,6 +181,11 @@ class Ruleset:
         try:
             for grant in plan.grants:
                 _add_path_rule(fd, grant, handled)
+            if self.restrict_network and self.abi >= 4:
+                for port in self.connect_ports:
+                    net = _NetPortAttr(int(NetAccess.CONNECT_TCP), port)
+                    syscall(_NR_ADD_RULE, fd, _RULE_NET_PORT, ctypes.c_void_p(ctypes.addressof(net)), 0,
+                            what=f"landlock_add_rule tcp port {port}")
         except BaseException:
             os.close(fd)
             raise

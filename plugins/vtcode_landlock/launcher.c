@@ -69,7 +69,7 @@ enum op {
     OP_ARGV = 1, OP_ENV = 2, OP_EXEC = 3,
     OP_PRCTL = 16, OP_SETSID, OP_SETPGID, OP_TTY, OP_WRITE_FD, OP_UMASK, OP_UNSHARE, OP_WRITE_PROC,
     OP_MOUNT, OP_SETRLIMIT, OP_CHDIR, OP_CAPBSET_DROP, OP_CAP_TRIM, OP_LANDLOCK, OP_SECCOMP,
-    OP_MOUNT_SETATTR, OP_SUPERVISE,
+    OP_MOUNT_SETATTR, OP_SUPERVISE, OP_EGRESS_LISTENER,
 };
 
 /* The parent checks that the binary it runs was built from the launcher.c it ships (or cached). */
@@ -424,6 +424,59 @@ static void supervise(void) {
         sys(__NR_exit_group, 128 + by, 0, 0, 0, 0);
 }
 
+/* Egress mode, inside the new network namespace: bring lo up, listen on 127.0.0.1:port and send the
+ * listener to the agent's proxy over the socketpair fd (SCM_RIGHTS); the agent accepts the sandbox's
+ * connections on it. See netns.py. */
+#define AF_INET_ 2
+#define SOCK_STREAM_ 1
+#define SOCK_DGRAM_ 2
+#define SOCK_CLOEXEC_ 02000000
+#define SOL_SOCKET_ 1
+#define SCM_RIGHTS_ 1
+#define SIOCSIFFLAGS_ 0x8914
+
+struct sockaddr_in_ { __u16 family; __u16 port; __u32 addr; unsigned char zero[8]; };
+struct iovec_ { void *base; unsigned long len; };
+struct msghdr_ { void *name; int namelen; struct iovec_ *iov; unsigned long iovlen; void *control;
+                 unsigned long controllen; int flags; };
+struct cmsg_fd_ { unsigned long len; int level; int type; int fd; int pad; };
+
+static void egress_listener(const struct record *r) {
+    need(r, 8, 1);
+    int channel = step_fd(u32_at(r->data));
+    __u32 port = u32_at(r->data + 4);
+    if (port == 0 || port > 65535)
+        fail(EINVAL, "egress port out of range");
+    unsigned char ifr[40];
+    memset(ifr, 0, sizeof ifr);
+    memcpy(ifr, "lo", 3);
+    __u16 flags = 0x1 | 0x40;  /* IFF_UP | IFF_RUNNING */
+    memcpy(ifr + 16, &flags, 2);
+    long probe = check(sys(__NR_socket, AF_INET_, SOCK_DGRAM_ | SOCK_CLOEXEC_, 0, 0, 0), "socket");
+    check(sys(__NR_ioctl, probe, SIOCSIFFLAGS_, (long)ifr, 0, 0), "ioctl(SIOCSIFFLAGS lo up)");
+    sys(__NR_close, probe, 0, 0, 0, 0);
+    long listener = check(sys(__NR_socket, AF_INET_, SOCK_STREAM_ | SOCK_CLOEXEC_, 0, 0, 0), "socket");
+    struct sockaddr_in_ addr;
+    memset(&addr, 0, sizeof addr);
+    addr.family = AF_INET_;
+    addr.port = (__u16)(((port & 0xff) << 8) | (port >> 8));
+    addr.addr = 0x0100007f;  /* 127.0.0.1 in network order, read as a little-endian u32 */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    addr.port = (__u16)port;
+    addr.addr = 0x7f000001;
+#endif
+    check(sys(__NR_bind, listener, (long)&addr, sizeof addr, 0, 0), "bind(127.0.0.1)");
+    check(sys(__NR_listen, listener, 512, 0, 0, 0), "listen");
+    char byte = 'L';
+    struct iovec_ iov = {&byte, 1};
+    struct cmsg_fd_ cmsg = {sizeof(unsigned long) + 2 * sizeof(int) + sizeof(int), SOL_SOCKET_, SCM_RIGHTS_,
+                            (int)listener, 0};
+    struct msghdr_ msg = {0, 0, &iov, 1, &cmsg, sizeof cmsg, 0};
+    if (check(sys(__NR_sendmsg, channel, (long)&msg, 0, 0, 0), "sendmsg(listener)") != 1)
+        fail(EIO, "sendmsg(listener)");
+    sys(__NR_close, listener, 0, 0, 0, 0);
+}
+
 static void run_step(const struct record *r) {
     current = r->label;
     current_len = r->label_len;
@@ -491,6 +544,9 @@ static void run_step(const struct record *r) {
     case OP_SUPERVISE:
         need(r, 0, 1);
         supervise();
+        break;
+    case OP_EGRESS_LISTENER:  /* u32 channel fd, u32 port */
+        egress_listener(r);
         break;
     default:
         fail(EINVAL, "unknown step in the plan");
@@ -567,7 +623,7 @@ __attribute__((noreturn, used)) void launcher_main(void) {
             envp = strings(&r);
         else if (r.op == OP_EXEC)
             paths = strings(&r);
-        else if (r.op >= OP_PRCTL && r.op <= OP_SUPERVISE)
+        else if (r.op >= OP_PRCTL && r.op <= OP_EGRESS_LISTENER)
             records[steps++] = r;
         else
             fail(EINVAL, "unknown op in the plan");

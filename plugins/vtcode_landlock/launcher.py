@@ -57,6 +57,7 @@ OPS = {
     "prctl": 16, "setsid": 17, "setpgid": 18, "tty": 19, "write_fd": 20, "umask": 21, "unshare": 22,
     "write_proc": 23, "mount": 24, "setrlimit": 25, "chdir": 26, "capbset_drop": 27, "cap_trim": 28,
     "landlock": 29, "seccomp": 30, "mount_setattr": 31, "supervise": 32,
+    "egress_listener": 33,
 }
 Std = int | IO[Any] | None
 
@@ -282,6 +283,8 @@ def _step_data(op: str, args: tuple[Any, ...]) -> bytes:
         return struct.pack("=II", _fd(args[0]), args[1])
     if op == "seccomp":
         return bytes(args[0])
+    if op == "egress_listener":
+        return struct.pack("=II", _fd(args[0]), args[1])
     raise ValueError(f"unknown sandbox step {op!r}")
 
 

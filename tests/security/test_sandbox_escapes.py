@@ -138,10 +138,13 @@ def _copy_packages(target: Path) -> None:
         tops.add(Path(module.__file__ or "").parent)
     for top in tops:
         destination = target / top.name
-        if destination.exists():
-            continue
         if top.is_dir():
-            shutil.copytree(top, destination, ignore=shutil.ignore_patterns("__pycache__"))
+            # merged: an editable install's `vtcode` (the source tree) and the wheel-only `vtcode/_policies`
+            # in site-packages share a name; copying whichever came first alone lost the other (a set's order)
+            shutil.copytree(top, destination, ignore=shutil.ignore_patterns("__pycache__"),
+                            dirs_exist_ok=True)
+        elif destination.exists():
+            continue
         else:
             shutil.copy2(top, destination)
     shutil.copy2(HELPERS / "sandbox_world.py", target / "sandbox_world.py")

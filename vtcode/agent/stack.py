@@ -12,9 +12,10 @@ from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
+from vtcode.egress.approved import ApprovedHosts
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
-from vtcode.sandbox import SandboxDenied, open_sandbox
+from vtcode.sandbox import SandboxDenied, approved_hosts, network_asker, open_sandbox
 from vtcode.tools import ToolRunner
 from vtcode.workspace import Jail
 
@@ -62,7 +63,17 @@ def open_stack(
     )
     sandbox: CommandSandbox | None
     try:
-        sandbox = open_sandbox(registries.sandboxes, config.config.sandbox, root, runtime.bus)
+        # Egress questions have their own broker: "always" saves a host for this workspace in the user's
+        # config dir (ApprovedHosts), not a tool rule in tool-policy.json.
+        network_broker = ApprovalBroker(
+            asker or default_asker(root),
+            runtime.bus,
+            always=ApprovedHosts(root),
+            allow_always=config.config.approvals.allow_always,
+        )
+        sandbox = open_sandbox(registries.sandboxes, config.config.sandbox, root, runtime.bus,
+                               ask_network=network_asker(network_broker),
+                               approved_hosts=approved_hosts(root, runtime.bus))
     except SandboxDenied as exc:  # fail closed: tools that run processes refuse, the rest still work
         runtime.bus.emit(
             "error", {"message": f"no sandbox: commands will be refused ({exc})", "source": "sandbox"}

@@ -37,12 +37,18 @@ def sandbox() -> None:
 )
 @click.option("--mode", type=click.Choice(MODES), default=None, help="Sandbox mode (default: sandbox.mode).")
 @click.option("--network", is_flag=True, help="Allow network access (sandbox.network = true).")
+@click.option("--egress", is_flag=True,
+              help="Network through vtcode's egress proxy only, by sandbox.egress rules (enabled = true).")
+@click.option("--allow", "allow", multiple=True, metavar="HOST",
+              help="Also allow HOST through the egress proxy (repeatable; implies --egress).")
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 @workspace_options
 @reports_errors
 def run(
     mode: str | None,
     network: bool,
+    egress: bool,
+    allow: tuple[str, ...],
     argv: tuple[str, ...],
     workspace: Path | None,
     config_files: tuple[Path, ...],
@@ -55,6 +61,15 @@ def run(
 
     root = resolve_root(workspace)
     extra = ((f'sandbox.mode="{mode}"',) if mode else ()) + (("sandbox.network=true",) if network else ())
+    if egress or allow:
+        extra += ("sandbox.egress.enabled=true",)
+    if allow:
+        from vtcode.config import load_config
+
+        configured = load_config(root, config_files=config_files, overrides=(*overrides, *extra))
+        hosts = [*configured.config.sandbox.egress.allow, *(h for h in allow if h not in
+                                                             configured.config.sandbox.egress.allow)]
+        extra += (f"sandbox.egress.allow={json.dumps(hosts)}",)
     runtime = open_runtime(root, config_files=config_files, overrides=(*overrides, *extra))
     try:
         box = open_sandbox(
@@ -78,6 +93,7 @@ def run(
         start = time.monotonic()
         status = _run(prepared.argv, prepared, box.timeout_s)
         cleanup = prepared.release()
+        box.close()
         signalled = status > 128 and status != TIMEOUT_STATUS
         runtime.bus.emit(
             "command.finished",

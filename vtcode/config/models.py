@@ -72,12 +72,63 @@ class CommandsConfig(StrictModel):
     deny_regex: Annotated[list[str], Tighten(Rule.UNION)] = []
 
 
+class EgressConfig(StrictModel):
+    """`[sandbox.egress]`: the allowlist network mode. With `enabled` (and `sandbox.network` false) a
+    sandboxed command's only route out is vtcode's proxy, which lets through the hosts `allow` names (and
+    the registries and forges of `defaults`), never those `deny` names. A workspace may only narrow it:
+    turn it off, drop allowed hosts, add denied ones. See docs/security/network.md."""
+
+    enabled: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
+    defaults: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
+    allow: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
+    deny: Annotated[list[str], Tighten(Rule.UNION)] = []
+    # {"host or *.domain": ["GET", "HEAD"]}: only these methods for that host (CONNECT must be listed for
+    # https, whose methods the proxy cannot see).
+    methods: Annotated[dict[str, list[str]], Tighten(Rule.USER_ONLY)] = {}
+    # {"name": "address"}: the proxy's own resolver override (tests, an air-gapped mirror). The address is
+    # still checked: a non-public one needs an address rule in `allow`.
+    hosts: Annotated[dict[str, str], Tighten(Rule.USER_ONLY)] = {}
+    # Where the proxy listens inside the command's network namespace (HTTP_PROXY=http://127.0.0.1:<port>).
+    port: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1, le=65535)] = 3128
+    # A host no rule names is offered to the person (once / this session) where one can answer (the TUI, a
+    # terminal); without a terminal (`vtcode exec` in CI) it is refused unasked.
+    ask: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _valid_rules(cls, value: list[str]) -> list[str]:
+        from vtcode.egress.rules import EgressRules
+
+        EgressRules(value)
+        return value
+
+    @field_validator("methods")
+    @classmethod
+    def _valid_methods(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from vtcode.egress.rules import EgressRules
+
+        EgressRules((), methods=value)
+        return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _valid_hosts(cls, value: dict[str, str]) -> dict[str, str]:
+        import ipaddress
+
+        for name, address in value.items():
+            ipaddress.ip_address(address)  # ValueError names the bad address
+            if not name:
+                raise ValueError("an empty host name")
+        return value
+
+
 class SandboxConfig(StrictModel):
     mode: Annotated[SandboxMode, Tighten(Rule.ORDER, ("full-access", "workspace-write", "read-only"))] = (
         "workspace-write"
     )
     backend: Annotated[str, Tighten(Rule.USER_ONLY)] = "auto"
     network: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
+    egress: EgressConfig = EgressConfig()
     allow_unsandboxed: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
     read_roots: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
     timeout_s: Annotated[float, Tighten(Rule.MIN), Field(gt=0, le=86_400)] = 600.0

@@ -283,6 +283,21 @@ def _sandbox_violation(p: Payload) -> str:
     )
 
 
+def _network_request(p: Payload) -> str:
+    target = f"{p.get('method')} {p.get('host')}:{p.get('port')}"
+    return _join(
+        f"{p.get('decision')} {target}",
+        _if(p.get("address"), f"-> {p.get('address')}"),
+        f"by {p.get('rule')}",
+        _if(p.get("reason"), f"({p.get('reason')})"),
+        _paren(
+            _if(p.get("bytes_up") or p.get("bytes_down"),
+                f"{p.get('bytes_up', 0)} bytes up, {p.get('bytes_down', 0)} down"),
+            _if(p.get("status"), f"status {p.get('status')}"),
+        ),
+    )
+
+
 def _llm_request(p: Payload) -> str:
     return _join(
         f"{p.get('provider')}/{p.get('model') or '(server default)'}:",
@@ -347,6 +362,7 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "command.finished": _command_finished,
     "sandbox.selected": _sandbox_selected,
     "sandbox.violation": _sandbox_violation,
+    "network.request": _network_request,
     "llm.request": _llm_request,
     "llm.response": _llm_response,
     "llm.reasoning": _llm_reasoning,

@@ -28,6 +28,7 @@ from vtcode.events import EventBus
 from vtcode.hardening import user_umask
 from vtcode.providers.deadline import time_left
 
+from .egress import Ask, EgressGate, proxy_env
 from .errors import SandboxDenied
 from .gitcontain import contain
 from .gitguard import GitScanTooLarge, find_git_entries, gitdir_listing
@@ -38,13 +39,16 @@ _MIN_TIMEOUT_S = 0.1  # a tool started just before the wall time ends still gets
 
 
 class WorkspaceSandbox:
-    def __init__(self, backend: SandboxBackend, config: SandboxConfig, root: Path, bus: EventBus) -> None:
+    def __init__(self, backend: SandboxBackend, config: SandboxConfig, root: Path, bus: EventBus,
+                 *, ask_network: Ask | None = None, approved_hosts: Sequence[str] = ()) -> None:
         self._backend = backend
         self._config = config
         self._root = root
         self._bus = bus
         # The repositories found when each request was made, to tell what a command planted.
         self._git_before: dict[tuple[tuple[str, ...], str], Protection] = {}
+        self._egress = (EgressGate(config, bus, ask_network, approved_hosts) if _egress_mode(config)
+                        else None)
         if config.mode == "full-access":
             bus.emit(
                 "sandbox.full_access",
@@ -79,13 +83,19 @@ class WorkspaceSandbox:
         except GitScanTooLarge as exc:
             raise SandboxDenied(f"{exc}; narrow the workspace") from exc
         self._git_before[tuple(argv), cwd] = protection
+        env = dict(os.environ)
+        port = None
+        if self._egress is not None:
+            port = self._config.egress.port
+            env = {k: v for k, v in env.items() if k.lower() != "no_proxy"} | proxy_env(port)
         return SandboxRequest(
             argv=tuple(argv),
             cwd=cwd,
             workspace=str(self._root),
             mode=self._config.mode,
             network=self._config.network,
-            env=dict(os.environ),
+            egress_port=port,
+            env=env,
             read_roots=roots,
             protected_paths=protection.paths,
             state_paths=own_state_paths(self._root),
@@ -122,6 +132,17 @@ class WorkspaceSandbox:
             self._bus.emit("sandbox.denied", {"name": self._backend.name, "argv": list(request.argv),
                                               "reason": reason})
             raise SandboxDenied(reason)
+        egress_key = None
+        if request.egress_port is not None and not request.network:
+            if self._egress is None or prepared.egress is None or not any(
+                    e.startswith("network:egress-proxy") for e in prepared.enforced):
+                prepared.release()
+                reason = (f"sandbox.egress is enabled but the {self._backend.name} sandbox cannot route "
+                          "commands through the egress proxy here; nothing was run")
+                self._bus.emit("sandbox.denied", {"name": self._backend.name, "argv": list(request.argv),
+                                                  "reason": reason})
+                raise SandboxDenied(reason)
+            egress_key = self._egress.attach(prepared.egress)
         snapshot = Snapshot.take(str(self._root), prepared.unprotected)
         self._bus.emit(
             "sandbox.applied",
@@ -139,10 +160,23 @@ class WorkspaceSandbox:
         if protection is None:  # a request built elsewhere: look now
             entries = tuple(find_git_entries(str(self._root)))
             protection = Protection((), entries, gitdir_listing(list(entries), str(self._root)))
-        return dataclasses.replace(prepared, release=self._releaser(prepared, snapshot, protection))
+        release = self._releaser(prepared, snapshot, protection)
+        if self._egress is not None and egress_key is not None:
+            release.egress = (self._egress, egress_key)
+        return dataclasses.replace(prepared, release=release)
 
     def _releaser(self, prepared: PreparedSpawn, snapshot: Snapshot, before: Protection) -> _Release:
         return _Release(prepared, snapshot, self._bus, self._backend.name, str(self._root), before)
+
+    def close(self) -> None:
+        """Stop the egress proxy, if this sandbox started one."""
+        if self._egress is not None:
+            self._egress.close()
+
+
+def _egress_mode(config: SandboxConfig) -> bool:
+    """sandbox.egress applies when it is enabled and the network is not fully open anyway."""
+    return config.egress.enabled and not config.network and config.mode != "full-access"
 
 
 @dataclasses.dataclass
@@ -156,11 +190,15 @@ class _Release:
     root: str
     git_before: Protection
     done: SandboxCleanup | None = None
+    egress: tuple[EgressGate, int] | None = None
 
     def __call__(self) -> SandboxCleanup:
         if self.done is not None:
             return self.done
         cleanup = self.prepared.release()  # every process of the command is dead after this
+        if self.egress is not None:
+            gate, key = self.egress
+            gate.detach(key)
         restored = self.snapshot.restore()
         restored += self._neutralise_planted_repositories()
         for path, what in restored:

@@ -160,3 +160,36 @@ def _own_umask() -> int:
     mask = os.umask(0o22)
     os.umask(mask)
     return mask
+
+
+def test_allow_routes_the_command_through_the_egress_proxy(workspace: Path) -> None:
+    """`vtcode sandbox run --allow HOST`: only HOST answers, through the proxy; the audit log says so."""
+    import http.server
+    import threading
+
+    class Origin(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    code = (f"import urllib.request, urllib.error\n"
+            f"print(urllib.request.urlopen('http://pkg.test:{port}/', timeout=10).status)\n"
+            f"try:\n    urllib.request.urlopen('http://other.test:{port}/', timeout=10)\n"
+            f"except urllib.error.HTTPError as e:\n    print(e.code)\n")
+    try:
+        done = sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=(
+            "--allow", "pkg.test", "-c", 'sandbox.egress.hosts={"pkg.test"="127.0.0.1"}',
+            "-c", 'sandbox.egress.allow=["127.0.0.1"]'))
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["204", "403"]
+    assert "network:egress-proxy(netns+landlock-tcp-3128)" in done.stderr
+    tail = vtcode(workspace, "audit", "tail")
+    assert "allow GET pkg.test" in tail.stdout and "deny GET other.test" in tail.stdout

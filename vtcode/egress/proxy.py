@@ -1,0 +1,511 @@
+"""The egress proxy: HTTP CONNECT and plain-HTTP forwarding for sandboxed commands, by rule, audited.
+
+It runs in the agent, on its own asyncio loop in a daemon thread. It serves listening sockets made inside
+each command's network namespace (`attach`), so the command reaches it as 127.0.0.1:<port> and reaches
+nothing else. For every connection it decides the host by rule, resolves the name itself, refuses
+non-public addresses no rule names, connects to the address it checked (never re-resolving), checks a
+tunnel's TLS server name against the CONNECT host, and emits one `network.request` event when it ends.
+Memory per connection is bounded: a 64 KiB request head, 64 KiB copy chunks with backpressure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .rules import Decision, EgressRules, ip_literal, normalise_host
+from .tls import client_hello_sni
+
+F_SETPIPE_SZ = 1031
+SPLICE_F_MOVE = 1
+PIPE_SIZE = 1024 * 1024
+HEAD_LIMIT = 64 * 1024
+MAX_CONNECTIONS = 256  # open at once per command: each holds at most a head, a chunk and a pipe
+CHUNK = 64 * 1024
+CONNECT_TIMEOUT_S = 15.0
+HEAD_TIMEOUT_S = 30.0
+HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate",
+               "te", "trailer", "upgrade"}
+
+Emit = Callable[[str, dict[str, Any]], object]
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+Ask = Callable[[str, int, str], bool]  # (host, port, method) -> the person allowed it; blocking
+
+
+@dataclass
+class _Record:
+    host: str = ""
+    port: int = 0
+    method: str = ""
+    address: str | None = None
+    decision: str = "deny"
+    rule: str = "malformed"
+    reason: str = ""
+    sni: str | None = None
+    up: int = 0
+    down: int = 0
+    status: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def deny(self, decision: Decision | None = None, rule: str = "", reason: str = "") -> None:
+        self.decision = "deny"
+        self.rule = decision.rule if decision else rule
+        self.reason = decision.reason if decision else reason
+
+    def payload(self) -> dict[str, Any]:
+        return {"host": self.host, "port": self.port, "method": self.method or "?", "address": self.address,
+                "decision": self.decision, "rule": self.rule, "reason": self.reason, "sni": self.sni,
+                "bytes_up": self.up, "bytes_down": self.down, "status": self.status,
+                "duration_ms": round((time.monotonic() - self.started) * 1000, 3)}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, decision: Decision) -> None:
+        super().__init__(decision.reason)
+        self.status, self.decision = status, decision
+
+
+class EgressProxy:
+    """One per session. `attach(channel)` serves the listener a command's child sends on `channel`;
+    `detach` stops serving it and cuts its open connections."""
+
+    def __init__(self, rules: EgressRules, emit: Emit, hosts: Mapping[str, str] | None = None,
+                 ask: Ask | None = None) -> None:
+        self.rules = rules
+        self._ask = ask
+        self._ask_lock = threading.Lock()  # one question at a time: parallel downloads ask once
+        self._emit = emit
+        self._hosts = {normalise_host(k): v for k, v in (hosts or {}).items()}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="vtcode-egress", daemon=True)
+        self._thread.start()
+        self._served: dict[int, _Served] = {}
+
+    # -- attaching command namespaces (called from the agent's threads) -------------------------------
+
+    def attach(self, channel: socket.socket) -> int:
+        """Serve the listener the child will send on `channel` (the agent's end of the socketpair)."""
+        key = channel.fileno()
+        served = _Served(channel)
+        self._served[key] = served
+        self._loop.call_soon_threadsafe(self._watch, served)
+        return key
+
+    def detach(self, key: int) -> None:
+        served = self._served.pop(key, None)
+        if served is None:
+            return
+        fut = asyncio.run_coroutine_threadsafe(served.close(self._loop), self._loop)
+        with contextlib.suppress(Exception):
+            fut.result(timeout=5)
+
+    def close(self) -> None:
+        for key in list(self._served):
+            self.detach(key)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        if not self._loop.is_running():
+            self._loop.close()
+
+    def serve_socket(self, listener: socket.socket) -> int:
+        """Serve an already listening socket (tests and benchmarks on the host's loopback)."""
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        key = self.attach(a)
+        socket.send_fds(b, [b"L"], [listener.fileno()])
+        b.close()
+        return key
+
+    def _watch(self, served: _Served) -> None:
+        served.channel.setblocking(False)
+        self._loop.add_reader(served.channel.fileno(), self._receive, served)
+        served.watching = True
+
+    def _receive(self, served: _Served) -> None:
+        try:
+            _, fds, _, _ = socket.recv_fds(served.channel, 16, 4)
+        except BlockingIOError:
+            return
+        except OSError:
+            fds = []
+        self._loop.remove_reader(served.channel.fileno())
+        served.watching = False
+        for extra in fds[1:]:
+            socket.close(extra)
+        if not fds:
+            return  # the child died before handing its listener over: nothing to serve
+        listener = socket.socket(fileno=fds[0])
+        listener.setblocking(False)
+        served.task = self._loop.create_task(self._serve(served, listener))
+
+    async def _serve(self, served: _Served, listener: socket.socket) -> None:
+        server = await asyncio.start_server(lambda r, w: self._track(served, r, w), sock=listener,
+                                            limit=HEAD_LIMIT)
+        served.server = server
+
+    async def _track(self, served: _Served, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if len(served.connections) >= MAX_CONNECTIONS:
+            refused = _Record(method="?", rule="too-many-connections",
+                              reason=f"more than {MAX_CONNECTIONS} open at once")
+            self._emit("network.request", refused.payload())
+            writer.close()
+            return
+        if task is not None:
+            served.connections.add(task)
+            task.add_done_callback(served.connections.discard)
+        await self.handle(reader, writer)
+
+    # -- one connection -----------------------------------------------------------------------------
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        record = _Record()
+        try:
+            await self._handle(reader, writer, record)
+        except Refused as refused:
+            record.deny(refused.decision)
+            await _respond(writer, refused.status, refused.decision.reason or refused.decision.rule)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError) as exc:
+            if record.decision != "allow":
+                record.deny(rule=record.rule, reason=record.reason or f"{type(exc).__name__}: {exc}")
+                await _respond(writer, 400, record.reason)
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+            self._emit("network.request", record.payload())  # every connection, refused ones too
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      record: _Record) -> None:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT_S)
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            record.rule, record.reason = "malformed", "not an HTTP/1 proxy request"
+            raise Refused(400, Decision(False, "malformed", "not an HTTP/1 proxy request"))
+        method, target, version = parts
+        record.method = method.upper()
+        if record.method == "CONNECT":
+            host, port = _split_host_port(target, None)
+        else:
+            if not target.lower().startswith("http://"):
+                raise Refused(400, Decision(False, "malformed",
+                                            "plain-HTTP requests must use an absolute http:// URL; "
+                                            "use CONNECT for https"))
+            rest = target[7:]
+            authority, slash, path = rest.partition("/")
+            host, port = _split_host_port(authority.rpartition("@")[2], 80)
+            target = slash + path or "/"
+        record.host, record.port = host, port
+        decision = self.rules.host(host, port)
+        if not decision.allowed and decision.rule == "no-rule" and self._ask is not None:
+            decision = await self._asked(host, port, record.method, decision)
+        if not decision.allowed:
+            raise Refused(403, decision)
+        method_ok = self.rules.method(host, port, record.method)
+        if not method_ok.allowed:
+            raise Refused(403, method_ok)
+        address = await self._resolve_checked(host, port, record)
+        record.decision, record.rule, record.reason = "allow", decision.rule, ""
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(address, port, limit=CHUNK), CONNECT_TIMEOUT_S)
+        except (TimeoutError, OSError) as exc:
+            record.reason = f"upstream: {exc}"
+            await _respond(writer, 502, f"cannot connect to {host}:{port}: {exc}")
+            return
+        try:
+            if record.method == "CONNECT":
+                await self._tunnel(reader, writer, up_reader, up_writer, record)
+            else:
+                await self._forward(lines[1:], record.method, target, version, reader, writer,
+                                    up_reader, up_writer, record)
+        finally:
+            with contextlib.suppress(Exception):
+                up_writer.close()
+
+    async def _asked(self, host: str, port: int, method: str, unasked: Decision) -> Decision:
+        """The person's answer about a host no rule names (run off the loop: the question blocks). Only
+        names are offered, never IP literals or denied hosts; the address checks still follow."""
+        ask = self._ask
+        assert ask is not None
+
+        def question() -> bool:
+            with self._ask_lock:
+                return ask(host, port, method)
+
+        try:
+            allowed = await self._loop.run_in_executor(None, question)
+        except Exception as exc:
+            return Decision(False, "no-rule", f"{unasked.reason}; asking failed: {exc}")
+        if allowed:
+            return Decision(True, "approved by the person")
+        return Decision(False, "refused by the person", f"{host}:{port} was refused when asked")
+
+    async def _resolve_checked(self, host: str, port: int, record: _Record) -> str:
+        """The first resolved address the rules accept; every candidate is checked, none re-resolved."""
+        literal = ip_literal(host)
+        if literal is not None:
+            candidates = [str(literal)]
+        elif normalise_host(host) in self._hosts:
+            candidates = [self._hosts[normalise_host(host)]]
+        else:
+            try:
+                infos = await self._loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                raise Refused(502, Decision(False, "resolve", f"cannot resolve {host}: {exc}")) from exc
+            candidates = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        last = Decision(False, "resolve", f"{host} has no address")
+        for candidate in candidates:
+            address = ip_literal(candidate)
+            if address is None:
+                continue
+            verdict = self.rules.address(address)
+            if verdict.allowed:
+                record.address = str(address)
+                return str(address)
+            last = verdict
+            record.address = str(address)
+        raise Refused(403, last)
+
+    async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter,
+                      record: _Record) -> None:
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        first = await asyncio.wait_for(reader.read(CHUNK), HEAD_TIMEOUT_S)
+        if first[:1] == b"\x16":  # a TLS handshake: its server name must be the CONNECT host
+            while True:
+                sni = client_hello_sni(first)
+                if sni is not None or len(first) >= HEAD_LIMIT:
+                    break
+                more = await asyncio.wait_for(reader.read(CHUNK), HEAD_TIMEOUT_S)
+                if not more:
+                    break
+                first += more
+            if sni:
+                record.sni = sni
+                if normalise_host(sni) != normalise_host(record.host):
+                    record.deny(rule="sni-mismatch",
+                                reason=f"TLS server name {sni!r} is not the CONNECT host {record.host!r}")
+                    return
+        up_writer.write(first)
+        record.up += len(first)
+        await _splice(reader, writer, up_reader, up_writer, record)
+
+    async def _forward(self, header_lines: list[str], method: str, target: str, version: str,
+                       reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter,
+                       record: _Record) -> None:
+        headers = [line for line in header_lines if line]
+        names = {line.split(":", 1)[0].strip().lower() for line in headers}
+        if "transfer-encoding" in names:
+            raise Refused(411, Decision(False, "chunked-body",
+                                        "chunked plain-HTTP uploads are not forwarded; "
+                                        "send Content-Length or use https"))
+        length = 0
+        for line in headers:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip())
+        # Host is the URL's authority, whatever the client sent: a different Host header would ask the
+        # checked server for another site (fronting on a shared address).
+        dropped = HOP_HEADERS | {"host"}
+        kept = [line for line in headers if line.split(":", 1)[0].strip().lower() not in dropped]
+        authority = record.host if ":" not in record.host else f"[{record.host}]"
+        kept.insert(0, f"Host: {authority}" + ("" if record.port == 80 else f":{record.port}"))
+        head = (f"{method} {target} {version}\r\n" + "".join(f"{h}\r\n" for h in kept)
+                + "Connection: close\r\n\r\n")
+        up_writer.write(head.encode("latin-1"))
+        record.up += len(head)
+        while length > 0:
+            chunk = await reader.read(min(CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            up_writer.write(chunk)
+            record.up += len(chunk)
+            await up_writer.drain()
+        await up_writer.drain()
+        reply = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), CONNECT_TIMEOUT_S * 4)
+        reply_lines = reply.decode("latin-1").split("\r\n")
+        with contextlib.suppress(IndexError, ValueError):
+            record.status = int(reply_lines[0].split(" ")[1])
+        kept_reply = [line for line in reply_lines[1:] if line and
+                      line.split(":", 1)[0].strip().lower() not in HOP_HEADERS]
+        out = (reply_lines[0] + "\r\n" + "".join(f"{h}\r\n" for h in kept_reply)
+               + "Connection: close\r\n\r\n")
+        writer.write(out.encode("latin-1"))
+        record.down += len(out)
+        await _copy(up_reader, writer, record, "down")
+
+
+class _Served:
+    def __init__(self, channel: socket.socket) -> None:
+        self.channel = channel
+        self.watching = False
+        self.task: asyncio.Task[None] | None = None
+        self.server: asyncio.Server | None = None
+        self.connections: set[asyncio.Task[Any]] = set()
+
+    async def close(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.watching:
+            loop.remove_reader(self.channel.fileno())
+        if self.task is not None:
+            await self.task
+        if self.server is not None:
+            self.server.close()
+        for task in list(self.connections):
+            task.cancel()
+        if self.connections:
+            await asyncio.gather(*self.connections, return_exceptions=True)
+        self.channel.close()
+
+
+def _split_host_port(authority: str, default: int | None) -> tuple[str, int]:
+    if authority.startswith("["):
+        host, _, rest = authority[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif authority.count(":") == 1:
+        host, _, port_text = authority.partition(":")
+    else:
+        host, port_text = authority, ""
+    if not port_text:
+        if default is None:
+            raise ValueError(f"CONNECT target {authority!r} has no port")
+        return normalise_host(host), default
+    port = int(port_text)
+    if not 0 < port < 65536 or not host:
+        raise ValueError(f"bad target {authority!r}")
+    return normalise_host(host), port
+
+
+async def _respond(writer: asyncio.StreamWriter, status: int, reason: str) -> None:
+    text = {400: "Bad Request", 403: "Forbidden", 411: "Length Required",
+            502: "Bad Gateway"}.get(status, "Error")
+    body = f"vtcode egress proxy: {reason}\n".encode()
+    with contextlib.suppress(Exception):
+        writer.write(f"HTTP/1.1 {status} {text}\r\nContent-Type: text/plain\r\n"
+                     f"Content-Length: {len(body)}\r\n"
+                     f"X-Vtcode-Egress: denied\r\nConnection: close\r\n\r\n".encode() + body)
+        await writer.drain()
+
+
+async def _copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, record: _Record, way: str) -> None:
+    while True:
+        chunk = await src.read(CHUNK)
+        if not chunk:
+            break
+        dst.write(chunk)
+        if way == "up":
+            record.up += len(chunk)
+        else:
+            record.down += len(chunk)
+        await dst.drain()
+    with contextlib.suppress(OSError, RuntimeError):
+        if dst.can_write_eof():
+            dst.write_eof()
+
+
+def _pump(src: int, dst: int, record: _Record, way: str) -> None:
+    """One direction of a tunnel in a thread: splice(2) through a pipe, so the bytes never enter Python
+    (memory per direction: one pipe's buffer). Ends on EOF or error, then half-closes the destination."""
+    r, w = os.pipe2(os.O_CLOEXEC)
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(w, F_SETPIPE_SZ, PIPE_SIZE)
+        while True:
+            try:
+                n = os.splice(src, w, PIPE_SIZE, flags=SPLICE_F_MOVE)
+            except OSError:
+                break
+            if n == 0:
+                break
+            if way == "up":
+                record.up += n
+            else:
+                record.down += n
+            while n:
+                try:
+                    n -= os.splice(r, dst, n, flags=SPLICE_F_MOVE)
+                except OSError:
+                    return
+        with contextlib.suppress(OSError):
+            socket.socket(fileno=os.dup(dst)).shutdown(socket.SHUT_WR)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+async def _splice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                  up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter, record: _Record) -> None:
+    """Once the tunnel is checked, its bytes leave the event loop: the streams' buffered bytes are passed
+    on, the writes flushed, and two threads splice the sockets to each other (one per direction)."""
+    client_sock, up_sock = writer.get_extra_info("socket"), up_writer.get_extra_info("socket")
+    if client_sock is None or up_sock is None or not hasattr(os, "splice"):
+        await _pipe_both(reader, writer, up_reader, up_writer, record)
+        return
+    for src, dst, way in ((reader, up_writer, "up"), (up_reader, writer, "down")):
+        pending = bytes(getattr(src, "_buffer", b""))
+        if pending:
+            await src.readexactly(len(pending))
+            dst.write(pending)
+            if way == "up":
+                record.up += len(pending)
+            else:
+                record.down += len(pending)
+    for stream in (writer, up_writer):
+        stream.transport.set_write_buffer_limits(0)
+        await stream.drain()
+        transport = stream.transport
+        if isinstance(transport, asyncio.ReadTransport):
+            transport.pause_reading()
+    client_fd, up_fd = os.dup(client_sock.fileno()), os.dup(up_sock.fileno())
+    for fd in (client_fd, up_fd):  # the file descriptions are shared: the loop no longer uses them
+        os.set_blocking(fd, True)
+    loop = asyncio.get_running_loop()
+    finished: list[asyncio.Future[None]] = []
+    for src_fd, dst_fd, way in ((client_fd, up_fd, "up"), (up_fd, client_fd, "down")):
+        future: asyncio.Future[None] = loop.create_future()
+        finished.append(future)
+        threading.Thread(target=_pump_then, args=(loop, future, src_fd, dst_fd, record, way),
+                         name="vtcode-egress-tunnel", daemon=True).start()
+    try:
+        await asyncio.gather(*finished)
+    finally:
+        for fd in (client_fd, up_fd):  # wakes a pump still blocked (detach, cancellation)
+            with contextlib.suppress(OSError):
+                socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_RDWR)
+        if not all(f.done() for f in finished):
+            await asyncio.wait(finished, timeout=5)
+        os.close(client_fd)
+        os.close(up_fd)
+
+
+def _pump_then(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None], src: int, dst: int,
+               record: _Record, way: str) -> None:
+    try:
+        _pump(src, dst, record, way)
+    finally:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, future)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+async def _pipe_both(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter,
+                     record: _Record) -> None:
+    await asyncio.gather(_copy(reader, up_writer, record, "up"), _copy(up_reader, writer, record, "down"),
+                         return_exceptions=True)

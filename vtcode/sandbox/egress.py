@@ -1,0 +1,94 @@
+"""The core's side of the allowlist network mode: one egress proxy per sandbox, started on first use,
+and the environment that points a command's tools at it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from vtcode_hookspecs import ActionRequest, Decision, Verdict
+
+from vtcode.approvals.broker import ApprovalBroker
+from vtcode.config.models import SandboxConfig
+from vtcode.egress import EgressProxy, EgressRules
+from vtcode.egress.approved import ApprovedHosts
+from vtcode.egress.defaults import DEFAULT_ALLOW
+from vtcode.egress.proxy import Ask as Ask
+from vtcode.errors import VtcodeError
+from vtcode.events import EventBus
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                   "npm_config_proxy", "npm_config_https_proxy", "CARGO_HTTP_PROXY")
+
+
+def proxy_env(port: int) -> dict[str, str]:
+    """What pip, npm, yarn, git (libcurl), cargo, go and curl read to find an HTTP proxy."""
+    url = f"http://127.0.0.1:{port}"
+    return dict.fromkeys(PROXY_VARIABLES, url)
+
+
+def rules_of(config: SandboxConfig, approved: Sequence[str] = ()) -> EgressRules:
+    egress = config.egress
+    allow = [*egress.allow, *(DEFAULT_ALLOW if egress.defaults else ()), *approved]
+    return EgressRules(allow, egress.deny, egress.methods)
+
+
+class EgressGate:
+    def __init__(self, config: SandboxConfig, bus: EventBus, ask: Ask | None = None,
+                 approved: Sequence[str] = ()) -> None:
+        self._config = config
+        self._approved = tuple(approved)
+        self._ask = ask if config.egress.ask else None
+        self._bus = bus
+        self._proxy: EgressProxy | None = None
+        self._lock = threading.Lock()
+
+    def _started(self) -> EgressProxy:
+        with self._lock:
+            if self._proxy is None:
+                self._proxy = EgressProxy(rules_of(self._config, self._approved), self._bus.emit,
+                                          self._config.egress.hosts, ask=self._ask)
+            return self._proxy
+
+    def attach(self, channel: socket.socket) -> int:
+        return self._started().attach(channel)
+
+    def detach(self, key: int) -> None:
+        if self._proxy is not None:
+            self._proxy.detach(key)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proxy is not None:
+                self._proxy.close()
+                self._proxy = None
+
+
+def network_asker(broker: ApprovalBroker) -> Ask:
+    """The approval broker as the egress proxy's asker: a host no rule names is one prompt (allow once,
+    for this session, always for this workspace when the broker has an ApprovedHosts store, or deny),
+    recorded as approval.requested / approval.answered like any other. Without a terminal the broker's
+    asker answers deny unasked."""
+
+    def ask(host: str, port: int, method: str) -> bool:
+        action = ActionRequest(kind="tool", tool="network", args={"host": host, "port": port})
+        decision = Decision(verdict=Verdict.PROMPT, rule="sandbox.egress",
+                            reason=f"a sandboxed command wants {method} {host}:{port}, which no "
+                                   "sandbox.egress rule allows")
+        return broker.request(action, decision).allows
+
+    return ask
+
+
+def approved_hosts(root: Path, bus: EventBus) -> list[str]:
+    """Hosts approved "always for this workspace". A file that cannot be read or is malformed is reported
+    and ignored: fewer allowed hosts is the safe direction."""
+    try:
+        hosts = ApprovedHosts(root).hosts()
+        EgressRules(hosts)
+    except (VtcodeError, OSError, ValueError) as exc:
+        bus.emit("error", {"message": f"egress approvals ignored: {exc}", "source": "sandbox.egress"})
+        return []
+    return hosts
