@@ -27,6 +27,8 @@ from .session import SessionSaver
 if TYPE_CHECKING:  # the runner's module brings the policy engine: exec opens that later (opening.py)
     from vtcode.tools.runner import CallRecord
 
+    from .instructions import ProjectInstructions
+
 
 class ToolCaller(Protocol):
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord: ...
@@ -68,6 +70,7 @@ class Agent:
         saver: SessionSaver | None = None,
         gate: InterruptGate | None = None,
         clock: Callable[[], float] = time.monotonic,
+        instructions: ProjectInstructions | None = None,
     ) -> None:
         self.backend = backend
         self.runner = runner
@@ -78,6 +81,7 @@ class Agent:
         self.saver = saver or SessionSaver(None, bus)
         self.gate = gate or InterruptGate()
         self.clock = clock
+        self.instructions = instructions
         self.budget = context_budget(context_window, backend.context_length(model), max_output_tokens)
 
     def run(self, session: SessionRecord, prompt: str) -> tuple[Outcome, SessionRecord]:
@@ -124,10 +128,18 @@ class Agent:
             raise Stop(StopReason.FINISHED, "the model gave its final answer")
         calls = reply.tool_calls
         allowed = calls[: self.limits.max_tool_calls_per_turn]
+        guidance = []
         for call in allowed:
-            self._call_tool(state, call)
+            record = self._call_tool(state, call)
+            if record is not None and self.instructions is not None:
+                guidance.append(self.instructions.after_call(record.action))
         for call in calls[len(allowed) :]:
             state.messages.append(_result(call, "not run: too many tool calls in one turn"))
+        if any(guidance):  # a nested directory's AGENTS.md, after the results (tool messages stay together)
+            from .instructions import GUIDANCE_PREAMBLE
+
+            blocks = "\n\n".join(g for g in guidance if g)
+            state.messages.append(ChatMessage(role="user", content=f"{GUIDANCE_PREAMBLE}\n\n{blocks}"))
         self.bus.emit(
             "turn.completed",
             {"turn": state.turns, "tool_calls": len(allowed), "finish_reason": reply.finish_reason},
@@ -219,10 +231,10 @@ class Agent:
             return None
         return state.started + self.limits.max_wall_time_s
 
-    def _call_tool(self, state: _Run, call: ToolCall) -> None:
+    def _call_tool(self, state: _Run, call: ToolCall) -> CallRecord | None:
         if self.gate.requested:
             state.messages.append(_result(call, "not run: interrupted by the user"))
-            return
+            return None
         times = state.guard.count(call.name, call.arguments)
         if state.guard.over(times):
             state.messages.append(
@@ -235,7 +247,7 @@ class Agent:
             self.bus.emit("tool.refused", {"call_id": call.id, "tool": call.name, "reason": "repeated call"})
             if state.guard.over(times - 1):  # told once already and it asked again: it is stuck
                 raise Stop(StopReason.LIMIT, f"{call.name} called {times} times with the same arguments")
-            return
+            return None
         state.tool_calls += 1
         try:
             # A running tool is bounded by the run's wall time too: the sandbox caps its timeout at what is
@@ -253,6 +265,7 @@ class Agent:
             raise
         state.messages.append(_result(call, record.result.output))
         state.last_refused = _refusal(record)
+        return record
 
 
 def _result(call: ToolCall, output: str) -> ChatMessage:

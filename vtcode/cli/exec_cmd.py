@@ -109,6 +109,7 @@ def _run(
 
     from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session, tool_specs
     from vtcode.agent.connect import connect, settle_model
+    from vtcode.agent.instructions import ProjectInstructions
     from vtcode.agent.opening import DeferredRunner, OpensStackOnFirstChunk, StackOpening
     from vtcode.agent.session import session_store
     from vtcode.runtime import open_runtime
@@ -130,10 +131,12 @@ def _run(
             say(f"vtcode: error: {exc}", err=True)
             return 1
         store = session_store(runtime.plugins.registries.storage)
+        instructions = ProjectInstructions.for_runtime(root, runtime)
         if resume is not None:
             session = _load(store, resume, root)
         else:
-            session = new_session(runtime.bus.session, root, model=link.model, provider=link.provider)
+            session = new_session(runtime.bus.session, root, model=link.model, provider=link.provider,
+                                  guidance=instructions.system_prompt_part())
         agent_config = runtime.config.config.agent
         agent = Agent(
             OpensStackOnFirstChunk(link.chain, opening),
@@ -145,6 +148,7 @@ def _run(
             context_window=agent_config.context_window,
             max_output_tokens=agent_config.max_output_tokens,
             saver=SessionSaver(store, runtime.bus),
+            instructions=instructions,
         )
         outcome, _ = agent.run(session, prompt)
         reason = outcome.reason.value

@@ -167,6 +167,10 @@ class AgentConfig(StrictModel):
     # None: the provider's metadata for the model, else 8192. A configured value below it wins.
     context_window: Annotated[int | None, Tighten(Rule.MIN), Field(ge=1_024)] = None
     max_output_tokens: Annotated[int, Tighten(Rule.MIN), Field(ge=64)] = 4_096
+    # AGENTS.md files read into the model's context as project guidance (trusted workspaces only). A
+    # workspace may switch them off or lower the cap, never raise it (docs/agent.md).
+    project_instructions: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+    project_instructions_max_bytes: Annotated[int, Tighten(Rule.MIN), Field(ge=0, le=1_048_576)] = 32_768
 
 
 class VtcodeConfig(StrictModel):

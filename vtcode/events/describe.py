@@ -138,6 +138,20 @@ def _workspace_trust(p: Payload) -> str:
     )
 
 
+def _instructions_loaded(p: Payload) -> str:
+    loaded = [
+        f"{f.get('path')} ({f.get('bytes')} bytes{', cut at the size cap' if f.get('truncated') else ''}, "
+        f"{str(f.get('sha256', ''))[:19]})"
+        for f in p.get("files") or []
+        if isinstance(f, dict)
+    ]
+    skipped = [
+        f"{s.get('path')} not read: {s.get('reason')}" for s in p.get("skipped") or [] if isinstance(s, dict)
+    ]
+    head = f"project guidance from {', '.join(loaded)}" if loaded else ""
+    return "; ".join(part for part in [head, *skipped] if part) or "no project guidance read"
+
+
 def _plugin_discovered(p: Payload) -> str:
     origin = _join(str(p.get("distribution") or ""), str(p.get("version") or ""))
     return _join(f"{p.get('name')}:", origin or "?", "(built-in)" if p.get("builtin") else "")
@@ -333,6 +347,7 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "session.ended": _session_ended,
     "config.loaded": _config_loaded,
     "workspace.trust": _workspace_trust,
+    "instructions.loaded": _instructions_loaded,
     "plugin.discovered": _plugin_discovered,
     "plugin.signed_off": _plugin_signed_off,
     "plugin.blocked": _plugin_blocked,

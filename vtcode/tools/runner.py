@@ -28,6 +28,7 @@ class CallRecord:
     result: ToolResult
     decision: Decision | None
     answer: Answer | None = None
+    action: ActionRequest | None = None  # what was decided on; set when the call ran
 
 
 class ToolRunner:
@@ -85,7 +86,7 @@ class ToolRunner:
             return self._refuse(
                 name, call_id, f"denied by policy ({decision.rule}): {decision.reason}", decision
             )
-        return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer)
+        return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer, action)
 
     def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the

@@ -14,6 +14,7 @@ from vtcode_hookspecs import ModelInfo, ProviderError, SessionRecord, SessionSum
 
 from vtcode.agent import Agent, AgentLimits, InterruptGate, SessionSaver, new_session
 from vtcode.agent.connect import Connection, connect, load_chosen, needed_window
+from vtcode.agent.instructions import ProjectInstructions
 from vtcode.agent.stack import Stack, open_stack
 from vtcode.approvals import Asker
 from vtcode.errors import VtcodeError
@@ -54,7 +55,10 @@ class Workbench:
         self.model_problem: str | None = None
         self.offer: list[ModelInfo] = []  # models the server could load, when the person may pick one
         self.notes: tuple[str, ...] = ()  # what to tell the person about the chosen model, once
-        self.record: SessionRecord = new_session(runtime.bus.session, root, model="", provider="")
+        self.instructions = ProjectInstructions.for_runtime(root, runtime)
+        self.record: SessionRecord = new_session(
+            runtime.bus.session, root, model="", provider="", guidance=self.instructions.system_prompt_part()
+        )
         self.facts = _facts(runtime, stack)
         self.stopping = threading.Event()  # Esc: shared by the stream tee, the running command, the loop
         self._runner = ObservedRunner(stack.runner, inbox, Jail(root), self.stopping)
@@ -160,6 +164,7 @@ class Workbench:
             max_output_tokens=config.agent.max_output_tokens,
             saver=SessionSaver(self.stack.store, self.runtime.bus),
             gate=StopGate(self.stopping),
+            instructions=self.instructions,
         )
         outcome, self.record = agent.run(self.record, prompt)
         self.facts.tokens_used += outcome.tokens
