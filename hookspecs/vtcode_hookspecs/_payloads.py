@@ -247,6 +247,30 @@ class SandboxViolation(Payload):
     reason: str
 
 
+# -- lifecycle hooks -------------------------------------------------------------------------------
+
+
+class HookRan(Payload):
+    """One run of a lifecycle hook: what it answered, how long it took, and what the core made of it."""
+
+    hook: str
+    event: str
+    source: str = Field(description="managed, user, system, workspace, --config/-c, or plugin:<name>")
+    kind: Literal["command", "plugin"] = "command"
+    digest: str | None = Field(default=None, description="command hooks: the digest an approval names")
+    call_id: str = ""
+    answer: str | None = Field(default=None, description="allow, ask, deny, or None for no decision")
+    reason: str = ""
+    message: str | None = None
+    user_message: str | None = None
+    effect: str = Field(default="none", description="none, deny, ask, withheld, message, failed-closed, "
+                        "failed-open, skipped")
+    error: str | None = None
+    exit_code: int | None = None
+    timed_out: bool = False
+    duration_ms: float | None = Field(default=None, ge=0)
+
+
 # -- models ---------------------------------------------------------------------------------------
 
 
@@ -309,6 +333,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "plugin.signed_off": PluginSignedOff,
     "plugin.blocked": PluginBlocked,
     "policy.decision": PolicyDecision,
+    "hook.ran": HookRan,
     "approval.requested": ApprovalRequested,
     "approval.answered": ApprovalAnswered,
     "tool.started": ToolStarted,

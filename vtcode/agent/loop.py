@@ -25,6 +25,7 @@ from .reply import DeadlinePassed, Reply, TokensPassed, collect
 from .session import SessionSaver
 
 if TYPE_CHECKING:  # the runner's module brings the policy engine: exec opens that later (opening.py)
+    from vtcode.hooks import HookRunner
     from vtcode.tools.runner import CallRecord
 
     from .instructions import ProjectInstructions
@@ -71,6 +72,8 @@ class Agent:
         gate: InterruptGate | None = None,
         clock: Callable[[], float] = time.monotonic,
         instructions: ProjectInstructions | None = None,
+        hooks: HookRunner | None = None,
+        start_context: str = "",
     ) -> None:
         self.backend = backend
         self.runner = runner
@@ -82,16 +85,32 @@ class Agent:
         self.gate = gate or InterruptGate()
         self.clock = clock
         self.instructions = instructions
+        self.hooks = hooks
+        self.start_context = start_context  # session_start hooks' messages, added to the first prompt
         self.budget = context_budget(context_window, backend.context_length(model), max_output_tokens)
 
     def run(self, session: SessionRecord, prompt: str) -> tuple[Outcome, SessionRecord]:
         """Continue `session` with the user's `prompt`; the outcome and the session as saved."""
-        state = _Run([*session.messages, ChatMessage(role="user", content=prompt)], self.clock())
+        refused: str | None = None
+        content = prompt
+        if self.start_context:
+            content, self.start_context = f"{content}\n\n{self.start_context}", ""
+        if self.hooks is not None:
+            said = self.hooks.user_prompt(prompt)
+            if said.deny is not None:
+                refused = f"the prompt was refused by hook {said.deny[0]}: {said.deny[1]}"
+            elif said.messages:
+                content = f"{content}\n\n{said.model_text()}"
+        # A refused prompt is not kept either: a hook may refuse it for what it holds (a secret).
+        asked = [] if refused is not None else [ChatMessage(role="user", content=content)]
+        state = _Run([*session.messages, *asked], self.clock())
         state.guard = RepeatGuard(self.limits.max_repeated_tool_calls)
         audit = [*session.meta.get("audit_sessions", []), self.bus.session]
         session = self.saver.save(session, state.messages, {"audit_sessions": audit})
         with self.gate.installed(), _masked_bus(self.bus, self.gate):
             try:
+                if refused is not None:  # nothing reaches the model
+                    raise Stop(StopReason.DENIED, refused)
                 while True:
                     self._turn(state)
                     session = self.saver.save(session, state.messages, {})
@@ -111,6 +130,8 @@ class Agent:
             "tool_calls": state.tool_calls,
             "tokens": state.tokens,
         }
+        if self.hooks is not None:
+            self.hooks.stop(f"{reason.value}: {detail}")
         self.bus.emit("agent.stopped", summary)
         session = self.saver.save(session, state.messages, {"stop": summary})
         return outcome, session
