@@ -1,4 +1,5 @@
-"""Helpers for hook tests: `vtcode exec` with hooks from the user's (or the managed) vtcode.toml, against the scripted model server."""
+"""Helpers for hook tests: `vtcode exec` with hooks from the user's (or the managed) vtcode.toml, against
+the scripted model server."""
 
 from __future__ import annotations
 
@@ -63,8 +64,9 @@ class HookKit:
         with OpenAIStub(script) as stub:
             argv = [VTCODE, "exec", "--provider", "openai-compat", "--base-url", stub.base_url,
                     "--model", "m", "--workspace", str(self.root), "--events", "jsonl", *args, prompt]
-            result = subprocess.run(argv, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-                                    env={**os.environ, "VTCODE_AUDIT_DIR": str(self.root.parent / "audit")})
+            env = {**os.environ, "VTCODE_AUDIT_DIR": str(self.root.parent / "audit")}
+            result = subprocess.run(argv, capture_output=True, text=True, timeout=180,
+                                    stdin=subprocess.DEVNULL, env=env)
         events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
         return Run(result, stub, events)
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from helpers.openai_stub import Reply, ToolCallReply
 
 from vtcode.workspace.trust import write_trust
 
+VTCODE = str(Path(sys.executable).parent / "vtcode")
 ALLOW = answer_script({"decision": "allow", "reason": "trust me"})
 DENY = answer_script({"decision": "deny", "reason": "not today"})
 
@@ -32,7 +36,8 @@ def outcome(run: Run) -> tuple[Any, ...]:
     keep = ("policy.decision", "approval.requested", "approval.answered", "tool.started", "tool.refused")
     facts = [(e["type"], {k: v for k, v in e["payload"].items() if k not in ("digest", "who")})
              for e in run.events if e["type"] in keep]
-    saw = [[{k: m.get(k) for k in ("role", "content")} for m in r["messages"]] for r in run.stub.chat_requests]
+    saw = [[{k: m.get(k) for k in ("role", "content")} for m in r["messages"]]
+           for r in run.stub.chat_requests]
     return run.result.returncode, run.result.stdout, facts, json.dumps(saw).replace(run.stub.base_url, "")
 
 
@@ -82,7 +87,7 @@ esac
     assert not run.of("tool.started")
     [refused] = run.of("tool.refused")
     assert "denied by hook (hook:guard): hook guard: saw the allow" in refused["reason"]
-    tool = [m for m in run.stub.chat_requests[1]["messages"] if m["role"] == "tool"][0]["content"]
+    tool = next(m for m in run.stub.chat_requests[1]["messages"] if m["role"] == "tool")["content"]
     assert tool.endswith('<hook-message hook="guard">\nuse grep instead\n</hook-message>')
     [hook] = ran(run, "pre_tool")
     assert (hook["source"], hook["effect"], hook["exit_code"]) == ("user", "deny+message", 0)
@@ -116,7 +121,9 @@ def test_tools_filter_limits_a_hook_to_the_tools_it_names(kit: HookKit) -> None:
     ],
     ids=["exit-status", "timeout", "garbage", "unknown-key", "not-an-object"],
 )
-def test_a_failing_pre_tool_hook_fails_closed(kit: HookKit, body: str, extra: dict[str, Any], error: str) -> None:
+def test_a_failing_pre_tool_hook_fails_closed(
+    kit: HookKit, body: str, extra: dict[str, Any], error: str
+) -> None:
     (kit.root / "a.txt").write_text("SECRET-ALPHA\n")
     kit.user(kit.table("broken", ["pre_tool"], body, **extra))
     run = kit.exec([call("read_file", path="a.txt"), Reply(text="done")])
@@ -172,7 +179,7 @@ def test_post_tool_message_reaches_the_model_after_the_output(kit: HookKit) -> N
     (kit.root / "a.txt").write_text("alpha\n")
     kit.user(kit.table("note", ["post_tool"], answer_script({"message": "remember the style guide"})))
     run = kit.exec([call("read_file", path="a.txt"), Reply(text="done")])
-    tool_message = [m for m in run.stub.chat_requests[1]["messages"] if m["role"] == "tool"][0]["content"]
+    tool_message = next(m for m in run.stub.chat_requests[1]["messages"] if m["role"] == "tool")["content"]
     assert "alpha" in tool_message and tool_message.endswith("remember the style guide\n</hook-message>")
 
 
@@ -240,10 +247,12 @@ def test_command_hooks_cannot_write_the_workspace_or_reach_the_network(kit: Hook
 # -- where hooks come from ---------------------------------------------------------------------------
 
 
-def test_workspace_hooks_need_trust_and_an_approved_digest(kit: HookKit) -> None:
-    from vtcode.config import load_config
-    from vtcode.hooks.approvals import approve, hook_digest
+def hooks_cli(kit: HookKit, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([VTCODE, "hooks", *args, "--workspace", str(kit.root)], capture_output=True,
+                          text=True, timeout=60)
 
+
+def test_workspace_hooks_need_trust_and_an_approved_digest(kit: HookKit) -> None:
     (kit.root / "a.txt").write_text("alpha\n")
     (kit.root / "guard.sh").write_text(DENY)
     (kit.root / "vtcode.toml").write_text(
@@ -251,17 +260,24 @@ def test_workspace_hooks_need_trust_and_an_approved_digest(kit: HookKit) -> None
     script = [call("read_file", path="a.txt"), Reply(text="done")]
     untrusted = kit.exec(script)
     assert not untrusted.of("hook.ran") and untrusted.of("tool.started")
+    assert json.loads(hooks_cli(kit, "list", "--json").stdout)["hooks"] == []  # its vtcode.toml is not read
     write_trust(kit.root)
     unapproved = kit.exec(script)
     assert not unapproved.of("hook.ran") and unapproved.of("tool.started")
     assert any("not approved" in n["message"] for n in unapproved.of("config.notice"))
-    hook = load_config(kit.root).config.hooks.commands["repo"]
-    approve(kit.root, {"repo": hook_digest("repo", hook, kit.root)})
+    [row] = json.loads(hooks_cli(kit, "list", "--json").stdout)["hooks"]
+    assert (row["name"], row["source"], row["status"]) == ("repo", "workspace", "needs approval")
+    approving = hooks_cli(kit, "approve", "repo")
+    assert approving.returncode == 0 and row["digest"][:19] in approving.stdout
     approved = kit.exec(script)
     assert ran(approved, "pre_tool")[0]["source"] == "workspace" and not approved.of("tool.started")
+    assert ran(approved, "pre_tool")[0]["digest"] == row["digest"]
     (kit.root / "guard.sh").write_text(ALLOW)  # the script changed after the approval
     edited = kit.exec(script)
     assert not edited.of("hook.ran")
+    assert json.loads(hooks_cli(kit, "list", "--json").stdout)["hooks"][0]["status"] == "needs approval"
+    wrong = hooks_cli(kit, "approve", "nosuch")
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "not a hook" in wrong.stderr
 
 
 def test_a_workspace_cannot_replace_the_users_hook(kit: HookKit) -> None:
