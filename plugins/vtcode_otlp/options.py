@@ -13,7 +13,7 @@ _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class OtlpOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when configured, not at start-up
 
     endpoint: str = Field(default="http://127.0.0.1:4318", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     protocol: Literal["http/protobuf", "http/json"] = "http/protobuf"

@@ -84,6 +84,8 @@ class ToolRunner:
                 action, decision, call_id, lambda: self._engine.judge(action).decision
             )
         by_hook = (decision.rule or "").startswith("hook:")
+        if by_hook and decision.verdict is Verdict.PROMPT and (why := self._engine.no_prompts()):
+            decision = Decision(verdict=Verdict.DENY, reason=f"{why}: {decision.reason}", rule=decision.rule)
         answer = None
         if decision.verdict is Verdict.PROMPT:
             if self._hooks is not None:

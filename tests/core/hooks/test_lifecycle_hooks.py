@@ -301,3 +301,11 @@ def test_managed_can_forbid_non_managed_hooks_and_its_own_cannot_be_replaced(kit
     notices = " ".join(n["message"] for n in run.of("config.notice"))
     assert "mine (user) not run: hooks.allow_non_managed = false" in notices
     assert not run.of("tool.started")
+
+
+def test_an_ask_where_nobody_may_be_asked_denies(kit: HookKit) -> None:
+    (kit.root / "a.txt").write_text("SECRET-ALPHA\n")
+    kit.user(kit.table("careful", ["pre_tool"], answer_script({"decision": "ask", "reason": "check it"})))
+    run = kit.exec([call("read_file", path="a.txt"), Reply(text="done")], "--approval-mode", "never")
+    assert not run.of("approval.requested") and not run.of("tool.started")
+    assert "approvals.mode = 'never': hook careful: check it" in run.of("tool.refused")[0]["reason"]
