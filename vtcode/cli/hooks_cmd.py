@@ -116,9 +116,11 @@ def revoke(
     names: tuple[str, ...], workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
 ) -> None:
     """Take back the approval of the workspace's hooks NAMES."""
+    from vtcode.config import load_config
     from vtcode.hooks import approvals
     from vtcode.workspace import resolve_root
 
     root = resolve_root(workspace)
+    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
     removed = approvals.revoke(root, list(names))
     say(f"revoked: {', '.join(removed)}" if removed else "nothing to revoke")
