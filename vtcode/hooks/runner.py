@@ -15,6 +15,7 @@ workspace (its vtcode.toml is read only then) and only once the user approved ea
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from .approvals import approved, hook_digest
 if TYPE_CHECKING:
     from vtcode.runtime import Runtime
 
+_TAG = re.compile(r"<(/?hook-message)", re.IGNORECASE)  # a message cannot close its own block
 # Events where a hook gates what happens next: a failing hook there denies (fail closed).
 GATING = frozenset({"pre_tool", "approval_requested", "user_prompt"})
 POST_TOOL_OUTPUT = 16 * 1024  # characters of a tool's output a post_tool hook sees
@@ -68,8 +70,12 @@ class HookOutcome:
 
     def model_text(self) -> str:
         return "\n".join(
-            f'<hook-message hook="{name}">\n{text}\n</hook-message>' for name, text in self.messages
+            f'<hook-message hook="{name}">\n{_defused(text)}\n</hook-message>' for name, text in self.messages
         )
+
+
+def _defused(text: str) -> str:
+    return _TAG.sub(r"&lt;\1", text)
 
 
 class HookRunner:
