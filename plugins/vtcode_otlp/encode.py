@@ -70,7 +70,7 @@ def export_request(
         record.body.string_value = event.to_line()
         records.append(record)
     scope = InstrumentationScope(name=SCOPE_NAME, version=SCOPE_VERSION)
-    resource_message = Resource(attributes=[_kv(key, value) for key, value in resource.items()])
+    resource_message = Resource(attributes=[kv(key, value) for key, value in resource.items()])
     logs = ResourceLogs(resource=resource_message, scope_logs=[ScopeLogs(scope=scope, log_records=records)])
     return ExportLogsServiceRequest(resource_logs=[logs])
 
@@ -86,15 +86,15 @@ def _event_attributes(event: Event) -> list[KeyValue]:
         "vtcode.event.schema": event.schema_,
         "vtcode.event.security": event.type in SECURITY_EVENTS,
     }
-    attributes = [_kv(key, value) for key, value in line_fields.items() if value is not None]
+    attributes = [kv(key, value) for key, value in line_fields.items() if value is not None]
     for key, value in sorted(event.payload.items()):
         too_big = isinstance(value, int) and abs(value) >= 2**63  # int64 on the wire; the body has it
         if isinstance(value, bool | int | float | str) and not too_big:
-            attributes.append(_kv(f"vtcode.payload.{key}", value))
+            attributes.append(kv(f"vtcode.payload.{key}", value))
     return attributes
 
 
-def _kv(key: str, value: bool | int | float | str) -> KeyValue:
+def kv(key: str, value: bool | int | float | str) -> KeyValue:
     from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
     if isinstance(value, bool):

@@ -27,6 +27,8 @@ class OtlpOptions(BaseModel):
     backoff_s: float = Field(default=0.5, ge=0, le=60)
     max_retry_after_s: float = Field(default=30.0, ge=0, le=600)
     verify_tls: bool = True
+    # Spans for turns, model calls and tool calls (GenAI conventions), to /v1/traces beside the logs.
+    traces: bool = False
 
     @field_validator("headers", "headers_env")
     @classmethod
@@ -49,3 +51,8 @@ class OtlpOptions(BaseModel):
         """The signal's URL, as OpenTelemetry's exporters build it from OTEL_EXPORTER_OTLP_ENDPOINT."""
         base = self.endpoint.rstrip("/")
         return base if base.endswith("/v1/logs") else f"{base}/v1/logs"
+
+    @property
+    def traces_url(self) -> str:
+        base = self.endpoint.rstrip("/").removesuffix("/v1/logs")
+        return f"{base}/v1/traces"

@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 import time
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from vtcode_hookspecs import Event, SinkSettings
 
 from .encode import export_request
 from .options import OtlpOptions
+from .spans import SpanBuilder
+from .spans import export_request as export_spans
 
 if TYPE_CHECKING:
     import httpx
@@ -45,6 +47,8 @@ class OtlpSink:
         self._headers: dict[str, str] = {}
         self._rejecting = False  # within a run of partially rejected exports (reported once)
         self._rejected_unreported = 0
+        self._spans = SpanBuilder()
+        self._session = ""
 
     def configure(self, settings: SinkSettings) -> None:
         try:
@@ -81,9 +85,12 @@ class OtlpSink:
 
         self._client = httpx.Client(timeout=options.timeout_s, verify=options.verify_tls)
         self.options = options
+        self._session = settings.session
 
     def emit(self, event: Event) -> None:
         self._pending.append(event)
+        if self.options is not None and self.options.traces:
+            self._spans.see(event)
 
     def flush(self) -> None:
         options = self._options()
@@ -92,6 +99,11 @@ class OtlpSink:
             rejected, message = self._export(chunk)
             del self._pending[: len(chunk)]
             self._note_rejections(rejected, message, chunk)
+        while self._spans.done:
+            spans = self._spans.done[: options.batch_size]
+            request = export_spans(spans, self._session, self.resource)
+            self._post(options.traces_url, request, f"{len(spans)} spans")
+            del self._spans.done[: len(spans)]
 
     def close(self) -> None:
         if self._client is not None:
@@ -101,22 +113,23 @@ class OtlpSink:
     # -- internals ------------------------------------------------------------------------------------
 
     def _export(self, chunk: list[Event]) -> tuple[int, str]:
-        """Post one chunk until the collector takes it; (records it rejected for good, its message)."""
+        """Post one chunk of log records; (records the collector rejected for good, its message)."""
+        options = self._options()
+        request = export_request(chunk, self.resource, observed=time.time_ns())
+        first, last = chunk[0].seq, chunk[-1].seq
+        return self._post(options.logs_url, request, f"events seq {first}..{last}")
+
+    def _post(self, url: str, request: Any, what: str) -> tuple[int, str]:
+        """Post one export until the collector takes it; (records it rejected for good, its message)."""
         options = self._options()
         assert self._client is not None
         import httpx
 
-        request = export_request(chunk, self.resource, observed=time.time_ns())
-        if options.protocol == "http/json":
-            from google.protobuf import json_format
-
-            body = json_format.MessageToJson(request, use_integers_for_enums=True, indent=None).encode()
-        else:
-            body = request.SerializeToString()
+        body = _encode(request, options.protocol)
         problem = ""
         for attempt in range(options.retries + 1):
             try:
-                response = self._client.post(options.logs_url, content=body, headers=self._headers)
+                response = self._client.post(url, content=body, headers=self._headers)
             except httpx.HTTPError as exc:
                 problem = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
                 wait = options.backoff_s * 2**attempt
@@ -129,10 +142,8 @@ class OtlpSink:
                 wait = _retry_after(response, options.backoff_s * 2**attempt, options.max_retry_after_s)
             if attempt < options.retries:
                 time.sleep(wait)
-        first, last = chunk[0].seq, chunk[-1].seq
         raise DeliveryError(
-            f"otlp: {options.logs_url}: {problem} (events seq {first}..{last} kept for a later try; "
-            "they are in the audit log)"
+            f"otlp: {url}: {problem} ({what} kept for a later try; the events are in the audit log)"
         )
 
     def _note_rejections(self, rejected: int, message: str, chunk: list[Event]) -> None:
@@ -158,6 +169,32 @@ class OtlpSink:
         if self.options is None:
             raise RuntimeError("the otlp sink was not configured ([events.sinks.otlp])")
         return self.options
+
+
+def _encode(request: Any, protocol: str) -> bytes:
+    if protocol != "http/json":
+        return bytes(request.SerializeToString())
+    import json
+
+    from google.protobuf import json_format
+
+    data = json_format.MessageToDict(request, use_integers_for_enums=True)
+    return json.dumps(_hex_ids(data), separators=(",", ":")).encode()
+
+
+_ID_KEYS = frozenset({"traceId", "spanId", "parentSpanId"})
+
+
+def _hex_ids(node: Any) -> Any:
+    """OTLP/JSON writes trace and span ids as hex, where protobuf's JSON mapping writes bytes as base64."""
+    import base64
+
+    if isinstance(node, dict):
+        return {k: base64.b64decode(v).hex() if k in _ID_KEYS and isinstance(v, str) else _hex_ids(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_hex_ids(item) for item in node]
+    return node
 
 
 def _partial_success(response: httpx.Response, protocol: str) -> tuple[int, str]:

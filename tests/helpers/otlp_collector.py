@@ -10,6 +10,8 @@ classes (`opentelemetry-proto`): protobuf bodies with `ParseFromString`, JSON bo
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +24,10 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 
 @dataclass
@@ -31,7 +35,7 @@ class Export:
     path: str
     content_type: str
     headers: dict[str, str]
-    request: ExportLogsServiceRequest
+    request: Any  # ExportLogsServiceRequest, or ExportTraceServiceRequest for /v1/traces
     status: int
 
 
@@ -44,7 +48,13 @@ class Collector:
 
     def accepted(self) -> list[Export]:
         with self.lock:
-            return [e for e in self.exports if e.status == 200]
+            return [e for e in self.exports if e.status == 200 and e.path.endswith("/v1/logs")]
+
+    def spans(self) -> list[Span]:
+        with self.lock:
+            exports = [e for e in self.exports if e.status == 200 and e.path.endswith("/v1/traces")]
+        return [span for e in exports for rs in e.request.resource_spans for ss in rs.scope_spans
+                for span in ss.spans]
 
     def records(self) -> list[tuple[dict[str, Any], LogRecord]]:
         found = []
@@ -65,6 +75,18 @@ def attributes(pairs: Any) -> dict[str, Any]:
     return {pair.key: value(pair.value) for pair in pairs}
 
 
+def _ids_to_base64(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: base64.b64encode(bytes.fromhex(v)).decode() if k in _IDS else _ids_to_base64(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_ids_to_base64(item) for item in node]
+    return node
+
+
+_IDS = frozenset({"traceId", "spanId", "parentSpanId"})
+
+
 @contextmanager
 def collector() -> Iterator[Collector]:
     state = Collector()
@@ -73,9 +95,11 @@ def collector() -> Iterator[Collector]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             content_type = self.headers.get("Content-Type", "")
-            request = ExportLogsServiceRequest()
+            traces = self.path.endswith("/v1/traces")
+            request: Any = ExportTraceServiceRequest() if traces else ExportLogsServiceRequest()
             if content_type == "application/json":
-                json_format.Parse(body, request)  # strict: an unknown field is an error
+                # OTLP/JSON is protobuf's JSON mapping but for trace and span ids, written as hex
+                json_format.ParseDict(_ids_to_base64(json.loads(body)), request)  # strict: unknown keys fail
             else:
                 request.ParseFromString(body)
             with state.lock:

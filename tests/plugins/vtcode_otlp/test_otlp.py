@@ -228,3 +228,25 @@ def test_exec_with_the_collector_down_finishes_and_the_audit_log_says_so(workspa
     assert events[-1]["type"] == "session.ended"
     verify = subprocess.run([VTCODE, "audit", "verify", str(log)], capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.mark.parametrize("protocol", ["http/protobuf", "http/json"])
+def test_traces_follow_the_genai_conventions(workspace: Path, protocol: str) -> None:
+    (workspace / "a.txt").write_text("alpha\n")
+    script = [Reply(tool_calls=[ToolCallReply("read_file", {"path": "a.txt"})]), Reply(text="alpha")]
+    with collector() as otlp, OpenAIStub(script) as stub:
+        result = _exec(workspace, stub, f'endpoint = "{otlp.url}"\ntraces = true\nprotocol = "{protocol}"')
+    assert result.returncode == 0, result.stderr
+    [log] = (workspace.parent / "audit").glob("*.jsonl")
+    session = json.loads(log.read_text().splitlines()[0])["session"]
+    spans = {span.name: span for span in otlp.spans()}
+    assert sorted(spans) == ["chat m", "execute_tool read_file", "turn 1", "turn 2"]
+    assert all(span.trace_id == bytes.fromhex(session) for span in spans.values())
+    tool, chat, turn = spans["execute_tool read_file"], spans["chat m"], spans["turn 1"]
+    assert tool.parent_span_id == turn.span_id and not turn.parent_span_id
+    assert attributes(tool.attributes)["gen_ai.operation.name"] == "execute_tool"
+    assert attributes(tool.attributes)["gen_ai.tool.call.id"] == "call_stub_0"
+    assert attributes(chat.attributes)["gen_ai.request.model"] == "m" and chat.kind == 3  # CLIENT
+    assert attributes(chat.attributes)["gen_ai.usage.input_tokens"] == 12
+    assert turn.start_time_unix_nano <= tool.start_time_unix_nano <= tool.end_time_unix_nano
+    assert tool.end_time_unix_nano <= turn.end_time_unix_nano and tool.status.code == 1  # OK
