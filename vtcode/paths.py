@@ -228,4 +228,5 @@ _BUILTIN_PLUGINS = (
     "vtcode_fs_tools", "vtcode_scripted_provider", "vtcode_outline_indexer", "vtcode_markdown_store",
     "vtcode_sandbox_none", "vtcode_exec_events", "vtcode_landlock", "vtcode_seatbelt", "vtcode_bash_runner",
     "vtcode_indexer", "vtcode_file_search", "vtcode_openai_compat", "vtcode_lmstudio", "vtcode_litellm",
+    "vtcode_otlp",
 )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._decisions import ActionRequest, Decision, Verdict
     from ._events import EVENT_SCHEMA, Event
     from ._indexers import Indexer, IndexStats, Symbol, SymbolKind
+    from ._lifecycle import HOOK_EVENTS, HookAnswer, HookEventName, LifecycleEvent
     from ._markers import PROJECT_NAME, hookimpl, hookspec
     from ._payloads import PAYLOADS, SECURITY_EVENTS, Payload
     from ._providers import (
@@ -67,6 +68,10 @@ _WHERE: dict[str, str] = {
     "Indexer": "._indexers",
     "Symbol": "._indexers",
     "SymbolKind": "._indexers",
+    "HOOK_EVENTS": "._lifecycle",
+    "HookAnswer": "._lifecycle",
+    "HookEventName": "._lifecycle",
+    "LifecycleEvent": "._lifecycle",
     "PROJECT_NAME": "._markers",
     "hookimpl": "._markers",
     "hookspec": "._markers",
@@ -131,6 +136,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "EVENT_SCHEMA",
     "FAMILIES",
+    "HOOK_EVENTS",
     "HOOK_FAMILIES",
     "PAYLOADS",
     "PROJECT_NAME",
@@ -147,8 +153,11 @@ __all__ = [
     "DurableSink",
     "Event",
     "EventSink",
+    "HookAnswer",
+    "HookEventName",
     "IndexStats",
     "Indexer",
+    "LifecycleEvent",
     "ModelInfo",
     "ModelLoader",
     "Payload",

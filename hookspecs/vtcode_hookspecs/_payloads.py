@@ -55,6 +55,33 @@ class WorkspaceTrust(Payload):
     reason: str = ""
 
 
+class InstructionFile(BaseModel):
+    """One project-instructions file placed in the model's context: exactly which bytes the model saw."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
+
+    path: str = Field(description="relative to the workspace root, '/'-separated")
+    sha256: str = Field(description="sha256 of the bytes placed in the context")
+    bytes: int = Field(ge=0, description="bytes placed in the context")
+    truncated: bool = Field(default=False, description="the file was longer than the size cap left room for")
+
+
+class SkippedInstructions(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
+
+    path: str
+    reason: str
+
+
+class InstructionsLoaded(Payload):
+    """Project instructions (AGENTS.md) read into the model's context as guidance, never as policy."""
+
+    files: list[InstructionFile] = []
+    skipped: list[SkippedInstructions] = Field(default=[], description="files found but not read, and why")
+    trusted: bool = True
+    max_bytes: int | None = Field(default=None, ge=0, description="the session's size cap, all files")
+
+
 # -- plugins --------------------------------------------------------------------------------------
 
 
@@ -220,6 +247,30 @@ class SandboxViolation(Payload):
     reason: str
 
 
+# -- lifecycle hooks -------------------------------------------------------------------------------
+
+
+class HookRan(Payload):
+    """One run of a lifecycle hook: what it answered, how long it took, and what the core made of it."""
+
+    hook: str
+    event: str
+    source: str = Field(description="managed, user, system, workspace, --config/-c, or plugin:<name>")
+    kind: Literal["command", "plugin"] = "command"
+    digest: str | None = Field(default=None, description="command hooks: the digest an approval names")
+    call_id: str = ""
+    answer: str | None = Field(default=None, description="allow, ask, deny, or None for no decision")
+    reason: str = ""
+    message: str | None = None
+    user_message: str | None = None
+    effect: str = Field(default="none", description="none, deny, ask, withheld, message, failed-closed, "
+                        "failed-open, skipped")
+    error: str | None = None
+    exit_code: int | None = None
+    timed_out: bool = False
+    duration_ms: float | None = Field(default=None, ge=0)
+
+
 # -- models ---------------------------------------------------------------------------------------
 
 
@@ -295,10 +346,12 @@ PAYLOADS: dict[str, type[Payload]] = {
     "session.ended": SessionEnded,
     "config.loaded": ConfigLoaded,
     "workspace.trust": WorkspaceTrust,
+    "instructions.loaded": InstructionsLoaded,
     "plugin.discovered": PluginDiscovered,
     "plugin.signed_off": PluginSignedOff,
     "plugin.blocked": PluginBlocked,
     "policy.decision": PolicyDecision,
+    "hook.ran": HookRan,
     "approval.requested": ApprovalRequested,
     "approval.answered": ApprovalAnswered,
     "tool.started": ToolStarted,

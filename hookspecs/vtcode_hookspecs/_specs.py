@@ -10,6 +10,7 @@ from typing import Any
 
 from ._decisions import ActionRequest, Decision
 from ._indexers import Indexer
+from ._lifecycle import HookAnswer, LifecycleEvent
 from ._markers import hookspec
 from ._providers import Provider
 from ._sandboxes import SandboxBackend
@@ -61,6 +62,14 @@ def review_action(action: ActionRequest, decision: Decision) -> Decision | None:
     """
 
 
+@hookspec
+def lifecycle_hook(event: LifecycleEvent) -> HookAnswer | None:
+    """React to a moment of the session (see LifecycleEvent); return an answer, or None to add nothing.
+
+    An answer can only tighten: the core re-decides after every hook and keeps the strictest result.
+    """
+
+
 # Which family each hook belongs to: approvals and pins name families, not hooks.
 HOOK_FAMILIES: dict[str, str] = {
     "register_providers": "providers",
@@ -71,6 +80,7 @@ HOOK_FAMILIES: dict[str, str] = {
     "register_event_sinks": "event_sinks",
     "register_commands": "commands",
     "review_action": "review",
+    "lifecycle_hook": "lifecycle",
 }
 
 FAMILIES: tuple[str, ...] = tuple(sorted(set(HOOK_FAMILIES.values())))

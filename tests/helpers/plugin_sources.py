@@ -125,3 +125,20 @@ from vtcode_hookspecs import hookimpl
 def review_action(action):
     raise RuntimeError("dlp backend down")
 """
+
+LIFECYCLE = """
+from vtcode_hookspecs import HookAnswer, hookimpl
+
+SEEN = []
+
+@hookimpl
+def lifecycle_hook(event):
+    SEEN.append((event.event, event.decision.verdict.value if event.decision else None))
+    if event.event == "pre_tool" and event.action.path == "deny.txt":
+        return HookAnswer(decision="deny", reason="plugin says no", message="try another file")
+    if event.event == "pre_tool" and event.action.path == "boom.txt":
+        raise RuntimeError("plugin bug")
+    if event.event == "pre_tool":
+        return {"decision": "allow", "reason": "plugin says yes"}  # a dict is read as a HookAnswer
+    return None
+"""

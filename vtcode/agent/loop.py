@@ -25,7 +25,10 @@ from .reply import DeadlinePassed, Reply, TokensPassed, collect
 from .session import SessionSaver
 
 if TYPE_CHECKING:  # the runner's module brings the policy engine: exec opens that later (opening.py)
+    from vtcode.hooks import HookRunner
     from vtcode.tools.runner import CallRecord
+
+    from .instructions import ProjectInstructions
 
 
 class ToolCaller(Protocol):
@@ -68,6 +71,9 @@ class Agent:
         saver: SessionSaver | None = None,
         gate: InterruptGate | None = None,
         clock: Callable[[], float] = time.monotonic,
+        instructions: ProjectInstructions | None = None,
+        hooks: HookRunner | None = None,
+        start_context: str = "",
     ) -> None:
         self.backend = backend
         self.runner = runner
@@ -78,16 +84,33 @@ class Agent:
         self.saver = saver or SessionSaver(None, bus)
         self.gate = gate or InterruptGate()
         self.clock = clock
+        self.instructions = instructions
+        self.hooks = hooks
+        self.start_context = start_context  # session_start hooks' messages, added to the first prompt
         self.budget = context_budget(context_window, backend.context_length(model), max_output_tokens)
 
     def run(self, session: SessionRecord, prompt: str) -> tuple[Outcome, SessionRecord]:
         """Continue `session` with the user's `prompt`; the outcome and the session as saved."""
-        state = _Run([*session.messages, ChatMessage(role="user", content=prompt)], self.clock())
+        refused: str | None = None
+        content = prompt
+        if self.start_context:
+            content, self.start_context = f"{content}\n\n{self.start_context}", ""
+        if self.hooks is not None:
+            said = self.hooks.user_prompt(prompt)
+            if said.deny is not None:
+                refused = f"the prompt was refused by hook {said.deny[0]}: {said.deny[1]}"
+            elif said.messages:
+                content = f"{content}\n\n{said.model_text()}"
+        # A refused prompt is not kept either: a hook may refuse it for what it holds (a secret).
+        asked = [] if refused is not None else [ChatMessage(role="user", content=content)]
+        state = _Run([*session.messages, *asked], self.clock())
         state.guard = RepeatGuard(self.limits.max_repeated_tool_calls)
         audit = [*session.meta.get("audit_sessions", []), self.bus.session]
         session = self.saver.save(session, state.messages, {"audit_sessions": audit})
         with self.gate.installed(), _masked_bus(self.bus, self.gate):
             try:
+                if refused is not None:  # nothing reaches the model
+                    raise Stop(StopReason.DENIED, refused)
                 while True:
                     self._turn(state)
                     session = self.saver.save(session, state.messages, {})
@@ -107,6 +130,8 @@ class Agent:
             "tool_calls": state.tool_calls,
             "tokens": state.tokens,
         }
+        if self.hooks is not None:
+            self.hooks.stop(f"{reason.value}: {detail}")
         self.bus.emit("agent.stopped", summary)
         session = self.saver.save(session, state.messages, {"stop": summary})
         return outcome, session
@@ -124,10 +149,18 @@ class Agent:
             raise Stop(StopReason.FINISHED, "the model gave its final answer")
         calls = reply.tool_calls
         allowed = calls[: self.limits.max_tool_calls_per_turn]
+        guidance = []
         for call in allowed:
-            self._call_tool(state, call)
+            record = self._call_tool(state, call)
+            if record is not None and self.instructions is not None:
+                guidance.append(self.instructions.after_call(record.action))
         for call in calls[len(allowed) :]:
             state.messages.append(_result(call, "not run: too many tool calls in one turn"))
+        if any(guidance):  # a nested directory's AGENTS.md, after the results (tool messages stay together)
+            from .instructions import GUIDANCE_PREAMBLE
+
+            blocks = "\n\n".join(g for g in guidance if g)
+            state.messages.append(ChatMessage(role="user", content=f"{GUIDANCE_PREAMBLE}\n\n{blocks}"))
         self.bus.emit(
             "turn.completed",
             {"turn": state.turns, "tool_calls": len(allowed), "finish_reason": reply.finish_reason},
@@ -219,10 +252,10 @@ class Agent:
             return None
         return state.started + self.limits.max_wall_time_s
 
-    def _call_tool(self, state: _Run, call: ToolCall) -> None:
+    def _call_tool(self, state: _Run, call: ToolCall) -> CallRecord | None:
         if self.gate.requested:
             state.messages.append(_result(call, "not run: interrupted by the user"))
-            return
+            return None
         times = state.guard.count(call.name, call.arguments)
         if state.guard.over(times):
             state.messages.append(
@@ -235,7 +268,7 @@ class Agent:
             self.bus.emit("tool.refused", {"call_id": call.id, "tool": call.name, "reason": "repeated call"})
             if state.guard.over(times - 1):  # told once already and it asked again: it is stuck
                 raise Stop(StopReason.LIMIT, f"{call.name} called {times} times with the same arguments")
-            return
+            return None
         state.tool_calls += 1
         try:
             # A running tool is bounded by the run's wall time too: the sandbox caps its timeout at what is
@@ -253,6 +286,7 @@ class Agent:
             raise
         state.messages.append(_result(call, record.result.output))
         state.last_refused = _refusal(record)
+        return record
 
 
 def _result(call: ToolCall, output: str) -> ChatMessage:

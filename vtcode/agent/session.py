@@ -42,7 +42,9 @@ def load_session(store: SessionStore, session_id: str) -> SessionRecord:
     return record
 
 
-def new_session(session_id: str, workspace: Path, *, model: str, provider: str) -> SessionRecord:
+def new_session(
+    session_id: str, workspace: Path, *, model: str, provider: str, guidance: str = ""
+) -> SessionRecord:
     now = datetime.now(UTC)
     return SessionRecord(
         id=session_id,
@@ -51,7 +53,7 @@ def new_session(session_id: str, workspace: Path, *, model: str, provider: str) 
         provider=provider,
         created=now,
         updated=now,
-        messages=[ChatMessage(role="system", content=system_prompt(workspace))],
+        messages=[ChatMessage(role="system", content=system_prompt(workspace, guidance))],
     )
 
 

@@ -13,6 +13,7 @@ from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
 from vtcode.egress.approved import ApprovedHosts
+from vtcode.hooks import HookRunner
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
 from vtcode.sandbox import SandboxDenied, approved_hosts, network_asker, open_sandbox
@@ -41,7 +42,12 @@ def default_asker(root: Path | None = None) -> Asker:
 
 
 def open_stack(
-    runtime: Runtime, root: Path, *, asker: Asker | None = None, specs: list[ToolSpec] | None = None
+    runtime: Runtime,
+    root: Path,
+    *,
+    asker: Asker | None = None,
+    specs: list[ToolSpec] | None = None,
+    hooks: HookRunner | None = None,
 ) -> Stack:
     """`specs`: the tool specs when the caller built them already (exec, for its first request)."""
     registries = runtime.plugins.registries
@@ -85,7 +91,8 @@ def open_stack(
         if c.max_response_bytes is not None
     }
     runner = ToolRunner(
-        registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox
+        registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox,
+        hooks=hooks,
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs

@@ -19,6 +19,7 @@ _COMMANDS = {
     "sandbox": "vtcode.cli.sandbox:sandbox",
     "audit": "vtcode.cli.audit:audit",
     "trust": "vtcode.cli.trust_cmd:trust",
+    "hooks": "vtcode.cli.hooks_cmd:hooks",
     "plugins": "vtcode.cli.plugins_cmd:plugins",
     "config": "vtcode.cli.config_cmd:config",
     "models": "vtcode.cli.models_cmd:models",

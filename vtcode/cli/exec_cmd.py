@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from vtcode.agent.opening import StackOpening
     from vtcode.agent.outcome import Outcome
     from vtcode.agent.stack import Stack
+    from vtcode.hooks import HookRunner
     from vtcode.runtime import Runtime
 
 APPROVAL_MODES = ("on-request", "untrusted", "never")
@@ -109,8 +110,10 @@ def _run(
 
     from vtcode.agent import Agent, AgentLimits, SessionSaver, new_session, tool_specs
     from vtcode.agent.connect import connect, settle_model
+    from vtcode.agent.instructions import ProjectInstructions
     from vtcode.agent.opening import DeferredRunner, OpensStackOnFirstChunk, StackOpening
     from vtcode.agent.session import session_store
+    from vtcode.hooks import hook_runner
     from vtcode.runtime import open_runtime
 
     runtime = open_runtime(root, config_files=config_files, overrides=overrides)
@@ -119,9 +122,19 @@ def _run(
     opening: StackOpening | None = None
     try:
         specs = tool_specs(runtime.plugins.registries.tools)
+        # Command hooks run in the stack's sandbox: one at session start or on the prompt opens it first.
+        hooks = hook_runner(runtime, root, lambda: opening.result().sandbox if opening is not None else None)
         # The policy engine, approvals, sandbox and runner open while the model reads the first request
         # (vtcode/agent/opening.py): no tool runs before they are open.
-        opening = StackOpening(lambda: _open_stack(runtime, root, specs))
+        opening = StackOpening(lambda: _open_stack(runtime, root, specs, hooks))
+        if hooks is not None:
+            ending = hooks
+
+            def end_session() -> None:
+                ending.session_end(reason)
+
+            closers.append(end_session)
+        start_context = hooks.session_start().model_text() if hooks is not None else ""
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
         closers.append(link.chain.close)
         try:
@@ -130,10 +143,12 @@ def _run(
             say(f"vtcode: error: {exc}", err=True)
             return 1
         store = session_store(runtime.plugins.registries.storage)
+        instructions = ProjectInstructions.for_runtime(root, runtime)
         if resume is not None:
             session = _load(store, resume, root)
         else:
-            session = new_session(runtime.bus.session, root, model=link.model, provider=link.provider)
+            session = new_session(runtime.bus.session, root, model=link.model, provider=link.provider,
+                                  guidance=instructions.system_prompt_part())
         agent_config = runtime.config.config.agent
         agent = Agent(
             OpensStackOnFirstChunk(link.chain, opening),
@@ -145,6 +160,9 @@ def _run(
             context_window=agent_config.context_window,
             max_output_tokens=agent_config.max_output_tokens,
             saver=SessionSaver(store, runtime.bus),
+            instructions=instructions,
+            hooks=hooks,
+            start_context=start_context,
         )
         outcome, _ = agent.run(session, prompt)
         reason = outcome.reason.value
@@ -194,10 +212,10 @@ def answer_for(answer: str, terminal: bool) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
+def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec], hooks: HookRunner | None) -> Stack:
     from vtcode.agent.stack import open_stack  # on the opening thread: the policy engine comes with it
 
-    return open_stack(runtime, root, specs=specs)
+    return open_stack(runtime, root, specs=specs, hooks=hooks)
 
 
 def _load(store: SessionStore | None, session_id: str, root: Path) -> SessionRecord:

@@ -106,10 +106,11 @@ def _apply(
                 continue
             value = result.value
         if marker is not None and marker.per_key and isinstance(value, dict):
-            merged = dict(target.get(key) or {})
-            merged.update(value)
+            before = dict(target.get(key) or {})
+            merged = {**before, **value}
             for entry in value:
-                state.sources[f"{dotted}.{entry}"] = name
+                if not (tighten_only and entry in before and before[entry] == value[entry]):
+                    state.sources[f"{dotted}.{entry}"] = name  # kept entries keep the layer that set them
             value = merged
         target[key] = value
         state.sources[dotted] = name

@@ -20,7 +20,10 @@ SandboxMode = Literal["read-only", "workspace-write", "full-access"]
 ApprovalMode = Literal["on-request", "untrusted", "never"]
 ThirdPartyMode = Literal["approved", "none", "any"]
 Family = Literal[
-    "commands", "event_sinks", "indexers", "providers", "review", "sandboxes", "storage", "tools"
+    "commands", "event_sinks", "indexers", "lifecycle", "providers", "review", "sandboxes", "storage", "tools"
+]
+HookEvent = Literal[
+    "session_start", "session_end", "user_prompt", "pre_tool", "post_tool", "approval_requested", "stop"
 ]
 
 
@@ -218,6 +221,46 @@ class AgentConfig(StrictModel):
     # None: the provider's metadata for the model, else 8192. A configured value below it wins.
     context_window: Annotated[int | None, Tighten(Rule.MIN), Field(ge=1_024)] = None
     max_output_tokens: Annotated[int, Tighten(Rule.MIN), Field(ge=64)] = 4_096
+    # AGENTS.md files read into the model's context as project guidance (trusted workspaces only). A
+    # workspace may switch them off or lower the cap, never raise it (docs/agent.md).
+    project_instructions: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+    project_instructions_max_bytes: Annotated[int, Tighten(Rule.MIN), Field(ge=0, le=1_048_576)] = 32_768
+
+
+class HookCommand(StrictModel):
+    """One `[hooks.commands.<name>]` table: a command run at some lifecycle events (docs/hooks.md)."""
+
+    events: list[HookEvent] = Field(min_length=1)
+    command: list[str] = Field(min_length=1, description="argv, never a shell string")
+    timeout_s: float = Field(default=10.0, gt=0, le=600)
+    tools: list[str] = Field(default=[], description="pre_tool/post_tool: only these tools (empty: all)")
+    # Honoured only when the hook comes from the managed file: elsewhere a failing hook fails closed.
+    fail_open: bool = False
+    # Network for the hook's process: honoured only from the managed file (default: none).
+    network: bool = False
+
+    @field_validator("command")
+    @classmethod
+    def _argv(cls, value: list[str]) -> list[str]:
+        if not value[0] or any("\0" in part for part in value):
+            raise ValueError("the command needs a program name and no NUL characters")
+        return value
+
+
+class HooksConfig(StrictModel):
+    """Lifecycle hooks. A workspace may add hooks (each needs `vtcode hooks approve`), never change or
+    remove the user's or the administrator's; the managed file may forbid every hook it does not set."""
+
+    commands: Annotated[dict[str, HookCommand], Tighten(Rule.ADD_KEYS, per_key=True)] = {}
+    allow_non_managed: Annotated[bool, Tighten(Rule.MANAGED_ONLY)] = True
+
+    @field_validator("commands")
+    @classmethod
+    def _names(cls, value: dict[str, HookCommand]) -> dict[str, HookCommand]:
+        for name in value:
+            if not name or not all(c.isalnum() or c in "-_" for c in name):
+                raise ValueError(f"hook name {name!r}: letters, digits, '-' and '_' only")
+        return value
 
 
 class VtcodeConfig(StrictModel):
@@ -231,6 +274,7 @@ class VtcodeConfig(StrictModel):
     events: EventsConfig = EventsConfig()
     providers: ProvidersConfig = ProvidersConfig()
     agent: AgentConfig = AgentConfig()
+    hooks: HooksConfig = HooksConfig()
 
 
 class ManagedConfig(VtcodeConfig):

@@ -21,6 +21,7 @@ class Rule(Enum):
     FALSE_WINS = "false_wins"  # a permission switched off stays off
     USER_ONLY = "user_only"  # only the user, the CLI or an administrator may set it
     MANAGED_ONLY = "managed_only"  # only the managed (enterprise) file may set it
+    ADD_KEYS = "add_keys"  # a mapping: a lower-trust layer may add entries, never change or remove one
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def combine(marker: Tighten, lower: Any, upper: Any, fallback: Any = None) -> Co
     if rule is Rule.INTERSECT:
         kept = [item for item in upper if item in lower]
         return Combined(kept, loosened=len(kept) != len(upper))
+    if rule is Rule.ADD_KEYS:
+        base = dict(lower or {})
+        changed = any(key in base and base[key] != value for key, value in (upper or {}).items())
+        base.update({key: value for key, value in (upper or {}).items() if key not in base})
+        return Combined(base, loosened=changed)
     if rule is Rule.MIN:
         if lower is None:
             return Combined(upper, loosened=False)

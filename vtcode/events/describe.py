@@ -138,6 +138,34 @@ def _workspace_trust(p: Payload) -> str:
     )
 
 
+def _instructions_loaded(p: Payload) -> str:
+    loaded = [
+        f"{f.get('path')} ({f.get('bytes')} bytes{', cut at the size cap' if f.get('truncated') else ''}, "
+        f"{str(f.get('sha256', ''))[:19]})"
+        for f in p.get("files") or []
+        if isinstance(f, dict)
+    ]
+    skipped = [
+        f"{s.get('path')} not read: {s.get('reason')}" for s in p.get("skipped") or [] if isinstance(s, dict)
+    ]
+    head = f"project guidance from {', '.join(loaded)}" if loaded else ""
+    return "; ".join(part for part in [head, *skipped] if part) or "no project guidance read"
+
+
+def _hook_ran(p: Payload) -> str:
+    said = p.get("answer") or "no decision"
+    effect = p.get("effect") or "none"
+    head = f"{p.get('hook')} ({p.get('source')}) on {p.get('event')}: {said}"
+    parts = [head, _paren(f"effect {effect}", _if(p.get("duration_ms"), f"{p.get('duration_ms')} ms"))]
+    if p.get("error"):
+        parts.append(f"- failed: {p.get('error')}")
+    elif p.get("reason"):
+        parts.append(f"- {p.get('reason')}")
+    if p.get("user_message"):
+        parts.append(f"- says: {p.get('user_message')}")
+    return _join(*parts)
+
+
 def _plugin_discovered(p: Payload) -> str:
     origin = _join(str(p.get("distribution") or ""), str(p.get("version") or ""))
     return _join(f"{p.get('name')}:", origin or "?", "(built-in)" if p.get("builtin") else "")
@@ -348,6 +376,8 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "session.ended": _session_ended,
     "config.loaded": _config_loaded,
     "workspace.trust": _workspace_trust,
+    "instructions.loaded": _instructions_loaded,
+    "hook.ran": _hook_ran,
     "plugin.discovered": _plugin_discovered,
     "plugin.signed_off": _plugin_signed_off,
     "plugin.blocked": _plugin_blocked,

@@ -218,6 +218,15 @@ class PolicyEngine:
         return outcome
 
 
+    def no_prompts(self) -> str | None:
+        """Why no person may be asked in this session (a hook's "ask" then denies), or None."""
+        config = self._config.config
+        if config.approvals.mode == "never":
+            return "approvals.mode = 'never'"
+        if not config.security.human_in_the_loop:
+            return "security.human_in_the_loop = false"
+        return None
+
     def _untrusted(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
         """approvals.mode = 'untrusted': only read-only work runs unasked. A tool that may change anything,
         and a command allowed by a list or a standing approval rather than a read-only rule, is asked."""

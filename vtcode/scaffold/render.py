@@ -48,6 +48,11 @@ FAMILY_KITS: dict[str, FamilyKit] = {
     "commands": FamilyKit(
         "command", "A CLI command counting files by extension.", "Use it: `vtcode ${name} [DIR] [--json]`."
     ),
+    "lifecycle": FamilyKit(
+        "hook",
+        "A lifecycle hook denying a download piped into a shell.",
+        "Hooks can only tighten: see docs/hooks.md.",
+    ),
     "review": FamilyKit(
         "review",
         "A policy review denying git push to protected remotes.",

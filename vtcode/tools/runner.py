@@ -13,6 +13,7 @@ from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+from vtcode.hooks.runner import HookOutcome, HookRunner
 from vtcode.plugins.registry import Registry
 from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
@@ -28,6 +29,7 @@ class CallRecord:
     result: ToolResult
     decision: Decision | None
     answer: Answer | None = None
+    action: ActionRequest | None = None  # what was decided on; set when the call ran
 
 
 class ToolRunner:
@@ -41,8 +43,10 @@ class ToolRunner:
         *,
         max_response_bytes: dict[str, int] | None = None,
         sandbox: CommandSandbox | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self._tools = tools
+        self._hooks = hooks
         self._engine = engine
         self._broker = broker
         self._bus = bus
@@ -74,18 +78,43 @@ class ToolRunner:
                 "rule": decision.rule,
             },
         )
+        hooked = HookOutcome()
+        if self._hooks is not None:
+            decision, hooked = self._hooks.pre_tool(
+                action, decision, call_id, lambda: self._engine.judge(action).decision
+            )
+        by_hook = (decision.rule or "").startswith("hook:")
+        if by_hook and decision.verdict is Verdict.PROMPT and (why := self._engine.no_prompts()):
+            decision = Decision(verdict=Verdict.DENY, reason=f"{why}: {decision.reason}", rule=decision.rule)
         answer = None
         if decision.verdict is Verdict.PROMPT:
+            if self._hooks is not None:
+                asked = self._hooks.approval_requested(action, decision, call_id)
+                if asked.deny is not None:
+                    hook, why = asked.deny
+                    refusal = _with(f"denied by hook {hook}: {why}", hooked)
+                    return self._refuse(name, call_id, refusal, decision)
             answer = self._broker.request(
-                action, decision, judged.commands, always_allowed=judged.always_offerable
+                action, decision, judged.commands, always_allowed=judged.always_offerable and not by_hook
             )
             if not answer.allows:
-                return self._refuse(name, call_id, f"denied by the user: {decision.reason}", decision, answer)
+                return self._refuse(
+                    name, call_id, _with(f"denied by the user: {decision.reason}", hooked), decision, answer
+                )
         elif decision.verdict is Verdict.DENY:
-            return self._refuse(
-                name, call_id, f"denied by policy ({decision.rule}): {decision.reason}", decision
-            )
-        return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer)
+            what = "hook" if by_hook else "policy"
+            refusal = _with(f"denied by {what} ({decision.rule}): {decision.reason}", hooked)
+            return self._refuse(name, call_id, refusal, decision)
+        result = self._invoke(entry.obj, entry.plugin, args, call_id)
+        if self._hooks is not None:
+            after = self._hooks.post_tool(action, call_id, result.ok, result.output)
+            if after.deny is not None:
+                hook, why = after.deny
+                result = result.model_copy(update={"output": f"[output withheld by hook {hook}: {why}]"})
+            hooked.messages += after.messages
+        if hooked.messages:
+            result = result.model_copy(update={"output": _with(result.output, hooked)})
+        return CallRecord(result, decision, answer, action)
 
     def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
@@ -130,6 +159,11 @@ class ToolRunner:
     ) -> CallRecord:
         self._bus.emit("tool.refused", {"call_id": call_id, "tool": name, "reason": message})
         return CallRecord(ToolResult(ok=False, output=message), decision, answer)
+
+
+def _with(text: str, hooked: HookOutcome) -> str:
+    """A result or refusal with the hooks' messages for the model after it, delimited."""
+    return f"{text}\n{hooked.model_text()}" if hooked.messages else text
 
 
 def _action(name: str, args: Any) -> ActionRequest:

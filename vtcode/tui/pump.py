@@ -77,6 +77,18 @@ class Pump:
         screen = self.app.screen
         if isinstance(screen, AuditScreen):
             screen.add(event)
+        if event.type == "instructions.loaded":
+            from vtcode.events.describe import describe
+
+            from .widgets.chat import Notice
+
+            self.app.chat(Notice(f"instructions: {describe(event.type, event.payload)}", "info"))
+        if event.type == "hook.ran" and (event.payload.get("user_message") or event.payload.get("error")):
+            from vtcode.events.describe import describe
+
+            from .widgets.chat import Notice
+
+            self.app.chat(Notice(f"hook: {describe(event.type, event.payload)}", "warn"))
         if event.type == "config.notice":
             from .widgets.chat import Notice
 

@@ -14,9 +14,11 @@ from vtcode_hookspecs import ModelInfo, ProviderError, SessionRecord, SessionSum
 
 from vtcode.agent import Agent, AgentLimits, InterruptGate, SessionSaver, new_session
 from vtcode.agent.connect import Connection, connect, load_chosen, needed_window
+from vtcode.agent.instructions import ProjectInstructions
 from vtcode.agent.stack import Stack, open_stack
 from vtcode.approvals import Asker
 from vtcode.errors import VtcodeError
+from vtcode.hooks import HookRunner, hook_runner
 from vtcode.providers.choice import load_window
 from vtcode.runtime import Runtime, open_runtime
 from vtcode.workspace.jail import Jail
@@ -45,8 +47,13 @@ class Facts:
 
 
 class Workbench:
-    def __init__(self, runtime: Runtime, stack: Stack, root: Path, inbox: Inbox) -> None:
+    def __init__(
+        self, runtime: Runtime, stack: Stack, root: Path, inbox: Inbox, hooks: HookRunner | None = None
+    ) -> None:
         self.runtime = runtime
+        self.hooks = hooks
+        # session_start hooks' messages go with the first prompt
+        self.start_context = hooks.session_start().model_text() if hooks is not None else ""
         self.stack = stack
         self.root = root
         self.inbox = inbox
@@ -54,7 +61,10 @@ class Workbench:
         self.model_problem: str | None = None
         self.offer: list[ModelInfo] = []  # models the server could load, when the person may pick one
         self.notes: tuple[str, ...] = ()  # what to tell the person about the chosen model, once
-        self.record: SessionRecord = new_session(runtime.bus.session, root, model="", provider="")
+        self.instructions = ProjectInstructions.for_runtime(root, runtime)
+        self.record: SessionRecord = new_session(
+            runtime.bus.session, root, model="", provider="", guidance=self.instructions.system_prompt_part()
+        )
         self.facts = _facts(runtime, stack)
         self.stopping = threading.Event()  # Esc: shared by the stream tee, the running command, the loop
         self._runner = ObservedRunner(stack.runner, inbox, Jail(root), self.stopping)
@@ -74,12 +84,15 @@ class Workbench:
     ) -> Workbench:
         runtime = open_runtime(root, config_files=config_files, overrides=(*overrides, *QUIET))
         runtime.bus.attach([UiSink(inbox)])  # replays plugin sign-off and config events first
+        opened: list[Stack] = []
         try:
-            stack = open_stack(runtime, root, asker=asker)
+            hooks = hook_runner(runtime, root, lambda: opened[0].sandbox if opened else None)
+            stack = open_stack(runtime, root, asker=asker, hooks=hooks)
+            opened.append(stack)
         except BaseException:
             runtime.bus.close("error")
             raise
-        return cls(runtime, stack, root, inbox)
+        return cls(runtime, stack, root, inbox, hooks)
 
     def connect_model(self) -> str | None:
         """Reach the model and settle which one (vtcode/providers/choice.py): the configured one, else
@@ -160,7 +173,11 @@ class Workbench:
             max_output_tokens=config.agent.max_output_tokens,
             saver=SessionSaver(self.stack.store, self.runtime.bus),
             gate=StopGate(self.stopping),
+            instructions=self.instructions,
+            hooks=self.hooks,
+            start_context=self.start_context,
         )
+        self.start_context = ""
         outcome, self.record = agent.run(self.record, prompt)
         self.facts.tokens_used += outcome.tokens
         summary = (
@@ -203,6 +220,8 @@ class Workbench:
     def close(self) -> None:
         if self.link is not None:
             self.link.chain.close()
+        if self.hooks is not None:
+            self.hooks.session_end("normal")
         self.runtime.bus.close("normal")
 
 
