@@ -145,6 +145,7 @@ def _run(
             context_window=agent_config.context_window,
             max_output_tokens=agent_config.max_output_tokens,
             saver=SessionSaver(store, runtime.bus),
+            more_specs=opening.source_specs,
         )
         outcome, _ = agent.run(session, prompt)
         reason = outcome.reason.value
@@ -161,7 +162,7 @@ def _run(
 
         with held():  # a second Ctrl-C or SIGTERM waits until the log is closed
             if opening is not None:
-                opening.wait()
+                opening.close()
             for close in closers:
                 close()
             runtime.bus.close(reason)

@@ -5,7 +5,7 @@ continue; nothing runs without a decision that allows it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
 
@@ -13,7 +13,7 @@ from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
-from vtcode.plugins.registry import Registry
+from vtcode.plugins.registry import Registered
 from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
 
@@ -21,6 +21,14 @@ from .arguments import ArgumentError, parse_arguments, path_arguments
 from .context import CallContext, CallWatch
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
+
+
+class ToolLookup(Protocol):
+    """A Registry of tools, or a ToolCatalog (registered tools plus those of the open tool sources)."""
+
+    def get(self, name: str) -> Registered[Tool] | None: ...
+
+    def names(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class CallRecord:
 class ToolRunner:
     def __init__(
         self,
-        tools: Registry[Tool],
+        tools: ToolLookup,
         engine: PolicyEngine,
         broker: ApprovalBroker,
         bus: EventBus,
@@ -85,9 +93,12 @@ class ToolRunner:
             return self._refuse(
                 name, call_id, f"denied by policy ({decision.rule}): {decision.reason}", decision
             )
-        return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer)
+        allowed_by = "allow" if answer is None else f"person:{answer.value}"
+        return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id, allowed_by), decision, answer)
 
-    def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
+    def _invoke(
+        self, tool: Tool, plugin: str, args: Any, call_id: str, allowed_by: str = "allow"
+    ) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
         # approval's digest, so the audit shows that what was approved is what ran.
         self._bus.emit(
@@ -101,7 +112,15 @@ class ToolRunner:
             },
         )
         try:
-            ctx = CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox, watch=self.watch)
+            ctx = CallContext(
+                self._jail,
+                self._bus,
+                tool.name,
+                sandbox=self._sandbox,
+                watch=self.watch,
+                call_id=call_id,
+                decision=allowed_by,
+            )
             result = tool.invoke(ctx, args)
         except (VtcodeError, OSError, ValueError) as exc:
             result = ToolResult(ok=False, output=f"{tool.name} failed: {exc}")
@@ -128,7 +147,15 @@ class ToolRunner:
         decision: Decision | None = None,
         answer: Answer | None = None,
     ) -> CallRecord:
-        self._bus.emit("tool.refused", {"call_id": call_id, "tool": name, "reason": message})
+        self._bus.emit(
+            "tool.refused",
+            {
+                "call_id": call_id,
+                "tool": name,
+                "reason": message,
+                "decision": decision.verdict.value if decision is not None else None,
+            },
+        )
         return CallRecord(ToolResult(ok=False, output=message), decision, answer)
 
 

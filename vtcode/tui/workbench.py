@@ -160,6 +160,7 @@ class Workbench:
             max_output_tokens=config.agent.max_output_tokens,
             saver=SessionSaver(self.stack.store, self.runtime.bus),
             gate=StopGate(self.stopping),
+            more_specs=self.stack.source_specs,
         )
         outcome, self.record = agent.run(self.record, prompt)
         self.facts.tokens_used += outcome.tokens
@@ -203,6 +204,7 @@ class Workbench:
     def close(self) -> None:
         if self.link is not None:
             self.link.chain.close()
+        self.stack.close()  # the MCP servers it started
         self.runtime.bus.close("normal")
 
 

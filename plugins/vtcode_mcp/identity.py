@@ -1,0 +1,120 @@
+"""A server's identity: what an approval and the administrator's lists name. Any change is a new identity,
+so an approval of one server never covers a changed one.
+
+- stdio: the resolved executable, a sha256 of its bytes, the args and the env *names*;
+- a launcher's package (`package = "npm:@scope/x@1.2.3"`): the package and its exact version, with the rest;
+- HTTP: the origin (scheme, host, port) and the path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict
+
+from vtcode.config.models import McpServerConfig
+
+from .transports import resolve_command
+
+CHUNK = 1 << 20
+
+
+class Identity(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str  # "stdio" or "http"
+    executable: str | None = None
+    executable_sha256: str | None = None
+    # An interpreter's script (`node server.js`, `python -m`-less `python server.py`): its path and digest.
+    script: str | None = None
+    script_sha256: str | None = None
+    args: tuple[str, ...] = ()
+    env_names: tuple[str, ...] = ()
+    package: str | None = None
+    origin: str | None = None
+    path: str | None = None
+
+    @property
+    def digest(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    def describe(self) -> str:
+        if self.kind == "http":
+            return f"{self.origin}{self.path or ''}"
+        pkg = f" [{self.package}]" if self.package else ""
+        return f"{self.executable} {' '.join(self.args)}{pkg}".strip()
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# Launchers that fetch a package by name: the package must carry an exact version, which the identity keeps.
+LAUNCHERS = {"npx": "npm", "bunx": "npm", "pnpx": "npm", "uvx": "pypi", "pipx": "pypi"}
+INTERPRETERS = ("node", "python", "python3", "deno", "bun")
+EXACT = {"npm": re.compile(r"^(@[^/@\s]+/)?[^/@\s]+@\d+\.\d+\.\d+[^\s^~*<>=|]*$"),
+         "pypi": re.compile(r"^[A-Za-z0-9_.\[\],-]+==[^\s*<>=~!,]+$")}
+
+
+class IdentityError(OSError):
+    """A server whose identity cannot be pinned down does not start."""
+
+
+def _first_operand(args: list[str]) -> str | None:
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def launched_package(command: str, args: list[str]) -> str | None:
+    """`npx -y @scope/pkg@1.2.3` -> "npm:@scope/pkg@1.2.3"; an unpinned package is an IdentityError."""
+    kind = LAUNCHERS.get(Path(command).name)
+    if kind is None:
+        return None
+    operand = _first_operand(args[1:] if Path(command).name == "pipx" and args[:1] == ["run"] else args)
+    if operand is None or not EXACT[kind].match(operand):
+        raise IdentityError(
+            f"{Path(command).name} {operand or ''}: a launched package needs an exact version "
+            f"({'@scope/name@1.2.3' if kind == 'npm' else 'name==1.2.3'}); otherwise it could change "
+            "under your approval"
+        )
+    return f"{kind}:{operand}"
+
+
+def identity_of(config: McpServerConfig) -> Identity:
+    """Raises OSError when the executable cannot be found or read: such a server does not start."""
+    if config.url is not None:
+        parts = urlsplit(config.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        origin = f"{parts.scheme}://{parts.hostname}:{port}"
+        return Identity(kind="http", origin=origin, path=parts.path or "/")
+    assert config.command is not None
+    executable = str(Path(resolve_command(config.command)).resolve())
+    package = launched_package(config.command, list(config.args)) or config.package
+    script = None
+    if Path(executable).name.startswith(INTERPRETERS):
+        operand = _first_operand(list(config.args))
+        if operand is not None and Path(operand).is_absolute() and Path(operand).is_file():
+            script = str(Path(operand).resolve())
+    return Identity(
+        kind="stdio",
+        executable=executable,
+        executable_sha256=file_sha256(executable),
+        script=script,
+        script_sha256=file_sha256(script) if script else None,
+        args=tuple(config.args),
+        env_names=tuple(sorted({*config.env, *config.env_pass})),
+        package=package,
+    )
+
+
+def summary(identity: Identity) -> dict[str, Any]:
+    return {"digest": identity.digest, **identity.model_dump(mode="json", exclude_none=True)}

@@ -1,0 +1,92 @@
+"""Stdio servers: the npm reference server `server-everything` and the Python SDK test server."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from helpers.mcp_servers import PY_SERVER, npm_bin, node
+
+EVERYTHING = "[mcp.servers.everything]\ncommand = \"{node}\"\nargs = [\"{script}\", \"stdio\"]\n"
+
+
+def everything(extra: str = "") -> str:
+    script = npm_bin("mcp-server-everything").resolve()
+    return EVERYTHING.format(node=node(), script=script) + extra
+
+
+def py_stdio(log: Path, extra: str = "") -> str:
+    return (
+        f'[mcp.servers.py]\ncommand = "{sys.executable}"\n'
+        f'args = ["{PY_SERVER}", "--stdio", "--log", "{log}"]\n{extra}\n'
+    )
+
+
+def test_the_reference_server_lists_and_answers(user_config, session, approver):
+    user_config(everything() + '[tools.policies]\n"mcp.everything.echo" = "allow"\n')
+    s = session(approver).ready()
+    names = s.tool_names()
+    assert "mcp.everything.echo" in names and "mcp.everything.get-sum" in names
+    record = s.call("mcp.everything.echo", {"message": "hello from vtcode"})
+    assert record.result.ok and "hello from vtcode" in record.result.output
+    assert record.result.output.startswith('<untrusted-mcp-result server="everything" tool="echo">')
+    assert approver.asked == []
+    ready = [e for e in s.events("mcp.server") if e["state"] == "ready"]
+    assert ready and ready[0]["identity"].startswith("sha256:") and ready[0]["source"] == "user"
+
+
+def test_a_server_sees_only_the_environment_its_config_names(user_config, session, approver, monkeypatch):
+    monkeypatch.setenv("VTCODE_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("PASSED_ON", "yes")
+    user_config(everything('env_pass = ["PASSED_ON"]\nenv = { GIVEN = "1" }\n'
+                           '[tools.policies]\n"mcp.everything.*" = "allow"\n'))
+    s = session(approver).ready()
+    output = s.call("mcp.everything.get-env", {}).result.output
+    assert "PASSED_ON" in output and "GIVEN" in output
+    assert "VTCODE_TEST_SECRET" not in output and "hunter2" not in output
+
+
+def test_stderr_is_logged_not_shown(user_config, session, approver, tmp_path, isolated_user_dirs):
+    user_config(py_stdio(tmp_path / "calls.jsonl") + '[tools.policies]\n"mcp.py.*" = "allow"\n')
+    s = session(approver).ready()
+    output = s.call("mcp.py.add", {"a": 1, "b": 2}).result.output
+    assert "test server on stdio" not in output
+    log = isolated_user_dirs / "data" / "mcp-logs" / "py.log"
+    assert "test server on stdio" in log.read_text()
+
+
+def test_a_crashing_server_is_restarted_a_bounded_number_of_times(user_config, session, approver, tmp_path):
+    user_config(py_stdio(tmp_path / "calls.jsonl", "max_restarts = 1")
+                + '[tools.policies]\n"mcp.py.*" = "allow"\n')
+    s = session(approver).ready()
+    assert not s.call("mcp.py.crash", {}).result.ok
+    deadline = time.monotonic() + 30
+    while s.source.connections["py"].state != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert s.call("mcp.py.add", {"a": 1, "b": 2}).result.ok  # restarted once
+    assert not s.call("mcp.py.crash", {}).result.ok
+    while s.source.connections["py"].state != "unavailable" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = s.call("mcp.py.add", {"a": 1, "b": 2})
+    assert not after.result.ok and "unavailable" in after.result.output
+    states = [e["state"] for e in s.events("mcp.server")]
+    assert states.count("failed") == 1 and states[-1] == "unavailable"
+    calls = [json.loads(line)["tool"] for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    assert calls == ["crash", "add", "crash"]
+
+
+def test_a_hung_server_times_out_and_is_restarted(user_config, session, approver, tmp_path):
+    user_config(py_stdio(tmp_path / "calls.jsonl", "call_timeout_s = 1.0")
+                + '[tools.policies]\n"mcp.py.*" = "allow"\n')
+    s = session(approver).ready()
+    started = time.monotonic()
+    hung = s.call("mcp.py.hang", {"seconds": 60})
+    assert not hung.result.ok and "no answer" in hung.result.output
+    assert time.monotonic() - started < 15
+    deadline = time.monotonic() + 30
+    while s.source.connections["py"].state != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert s.call("mcp.py.add", {"a": 2, "b": 2}).result.ok
+    assert "restarting" in [e["state"] for e in s.events("mcp.server")]
