@@ -203,7 +203,7 @@ class Connection:
             await asyncio.sleep(PING_INTERVAL_S)
             try:
                 await asyncio.wait_for(session.send_ping(), self.config.call_timeout_s)
-            except Exception:  # noqa: BLE001 (any failure of a ping means the server is gone)
+            except Exception:
                 self._lost()
                 return
 

@@ -61,7 +61,7 @@ def file_sha256(path: str) -> str:
 
 # Launchers that fetch a package by name: the package must carry an exact version, which the identity keeps.
 LAUNCHERS = {"npx": "npm", "bunx": "npm", "pnpx": "npm", "uvx": "pypi", "pipx": "pypi"}
-INTERPRETERS = ("node", "python", "python3", "deno", "bun")
+INTERPRETERS = ("node", "python", "deno", "bun", "sh", "bash", "dash", "ruby", "perl")
 EXACT = {"npm": re.compile(r"^(@[^/@\s]+/)?[^/@\s]+@\d+\.\d+\.\d+[^\s^~*<>=|]*$"),
          "pypi": re.compile(r"^[A-Za-z0-9_.\[\],-]+==[^\s*<>=~!,]+$")}
 

@@ -121,3 +121,55 @@ def test_annotations_are_not_trusted_unless_the_person_says_so(user_config, sess
     user_config(_config(http_server.url, "trust_annotations = true"))
     s2 = session(approver).ready()
     assert s2.stack.catalog.get("mcp.py.add").obj.risk.value == "read"
+
+
+def test_the_bearer_token_comes_from_the_users_secrets(user_config, session, tmp_path, isolated_user_dirs):
+    from helpers.mcp_servers import HttpServer
+
+    server = HttpServer(tmp_path / "calls.jsonl", token="s3cret-token")
+    try:
+        user_config(_config(server.url, 'bearer_token_secret = "py-token"')
+                    + '[tools.policies]\n"mcp.py.add" = "allow"\n')
+        secrets = isolated_user_dirs / "config" / "secrets.toml"
+        secrets.write_text('py-token = "s3cret-token"\n')
+        secrets.chmod(0o600)
+        s = session().ready()
+        assert s.call("mcp.py.add", {"a": 1, "b": 1}).result.ok
+        s.close()
+        secrets.write_text('py-token = "wrong"\n')
+        s2 = session().ready()
+        assert s2.tool_names() == [] and server.calls() == ["add"]
+        assert any(e["state"] in ("failed", "unavailable") for e in s2.events("mcp.server"))
+        s2.close()
+        secrets.unlink()
+        s3 = session().ready()
+        [refusal] = [e for e in s3.events("mcp.server") if e["state"] == "refused"]
+        assert "no bearer token" in refusal["reason"]
+        # The token never lands in the record.
+        assert "s3cret-token" not in json.dumps([dict(e.payload) for e in s3.runtime.bus.history])
+    finally:
+        server.stop()
+
+
+def test_mcp_tools_lists_the_tools_and_their_policy(user_config, http_server, workspace):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from vtcode.workspace.trust import write_trust
+
+    write_trust(workspace)
+    user_config(_config(http_server.url) + '[tools.policies]\n"mcp.py.add" = "allow"\n')
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    ran = subprocess.run(
+        [str(Path(sys.executable).parent / "vtcode"), "mcp", "tools", "--json", "--workspace",
+         str(workspace)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    listed = json.loads(ran.stdout)
+    tools = {t["name"]: t for t in listed["tools"]}
+    assert tools["mcp.py.add"]["policy"] == "allow" and tools["mcp.py.big"]["policy"] == "prompt"
+    assert listed["servers"]["py"]["state"] == "ready"
+    assert http_server.calls() == []  # listing calls nothing

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.mcp_servers import PY_SERVER, npm_bin, node
+from helpers.mcp_servers import PY_SERVER, node, npm_bin
 
 EVERYTHING = "[mcp.servers.everything]\ncommand = \"{node}\"\nargs = [\"{script}\", \"stdio\"]\n"
 
