@@ -182,12 +182,27 @@ class McpServer(Payload):
 
     server: str
     state: Literal[
-        "refused", "starting", "ready", "tools_changed", "restarting", "failed", "unavailable", "stopped"
+        "refused",
+        "starting",
+        "spawned",
+        "ready",
+        "tools_changed",
+        "restarting",
+        "failed",
+        "unavailable",
+        "stopped",
     ]
     reason: str = ""
     identity: str | None = Field(default=None, description="digest of what was approved or refused")
     source: str | None = Field(default=None, description="user, managed or workspace")
     tools: list[str] = []
+    # A stdio server's confined process (state "spawned"): what runs and what confines it.
+    pid: int | None = None
+    argv: list[str] = []
+    mode: str | None = Field(default=None, description="sandbox mode of the server (read-only...)")
+    network: bool | None = None
+    enforced: list[str] = Field(default=[], description="what the sandbox backend enforces")
+    read_roots: list[str] = []
 
 
 class CommandStarted(Payload):

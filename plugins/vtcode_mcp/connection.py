@@ -40,7 +40,10 @@ class Connection:
         source: str,
         sandbox: Any = None,
         token: str | None = None,
+        read_roots: tuple[str, ...] = (),
     ) -> None:
+        self._read_roots = read_roots
+        self.pid: int | None = None
         self.name = name
         self.config = config
         self._loop = loop
@@ -109,6 +112,8 @@ class Connection:
             workspace=self._workspace,
             sandbox=self._sandbox,
             token=self._token,
+            read_roots=self._read_roots,
+            on_spawn=self._spawned,
         )
         async with transport as (read, write), ClientSession(
             read, write, message_handler=self._on_message
@@ -188,6 +193,25 @@ class Connection:
         if not isinstance(result, types.CallToolResult):
             raise ServerUnavailable(f"MCP server {self.name!r} answered with {type(result).__name__}")
         return result
+
+    def _spawned(self, pid: int, enforced: tuple[str, ...], request: Any) -> None:
+        """The confined process started: what runs, and what the kernel enforces on it."""
+        self.pid = pid
+        self._emit(
+            "mcp.server",
+            {
+                "server": self.name,
+                "state": "spawned",
+                "identity": self.identity,
+                "source": self.source,
+                "pid": pid,
+                "argv": list(request.argv),
+                "mode": request.mode,
+                "network": request.network,
+                "enforced": list(enforced),
+                "read_roots": list(self._read_roots),
+            },
+        )
 
     def _lost(self) -> None:
         """The server died or hung: calls wait for the restart (or fail once it gives up)."""

@@ -36,6 +36,9 @@ class Identity(BaseModel):
     args: tuple[str, ...] = ()
     env_names: tuple[str, ...] = ()
     package: str | None = None
+    # What the server is granted: part of the identity, so a workspace cannot widen it after approval.
+    grants: tuple[str, ...] = ()
+    read_roots: tuple[str, ...] = ()
     origin: str | None = None
     path: str | None = None
 
@@ -95,7 +98,7 @@ def identity_of(config: McpServerConfig) -> Identity:
         parts = urlsplit(config.url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         origin = f"{parts.scheme}://{parts.hostname}:{port}"
-        return Identity(kind="http", origin=origin, path=parts.path or "/")
+        return Identity(kind="http", origin=origin, path=parts.path or "/", grants=grants_of(config))
     assert config.command is not None
     executable = str(Path(resolve_command(config.command)).resolve())
     package = launched_package(config.command, list(config.args)) or config.package
@@ -113,7 +116,33 @@ def identity_of(config: McpServerConfig) -> Identity:
         args=tuple(config.args),
         env_names=tuple(sorted({*config.env, *config.env_pass})),
         package=package,
+        grants=grants_of(config),
+        read_roots=tuple(config.read_roots),
     )
+
+
+def grants_of(config: McpServerConfig) -> tuple[str, ...]:
+    return tuple(g for g, on in (("write", config.write), ("network", config.network),
+                                 ("trust_annotations", config.trust_annotations)) if on)
+
+
+def own_read_roots(config: McpServerConfig, identity: Identity) -> tuple[str, ...]:
+    """What a confined stdio server must read besides the workspace and system dirs: its script's package
+    (the whole `node_modules` it lives in, or the script's directory), its interpreter's installation (a
+    virtual environment's root), and the `read_roots` its config names."""
+    roots: list[str] = []
+    if identity.script:
+        parts = Path(identity.script).parts
+        if "node_modules" in parts:
+            roots.append(str(Path(*parts[: parts.index("node_modules") + 1])))
+        else:
+            roots.append(str(Path(identity.script).parent))
+    if config.command is not None:
+        command = Path(resolve_command(config.command))
+        if command.parent.name == "bin":
+            roots.append(str(command.parent.parent))
+    roots += [str(Path(r).expanduser().resolve()) for r in config.read_roots]
+    return tuple(dict.fromkeys(roots))
 
 
 def summary(identity: Identity) -> dict[str, Any]:

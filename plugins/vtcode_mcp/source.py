@@ -16,6 +16,7 @@ from vtcode.config.models import McpConfig
 from vtcode.paths import private_dir, user_data_dir
 
 from .connection import Connection
+from .identity import own_read_roots
 from .plan import plan
 from .secrets import bearer_token
 from .tool import McpTool
@@ -67,7 +68,10 @@ class McpSource:
             self._logs.append(errlog)
             try:
                 token = bearer_token(entry.name, entry.config) if entry.config.url else None
-            except ValueError as exc:
+                read_roots = own_read_roots(entry.config, entry.identity) if entry.config.command else ()
+                if entry.config.command and sandbox is None:
+                    raise ValueError("no sandbox could be applied here, so stdio servers do not start")
+            except (ValueError, OSError) as exc:
                 emit("mcp.server", {"server": entry.name, "state": "refused", "reason": str(exc),
                                     "identity": entry.identity.digest, "source": entry.source})
                 continue
@@ -83,6 +87,7 @@ class McpSource:
                 source=entry.source,
                 sandbox=sandbox,
                 token=token,
+                read_roots=read_roots,
             )
             self._connections.append(connection)
             self.connections[entry.name] = connection

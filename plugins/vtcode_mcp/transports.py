@@ -14,7 +14,8 @@ HTTP_TIMEOUT_S = 30.0
 
 def server_env(config: McpServerConfig, environ: dict[str, str]) -> dict[str, str]:
     """What a stdio server sees of the environment: the values the config gives and the variables it
-    names (`env_pass`), nothing else of yours (the SDK adds only HOME, PATH, SHELL, TERM, USER, LOGNAME)."""
+    names (`env_pass`), nothing else of yours (the sandbox adds PATH, its own HOME and TMPDIR, and the
+    toolchain variables of what is on PATH)."""
     env = {name: environ[name] for name in config.env_pass if name in environ}
     env.update(config.env)
     return env
@@ -36,7 +37,10 @@ async def open_transport(
     workspace: str,
     sandbox: Any = None,
     token: str | None = None,
+    read_roots: tuple[str, ...] = (),
+    on_spawn: Any = None,
 ) -> AsyncIterator[tuple[Any, Any]]:
+    """`sandbox`: the session's CommandSandbox; a stdio server starts only under it."""
     if config.url is not None:
         import httpx2
         from mcp.client.streamable_http import streamable_http_client
@@ -49,14 +53,22 @@ async def open_transport(
         return
     import os
 
-    from mcp.client.stdio import StdioServerParameters, stdio_client
-
     assert config.command is not None
-    params = StdioServerParameters(
-        command=resolve_command(config.command),
-        args=list(config.args),
-        env=server_env(config, dict(os.environ)),
-        cwd=workspace,
-    )
-    async with stdio_client(params, errlog=errlog) as streams:
-        yield streams[0], streams[1]
+    if sandbox is not None:  # a stdio server starts only confined
+        from .confined import confined_stdio, server_request
+
+        env = server_env(config, dict(os.environ))
+        env.setdefault("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
+        request = server_request(
+            sandbox,
+            [resolve_command(config.command), *config.args],
+            workspace,
+            env=env,
+            write=config.write,
+            network=config.network,
+            read_roots=read_roots,
+        )
+        async with confined_stdio(sandbox, request, errlog, on_spawn or (lambda *_: None)) as streams:
+            yield streams
+        return
+    raise PermissionError("no sandbox could be applied, so stdio servers do not start (fail closed)")

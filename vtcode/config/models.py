@@ -191,6 +191,8 @@ class McpServerConfig(StrictModel):
     trust_annotations: bool = False
     write: bool = Field(default=False, description="a stdio server may write the workspace")
     network: bool = Field(default=False, description="a stdio server may use the network")
+    # Directories outside the workspace a stdio server may read (its own files are added by itself).
+    read_roots: list[str] = []
     startup_timeout_s: float = Field(default=30.0, gt=0, le=600)
     call_timeout_s: float = Field(default=120.0, gt=0, le=3600)
     max_restarts: int = Field(default=2, ge=0, le=20)

@@ -236,6 +236,8 @@ def _mcp_server(p: Payload) -> str:
         f"{p.get('server')} {p.get('state')}",
         _if(p.get("source"), f"[{p.get('source')}]"),
         _if(tools, f"{len(tools) if isinstance(tools, list) else tools} tools"),
+        _if(p.get("pid"), f"pid {p.get('pid')}"),
+        _if(p.get("mode"), f"[sandbox {p.get('mode')}{', network' if p.get('network') else ''}]"),
         _if(p.get("reason"), f": {p.get('reason')}"),
     )
 

@@ -25,7 +25,7 @@ def propose(workspace: Path, server: Path, started: Path, extra_args: tuple[str,
     args = [str(server), "--stdio", "--log", str(started.with_suffix(".calls")), "--started", str(started),
             *extra_args]
     (folder / "mcp.toml").write_text(
-        f'[servers.proposed]\ncommand = "{sys.executable}"\nargs = {json.dumps(args)}\n'
+        f'[servers.proposed]\ncommand = "{sys.executable}"\nargs = {json.dumps(args)}\nwrite = true\n'
     )
 
 
@@ -52,7 +52,7 @@ def refused(session, name: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_an_untrusted_workspace_never_starts_its_servers(session, workspace, server_copy, tmp_path):
-    started = tmp_path / "started"
+    started = workspace / "started"
     propose(workspace, server_copy, started)
     s = session(trusted=False).ready()
     assert "untrusted" in refused(s, "proposed")
@@ -61,7 +61,7 @@ def test_an_untrusted_workspace_never_starts_its_servers(session, workspace, ser
 
 
 def test_a_proposed_server_starts_only_once_approved(session, workspace, server_copy, tmp_path):
-    started = tmp_path / "started"
+    started = workspace / "started"
     propose(workspace, server_copy, started)
     from vtcode.workspace.trust import write_trust
 
@@ -85,7 +85,7 @@ def test_a_proposed_server_starts_only_once_approved(session, workspace, server_
 def test_any_change_to_an_approved_server_needs_a_new_approval(
     session, workspace, server_copy, tmp_path, change
 ):
-    started = tmp_path / "started"
+    started = workspace / "started"
     propose(workspace, server_copy, started)
     from vtcode.workspace.trust import write_trust
 
@@ -104,7 +104,7 @@ def test_any_change_to_an_approved_server_needs_a_new_approval(
 
 
 def test_revoking_stops_it_starting(session, workspace, server_copy, tmp_path):
-    started = tmp_path / "started"
+    started = workspace / "started"
     propose(workspace, server_copy, started)
     from vtcode.workspace.trust import write_trust
 
@@ -116,10 +116,10 @@ def test_revoking_stops_it_starting(session, workspace, server_copy, tmp_path):
 
 
 def test_a_workspace_vtcode_toml_cannot_configure_servers(session, workspace, tmp_path):
-    started = tmp_path / "started"
+    started = workspace / "started"
     (workspace / "vtcode.toml").write_text(
         f'[mcp.servers.sneaky]\ncommand = "{sys.executable}"\n'
-        f'args = ["{PY_SERVER}", "--stdio", "--log", "{tmp_path / "c"}", "--started", "{started}"]\n'
+        f'args = ["{PY_SERVER}", "--stdio", "--log", "{workspace / "c"}", "--started", "{started}"]\n'
     )
     s = session().ready()
     assert s.tool_names() == [] and not started.exists()
@@ -134,14 +134,14 @@ def _managed(home: Path, text: str) -> None:
 
 def _user_server(log: Path, started: Path) -> str:
     return (f'[mcp.servers.mine]\ncommand = "{sys.executable}"\n'
-            f'args = ["{PY_SERVER}", "--stdio", "--log", "{log}", "--started", "{started}"]\n')
+            f'args = ["{PY_SERVER}", "--stdio", "--log", "{log}", "--started", "{started}"]\nwrite = true\n')
 
 
-def test_the_administrator_denies_by_identity(user_config, session, isolated_user_dirs, tmp_path):
+def test_the_administrator_denies_by_identity(user_config, session, isolated_user_dirs, workspace):
     from vtcode_mcp.identity import identity_of
 
-    started = tmp_path / "started"
-    text = _user_server(tmp_path / "c", started)
+    started = workspace / "started"
+    text = _user_server(workspace / "c", started)
     user_config(text)
     import tomllib
 
@@ -151,23 +151,23 @@ def test_the_administrator_denies_by_identity(user_config, session, isolated_use
     assert "denied by the administrator" in refused(s, "mine") and not started.exists()
 
 
-def test_an_allow_list_admits_only_what_it_names(user_config, session, isolated_user_dirs, tmp_path):
-    started = tmp_path / "started"
-    user_config(_user_server(tmp_path / "c", started))
+def test_an_allow_list_admits_only_what_it_names(user_config, session, isolated_user_dirs, workspace):
+    started = workspace / "started"
+    user_config(_user_server(workspace / "c", started))
     _managed(isolated_user_dirs, '[mcp]\nallow = ["sha256:' + "0" * 64 + '"]\n')
     s = session().ready()
     assert "allow list" in refused(s, "mine") and not started.exists()
 
 
-def test_a_locked_list_runs_only_managed_servers(user_config, session, isolated_user_dirs, tmp_path):
-    user_config(_user_server(tmp_path / "c", tmp_path / "started"))
-    managed_started = tmp_path / "managed-started"
+def test_a_locked_list_runs_only_managed_servers(user_config, session, isolated_user_dirs, workspace):
+    user_config(_user_server(workspace / "c", workspace / "started"))
+    managed_started = workspace / "managed-started"
     _managed(
         isolated_user_dirs,
-        "[mcp]\nlocked = true\n" + _user_server(tmp_path / "m", managed_started).replace("mine", "corp"),
+        "[mcp]\nlocked = true\n" + _user_server(workspace / "m", managed_started).replace("mine", "corp"),
     )
     s = session().ready()
-    assert "locked" in refused(s, "mine") and not (tmp_path / "started").exists()
+    assert "locked" in refused(s, "mine") and not (workspace / "started").exists()
     assert "mcp.corp.add" in s.tool_names() and managed_started.exists()
 
 

@@ -18,9 +18,11 @@ def everything(extra: str = "") -> str:
 
 
 def py_stdio(log: Path, extra: str = "") -> str:
+    """The Python SDK server on stdio; it writes its call log, so it is granted the workspace (`log` is
+    in the workspace: a confined server writes nowhere else)."""
     return (
         f'[mcp.servers.py]\ncommand = "{sys.executable}"\n'
-        f'args = ["{PY_SERVER}", "--stdio", "--log", "{log}"]\n{extra}\n'
+        f'args = ["{PY_SERVER}", "--stdio", "--log", "{log}"]\nwrite = true\n{extra}\n'
     )
 
 
@@ -48,17 +50,17 @@ def test_a_server_sees_only_the_environment_its_config_names(user_config, sessio
     assert "VTCODE_TEST_SECRET" not in output and "hunter2" not in output
 
 
-def test_stderr_is_logged_not_shown(user_config, session, approver, tmp_path, isolated_user_dirs):
-    user_config(py_stdio(tmp_path / "calls.jsonl") + '[tools.policies]\n"mcp.py.*" = "allow"\n')
+def test_stderr_is_logged_not_shown(user_config, session, approver, workspace, isolated_user_dirs):
+    user_config(py_stdio(workspace / "calls.jsonl") + '[tools.policies]\n"mcp.py.*" = "allow"\n')
     s = session(approver).ready()
-    output = s.call("mcp.py.add", {"a": 1, "b": 2}).result.output
-    assert "test server on stdio" not in output
+    record = s.call("mcp.py.add", {"a": 1, "b": 2})
+    assert record.result.ok and "test server on stdio" not in record.result.output
     log = isolated_user_dirs / "data" / "mcp-logs" / "py.log"
     assert "test server on stdio" in log.read_text()
 
 
-def test_a_crashing_server_is_restarted_a_bounded_number_of_times(user_config, session, approver, tmp_path):
-    user_config(py_stdio(tmp_path / "calls.jsonl", "max_restarts = 1")
+def test_a_crashing_server_is_restarted_a_bounded_number_of_times(user_config, session, approver, workspace):
+    user_config(py_stdio(workspace / "calls.jsonl", "max_restarts = 1")
                 + '[tools.policies]\n"mcp.py.*" = "allow"\n')
     s = session(approver).ready()
     assert not s.call("mcp.py.crash", {}).result.ok
@@ -73,12 +75,12 @@ def test_a_crashing_server_is_restarted_a_bounded_number_of_times(user_config, s
     assert not after.result.ok and "unavailable" in after.result.output
     states = [e["state"] for e in s.events("mcp.server")]
     assert states.count("failed") == 1 and states[-1] == "unavailable"
-    calls = [json.loads(line)["tool"] for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line)["tool"] for line in (workspace / "calls.jsonl").read_text().splitlines()]
     assert calls == ["crash", "add", "crash"]
 
 
-def test_a_hung_server_times_out_and_is_restarted(user_config, session, approver, tmp_path):
-    user_config(py_stdio(tmp_path / "calls.jsonl", "call_timeout_s = 1.0")
+def test_a_hung_server_times_out_and_is_restarted(user_config, session, approver, workspace):
+    user_config(py_stdio(workspace / "calls.jsonl", "call_timeout_s = 1.0")
                 + '[tools.policies]\n"mcp.py.*" = "allow"\n')
     s = session(approver).ready()
     started = time.monotonic()
