@@ -14,6 +14,7 @@ from vtcode_hookspecs import CommandSandbox, Tool, ToolSource, ToolSourceSetup
 from vtcode.plugins.registry import Registered, Registry
 
 # Looser than registered names (servers name tools as they like), still no spaces or control characters.
+SOURCE_WAIT_S = 30.0
 _SOURCE_TOOL = re.compile(r"^[a-z][a-z0-9_-]{0,31}\.[A-Za-z0-9_.-]{1,160}$")
 
 
@@ -66,7 +67,16 @@ class ToolCatalog:
             return entry
         if "." not in name or name.split(".", 1)[0] not in self._sources:
             return None
-        return next((e for e in self.source_entries() if e.name == name), None)
+        found = next((e for e in self.source_entries() if e.name == name), None)
+        if found is None:
+            # Asked for before its server listed it (a resumed session, a fast model): wait, bounded,
+            # for the source's servers to be up rather than answer "unknown tool".
+            source = self._sources.get(name.split(".", 1)[0])
+            wait = getattr(source.obj, "wait_ready", None) if source is not None else None
+            if callable(wait) and any(e is source for e in self._opened):
+                wait(SOURCE_WAIT_S)
+                found = next((e for e in self.source_entries() if e.name == name), None)
+        return found
 
     def names(self) -> list[str]:
         return sorted([*self._tools.names(), *(e.name for e in self.source_entries())])
