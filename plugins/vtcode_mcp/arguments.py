@@ -34,7 +34,7 @@ class McpArguments(BaseModel):
         return data
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return copy.deepcopy(cls.input_schema)
 
     def arguments(self) -> dict[str, Any]:

@@ -14,7 +14,8 @@ CLOSE = "</untrusted-mcp-result>"
 def result_text(result: types.CallToolResult) -> str:
     """Every content item as text: text as is, resources' text, binary items described, not inlined."""
     parts: list[str] = []
-    for item in result.content:
+    items: list[Any] = list(result.content)  # a newer server may send a content type this SDK lacks
+    for item in items:
         if isinstance(item, types.TextContent):
             parts.append(item.text)
         elif isinstance(item, types.ImageContent | types.AudioContent):

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import mcp.types as types
 from vtcode_hookspecs import CommandSandbox, Tool, ToolSourceSetup
 
-from vtcode.config.models import McpConfig
 from vtcode.paths import private_dir, user_data_dir
 
-from .connection import Connection
-from .identity import own_read_roots
-from .plan import plan
-from .secrets import bearer_token
-from .tool import McpTool
+# The SDK costs about a second to import: every vtcode start loads this module (the plugin registers its
+# source), so the SDK and everything built on it is imported in `open`, only when servers are configured.
+if TYPE_CHECKING:
+    import asyncio
+
+    import mcp.types as types
+
+    from .connection import Connection
+    from .tool import McpTool
 
 CLOSE_TIMEOUT_S = 10.0
 
@@ -47,6 +48,10 @@ class McpSource:
         sandbox: CommandSandbox | None,
         emit: Callable[[str, dict[str, Any]], None],
     ) -> None:
+        from vtcode.config.models import McpConfig
+
+        from .plan import plan
+
         config = McpConfig.model_validate(setup.settings)
         planned = plan(config, setup.layers, Path(setup.workspace), trusted=setup.trusted)
         for entry in planned:
@@ -57,6 +62,11 @@ class McpSource:
         runnable = [p for p in planned if p.start]
         if not runnable:
             return
+        import asyncio
+
+        from .connection import Connection
+        from .identity import own_read_roots
+        from .secrets import bearer_token
         loop = asyncio.new_event_loop()
         self._loop = loop
         self._thread = threading.Thread(target=loop.run_forever, name="vtcode-mcp", daemon=True)
@@ -98,6 +108,8 @@ class McpSource:
             loop.call_soon_threadsafe(start)
 
     def _on_tools(self, max_result_bytes: int) -> Callable[[Connection, list[types.Tool]], None]:
+        from .tool import McpTool
+
         def update(connection: Connection, listed: list[types.Tool]) -> None:
             tools: dict[str, McpTool] = {}
             skipped: list[str] = []
@@ -124,6 +136,7 @@ class McpSource:
         loop = self._loop
         if loop is None:
             return True
+        import asyncio
 
         async def all_ready() -> None:
             await asyncio.gather(*(c.ready.wait() for c in self._connections))
@@ -138,6 +151,8 @@ class McpSource:
         loop = self._loop
         if loop is None:
             return
+        import asyncio
+
         for connection in self._connections:
             connection.stop()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSourceSetup, ToolSpec
 
@@ -94,7 +95,10 @@ def open_stack(
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs
-    catalog.open(lambda name: source_setup(runtime, root, name), sandbox, runtime.bus.emit)
+    def emit(kind: str, payload: dict[str, Any]) -> None:
+        runtime.bus.emit(kind, payload, actor="tool-source")
+
+    catalog.open(lambda name: source_setup(runtime, root, name), sandbox, emit)
     return Stack(runtime, root, runner, specs, store, sandbox, catalog)
 
 
