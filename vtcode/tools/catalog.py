@@ -65,6 +65,15 @@ class ToolCatalog:
         entry = self._tools.get(name)
         if entry is not None:
             return entry
+        if "." not in name and "__" in name:  # the name the model was given (agent/specs.py: wire_name)
+            from vtcode.agent.specs import wire_name
+
+            for candidate in (*self._tools, *self.source_entries()):
+                if wire_name(candidate.name) == name:
+                    return candidate
+            head = name.split("__", 1)[0]
+            if head in self._sources:  # a source's tool not listed yet: wait for it below, by its real name
+                name = head + "." + name.split("__", 1)[1].replace("__", ".")
         if "." not in name or name.split(".", 1)[0] not in self._sources:
             return None
         found = next((e for e in self.source_entries() if e.name == name), None)

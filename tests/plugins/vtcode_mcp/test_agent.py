@@ -4,6 +4,7 @@ through the same runner; `vtcode exec` stops every server it started."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,7 +20,8 @@ from vtcode.testing.provider import ScriptedModel, answer_turn, tool_call_turn
 def test_the_model_sees_and_calls_mcp_tools(user_config, session, http_server, approver):
     user_config(f'[mcp.servers.py]\nurl = "{http_server.url}"\n')
     s = session(approver).ready()
-    model = ScriptedModel([tool_call_turn("mcp.py.add", call_id="t1", a=20, b=22), answer_turn("42")])
+    # Offered as mcp__py__add (providers' APIs allow only [A-Za-z0-9_-] in names), called by that name.
+    model = ScriptedModel([tool_call_turn("mcp__py__add", call_id="t1", a=20, b=22), answer_turn("42")])
     agent = Agent(
         ProviderBackend(model),
         s.stack.runner,
@@ -34,7 +36,10 @@ def test_the_model_sees_and_calls_mcp_tools(user_config, session, http_server, a
     outcome, record = agent.run(fresh, "add")
     assert outcome.answer == "42"
     offered = {spec.name for spec in model.requests[0].tools}
-    assert "mcp.py.add" in offered and "read_file" in offered
+    assert "mcp__py__add" in offered and "read_file" in offered
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) for name in offered)
+    [started] = s.events("tool.started")
+    assert started["tool"] == "mcp.py.add"  # the audit and the policy see the real name
     tool_message = next(m for m in record.messages if m.role == "tool")
     assert "42" in tool_message.content and "untrusted-mcp-result" in tool_message.content
     assert len(approver.asked) == 1 and http_server.calls() == ["add"]
@@ -65,7 +70,7 @@ def test_exec_stops_the_servers_it_started(user_config, workspace, tmp_path):
         '[tools.policies]\n"mcp.py.add" = "allow"\n'
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    script = [Reply(tool_calls=[ToolCallReply("mcp.py.add", {"a": 1, "b": 2})]), Reply(text="done")]
+    script = [Reply(tool_calls=[ToolCallReply("mcp__py__add", {"a": 1, "b": 2})]), Reply(text="done")]
     with OpenAIStub(script) as stub:
         ran = subprocess.run(
             [str(Path(sys.executable).parent / "vtcode"), "exec", "--provider", "openai-compat", "--base-url",
