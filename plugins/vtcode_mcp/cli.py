@@ -88,7 +88,7 @@ def approve(name: str, workspace: Path | None) -> None:
     from .identity import identity_of
 
     try:
-        identity = identity_of(proposed[name])
+        identity = identity_of(proposed[name], root)
     except OSError as exc:
         raise McpCliError(f"servers.{name}: cannot establish its identity: {exc}") from None
     record = summary(identity)

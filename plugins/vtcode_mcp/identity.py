@@ -33,6 +33,11 @@ class Identity(BaseModel):
     # An interpreter's script (`node server.js`, `python -m`-less `python server.py`): its path and digest.
     script: str | None = None
     script_sha256: str | None = None
+    # Every argument naming a file (absolute, or relative to the workspace): path and sha256. A server's
+    # own modules that these load are not covered (docs/mcp.md).
+    files: tuple[tuple[str, str], ...] = ()
+    # The values of `env` (they can change what runs: NODE_OPTIONS, PYTHONPATH): a digest, never the values.
+    env_values_sha256: str | None = None
     args: tuple[str, ...] = ()
     env_names: tuple[str, ...] = ()
     package: str | None = None
@@ -48,10 +53,13 @@ class Identity(BaseModel):
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
     def describe(self) -> str:
+        grants = f"; grants: {', '.join(self.grants)}" if self.grants else "; grants: none"
         if self.kind == "http":
-            return f"{self.origin}{self.path or ''}"
+            return f"{self.origin}{self.path or ''}{grants}"
         pkg = f" [{self.package}]" if self.package else ""
-        return f"{self.executable} {' '.join(self.args)}{pkg}".strip()
+        env = f"; env: {', '.join(self.env_names)}" if self.env_names else ""
+        roots = f"; reads also: {', '.join(self.read_roots)}" if self.read_roots else ""
+        return f"{self.executable} {' '.join(self.args)}{pkg}{env}{grants}{roots}".strip()
 
 
 def file_sha256(path: str) -> str:
@@ -92,21 +100,47 @@ def launched_package(command: str, args: list[str]) -> str | None:
     return f"{kind}:{operand}"
 
 
-def identity_of(config: McpServerConfig) -> Identity:
-    """Raises OSError when the executable cannot be found or read: such a server does not start."""
+MAX_FILE_ARGS = 16
+
+
+def _file_args(args: list[str], cwd: Path) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for arg in args:
+        if arg.startswith("-") or "\0" in arg or len(found) >= MAX_FILE_ARGS:
+            continue
+        path = Path(arg) if Path(arg).is_absolute() else cwd / arg
+        try:
+            if path.is_file():
+                real = str(path.resolve())
+                found.append((real, file_sha256(real)))
+        except OSError:
+            continue
+    return tuple(found)
+
+
+def identity_of(config: McpServerConfig, workspace: Path | None = None) -> Identity:
+    """Raises OSError when the executable cannot be found or read: such a server does not start.
+    `workspace`: where a stdio server runs, against which relative paths in its command line resolve."""
     if config.url is not None:
         parts = urlsplit(config.url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         origin = f"{parts.scheme}://{parts.hostname}:{port}"
         return Identity(kind="http", origin=origin, path=parts.path or "/", grants=grants_of(config))
     assert config.command is not None
-    executable = str(Path(resolve_command(config.command)).resolve())
+    cwd = workspace or Path.cwd()
+    executable = str(Path(resolve_command(config.command, cwd)).resolve())
     package = launched_package(config.command, list(config.args)) or config.package
     script = None
     if Path(executable).name.startswith(INTERPRETERS):
         operand = _first_operand(list(config.args))
-        if operand is not None and Path(operand).is_absolute() and Path(operand).is_file():
-            script = str(Path(operand).resolve())
+        if operand is not None:
+            path = Path(operand) if Path(operand).is_absolute() else cwd / operand
+            if path.is_file():
+                script = str(path.resolve())
+    env_values = None
+    if config.env:
+        canonical = json.dumps(config.env, sort_keys=True, separators=(",", ":"))
+        env_values = hashlib.sha256(canonical.encode()).hexdigest()
     return Identity(
         kind="stdio",
         executable=executable,
@@ -114,7 +148,9 @@ def identity_of(config: McpServerConfig) -> Identity:
         script=script,
         script_sha256=file_sha256(script) if script else None,
         args=tuple(config.args),
+        files=_file_args(list(config.args), cwd),
         env_names=tuple(sorted({*config.env, *config.env_pass})),
+        env_values_sha256=env_values,
         package=package,
         grants=grants_of(config),
         read_roots=tuple(config.read_roots),
@@ -126,7 +162,9 @@ def grants_of(config: McpServerConfig) -> tuple[str, ...]:
                                  ("trust_annotations", config.trust_annotations)) if on)
 
 
-def own_read_roots(config: McpServerConfig, identity: Identity) -> tuple[str, ...]:
+def own_read_roots(
+    config: McpServerConfig, identity: Identity, workspace: Path | None = None
+) -> tuple[str, ...]:
     """What a confined stdio server must read besides the workspace and system dirs: its script's package
     (the whole `node_modules` it lives in, or the script's directory), its interpreter's installation (a
     virtual environment's root), and the `read_roots` its config names."""
@@ -138,7 +176,7 @@ def own_read_roots(config: McpServerConfig, identity: Identity) -> tuple[str, ..
         else:
             roots.append(str(Path(identity.script).parent))
     if config.command is not None:
-        command = Path(resolve_command(config.command))
+        command = Path(resolve_command(config.command, workspace))
         if command.parent.name == "bin":
             roots.append(str(command.parent.parent))
     roots += [str(Path(r).expanduser().resolve()) for r in config.read_roots]

@@ -102,7 +102,7 @@ def _judge(
     if mcp.locked and source != "managed":
         return no("the administrator locked the server list (mcp.locked): only managed servers run")
     try:
-        identity = identity_of(cfg)
+        identity = identity_of(cfg, workspace)
     except OSError as exc:
         return no(f"cannot establish its identity: {exc}")
     digest = identity.digest

@@ -78,7 +78,11 @@ class McpSource:
             self._logs.append(errlog)
             try:
                 token = bearer_token(entry.name, entry.config) if entry.config.url else None
-                read_roots = own_read_roots(entry.config, entry.identity) if entry.config.command else ()
+                read_roots = (
+                    own_read_roots(entry.config, entry.identity, Path(setup.workspace))
+                    if entry.config.command
+                    else ()
+                )
                 if entry.config.command and sandbox is None:
                     raise ValueError("no sandbox could be applied here, so stdio servers do not start")
             except (ValueError, OSError) as exc:

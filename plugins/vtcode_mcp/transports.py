@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import IO, Any
 
 from vtcode.config.models import McpServerConfig
@@ -21,8 +22,11 @@ def server_env(config: McpServerConfig, environ: dict[str, str]) -> dict[str, st
     return env
 
 
-def resolve_command(command: str) -> str:
-    """The executable a stdio server's command names, as an absolute path; an error when none is found."""
+def resolve_command(command: str, cwd: Path | None = None) -> str:
+    """The executable a stdio server's command names, as an absolute path (a relative path with a slash
+    is taken from the workspace, where the server runs; a bare name from PATH); an error when none."""
+    if "/" in command and not Path(command).is_absolute():
+        command = str((cwd or Path.cwd()) / command)
     found = shutil.which(command)
     if found is None:
         raise FileNotFoundError(f"command {command!r} not found on PATH")
@@ -61,7 +65,7 @@ async def open_transport(
         env.setdefault("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
         request = server_request(
             sandbox,
-            [resolve_command(config.command), *config.args],
+            [resolve_command(config.command, Path(workspace)), *config.args],
             workspace,
             env=env,
             write=config.write,

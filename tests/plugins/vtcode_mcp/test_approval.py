@@ -103,6 +103,41 @@ def test_any_change_to_an_approved_server_needs_a_new_approval(
     assert not started.exists()
 
 
+def test_a_script_in_the_workspace_and_env_values_are_part_of_the_identity(session, workspace):
+    """A proposal naming its script relatively (`server.py`, run in the workspace) and setting env values:
+    an edit of the script, or another value (NODE_OPTIONS, PYTHONPATH can change what runs), needs a new
+    approval."""
+    from vtcode.workspace.trust import write_trust
+
+    write_trust(workspace)
+    shutil.copy(PY_SERVER, workspace / "server.py")
+    toml = workspace / ".vtcode" / "mcp.toml"
+    toml.parent.mkdir()
+
+    def propose_relative(value: str) -> None:
+        toml.write_text(
+            f'[servers.rel]\ncommand = "{sys.executable}"\nwrite = true\nenv = {{ MODE = "{value}" }}\n'
+            'args = ["server.py", "--stdio", "--log", "calls.jsonl", "--started", "started"]\n'
+        )
+
+    propose_relative("a")
+    approved = vtcode("mcp", "approve", "rel", workspace=workspace)
+    assert approved.returncode == 0, approved.stderr
+    assert "env: MODE" in approved.stdout and "grants: write" in approved.stdout
+    s = session().ready()
+    assert "mcp.rel.add" in s.tool_names()
+    s.close()
+    (workspace / "started").unlink()
+    (workspace / "server.py").write_text((workspace / "server.py").read_text() + "\n# edited\n")
+    s2 = session().ready()
+    assert "changed since you approved it" in refused(s2, "rel") and not (workspace / "started").exists()
+    s2.close()
+    shutil.copy(PY_SERVER, workspace / "server.py")  # back as approved: it starts again
+    propose_relative("b")
+    s3 = session().ready()
+    assert "changed since you approved it" in refused(s3, "rel") and not (workspace / "started").exists()
+
+
 def test_revoking_stops_it_starting(session, workspace, server_copy, tmp_path):
     started = workspace / "started"
     propose(workspace, server_copy, started)
@@ -145,7 +180,8 @@ def test_the_administrator_denies_by_identity(user_config, session, isolated_use
     user_config(text)
     import tomllib
 
-    digest = identity_of(McpServerConfig.model_validate(tomllib.loads(text)["mcp"]["servers"]["mine"])).digest
+    config = McpServerConfig.model_validate(tomllib.loads(text)["mcp"]["servers"]["mine"])
+    digest = identity_of(config, workspace).digest
     _managed(isolated_user_dirs, f'[mcp]\ndeny = ["{digest}"]\n')
     s = session().ready()
     assert "denied by the administrator" in refused(s, "mine") and not started.exists()
