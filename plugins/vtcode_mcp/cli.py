@@ -139,7 +139,7 @@ def tools(workspace: Path | None, as_json: bool, timeout: float) -> None:
         rows = []
         catalog = stack.catalog
         assert catalog is not None
-        engine = stack.runner._engine
+        engine = stack.runner.engine  # the very engine a session asks
         for tool in catalog.source_entries():
             decision = engine.decide(ActionRequest(kind="tool", tool=tool.name))
             rows.append({"name": tool.name, "policy": decision.verdict.value, "rule": decision.rule,

@@ -59,6 +59,11 @@ class ToolRunner:
         self._sandbox = sandbox
         self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/context.py)
 
+    @property
+    def engine(self) -> PolicyEngine:
+        """The policy engine this runner asks (`vtcode mcp tools` shows each tool's decision by it)."""
+        return self._engine
+
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
         entry = self._tools.get(name)
         if entry is None:
