@@ -86,7 +86,13 @@ def approve(name: str, workspace: Path | None) -> None:
         raise McpCliError(f"{root / '.vtcode/mcp.toml'}: proposes no server {name!r} "
                           f"(it proposes: {', '.join(sorted(proposed)) or 'none'})")
     from .identity import identity_of
+    from .plan import SERVER_NAME, proposal_problem
 
+    problem = proposal_problem(proposed[name])
+    if problem is None and not SERVER_NAME.match(name):
+        problem = f"server name {name!r}: lower-case letters, digits, '-' and '_' only"
+    if problem:
+        raise McpCliError(f"{root / '.vtcode/mcp.toml'}: servers.{name}: {problem}")
     try:
         identity = identity_of(proposed[name], root)
     except OSError as exc:

@@ -4,6 +4,7 @@ Shared by the session (`McpSource.open`) and `vtcode mcp list`, so what the list
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import approvals
 from .identity import Identity, identity_of
 
 PROPOSALS = Path(".vtcode") / "mcp.toml"
+SERVER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 class ProposalError(ValueError):
@@ -84,17 +86,34 @@ def plan(
     return out
 
 
+def proposal_problem(cfg: McpServerConfig) -> str | None:
+    """What no approval can make acceptable in a workspace's proposal: choosing which of the person's
+    secrets or variables a server receives (a repository could send a provider key to its own URL)."""
+    chosen = [k for k in ("bearer_token_env", "bearer_token_secret") if getattr(cfg, k)]
+    chosen += ["env_pass"] if cfg.env_pass else []
+    if chosen:
+        return (f"a workspace cannot choose what of yours a server receives ({', '.join(chosen)}): "
+                "configure it in your own vtcode.toml if you want that")
+    return None
+
+
 def _judge(
     name: str, cfg: McpServerConfig, source: str, mcp: McpConfig, workspace: Path, trusted: bool
 ) -> Planned:
     def no(reason: str, identity: Identity | None = None) -> Planned:
         return Planned(name, cfg, source, identity, False, reason)
 
+    if not SERVER_NAME.match(name):
+        return no(f"server name {name!r}: lower-case letters, digits, '-' and '_' only (it is part of "
+                  "tool names and policy rules)")
     if not cfg.enabled:
         return no("disabled in the config")
     if (cfg.command is None) == (cfg.url is None):
         return no("give exactly one of command (stdio) or url (HTTP)")
     if source == "workspace":
+        problem = proposal_problem(cfg)
+        if problem:
+            return no(problem)
         if not trusted:
             return no("proposed by an untrusted workspace: never started (run `vtcode trust` first)")
         if not mcp.workspace_servers:
