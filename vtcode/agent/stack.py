@@ -95,6 +95,7 @@ def open_stack(
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs
+
     def emit(kind: str, payload: dict[str, Any]) -> None:
         runtime.bus.emit(kind, payload, actor="tool-source")
 

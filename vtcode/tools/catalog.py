@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
 from vtcode_hookspecs import CommandSandbox, Tool, ToolSource, ToolSourceSetup
 
 from vtcode.plugins.registry import Registered, Registry
@@ -53,6 +54,7 @@ class ToolCatalog:
                 name = getattr(tool, "name", None)
                 if (
                     isinstance(name, str)
+                    and _usable(tool)
                     and _SOURCE_TOOL.match(name)
                     and name.split(".", 1)[0] == entry.name
                     and name not in self._tools
@@ -92,3 +94,9 @@ class ToolCatalog:
 
     def is_source_tool(self, name: str) -> bool:
         return name not in self._tools and "." in name and name.split(".", 1)[0] in self._sources
+
+
+def _usable(tool: object) -> bool:
+    """What the gate checks of a registered tool (plugins/registry.py), asked of a source's too."""
+    model = getattr(tool, "args_model", None)
+    return isinstance(tool, Tool) and isinstance(model, type) and issubclass(model, BaseModel)

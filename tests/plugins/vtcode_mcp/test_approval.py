@@ -97,7 +97,7 @@ def test_any_change_to_an_approved_server_needs_a_new_approval(
         server_copy.write_text(server_copy.read_text() + "\n# changed\n")
     else:
         toml = workspace / ".vtcode" / "mcp.toml"
-        toml.write_text(toml.read_text() + 'env_pass = ["HOME"]\n')
+        toml.write_text(toml.read_text() + 'env = { EXTRA = "1" }\n')
     s = session().ready()
     assert "changed since you approved it" in refused(s, "proposed")
     assert not started.exists()

@@ -18,9 +18,9 @@ def test_tools_are_offered_as_mcp_server_tool(user_config, session, http_server,
     user_config(_config(http_server.url))
     s = session(approver).ready()
     assert {"mcp.py.add", "mcp.py.big", "mcp.py.grow"} <= set(s.tool_names())
-    specs = {spec.name: spec for spec in s.stack.source_specs()}
-    assert specs["mcp.py.add"].parameters["properties"].keys() == {"a", "b"}
-    assert specs["mcp.py.add"].description.startswith("[MCP server py, untrusted]")
+    specs = {spec.name: spec for spec in s.stack.source_specs()}  # the names the model is given
+    assert specs["mcp__py__add"].parameters["properties"].keys() == {"a", "b"}
+    assert specs["mcp__py__add"].description.startswith("[MCP server py, untrusted]")
 
 
 def test_a_call_is_asked_by_default_and_audited(user_config, session, http_server, approver):
