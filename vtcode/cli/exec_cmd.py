@@ -122,10 +122,9 @@ def _run(
         # The policy engine, approvals, sandbox and runner open while the model reads the first request
         # (vtcode/agent/opening.py): no tool runs before they are open.
         opening = StackOpening(lambda: _open_stack(runtime, root, specs))
-        if _has_tool_sources(runtime, root):
-            # MCP servers start now, on the opening's thread, in parallel with the first request (which
-            # does not wait for them): their tools join the requests from the moment they are listed.
-            opening.start()
+        # MCP servers start with the stack, when the first reply starts streaming in (not before: the SDK's
+        # import and the servers' start-up on the opening's thread cost the first request ~30% when they
+        # began at once, tests/bench/bench_mcp.py); their tools join the requests once listed.
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
         closers.append(link.chain.close)
         try:
@@ -197,16 +196,6 @@ def answer_for(answer: str, terminal: bool) -> str:
     asked for. `vtcode exec ... | cat -v` shows what a pipe carries."""
     text = neutral_block(answer) if terminal else answer
     return text if text.endswith("\n") else text + "\n"
-
-
-def _has_tool_sources(runtime: Runtime, root: Path) -> bool:
-    """A registered tool source with something to start: servers in its config table, or proposed by
-    the workspace in `.vtcode/<source>.toml`."""
-    for name in runtime.plugins.registries.tool_sources.names():
-        table = getattr(runtime.config.config, name, None)
-        if getattr(table, "servers", None) or (root / ".vtcode" / f"{name}.toml").is_file():
-            return True
-    return False
 
 
 def _open_stack(runtime: Runtime, root: Path, specs: list[ToolSpec]) -> Stack:
