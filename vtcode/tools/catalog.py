@@ -70,7 +70,8 @@ class ToolCatalog:
         if "." not in name and "__" in name:  # the name the model was given (agent/specs.py: wire_name)
             from vtcode.agent.specs import wire_name
 
-            for candidate in (*self._tools, *self.source_entries()):
+            candidates: list[Registered[Tool]] = [*self._tools, *self.source_entries()]
+            for candidate in candidates:
                 if wire_name(candidate.name) == name:
                     return candidate
             head = name.split("__", 1)[0]
