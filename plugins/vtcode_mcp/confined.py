@@ -17,6 +17,7 @@ from mcp.shared.message import SessionMessage
 from vtcode_hookspecs import CommandSandbox, PreparedSpawn, SandboxRequest
 
 MAX_LINE_BYTES = 32 * 1024 * 1024  # one JSON-RPC message; a longer line ends the connection
+MAX_STDERR_BYTES = 8 * 1024 * 1024  # of a server's stderr kept in its log per start; the rest is drained
 EXIT_GRACE_S = 2.0
 
 
@@ -55,18 +56,22 @@ async def confined_stdio(
 ) -> AsyncIterator[tuple[Any, Any]]:
     prepared: PreparedSpawn = sandbox.prepare(request)
     try:
-        proc = prepared.start(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog)
+        proc = prepared.start(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except BaseException:
         prepared.release()
         raise
     on_spawn(proc.pid, prepared.enforced, request)
     assert proc.stdin is not None
     assert proc.stdout is not None
+    assert proc.stderr is not None
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
     protocol = asyncio.StreamReaderProtocol(reader)
     read_transport, _ = await loop.connect_read_pipe(lambda: protocol, proc.stdout)
     write_transport, _ = await loop.connect_write_pipe(asyncio.Protocol, proc.stdin)
+    err_reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    err_protocol = asyncio.StreamReaderProtocol(err_reader)
+    err_transport, _ = await loop.connect_read_pipe(lambda: err_protocol, proc.stderr)
     read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](0)
 
@@ -92,6 +97,18 @@ async def confined_stdio(
                 except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                     return
 
+    async def log_stderr() -> None:
+        """Into the server's log, bounded: a server cannot fill the disk through its stderr."""
+        kept = 0
+        while chunk := await err_reader.read(65536):
+            if kept < MAX_STDERR_BYTES:
+                piece = chunk[: MAX_STDERR_BYTES - kept]
+                kept += len(piece)
+                errlog.write(piece.decode("utf-8", errors="replace"))
+                if kept >= MAX_STDERR_BYTES:
+                    errlog.write(f"\n[vtcode: stderr past {MAX_STDERR_BYTES} bytes is not kept]\n")
+                errlog.flush()
+
     async def write_messages() -> None:
         async with write_recv:
             async for item in write_recv:
@@ -104,6 +121,7 @@ async def confined_stdio(
         async with anyio.create_task_group() as group:
             group.start_soon(read_lines)
             group.start_soon(write_messages)
+            group.start_soon(log_stderr)
             try:
                 yield read_recv, write_send
             finally:
@@ -116,6 +134,7 @@ async def confined_stdio(
             while proc.poll() is None and loop.time() < deadline:
                 await anyio.sleep(0.02)
             read_transport.close()
+            err_transport.close()
             # Kills the server and every descendant it left, and frees the sandbox's resources.
             prepared.release()
             with contextlib.suppress(Exception):

@@ -59,6 +59,19 @@ def test_stderr_is_logged_not_shown(user_config, session, approver, workspace, i
     assert "test server on stdio" in log.read_text()
 
 
+def test_a_servers_stderr_cannot_fill_the_disk(user_config, session, approver, workspace, isolated_user_dirs):
+    user_config(py_stdio(workspace / "calls.jsonl") + '[tools.policies]\n"mcp.py.*" = "allow"\n')
+    s = session(approver).ready()
+    assert s.call("mcp.py.shout", {"megabytes": 20}).result.ok
+    assert s.call("mcp.py.add", {"a": 1, "b": 2}).result.ok  # still answering
+    log = isolated_user_dirs / "data" / "mcp-logs" / "py.log"
+    deadline = time.monotonic() + 10
+    while "is not kept" not in log.read_text()[-200:] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert log.stat().st_size < 8 * 1024 * 1024 + 4096
+    assert "is not kept" in log.read_text()[-200:]
+
+
 def test_a_crashing_server_is_restarted_a_bounded_number_of_times(user_config, session, approver, workspace):
     user_config(py_stdio(workspace / "calls.jsonl", "max_restarts = 1")
                 + '[tools.policies]\n"mcp.py.*" = "allow"\n')
