@@ -54,8 +54,8 @@ def proposals(workspace: Path) -> dict[str, McpServerConfig]:
             found[name] = McpServerConfig.model_validate(table)
         except ValidationError as exc:
             error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"])
-            raise ProposalError(f"{path}: servers.{name}.{where}: {error['msg']}") from None
+            where = "".join(f".{p}" for p in error["loc"])
+            raise ProposalError(f"{path}: servers.{name}{where}: {error['msg']}") from None
     return found
 
 
@@ -82,7 +82,8 @@ def plan(
             continue
         out.append(_judge(name, cfg, "workspace", mcp, workspace, trusted))
     if problem:
-        out.append(Planned("(workspace)", McpServerConfig(), "workspace", None, False, problem))
+        unusable = McpServerConfig.model_construct()  # no server: the file itself is the problem
+        out.append(Planned("(workspace)", unusable, "workspace", None, False, problem))
     return out
 
 

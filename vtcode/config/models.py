@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vtcode.distributions import check_version_range
 
@@ -196,6 +196,12 @@ class McpServerConfig(StrictModel):
     startup_timeout_s: float = Field(default=30.0, gt=0, le=600)
     call_timeout_s: float = Field(default=120.0, gt=0, le=3600)
     max_restarts: int = Field(default=2, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerConfig:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give exactly one of command (a stdio server) or url (an HTTP server)")
+        return self
 
 
 class McpConfig(StrictModel):
