@@ -255,3 +255,18 @@ def test_server_names_cannot_overlap_other_servers_rules(user_config, session, w
     user_config(f'[mcp.servers."fs.evil"]\ncommand = "{sys.executable}"\nargs = ["{PY_SERVER}", "--stdio"]\n')
     s = session().ready()
     assert "server name" in refused(s, "fs.evil") and s.tool_names() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [('[mcp.servers.x]\nargs = ["a"]\n', "mcp.servers.x"),
+     ('[mcp.servers.x]\ncommand = "cat"\nurl = "http://127.0.0.1:9/"\n', "mcp.servers.x"),
+     ('[mcp.servers.x]\ncommand = "cat"\nbogus = 1\n', "mcp.servers.x.bogus"),
+     ('[mcp.servers.x]\nurl = "http://x/"\nbearer_token = "in-a-file"\n', "mcp.servers.x.bearer_token")],
+)
+def test_a_bad_server_table_is_one_line_naming_the_key(user_config, workspace, text, key):
+    path = user_config(text)
+    ran = vtcode("mcp", "list", workspace=workspace)
+    assert ran.returncode == 2 and ran.stdout == ""
+    [line] = ran.stderr.strip().splitlines()
+    assert line.startswith(f"vtcode: error: {path}:") and key in line and "Traceback" not in ran.stderr
