@@ -54,7 +54,17 @@ if TYPE_CHECKING:
     from ._sinks import DurableSink, EventSink, SinkDelivery, SinkSettings
     from ._specs import FAMILIES, HOOK_FAMILIES
     from ._storage import SessionRecord, SessionStore, SessionSummary
-    from ._tools import CommandArgs, ReadPath, RiskClass, Tool, ToolContext, ToolResult, WritePath
+    from ._tools import (
+        CommandArgs,
+        ReadPath,
+        RiskClass,
+        Tool,
+        ToolContext,
+        ToolResult,
+        ToolSource,
+        ToolSourceSetup,
+        WritePath,
+    )
 
 _WHERE: dict[str, str] = {
     "chain_hash": "._chain",
@@ -116,6 +126,8 @@ _WHERE: dict[str, str] = {
     "Tool": "._tools",
     "ToolContext": "._tools",
     "ToolResult": "._tools",
+    "ToolSource": "._tools",
+    "ToolSourceSetup": "._tools",
     "WritePath": "._tools",
 }
 
@@ -186,6 +198,8 @@ __all__ = [
     "ToolCall",
     "ToolContext",
     "ToolResult",
+    "ToolSource",
+    "ToolSourceSetup",
     "ToolSpec",
     "Usage",
     "Verdict",

@@ -181,6 +181,55 @@ class ToolRefused(Payload):
     call_id: str = ""
     tool: str
     reason: str
+    decision: str | None = Field(default=None, description="allow, prompt or deny: what the policy said")
+
+
+# -- MCP servers (plugins/vtcode_mcp) -------------------------------------------------------------
+
+
+class McpCall(Payload):
+    """One MCP tool call that reached its server: the record an auditor needs without the arguments'
+    content (they are in tool.started) or the result's (untrusted, possibly large)."""
+
+    call_id: str = ""
+    server: str
+    tool: str = Field(description="the server's own tool name")
+    args_digest: str = Field(description="sha256 of the arguments as canonical JSON")
+    decision: str = Field(description="what let the call run: the policy's allow, or a person's answer")
+    ok: bool
+    result_bytes: int = Field(ge=0, description="bytes of the result before the cap")
+    truncated_bytes: int = Field(default=0, ge=0)
+    duration_ms: float = Field(ge=0)
+    error: str | None = None
+
+
+class McpServer(Payload):
+    """A server's life: refused (not approved, changed, denied by the administrator), started, ready
+    with its tools, tools changed, restarted, failed, stopped."""
+
+    server: str
+    state: Literal[
+        "refused",
+        "starting",
+        "spawned",
+        "ready",
+        "tools_changed",
+        "restarting",
+        "failed",
+        "unavailable",
+        "stopped",
+    ]
+    reason: str = ""
+    identity: str | None = Field(default=None, description="digest of what was approved or refused")
+    source: str | None = Field(default=None, description="user, managed or workspace")
+    tools: list[str] = []
+    # A stdio server's confined process (state "spawned"): what runs and what confines it.
+    pid: int | None = None
+    argv: list[str] = []
+    mode: str | None = Field(default=None, description="sandbox mode of the server (read-only...)")
+    network: bool | None = None
+    enforced: list[str] = Field(default=[], description="what the sandbox backend enforces")
+    read_roots: list[str] = []
 
 
 class CommandStarted(Payload):
@@ -357,6 +406,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "tool.started": ToolStarted,
     "tool.finished": ToolFinished,
     "tool.refused": ToolRefused,
+    "mcp.call": McpCall,
+    "mcp.server": McpServer,
     "command.started": CommandStarted,
     "command.output": CommandOutput,
     "command.finished": CommandFinished,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Protocol, runtime_checkable
@@ -89,3 +90,40 @@ class Tool(Protocol):
     def risk(self) -> RiskClass: ...
 
     def invoke(self, ctx: ToolContext, args: Any) -> ToolResult: ...
+
+
+class ToolSourceSetup(BaseModel):
+    """What the core hands a tool source when a session opens: where, whether the workspace is trusted,
+    the source's own configuration table (`[<source name>]` of the layered config; the source validates
+    it) and which layer set each of its keys (`layers`: "managed", "user", ...)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    workspace: str
+    trusted: bool
+    settings: dict[str, Any] = Field(default_factory=dict)
+    layers: dict[str, str] = Field(default_factory=dict)  # which config layer set each dotted key
+
+
+@runtime_checkable
+class ToolSource(Protocol):
+    """Tools that appear while a session runs (MCP servers): registered through `register_tools` like a
+    tool. Every tool it offers is named `<source name>.<...>` and goes through the same runner as any
+    other: arguments validated, policy decided, approval asked, audited.
+
+    `open` must not block: it starts whatever the source needs in the background. `tools()` is asked
+    before every model request and every call; `close` stops everything `open` started."""
+
+    @property
+    def name(self) -> str: ...
+
+    def open(
+        self,
+        setup: ToolSourceSetup,
+        sandbox: CommandSandbox | None,
+        emit: Callable[[str, dict[str, Any]], None],
+    ) -> None: ...
+
+    def tools(self) -> Sequence[Tool]: ...
+
+    def close(self) -> None: ...

@@ -74,7 +74,9 @@ class Agent:
         instructions: ProjectInstructions | None = None,
         hooks: HookRunner | None = None,
         start_context: str = "",
+        more_specs: Callable[[], list[ToolSpec]] | None = None,
     ) -> None:
+        self.more_specs = more_specs  # tools that appear while the session runs (MCP servers)
         self.backend = backend
         self.runner = runner
         self.specs = specs
@@ -190,8 +192,9 @@ class Agent:
             )
 
     def _ask(self, state: _Run) -> Reply:
+        specs = self.specs + (self.more_specs() if self.more_specs is not None else [])
         try:
-            fitted = fit_messages(state.messages, self.specs, self.budget)
+            fitted = fit_messages(state.messages, specs, self.budget)
         except ContextOverflow as exc:
             raise Stop(StopReason.FAILED, str(exc)) from exc
         if state.tokens + fitted.tokens > self.limits.max_tokens:
@@ -216,7 +219,7 @@ class Agent:
             },
         )
         request = ChatRequest(
-            model=self.model, messages=fitted.messages, tools=self.specs, max_tokens=self.budget.reserve
+            model=self.model, messages=fitted.messages, tools=specs, max_tokens=self.budget.reserve
         )
         deadline = state.started + self.limits.max_wall_time_s
         left = self.limits.max_tokens - state.tokens - fitted.tokens

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from vtcode_hookspecs import ChatChunk, ChatRequest
+from vtcode_hookspecs import ChatChunk, ChatRequest, ToolSpec
 
 from .backend import ChatBackend
 
@@ -62,6 +62,21 @@ class StackOpening:
             raise self._error
         assert self._stack is not None
         return self._stack
+
+    def opened(self) -> Stack | None:
+        """The stack if it is open now, without waiting (None while it opens or when it failed)."""
+        return self._stack
+
+    def source_specs(self) -> list[ToolSpec]:
+        """Tools of the open stack's sources (MCP servers); none until the stack is open."""
+        stack = self._stack
+        return stack.source_specs() if stack is not None else []
+
+    def close(self) -> None:
+        """Let the opening finish and stop what the stack started (its tool sources' servers)."""
+        self.wait()
+        if self._stack is not None:
+            self._stack.close()
 
     def wait(self) -> None:
         """Let a started opening finish, whatever its outcome: nothing may still write to the audit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,11 +28,26 @@ def system_prompt(workspace: Path, guidance: str = "") -> str:
     return f"{prompt}\n\n{GUIDANCE_PREAMBLE}\n\n{guidance}" if guidance else prompt
 
 
+def wire_name(name: str) -> str:
+    """The name a model is given for a tool. Providers' APIs accept only `[A-Za-z0-9_-]{1,64}` (OpenAI,
+    Anthropic): `mcp.fs.read_file` is offered as `mcp__fs__read_file`, a longer name cut with a digest.
+    The runner maps it back (tools/catalog.py), so policy and audit always see the real name."""
+    if _WIRE_SAFE.match(name):
+        return name
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name.replace(".", "__"))
+    if len(safe) > 64:
+        safe = f"{safe[:55]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return safe
+
+
+_WIRE_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def tool_specs(tools: Iterable[Registered[Tool]]) -> list[ToolSpec]:
     """One spec per tool, in name order (a stable prompt caches better), with its arguments' JSON Schema."""
     return [
         ToolSpec(
-            name=entry.name,
+            name=wire_name(entry.name),
             description=entry.obj.description,
             parameters=entry.obj.args_model.model_json_schema(),
         )

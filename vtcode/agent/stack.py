@@ -7,8 +7,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
+from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSourceSetup, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
@@ -18,6 +19,7 @@ from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
 from vtcode.sandbox import SandboxDenied, approved_hosts, network_asker, open_sandbox
 from vtcode.tools import ToolRunner
+from vtcode.tools.catalog import ToolCatalog
 from vtcode.workspace import Jail
 
 from .session import session_store
@@ -32,6 +34,16 @@ class Stack:
     specs: list[ToolSpec]
     store: SessionStore | None
     sandbox: CommandSandbox | None
+    catalog: ToolCatalog | None = None
+
+    def source_specs(self) -> list[ToolSpec]:
+        """The specs of the tools the open sources (MCP servers) offer now: asked before every request."""
+        return tool_specs(self.catalog.source_entries()) if self.catalog is not None else []
+
+    def close(self) -> None:
+        """Stop what the session started: the tool sources' servers."""
+        if self.catalog is not None:
+            self.catalog.close()
 
 
 def default_asker(root: Path | None = None) -> Asker:
@@ -52,14 +64,19 @@ def open_stack(
     """`specs`: the tool specs when the caller built them already (exec, for its first request)."""
     registries = runtime.plugins.registries
     config = runtime.config
+    catalog = ToolCatalog(registries.tools, registries.tool_sources)
 
     def risk_of(name: str) -> RiskClass | None:
-        entry = registries.tools.get(name)
+        entry = catalog.get(name)
         return entry.obj.risk if entry is not None else None
 
     reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
     engine = PolicyEngine(
-        config, Jail(root), reviewer=runtime.plugins.review if reviewers else None, risk_of=risk_of
+        config,
+        Jail(root),
+        reviewer=runtime.plugins.review if reviewers else None,
+        risk_of=risk_of,
+        source_tool=catalog.is_source_tool,
     )
     broker = ApprovalBroker(
         asker or default_asker(root),
@@ -91,9 +108,25 @@ def open_stack(
         if c.max_response_bytes is not None
     }
     runner = ToolRunner(
-        registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox,
+        catalog, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox,
         hooks=hooks,
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs
-    return Stack(runtime, root, runner, specs, store, sandbox)
+
+    def emit(kind: str, payload: dict[str, Any]) -> None:
+        runtime.bus.emit(kind, payload, actor="tool-source")
+
+    catalog.open(lambda name: source_setup(runtime, root, name), sandbox, emit)
+    return Stack(runtime, root, runner, specs, store, sandbox, catalog)
+
+
+def source_setup(runtime: Runtime, root: Path, name: str) -> ToolSourceSetup:
+    """A source's own config table (`[mcp]` for the `mcp` source) and which layer set each of its keys."""
+    config = runtime.config
+    table = getattr(config.config, name, None)
+    settings = table.model_dump(mode="json") if table is not None else {}
+    layers = {k: v for k, v in config.sources.items() if k == name or k.startswith(name + ".")}
+    return ToolSourceSetup(
+        workspace=str(root), trusted=config.trust.trusted, settings=settings, layers=layers
+    )

@@ -135,6 +135,9 @@ def _run(
 
             closers.append(end_session)
         start_context = hooks.session_start().model_text() if hooks is not None else ""
+        # MCP servers start with the stack, when the first reply starts streaming in (not before: the SDK's
+        # import and the servers' start-up on the opening's thread cost the first request ~30% when they
+        # began at once, tests/bench/bench_mcp.py); their tools join the requests once listed.
         link = connect(runtime, provider=provider, model=model, base_url=base_url)
         closers.append(link.chain.close)
         try:
@@ -163,6 +166,7 @@ def _run(
             instructions=instructions,
             hooks=hooks,
             start_context=start_context,
+            more_specs=opening.source_specs,
         )
         outcome, _ = agent.run(session, prompt)
         reason = outcome.reason.value
@@ -179,7 +183,7 @@ def _run(
 
         with held():  # a second Ctrl-C or SIGTERM waits until the log is closed
             if opening is not None:
-                opening.wait()
+                opening.close()
             for close in closers:
                 close()
             runtime.bus.close(reason)

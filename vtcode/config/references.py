@@ -63,8 +63,10 @@ def unregistered(config: VtcodeConfig, registries: Registries) -> list[Unregiste
                 )
             )
     tools = registries.tools.names()
+    sources = registries.tool_sources.names()
     for tool in config.tools.policies:
-        if tool not in tools:
+        # `mcp.fs.read_file`, `mcp.fs.*`: tools a source offers only once the session runs.
+        if tool not in tools and tool.split(".", 1)[0] not in sources:
             found.append(
                 Unregistered(
                     f"tools.policies.{tool}",

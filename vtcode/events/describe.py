@@ -245,6 +245,31 @@ def _tool_refused(p: Payload) -> str:
     return f"{p.get('tool')}: {p.get('reason')}"
 
 
+def _mcp_call(p: Payload) -> str:
+    return _join(
+        f"{p.get('server')}.{p.get('tool')} {'ok' if p.get('ok') else 'failed'}",
+        _paren(
+            f"{p.get('result_bytes')} bytes in {p.get('duration_ms')} ms",
+            _if(p.get("truncated_bytes"), f"{p.get('truncated_bytes')} bytes cut"),
+            f"by {p.get('decision')}",
+            f"args {p.get('args_digest')}",
+        ),
+        _if(p.get("error"), f": {p.get('error')}"),
+    )
+
+
+def _mcp_server(p: Payload) -> str:
+    tools = p.get("tools")
+    return _join(
+        f"{p.get('server')} {p.get('state')}",
+        _if(p.get("source"), f"[{p.get('source')}]"),
+        _if(tools, f"{len(tools) if isinstance(tools, list) else tools} tools"),
+        _if(p.get("pid"), f"pid {p.get('pid')}"),
+        _if(p.get("mode"), f"[sandbox {p.get('mode')}{', network' if p.get('network') else ''}]"),
+        _if(p.get("reason"), f": {p.get('reason')}"),
+    )
+
+
 def _command_started(p: Payload) -> str:
     mode = p.get("mode") or (p.get("sandbox") if isinstance(p.get("sandbox"), str) else None)
     confinement = _join(_if(mode, str(mode)), _if(p.get("backend"), f"via {p.get('backend')}"))
@@ -387,6 +412,8 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "tool.started": _tool_started,
     "tool.finished": _tool_finished,
     "tool.refused": _tool_refused,
+    "mcp.call": _mcp_call,
+    "mcp.server": _mcp_server,
     "command.started": _command_started,
     "command.output": _command_output,
     "command.finished": _command_finished,

@@ -25,7 +25,7 @@ from .integrity import IntegrityReport, verify
 from .manager import GatedPluginManager
 from .origin import origin_problem
 from .records import PluginRecord
-from .registry import Registered, RegistrationError, Registries
+from .registry import Registered, RegistrationError, Registries, Registry, is_tool_source
 from .signoff import SignOff, SignOffInputs, Status, decide
 
 
@@ -155,27 +155,28 @@ def _collect(host: PluginHost, record: PluginRecord) -> None:
     """Call the plugin's register_* hooks one by one; stage what it registers and commit it only if
     every hook succeeds, so a plugin that fails half-way leaves nothing behind."""
     plugin = host.pm.get_plugin(record.name)
-    staged: list[tuple[str, Registered[Any]]] = []
+    staged: list[tuple[Registry[Any], Registered[Any]]] = []
     try:
         for hook_name, registry in host.registries.by_hook().items():
             for impl in getattr(host.pm.hook, hook_name).get_hookimpls():
                 if impl.plugin is not plugin:
                     continue
 
-                def register(obj: Any, _registry: Any = registry, _hook: str = hook_name) -> None:
+                def register(obj: Any, _registry: Registry[Any] = registry, _hook: str = hook_name) -> None:
+                    if _hook == "register_tools" and is_tool_source(obj):
+                        _registry = host.registries.tool_sources
                     name = _registry.validate(obj, record.name)
-                    if any(h == _hook and r.name == name for h, r in staged):
+                    if any(r is _registry and e.name == name for r, e in staged):
                         raise RegistrationError(f"plugin {record.name!r} registered {name!r} twice")
-                    staged.append((_hook, Registered(obj, name, record.name, record.distribution)))
+                    staged.append((_registry, Registered(obj, name, record.name, record.distribution)))
 
                 impl.function(**{arg: register for arg in impl.argnames})
     except Exception as exc:
         _refuse(host, record, Status.BLOCKED, f"{_one_line(exc)}")
         return
-    registries = host.registries.by_hook()
-    for hook_name, entry in staged:
-        registries[hook_name].add(entry)
-        record.registered.setdefault(registries[hook_name].family, []).append(entry.name)
+    for registry, entry in staged:
+        registry.add(entry)
+        record.registered.setdefault(registry.family, []).append(entry.name)
 
 
 def _refuse(host: PluginHost, record: PluginRecord, status: Status, reason: str) -> None:

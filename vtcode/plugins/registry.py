@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from vtcode_hookspecs import EventSink, Indexer, Provider, SandboxBackend, SessionStore, Tool
+from vtcode_hookspecs import EventSink, Indexer, Provider, SandboxBackend, SessionStore, Tool, ToolSource
 
 T = TypeVar("T")
 
@@ -95,6 +95,20 @@ def _tool_check(obj: Any) -> str | None:
     return None
 
 
+def _source_check(obj: Any) -> str | None:
+    problem = _named(ToolSource)(obj)
+    if problem:
+        return problem
+    if "." in obj.name:
+        return f"tool source {obj.name!r}: its name is the prefix of its tools, without a dot"
+    return None
+
+
+def is_tool_source(obj: Any) -> bool:
+    """A `register_tools` object that offers tools (an MCP client) rather than being one."""
+    return isinstance(obj, ToolSource) and not isinstance(obj, Tool)
+
+
 def _command_check(obj: Any) -> str | None:
     name = getattr(obj, "name", None)
     if not isinstance(name, str) or not _NAME.match(name) or not callable(obj):
@@ -108,6 +122,8 @@ class Registries:
     def __init__(self) -> None:
         self.providers: Registry[Provider] = Registry("providers", "provider", _named(Provider))
         self.tools: Registry[Tool] = Registry("tools", "tool", _tool_check)
+        # Registered through register_tools too: sources of tools that appear while a session runs.
+        self.tool_sources: Registry[ToolSource] = Registry("tools", "tool source", _source_check)
         self.indexers: Registry[Indexer] = Registry("indexers", "indexer", _named(Indexer))
         self.storage: Registry[SessionStore] = Registry("storage", "session store", _named(SessionStore))
         self.sandboxes: Registry[SandboxBackend] = Registry(
@@ -130,3 +146,4 @@ class Registries:
     def remove_plugin(self, plugin: str) -> None:
         for registry in self.by_hook().values():
             registry.remove_plugin(plugin)
+        self.tool_sources.remove_plugin(plugin)

@@ -42,8 +42,10 @@ class PolicyEngine:
         *,
         reviewer: Reviewer | None = None,
         risk_of: Callable[[str], RiskClass | None] = lambda _: None,
+        source_tool: Callable[[str], bool] = lambda _: False,
     ) -> None:
         self._config = config
+        self._source_tool = source_tool
         self._paths = paths
         self._reviewer = reviewer
         self._risk_of = risk_of
@@ -154,17 +156,35 @@ class PolicyEngine:
         )
 
     def _tool_outcome(self, tool: str) -> Outcome:
+        """A tool's own rule; for a source's tool (`mcp.fs.read_file`) also its server's (`mcp.fs.*`) and
+        source's (`mcp.*`): the most specific rule decides, except that a deny at any level stands (an
+        administrator's `mcp.fs.* = "deny"` is not undone by a user's rule for one of its tools). A
+        source's tool with no rule is asked about (default prompt, or the stricter default_policy)."""
         cfg = self._config.config.tools
-        layered = [v for v in (cfg.policies.get(tool), self._config.tool_policy.policies.get(tool)) if v]
-        if not layered:
-            return Outcome(
-                POLICY_ORDER[cfg.default_policy],
-                f"tool {tool!r} has no policy: default {cfg.default_policy}",
-                "tools.default_policy",
-            )
-        verdict = Verdict.strictest(*(POLICY_ORDER[v] for v in layered))
-        said = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}[verdict.value]
-        return Outcome(verdict, f"tool {tool!r} is {said} by policy", f"tools.policies.{tool}")
+        candidates = [tool]
+        if self._source_tool(tool):
+            parts = tool.split(".")
+            candidates += [".".join(parts[:i]) + ".*" for i in range(len(parts) - 1, 0, -1)]
+        found: list[tuple[str, Verdict]] = []
+        for key in candidates:
+            layered = [v for v in (cfg.policies.get(key), self._config.tool_policy.policies.get(key)) if v]
+            if layered:
+                found.append((key, Verdict.strictest(*(POLICY_ORDER[v] for v in layered))))
+        said = {"allow": "allowed", "prompt": "asked first", "deny": "denied"}
+        denied = next(((k, v) for k, v in found if v is Verdict.DENY), None)
+        if denied is not None or found:
+            key, verdict = denied or found[0]
+            by = "" if key == tool else f" (rule {key})"
+            reason = f"tool {tool!r} is {said[verdict.value]} by policy{by}"
+            return Outcome(verdict, reason, f"tools.policies.{key}")
+        default = POLICY_ORDER[cfg.default_policy]
+        if self._source_tool(tool):
+            default = Verdict.strictest(default, Verdict.PROMPT)
+        return Outcome(
+            default,
+            f"tool {tool!r} has no policy: default {default.value}",
+            "tools.default_policy",
+        )
 
     def _standing_tool(self, action: ActionRequest) -> Outcome | None:
         """An "always" answer saved for this tool on exactly these paths, or for this exact call."""

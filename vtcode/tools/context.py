@@ -30,7 +30,12 @@ class CallContext:
         *,
         sandbox: CommandSandbox | None = None,
         watch: CallWatch | None = None,
+        call_id: str = "",
+        decision: str = "allow",
     ) -> None:
+        self.call_id = call_id
+        # What let this call run: "allow" (the policy) or "person:<answer>" (an approval).
+        self.decision = decision
         self._jail = jail
         self._bus = bus
         self._tool = tool

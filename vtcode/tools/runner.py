@@ -5,7 +5,7 @@ continue; nothing runs without a decision that allows it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
 
@@ -14,7 +14,7 @@ from vtcode.approvals.broker import action_digest
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
 from vtcode.hooks.runner import HookOutcome, HookRunner
-from vtcode.plugins.registry import Registry
+from vtcode.plugins.registry import Registered
 from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
 
@@ -22,6 +22,14 @@ from .arguments import ArgumentError, parse_arguments, path_arguments
 from .context import CallContext, CallWatch
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
+
+
+class ToolLookup(Protocol):
+    """A Registry of tools, or a ToolCatalog (registered tools plus those of the open tool sources)."""
+
+    def get(self, name: str) -> Registered[Tool] | None: ...
+
+    def names(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ class CallRecord:
 class ToolRunner:
     def __init__(
         self,
-        tools: Registry[Tool],
+        tools: ToolLookup,
         engine: PolicyEngine,
         broker: ApprovalBroker,
         bus: EventBus,
@@ -55,12 +63,18 @@ class ToolRunner:
         self._sandbox = sandbox
         self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/context.py)
 
+    @property
+    def engine(self) -> PolicyEngine:
+        """The policy engine this runner asks (`vtcode mcp tools` shows each tool's decision by it)."""
+        return self._engine
+
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
         entry = self._tools.get(name)
         if entry is None:
             return self._refuse(
                 name, call_id, f"unknown tool {name!r}; available: {', '.join(self._tools.names())}"
             )
+        name = entry.name  # the real name, whatever alias the model used (agent/specs.py: wire_name)
         try:
             args = parse_arguments(entry.obj.args_model, arguments)
         except ArgumentError as exc:
@@ -105,7 +119,8 @@ class ToolRunner:
             what = "hook" if by_hook else "policy"
             refusal = _with(f"denied by {what} ({decision.rule}): {decision.reason}", hooked)
             return self._refuse(name, call_id, refusal, decision)
-        result = self._invoke(entry.obj, entry.plugin, args, call_id)
+        allowed_by = "allow" if answer is None else f"person:{answer.value}"
+        result = self._invoke(entry.obj, entry.plugin, args, call_id, allowed_by)
         if self._hooks is not None:
             after = self._hooks.post_tool(action, call_id, result.ok, result.output)
             if after.deny is not None:
@@ -116,7 +131,9 @@ class ToolRunner:
             result = result.model_copy(update={"output": _with(result.output, hooked)})
         return CallRecord(result, decision, answer, action)
 
-    def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
+    def _invoke(
+        self, tool: Tool, plugin: str, args: Any, call_id: str, allowed_by: str = "allow"
+    ) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
         # approval's digest, so the audit shows that what was approved is what ran.
         self._bus.emit(
@@ -130,7 +147,15 @@ class ToolRunner:
             },
         )
         try:
-            ctx = CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox, watch=self.watch)
+            ctx = CallContext(
+                self._jail,
+                self._bus,
+                tool.name,
+                sandbox=self._sandbox,
+                watch=self.watch,
+                call_id=call_id,
+                decision=allowed_by,
+            )
             result = tool.invoke(ctx, args)
         except (VtcodeError, OSError, ValueError) as exc:
             result = ToolResult(ok=False, output=f"{tool.name} failed: {exc}")
@@ -157,7 +182,15 @@ class ToolRunner:
         decision: Decision | None = None,
         answer: Answer | None = None,
     ) -> CallRecord:
-        self._bus.emit("tool.refused", {"call_id": call_id, "tool": name, "reason": message})
+        self._bus.emit(
+            "tool.refused",
+            {
+                "call_id": call_id,
+                "tool": name,
+                "reason": message,
+                "decision": decision.verdict.value if decision is not None else None,
+            },
+        )
         return CallRecord(ToolResult(ok=False, output=message), decision, answer)
 
 

@@ -176,6 +176,7 @@ class Workbench:
             instructions=self.instructions,
             hooks=self.hooks,
             start_context=self.start_context,
+            more_specs=self.stack.source_specs,
         )
         self.start_context = ""
         outcome, self.record = agent.run(self.record, prompt)
@@ -222,6 +223,7 @@ class Workbench:
             self.link.chain.close()
         if self.hooks is not None:
             self.hooks.session_end("normal")
+        self.stack.close()  # the MCP servers it started
         self.runtime.bus.close("normal")
 
 

@@ -1,0 +1,259 @@
+"""One MCP server's connection, on the source's event loop: start, list tools, follow `list_changed`,
+restart a bounded number of times, and calls from the agent's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import IO, Any
+
+import mcp.types as types
+from mcp.client.session import ClientSession
+
+from vtcode.config.models import McpServerConfig
+
+from .transports import open_transport
+
+Emit = Callable[[str, dict[str, Any]], None]
+RESTART_BACKOFF_S = 0.5
+PING_INTERVAL_S = 5.0
+
+
+class ServerUnavailable(RuntimeError):
+    """The server is not (or no longer) running: its tools answer with this until it is back."""
+
+
+class Connection:
+    def __init__(
+        self,
+        name: str,
+        config: McpServerConfig,
+        loop: asyncio.AbstractEventLoop,
+        emit: Emit,
+        *,
+        on_tools: Callable[[Connection, list[types.Tool]], None],
+        errlog: IO[str],
+        workspace: str,
+        identity: str,
+        source: str,
+        sandbox: Any = None,
+        token: str | None = None,
+        read_roots: tuple[str, ...] = (),
+    ) -> None:
+        self._read_roots = read_roots
+        self.pid: int | None = None
+        self.name = name
+        self.config = config
+        self._loop = loop
+        self._emit = emit
+        self._on_tools = on_tools
+        self._errlog = errlog
+        self._workspace = workspace
+        self._sandbox = sandbox
+        self._token = token
+        self.identity = identity
+        self.source = source
+        self.session: ClientSession | None = None
+        self.state = "starting"
+        self.reason = ""
+        self._stop = asyncio.Event()
+        self._restart = asyncio.Event()
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def _event(self, state: str, reason: str = "", tools: list[str] | None = None) -> None:
+        self.state = state
+        self.reason = reason
+        self._emit(
+            "mcp.server",
+            {
+                "server": self.name,
+                "state": state,
+                "reason": reason[:500],
+                "identity": self.identity,
+                "source": self.source,
+                "tools": tools or [],
+            },
+        )
+
+    async def run(self) -> None:
+        """Connect, and reconnect after an exit or a hang, at most `max_restarts` times."""
+        failures = 0
+        while not self._stop.is_set():
+            self._event("starting" if failures == 0 else "restarting")
+            try:
+                await self._serve()
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # the server died, hung, or never spoke MCP
+                reason = _describe(exc)
+            else:
+                if self._stop.is_set():
+                    break
+                reason = "the server closed the connection"
+            self.session = None
+            self.ready.clear()
+            failures += 1
+            if failures > self.config.max_restarts:
+                self._event("unavailable", f"gave up after {failures} failures: {reason}")
+                self.ready.set()  # callers stop waiting: the tools answer "unavailable"
+                return
+            self._event("failed", reason)
+            await asyncio.sleep(RESTART_BACKOFF_S * failures)
+        self._event("stopped")
+
+    async def _serve(self) -> None:
+        self._restart.clear()
+        transport = open_transport(
+            self.config,
+            errlog=self._errlog,
+            workspace=self._workspace,
+            sandbox=self._sandbox,
+            token=self._token,
+            read_roots=self._read_roots,
+            on_spawn=self._spawned,
+        )
+        async with transport as (read, write), ClientSession(
+            read, write, message_handler=self._on_message
+        ) as session:
+            await asyncio.wait_for(session.initialize(), self.config.startup_timeout_s)
+            self.session = session
+            await self._list()
+            self.ready.set()
+            stop = asyncio.ensure_future(self._stop.wait())
+            restart = asyncio.ensure_future(self._restart.wait())
+            watch = asyncio.ensure_future(self._watch(session))
+            try:
+                await asyncio.wait({stop, restart}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+                restart.cancel()
+                watch.cancel()
+            if self._restart.is_set() and not self._stop.is_set():
+                raise ServerUnavailable("the server stopped answering (a call timed out)")
+
+    async def _list(self) -> None:
+        assert self.session is not None
+        tools: list[types.Tool] = []
+        cursor: str | None = None
+        while True:
+            params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
+            listing = self.session.list_tools(params=params)
+            page = await asyncio.wait_for(listing, self.config.startup_timeout_s)
+            tools.extend(page.tools)
+            cursor = page.next_cursor
+            if not cursor or len(tools) > 10_000:
+                break
+        was = self.state
+        self._on_tools(self, tools)
+        self._event("tools_changed" if was == "ready" else "ready", tools=[t.name for t in tools])
+        self.state = "ready"
+
+    async def _on_message(self, message: Any) -> None:
+        if isinstance(message, types.ToolListChangedNotification) and self.session is not None:
+            # A new listing: new tools get the same policy as any other (decided per call, by name).
+            with contextlib.suppress(Exception):
+                await self._list()
+
+    # -- from the agent's thread ---------------------------------------------------------------
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        future: Future[types.CallToolResult] = asyncio.run_coroutine_threadsafe(
+            self._call(tool, arguments), self._loop
+        )
+        try:
+            return future.result(self.config.call_timeout_s + self.config.startup_timeout_s + 5)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    async def _call(self, tool: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        if self.session is None and self.state not in ("unavailable", "stopped"):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), self.config.startup_timeout_s)
+        session = self.session
+        if session is None:
+            raise ServerUnavailable(f"MCP server {self.name!r} is unavailable: {self.reason or self.state}")
+        try:
+            result = await asyncio.wait_for(
+                session.call_tool(tool, arguments, read_timeout_seconds=self.config.call_timeout_s),
+                self.config.call_timeout_s,
+            )
+        except TimeoutError:
+            self._lost()  # a hung server is restarted (bounded), its tools meanwhile unavailable
+            raise TimeoutError(
+                f"no answer from MCP server {self.name!r} in {self.config.call_timeout_s}s"
+            ) from None
+        except Exception as exc:
+            if _connection_lost(exc):
+                self._lost()
+            raise
+        if not isinstance(result, types.CallToolResult):
+            raise ServerUnavailable(f"MCP server {self.name!r} answered with {type(result).__name__}")
+        return result
+
+    def _spawned(self, pid: int, enforced: tuple[str, ...], request: Any) -> None:
+        """The confined process started: what runs, and what the kernel enforces on it."""
+        self.pid = pid
+        self._emit(
+            "mcp.server",
+            {
+                "server": self.name,
+                "state": "spawned",
+                "identity": self.identity,
+                "source": self.source,
+                "pid": pid,
+                "argv": list(request.argv),
+                "mode": request.mode,
+                "network": request.network,
+                "enforced": list(enforced),
+                "read_roots": list(self._read_roots),
+            },
+        )
+
+    def _lost(self) -> None:
+        """The server died or hung: calls wait for the restart (or fail once it gives up)."""
+        if self.session is not None:
+            self.session = None
+            self.ready.clear()
+            self.state = "restarting"
+            self._restart.set()
+
+    async def _watch(self, session: ClientSession) -> None:
+        """A server that dies between calls is noticed by a ping, not by the next call."""
+        while True:
+            await asyncio.sleep(PING_INTERVAL_S)
+            try:
+                await asyncio.wait_for(session.send_ping(), self.config.call_timeout_s)
+            except Exception:
+                self._lost()
+                return
+
+    def note_skipped(self, skipped: list[str]) -> None:
+        """Tools not offered because their input schema cannot be checked: said in the record."""
+        self._emit("error", {"message": f"MCP server {self.name}: tools not offered: {'; '.join(skipped)}",
+                             "source": "mcp"})
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    import anyio
+
+    if isinstance(exc, anyio.ClosedResourceError | anyio.BrokenResourceError | ConnectionError | EOFError):
+        return True
+    return "connection closed" in str(exc).lower()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        inner = [e for e in exc.exceptions]
+        if inner:
+            return _describe(inner[0])
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]
+
+

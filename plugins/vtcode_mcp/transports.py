@@ -1,0 +1,78 @@
+"""The two transports: stdio (a local process) and streamable HTTP (a URL, with a bearer token)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from vtcode.config.models import McpServerConfig
+
+HTTP_TIMEOUT_S = 30.0
+
+
+def server_env(config: McpServerConfig, environ: dict[str, str]) -> dict[str, str]:
+    """What a stdio server sees of the environment: the values the config gives and the variables it
+    names (`env_pass`), nothing else of yours (the sandbox adds PATH, its own HOME and TMPDIR, and the
+    toolchain variables of what is on PATH)."""
+    env = {name: environ[name] for name in config.env_pass if name in environ}
+    env.update(config.env)
+    return env
+
+
+def resolve_command(command: str, cwd: Path | None = None) -> str:
+    """The executable a stdio server's command names, as an absolute path (a relative path with a slash
+    is taken from the workspace, where the server runs; a bare name from PATH); an error when none."""
+    if "/" in command and not Path(command).is_absolute():
+        command = str((cwd or Path.cwd()) / command)
+    found = shutil.which(command)
+    if found is None:
+        raise FileNotFoundError(f"command {command!r} not found on PATH")
+    return found
+
+
+@asynccontextmanager
+async def open_transport(
+    config: McpServerConfig,
+    *,
+    errlog: IO[str],
+    workspace: str,
+    sandbox: Any = None,
+    token: str | None = None,
+    read_roots: tuple[str, ...] = (),
+    on_spawn: Any = None,
+) -> AsyncIterator[tuple[Any, Any]]:
+    """`sandbox`: the session's CommandSandbox; a stdio server starts only under it."""
+    if config.url is not None:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        timeout = httpx2.Timeout(HTTP_TIMEOUT_S, read=config.call_timeout_s + 5)
+        client = httpx2.AsyncClient(headers=headers, timeout=timeout, trust_env=False)
+        async with client, streamable_http_client(config.url, http_client=client) as streams:
+            yield streams[0], streams[1]
+        return
+    import os
+
+    assert config.command is not None
+    if sandbox is not None:  # a stdio server starts only confined
+        from .confined import confined_stdio, server_request
+
+        env = server_env(config, dict(os.environ))
+        env.setdefault("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
+        request = server_request(
+            sandbox,
+            [resolve_command(config.command, Path(workspace)), *config.args],
+            workspace,
+            env=env,
+            write=config.write,
+            network=config.network,
+            read_roots=read_roots,
+        )
+        async with confined_stdio(sandbox, request, errlog, on_spawn or (lambda *_: None)) as streams:
+            yield streams
+        return
+    raise PermissionError("no sandbox could be applied, so stdio servers do not start (fail closed)")
