@@ -11,6 +11,7 @@ import fnmatch
 import posixpath
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vtcode_hookspecs import Verdict
@@ -82,14 +83,18 @@ class CommandPolicy:
         known = self._known(parsed, cwd, bases)
         redirects = [expand_redirect(r, known) for r in parsed.redirects] if known else parsed.redirects
         parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
+        parts += reopened_outcomes(redirects, paths)
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
+        # A standing approval is for an argv run where it was approved, the workspace root: `make test`
+        # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
+        elsewhere = moved or cwd not in (None, "", ".")
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
-                environment=bool(parsed.variables),
+                environment=bool(parsed.variables) or elsewhere,
             )
             for i, c in enumerate(parsed.commands)
         ]
@@ -120,7 +125,8 @@ class CommandPolicy:
         environment: bool = False,
     ) -> Outcome:
         """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
-        `environment`: the string sets shell variables before it (`export CC=./evil; make`)."""
+        `environment`: the string sets shell variables before it (`export CC=./evil; make`), or runs it
+        in another directory than the workspace root (`cd vendor/x && make`): standing approvals do not apply."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv
@@ -148,8 +154,9 @@ class CommandPolicy:
     def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str,
               environment: bool = False) -> Outcome:
         program = command.argv[0]
-        if "/" in program and not program.startswith(_SYSTEM_BINS):
-            # ./ls in the workspace may be anything: only system paths keep the name's meaning.
+        # ./ls in the workspace may be anything: only system paths keep the name's meaning, and only once
+        # `..` is applied (`/usr/bin/../../ws/ls` is the workspace's ls, not /usr/bin/ls).
+        if "/" in program and not posixpath.normpath(program).startswith(_SYSTEM_BINS):
             return Outcome.prompt(f"runs the program file {program!r}", label)
         key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
@@ -235,6 +242,31 @@ def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
     if target in _HARMLESS_TARGETS:
         return None
     return check_path(target, redirect.dynamic, paths, "redirects", write=redirect.writes)
+
+
+# Names that open the file a descriptor already holds, by path, with the new flags (Linux: /proc/self/fd/N).
+_REOPENERS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def reopened_outcomes(redirects: Sequence[Redirect], paths: PathChecker) -> list[Outcome]:
+    """`printf x 1<.git/config >>/dev/stdout` writes .git/config: `1<` is only a read, but opening
+    /dev/stdout re-opens the file fd 1 holds, for writing. A write to /dev/stdout or /dev/stderr is a write
+    of every file the string reads on fd 1 or 2 — or on any descriptor, once some redirection duplicates
+    or moves one (`3<f 1<&3`). (Files it writes there are judged as writes already.)"""
+    if not any(r.writes and r.target in _REOPENERS for r in redirects):
+        return []
+    duplicates = any(r.op in (">&", "<&") and not r.target for r in redirects)
+    found = []
+    for r in redirects:
+        if r.writes or not r.target or r.body is not None or r.target in _HARMLESS_TARGETS:
+            continue
+        if duplicates or r.fd in (1, 2):
+            reopened = Redirect(">", r.target, r.fd, True, r.dynamic)
+            outcome = redirect_outcome(reopened, paths)
+            if outcome is not None:
+                reason = f"{outcome.reason} (re-opened for writing through /dev/stdout or /dev/stderr)"
+                found.append(Outcome(outcome.verdict, reason, "redirects.reopened"))
+    return found
 
 
 # Programs built on libiberty's expandargv: an argument `@FILE` is replaced by the words read from FILE.

@@ -21,8 +21,14 @@ _DANGEROUS = re.compile(
     r"BASH_\w+|HIST\w*|POSIXLY_CORRECT|TEXTDOMAIN\w*|INPUTRC|EXECIGNORE|"
     # search paths of every kind: PATH, CDPATH, LD_LIBRARY_PATH, PYTHONPATH, GCONV_PATH, LOCPATH...
     r"\w*PATH|"
-    # where tools read their configuration (git's ~/.gitconfig, XDG config of everything)
-    r"HOME|XDG_\w+|"
+    # where tools read their configuration (git's ~/.gitconfig, XDG config of everything), and every
+    # *HOME/*CONFIG*/*RC that moves a program's configuration directory or file: gpg reads GNUPGHOME's
+    # gpg.conf (whose `dirmngr-program` it runs when `git log --show-signature` meets an unknown key),
+    # DOCKER_CONFIG, KUBECONFIG, PHPRC, WGETRC, CURL_HOME, CARGO_HOME...
+    r"\w*HOME|XDG_\w+|\w*CONFIG\w*|\w*_CONF|(PHP|WGET|CURL|NPM|MAIL|SCREEN|NET|GEM|IRB|PSQL|GDB)RC|PHP_INI_SCAN_DIR|GCC_EXEC_PREFIX|"
+    # files a tool reads and echoes back when they do not parse: `MAGIC=/etc/shadow file x` prints every
+    # line of the "magic file"; terminal databases and resolver files are read the same way
+    r"MAGIC|TERMINFO\w*|TERMCAP|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|TZDIR|"
     # git: config, pagers, hooks, the repository it works on (GIT_DIR), trace files it writes (GIT_TRACE)
     r"GIT_\w+|"
     # programs other programs start: pagers, editors, askpass helpers, browsers
