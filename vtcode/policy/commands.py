@@ -21,7 +21,7 @@ from vtcode.config.models import CommandsConfig
 from vtcode.config.tool_policy import ApprovalCache
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
-from .arg_types import check_path, outward_links
+from .arg_types import check_path
 from .argv_match import Invocation, match_rule
 from .cwd import RelativeTo, directories
 from .git_target import git_location_outcome
@@ -33,10 +33,10 @@ from .hazards import (
     variable_outcomes,
 )
 from .known_vars import expand_command, expand_redirect
-from .links import LINK_FOLLOWERS, walked_link_outcomes
+from .links import LINK_FOLLOWERS, listed_link_outcomes, walked_link_outcomes
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
-from .xargs_names import appends_listed_names, reads_only
+from .xargs_names import appends_listed_names, listed_roots, reads_only
 
 # Where a program named by absolute path is still the program its name says.
 _SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
@@ -93,7 +93,8 @@ class CommandPolicy:
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
-                listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
+                listed_names=(listed := c.runtime_args and appends_listed_names(parsed, i, moved)),
+                listed_from=listed_roots(parsed, i) if listed else None,
                 environment=bool(parsed.variables) or elsewhere,
             )
             for i, c in enumerate(parsed.commands)
@@ -110,19 +111,25 @@ class CommandPolicy:
         return CommandVerdict(final, tuple([c.argv for c in parsed.commands]), tuple(parts))
 
     def _known(self, parsed: ParseResult, cwd: str | None, bases: tuple[str, ...]) -> dict[str, str]:
-        """The variables this string may use with their run-time values: none it assigns itself, and
-        $PWD only while it does not change directory."""
+        """The variables this string may use with their run-time values: none it assigns itself or a
+        builtin binds or clears (`read`, `printf -v`, `unset`, `local`...), and $PWD only while it does not
+        change directory."""
         known = dict(self.known)
         if self.root is not None and not bases:
             known["PWD"] = posixpath.normpath(posixpath.join(self.root, cwd or "."))
         if known and parsed.variables:
             for name, _ in parsed.variables:
                 known.pop(name, None)
+        if known and parsed.rebound:  # `read -r USER < f; cat $USER`: bound at run time, not the runner's
+            if "*" in parsed.rebound:
+                return {}
+            for name in parsed.rebound:
+                known.pop(name, None)
         return known
 
     def decide_command(
         self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False,
-        environment: bool = False,
+        environment: bool = False, listed_from: tuple[tuple[str, ...], bool] | None = None,
     ) -> Outcome:
         """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
         `environment`: the string sets shell variables before it (`export CC=./evil; make`), or runs it
@@ -144,9 +151,11 @@ class CommandPolicy:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
         base = self._base(command, name, paths, label, environment)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
-            if listed_names and reads_only(self.rule_for(name)):
-                base = outward_links("*", ".", paths, label) or Outcome.allow(
-                    f"`{name}` gets names `ls` lists here, and can only read them", label)
+            if listed_names and reads_only(self.rule_for(name)) and name not in LINK_FOLLOWERS:
+                roots, recursive = listed_from or ((".",), False)
+                listed = listed_link_outcomes(name, roots, recursive, paths, label)
+                allowed = Outcome.allow(f"`{name}` gets names listed here, and can only read them", label)
+                base = strictest(listed, allowed) if listed else allowed
             else:
                 base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)

@@ -1,4 +1,4 @@
-"""Reads that follow symlinks while they recurse: `grep -R x .`, `diff -r a b`, `rg -L x`, `cp -rL`,
+"""Reads that follow symlinks while they recurse: `grep -R x .`, `diff -r a b` (and `diff d1 d2`), `rg -L x`, `cp -rL`,
 `tar -h`, `zip -r`. A workspace symlink to /etc/shadow is read by them although no operand names it, so
 every symlink under the directories they walk is judged by its target, like an operand. The walk is
 bounded; past the bound the command is asked about, not allowed."""
@@ -29,7 +29,9 @@ def follows_links(name: str, args: Sequence[str]) -> bool:
     if name == "rg":
         return _short(args, "L") or "--follow" in args
     if name == "diff":
-        return (_short(args, "r") or "--recursive" in args) and "--no-dereference" not in args
+        # Even without -r, diff compares the files of directory operands (`diff d other`, `diff f d` reads
+        # d/f) through their links; with -r it goes deeper. The walk only looks at directory operands.
+        return "--no-dereference" not in args
     if name == "cp":
         recursive = _short(args, "rRa") or "--recursive" in args
         return recursive and (_short(args, "L") or "--dereference" in args)
@@ -61,6 +63,13 @@ def walked_link_outcomes(
         where = paths.check_path(".", write=False)
         if where.inside and where.resolved is not None:
             roots.append((".", where.resolved))
+    return tree_link_outcomes(name, roots, paths, label)
+
+
+def tree_link_outcomes(
+    name: str, roots: Sequence[tuple[str, str]], paths: PathChecker, label: str
+) -> list[Outcome]:
+    """Every symlink under `roots` ((as written, resolved) directory pairs), judged by its target."""
     found: list[Outcome] = []
     budget = MAX_WALKED
     for operand, resolved in roots:
@@ -78,4 +87,39 @@ def walked_link_outcomes(
                 outcome = check_path(relative, False, paths, f"{label}:link", write=False)
                 if outcome is not None:
                     found.append(outcome)
+    return found
+
+
+def listed_link_outcomes(
+    name: str, roots: Sequence[str], recursive: bool, paths: PathChecker, label: str
+) -> list[Outcome]:
+    """`ls | xargs CMD` / `find DIR -print0 | xargs -0 CMD`: CMD reads whatever the producer lists, links
+    included (and a listed name starting with `-` is an option of CMD). Judges the links the producer can
+    list — one level for `ls`, the whole tree for `find` — and asks for option-like names."""
+    found: list[Outcome] = []
+    resolved_roots = []
+    for root in roots:
+        where = paths.check_path(root, write=False)
+        if not where.inside or where.resolved is None or not os.path.isdir(where.resolved):
+            found.append(Outcome.prompt(f"`{name}` reads what is listed under {root!r}, not known here", label))
+            continue
+        resolved_roots.append((root, where.resolved))
+        try:
+            with os.scandir(where.resolved) as entries:
+                for count, entry in enumerate(entries):
+                    if count >= MAX_WALKED:
+                        found.append(Outcome.prompt(f"too many entries under {root!r} to check", label))
+                        break
+                    if entry.name.startswith("-"):
+                        found.append(Outcome.prompt(
+                            f"{entry.name!r} under {root!r} would be an option of `{name}`", label))
+                    elif not recursive and entry.is_symlink():
+                        outcome = check_path(os.path.join(root, entry.name), False, paths, f"{label}:link",
+                                             write=False)
+                        if outcome is not None:
+                            found.append(outcome)
+        except OSError:
+            found.append(Outcome.prompt(f"cannot list {root!r}", label))
+    if recursive:
+        found += tree_link_outcomes(name, resolved_roots, paths, label)
     return found

@@ -10,8 +10,11 @@ that does not change directory:
   a whole path beginning with a starting point, so never an option. (Without `-print0`, a directory named
   `a --file=` splits into an option holding an absolute path: that still asks.)
 The command is allowed only if its rule reads every operand as a path and has no option that writes, runs
-or asks, so even an injected option can only read a file here. (A symlink listed is followed, as a glob's
-match would be; the sandbox holds where it points.)
+or asks, so even an injected option can only read a file here — and it is not a program that reads inside
+directory operands (`diff d other`, grep made recursive by a file named `-R`). A listed symlink is followed,
+so every symlink the producer can list is judged by its target (`listed_roots`: the working directory for
+`ls`, the whole tree under each starting point for `find`), and a directory holding a name that starts
+with `-` asks: the name becomes an option of CMD.
 """
 
 from __future__ import annotations
@@ -52,6 +55,20 @@ def appends_listed_names(parsed: ParseResult, index: int, moved: bool) -> bool:
     if producer.argv[0] == "ls":
         return all(arg in _LS_FLAGS for arg in producer.argv[1:])
     return _whole_paths_from_find(producer.argv[1:], nul_separated="-0" in words or "--null" in words)
+
+
+def listed_roots(parsed: ParseResult, index: int) -> tuple[tuple[str, ...], bool]:
+    """The directories whose entries the producer of command `index` lists, and whether it recurses into
+    them (`find`) or lists one level (`ls`). Only meaningful when appends_listed_names() is True."""
+    producer = parsed.commands[index - 2]
+    if producer.argv[0] == "ls":
+        return (".",), False
+    starts = []
+    for arg in producer.argv[1:]:
+        if arg.startswith("-") or arg in ("(", "!", ")"):
+            break
+        starts.append(arg)
+    return tuple(starts), True
 
 
 def _whole_paths_from_find(args: tuple[str, ...], *, nul_separated: bool) -> bool:
