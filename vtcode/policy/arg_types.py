@@ -182,6 +182,21 @@ def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: str)
     return Outcome.prompt(f"date {value!r} sets the system clock", rule)
 
 
+# jq's module system reads files wherever the filter says: `import "x" as $d {search: "/etc"}` reads
+# /etc/x.json, `include "m" {search: "../.."}` a .jq module; bare `import`/`include` search ~/.jq and the
+# -L directories. Any filter using them reads files the policy does not see.
+_JQ_FILES = re.compile(r"\b(import|include|modulemeta|get_search_list)\b")
+
+
+def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """A jq filter is a program: one that imports modules or data files reads files it names itself."""
+    if dynamic:
+        return Outcome.prompt("jq filter is only known at run time", rule)
+    if _JQ_FILES.search(value):
+        return Outcome.prompt("jq filter imports modules or data files, which it may read from anywhere", rule)
+    return None
+
+
 _CHECKS: dict[str, ValueCheck] = {
     "read_path": check_read_path,
     "write_path": check_write_path,
@@ -191,6 +206,7 @@ _CHECKS: dict[str, ValueCheck] = {
     "dd_operand": check_dd_operand,
     "assignment": check_assignment,
     "date_operand": check_date_operand,
+    "jq_filter": check_jq_filter,
 }
 
 
