@@ -4,6 +4,7 @@ whose innocent-looking arguments can write files or run programs (sed scripts, g
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import re
 from collections.abc import Callable
@@ -115,7 +116,34 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
                     found.append(Outcome.prompt(reason, rule))
     except OSError:
         return None
+    if deeper and not found:
+        found += _deeper_links(pattern[len(directory):], directory, where.resolved, paths, rule)
     return found[0] if found else None
+
+
+def _deeper_links(
+    relative: str, directory: str, resolved: str, paths: PathChecker, rule: str
+) -> list[Outcome]:
+    """`cat */l`, `cat [d]/l`: a component after the first wildcard can be a link too; match the pattern
+    against the disk as bash does and judge each match that goes through a link by where it resolves."""
+    found: list[Outcome] = []
+    try:
+        matches = glob.iglob(relative, root_dir=resolved)
+        for count, match in enumerate(matches):
+            if count >= MAX_LISTED:
+                return [Outcome.prompt(f"{relative!r}: too many matches to check for symlinks", rule)]
+            full = os.path.join(resolved, match)
+            if os.path.realpath(full) == os.path.normpath(full):
+                continue  # no link on the way: a plain file or directory under the workspace
+            target = paths.check_path(directory + match, write=False)
+            if target.secret:
+                return [Outcome.deny(f"{relative!r} matches {match!r}, a link to a secret", rule)]
+            if not target.inside:
+                found.append(Outcome.prompt(
+                    f"{relative!r} matches {match!r}, a link out of the workspace ({target.reason})", rule))
+    except OSError:
+        return []
+    return found
 
 
 def check_read_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
