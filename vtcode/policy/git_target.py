@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from vtcode.policy.shell import SimpleCommand
 
+from .git_index import foreign_submodules
 from .outcome import Outcome
 from .paths import PathChecker
 
@@ -36,7 +37,29 @@ def git_location_outcome(
         foreign = _foreign_repository(directory, paths)
         if foreign is not None:
             return Outcome.prompt(f"git would work on {foreign}, not the workspace's own repository", label)
+    if _subcommand(command) in _ENTERS_SUBMODULES:
+        root = paths.check_path(".", write=False).resolved
+        nested = foreign_submodules(root) if root is not None else ["?"]
+        if nested:
+            where = "an unreadable index" if nested == ["?"] else repr(nested[0])
+            return Outcome.prompt(
+                f"git would enter the submodule at {where}, a repository of the workspace's content whose "
+                "configuration can run programs", label)
     return None
+
+
+# Subcommands that run git inside populated submodules (status, diff/show/log --submodule=diff, grep and
+# ls-files --recurse-submodules, describe --dirty, stash).
+_ENTERS_SUBMODULES = frozenset({"status", "diff", "show", "log", "grep", "ls-files", "describe", "stash"})
+_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"})
+
+
+def _subcommand(command: SimpleCommand) -> str | None:
+    argv = command.argv
+    index = 1
+    while index < len(argv) and argv[index].startswith("-"):
+        index += 2 if argv[index] in _VALUED else 1
+    return argv[index] if index < len(argv) else None
 
 
 def _chdirs(command: SimpleCommand) -> list[tuple[str, bool]]:
@@ -68,7 +91,14 @@ def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
     while True:
         parent = os.path.dirname(current)
         if parent == current or not paths.check_path(parent, write=False).inside:
-            return None  # `current` is the workspace root: its repository is the workspace's own
+            # `current` is the workspace root: its `.git` is the workspace's own repository. Without one, a
+            # root holding HEAD (a bare repository's files: an unpacked archive) would be taken by git for
+            # the repository, with the `config` next to it.
+            if not os.path.lexists(os.path.join(current, ".git")) and os.path.lexists(
+                os.path.join(current, "HEAD")
+            ):
+                return f"the bare repository files at the workspace root {current!r}"
+            return None
         if any(os.path.lexists(os.path.join(current, marker)) for marker in _MARKERS):
             return f"the repository at {current!r}"
         current = parent
