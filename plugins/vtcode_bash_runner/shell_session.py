@@ -7,6 +7,7 @@ the PTY buffer fills and the program blocks, so memory never grows with what the
 
 from __future__ import annotations
 
+import os
 import secrets
 import select
 import time
@@ -23,7 +24,10 @@ from .run_command import finished_payload, started_payload
 
 MAX_SESSIONS = 4
 QUIET_S = 0.3
-SHELL = ("/bin/bash", "--noprofile", "--norc", "-i")
+# No line editing and no history expansion: readline would complete a TAB from the disk (`cat d/<TAB>` became
+# `cat d/l`, a link out of the workspace) and `!-1:1:s/a/b/` splices earlier lines into this one, so bash
+# would run other text than the policy judged. With both off, bash runs the line as typed.
+SHELL = ("/bin/bash", "--noprofile", "--norc", "--noediting", "+H", "-i")
 
 Action = Literal["open", "send", "read", "interrupt", "close"]
 
@@ -74,6 +78,25 @@ class _Session:
                 last_data = time.monotonic()
 
 
+def _moved(fd: int, judged: str) -> str | None:
+    """Where the session's shell is, when that is not `judged` (the cwd the policy judged the send from).
+
+    A `cd` in an earlier send moves the shell; the next send's relative paths, its git repository and its
+    approvals would be judged from the wrong place. The shell is the terminal's foreground process group
+    when idle (an interactive bash leads its own group); its cwd is read from /proc. While another program
+    owns the terminal the send is that program's input, and where no /proc exists nothing can be read:
+    both are not checked (docs/security/policy.md says so)."""
+    try:
+        group = os.tcgetpgrp(fd)
+        with open(f"/proc/{group}/comm", encoding="utf-8") as handle:
+            if handle.read().strip() != "bash":
+                return None
+        where = os.readlink(f"/proc/{group}/cwd")
+    except OSError:
+        return None
+    return None if os.path.realpath(where) == os.path.realpath(judged) else where
+
+
 def _finish(child: PtyChild, prepared: PreparedSpawn) -> SandboxCleanup:
     child.close()
     return prepared.release()
@@ -99,6 +122,11 @@ class ShellSessionTool:
         if session is None:
             return ToolResult(ok=False, output=f"no open shell session {args.session_id!r}")
         if args.action == "send":
+            moved = _moved(session.child.fd, str(ctx.resolve(args.cwd)))
+            if moved is not None:
+                return ToolResult(ok=False, output=(
+                    f"the session's shell is in {moved}, not in the cwd this send was judged from; send it "
+                    "again with that cwd (relative paths, git and approvals are judged from the cwd)"))
             text = args.command if isinstance(args.command, str) else " ".join(args.command or ())
             session.child.write(text.encode() + b"\n")
         elif args.action == "interrupt":

@@ -69,8 +69,14 @@ class CommandPolicy:
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
 
-    def decide(self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None) -> CommandVerdict:
-        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument)."""
+    def decide(
+        self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None, *, persistent: bool = False
+    ) -> CommandVerdict:
+        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument).
+        `persistent`: the text is typed into a shell that outlives it (`shell_session`): earlier sends may
+        have rebound any variable (`read -r USER`) or put a file on a descriptor (`exec 1<f`), so no
+        variable is taken as known, /dev/stdout and /dev/stderr are not harmless, and standing approvals
+        (given for a fresh shell) do not apply."""
         bases = directories(parsed, cwd)
         raw = paths
         if bases or cwd not in (None, "", "."):
@@ -80,15 +86,18 @@ class CommandPolicy:
         parts += pipeline_outcomes(parsed)
         if parsed.variables:
             parts += variable_outcomes(parsed)
-        known = self._known(parsed, cwd, bases)
+        known = {} if persistent else self._known(parsed, cwd, bases)
         redirects = [expand_redirect(r, known) for r in parsed.redirects] if known else parsed.redirects
         parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
         parts += reopened_outcomes(redirects, paths)
+        if persistent and any(r.writes and r.target in _REOPENERS for r in redirects):
+            parts.append(Outcome.prompt("in a shell session /dev/stdout and /dev/stderr may hold a file an "
+                                        "earlier send opened there", "redirects.reopened"))
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
         # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
-        elsewhere = moved or cwd not in (None, "", ".")
+        elsewhere = moved or cwd not in (None, "", ".") or persistent
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,

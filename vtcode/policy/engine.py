@@ -108,7 +108,9 @@ class PolicyEngine:
             parts.append(tool_part)
         if action.kind == "command":
             parsed = _parse(action)
-            verdict = self.commands.decide(parsed, self._paths, action.path)
+            # A send to an open shell session (`session_id`) runs in a shell that keeps its state.
+            persistent = bool(action.args.get("session_id")) if action.args else False
+            verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent)
             parts.append(verdict.outcome)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
