@@ -31,7 +31,7 @@ _INT = re.compile(r"[+-]?\d+")
 
 
 
-def _process_substitution(value: str) -> bool:
+def is_process_substitution(value: str) -> bool:
     """Whether the word is exactly one `<(...)` or `>(...)` (its parenthesis closes at the last character):
     bash replaces it with /dev/fd/N, a pipe."""
     if not value.startswith(("<(", ">(")) or not value.endswith(")"):
@@ -58,7 +58,7 @@ def static_prefix(value: str) -> str | None:
 
 
 def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, write: bool) -> Outcome | None:
-    if dynamic and _process_substitution(value):
+    if dynamic and is_process_substitution(value):
         # `diff <(sort a) <(sort b)`: the word is a pipe (/dev/fd/N); the commands behind it are judged on
         # their own, like any other command of the string.
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .arg_types import check_path
+from .arg_types import check_path, is_process_substitution
 from .outcome import Outcome
 from .paths import PathChecker
 
@@ -51,6 +51,8 @@ def walked_link_outcomes(
     values = [a for a, _ in args]
     if not follows_links(name, values):
         return []
+    # (`diff <(sort a) <(sort b)`: a process substitution is a pipe, not a directory.)
+    args = [(a, dynamic) for a, dynamic in args if not (dynamic and is_process_substitution(a))]
     if any(dynamic for _, dynamic in args):
         return [Outcome.prompt(f"`{name}` follows symlinks under directories known only at run time", label)]
     operands = [a for a in values if not a.startswith("-")]
