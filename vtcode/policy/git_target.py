@@ -81,6 +81,22 @@ def _chdirs(command: SimpleCommand) -> list[tuple[str, bool]]:
     return found
 
 
+def _pointed(marker: str, root: str) -> str | None:
+    """Where a `.git` file (`gitdir: X`) or symlink leads; None for a `.git` directory."""
+    if os.path.islink(marker):
+        return os.path.realpath(marker)
+    if not os.path.isfile(marker):
+        return None
+    try:
+        with open(marker, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(4096).strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    return os.path.realpath(os.path.join(root, text[len("gitdir:") :].strip()))
+
+
 def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
     """The first directory from `directory` up to (not including) the workspace root that git would take
     for a repository; also a directory outside the workspace."""
@@ -94,10 +110,16 @@ def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
             # `current` is the workspace root: its `.git` is the workspace's own repository. Without one, a
             # root holding HEAD (a bare repository's files: an unpacked archive) would be taken by git for
             # the repository, with the `config` next to it.
-            if not os.path.lexists(os.path.join(current, ".git")) and os.path.lexists(
-                os.path.join(current, "HEAD")
-            ):
-                return f"the bare repository files at the workspace root {current!r}"
+            marker = os.path.join(current, ".git")
+            if not os.path.lexists(marker):
+                if os.path.lexists(os.path.join(current, "HEAD")):
+                    return f"the bare repository files at the workspace root {current!r}"
+                return None
+            # A `.git` pointer (a `gitdir:` file or a symlink) is the user's when it leads out of the
+            # workspace (a worktree's, a submodule's); leading into the workspace, it names content.
+            target = _pointed(marker, current)
+            if target is not None and paths.check_path(target, write=False).inside:
+                return f"the repository {target!r} that the workspace root's .git points to"
             return None
         if any(os.path.lexists(os.path.join(current, marker)) for marker in _MARKERS):
             return f"the repository at {current!r}"
