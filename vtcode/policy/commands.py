@@ -151,6 +151,9 @@ class CommandPolicy:
         hazards = assignment_outcomes(command, label) + reverse_shell_outcomes(command, label)
         hazards += secret_outcomes(args, paths, label)
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
+        if name in IMPLICIT_OUTPUTS and not _stdout_redirected(command):
+            hazards += [o for f in IMPLICIT_OUTPUTS[name]
+                        if (o := check_path(f, False, paths, f"{label}:{f}", write=True)) is not None]
         if name in RESPONSE_FILE_READERS:
             hazards += response_file_outcomes(args, paths, label)
         if name in LINK_FOLLOWERS:
@@ -285,6 +288,18 @@ def reopened_outcomes(redirects: Sequence[Redirect], paths: PathChecker) -> list
                 reason = f"{outcome.reason} (re-opened for writing through /dev/stdout or /dev/stderr)"
                 found.append(Outcome(outcome.verdict, reason, "redirects.reopened"))
     return found
+
+
+# Files a program creates by a fixed name in its working directory: nohup appends the command's output to
+# ./nohup.out when standard output is a terminal (run_command's PTY, shell_session) — through a committed
+# symlink `nohup.out -> .git/config`, `nohup ls` writes git's config with the names it lists.
+IMPLICIT_OUTPUTS: dict[str, tuple[str, ...]] = {"nohup": ("nohup.out",)}
+
+
+def _stdout_redirected(command: SimpleCommand) -> bool:
+    """Whether standard output goes to a file or pipe the string chose (so it is not the terminal)."""
+    return "pipeline" in command.via or any(
+        r.writes and r.fd in (None, 1) and r.op != "<>" for r in command.redirects)
 
 
 # Programs built on libiberty's expandargv: an argument `@FILE` is replaced by the words read from FILE.
