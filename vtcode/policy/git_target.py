@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from vtcode.policy.shell import SimpleCommand
 
+from .git_config_code import worktree_code
 from .git_index import foreign_submodules
 from .outcome import Outcome
 from .paths import PathChecker
@@ -37,8 +38,13 @@ def git_location_outcome(
         foreign = _foreign_repository(directory, paths)
         if foreign is not None:
             return Outcome.prompt(f"git would work on {foreign}, not the workspace's own repository", label)
+    root = paths.check_path(".", write=False).resolved
+    if root is not None:
+        home = getattr(paths, "home", None)
+        code = worktree_code(root, str(home) if home is not None else os.path.expanduser("~"))
+        if code is not None:
+            return Outcome.prompt(f"git would run a file of the work tree: {code}", label)
     if _subcommand(command) in _ENTERS_SUBMODULES:
-        root = paths.check_path(".", write=False).resolved
         nested = foreign_submodules(root) if root is not None else ["?"]
         if nested:
             where = "an unreadable index" if nested == ["?"] else repr(nested[0])
