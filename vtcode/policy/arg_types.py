@@ -103,6 +103,13 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
             for count, entry in enumerate(entries):
                 if count >= MAX_LISTED:
                     return Outcome.prompt(f"{pattern!r}: too many entries to check for symlinks", rule)
+                if not directory and entry.name[:1] == "-" and fnmatch.fnmatchcase(entry.name, component):
+                    # `sort *` with a file named `--output=vtcode.toml`: bash hands the name over as an
+                    # option, which the rule never sees.
+                    found.append(Outcome.prompt(
+                        f"{pattern!r} matches {entry.name!r}, which the program would take for an option",
+                        rule))
+                    continue
                 if not entry.is_symlink() or not fnmatch.fnmatchcase(entry.name, component):
                     continue
                 if not deeper and entry.is_dir():
