@@ -228,7 +228,8 @@ def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: str) ->
     if dynamic:
         return Outcome.prompt("jq filter is only known at run time", rule)
     if _JQ_FILES.search(value):
-        return Outcome.prompt("jq filter imports modules or data files, which it may read from anywhere", rule)
+        return Outcome.prompt("jq filter imports modules or data files, which it may read from anywhere",
+                              rule)
     return None
 
 

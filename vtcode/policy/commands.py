@@ -142,7 +142,8 @@ class CommandPolicy:
     ) -> Outcome:
         """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
         `environment`: the string sets shell variables before it (`export CC=./evil; make`), or runs it
-        in another directory than the workspace root (`cd vendor/x && make`): standing approvals do not apply."""
+        in another directory than the workspace root (`cd vendor/x && make`): standing approvals do not
+        apply."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv

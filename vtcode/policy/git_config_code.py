@@ -51,7 +51,8 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
                 if hooks is not None:
                     for hook in INDEX_HOOKS:
                         if os.path.lexists(os.path.join(hooks, hook)):
-                            return f"core.hooksPath makes {os.path.join(value, hook)!r} in the work tree a hook"
+                            named = os.path.join(value, hook)
+                            return f"core.hooksPath makes {named!r} in the work tree a hook"
             elif _PROGRAM_KEYS.match(key) and value.strip().lower() not in _BOOLEAN:
                 program = value.strip().split()[0] if value.strip() else ""
                 if "/" in program and _inside(program, real_root) is not None:

@@ -127,7 +127,7 @@ def foreign_submodules(root: str) -> list[str]:
         if os.path.isfile(marker) and not os.path.islink(marker):
             target = _pointer(marker)
             if target is not None and os.path.realpath(os.path.join(root, link, target)).startswith(modules):
-                continue  # git's own layout: the repository lives under .git/modules, out of the agent's reach
+                continue  # git's own layout: the repository is under .git/modules, out of the agent's reach
         found.append(link)
     return found
 

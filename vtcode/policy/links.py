@@ -1,6 +1,6 @@
-"""Reads that follow symlinks while they recurse: `grep -R x .`, `diff -r a b` (and `diff d1 d2`), `rg -L x`, `cp -rL`,
-`tar -h`, `zip -r`. A workspace symlink to /etc/shadow is read by them although no operand names it, so
-every symlink under the directories they walk is judged by its target, like an operand. The walk is
+"""Reads that follow symlinks while they recurse: `grep -R x .`, `diff -r a b` (and `diff d1 d2`), `rg -L x`,
+`cp -rL`, `tar -h`, `zip -r`. A workspace symlink to /etc/shadow is read by them although no operand names
+it, so every symlink under the directories they walk is judged by its target, like an operand. The walk is
 bounded; past the bound the command is asked about, not allowed."""
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def listed_link_outcomes(
     for root in roots:
         where = paths.check_path(root, write=False)
         if not where.inside or where.resolved is None or not os.path.isdir(where.resolved):
-            found.append(Outcome.prompt(f"`{name}` reads what is listed under {root!r}, not known here", label))
+            reason = f"`{name}` reads what is listed under {root!r}, not known here"
+            found.append(Outcome.prompt(reason, label))
             continue
         resolved_roots.append((root, where.resolved))
         try:
