@@ -23,6 +23,7 @@ _PROGRAM_KEYS = re.compile(
     r"^(core\.fsmonitor|core\.pager|diff\.external|diff\..+\.(textconv|command)|filter\..+\.(clean|smudge|process)"
     r"|merge\..+\.driver|gpg\.program|gpg\..+\.program)$"
 )
+_INCLUDE = re.compile(r"^(include|includeif\..+)\.path$")
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", ""})
 
 
@@ -53,6 +54,12 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
                         if os.path.lexists(os.path.join(hooks, hook)):
                             named = os.path.join(value, hook)
                             return f"core.hooksPath makes {named!r} in the work tree a hook"
+            elif _INCLUDE.match(key):
+                # `include.path = ../.gitconfig` (a common way to share settings): the committed file is
+                # configuration, and can name core.fsmonitor. Relative to the including file's directory.
+                named = os.path.join(os.path.dirname(path), value) if not os.path.isabs(value) else value
+                if not value.startswith("~") and _inside(named, real_root) is not None:
+                    return f"{key} includes {value!r}, a file of the work tree, as git configuration"
             elif _PROGRAM_KEYS.match(key) and value.strip().lower() not in _BOOLEAN:
                 program = value.strip().split()[0] if value.strip() else ""
                 if "/" in program and _inside(program, real_root) is not None:
