@@ -233,6 +233,12 @@ def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: str) ->
     return None
 
 
+def check_jq_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """A jq operand after the filter is a file, unless options with two values (`--arg NAME VALUE`) shifted
+    the filter there: it is judged both ways."""
+    return check_jq_filter(value, dynamic, paths, rule) or check_read_path(value, dynamic, paths, rule)
+
+
 _CHECKS: dict[str, ValueCheck] = {
     "read_path": check_read_path,
     "write_path": check_write_path,
@@ -243,6 +249,7 @@ _CHECKS: dict[str, ValueCheck] = {
     "assignment": check_assignment,
     "date_operand": check_date_operand,
     "jq_filter": check_jq_filter,
+    "jq_operand": check_jq_operand,
 }
 
 
