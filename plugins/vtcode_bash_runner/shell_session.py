@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import select
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ QUIET_S = 0.3
 # `cat d/l`, a link out of the workspace) and `!-1:1:s/a/b/` splices earlier lines into this one, so bash
 # would run other text than the policy judged. With both off, bash runs the line as typed.
 SHELL = ("/bin/bash", "--noprofile", "--norc", "--noediting", "+H", "-i")
+# Without line editing the terminal is in canonical mode, where the kernel keeps at most 4095 bytes of a line
+# (MAX_CANON is 1024 on macOS) and drops the rest: `echo '<5000 a>'` arrives with its quote open, and the
+# next send — judged on its own — is read inside it. Longer lines are refused.
+LINE_LIMIT = 4000 if sys.platform.startswith("linux") else 1000
 
 Action = Literal["open", "send", "read", "interrupt", "close"]
 
@@ -128,6 +133,10 @@ class ShellSessionTool:
                     f"the session's shell is in {moved}, not in the cwd this send was judged from; send it "
                     "again with that cwd (relative paths, git and approvals are judged from the cwd)"))
             text = args.command if isinstance(args.command, str) else " ".join(args.command or ())
+            if any(len(line.encode()) >= LINE_LIMIT for line in text.split("\n")):
+                return ToolResult(ok=False, output=(
+                    f"a line of {LINE_LIMIT} bytes or more would be cut by the terminal, and bash would run "
+                    "the rest of it with the next send; use run_command for long commands"))
             session.child.write(text.encode() + b"\n")
         elif args.action == "interrupt":
             session.child.write(b"\x03")  # the line discipline turns it into SIGINT for the foreground job
