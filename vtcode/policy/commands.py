@@ -97,7 +97,7 @@ class CommandPolicy:
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
         # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
-        elsewhere = moved or cwd not in (None, "", ".") or persistent
+        elsewhere = persistent or _elsewhere(raw, (*bases, *([cwd] if cwd else [])))
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
@@ -252,6 +252,15 @@ class CommandPolicy:
             if pattern.search(joined):
                 return f"commands.deny_regex {pattern.pattern!r}"
         return None
+
+
+def _elsewhere(paths: PathChecker, directories: Sequence[str]) -> bool:
+    """Whether any of `directories` (cd targets, a tool cwd) is not the workspace root itself
+    (`cd /path/to/ws && make test` is where the approval was given; `cd vendor/x && make test` is not)."""
+    if not directories:
+        return False
+    root = paths.check_path(".", write=False).resolved
+    return any(root is None or paths.check_path(d, write=False).resolved != root for d in directories)
 
 
 def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
