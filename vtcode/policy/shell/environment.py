@@ -25,7 +25,7 @@ _DANGEROUS = re.compile(
     # *HOME/*CONFIG*/*RC that moves a program's configuration directory or file: gpg reads GNUPGHOME's
     # gpg.conf (whose `dirmngr-program` it runs when `git log --show-signature` meets an unknown key),
     # DOCKER_CONFIG, KUBECONFIG, PHPRC, WGETRC, CURL_HOME, CARGO_HOME...
-    r"\w*HOME|XDG_\w+|\w*CONFIG\w*|\w*_CONF|(PHP|WGET|CURL|NPM|MAIL|SCREEN|NET|GEM|IRB|PSQL|GDB)RC|PHP_INI_SCAN_DIR|GCC_EXEC_PREFIX|"
+    r"\w*HOME|XDG_\w+|\w+_CONFIG\w*|KUBECONFIG|\w+_CONF|(PHP|WGET|CURL|NPM|MAIL|SCREEN|NET|GEM|IRB|PSQL|GDB)RC|PHP_INI_SCAN_DIR|GCC_EXEC_PREFIX|"
     # files a tool reads and echoes back when they do not parse: `MAGIC=/etc/shadow file x` prints every
     # line of the "magic file"; terminal databases and resolver files are read the same way
     r"MAGIC|TERMINFO\w*|TERMCAP|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|TZDIR|"
