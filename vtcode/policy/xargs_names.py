@@ -88,6 +88,7 @@ def reads_only(rule: CommandRule | None) -> bool:
     """A rule under which any appended word, operand or option, can at most read a file."""
     if rule is None or rule.decision != "allow" or rule.subcommands is not None or rule.interpreter:
         return False
-    if rule.rest != "read_path" or rule.last is not None or rule.forbidden_flags or rule.prompt_flags:
+    # (Options that ask — `wc --files0-from` — cannot be injected: a listed name starting with `-` asks.)
+    if rule.rest != "read_path" or rule.last is not None or rule.forbidden_flags:
         return False
     return all(kind != "write_path" for kind in (rule.flags or {}).values())
