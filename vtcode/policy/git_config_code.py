@@ -61,9 +61,12 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
                 if not value.startswith("~") and _inside(named, real_root) is not None:
                     return f"{key} includes {value!r}, a file of the work tree, as git configuration"
             elif _PROGRAM_KEYS.match(key) and value.strip().lower() not in _BOOLEAN:
-                program = value.strip().split()[0] if value.strip() else ""
-                if "/" in program and _inside(program, real_root) is not None:
-                    return f"{key} runs {program!r}, a file of the work tree"
+                # git runs these through the shell from the top of the work tree: any word naming a file
+                # there is work-tree code (`scripts/d.sh`, `python3 tools/conv.py`, `sh x.sh`).
+                for word in value.replace('"', " ").replace("'", " ").split():
+                    named = _inside(word, real_root)
+                    if named is not None and os.path.isfile(named) and named != real_root:
+                        return f"{key} runs {word!r}, a file of the work tree"
     return None
 
 
