@@ -12,7 +12,7 @@ from collections.abc import Callable
 from vtcode.policy.shell.environment import dangerous_variable
 
 from .outcome import Outcome
-from .paths import PathChecker
+from .paths import PathChecker, each_place
 
 ValueCheck = Callable[[str, bool, PathChecker, str], Outcome | None]
 
@@ -93,13 +93,20 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
     judged by their targets: links to files, and links to directories when the pattern goes on through
     them (`cat */x`). (A read: a write through a glob is judged at the directory already.)"""
     directory = prefix if prefix.endswith("/") else ""
+    for where in each_place(paths, directory or "."):  # after `cd d`, `cat *` lists d
+        if not where.inside or where.resolved is None:
+            continue  # judged as a read of the directory itself
+        found = _links_in(pattern, directory, where.resolved, paths, rule)
+        if found is not None:
+            return found
+    return None
+
+
+def _links_in(pattern: str, directory: str, resolved: str, paths: PathChecker, rule: str) -> Outcome | None:
     component, deeper, _ = pattern[len(directory):].partition("/")
-    where = paths.check_path(directory or ".", write=False)
-    if not where.inside or where.resolved is None:
-        return None  # judged as a read of the directory itself
     found: list[Outcome] = []
     try:
-        with os.scandir(where.resolved) as entries:
+        with os.scandir(resolved) as entries:
             for count, entry in enumerate(entries):
                 if count >= MAX_LISTED:
                     return Outcome.prompt(f"{pattern!r}: too many entries to check for symlinks", rule)
@@ -124,7 +131,7 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
     except OSError:
         return None
     if deeper and not found:
-        found += _deeper_links(pattern[len(directory):], directory, where.resolved, paths, rule)
+        found += _deeper_links(pattern[len(directory):], directory, resolved, paths, rule)
     return found[0] if found else None
 
 
