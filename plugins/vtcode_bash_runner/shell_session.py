@@ -83,6 +83,19 @@ class _Session:
                 last_data = time.monotonic()
 
 
+def _shell_cwd(fd: int) -> str | None:
+    """The session shell's directory: the terminal's foreground process group when it is bash (an
+    interactive bash leads its own group while idle), read from /proc; None when unknown."""
+    try:
+        group = os.tcgetpgrp(fd)
+        with open(f"/proc/{group}/comm", encoding="utf-8") as handle:
+            if handle.read().strip() != "bash":
+                return None
+        return os.readlink(f"/proc/{group}/cwd")
+    except OSError:
+        return None
+
+
 def _moved(fd: int, judged: str) -> str | None:
     """Where the session's shell is, when that is not `judged` (the cwd the policy judged the send from).
 
@@ -91,13 +104,8 @@ def _moved(fd: int, judged: str) -> str | None:
     when idle (an interactive bash leads its own group); its cwd is read from /proc. While another program
     owns the terminal the send is that program's input, and where no /proc exists nothing can be read:
     both are not checked (docs/security/policy.md says so)."""
-    try:
-        group = os.tcgetpgrp(fd)
-        with open(f"/proc/{group}/comm", encoding="utf-8") as handle:
-            if handle.read().strip() != "bash":
-                return None
-        where = os.readlink(f"/proc/{group}/cwd")
-    except OSError:
+    where = _shell_cwd(fd)
+    if where is None:
         return None
     return None if os.path.realpath(where) == os.path.realpath(judged) else where
 
@@ -119,6 +127,13 @@ class ShellSessionTool:
 
     def __init__(self) -> None:
         self._sessions: dict[str, _Session] = {}
+
+    def judged_args(self, args: ShellSessionArgs) -> ShellSessionArgs:
+        """A send is judged from where the session's shell is (`cd sub` in an earlier send moved it), not
+        from the `cwd` argument: the runner asks this before the policy decides."""
+        session = self._sessions.get(args.session_id or "") if args.action == "send" else None
+        where = _shell_cwd(session.child.fd) if session is not None else None
+        return args if where is None else args.model_copy(update={"cwd": where})
 
     def invoke(self, ctx: ToolContext, args: ShellSessionArgs) -> ToolResult:
         if args.action == "open":

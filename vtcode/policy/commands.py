@@ -33,7 +33,7 @@ from .hazards import (
     variable_outcomes,
 )
 from .known_vars import expand_command, expand_redirect
-from .links import LINK_FOLLOWERS, listed_link_outcomes, walked_link_outcomes
+from .links import DIRECTORY_READERS, LINK_FOLLOWERS, listed_link_outcomes, walked_link_outcomes
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
 from .xargs_names import appends_listed_names, listed_roots, reads_only
@@ -138,7 +138,7 @@ class CommandPolicy:
 
     def decide_command(
         self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False,
-        environment: bool = False, listed_from: tuple[tuple[str, ...], bool] | None = None,
+        environment: bool = False, listed_from: tuple[tuple[str, ...], bool, bool] | None = None,
     ) -> Outcome:
         """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
         `environment`: the string sets shell variables before it (`export CC=./evil; make`), or runs it
@@ -164,9 +164,9 @@ class CommandPolicy:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
         base = self._base(command, name, paths, label, environment)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
-            if listed_names and reads_only(self.rule_for(name)) and name not in LINK_FOLLOWERS:
-                roots, recursive = listed_from or ((".",), False)
-                listed = listed_link_outcomes(name, roots, recursive, paths, label)
+            if listed_names and reads_only(self.rule_for(name)) and name not in DIRECTORY_READERS:
+                roots, recursive, follow = listed_from or ((".",), False, False)
+                listed = listed_link_outcomes(name, roots, recursive, paths, label, follow)
                 allowed = Outcome.allow(f"`{name}` gets names listed here, and can only read them", label)
                 base = strictest(listed, allowed) if listed else allowed
             else:

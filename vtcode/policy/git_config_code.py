@@ -64,8 +64,8 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
                 # git runs these through the shell from the top of the work tree: any word naming a file
                 # there is work-tree code (`scripts/d.sh`, `python3 tools/conv.py`, `sh x.sh`).
                 for word in value.replace('"', " ").replace("'", " ").split():
-                    named = _inside(word, real_root)
-                    if named is not None and os.path.isfile(named) and named != real_root:
+                    program = _inside(word, real_root)
+                    if program is not None and os.path.isfile(program):
                         return f"{key} runs {word!r}, a file of the work tree"
     return None
 

@@ -15,6 +15,8 @@ from .paths import PathChecker
 MAX_WALKED = 20_000  # entries looked at per decision before giving up (and asking)
 _SKIPPED = frozenset({".git"})  # git's own directory: read by git only, never by these programs
 LINK_FOLLOWERS = frozenset({"grep", "egrep", "fgrep", "rg", "diff", "cp", "tar", "zip"})
+# Programs that read the files inside a directory operand without being told to recurse (`diff d other`).
+DIRECTORY_READERS = frozenset({"diff"})
 
 
 def _short(args: Sequence[str], letters: str) -> bool:
@@ -69,9 +71,10 @@ def walked_link_outcomes(
 
 
 def tree_link_outcomes(
-    name: str, roots: Sequence[tuple[str, str]], paths: PathChecker, label: str
+    name: str, roots: Sequence[tuple[str, str]], paths: PathChecker, label: str, *, to_dirs: bool = True
 ) -> list[Outcome]:
-    """Every symlink under `roots` ((as written, resolved) directory pairs), judged by its target."""
+    """Every symlink under `roots` ((as written, resolved) directory pairs), judged by its target
+    (`to_dirs=False`: links to directories are left out — a program handed one does not read through it)."""
     found: list[Outcome] = []
     budget = MAX_WALKED
     for operand, resolved in roots:
@@ -83,7 +86,7 @@ def tree_link_outcomes(
                 return [Outcome.prompt(reason, label)]
             for entry in (*dirs, *files):
                 full = os.path.join(directory, entry)
-                if not os.path.islink(full):
+                if not os.path.islink(full) or (not to_dirs and os.path.isdir(full)):
                     continue
                 relative = os.path.join(operand, os.path.relpath(full, resolved))
                 outcome = check_path(relative, False, paths, f"{label}:link", write=False)
@@ -93,7 +96,7 @@ def tree_link_outcomes(
 
 
 def listed_link_outcomes(
-    name: str, roots: Sequence[str], recursive: bool, paths: PathChecker, label: str
+    name: str, roots: Sequence[str], recursive: bool, paths: PathChecker, label: str, follow: bool = True
 ) -> list[Outcome]:
     """`ls | xargs CMD` / `find DIR -print0 | xargs -0 CMD`: CMD reads whatever the producer lists, links
     included (and a listed name starting with `-` is an option of CMD). Judges the links the producer can
@@ -116,7 +119,7 @@ def listed_link_outcomes(
                     if entry.name.startswith("-"):
                         found.append(Outcome.prompt(
                             f"{entry.name!r} under {root!r} would be an option of `{name}`", label))
-                    elif not recursive and entry.is_symlink():
+                    elif not recursive and entry.is_symlink() and not entry.is_dir():
                         outcome = check_path(os.path.join(root, entry.name), False, paths, f"{label}:link",
                                              write=False)
                         if outcome is not None:
@@ -124,5 +127,7 @@ def listed_link_outcomes(
         except OSError:
             found.append(Outcome.prompt(f"cannot list {root!r}", label))
     if recursive:
-        found += tree_link_outcomes(name, resolved_roots, paths, label)
+        # find lists a link to a directory but does not go through it (without -L, which asks as
+        # an unknown flag of the shape); CMD handed a directory reads nothing in it.
+        found += tree_link_outcomes(name, resolved_roots, paths, label, to_dirs=follow)
     return found

@@ -57,18 +57,19 @@ def appends_listed_names(parsed: ParseResult, index: int, moved: bool) -> bool:
     return _whole_paths_from_find(producer.argv[1:], nul_separated="-0" in words or "--null" in words)
 
 
-def listed_roots(parsed: ParseResult, index: int) -> tuple[tuple[str, ...], bool]:
-    """The directories whose entries the producer of command `index` lists, and whether it recurses into
-    them (`find`) or lists one level (`ls`). Only meaningful when appends_listed_names() is True."""
+def listed_roots(parsed: ParseResult, index: int) -> tuple[tuple[str, ...], bool, bool]:
+    """The directories whose entries the producer of command `index` lists, whether it recurses into
+    them (`find`) or lists one level (`ls`), and whether it goes through links to directories (`find
+    -L`/`-follow`). Only meaningful when appends_listed_names() is True."""
     producer = parsed.commands[index - 2]
     if producer.argv[0] == "ls":
-        return (".",), False
+        return (".",), False, False
     starts = []
     for arg in producer.argv[1:]:
         if arg.startswith("-") or arg in ("(", "!", ")"):
             break
         starts.append(arg)
-    return tuple(starts), True
+    return tuple(starts), True, any(arg in ("-L", "-follow") for arg in producer.argv[1:])
 
 
 def _whole_paths_from_find(args: tuple[str, ...], *, nul_separated: bool) -> bool:
