@@ -75,7 +75,10 @@ def _inside(value: str, root: str) -> str | None:
     value = value.strip()
     if not value or value.startswith("~"):
         return None
-    full = os.path.realpath(value if os.path.isabs(value) else os.path.join(root, value))
+    try:
+        full = os.path.realpath(value if os.path.isabs(value) else os.path.join(root, value))
+    except ValueError:  # a NUL byte: not a path
+        return None
     if full != root and not full.startswith(root + os.sep):
         return None
     if full == os.path.join(root, ".git") or full.startswith(os.path.join(root, ".git") + os.sep):

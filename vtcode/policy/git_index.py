@@ -126,7 +126,12 @@ def foreign_submodules(root: str) -> list[str]:
             continue  # not populated: git does not enter it
         if os.path.isfile(marker) and not os.path.islink(marker):
             target = _pointer(marker)
-            if target is not None and os.path.realpath(os.path.join(root, link, target)).startswith(modules):
+            try:
+                inside = target is not None and os.path.realpath(
+                    os.path.join(root, link, target)).startswith(modules)
+            except ValueError:  # a NUL in the pointer
+                inside = False
+            if inside:
                 continue  # git's own layout: the repository is under .git/modules, out of the agent's reach
         found.append(link)
     return found

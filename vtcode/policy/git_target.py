@@ -100,7 +100,10 @@ def _pointed(marker: str, root: str) -> str | None:
         return None
     if not text.startswith("gitdir:"):
         return None
-    return os.path.realpath(os.path.join(root, text[len("gitdir:") :].strip()))
+    try:
+        return os.path.realpath(os.path.join(root, text[len("gitdir:") :].strip()))
+    except ValueError:  # a NUL in the pointer: not a path git could follow either; judged as content
+        return root
 
 
 def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
