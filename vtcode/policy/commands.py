@@ -97,7 +97,8 @@ class CommandPolicy:
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
         # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
-        elsewhere = persistent or _elsewhere(raw, (*bases, *([cwd] if cwd else [])))
+        standing = bool(self._approved or self._approved_prefixes or self._approved_regex)
+        elsewhere = persistent or (standing and _elsewhere(raw, (*bases, *([cwd] if cwd else []))))
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
@@ -111,7 +112,7 @@ class CommandPolicy:
         for command in parsed.commands:
             if command.name == "git":
                 label = "commands.git"
-                found = git_location_outcome(command, raw, cwd, bases, label)
+                found = git_location_outcome(command, raw, cwd, bases, label, self.root)
                 if found is not None:
                     parts.append(found)
         if not parsed.commands and not parsed.problems and not parsed.redirects:

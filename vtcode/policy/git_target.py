@@ -24,7 +24,8 @@ _MARKERS = (".git", "HEAD")
 
 
 def git_location_outcome(
-    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: str
+    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: str,
+    root: str | None = None,
 ) -> Outcome | None:
     """A prompt when git may run in, or be pointed at, a repository other than the workspace's own."""
     here = [start or ".", *bases]  # (bases: cwd.directories(), already joined to the start)
@@ -38,7 +39,8 @@ def git_location_outcome(
         foreign = _foreign_repository(directory, paths)
         if foreign is not None:
             return Outcome.prompt(f"git would work on {foreign}, not the workspace's own repository", label)
-    root = paths.check_path(".", write=False).resolved
+    if root is None:  # (the policy passes the workspace root it knows; resolving it costs a jail walk)
+        root = paths.check_path(".", write=False).resolved
     if root is not None:
         home = getattr(paths, "home", None)
         code = worktree_code(root, str(home) if home is not None else os.path.expanduser("~"))
