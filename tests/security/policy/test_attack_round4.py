@@ -627,3 +627,16 @@ def test_the_session_judges_a_send_from_where_its_shell_is(tmp_path: Path) -> No
     os.write(fd, b"exit\n")
     _drain(fd, 0.5)
     os.waitpid(pid, 0)
+
+
+def test_always_is_not_offered_where_the_approval_would_not_apply(rich: Rich) -> None:
+    """"Always" saves argvs without a place: an answer given after `cd vendor/x` (or with a tool cwd, or in a
+    shell session) would allow the same argv at the workspace root, which the person never saw."""
+    policy = rich[0]
+    assert policy.engine.decide_command(shell="mkdir y").always_offerable
+    assert not policy.engine.decide_command(shell="cd vendor/x && mkdir y").always_offerable
+    elsewhere = ActionRequest(kind="command", shell="mkdir y", path="vendor/x")
+    assert policy.engine.judge(elsewhere).decision.verdict.value == "prompt"
+    assert not policy.engine.judge(elsewhere).always_offerable
+    session = ActionRequest(kind="command", shell="mkdir y", args={"action": "send", "session_id": "ab12"})
+    assert not policy.engine.judge(session).always_offerable
