@@ -7,8 +7,10 @@ the PTY buffer fills and the program blocks, so memory never grows with what the
 
 from __future__ import annotations
 
+import os
 import secrets
 import select
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -23,7 +25,14 @@ from .run_command import finished_payload, started_payload
 
 MAX_SESSIONS = 4
 QUIET_S = 0.3
-SHELL = ("/bin/bash", "--noprofile", "--norc", "-i")
+# No line editing and no history expansion: readline would complete a TAB from the disk (`cat d/<TAB>` became
+# `cat d/l`, a link out of the workspace) and `!-1:1:s/a/b/` splices earlier lines into this one, so bash
+# would run other text than the policy judged. With both off, bash runs the line as typed.
+SHELL = ("/bin/bash", "--noprofile", "--norc", "--noediting", "+H", "-i")
+# Without line editing the terminal is in canonical mode, where the kernel keeps at most 4095 bytes of a line
+# (MAX_CANON is 1024 on macOS) and drops the rest: `echo '<5000 a>'` arrives with its quote open, and the
+# next send — judged on its own — is read inside it. Longer lines are refused.
+LINE_LIMIT = 4000 if sys.platform.startswith("linux") else 1000
 
 Action = Literal["open", "send", "read", "interrupt", "close"]
 
@@ -74,6 +83,33 @@ class _Session:
                 last_data = time.monotonic()
 
 
+def _shell_cwd(fd: int) -> str | None:
+    """The session shell's directory: the terminal's foreground process group when it is bash (an
+    interactive bash leads its own group while idle), read from /proc; None when unknown."""
+    try:
+        group = os.tcgetpgrp(fd)
+        with open(f"/proc/{group}/comm", encoding="utf-8") as handle:
+            if handle.read().strip() != "bash":
+                return None
+        return os.readlink(f"/proc/{group}/cwd")
+    except OSError:
+        return None
+
+
+def _moved(fd: int, judged: str) -> str | None:
+    """Where the session's shell is, when that is not `judged` (the cwd the policy judged the send from).
+
+    A `cd` in an earlier send moves the shell; the next send's relative paths, its git repository and its
+    approvals would be judged from the wrong place. The shell is the terminal's foreground process group
+    when idle (an interactive bash leads its own group); its cwd is read from /proc. While another program
+    owns the terminal the send is that program's input, and where no /proc exists nothing can be read:
+    both are not checked (docs/security/policy.md says so)."""
+    where = _shell_cwd(fd)
+    if where is None:
+        return None
+    return None if os.path.realpath(where) == os.path.realpath(judged) else where
+
+
 def _finish(child: PtyChild, prepared: PreparedSpawn) -> SandboxCleanup:
     child.close()
     return prepared.release()
@@ -92,6 +128,13 @@ class ShellSessionTool:
     def __init__(self) -> None:
         self._sessions: dict[str, _Session] = {}
 
+    def judged_args(self, args: ShellSessionArgs) -> ShellSessionArgs:
+        """A send is judged from where the session's shell is (`cd sub` in an earlier send moved it), not
+        from the `cwd` argument: the runner asks this before the policy decides."""
+        session = self._sessions.get(args.session_id or "") if args.action == "send" else None
+        where = _shell_cwd(session.child.fd) if session is not None else None
+        return args if where is None else args.model_copy(update={"cwd": where})
+
     def invoke(self, ctx: ToolContext, args: ShellSessionArgs) -> ToolResult:
         if args.action == "open":
             return self._open(ctx, args)
@@ -99,7 +142,16 @@ class ShellSessionTool:
         if session is None:
             return ToolResult(ok=False, output=f"no open shell session {args.session_id!r}")
         if args.action == "send":
+            moved = _moved(session.child.fd, str(ctx.resolve(args.cwd)))
+            if moved is not None:
+                return ToolResult(ok=False, output=(
+                    f"the session's shell is in {moved}, not in the cwd this send was judged from; send it "
+                    "again with that cwd (relative paths, git and approvals are judged from the cwd)"))
             text = args.command if isinstance(args.command, str) else " ".join(args.command or ())
+            if any(len(line.encode()) >= LINE_LIMIT for line in text.split("\n")):
+                return ToolResult(ok=False, output=(
+                    f"a line of {LINE_LIMIT} bytes or more would be cut by the terminal, and bash would run "
+                    "the rest of it with the next send; use run_command for long commands"))
             session.child.write(text.encode() + b"\n")
         elif args.action == "interrupt":
             session.child.write(b"\x03")  # the line discipline turns it into SIGINT for the foreground job

@@ -17,11 +17,11 @@ from .models import StrictModel, ToolPolicy
 # What a value means to the policy. read_path / write_path go through the workspace jail; int must parse;
 # opaque is anything; optional: a flag whose value can only be attached (`date -Iseconds`, `--backup=x`);
 # tar_archive: tar's -f, written when tar creates or appends (c, r, u, A) and read otherwise;
-# the named checkers (sed_script, git_refspec, dd_operand, assignment, date_operand) live in
-# vtcode/policy/arg_types.py.
+# the named checkers (sed_script, git_refspec, dd_operand, assignment, date_operand, jq_filter,
+# jq_operand) live in vtcode/policy/arg_types.py.
 ArgType = Literal[
     "read_path", "write_path", "int", "opaque", "sed_script", "git_refspec", "dd_operand", "none",
-    "assignment", "date_operand", "optional", "tar_archive",
+    "assignment", "date_operand", "optional", "tar_archive", "jq_filter", "jq_operand",
 ]
 
 

@@ -4,6 +4,7 @@ whose innocent-looking arguments can write files or run programs (sed scripts, g
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import re
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from vtcode.policy.shell.environment import dangerous_variable
 
 from .outcome import Outcome
-from .paths import PathChecker
+from .paths import PathChecker, each_place
 
 ValueCheck = Callable[[str, bool, PathChecker, str], Outcome | None]
 
@@ -30,7 +31,7 @@ _INT = re.compile(r"[+-]?\d+")
 
 
 
-def _process_substitution(value: str) -> bool:
+def is_process_substitution(value: str) -> bool:
     """Whether the word is exactly one `<(...)` or `>(...)` (its parenthesis closes at the last character):
     bash replaces it with /dev/fd/N, a pipe."""
     if not value.startswith(("<(", ">(")) or not value.endswith(")"):
@@ -57,7 +58,7 @@ def static_prefix(value: str) -> str | None:
 
 
 def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, write: bool) -> Outcome | None:
-    if dynamic and _process_substitution(value):
+    if dynamic and is_process_substitution(value):
         # `diff <(sort a) <(sort b)`: the word is a pipe (/dev/fd/N); the commands behind it are judged on
         # their own, like any other command of the string.
         return None
@@ -92,16 +93,30 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
     judged by their targets: links to files, and links to directories when the pattern goes on through
     them (`cat */x`). (A read: a write through a glob is judged at the directory already.)"""
     directory = prefix if prefix.endswith("/") else ""
+    for where in each_place(paths, directory or "."):  # after `cd d`, `cat *` lists d
+        if not where.inside or where.resolved is None:
+            continue  # judged as a read of the directory itself
+        found = _links_in(pattern, directory, where.resolved, paths, rule)
+        if found is not None:
+            return found
+    return None
+
+
+def _links_in(pattern: str, directory: str, resolved: str, paths: PathChecker, rule: str) -> Outcome | None:
     component, deeper, _ = pattern[len(directory):].partition("/")
-    where = paths.check_path(directory or ".", write=False)
-    if not where.inside or where.resolved is None:
-        return None  # judged as a read of the directory itself
     found: list[Outcome] = []
     try:
-        with os.scandir(where.resolved) as entries:
+        with os.scandir(resolved) as entries:
             for count, entry in enumerate(entries):
                 if count >= MAX_LISTED:
                     return Outcome.prompt(f"{pattern!r}: too many entries to check for symlinks", rule)
+                if not directory and entry.name[:1] == "-" and fnmatch.fnmatchcase(entry.name, component):
+                    # `sort *` with a file named `--output=vtcode.toml`: bash hands the name over as an
+                    # option, which the rule never sees.
+                    found.append(Outcome.prompt(
+                        f"{pattern!r} matches {entry.name!r}, which the program would take for an option",
+                        rule))
+                    continue
                 if not entry.is_symlink() or not fnmatch.fnmatchcase(entry.name, component):
                     continue
                 if not deeper and entry.is_dir():
@@ -115,7 +130,34 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
                     found.append(Outcome.prompt(reason, rule))
     except OSError:
         return None
+    if deeper and not found:
+        found += _deeper_links(pattern[len(directory):], directory, resolved, paths, rule)
     return found[0] if found else None
+
+
+def _deeper_links(
+    relative: str, directory: str, resolved: str, paths: PathChecker, rule: str
+) -> list[Outcome]:
+    """`cat */l`, `cat [d]/l`: a component after the first wildcard can be a link too; match the pattern
+    against the disk as bash does and judge each match that goes through a link by where it resolves."""
+    found: list[Outcome] = []
+    try:
+        matches = glob.iglob(relative, root_dir=resolved)
+        for count, match in enumerate(matches):
+            if count >= MAX_LISTED:
+                return [Outcome.prompt(f"{relative!r}: too many matches to check for symlinks", rule)]
+            full = os.path.join(resolved, match)
+            if os.path.realpath(full) == os.path.normpath(full):
+                continue  # no link on the way: a plain file or directory under the workspace
+            target = paths.check_path(directory + match, write=False)
+            if target.secret:
+                return [Outcome.deny(f"{relative!r} matches {match!r}, a link to a secret", rule)]
+            if not target.inside:
+                found.append(Outcome.prompt(
+                    f"{relative!r} matches {match!r}, a link out of the workspace ({target.reason})", rule))
+    except OSError:
+        return []
+    return found
 
 
 def check_read_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
@@ -182,6 +224,28 @@ def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: str)
     return Outcome.prompt(f"date {value!r} sets the system clock", rule)
 
 
+# jq's module system reads files wherever the filter says: `import "x" as $d {search: "/etc"}` reads
+# /etc/x.json, `include "m" {search: "../.."}` a .jq module; bare `import`/`include` search ~/.jq and the
+# -L directories. Any filter using them reads files the policy does not see.
+_JQ_FILES = re.compile(r"\b(import|include|modulemeta|get_search_list)\b")
+
+
+def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """A jq filter is a program: one that imports modules or data files reads files it names itself."""
+    if dynamic:
+        return Outcome.prompt("jq filter is only known at run time", rule)
+    if _JQ_FILES.search(value):
+        return Outcome.prompt("jq filter imports modules or data files, which it may read from anywhere",
+                              rule)
+    return None
+
+
+def check_jq_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+    """A jq operand after the filter is a file, unless options with two values (`--arg NAME VALUE`) shifted
+    the filter there: it is judged both ways."""
+    return check_jq_filter(value, dynamic, paths, rule) or check_read_path(value, dynamic, paths, rule)
+
+
 _CHECKS: dict[str, ValueCheck] = {
     "read_path": check_read_path,
     "write_path": check_write_path,
@@ -191,6 +255,8 @@ _CHECKS: dict[str, ValueCheck] = {
     "dd_operand": check_dd_operand,
     "assignment": check_assignment,
     "date_operand": check_date_operand,
+    "jq_filter": check_jq_filter,
+    "jq_operand": check_jq_operand,
 }
 
 

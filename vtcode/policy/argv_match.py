@@ -128,7 +128,7 @@ def _flags(inv: Invocation, index: int, rule: CommandRule, label: str, found: li
         if rule.flags is None:
             continue
         kind = rule.flags.get(flag)
-        if kind is None and flag.startswith("--") and len(flag) > 3:
+        if kind is None and flag.startswith("--") and len(flag) >= 3:
             # `--outp=x` is `--output=x` to getopt_long: an abbreviation takes the full flag's type.
             longer = [name for name in rule.flags if name.startswith(flag)]
             kind = rule.flags[longer[0]] if len(longer) == 1 else None
@@ -175,7 +175,7 @@ def _listed(flag: str, rule: CommandRule, table: dict[str, str]) -> str | None:
     if flag in table:
         return table[flag]
     # GNU getopt_long and git accept any unambiguous prefix of a long option: `--outp` is `--output`.
-    if flag.startswith("--") and len(flag) > 3 and (rule.flags is None or flag not in rule.flags):
+    if flag.startswith("--") and len(flag) >= 3 and (rule.flags is None or flag not in rule.flags):
         for name, reason in table.items():
             if name.startswith(flag):
                 return f"abbreviates {name}: {reason}"

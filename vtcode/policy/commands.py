@@ -11,6 +11,7 @@ import fnmatch
 import posixpath
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vtcode_hookspecs import Verdict
@@ -20,7 +21,7 @@ from vtcode.config.models import CommandsConfig
 from vtcode.config.tool_policy import ApprovalCache
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
-from .arg_types import check_path, outward_links
+from .arg_types import check_path
 from .argv_match import Invocation, match_rule
 from .cwd import RelativeTo, directories
 from .git_target import git_location_outcome
@@ -32,10 +33,10 @@ from .hazards import (
     variable_outcomes,
 )
 from .known_vars import expand_command, expand_redirect
-from .links import LINK_FOLLOWERS, walked_link_outcomes
+from .links import DIRECTORY_READERS, LINK_FOLLOWERS, listed_link_outcomes, walked_link_outcomes
 from .outcome import Outcome, strictest
 from .paths import PathChecker, Remembering
-from .xargs_names import appends_listed_names, reads_only
+from .xargs_names import appends_listed_names, listed_roots, reads_only
 
 # Where a program named by absolute path is still the program its name says.
 _SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
@@ -68,8 +69,14 @@ class CommandPolicy:
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
 
-    def decide(self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None) -> CommandVerdict:
-        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument)."""
+    def decide(
+        self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None, *, persistent: bool = False
+    ) -> CommandVerdict:
+        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument).
+        `persistent`: the text is typed into a shell that outlives it (`shell_session`): earlier sends may
+        have rebound any variable (`read -r USER`) or put a file on a descriptor (`exec 1<f`), so no
+        variable is taken as known, /dev/stdout and /dev/stderr are not harmless, and standing approvals
+        (given for a fresh shell) do not apply."""
         bases = directories(parsed, cwd)
         raw = paths
         if bases or cwd not in (None, "", "."):
@@ -79,24 +86,33 @@ class CommandPolicy:
         parts += pipeline_outcomes(parsed)
         if parsed.variables:
             parts += variable_outcomes(parsed)
-        known = self._known(parsed, cwd, bases)
+        known = {} if persistent else self._known(parsed, cwd, bases)
         redirects = [expand_redirect(r, known) for r in parsed.redirects] if known else parsed.redirects
         parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
+        parts += reopened_outcomes(redirects, paths)
+        if persistent and any(r.writes and r.target in _REOPENERS for r in redirects):
+            parts.append(Outcome.prompt("in a shell session /dev/stdout and /dev/stderr may hold a file an "
+                                        "earlier send opened there", "redirects.reopened"))
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
+        # A standing approval is for an argv run where it was approved, the workspace root: `make test`
+        # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
+        standing = bool(self._approved or self._approved_prefixes or self._approved_regex)
+        elsewhere = persistent or (standing and _elsewhere(raw, (*bases, *([cwd] if cwd else []))))
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
-                listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
-                environment=bool(parsed.variables),
+                listed_names=(listed := c.runtime_args and appends_listed_names(parsed, i, moved)),
+                listed_from=listed_roots(parsed, i) if listed else None,
+                environment=bool(parsed.variables) or elsewhere,
             )
             for i, c in enumerate(parsed.commands)
         ]
         for command in parsed.commands:
             if command.name == "git":
                 label = "commands.git"
-                found = git_location_outcome(command, raw, cwd, bases, label)
+                found = git_location_outcome(command, raw, cwd, bases, label, self.root)
                 if found is not None:
                     parts.append(found)
         if not parsed.commands and not parsed.problems and not parsed.redirects:
@@ -105,22 +121,30 @@ class CommandPolicy:
         return CommandVerdict(final, tuple([c.argv for c in parsed.commands]), tuple(parts))
 
     def _known(self, parsed: ParseResult, cwd: str | None, bases: tuple[str, ...]) -> dict[str, str]:
-        """The variables this string may use with their run-time values: none it assigns itself, and
-        $PWD only while it does not change directory."""
+        """The variables this string may use with their run-time values: none it assigns itself or a
+        builtin binds or clears (`read`, `printf -v`, `unset`, `local`...), and $PWD only while it does not
+        change directory."""
         known = dict(self.known)
         if self.root is not None and not bases:
             known["PWD"] = posixpath.normpath(posixpath.join(self.root, cwd or "."))
         if known and parsed.variables:
             for name, _ in parsed.variables:
                 known.pop(name, None)
+        if known and parsed.rebound:  # `read -r USER < f; cat $USER`: bound at run time, not the runner's
+            if "*" in parsed.rebound:
+                return {}
+            for name in parsed.rebound:
+                known.pop(name, None)
         return known
 
     def decide_command(
         self, command: SimpleCommand, paths: PathChecker, *, listed_names: bool = False,
-        environment: bool = False,
+        environment: bool = False, listed_from: tuple[tuple[str, ...], bool, bool] | None = None,
     ) -> Outcome:
         """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
-        `environment`: the string sets shell variables before it (`export CC=./evil; make`)."""
+        `environment`: the string sets shell variables before it (`export CC=./evil; make`), or runs it
+        in another directory than the workspace root (`cd vendor/x && make`): standing approvals do not
+        apply."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv
@@ -129,6 +153,9 @@ class CommandPolicy:
         hazards = assignment_outcomes(command, label) + reverse_shell_outcomes(command, label)
         hazards += secret_outcomes(args, paths, label)
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
+        if name in IMPLICIT_OUTPUTS and not _stdout_redirected(command):
+            hazards += [o for f in IMPLICIT_OUTPUTS[name]
+                        if (o := check_path(f, False, paths, f"{label}:{f}", write=True)) is not None]
         if name in RESPONSE_FILE_READERS:
             hazards += response_file_outcomes(args, paths, label)
         if name in LINK_FOLLOWERS:
@@ -138,9 +165,11 @@ class CommandPolicy:
             hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
         base = self._base(command, name, paths, label, environment)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
-            if listed_names and reads_only(self.rule_for(name)):
-                base = outward_links("*", ".", paths, label) or Outcome.allow(
-                    f"`{name}` gets names `ls` lists here, and can only read them", label)
+            if listed_names and reads_only(self.rule_for(name)) and name not in DIRECTORY_READERS:
+                roots, recursive, follow = listed_from or ((".",), False, False)
+                listed = listed_link_outcomes(name, roots, recursive, paths, label, follow)
+                allowed = Outcome.allow(f"`{name}` gets names listed here, and can only read them", label)
+                base = strictest(listed, allowed) if listed else allowed
             else:
                 base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
@@ -148,8 +177,9 @@ class CommandPolicy:
     def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str,
               environment: bool = False) -> Outcome:
         program = command.argv[0]
-        if "/" in program and not program.startswith(_SYSTEM_BINS):
-            # ./ls in the workspace may be anything: only system paths keep the name's meaning.
+        # ./ls in the workspace may be anything: only system paths keep the name's meaning, and only once
+        # `..` is applied (`/usr/bin/../../ws/ls` is the workspace's ls, not /usr/bin/ls).
+        if "/" in program and not posixpath.normpath(program).startswith(_SYSTEM_BINS):
             return Outcome.prompt(f"runs the program file {program!r}", label)
         key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
@@ -225,6 +255,15 @@ class CommandPolicy:
         return None
 
 
+def _elsewhere(paths: PathChecker, directories: Sequence[str]) -> bool:
+    """Whether any of `directories` (cd targets, a tool cwd) is not the workspace root itself
+    (`cd /path/to/ws && make test` is where the approval was given; `cd vendor/x && make test` is not)."""
+    if not directories:
+        return False
+    root = paths.check_path(".", write=False).resolved
+    return any(root is None or paths.check_path(d, write=False).resolved != root for d in directories)
+
+
 def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
     """A redirection target is a path: written ones must stay in the workspace and off protected files."""
     target = redirect.target
@@ -235,6 +274,43 @@ def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
     if target in _HARMLESS_TARGETS:
         return None
     return check_path(target, redirect.dynamic, paths, "redirects", write=redirect.writes)
+
+
+# Names that open the file a descriptor already holds, by path, with the new flags (Linux: /proc/self/fd/N).
+_REOPENERS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def reopened_outcomes(redirects: Sequence[Redirect], paths: PathChecker) -> list[Outcome]:
+    """`printf x 1<.git/config >>/dev/stdout` writes .git/config: `1<` is only a read, but opening
+    /dev/stdout re-opens the file fd 1 holds, for writing. A write to /dev/stdout or /dev/stderr is a write
+    of every file the string reads on fd 1 or 2 — or on any descriptor, once some redirection duplicates
+    or moves one (`3<f 1<&3`). (Files it writes there are judged as writes already.)"""
+    if not any(r.writes and r.target in _REOPENERS for r in redirects):
+        return []
+    duplicates = any(r.op in (">&", "<&") and not r.target for r in redirects)
+    found = []
+    for r in redirects:
+        if r.writes or not r.target or r.body is not None or r.target in _HARMLESS_TARGETS:
+            continue
+        if duplicates or r.fd in (1, 2):
+            reopened = Redirect(">", r.target, r.fd, True, r.dynamic)
+            outcome = redirect_outcome(reopened, paths)
+            if outcome is not None:
+                reason = f"{outcome.reason} (re-opened for writing through /dev/stdout or /dev/stderr)"
+                found.append(Outcome(outcome.verdict, reason, "redirects.reopened"))
+    return found
+
+
+# Files a program creates by a fixed name in its working directory: nohup appends the command's output to
+# ./nohup.out when standard output is a terminal (run_command's PTY, shell_session) — through a committed
+# symlink `nohup.out -> .git/config`, `nohup ls` writes git's config with the names it lists.
+IMPLICIT_OUTPUTS: dict[str, tuple[str, ...]] = {"nohup": ("nohup.out",)}
+
+
+def _stdout_redirected(command: SimpleCommand) -> bool:
+    """Whether standard output goes to a file or pipe the string chose (so it is not the terminal)."""
+    return "pipeline" in command.via or any(
+        r.writes and r.fd in (None, 1) and r.op != "<>" for r in command.redirects)
 
 
 # Programs built on libiberty's expandargv: an argument `@FILE` is replaced by the words read from FILE.

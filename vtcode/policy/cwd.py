@@ -101,6 +101,21 @@ class RelativeTo:
         self._bases = tuple(bases)
         self._start = start
 
+    def each(self, path: str) -> list[PathCheck]:
+        """`path` read from the start and from every directory the string may have moved to (a glob is
+        matched in each of them: `cd d && cat *` lists d)."""
+        if path.startswith(("/", "~", "$HOME", "${HOME}")):
+            return [self._paths.check_path(path, write=False)]
+        first = posixpath.join(self._start, path) if self._start else path
+        found = [self._paths.check_path(first, write=False)]
+        for base in self._bases:
+            if base == _UNKNOWN:
+                reason = f"{path!r} is relative to a directory only known at run time"
+                found.append(PathCheck(False, "?", reason))
+            else:
+                found.append(self._paths.check_path(posixpath.join(base, path), write=False))
+        return found
+
     def check_path(self, path: str, *, write: bool) -> PathCheck:
         if path.startswith(("/", "~", "$HOME", "${HOME}")):
             return self._paths.check_path(path, write=write)

@@ -16,6 +16,7 @@ from vtcode.config import EffectiveConfig
 from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
 
 from .commands import CommandPolicy
+from .cwd import directories
 from .examples import check_examples
 from .hazards import interpreter_name
 from .known_vars import fixed_values
@@ -110,7 +111,9 @@ class PolicyEngine:
             parts.append(tool_part)
         if action.kind == "command":
             parsed = _parse(action)
-            verdict = self.commands.decide(parsed, self._paths, action.path)
+            # A send to an open shell session (`session_id`) runs in a shell that keeps its state.
+            persistent = bool(action.args.get("session_id")) if action.args else False
+            verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent)
             parts.append(verdict.outcome)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
@@ -135,7 +138,12 @@ class PolicyEngine:
                 and self._risk_of(action.tool) is not RiskClass.EXECUTE
             )
             return CommandDecision(decision, (), offerable)
-        offerable = decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
+        # "Always" saves argvs without a place, and standing approvals apply at the workspace root only: an
+        # answer given for `cd vendor/x && make test` (or with a tool cwd, or in a shell session) would
+        # allow the root's `make test`, which the person never saw.
+        here = action.path in (None, "", ".") and not directories(parsed)
+        here = here and not action.args.get("session_id")
+        offerable = decision.verdict is Verdict.PROMPT and here and self._always_offerable(parsed)
         return CommandDecision(
             decision, tuple(c.argv for c in parsed.commands), offerable
         )

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from vtcode.policy.shell import SimpleCommand
 
+from .git_config_code import worktree_code
+from .git_index import foreign_submodules
 from .outcome import Outcome
 from .paths import PathChecker
 
@@ -22,7 +24,8 @@ _MARKERS = (".git", "HEAD")
 
 
 def git_location_outcome(
-    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: str
+    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: str,
+    root: str | None = None,
 ) -> Outcome | None:
     """A prompt when git may run in, or be pointed at, a repository other than the workspace's own."""
     here = [start or ".", *bases]  # (bases: cwd.directories(), already joined to the start)
@@ -36,7 +39,35 @@ def git_location_outcome(
         foreign = _foreign_repository(directory, paths)
         if foreign is not None:
             return Outcome.prompt(f"git would work on {foreign}, not the workspace's own repository", label)
+    if root is None:  # (the policy passes the workspace root it knows; resolving it costs a jail walk)
+        root = paths.check_path(".", write=False).resolved
+    if root is not None:
+        home = getattr(paths, "home", None)
+        code = worktree_code(root, str(home) if home is not None else os.path.expanduser("~"))
+        if code is not None:
+            return Outcome.prompt(f"git would run a file of the work tree: {code}", label)
+    if _subcommand(command) in _ENTERS_SUBMODULES:
+        nested = foreign_submodules(root) if root is not None else ["?"]
+        if nested:
+            where = "an unreadable index" if nested == ["?"] else repr(nested[0])
+            return Outcome.prompt(
+                f"git would enter the submodule at {where}, a repository of the workspace's content whose "
+                "configuration can run programs", label)
     return None
+
+
+# Subcommands that run git inside populated submodules (status, diff/show/log --submodule=diff, grep and
+# ls-files --recurse-submodules, describe --dirty, stash).
+_ENTERS_SUBMODULES = frozenset({"status", "diff", "show", "log", "grep", "ls-files", "describe", "stash"})
+_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"})
+
+
+def _subcommand(command: SimpleCommand) -> str | None:
+    argv = command.argv
+    index = 1
+    while index < len(argv) and argv[index].startswith("-"):
+        index += 2 if argv[index] in _VALUED else 1
+    return argv[index] if index < len(argv) else None
 
 
 def _chdirs(command: SimpleCommand) -> list[tuple[str, bool]]:
@@ -58,6 +89,25 @@ def _chdirs(command: SimpleCommand) -> list[tuple[str, bool]]:
     return found
 
 
+def _pointed(marker: str, root: str) -> str | None:
+    """Where a `.git` file (`gitdir: X`) or symlink leads; None for a `.git` directory."""
+    if os.path.islink(marker):
+        return os.path.realpath(marker)
+    if not os.path.isfile(marker):
+        return None
+    try:
+        with open(marker, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(4096).strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    try:
+        return os.path.realpath(os.path.join(root, text[len("gitdir:") :].strip()))
+    except ValueError:  # a NUL in the pointer: not a path git could follow either; judged as content
+        return root
+
+
 def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
     """The first directory from `directory` up to (not including) the workspace root that git would take
     for a repository; also a directory outside the workspace."""
@@ -68,7 +118,20 @@ def _foreign_repository(directory: str, paths: PathChecker) -> str | None:
     while True:
         parent = os.path.dirname(current)
         if parent == current or not paths.check_path(parent, write=False).inside:
-            return None  # `current` is the workspace root: its repository is the workspace's own
+            # `current` is the workspace root: its `.git` is the workspace's own repository. Without one, a
+            # root holding HEAD (a bare repository's files: an unpacked archive) would be taken by git for
+            # the repository, with the `config` next to it.
+            marker = os.path.join(current, ".git")
+            if not os.path.lexists(marker):
+                if os.path.lexists(os.path.join(current, "HEAD")):
+                    return f"the bare repository files at the workspace root {current!r}"
+                return None
+            # A `.git` pointer (a `gitdir:` file or a symlink) is the user's when it leads out of the
+            # workspace (a worktree's, a submodule's); leading into the workspace, it names content.
+            target = _pointed(marker, current)
+            if target is not None and paths.check_path(target, write=False).inside:
+                return f"the repository {target!r} that the workspace root's .git points to"
+            return None
         if any(os.path.lexists(os.path.join(current, marker)) for marker in _MARKERS):
             return f"the repository at {current!r}"
         current = parent

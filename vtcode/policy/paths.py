@@ -19,6 +19,12 @@ class PathChecker(Protocol):
     def check_path(self, path: str, *, write: bool) -> PathCheck: ...
 
 
+def each_place(paths: PathChecker, path: str) -> list[PathCheck]:
+    """`path` judged from every directory a relative path may be relative to (one for a plain checker)."""
+    each = getattr(paths, "each", None)
+    return each(path) if each is not None else [paths.check_path(path, write=False)]
+
+
 class Remembering:
     """A PathChecker that asks `paths` about each (path, write) once. One decision often names a path
     several times (the secret check of every argument, then the rule's typed value, `.` in a pipeline),
@@ -29,6 +35,9 @@ class Remembering:
     def __init__(self, paths: PathChecker) -> None:
         self._paths = paths
         self._seen: dict[tuple[str, bool], PathCheck] = {}
+
+    def each(self, path: str) -> list[PathCheck]:
+        return each_place(self._paths, path)
 
     def check_path(self, path: str, *, write: bool) -> PathCheck:
         key = (path, write)

@@ -10,8 +10,11 @@ that does not change directory:
   a whole path beginning with a starting point, so never an option. (Without `-print0`, a directory named
   `a --file=` splits into an option holding an absolute path: that still asks.)
 The command is allowed only if its rule reads every operand as a path and has no option that writes, runs
-or asks, so even an injected option can only read a file here. (A symlink listed is followed, as a glob's
-match would be; the sandbox holds where it points.)
+or asks, so even an injected option can only read a file here — and it is not a program that reads inside
+directory operands (`diff d other`, grep made recursive by a file named `-R`). A listed symlink is followed,
+so every symlink the producer can list is judged by its target (`listed_roots`: the working directory for
+`ls`, the whole tree under each starting point for `find`), and a directory holding a name that starts
+with `-` asks: the name becomes an option of CMD.
 """
 
 from __future__ import annotations
@@ -54,6 +57,21 @@ def appends_listed_names(parsed: ParseResult, index: int, moved: bool) -> bool:
     return _whole_paths_from_find(producer.argv[1:], nul_separated="-0" in words or "--null" in words)
 
 
+def listed_roots(parsed: ParseResult, index: int) -> tuple[tuple[str, ...], bool, bool]:
+    """The directories whose entries the producer of command `index` lists, whether it recurses into
+    them (`find`) or lists one level (`ls`), and whether it goes through links to directories (`find
+    -L`/`-follow`). Only meaningful when appends_listed_names() is True."""
+    producer = parsed.commands[index - 2]
+    if producer.argv[0] == "ls":
+        return (".",), False, False
+    starts = []
+    for arg in producer.argv[1:]:
+        if arg.startswith("-") or arg in ("(", "!", ")"):
+            break
+        starts.append(arg)
+    return tuple(starts), True, any(arg in ("-L", "-follow") for arg in producer.argv[1:])
+
+
 def _whole_paths_from_find(args: tuple[str, ...], *, nul_separated: bool) -> bool:
     """`find` from relative starting points (no `..`), ending with `-print0`, read by `xargs -0`."""
     starts = []
@@ -71,6 +89,7 @@ def reads_only(rule: CommandRule | None) -> bool:
     """A rule under which any appended word, operand or option, can at most read a file."""
     if rule is None or rule.decision != "allow" or rule.subcommands is not None or rule.interpreter:
         return False
-    if rule.rest != "read_path" or rule.last is not None or rule.forbidden_flags or rule.prompt_flags:
+    # (Options that ask — `wc --files0-from` — cannot be injected: a listed name starting with `-` asks.)
+    if rule.rest != "read_path" or rule.last is not None or rule.forbidden_flags:
         return False
     return all(kind != "write_path" for kind in (rule.flags or {}).values())

@@ -79,6 +79,11 @@ class ToolRunner:
             args = parse_arguments(entry.obj.args_model, arguments)
         except ArgumentError as exc:
             return self._refuse(name, call_id, f"bad arguments for {name}: {exc}")
+        # A tool whose command runs somewhere other than `cwd` says where (a shell session whose shell
+        # has cd'ed): the policy judges relative paths, git and approvals from there.
+        where = getattr(entry.obj, "judged_args", None)
+        if where is not None:
+            args = where(args)
         action = _action(name, args)
         judged = self._engine.judge(action)
         decision = judged.decision

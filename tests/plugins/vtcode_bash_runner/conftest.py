@@ -40,7 +40,9 @@ def tool(runtime: Runtime, box: WorkspaceSandbox, workspace: Path) -> ToolCall:
         entry = runtime.plugins.registries.tools.get(name)
         assert entry is not None, f"{name} is not registered"
         ctx = CallContext(Jail(workspace), runtime.bus, name, sandbox=sandbox or box)
-        return entry.obj.invoke(ctx, entry.obj.args_model.model_validate(args))
+        parsed = entry.obj.args_model.model_validate(args)
+        where = getattr(entry.obj, "judged_args", None)  # as the runner does before the policy judges
+        return entry.obj.invoke(ctx, where(parsed) if where is not None else parsed)
 
     return call
 

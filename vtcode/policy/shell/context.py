@@ -89,6 +89,7 @@ class Collector:
     redirects: list[Redirect] = field(default_factory=list)
     variables: list[tuple[str, str]] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
+    rebound: list[str] = field(default_factory=list)
     parsed_bytes: int = 0  # across nested bodies: `eval eval eval ... x` must not cost quadratic time
 
     def problem(self, message: str) -> None:
@@ -110,4 +111,5 @@ class Collector:
             tuple(dict.fromkeys(self.redirects)),
             tuple(self.variables),
             tuple(dict.fromkeys(self.functions)),
+            tuple(dict.fromkeys(self.rebound)),
         )

@@ -21,15 +21,21 @@ _DANGEROUS = re.compile(
     r"BASH_\w+|HIST\w*|POSIXLY_CORRECT|TEXTDOMAIN\w*|INPUTRC|EXECIGNORE|"
     # search paths of every kind: PATH, CDPATH, LD_LIBRARY_PATH, PYTHONPATH, GCONV_PATH, LOCPATH...
     r"\w*PATH|"
-    # where tools read their configuration (git's ~/.gitconfig, XDG config of everything)
-    r"HOME|XDG_\w+|"
+    # where tools read their configuration (git's ~/.gitconfig, XDG config of everything), and every
+    # *HOME/*CONFIG*/*RC that moves a program's configuration directory or file: gpg reads GNUPGHOME's
+    # gpg.conf (whose `dirmngr-program` it runs when `git log --show-signature` meets an unknown key),
+    # DOCKER_CONFIG, KUBECONFIG, PHPRC, WGETRC, CURL_HOME, CARGO_HOME...
+    r"\w*HOME|XDG_\w+|\w+_CONFIG\w*|KUBECONFIG|\w+_CONF|(PHP|WGET|CURL|NPM|MAIL|SCREEN|NET|GEM|IRB|PSQL|GDB)RC|PHP_INI_SCAN_DIR|GCC_EXEC_PREFIX|"
+    # files a tool reads and echoes back when they do not parse: `MAGIC=/etc/shadow file x` prints every
+    # line of the "magic file"; terminal databases and resolver files are read the same way
+    r"MAGIC|TERMINFO\w*|TERMCAP|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|TZDIR|"
     # git: config, pagers, hooks, the repository it works on (GIT_DIR), trace files it writes (GIT_TRACE)
     r"GIT_\w+|"
     # programs other programs start: pagers, editors, askpass helpers, browsers
     r"PAGER|MANPAGER|SYSTEMD_PAGER|EDITOR|VISUAL|BROWSER|LESS\w*|SSH_ASKPASS\w*|SUDO_ASKPASS|"
     r"VIMINIT|EXINIT|MYVIMRC|EMACSLOADPATH|"
     # interpreters' start-up code and module paths
-    r"PYTHON\w+|PERL5\w*|PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|NODE_\w*PATH|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|"
+    r"PYTHON\w+|PERL5\w*|PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|LUA_INIT\w*|R_PROFILE\w*|R_ENVIRON\w*|NODE_\w*PATH|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|"
     r"JDK_JAVA_OPTIONS|OPENSSL_\w+|RUSTC_WRAPPER|RUSTC_WORKSPACE_WRAPPER|npm_config_\w+|NPM_CONFIG_\w+|"
     # vtcode's own configuration, state and policy locations
     r"VTCODE_\w+"

@@ -7,11 +7,12 @@ type can only make the walk look at more, never at less.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import arithmetic
-from .context import DEPTH_PROBLEM, MAX_DEPTH, Collector, Context
+from .context import DEPTH_PROBLEM, MAX_DEPTH, Collector, Context, brief
 from .hazards import RESERVED, assignment_problems, base_name, declaration_assignments, reserved_word_problem
 from .options import names
 from .redirects import RedirectRead, read_redirect
@@ -47,6 +48,7 @@ _KEYWORD_VIA = {
     "heredoc_body": "heredoc",
 }
 _ASSIGNING_OPERATORS = frozenset({"=", ":="})
+_INTEGER_KEY = re.compile(r"\[\d+\]\+?=")
 _TEST_WORDS = EXPANSIONS | names(
     "word number string raw_string ansi_c_string concatenation translated_string extglob_pattern regex"
 )
@@ -209,10 +211,22 @@ class Walker:
         """(name, value); `PATH[0]=.` assigns PATH (element 0 of a scalar is the scalar itself)."""
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
+        if value is not None and value.type == "array":
+            self.compound_subscripts(value)
         return (
             base_name(text_of(name, self.src)) if name is not None else "",
             word_of(value, self.src).value if value is not None else "",
         )
+
+    def compound_subscripts(self, array: Node) -> None:
+        """`b=([x]=1)`: each `[subscript]=` of a compound value is arithmetic for an indexed array, and a
+        name in it is evaluated recursively (`x` holding `a[$(cmd)]` runs cmd). Only integers are inert."""
+        for element in array.named_children:
+            text = text_of(element, self.src).lstrip()
+            if text.startswith("[") and not _INTEGER_KEY.match(text):
+                self.out.problem(f"the subscript in the compound value element {brief(text)} is evaluated "
+                                 "as arithmetic, which can run code")
+                return
 
     def bare_assignment(self, node: Node, ctx: Context, depth: int) -> None:
         nodes = [node] if node.type == "variable_assignment" else node.named_children

@@ -169,6 +169,29 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
     return problems
 
 
+# Builtins that bind or clear variables named by their operands or option values, without `NAME=`.
+_BINDERS = frozenset(
+    {"read", "mapfile", "readarray", "printf", "getopts", "wait", "unset", "local", "declare", "typeset",
+     "export", "readonly"}
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def rebound_names(name: str, words: list[Word]) -> list[str]:
+    """Every name `name` may (re)bind or unset: `read -r USER`, `printf -vUSER`, `unset LOGNAME`, a value-less
+    `local USER` (unset in the function). Generous on purpose — any identifier in any operand — since it
+    only makes the policy stop expanding $USER, $PWD... to the runner's values; "*" for an operand known
+    only at run time (`read "$n"` may bind any name)."""
+    if name not in _BINDERS:
+        return []
+    found: list[str] = []
+    for word in words[1:]:
+        if word.dynamic:
+            return ["*"]
+        found += _IDENTIFIER.findall(word.value.split("=", 1)[0])
+    return found
+
+
 # Every name command_problems has a rule for; any other command raises none.
 _CHECKED = frozenset(
     {*_FIXED, "alias", "hash", "enable", "mapfile", "readarray", "declare", "typeset", "local", "set", "jobs"}

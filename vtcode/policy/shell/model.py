@@ -56,6 +56,9 @@ class ParseResult:
     redirects: tuple[Redirect, ...] = ()  # every redirection, including `> file` with no command at all
     variables: tuple[tuple[str, str], ...] = ()  # shell variables set for later commands
     functions: tuple[str, ...] = ()  # shell functions defined: a call to one runs its body, not a program
+    # Names a builtin may bind or clear without `NAME=` (read, printf -v, unset, a value-less local...):
+    # their values are unknown after it. "*" when the builtin's operands are only known at run time.
+    rebound: tuple[str, ...] = ()
 
     @property
     def understood(self) -> bool:

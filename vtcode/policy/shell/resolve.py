@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from . import shells, wrappers
 from .context import DEPTH_PROBLEM, MAX_DEPTH, Collector, Context, Launch, Outcome, brief
-from .hazards import RESERVED, assignment_problems, command_problems, reserved_word_problem
+from .hazards import RESERVED, assignment_problems, command_problems, rebound_names, reserved_word_problem
 from .model import STDIN_OPS, Redirect, SimpleCommand
 from .words import Word
 
@@ -59,6 +59,7 @@ def run_command(
     name = command.name
     for problem in command_problems(name, words):
         out.problem(problem)
+    out.rebound.extend(rebound_names(name, words))
     outcome = _launches(name, words, ctx)
     if outcome is None:
         return

@@ -200,6 +200,23 @@ def run_doas(head: Word, args: list[Word]) -> Outcome:
     return outcome
 
 
+def run_exec(head: Word, args: list[Word]) -> Outcome:
+    """`exec -a NAME prog`: NAME becomes prog's argv[0], and multi-call programs act on it — git invoked as
+    `git-apply` is `git apply`, busybox as `rm` is rm. The rule judged is prog's, so any other NAME is a
+    program the policy did not look at."""
+    outcome = run_prefix(head, args, SPECS["exec"], via="exec")
+    found = scan([w.value for w in args], SPECS["exec"].options)
+    option = found.last("a")
+    if option is not None and outcome.launches:
+        program = outcome.launches[0].argv[0] if outcome.launches[0].argv else None
+        same = program is not None and not program.dynamic and not args[option.at].dynamic and (
+            option.value == program.value.rsplit("/", 1)[-1])
+        if not same:
+            outcome.problems.append("exec -a gives the program another argv[0], which multi-call programs "
+                                    "(git-*, busybox) act on")
+    return outcome
+
+
 def run_taskset(head: Word, args: list[Word]) -> Outcome:
     found = scan([w.value for w in args], _TASKSET)
     if found.has("p", "pid"):
@@ -291,6 +308,7 @@ HANDLERS: dict[str, Callable[[Word, list[Word]], Outcome]] = {
     "sudo": run_sudo,
     "doas": run_doas,
     "taskset": run_taskset,
+    "exec": run_exec,
     "flock": run_flock,
     "xargs": run_xargs,
     "find": run_find,
