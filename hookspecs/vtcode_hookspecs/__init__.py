@@ -1,12 +1,16 @@
 """The vtcode plugin contract: hooks, the `hookimpl` marker, and the models plugins exchange with the core.
 
-A plugin depends on this package alone. It imports nothing from `vtcode`.
+A plugin depends on this contract and on the declared runtime API `vtcode.api` (the jail, typed errors,
+atomic writes, the OpenAI wire helpers...), both versioned by `API_VERSION`; it imports nothing else from
+`vtcode` (docs/plugins/author-guide.md, tests/core/test_plugin_api.py). This package imports no `vtcode` code.
 
     from vtcode_hookspecs import hookimpl
 
     @hookimpl
     def register_tools(register):
         register(MyTool())
+
+The hash chain of the audit trail is the public submodule `vtcode_hookspecs.chain`.
 """
 
 from __future__ import annotations
@@ -15,104 +19,110 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Names are imported on first use (PEP 562): `vtcode check` needs the decisions, not the provider or
-# payload models, and every pydantic model built at import costs start-up time.
+# payload models, and every pydantic model built at import costs start-up time. The block below is for
+# type checkers and lists the same names as _FROM (tests/core/test_plugin_api.py checks that they agree).
 if TYPE_CHECKING:
-    from ._chain import chain_hash, split_line
-    from ._decisions import ActionRequest, Decision, Verdict
-    from ._events import EVENT_SCHEMA, Event
-    from ._indexers import Indexer, IndexStats, Symbol, SymbolKind
-    from ._markers import PROJECT_NAME, hookimpl, hookspec
-    from ._payloads import PAYLOADS, SECURITY_EVENTS, Payload
-    from ._providers import (
-        TRANSIENT_KINDS,
-        ChatChunk,
-        ChatMessage,
-        ChatRequest,
-        ModelInfo,
-        ModelLoader,
-        Provider,
-        ProviderError,
-        ProviderErrorKind,
-        ProviderHealth,
-        ProviderSettings,
-        ToolCall,
-        ToolSpec,
-        Usage,
-    )
-    from ._sandboxes import (
-        CommandSandbox,
-        PreparedSpawn,
-        SandboxAvailability,
-        SandboxBackend,
-        SandboxCleanup,
-        SandboxMode,
-        SandboxPreparer,
-        SandboxRequest,
-    )
-    from ._secrets import SANDBOX_HOME_SECRETS
-    from ._sinks import DurableSink, EventSink, SinkDelivery, SinkSettings
-    from ._specs import FAMILIES, HOOK_FAMILIES
-    from ._storage import SessionRecord, SessionStore, SessionSummary
-    from ._tools import CommandArgs, ReadPath, RiskClass, Tool, ToolContext, ToolResult, WritePath
+    from ._decisions import ActionRequest as ActionRequest
+    from ._decisions import Decision as Decision
+    from ._decisions import Verdict as Verdict
+    from ._events import EVENT_SCHEMA as EVENT_SCHEMA
+    from ._events import Event as Event
+    from ._indexers import Indexer as Indexer
+    from ._indexers import IndexStats as IndexStats
+    from ._indexers import Symbol as Symbol
+    from ._indexers import SymbolKind as SymbolKind
+    from ._markers import PROJECT_NAME as PROJECT_NAME
+    from ._markers import hookimpl as hookimpl
+    from ._markers import hookspec as hookspec
+    from ._payloads import PAYLOADS as PAYLOADS
+    from ._payloads import SECURITY_EVENTS as SECURITY_EVENTS
+    from ._payloads import Payload as Payload
+    from ._providers import TRANSIENT_KINDS as TRANSIENT_KINDS
+    from ._providers import ChatChunk as ChatChunk
+    from ._providers import ChatMessage as ChatMessage
+    from ._providers import ChatRequest as ChatRequest
+    from ._providers import ModelInfo as ModelInfo
+    from ._providers import ModelLoader as ModelLoader
+    from ._providers import Provider as Provider
+    from ._providers import ProviderError as ProviderError
+    from ._providers import ProviderErrorKind as ProviderErrorKind
+    from ._providers import ProviderHealth as ProviderHealth
+    from ._providers import ProviderSettings as ProviderSettings
+    from ._providers import ToolCall as ToolCall
+    from ._providers import ToolSpec as ToolSpec
+    from ._providers import Usage as Usage
+    from ._sandboxes import CommandSandbox as CommandSandbox
+    from ._sandboxes import PreparedSpawn as PreparedSpawn
+    from ._sandboxes import SandboxAvailability as SandboxAvailability
+    from ._sandboxes import SandboxBackend as SandboxBackend
+    from ._sandboxes import SandboxCleanup as SandboxCleanup
+    from ._sandboxes import SandboxMode as SandboxMode
+    from ._sandboxes import SandboxPreparer as SandboxPreparer
+    from ._sandboxes import SandboxRequest as SandboxRequest
+    from ._secrets import SANDBOX_HOME_SECRETS as SANDBOX_HOME_SECRETS
+    from ._sinks import DurableSink as DurableSink
+    from ._sinks import EventSink as EventSink
+    from ._sinks import SinkDelivery as SinkDelivery
+    from ._sinks import SinkSettings as SinkSettings
+    from ._specs import FAMILIES as FAMILIES
+    from ._specs import HOOK_FAMILIES as HOOK_FAMILIES
+    from ._storage import SessionRecord as SessionRecord
+    from ._storage import SessionStore as SessionStore
+    from ._storage import SessionSummary as SessionSummary
+    from ._tools import CommandArgs as CommandArgs
+    from ._tools import ReadPath as ReadPath
+    from ._tools import RiskClass as RiskClass
+    from ._tools import Tool as Tool
+    from ._tools import ToolContext as ToolContext
+    from ._tools import ToolResult as ToolResult
+    from ._tools import WritePath as WritePath
+    from ._version import API_VERSION as API_VERSION
+    from .chain import chain_hash as chain_hash
+    from .chain import split_line as split_line
 
-_WHERE: dict[str, str] = {
-    "chain_hash": "._chain",
-    "split_line": "._chain",
-    "ActionRequest": "._decisions",
-    "Decision": "._decisions",
-    "Verdict": "._decisions",
-    "EVENT_SCHEMA": "._events",
-    "Event": "._events",
-    "IndexStats": "._indexers",
-    "Indexer": "._indexers",
-    "Symbol": "._indexers",
-    "SymbolKind": "._indexers",
-    "PROJECT_NAME": "._markers",
-    "hookimpl": "._markers",
-    "hookspec": "._markers",
-    "PAYLOADS": "._payloads",
-    "Payload": "._payloads",
-    "SECURITY_EVENTS": "._payloads",
-    "ChatChunk": "._providers",
-    "ChatMessage": "._providers",
-    "ChatRequest": "._providers",
-    "ModelInfo": "._providers",
-    "ModelLoader": "._providers",
-    "Provider": "._providers",
-    "ProviderError": "._providers",
-    "ProviderErrorKind": "._providers",
-    "ProviderHealth": "._providers",
-    "ProviderSettings": "._providers",
-    "TRANSIENT_KINDS": "._providers",
-    "ToolCall": "._providers",
-    "ToolSpec": "._providers",
-    "Usage": "._providers",
-    "CommandSandbox": "._sandboxes",
-    "PreparedSpawn": "._sandboxes",
-    "SandboxAvailability": "._sandboxes",
-    "SandboxBackend": "._sandboxes",
-    "SandboxCleanup": "._sandboxes",
-    "SandboxMode": "._sandboxes",
-    "SandboxPreparer": "._sandboxes",
-    "SandboxRequest": "._sandboxes",
-    "SANDBOX_HOME_SECRETS": "._secrets",
-    "DurableSink": "._sinks",
-    "EventSink": "._sinks",
-    "SinkDelivery": "._sinks",
-    "SinkSettings": "._sinks",
-    "FAMILIES": "._specs",
-    "HOOK_FAMILIES": "._specs",
-    "SessionRecord": "._storage",
-    "SessionStore": "._storage",
-    "SessionSummary": "._storage",
-    "CommandArgs": "._tools",
-    "ReadPath": "._tools",
-    "RiskClass": "._tools",
-    "Tool": "._tools",
-    "ToolContext": "._tools",
-    "ToolResult": "._tools",
-    "WritePath": "._tools",
+_FROM: dict[str, tuple[str, ...]] = {
+    "._decisions": ("ActionRequest", "Decision", "Verdict"),
+    "._events": ("EVENT_SCHEMA", "Event"),
+    "._indexers": ("IndexStats", "Indexer", "Symbol", "SymbolKind"),
+    "._markers": ("PROJECT_NAME", "hookimpl", "hookspec"),
+    "._payloads": ("PAYLOADS", "Payload", "SECURITY_EVENTS"),
+    "._providers": (
+        "ChatChunk",
+        "ChatMessage",
+        "ChatRequest",
+        "ModelInfo",
+        "ModelLoader",
+        "Provider",
+        "ProviderError",
+        "ProviderErrorKind",
+        "ProviderHealth",
+        "ProviderSettings",
+        "TRANSIENT_KINDS",
+        "ToolCall",
+        "ToolSpec",
+        "Usage",
+    ),
+    "._sandboxes": (
+        "CommandSandbox",
+        "PreparedSpawn",
+        "SandboxAvailability",
+        "SandboxBackend",
+        "SandboxCleanup",
+        "SandboxMode",
+        "SandboxPreparer",
+        "SandboxRequest",
+    ),
+    "._secrets": ("SANDBOX_HOME_SECRETS",),
+    "._sinks": ("DurableSink", "EventSink", "SinkDelivery", "SinkSettings"),
+    "._specs": ("FAMILIES", "HOOK_FAMILIES"),
+    "._storage": ("SessionRecord", "SessionStore", "SessionSummary"),
+    "._tools": ("CommandArgs", "ReadPath", "RiskClass", "Tool", "ToolContext", "ToolResult", "WritePath"),
+    "._version": ("API_VERSION",),
+    ".chain": ("chain_hash", "split_line"),
 }
+_WHERE: dict[str, str] = {name: module for module, names in _FROM.items() for name in names}
+
+__all__ = sorted(_WHERE)  # built from _FROM, so the names are listed once
 
 
 def __getattr__(name: str) -> Any:
@@ -126,63 +136,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_WHERE))
-
-
-__all__ = [
-    "EVENT_SCHEMA",
-    "FAMILIES",
-    "HOOK_FAMILIES",
-    "PAYLOADS",
-    "PROJECT_NAME",
-    "SANDBOX_HOME_SECRETS",
-    "SECURITY_EVENTS",
-    "TRANSIENT_KINDS",
-    "ActionRequest",
-    "ChatChunk",
-    "ChatMessage",
-    "ChatRequest",
-    "CommandArgs",
-    "CommandSandbox",
-    "Decision",
-    "DurableSink",
-    "Event",
-    "EventSink",
-    "IndexStats",
-    "Indexer",
-    "ModelInfo",
-    "ModelLoader",
-    "Payload",
-    "PreparedSpawn",
-    "Provider",
-    "ProviderError",
-    "ProviderErrorKind",
-    "ProviderHealth",
-    "ProviderSettings",
-    "ReadPath",
-    "RiskClass",
-    "SandboxAvailability",
-    "SandboxBackend",
-    "SandboxCleanup",
-    "SandboxMode",
-    "SandboxPreparer",
-    "SandboxRequest",
-    "SessionRecord",
-    "SessionStore",
-    "SessionSummary",
-    "SinkDelivery",
-    "SinkSettings",
-    "Symbol",
-    "SymbolKind",
-    "Tool",
-    "ToolCall",
-    "ToolContext",
-    "ToolResult",
-    "ToolSpec",
-    "Usage",
-    "Verdict",
-    "WritePath",
-    "chain_hash",
-    "hookimpl",
-    "hookspec",
-    "split_line",
-]

@@ -11,8 +11,7 @@ from typing import TextIO
 
 from vtcode_hookspecs import Event, SinkSettings
 
-from vtcode.events.describe import describe
-from vtcode.terminal import neutral, neutral_json_line, terminal_gate
+from vtcode.api import describe, neutral, neutral_json_line, terminal_gate
 
 # Which events a person watching the terminal wants to see by default; the rest go to the audit log.
 _SHOWN = (

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from vtcode.cli.options import reports_errors
-from vtcode.terminal.echo import say, say_json
+from vtcode.api import reports_errors, say, say_json
 
 
 @click.command(name="find")
@@ -21,7 +20,7 @@ from vtcode.terminal.echo import say, say_json
 @reports_errors
 def find(query: str, as_json: bool, limit: int, hidden: bool, workspace: Path | None) -> None:
     """Fuzzy-find files in the workspace by path, best match first; exit 1 when nothing matches."""
-    from vtcode.workspace import resolve_root
+    from vtcode.api import resolve_root
 
     from .search import FileSearch
 

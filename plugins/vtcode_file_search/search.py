@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtcode.workspace.jail import Jail
-from vtcode.workspace.listing import list_workspace
+from vtcode.api import Jail, list_workspace
 
 from .ranking import PathTable
 

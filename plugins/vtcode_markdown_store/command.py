@@ -6,7 +6,7 @@ import json
 
 import click
 
-from vtcode.terminal.echo import say, say_json
+from vtcode.api import say, say_json
 
 from .store import MarkdownStore
 

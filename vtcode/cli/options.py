@@ -1,16 +1,16 @@
-"""Options every command takes, and the one place CLI errors become one-line messages."""
+"""Options every command takes. Errors become one-line messages in vtcode.reporting (re-exported here)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from vtcode.errors import VtcodeError
-from vtcode.terminal.echo import say
+from vtcode.reporting import reports_errors
+
+__all__ = ["reports_errors", "workspace_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,19 +38,3 @@ def workspace_options(func: F) -> F:
         help="Workspace root (default: the current directory).",
     )(func)
     return func
-
-
-def reports_errors(func: F) -> F:
-    """Turn a VtcodeError into `vtcode: error: ...` on stderr and its exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except VtcodeError as exc:
-            from vtcode.terminal import neutral
-
-            say(neutral(f"vtcode: error: {exc}"), err=True)  # errors quote files and servers
-            raise SystemExit(exc.exit_code) from exc
-
-    return wrapper  # type: ignore[return-value]

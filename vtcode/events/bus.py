@@ -1,6 +1,6 @@
 """Ordered, hash-chained event delivery with a write-ahead audit log.
 
-Every event gets the next seq and is chained to the one before (see vtcode_hookspecs._chain), so every
+Every event gets the next seq and is chained to the one before (see vtcode_hookspecs.chain), so every
 sink sees the same hashes and a SIEM copy can anchor the local log. Sinks are handed events three ways
 (see vtcode_hookspecs._sinks): the audit log ("durable") and stderr ("inline") in the caller's thread, SIEMs
 ("queued") on threads of their own with bounded buffers.
