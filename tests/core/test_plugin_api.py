@@ -173,3 +173,75 @@ def test_no_doc_says_a_plugin_imports_nothing_from_vtcode() -> None:
     for path in [contract, *sorted((REPO / "docs").rglob("*.md"))]:
         text = " ".join(path.read_text(encoding="utf-8").split())
         assert "A plugin depends on this package alone" not in text, path
+
+
+# -- no hidden channels ---------------------------------------------------------------------------
+
+
+def environment_uses(source: str) -> list[str]:
+    """Reads and writes of VTCODE_* environment variables: `os.environ[...]`, `.get`, `.setdefault`,
+    `.pop`, `os.getenv`, `os.putenv`, and `environ` imported on its own."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript) and _is_environ(node.value):
+            key = node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            owner, method = node.func.value, node.func.attr
+            on_os = isinstance(owner, ast.Name) and owner.id == "os"
+            if (_is_environ(owner) and method in {"get", "setdefault", "pop"}) or (
+                on_os and method in {"getenv", "putenv", "unsetenv"}
+            ):
+                key = node.args[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getenv":
+            key = node.args[0] if node.args else None
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.startswith("VTCODE_"):
+            found.append(f"{node.lineno}: {key.value}")
+    return found
+
+
+def _is_environ(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
+
+
+@pytest.mark.parametrize("path", plugin_files(), ids=lambda p: str(p.relative_to(PLUGINS)))
+def test_no_plugin_takes_vtcode_configuration_from_the_environment(path: Path) -> None:
+    """Configuration reaches a plugin through hook arguments and settings objects; the user dirs a plugin
+    needs come from `vtcode.api` (which honours VTCODE_*_DIR for everyone alike)."""
+    assert environment_uses(path.read_text(encoding="utf-8")) == [], path
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'import os\nos.environ.get("VTCODE_EVENTS")',
+        'import os\nos.environ["VTCODE_EVENTS"] = "jsonl"',
+        'import os\nx = os.getenv("VTCODE_MODE", "a")',
+        'from os import environ\nenviron.setdefault("VTCODE_X", "1")',
+        'from os import getenv\ngetenv("VTCODE_Y")',
+    ],
+)
+def test_the_environment_scan_sees_each_way_to_read_or_set_a_variable(source: str) -> None:
+    assert environment_uses(source)
+
+
+def test_the_core_sets_no_vtcode_variable_for_a_plugin_to_read() -> None:
+    """The other half of the channel: nothing in the core writes a VTCODE_* variable at run time, except
+    where the user's own dirs are (`vtcode demo` moves the whole process into a world of its own), which
+    every module reads alike through vtcode.paths, not a setting meant for one plugin."""
+    from vtcode.paths import _ENV_KEYS as LOCATIONS
+
+    writes = []
+    for path in sorted((REPO / "vtcode").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                if isinstance(target, ast.Subscript) and _is_environ(target.value):
+                    key = target.slice
+                    named = isinstance(key, ast.Constant) and str(key.value).startswith("VTCODE_")
+                    if named and key.value not in LOCATIONS:  # type: ignore[union-attr]
+                        writes.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert writes == []

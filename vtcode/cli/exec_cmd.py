@@ -9,7 +9,6 @@ usage or configuration. Every session writes its hash-chained audit log (`vtcode
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -70,9 +69,11 @@ def exec_(
     from vtcode.signals import ends_like_ctrl_c, settle_std_streams
     from vtcode.workspace import resolve_root
 
-    if events is not None:
-        os.environ["VTCODE_EVENTS"] = events  # the stderr sink reads it before any event is written
+    # Both options are configuration layers like `-c`: the stderr sink gets its format through the
+    # settings the core hands it (SinkSettings.options), never through the environment.
     extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
+    if events is not None:
+        extra += (f'events.stderr="{events}"',)
     root = resolve_root(workspace)
     with ends_like_ctrl_c() as received:  # a closed terminal or `kill` ends the run as Ctrl-C does
         try:
@@ -171,7 +172,7 @@ def _summary(outcome: Outcome, runtime: Runtime) -> str:
     """The closing line on stderr. A detail the terminal already showed as an `error` event is not
     repeated, and `--resume` is offered only for a session a model has answered in."""
     history = runtime.bus.history
-    shown_on_stderr = runtime.config.config.events.stderr != "off" or os.environ.get("VTCODE_EVENTS")
+    shown_on_stderr = runtime.config.config.events.stderr != "off"
     errors = [str(e.payload.get("message", "")) for e in history if e.type == "error"]
     detail = outcome.detail
     if shown_on_stderr and any(message and detail.endswith(message) for message in errors):
