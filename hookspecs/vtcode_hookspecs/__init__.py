@@ -34,9 +34,43 @@ if TYPE_CHECKING:
     from ._markers import PROJECT_NAME as PROJECT_NAME
     from ._markers import hookimpl as hookimpl
     from ._markers import hookspec as hookspec
+    from ._payloads import EVENT_TYPES as EVENT_TYPES
     from ._payloads import PAYLOADS as PAYLOADS
     from ._payloads import SECURITY_EVENTS as SECURITY_EVENTS
+    from ._payloads import AgentStopped as AgentStopped
+    from ._payloads import ApprovalAnswered as ApprovalAnswered
+    from ._payloads import ApprovalRequested as ApprovalRequested
+    from ._payloads import Approver as Approver
+    from ._payloads import CommandFinished as CommandFinished
+    from ._payloads import CommandOutput as CommandOutput
+    from ._payloads import CommandStarted as CommandStarted
+    from ._payloads import ConfigLoaded as ConfigLoaded
+    from ._payloads import ConfigNotice as ConfigNotice
+    from ._payloads import Error as Error
+    from ._payloads import LlmReasoning as LlmReasoning
+    from ._payloads import LlmRequest as LlmRequest
+    from ._payloads import LlmResponse as LlmResponse
     from ._payloads import Payload as Payload
+    from ._payloads import PluginBlocked as PluginBlocked
+    from ._payloads import PluginDiscovered as PluginDiscovered
+    from ._payloads import PluginSignedOff as PluginSignedOff
+    from ._payloads import PolicyDecision as PolicyDecision
+    from ._payloads import ProviderFailover as ProviderFailover
+    from ._payloads import SandboxApplied as SandboxApplied
+    from ._payloads import SandboxDenied as SandboxDenied
+    from ._payloads import SandboxFacts as SandboxFacts
+    from ._payloads import SandboxFullAccess as SandboxFullAccess
+    from ._payloads import SandboxSelected as SandboxSelected
+    from ._payloads import SandboxUnsandboxed as SandboxUnsandboxed
+    from ._payloads import SandboxViolation as SandboxViolation
+    from ._payloads import SessionEnded as SessionEnded
+    from ._payloads import SessionStarted as SessionStarted
+    from ._payloads import ToolFinished as ToolFinished
+    from ._payloads import ToolRefused as ToolRefused
+    from ._payloads import ToolStarted as ToolStarted
+    from ._payloads import TurnCompleted as TurnCompleted
+    from ._payloads import TurnStarted as TurnStarted
+    from ._payloads import WorkspaceTrust as WorkspaceTrust
     from ._providers import TRANSIENT_KINDS as TRANSIENT_KINDS
     from ._providers import ChatChunk as ChatChunk
     from ._providers import ChatMessage as ChatMessage
@@ -85,7 +119,45 @@ _FROM: dict[str, tuple[str, ...]] = {
     "._events": ("EVENT_SCHEMA", "Event"),
     "._indexers": ("IndexStats", "Indexer", "Symbol", "SymbolKind"),
     "._markers": ("PROJECT_NAME", "hookimpl", "hookspec"),
-    "._payloads": ("PAYLOADS", "Payload", "SECURITY_EVENTS"),
+    "._payloads": (
+        "AgentStopped",
+        "ApprovalAnswered",
+        "ApprovalRequested",
+        "Approver",
+        "CommandFinished",
+        "CommandOutput",
+        "CommandStarted",
+        "ConfigLoaded",
+        "ConfigNotice",
+        "EVENT_TYPES",
+        "Error",
+        "LlmReasoning",
+        "LlmRequest",
+        "LlmResponse",
+        "PAYLOADS",
+        "Payload",
+        "PluginBlocked",
+        "PluginDiscovered",
+        "PluginSignedOff",
+        "PolicyDecision",
+        "ProviderFailover",
+        "SECURITY_EVENTS",
+        "SandboxApplied",
+        "SandboxDenied",
+        "SandboxFacts",
+        "SandboxFullAccess",
+        "SandboxSelected",
+        "SandboxUnsandboxed",
+        "SandboxViolation",
+        "SessionEnded",
+        "SessionStarted",
+        "ToolFinished",
+        "ToolRefused",
+        "ToolStarted",
+        "TurnCompleted",
+        "TurnStarted",
+        "WorkspaceTrust",
+    ),
     "._providers": (
         "ChatChunk",
         "ChatMessage",

@@ -10,7 +10,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vtcode_hookspecs import ChatMessage, ChatRequest, SessionRecord, ToolCall, ToolSpec, Verdict
+from vtcode_hookspecs import (
+    AgentStopped,
+    ChatMessage,
+    ChatRequest,
+    LlmReasoning,
+    SessionRecord,
+    ToolCall,
+    ToolFinished,
+    ToolRefused,
+    ToolSpec,
+    TurnCompleted,
+    TurnStarted,
+    Verdict,
+)
 
 from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit_messages
 from vtcode.events import EventBus
@@ -100,15 +113,15 @@ class Agent:
         outcome = Outcome(
             reason, detail, state.answer, session.id, state.turns, state.tool_calls, state.tokens
         )
-        summary = {
-            "reason": reason.value,
-            "detail": detail,
-            "turns": state.turns,
-            "tool_calls": state.tool_calls,
-            "tokens": state.tokens,
-        }
-        self.bus.emit("agent.stopped", summary)
-        session = self.saver.save(session, state.messages, {"stop": summary})
+        stopped = AgentStopped(
+            reason=reason.value,
+            detail=detail,
+            turns=state.turns,
+            tool_calls=state.tool_calls,
+            tokens=state.tokens,
+        )
+        self.bus.record(stopped)
+        session = self.saver.save(session, state.messages, {"stop": stopped.model_dump(mode="json")})
         return outcome, session
 
     # -- one turn -------------------------------------------------------------------------------------
@@ -128,9 +141,12 @@ class Agent:
             self._call_tool(state, call)
         for call in calls[len(allowed) :]:
             state.messages.append(_result(call, "not run: too many tool calls in one turn"))
-        self.bus.emit(
-            "turn.completed",
-            {"turn": state.turns, "tool_calls": len(allowed), "finish_reason": reply.finish_reason},
+        self.bus.record(
+            TurnCompleted(
+                turn=state.turns,
+                tool_calls=len(allowed),
+                finish_reason=reply.finish_reason,
+            )
         )
         if len(calls) > len(allowed):
             raise Stop(
@@ -168,19 +184,18 @@ class Agent:
                 f"agent.max_tokens = {self.limits.max_tokens} ({state.tokens} used)",
             )
         state.turns += 1
-        self.bus.emit(
-            "turn.started",
-            {
-                "turn": state.turns,
-                "messages": len(fitted.messages),
-                "bytes": fitted.bytes,
-                "tokens": fitted.tokens,
-                "window": self.budget.window,
-                "input_budget": self.budget.input_tokens,
-                "window_source": self.budget.source,
-                "dropped": fitted.dropped,
-                "truncated_bytes": fitted.truncated_bytes,
-            },
+        self.bus.record(
+            TurnStarted(
+                turn=state.turns,
+                messages=len(fitted.messages),
+                bytes=fitted.bytes,
+                tokens=fitted.tokens,
+                window=self.budget.window,
+                input_budget=self.budget.input_tokens,
+                window_source=self.budget.source,
+                dropped=fitted.dropped,
+                truncated_bytes=fitted.truncated_bytes,
+            )
         )
         request = ChatRequest(
             model=self.model, messages=fitted.messages, tools=self.specs, max_tokens=self.budget.reserve
@@ -210,7 +225,7 @@ class Agent:
         stated = reply.reasoning or (reply.text if reply.tool_calls else "")
         if stated.strip():
             first = reply.tool_calls[0].id if reply.tool_calls else ""
-            self.bus.emit("llm.reasoning", {"text": stated, "call_id": first})
+            self.bus.record(LlmReasoning(text=stated, call_id=first))
         return reply
 
     def _wall_deadline(self, state: _Run) -> float | None:
@@ -232,7 +247,7 @@ class Agent:
                     f"(tools.max_repeated_tool_calls = {self.limits.max_repeated_tool_calls})",
                 )
             )
-            self.bus.emit("tool.refused", {"call_id": call.id, "tool": call.name, "reason": "repeated call"})
+            self.bus.record(ToolRefused(call_id=call.id, tool=call.name, reason="repeated call"))
             if state.guard.over(times - 1):  # told once already and it asked again: it is stuck
                 raise Stop(StopReason.LIMIT, f"{call.name} called {times} times with the same arguments")
             return
@@ -247,9 +262,7 @@ class Agent:
             raise Stop(StopReason.DENIED, str(exc)) from exc
         except KeyboardInterrupt:
             state.messages.append(_result(call, "interrupted by the user (Ctrl-C)"))
-            self.bus.emit(
-                "tool.finished", {"call_id": call.id, "tool": call.name, "ok": False, "interrupted": True}
-            )
+            self.bus.record(ToolFinished(call_id=call.id, tool=call.name, ok=False, interrupted=True))
             raise
         state.messages.append(_result(call, record.result.output))
         state.last_refused = _refusal(record)

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
+from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
@@ -64,9 +64,7 @@ def open_stack(
     try:
         sandbox = open_sandbox(registries.sandboxes, config.config.sandbox, root, runtime.bus)
     except SandboxDenied as exc:  # fail closed: tools that run processes refuse, the rest still work
-        runtime.bus.emit(
-            "error", {"message": f"no sandbox: commands will be refused ({exc})", "source": "sandbox"}
-        )
+        runtime.bus.record(Error(message=f"no sandbox: commands will be refused ({exc})", source="sandbox"))
         sandbox = None
     caps = {
         name: c.max_response_bytes

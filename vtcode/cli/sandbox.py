@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import click
-from vtcode_hookspecs import PreparedSpawn
+from vtcode_hookspecs import CommandFinished, CommandStarted, PreparedSpawn
 
 from vtcode.terminal.echo import say, say_json
 
@@ -63,35 +63,33 @@ def run(
         here = os.path.realpath(os.getcwd())
         cwd = here if here == str(root) or here.startswith(str(root) + os.sep) else str(root)
         prepared = box.prepare(box.request(argv, cwd))
-        runtime.bus.emit(
-            "command.started",
-            {
-                "argv": list(argv),
-                "cwd": cwd,
-                "mode": box.mode,
-                "sandbox": box.mode,  # the key logs before the schema's `mode` used; kept for their readers
-                "backend": box.backend,
-                "enforced": list(prepared.enforced),
-                "network": "network:on" in prepared.enforced,
-            },
+        runtime.bus.record(
+            CommandStarted(
+                argv=list(argv),
+                cwd=cwd,
+                mode=box.mode,
+                sandbox=box.mode,
+                backend=box.backend,
+                enforced=list(prepared.enforced),
+                network="network:on" in prepared.enforced,
+            )
         )
         start = time.monotonic()
         status = _run(prepared.argv, prepared, box.timeout_s)
         cleanup = prepared.release()
         signalled = status > 128 and status != TIMEOUT_STATUS
-        runtime.bus.emit(
-            "command.finished",
-            {
-                "argv": list(argv),
-                "exit_code": status,
-                "duration_s": round(time.monotonic() - start, 3),
-                "exit": None if signalled else status,
-                "signal": status - 128 if signalled else None,
-                "duration_ms": (time.monotonic() - start) * 1000,
-                "timed_out": status == TIMEOUT_STATUS,
-                "killed": cleanup.killed,
-                "restored": cleanup.restored,
-            },
+        runtime.bus.record(
+            CommandFinished(
+                argv=list(argv),
+                exit_code=status,
+                duration_s=round(time.monotonic() - start, 3),
+                exit=None if signalled else status,
+                signal=status - 128 if signalled else None,
+                duration_ms=(time.monotonic() - start) * 1000,
+                timed_out=status == TIMEOUT_STATUS,
+                killed=cleanup.killed,
+                restored=cleanup.restored,
+            )
         )
     finally:
         runtime.bus.close()

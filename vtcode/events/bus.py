@@ -37,7 +37,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
-from vtcode_hookspecs import EVENT_SCHEMA, PAYLOADS, SECURITY_EVENTS, DurableSink, Event, EventSink
+from vtcode_hookspecs import (
+    EVENT_SCHEMA,
+    EVENT_TYPES,
+    PAYLOADS,
+    SECURITY_EVENTS,
+    DurableSink,
+    Error,
+    Event,
+    EventSink,
+    Payload,
+    SessionEnded,
+    SessionStarted,
+)
 
 from ._seal import new_session_id, seal_event
 
@@ -93,15 +105,32 @@ class EventBus:
             return "no audit log is attached (is the `jsonl` event sink disabled or blocked?)"
         return self._audit_problem
 
-    def start(self, payload: dict[str, Any]) -> Event:
+    def start(self, payload: SessionStarted | dict[str, Any]) -> Event:
         """Open the session: `session.started`, and `close()` will end it with `session.ended`."""
         self._started = True
         _OPEN_BUSES.add(self)
-        return self.emit("session.started", payload)
+        if isinstance(payload, dict):
+            payload = SessionStarted.model_validate(payload)
+        return self.record(payload)
+
+    def record(self, payload: Payload, *, actor: str = "vtcode") -> Event:
+        """Record one event built from its payload model (the type is the model's, PAYLOADS); for a
+        security event, only once the audit log holds it durably. Every emit site of vtcode uses this."""
+        type = EVENT_TYPES.get(payload.__class__)
+        if type is None:
+            raise EventPayloadError(
+                f"{payload.__class__.__name__} is not the payload model of a {EVENT_SCHEMA} event type"
+            )
+        # Capped after validation, with each cut string's size and sha256 (vtcode/events/capped.py).
+        body = capped_strings(payload.model_dump(mode="json", exclude_unset=True))
+        return self._deliver(type, body, actor)
 
     def emit(self, type: str, payload: dict[str, Any], *, actor: str = "vtcode") -> Event:
-        """Record one event; for a security event, only once the audit log holds it durably."""
-        body = self._payload(type, payload)
+        """Record an event given as a dict: a plugin's own event type (ToolContext.emit), checked against
+        the type's model when the type has one. vtcode's own emit sites build the model (`record`)."""
+        return self._deliver(type, self._payload(type, payload), actor)
+
+    def _deliver(self, type: str, body: dict[str, Any], actor: str) -> Event:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"event {type!r} emitted after the session's event bus was closed")
@@ -126,7 +155,7 @@ class EventBus:
             for worker in self._workers:
                 worker.put(event)
             for problem in problems:  # after the event itself, so every sink sees seq order
-                self.emit("error", problem)
+                self.record(problem)
             if security and self.audit_problem is not None:
                 raise AuditUnavailable(f"refusing to run the action: {self.audit_problem}")
         return event
@@ -160,17 +189,16 @@ class EventBus:
                     worker.start()
                     problems = []
             for problem in problems[:1]:  # a sink failing on every replayed event: once is enough
-                self.emit("error", problem)
+                self.record(problem)
             if missing:
-                self.emit(
-                    "error",
-                    {
-                        "message": f"sink {sink.name} attached after {missing} events left the buffer",
-                        "sink": sink.name,
-                        "dropped": missing,
-                        "first_seq": 0,
-                        "last_seq": missing - 1,
-                    },
+                self.record(
+                    Error(
+                        message=f"sink {sink.name} attached after {missing} events left the buffer",
+                        sink=sink.name,
+                        dropped=missing,
+                        first_seq=0,
+                        last_seq=missing - 1,
+                    )
                 )
 
     def audit_unavailable(self, reason: str) -> None:
@@ -184,9 +212,9 @@ class EventBus:
             return
         for worker in self._workers:
             if not worker.drain(timeout):
-                self.emit("error", {"message": f"sink {worker.sink.name} did not keep up before close"})
+                self.record(Error(message=f"sink {worker.sink.name} did not keep up before close"))
         if self._started:
-            self.emit("session.ended", {"reason": reason, "events": self._seq + 1})
+            self.record(SessionEnded(reason=reason, events=self._seq + 1))
         with self._lock:
             self._closed = True
             workers, self._workers = self._workers, []
@@ -239,7 +267,7 @@ class EventBus:
             self._unsynced.clear()
             problems = self._write_durable(None, sync=True)
             for problem in problems:
-                self.emit("error", problem)
+                self.record(problem)
         return True
 
     def _payload(self, type: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +279,6 @@ class EventBus:
             assert isinstance(json_ready, dict)
             return capped_strings(json_ready)  # type: ignore[no-any-return]
         try:
-            # Capped after validation, with each cut string's size and sha256 (vtcode/events/capped.py).
             dumped = model.model_validate(payload).model_dump(mode="json", exclude_unset=True)
             return capped_strings(dumped)  # type: ignore[no-any-return]
         except ValidationError as exc:
@@ -261,8 +288,8 @@ class EventBus:
 
     def _write_durable(
         self, event: Event | None, *, sync: bool, only: DurableSink | None = None
-    ) -> list[dict[str, Any]]:
-        problems: list[dict[str, Any]] = []
+    ) -> list[Error]:
+        problems: list[Error] = []
         for sink in [only] if only is not None else list(self._durable):
             if sink not in self._durable:
                 continue
@@ -274,10 +301,10 @@ class EventBus:
             except Exception as exc:
                 self._durable.remove(sink)
                 self._audit_problem = f"audit log ({sink.name}) failed: {_one_line(exc)}"
-                problems.append({"message": self._audit_problem, "sink": sink.name})
+                problems.append(Error(message=self._audit_problem, sink=sink.name))
         return problems
 
-    def _record_anchor(self, seq: int, head: str) -> list[dict[str, Any]]:
+    def _record_anchor(self, seq: int, head: str) -> list[Error]:
         """Anchor the chain head in the user's state; failing to is failing to audit (fail closed)."""
         try:
             if self._anchor is None:
@@ -287,7 +314,7 @@ class EventBus:
             self._anchor.record(seq, head)
         except (OSError, ValueError) as exc:
             self._audit_problem = f"audit anchor failed: {_one_line(exc)}"
-            return [{"message": self._audit_problem}]
+            return [Error(message=self._audit_problem)]
         return []
 
     def _audit_dir(self) -> str:
@@ -298,21 +325,21 @@ class EventBus:
                 return os.path.realpath(path.parent)
         return ""
 
-    def _deliver_inline(self, sink: EventSink, event: Event) -> list[dict[str, Any]]:
+    def _deliver_inline(self, sink: EventSink, event: Event) -> list[Error]:
         try:
             sink.emit(event)
         except Exception as exc:
             if event.type == "error":  # an error about an error: do not loop
                 return []
-            return [{"message": f"sink {sink.name} failed: {_one_line(exc)}", "sink": sink.name}]
+            return [Error(message=f"sink {sink.name} failed: {_one_line(exc)}", sink=sink.name)]
         return []
 
-    def _report(self, payload: dict[str, Any]) -> None:
+    def _report(self, problem: Error) -> None:
         with self._lock:
             if self._closed:
-                self._deliver_note(str(payload.get("message")))
+                self._deliver_note(problem.message)
                 return
-            self.emit("error", payload)
+            self.record(problem)
 
     def _deliver_note(self, message: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # no terminal any more (SIGHUP): the log matters

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import EventSink, SinkSettings
+from vtcode_hookspecs import Error, EventSink, SinkSettings
 
 from vtcode.config.models import VtcodeConfig
 from vtcode.paths import audit_dir, note_state_dir
@@ -67,7 +67,7 @@ def attach_configured(bus: EventBus, sinks: Iterable[EventSink], config: VtcodeC
         if problem is not None:
             if name == AUDIT_SINK:
                 bus.audit_unavailable(problem)
-            bus.emit("error", {"message": problem, "sink": name})
+            bus.record(Error(message=problem, sink=name))
             continue
         assert sink is not None
         bus.attach([sink])

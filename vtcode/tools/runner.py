@@ -7,7 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
+from vtcode_hookspecs import (
+    ActionRequest,
+    CommandArgs,
+    CommandSandbox,
+    Decision,
+    PolicyDecision,
+    Tool,
+    ToolFinished,
+    ToolRefused,
+    ToolResult,
+    ToolStarted,
+    Verdict,
+)
 
 from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
@@ -64,15 +76,14 @@ class ToolRunner:
         action = _action(name, args)
         judged = self._engine.judge(action)
         decision = judged.decision
-        self._bus.emit(
-            "policy.decision",
-            {
-                "call_id": call_id,
-                "action": action.model_dump(mode="json"),
-                "decision": decision.verdict.value,
-                "reason": decision.reason,
-                "rule": decision.rule,
-            },
+        self._bus.record(
+            PolicyDecision(
+                call_id=call_id,
+                action=action.model_dump(mode="json"),
+                decision=decision.verdict.value,
+                reason=decision.reason,
+                rule=decision.rule,
+            )
         )
         answer = None
         if decision.verdict is Verdict.PROMPT:
@@ -90,15 +101,14 @@ class ToolRunner:
     def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
         # approval's digest, so the audit shows that what was approved is what ran.
-        self._bus.emit(
-            "tool.started",
-            {
-                "call_id": call_id,
-                "tool": tool.name,
-                "plugin": plugin,
-                "args": args.model_dump(mode="json"),
-                "digest": action_digest(_action(tool.name, args)),
-            },
+        self._bus.record(
+            ToolStarted(
+                call_id=call_id,
+                tool=tool.name,
+                plugin=plugin,
+                args=args.model_dump(mode="json"),
+                digest=action_digest(_action(tool.name, args)),
+            )
         )
         try:
             ctx = CallContext(self._jail, self._bus, tool.name, sandbox=self._sandbox, watch=self.watch)
@@ -108,15 +118,14 @@ class ToolRunner:
         except Exception as exc:  # a plugin's bug must not take the agent down; it is reported and recorded
             result = ToolResult(ok=False, output=f"{tool.name} crashed: {type(exc).__name__}: {exc}")
         result = cap_output(result, self._caps.get(tool.name, DEFAULT_MAX_RESPONSE_BYTES))
-        self._bus.emit(
-            "tool.finished",
-            {
-                "call_id": call_id,
-                "tool": tool.name,
-                "ok": result.ok,
-                "bytes": len(result.output.encode()),
-                "truncated_bytes": result.truncated_bytes,
-            },
+        self._bus.record(
+            ToolFinished(
+                call_id=call_id,
+                tool=tool.name,
+                ok=result.ok,
+                bytes=len(result.output.encode()),
+                truncated_bytes=result.truncated_bytes,
+            )
         )
         return result
 
@@ -128,7 +137,7 @@ class ToolRunner:
         decision: Decision | None = None,
         answer: Answer | None = None,
     ) -> CallRecord:
-        self._bus.emit("tool.refused", {"call_id": call_id, "tool": name, "reason": message})
+        self._bus.record(ToolRefused(call_id=call_id, tool=name, reason=message))
         return CallRecord(ToolResult(ok=False, output=message), decision, answer)
 
 
