@@ -11,11 +11,11 @@ from pathlib import Path
 from vtcode_hookspecs import ConfigLoaded, ConfigNotice, Error, WorkspaceTrust
 
 from .config import EffectiveConfig, load_config
-from .config.references import check_references
+from .configured_sinks import attach_configured, session_info
 from .errors import ConfigError
 from .events import EventBus
-from .events.setup import attach_configured, session_info
 from .plugins import PluginHost, load_plugins
+from .plugins.references import check_references
 
 
 @dataclass
@@ -34,7 +34,7 @@ def open_runtime(
     check_names: bool = True,
 ) -> Runtime:
     """Configured names (providers, tools, sandbox backend) must be registered by a signed-off plugin
-    (config/references.py). `check_names=False` is for what only inspects plugins (`plugins list`,
+    (plugins/references.py). `check_names=False` is for what only inspects plugins (`plugins list`,
     `lock`, `verify`, the lookup of plugin commands: how a person finds out why a name is not
     registered) and for a caller that registers objects itself after this returns (a benchmark)."""
     if attach_sinks:

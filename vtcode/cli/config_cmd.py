@@ -115,10 +115,10 @@ def validate(file: Path, kind: str | None) -> None:
 def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
     from vtcode.config.locate import toml_key_line
     from vtcode.config.models import PluginsConfig
-    from vtcode.config.references import unregistered
     from vtcode.errors import ConfigError
     from vtcode.events import EventBus
     from vtcode.plugins import load_plugins
+    from vtcode.plugins.references import unregistered
 
     # The plugins installed here under the default gate, not under this file's [plugins] section: a fleet
     # file requiring verified installs must not read as "nothing registered" on an editable checkout.
@@ -142,7 +142,7 @@ def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
 @reports_errors
 def schema(kind: str, write_dir: Path | None) -> None:
     """JSON Schema of vtcode.toml, managed.toml or tool-policy.json (generated from the models)."""
-    from vtcode.config.schemas import schema_files, schema_text
+    from vtcode.schemas import schema_files, schema_text
 
     if write_dir is None:
         say(schema_text(_model(kind)), nl=False)

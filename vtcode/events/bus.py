@@ -54,7 +54,7 @@ from vtcode_hookspecs import (
 from ._seal import new_session_id, seal_event
 
 if TYPE_CHECKING:
-    from vtcode.audit.anchor import AnchorWriter
+    from vtcode.events.anchor import AnchorWriter
 from .backoff import Backoff
 from .capped import capped_strings
 from .errors import AuditUnavailable, EventPayloadError
@@ -87,7 +87,7 @@ class EventBus:
         self._inline: list[EventSink] = []
         self._workers: list[SinkWorker] = []
         self._audit_problem: str | None = None
-        self._anchor: AnchorWriter | None = None  # the chain head kept outside the log (audit/anchor.py)
+        self._anchor: AnchorWriter | None = None  # the chain head kept outside the log (events/anchor.py)
         self._started = False
         self._closed = False
         self._unsynced = threading.Event()  # an event was written to a durable sink but not synced
@@ -308,7 +308,7 @@ class EventBus:
         """Anchor the chain head in the user's state; failing to is failing to audit (fail closed)."""
         try:
             if self._anchor is None:
-                from vtcode.audit.anchor import AnchorWriter
+                from vtcode.events.anchor import AnchorWriter
 
                 self._anchor = AnchorWriter(self.session, self._audit_dir())
             self._anchor.record(seq, head)

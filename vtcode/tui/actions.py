@@ -43,7 +43,7 @@ def open_plugins(app: VtcodeApp) -> None:
         )
 
     def toggle(record: PluginRecord, disable: bool) -> str:
-        from vtcode.plugins.disable import disabled_names, set_plugin_disabled, user_config_file
+        from vtcode.config.disabled_plugins import disabled_names, set_plugin_disabled, user_config_file
 
         path = user_config_file()
         mine = record.name in disabled_names(path)

@@ -17,10 +17,9 @@ from typing import Any
 from vtcode_hookspecs import Error, EventSink, SinkSettings
 
 from vtcode.config.models import VtcodeConfig
+from vtcode.events import EventBus
+from vtcode.events.worker import _one_line
 from vtcode.paths import audit_dir, note_state_dir
-
-from .bus import EventBus
-from .worker import _one_line
 
 AUDIT_SINK = "jsonl"
 
