@@ -11,7 +11,8 @@ adds names, a major version removes or changes one.
 
 | group | names |
 |---|---|
-| errors | `VtcodeError` (exit 2, one line), `WorkspaceError`, `PathDenied` (jail refused), `ConfigError` |
+| errors | `VtcodeError` (exit 2, one line), `WorkspaceError`, `PathDenied` (jail refused), `ConfigError`,
+  `InvariantError` (a bug: a state the code must never reach) |
 | workspace | `Jail` (every path a tool or command touches), `list_workspace`/`ListedFile`, `resolve_root` |
 | files | `write_atomic`, `write_text_atomic` (temp file, fsync, rename), `private_dir` (0700) |
 | user dirs | `user_config_dir`, `user_cache_dir`, `user_data_dir` (honour VTCODE_*_DIR and XDG) |
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.atomic import write_atomic as write_atomic
     from vtcode.atomic import write_text_atomic as write_text_atomic
     from vtcode.errors import ConfigError as ConfigError
+    from vtcode.errors import InvariantError as InvariantError
     from vtcode.errors import PathDenied as PathDenied
     from vtcode.errors import VtcodeError as VtcodeError
     from vtcode.errors import WorkspaceError as WorkspaceError
@@ -68,7 +70,7 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 _FROM: dict[str, tuple[str, ...]] = {
     "vtcode_hookspecs": ("API_VERSION",),
     "vtcode.atomic": ("write_atomic", "write_text_atomic"),
-    "vtcode.errors": ("ConfigError", "PathDenied", "VtcodeError", "WorkspaceError"),
+    "vtcode.errors": ("ConfigError", "InvariantError", "PathDenied", "VtcodeError", "WorkspaceError"),
     "vtcode.events.describe": ("action_text", "describe"),
     "vtcode.paths": ("private_dir", "user_cache_dir", "user_config_dir", "user_data_dir"),
     "vtcode.providers.wire": (

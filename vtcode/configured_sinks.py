@@ -17,6 +17,7 @@ from typing import Any
 from vtcode_hookspecs import Error, EventSink, SinkSettings
 
 from vtcode.config.models import VtcodeConfig
+from vtcode.errors import InvariantError
 from vtcode.events import EventBus
 from vtcode.events.worker import _one_line
 from vtcode.paths import audit_dir, note_state_dir
@@ -68,7 +69,8 @@ def attach_configured(bus: EventBus, sinks: Iterable[EventSink], config: VtcodeC
                 bus.audit_unavailable(problem)
             bus.record(Error(message=problem, sink=name))
             continue
-        assert sink is not None
+        if sink is None:
+            raise InvariantError("a configured sink vanished from the registry")
         bus.attach([sink])
         attached.append(name)
     return attached

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from vtcode.api import PathDenied
+from vtcode.api import InvariantError, PathDenied
 
 from .extract import RawSymbol, extract
 from .languages import GrammarMissing, language_of
@@ -83,5 +83,6 @@ def start_worker(root: str) -> None:
 
 
 def index_in_worker(job: Job) -> Done:
-    assert _read is not None, "start_worker did not run"
+    if _read is None:
+        raise InvariantError("start_worker did not run")
     return index_file(job, _read)

@@ -18,6 +18,7 @@ from typing import Any
 
 from vtcode_hookspecs import chain_hash, split_line
 
+from vtcode.errors import InvariantError
 from vtcode.events.anchor import Anchor
 
 from .lines import NotAnEvent, read_fields
@@ -141,7 +142,8 @@ class _Chain:
     def load_anchor(self, file: str, lineno: int) -> None:
         from vtcode.events.anchor import read_anchor
 
-        assert self.report.session is not None
+        if self.report.session is None:
+            raise InvariantError("an anchored log without a session id")
         check = read_anchor(self.report.session)
         if check.problem is not None:
             self.report.anchor = check.problem

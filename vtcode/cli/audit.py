@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vtcode.errors import ConfigError
+from vtcode.errors import ConfigError, InvariantError
 from vtcode.terminal.echo import say, say_json
 
 from .options import reports_errors, workspace_options
@@ -52,7 +52,8 @@ def _print_report(report: object) -> None:
     from vtcode.audit import LogReport
     from vtcode.terminal import neutral
 
-    assert isinstance(report, LogReport)
+    if not isinstance(report, LogReport):
+        raise InvariantError("a single-log audit report of the wrong kind")
     name = ", ".join(report.files)
     span = f"{report.events} events (seq {report.first_seq}..{report.last_seq}), session {report.session}"
     anchor = f"  anchor: {report.anchor}" if report.anchor != "none" else (

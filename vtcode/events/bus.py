@@ -51,6 +51,8 @@ from vtcode_hookspecs import (
     SessionStarted,
 )
 
+from vtcode.errors import InvariantError
+
 from ._seal import new_session_id, seal_event
 
 if TYPE_CHECKING:
@@ -276,7 +278,8 @@ class EventBus:
         model = PAYLOADS.get(type)
         if model is None:
             json_ready = to_jsonable_python(payload, fallback=str)
-            assert isinstance(json_ready, dict)
+            if not isinstance(json_ready, dict):
+                raise InvariantError("an event payload that is not a JSON object")
             return capped_strings(json_ready)  # type: ignore[no-any-return]
         try:
             dumped = model.model_validate(payload).model_dump(mode="json", exclude_unset=True)

@@ -121,3 +121,16 @@ def test_the_plugin_api_sits_on_top() -> None:
         if module == "vtcode.api"
     ]
     assert users == []
+
+
+def test_no_production_assert() -> None:
+    """Invariants in shipped code raise typed errors (InvariantError): `assert` vanishes under `python -O`
+    and reports a traceback instead of one line."""
+    shipped = [*CORE.rglob("*.py"), *(REPO / "plugins").rglob("*.py"), *(REPO / "hookspecs").rglob("*.py")]
+    found = [
+        f"{path.relative_to(REPO)}:{node.lineno}"
+        for path in sorted(shipped)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert)
+    ]
+    assert found == []
