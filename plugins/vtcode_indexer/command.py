@@ -50,7 +50,7 @@ def index(as_json: bool, workspace: Path | None) -> None:
               help="Workspace root (default: the current directory).")
 @reports_errors
 def symbols(path: str, as_json: bool, workspace: Path | None) -> None:
-    """The symbols of a file (or of every file under a directory) of the workspace."""
+    """The symbols of the file PATH (or of every file under the directory PATH) of the workspace."""
     from vtcode.api import Jail
 
     from .queries import CodeIndex, outline_text

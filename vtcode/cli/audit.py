@@ -34,8 +34,8 @@ def audit() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @reports_errors
 def verify(files: tuple[Path, ...], allow_incomplete: bool, as_json: bool) -> None:
-    """Check every event's hash and link; exit 1 on any edited, inserted, removed or reordered event,
-    corrupted line, or (without --allow-incomplete) a log without its closing event."""
+    """Check every event's hash and link in each of FILES; exit 1 on any edited, inserted, removed or
+    reordered event, corrupted line, or (without --allow-incomplete) a log without its closing event."""
     from vtcode.audit import verify_logs
 
     reports = verify_logs(list(files))
@@ -77,7 +77,8 @@ def _print_report(report: object) -> None:
 
 @audit.command(name="tail")
 @click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many of the newest events to show first.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events until the session ends.")
 @click.option("--json", "as_json", is_flag=True, help="Events as JSON lines.")
 @workspace_options

@@ -131,7 +131,8 @@ def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
 
 
 @config.command(name="schema")
-@click.option("--kind", type=click.Choice(KINDS), default="vtcode", show_default=True)
+@click.option("--kind", type=click.Choice(KINDS), default="vtcode", show_default=True,
+              help="Which file's schema to print.")
 @click.option(
     "--write",
     "write_dir",
