@@ -24,7 +24,7 @@ from vtcode_hookspecs import (
 from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
 from vtcode.plugins import PluginHost, load_plugins
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace.jail import Jail
 
 

@@ -25,7 +25,7 @@ from vtcode_hookspecs import (
     Verdict,
 )
 
-from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit_messages
+from vtcode.context_window import ContextOverflow, context_budget, estimate_tokens, fit_messages
 from vtcode.events import EventBus
 from vtcode.events.errors import AuditUnavailable
 from vtcode.providers.deadline import reading_until

@@ -9,9 +9,8 @@ from typing import Any
 import click
 
 from vtcode.terminal.echo import say, say_json
-from vtcode.workspace import resolve_root
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 KINDS = ("vtcode", "managed", "tool-policy")
 
@@ -25,16 +24,13 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def show(
-    as_json: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def show(invocation: CommandContext) -> None:
     """The effective configuration, with the layer that set each value."""
-    from vtcode.config import load_config
 
-    effective = load_config(resolve_root(workspace), config_files=config_files, overrides=overrides)
+    effective = invocation.load_config()
     values = _flatten(effective.config)
     tool_values = _flatten(effective.tool_policy)
-    if as_json:
+    if invocation.as_json:
         say_json(
             json.dumps(
                 {

@@ -20,7 +20,7 @@ from vtcode.errors import VtcodeError
 from vtcode.terminal import neutral, neutral_block
 from vtcode.terminal.echo import say
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 if TYPE_CHECKING:
     from vtcode_hookspecs import SessionRecord, SessionStore, ToolSpec
@@ -61,24 +61,22 @@ def exec_(
     events: str | None,
     resume: str | None,
     max_turns: int | None,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
+    invocation: CommandContext,
 ) -> None:
     """Run the agent on PROMPT; print its final answer on stdout."""
     from vtcode.signals import ends_like_ctrl_c, settle_std_streams
-    from vtcode.workspace import resolve_root
 
     # Both options are configuration layers like `-c`: the stderr sink gets its format through the
     # settings the core hands it (SinkSettings.options), never through the environment.
     extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
     if events is not None:
         extra += (f'events.stderr="{events}"',)
-    root = resolve_root(workspace)
+    root = invocation.root()
     with ends_like_ctrl_c() as received:  # a closed terminal or `kill` ends the run as Ctrl-C does
         try:
             status = _run(
-                root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
+                root, prompt, (*invocation.overrides, *extra), invocation.config_files, provider, model,
+                base_url, resume, max_turns,
             )
         except KeyboardInterrupt:
             status = 130

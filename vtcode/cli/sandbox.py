@@ -14,14 +14,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import click
 from vtcode_hookspecs import CommandFinished, CommandStarted, PreparedSpawn
 
 from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 MODES = ("read-only", "workspace-write", "full-access")
 TIMEOUT_STATUS = 124
@@ -40,22 +39,13 @@ def sandbox() -> None:
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 @workspace_options
 @reports_errors
-def run(
-    mode: str | None,
-    network: bool,
-    argv: tuple[str, ...],
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def run(mode: str | None, network: bool, argv: tuple[str, ...], invocation: CommandContext) -> None:
     """Run ARGV in the sandbox, in the current directory if it is inside the workspace."""
-    from vtcode.runtime import open_runtime
     from vtcode.sandbox import open_sandbox
-    from vtcode.workspace import resolve_root
 
-    root = resolve_root(workspace)
+    root = invocation.root()
     extra = ((f'sandbox.mode="{mode}"',) if mode else ()) + (("sandbox.network=true",) if network else ())
-    runtime = open_runtime(root, config_files=config_files, overrides=(*overrides, *extra))
+    runtime = invocation.with_overrides(*extra).open_runtime()
     try:
         box = open_sandbox(
             runtime.plugins.registries.sandboxes, runtime.config.config.sandbox, root, runtime.bus
@@ -141,19 +131,15 @@ def _status(code: int) -> int:
 @sandbox.command(name="probe")
 @workspace_options
 @reports_errors
-def probe(workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+def probe(invocation: CommandContext) -> None:
     """Print what this machine can enforce as one JSON object: Landlock ABI, seccomp, namespaces...
 
     Each registered backend reports `available()`, plus its own `probe()` if it has one; the fields of
     the backend commands would use are also copied to the top level.
     """
-    from vtcode.runtime import open_runtime
     from vtcode.sandbox import SandboxDenied, choose_backend
-    from vtcode.workspace import resolve_root
 
-    runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
-    )
+    runtime = invocation.open_runtime(attach_sinks=False)
     backends: dict[str, dict[str, object]] = {}
     for entry in runtime.plugins.registries.sandboxes:
         availability = entry.obj.available()

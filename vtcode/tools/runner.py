@@ -30,7 +30,7 @@ from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
 
 from .arguments import ArgumentError, parse_arguments, path_arguments
-from .context import CallContext, CallWatch
+from .call_context import CallContext, CallWatch
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -61,7 +61,7 @@ class ToolRunner:
         self._jail = jail
         self._caps = max_response_bytes or {}
         self._sandbox = sandbox
-        self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/context.py)
+        self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/call_context.py)
 
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
         entry = self._tools.get(name)

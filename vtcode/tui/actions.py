@@ -102,7 +102,7 @@ def open_sessions(app: VtcodeApp) -> None:
 
 
 def open_quick(app: VtcodeApp) -> None:
-    from vtcode.tools.context import CallContext
+    from vtcode.tools.call_context import CallContext
     from vtcode.workspace.jail import Jail
 
     from .screens.quick_open import FileScreen, QuickOpenScreen

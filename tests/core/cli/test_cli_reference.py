@@ -63,3 +63,26 @@ def test_each_section_lists_each_option(path: list[str], command: click.Command,
     section = page[start : following if following != -1 else len(page)]
     for option in documented_options(command):
         assert any(f"{name}" in section for name in option.opts), f"{option.opts} not in {' '.join(path)}"
+
+
+def test_commands_take_one_command_context() -> None:
+    """The workspace, config files, overrides and output mode reach a command as one CommandContext:
+    no command callback takes them one by one (they were threaded through 16 signatures)."""
+    import inspect
+
+    threaded = [
+        " ".join(path)
+        for path, command, _ in COMMANDS
+        if command.callback is not None
+        and {"config_files", "overrides"} & set(inspect.signature(command.callback).parameters)
+        and command.callback.__module__.startswith("vtcode.")
+    ]
+    assert threaded == []
+
+
+def test_the_command_context_carries_json_and_layers(tmp_path: Path) -> None:
+    from vtcode.cli.options import CommandContext
+
+    invocation = CommandContext(tmp_path, (), ("a=1",), as_json=True)
+    assert invocation.with_overrides("b=2").overrides == ("a=1", "b=2") and invocation.overrides == ("a=1",)
+    assert invocation.root() == tmp_path.resolve()

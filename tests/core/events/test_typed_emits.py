@@ -14,7 +14,7 @@ from vtcode.events import EventBus, EventPayloadError
 REPO = Path(__file__).resolve().parents[3]
 SOURCES = sorted([*(REPO / "vtcode").rglob("*.py"), *(REPO / "plugins").rglob("*.py")])
 # The one place a dict may pass: a tool's ToolContext.emit, for a plugin's own event types.
-PASSTHROUGH = {("vtcode/tools/context.py", "emit")}
+PASSTHROUGH = {("vtcode/tools/call_context.py", "emit")}
 
 
 def dict_emits(source: str, where: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The ToolContext the core lends a tool for one call: the jail is the only way to the file system."""
+"""CallContext, the ToolContext the core lends a tool for one call: the jail is its only way to the files."""
 
 from __future__ import annotations
 
