@@ -111,15 +111,18 @@ def started_payload(
     session_id: str | None = None,
 ) -> CommandStarted:
     """`command.started`: what runs, where, and what the sandbox enforces on it."""
-    extra = {} if session_id is None else {"session_id": session_id}
+    extra: dict[str, Any] = {
+        "sandbox": sandbox.mode,  # the key logs before the schema's `mode` used; kept for their readers
+        "network": "network:on" in prepared.enforced,
+    }
+    if session_id is not None:
+        extra["session_id"] = session_id
     return CommandStarted(
         argv=list(prepared.argv),
         cwd=cwd,
         mode=sandbox.mode,
-        sandbox=sandbox.mode,  # the key logs before the schema's `mode` used; kept for their readers
         backend=sandbox.backend,
         enforced=list(prepared.enforced),
-        network="network:on" in prepared.enforced,
         pid=pid,
         terminal=terminal,
         **extra,
@@ -132,12 +135,12 @@ def finished_payload(data: dict[str, Any]) -> CommandFinished:
     `duration_ms`, the output counts) are kept as the payload's extra fields."""
     code = data["exit_code"]
     signal = code - 128 if code is not None and code > 128 else None
-    return CommandFinished(
-        exit=None if signal is not None or code is None else code,
-        signal=signal,
-        duration_ms=data["duration_s"] * 1000,
-        **{k: v for k, v in data.items() if k != "sandbox"},
-    )
+    legacy: dict[str, Any] = {
+        "exit": None if signal is not None or code is None else code,
+        "signal": signal,
+        "duration_ms": data["duration_s"] * 1000,
+    }
+    return CommandFinished(**legacy, **{k: v for k, v in data.items() if k != "sandbox"})
 
 
 def _sandbox_facts(backend: str, mode: str, prepared: PreparedSpawn) -> dict[str, Any]:

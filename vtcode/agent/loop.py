@@ -113,15 +113,15 @@ class Agent:
         outcome = Outcome(
             reason, detail, state.answer, session.id, state.turns, state.tool_calls, state.tokens
         )
-        stopped = AgentStopped(
+        summary = AgentStopped(
             reason=reason.value,
             detail=detail,
             turns=state.turns,
             tool_calls=state.tool_calls,
             tokens=state.tokens,
         )
-        self.bus.record(stopped)
-        session = self.saver.save(session, state.messages, {"stop": stopped.model_dump(mode="json")})
+        self.bus.record(summary)
+        session = self.saver.save(session, state.messages, {"stop": summary.model_dump(mode="json")})
         return outcome, session
 
     # -- one turn -------------------------------------------------------------------------------------
@@ -262,7 +262,8 @@ class Agent:
             raise Stop(StopReason.DENIED, str(exc)) from exc
         except KeyboardInterrupt:
             state.messages.append(_result(call, "interrupted by the user (Ctrl-C)"))
-            self.bus.record(ToolFinished(call_id=call.id, tool=call.name, ok=False, interrupted=True))
+            ended = ToolFinished(call_id=call.id, tool=call.name, ok=False, **{"interrupted": True})
+            self.bus.record(ended)
             raise
         state.messages.append(_result(call, record.result.output))
         state.last_refused = _refusal(record)

@@ -10,12 +10,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from vtcode_hookspecs import ActionRequest, ApprovalAnswered, ApprovalRequested, Decision
+from vtcode_hookspecs import ActionRequest, ApprovalAnswered, ApprovalRequested, Approver, Decision
 
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+from vtcode.events.whole import whole
 
 
 class Answer(StrEnum):
@@ -89,7 +90,7 @@ class ApprovalBroker:
                 ApprovalAnswered(
                     digest=digest,
                     answer=Answer.SESSION.value,
-                    who={"source": "session approval"},
+                    who=Approver(source="session approval"),
                     cached=True,
                 )
             )
@@ -108,7 +109,7 @@ class ApprovalBroker:
         self._bus.record(
             ApprovalRequested(
                 digest=digest,
-                action=action.model_dump(mode="json"),
+                action=whole(action),
                 commands=[list(c) for c in commands],
                 reason=decision.reason,
                 rule=decision.rule,
@@ -131,10 +132,14 @@ class ApprovalBroker:
                 # The person consented to this action, so it runs once; but a malformed policy file is
                 # reported, never overwritten, and nothing is remembered beyond this call.
                 answer, not_saved = Answer.ONCE, str(exc)
-        why_not = {} if not_saved is None else {"not_saved": not_saved}  # set only when it happened
+        why_not: dict[str, Any] = {} if not_saved is None else {"not_saved": not_saved}  # only when it did
         self._bus.record(
             ApprovalAnswered(
-                digest=digest, answer=answer.value, who=self._asker.who, remembered=remembered, **why_not
+                digest=digest,
+                answer=answer.value,
+                who=Approver(**self._asker.who),
+                remembered=remembered,
+                **why_not,
             )
         )
         return answer

@@ -68,7 +68,7 @@ def exec_(
 
     # Both options are configuration layers like `-c`: the stderr sink gets its format through the
     # settings the core hands it (SinkSettings.options), never through the environment.
-    extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
+    extra: tuple[str, ...] = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
     if events is not None:
         extra += (f'events.stderr="{events}"',)
     root = invocation.root()

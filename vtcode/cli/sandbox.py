@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import click
 from vtcode_hookspecs import CommandFinished, CommandStarted, PreparedSpawn
@@ -53,32 +54,35 @@ def run(mode: str | None, network: bool, argv: tuple[str, ...], invocation: Comm
         here = os.path.realpath(os.getcwd())
         cwd = here if here == str(root) or here.startswith(str(root) + os.sep) else str(root)
         prepared = box.prepare(box.request(argv, cwd))
+        legacy: dict[str, Any] = {"sandbox": box.mode, "network": "network:on" in prepared.enforced}
         runtime.bus.record(
             CommandStarted(
                 argv=list(argv),
                 cwd=cwd,
                 mode=box.mode,
-                sandbox=box.mode,
                 backend=box.backend,
                 enforced=list(prepared.enforced),
-                network="network:on" in prepared.enforced,
+                **legacy,  # keys older logs used (`sandbox` for the mode) and one the model leaves to extras
             )
         )
         start = time.monotonic()
         status = _run(prepared.argv, prepared, box.timeout_s)
         cleanup = prepared.release()
         signalled = status > 128 and status != TIMEOUT_STATUS
+        before_schema: dict[str, Any] = {  # what logs before the schema's exit_code/duration_s held
+            "exit": None if signalled else status,
+            "signal": status - 128 if signalled else None,
+            "duration_ms": (time.monotonic() - start) * 1000,
+        }
         runtime.bus.record(
             CommandFinished(
                 argv=list(argv),
                 exit_code=status,
                 duration_s=round(time.monotonic() - start, 3),
-                exit=None if signalled else status,
-                signal=status - 128 if signalled else None,
-                duration_ms=(time.monotonic() - start) * 1000,
                 timed_out=status == TIMEOUT_STATUS,
                 killed=cleanup.killed,
                 restored=cleanup.restored,
+                **before_schema,
             )
         )
     finally:

@@ -12,6 +12,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from vtcode_hookspecs import (
     PreparedSpawn,
@@ -167,12 +168,11 @@ class _Release:
         for path, what in restored:
             self.bus.record(
                 SandboxViolation(
-                    kind="file-write",
                     path=path,
                     name=self.backend,
                     action=what,
-                    detail=f"{path}: a protected path was modified by a sandboxed command ({what})",
                     reason=f"{path}: a protected path was modified by a sandboxed command ({what})",
+                    **_violation_extras(path, what),
                 )
             )
         self.done = SandboxCleanup(
@@ -185,3 +185,9 @@ class _Release:
         next `git` at a config or hooks the command wrote: gitcontain takes it away. Runs after every
         process was killed."""
         return contain(self.root, self.git_before.git_entries, self.git_before.gitdir_names)
+
+
+def _violation_extras(path: str, what: str) -> dict[str, Any]:
+    """Keys older readers of sandbox.violation look for, beyond the model's fields (kept as extras)."""
+    detail = f"{path}: a protected path was modified by a sandboxed command ({what})"
+    return {"kind": "file-write", "detail": detail}

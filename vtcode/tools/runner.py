@@ -25,6 +25,7 @@ from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+from vtcode.events.whole import whole
 from vtcode.plugins.registry import Registry
 from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
@@ -79,7 +80,7 @@ class ToolRunner:
         self._bus.record(
             PolicyDecision(
                 call_id=call_id,
-                action=action.model_dump(mode="json"),
+                action=whole(action),
                 decision=decision.verdict.value,
                 reason=decision.reason,
                 rule=decision.rule,
