@@ -25,7 +25,6 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("VTCODE_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("VTCODE_SYSTEM_CONFIG", str(home / "etc" / "vtcode.toml"))
     monkeypatch.setenv("VTCODE_MANAGED_CONFIG", str(home / "etc" / "managed.toml"))
-    monkeypatch.delenv("VTCODE_EVENTS", raising=False)
     return home
 
 

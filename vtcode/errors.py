@@ -47,3 +47,10 @@ class PathDenied(WorkspaceError):
         self.reason = " ".join(reason.splitlines())
         shown = path if len(path) <= 200 else f"{path[:200]}..."
         super().__init__(f"{shown!r}: {self.reason}")
+
+
+class InvariantError(VtcodeError):
+    """A state vtcode's own code must never reach (a bug, not bad input): reported as one line naming the
+    broken expectation instead of a bare AssertionError, and never skipped under `python -O`."""
+
+    exit_code = 70  # EX_SOFTWARE

@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtcode_hookspecs import ConfigLoaded, ConfigNotice, Error, WorkspaceTrust
+
 from .config import EffectiveConfig, load_config
-from .config.references import check_references
+from .configured_sinks import attach_configured, session_info
 from .errors import ConfigError
 from .events import EventBus
-from .events.setup import attach_configured, session_info
 from .plugins import PluginHost, load_plugins
+from .plugins.references import check_references
 
 
 @dataclass
@@ -32,7 +34,7 @@ def open_runtime(
     check_names: bool = True,
 ) -> Runtime:
     """Configured names (providers, tools, sandbox backend) must be registered by a signed-off plugin
-    (config/references.py). `check_names=False` is for what only inspects plugins (`plugins list`,
+    (plugins/references.py). `check_names=False` is for what only inspects plugins (`plugins list`,
     `lock`, `verify`, the lookup of plugin commands: how a person finds out why a name is not
     registered) and for a caller that registers objects itself after this returns (a benchmark)."""
     if attach_sinks:
@@ -47,26 +49,22 @@ def open_runtime(
     )
     if attach_sinks:
         bus.start(session_info(workspace))
-    bus.emit(
-        "config.loaded",
-        {
-            "digest": config_digest(config),
-            "layers": [layer.name for layer in config.layers if layer.applied],
-            "notices": config.notices,
-        },
+    bus.record(
+        ConfigLoaded(
+            digest=config_digest(config),
+            layers=[layer.name for layer in config.layers if layer.applied],
+            notices=config.notices,
+        )
     )
-    bus.emit(
-        "workspace.trust",
-        {"root": str(workspace), "trusted": config.trust.trusted, "reason": config.trust.reason},
-    )
+    bus.record(WorkspaceTrust(root=str(workspace), trusted=config.trust.trusted, reason=config.trust.reason))
     for notice in config.notices:  # a setting that was ignored, said once per session (stderr, TUI, log)
-        bus.emit("config.notice", {"message": notice})
+        bus.record(ConfigNotice(message=notice))
     host = load_plugins(config.config.plugins, bus)
     try:
         if check_names:
             check_references(config, host.registries)  # a misspelt provider or tool: one line, exit 2
     except ConfigError as exc:
-        bus.emit("error", {"message": str(exc)})
+        bus.record(Error(message=str(exc)))
         bus.close("error")
         raise
     if attach_sinks:

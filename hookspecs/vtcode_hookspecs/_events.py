@@ -10,7 +10,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from ._chain import canonical_body, format_ts, seal
+from .chain import canonical_body, format_ts, seal
 
 EVENT_SCHEMA: Final = "vtcode.exec-events/1"
 

@@ -49,6 +49,12 @@ class ConfigLoaded(Payload):
     notices: list[str] = []
 
 
+class ConfigNotice(Payload):
+    """A setting that was ignored (a workspace trying to loosen one, an untrusted workspace's file)."""
+
+    message: str
+
+
 class WorkspaceTrust(Payload):
     root: str
     trusted: bool
@@ -286,6 +292,40 @@ class SandboxSelected(Payload):
     enforces: list[str] = Field(default=[], description="e.g. landlock-abi-7, seccomp, no_new_privs")
 
 
+class SandboxApplied(Payload):
+    """A command is about to run confined: the mode, what the backend enforces, the paths watched."""
+
+    name: str = Field(description="the sandbox backend")
+    mode: str | None = None
+    argv: list[str] = []
+    cwd: str | None = None
+    enforced: list[str] = []
+    restore_watched: list[str] = Field(default=[], description="protected paths checked after the command")
+    message: str | None = None
+
+
+class SandboxDenied(Payload):
+    """A command was refused because its sandbox could not be applied (fail closed)."""
+
+    name: str = Field(description="the sandbox backend")
+    argv: list[str] = []
+    reason: str
+
+
+class SandboxUnsandboxed(Payload):
+    """No backend could confine commands and `sandbox.allow_unsandboxed` let them run anyway."""
+
+    name: str
+    reason: str
+
+
+class SandboxFullAccess(Payload):
+    """`sandbox.mode = "full-access"`: commands may write anywhere and use the network."""
+
+    name: str
+    reason: str
+
+
 class SandboxViolation(Payload):
     """A confined process did something the sandbox forbids (seen by the kernel or by the restore check)."""
 
@@ -321,6 +361,37 @@ class HookRan(Payload):
 
 
 # -- models ---------------------------------------------------------------------------------------
+# -- models and the agent loop --------------------------------------------------------------------
+
+
+class TurnStarted(Payload):
+    """A request to the model is about to go out: what the context window holds."""
+
+    turn: int = Field(ge=0)
+    messages: int | None = Field(default=None, ge=0)
+    bytes: int | None = Field(default=None, ge=0)
+    tokens: int | None = None
+    window: int | None = None
+    input_budget: int | None = None
+    window_source: str | None = None
+    dropped: int | None = None
+    truncated_bytes: int | None = None
+
+
+class TurnCompleted(Payload):
+    turn: int = Field(ge=0)
+    tool_calls: int = Field(default=0, ge=0, description="tool calls allowed to run this turn")
+    finish_reason: str | None = None
+
+
+class AgentStopped(Payload):
+    """Why the agent loop ended (finished, limit, denied, interrupted...), and what it took."""
+
+    reason: str
+    detail: str = ""
+    turns: int | None = None
+    tool_calls: int | None = None
+    tokens: int | None = None
 
 
 class LlmRequest(Payload):
@@ -394,6 +465,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "session.started": SessionStarted,
     "session.ended": SessionEnded,
     "config.loaded": ConfigLoaded,
+    "config.notice": ConfigNotice,
     "workspace.trust": WorkspaceTrust,
     "instructions.loaded": InstructionsLoaded,
     "plugin.discovered": PluginDiscovered,
@@ -412,14 +484,23 @@ PAYLOADS: dict[str, type[Payload]] = {
     "command.output": CommandOutput,
     "command.finished": CommandFinished,
     "sandbox.selected": SandboxSelected,
+    "sandbox.applied": SandboxApplied,
+    "sandbox.denied": SandboxDenied,
+    "sandbox.unsandboxed": SandboxUnsandboxed,
+    "sandbox.full_access": SandboxFullAccess,
     "sandbox.violation": SandboxViolation,
     "network.request": NetworkRequest,
+    "turn.started": TurnStarted,
+    "turn.completed": TurnCompleted,
+    "agent.stopped": AgentStopped,
     "llm.request": LlmRequest,
     "llm.response": LlmResponse,
     "llm.reasoning": LlmReasoning,
     "provider.failover": ProviderFailover,
     "error": Error,
 }
+
+EVENT_TYPES: dict[type[Payload], str] = {model: name for name, model in PAYLOADS.items()}
 
 # Written and fsynced to the audit log before the action they precede runs (write-ahead).
 SECURITY_EVENTS: frozenset[str] = frozenset(

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._sandboxes import CommandSandbox
+
+if TYPE_CHECKING:
+    from ._payloads import Payload
 
 
 class RiskClass(StrEnum):
@@ -65,7 +68,14 @@ class ToolContext(Protocol):
 
     def write_bytes(self, path: str, data: bytes) -> Path: ...
 
-    def emit(self, type: str, payload: dict[str, Any]) -> None: ...
+    def emit(self, type: str, payload: dict[str, Any]) -> None:
+        """An event of the tool's own type (dotted lowercase); a type of `vtcode.exec-events/1` is
+        checked against its payload model. For those, build the model and `record` it."""
+        ...
+
+    def record(self, payload: Payload) -> None:
+        """An event built from its payload model (`CommandStarted(...)`): the type is the model's."""
+        ...
 
     @property
     def sandbox(self) -> CommandSandbox:

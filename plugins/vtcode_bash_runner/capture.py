@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from vtcode_hookspecs import CommandOutput
+
 DEFAULT_KEEP = 32 * 1024
 EVENT_INTERVAL_S = 0.25
 EVENT_EXCERPT = 4096
@@ -54,13 +56,13 @@ class OutputEvents:
 
     def __init__(
         self,
-        emit: Callable[[str, dict[str, Any]], None],
+        record: Callable[[CommandOutput], None],
         stream: str,
         *,
         interval: float = EVENT_INTERVAL_S,
         include_text: bool = False,
     ) -> None:
-        self._emit = emit
+        self._record = record
         self._stream = stream
         self._include_text = include_text  # output may hold secrets: the audit log gets it only if asked
         self._interval = interval
@@ -80,10 +82,10 @@ class OutputEvents:
     def flush(self) -> None:
         if not self._pending:
             return
-        payload: dict[str, Any] = {"stream": self._stream, "bytes": self._pending, "total_bytes": self.total}
+        counts: dict[str, Any] = {"stream": self._stream, "bytes": self._pending, "total_bytes": self.total}
         if self._include_text:
-            payload["text"] = self._excerpt.decode("utf-8", "replace")
-        self._emit("command.output", payload)
+            counts["text"] = self._excerpt.decode("utf-8", "replace")
+        self._record(CommandOutput(**counts))
         self._pending = 0
         self._excerpt = bytearray()
         self._last = time.monotonic()

@@ -23,6 +23,8 @@ from typing import Protocol
 from ptyprocess import PtyProcess
 from vtcode_hookspecs import PreparedSpawn
 
+from vtcode.api import InvariantError
+
 PIPE_SIZE = 1024 * 1024  # fewer wake-ups per MB than the default 64 KiB
 READ_SIZE = 256 * 1024
 
@@ -78,7 +80,8 @@ def _launcher(prepared: PreparedSpawn) -> Callable[..., subprocess.Popen[bytes]]
 class PipeChild:
     def __init__(self, prepared: PreparedSpawn) -> None:
         self._proc = prepared.start(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pipesize=PIPE_SIZE)
-        assert self._proc.stdout is not None
+        if self._proc.stdout is None:
+            raise InvariantError("the command was started without an output pipe")
         self.pid = self._proc.pid
         self.fd = self._proc.stdout.fileno()
 

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
-from vtcode_hookspecs import CommandArgs, CommandSandbox, PreparedSpawn, RiskClass, ToolContext, ToolResult
+from vtcode_hookspecs import (
+    CommandArgs,
+    CommandFinished,
+    CommandSandbox,
+    CommandStarted,
+    PreparedSpawn,
+    RiskClass,
+    ToolContext,
+    ToolResult,
+)
 
 from .capture import DEFAULT_KEEP, HeadTail, OutputEvents
 from .launch import Child, PipeChild, PtyChild, shell_argv
@@ -46,7 +55,7 @@ class RunCommandTool:
         request = sandbox.request(shell_argv(args.command), cwd, terminal=args.terminal)
         prepared = sandbox.prepare(request)
         kept = HeadTail(args.max_output_bytes)
-        events = OutputEvents(ctx.emit, "pty" if args.terminal else "stdout")
+        events = OutputEvents(ctx.record, "pty" if args.terminal else "stdout")
         # Optional on a ToolContext (vtcode's own has them): a live view for the screen, and its stop key.
         live: Callable[[bytes], None] | None = getattr(ctx, "live_output", None)
         stop: Callable[[], bool] | None = getattr(ctx, "stop_requested", None)
@@ -63,7 +72,7 @@ class RunCommandTool:
         except BaseException:
             prepared.release()
             raise
-        ctx.emit("command.started", started_payload(sandbox, prepared, cwd, child.pid, args.terminal))
+        ctx.record(started_payload(sandbox, prepared, cwd, child.pid, args.terminal))
         try:
             outcome = pump(child, on_chunk, timeout, stop)
         finally:
@@ -84,7 +93,7 @@ class RunCommandTool:
             "restored": cleanup.restored,
             **_sandbox_facts(sandbox.backend, sandbox.mode, prepared),
         }
-        ctx.emit("command.finished", finished_payload(data))
+        ctx.record(finished_payload(data))
         return ToolResult(
             ok=outcome.exit_code == 0,
             output=_summary(data, timeout) + kept.text(),
@@ -94,32 +103,44 @@ class RunCommandTool:
 
 
 def started_payload(
-    sandbox: CommandSandbox, prepared: PreparedSpawn, cwd: str, pid: int, terminal: bool
-) -> dict[str, Any]:
+    sandbox: CommandSandbox,
+    prepared: PreparedSpawn,
+    cwd: str,
+    pid: int,
+    terminal: bool,
+    session_id: str | None = None,
+) -> CommandStarted:
     """`command.started`: what runs, where, and what the sandbox enforces on it."""
-    return {
-        "argv": list(prepared.argv),
-        "cwd": cwd,
-        "mode": sandbox.mode,
+    extra: dict[str, Any] = {
         "sandbox": sandbox.mode,  # the key logs before the schema's `mode` used; kept for their readers
-        "backend": sandbox.backend,
-        "enforced": list(prepared.enforced),
         "network": "network:on" in prepared.enforced,
-        "pid": pid,
-        "terminal": terminal,
     }
+    if session_id is not None:
+        extra["session_id"] = session_id
+    return CommandStarted(
+        argv=list(prepared.argv),
+        cwd=cwd,
+        mode=sandbox.mode,
+        backend=sandbox.backend,
+        enforced=list(prepared.enforced),
+        pid=pid,
+        terminal=terminal,
+        **extra,
+    )
 
 
-def finished_payload(data: dict[str, Any]) -> dict[str, Any]:
-    """`command.finished`: exit is None when a signal ended the command (128 + N in `exit_code`)."""
+def finished_payload(data: dict[str, Any]) -> CommandFinished:
+    """`command.finished`: exit is None when a signal ended the command (128 + N in `exit_code`).
+    `data` is the tool result's data; its keys beyond the model's (older readers' `exit`, `signal`,
+    `duration_ms`, the output counts) are kept as the payload's extra fields."""
     code = data["exit_code"]
     signal = code - 128 if code is not None and code > 128 else None
-    return {
+    legacy: dict[str, Any] = {
         "exit": None if signal is not None or code is None else code,
         "signal": signal,
         "duration_ms": data["duration_s"] * 1000,
-        **{k: v for k, v in data.items() if k != "sandbox"},
     }
+    return CommandFinished(**legacy, **{k: v for k, v in data.items() if k != "sandbox"})
 
 
 def _sandbox_facts(backend: str, mode: str, prepared: PreparedSpawn) -> dict[str, Any]:

@@ -190,10 +190,7 @@ class ShellSessionTool:
         self._sessions[session_id] = session
         # Runs once: on close, or when vtcode exits with the session still open (the shell is killed).
         session.finalizer = weakref.finalize(session, _finish, child, prepared)
-        ctx.emit(
-            "command.started",
-            started_payload(sandbox, prepared, cwd, child.pid, True) | {"session_id": session_id},
-        )
+        ctx.record(started_payload(sandbox, prepared, cwd, child.pid, True, session_id))
         keep = HeadTail(args.max_output_bytes)
         session.collect(args.wait_s, keep)
         return ToolResult(
@@ -213,5 +210,5 @@ class ShellSessionTool:
             "restored": cleanup.restored,
             "duration_s": round(time.monotonic() - session.started, 3),
         }
-        ctx.emit("command.finished", finished_payload({**data, "bytes": 0}))
+        ctx.record(finished_payload({**data, "bytes": 0}))
         return ToolResult(ok=True, output=f"[shell session {session_id} closed]", data=data)

@@ -12,7 +12,7 @@ from typing import Any
 
 from vtcode_hookspecs import Event
 
-from vtcode.events.describe import action_text, describe
+from vtcode.api import action_text, describe
 
 ECS_VERSION = "8.11.0"
 

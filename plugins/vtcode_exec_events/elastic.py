@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from vtcode_hookspecs import Event, SinkSettings
 
+from vtcode.api import InvariantError
+
 from .ecs import to_ecs
 
 if TYPE_CHECKING:
@@ -36,7 +38,8 @@ class ElasticSink(HttpBatchSink):
 
     def request(self, chunk: list[Event]) -> tuple[str, bytes, dict[str, str]]:
         options = self._options()
-        assert isinstance(options, ElasticOptions)
+        if not isinstance(options, ElasticOptions):
+            raise InvariantError("the elastic sink's options are not ElasticOptions")
         lines = []
         for event in chunk:
             lines.append(json.dumps({"create": {"_index": options.index, "_id": event.id}}))

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vtcode_hookspecs import Event
 
+from vtcode.api import InvariantError
+
 if TYPE_CHECKING:
     import httpx  # imported when a SIEM sink is configured: start-up never pays for it
 
@@ -99,7 +101,8 @@ class HttpBatchSink:
 
     def _post_with_retry(self, chunk: list[Event]) -> tuple[int, str | None]:
         options = self._options()
-        assert self._client is not None
+        if self._client is None:
+            raise InvariantError("the HTTP sink sent before it was configured")
         import httpx
 
         url, body, headers = self.request(chunk)

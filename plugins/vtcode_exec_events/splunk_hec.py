@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from vtcode_hookspecs import Event, SinkSettings
 
+from vtcode.api import InvariantError
+
 if TYPE_CHECKING:
     import httpx
 
@@ -39,7 +41,8 @@ class SplunkHecSink(HttpBatchSink):
 
     def request(self, chunk: list[Event]) -> tuple[str, bytes, dict[str, str]]:
         options = self._options()
-        assert isinstance(options, SplunkOptions)
+        if not isinstance(options, SplunkOptions):
+            raise InvariantError("the splunk sink's options are not SplunkOptions")
         body = "".join(json.dumps(self.envelope(event, options), separators=(",", ":")) for event in chunk)
         headers = {"Authorization": f"Splunk {self.token}", "Content-Type": "application/json"}
         return options.url, body.encode("utf-8"), headers

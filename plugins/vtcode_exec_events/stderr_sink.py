@@ -1,18 +1,17 @@
 """Events on stderr, one line each: stdout is reserved for the agent's output.
 
-`[events] stderr = "human" | "jsonl"`; VTCODE_EVENTS overrides it (what `vtcode exec --events jsonl` sets).
+`[events] stderr = "human" | "jsonl"` reaches the sink as `SinkSettings.options["format"]` (`vtcode exec
+--events jsonl` is a configuration layer like `-c events.stderr="jsonl"`).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
 from vtcode_hookspecs import Event, SinkSettings
 
-from vtcode.events.describe import describe
-from vtcode.terminal import neutral, neutral_json_line, terminal_gate
+from vtcode.api import describe, neutral, neutral_json_line, terminal_gate
 
 # Which events a person watching the terminal wants to see by default; the rest go to the audit log.
 _SHOWN = (
@@ -28,14 +27,14 @@ class StderrSink:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
-        self.format = os.environ.get("VTCODE_EVENTS", "human")
+        self.format = "human"
 
     @property
     def stream(self) -> TextIO:
         return self._stream or sys.stderr
 
     def configure(self, settings: SinkSettings) -> None:
-        chosen = os.environ.get("VTCODE_EVENTS") or settings.options.get("format", "human")
+        chosen = settings.options.get("format", "human")
         if chosen not in ("human", "jsonl"):
             raise ValueError(f"format must be 'human' or 'jsonl', not {chosen!r}")
         self.format = chosen

@@ -7,21 +7,22 @@ from pathlib import Path
 
 import click
 
-from vtcode.cli.options import reports_errors
-from vtcode.terminal.echo import say, say_json
+from vtcode.api import reports_errors, say, say_json
 
 
 @click.command(name="find")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="At most this many files.")
 @click.option("--hidden", is_flag=True, help="Include hidden files and directories.")
 @click.option("--workspace", type=click.Path(path_type=Path), default=None,
               help="Workspace root (default: the current directory).")
 @reports_errors
 def find(query: str, as_json: bool, limit: int, hidden: bool, workspace: Path | None) -> None:
-    """Fuzzy-find files in the workspace by path, best match first; exit 1 when nothing matches."""
-    from vtcode.workspace import resolve_root
+    """Fuzzy-find files in the workspace whose path matches QUERY, best match first; exit 1 when nothing
+    matches."""
+    from vtcode.api import resolve_root
 
     from .search import FileSearch
 

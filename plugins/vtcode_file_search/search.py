@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtcode.workspace.jail import Jail
-from vtcode.workspace.listing import list_workspace
+from vtcode.api import InvariantError, Jail, list_workspace
 
 from .ranking import PathTable
 
@@ -33,5 +32,6 @@ class FileSearch:
     def search(self, query: str, limit: int = 20) -> list[Match]:
         if self._table is None:
             self.refresh()
-        assert self._table is not None
+        if self._table is None:
+            raise InvariantError("the file table was read before it was built")
         return [Match(path, score) for path, score in self._table.search(query, limit)]

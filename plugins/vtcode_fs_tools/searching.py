@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vtcode_hookspecs import ReadPath, RiskClass, ToolContext, ToolResult
 
+from vtcode.api import PathDenied
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache", ".ruff_cache"})
 
@@ -51,7 +53,7 @@ class GrepTool:
                 continue
             try:
                 data = ctx.read_bytes(relative, limit=MAX_FILE_BYTES + 1)
-            except Exception:  # the jail's refusal (PathDenied) is the core's type, not the contract's
+            except (PathDenied, OSError, ValueError):  # the jail refused it, or it cannot be read
                 skipped += 1  # unreadable, or a symlink resolving out of the workspace: the jail refused it
                 continue
             if len(data) > MAX_FILE_BYTES or b"\0" in data[:8192]:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import click
 
-from vtcode.cli.options import reports_errors
-from vtcode.terminal.echo import say, say_json
+from vtcode.api import reports_errors, say, say_json
 
 
 def _root(workspace: Path | None) -> Path:
-    from vtcode.workspace import resolve_root
+    from vtcode.api import resolve_root
 
     return resolve_root(workspace)
 
@@ -51,8 +50,8 @@ def index(as_json: bool, workspace: Path | None) -> None:
               help="Workspace root (default: the current directory).")
 @reports_errors
 def symbols(path: str, as_json: bool, workspace: Path | None) -> None:
-    """The symbols of a file (or of every file under a directory) of the workspace."""
-    from vtcode.workspace import Jail
+    """The symbols of the file PATH (or of every file under the directory PATH) of the workspace."""
+    from vtcode.api import Jail
 
     from .queries import CodeIndex, outline_text
 

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vtcode.workspace.jail import Jail
-from vtcode.workspace.listing import ListedFile, list_workspace
+from vtcode.api import Jail, ListedFile, list_workspace
 
 from .languages import language_of
 from .store import FileRecord, FileResult, IndexCorrupt, IndexStore, index_path, write_fresh

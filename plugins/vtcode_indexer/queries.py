@@ -13,6 +13,8 @@ from pathlib import Path
 
 from vtcode_hookspecs import IndexStats, Symbol, SymbolKind
 
+from vtcode.api import PathDenied
+
 from .engine import IndexReport, update
 from .store import IndexCorrupt, IndexStore, index_path
 from .work import MAX_FILE_BYTES, Reader
@@ -60,7 +62,7 @@ class CodeIndex:
         for path in paths:
             try:
                 data = read(path, MAX_FILE_BYTES)
-            except Exception:  # noqa: S112 -- refused by the jail or gone since listed: not a reference
+            except (PathDenied, OSError, ValueError):  # refused by the jail or gone since listed: not one
                 continue
             if name.encode() not in data:
                 continue
@@ -124,7 +126,7 @@ def _symbol(row: Row) -> Symbol:
 
 
 def _jail_reader(root: Path) -> Reader:
-    from vtcode.workspace import Jail
+    from vtcode.api import Jail
 
     jail = Jail(root)
     return lambda path, limit: jail.read_bytes(path, limit=limit)

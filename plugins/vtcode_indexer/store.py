@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtcode.paths import private_dir, user_cache_dir
+from vtcode.api import private_dir, user_cache_dir
 
 from .extract import RawSymbol
 

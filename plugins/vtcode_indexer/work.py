@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from vtcode.api import InvariantError, PathDenied
+
 from .extract import RawSymbol, extract
 from .languages import GrammarMissing, language_of
 
@@ -44,7 +46,7 @@ def index_file(job: Job, read: Reader) -> Done:
         data = read(job.path, MAX_FILE_BYTES + 1)
     except PermissionError:
         return Done(*job[:3], None, language, "permission denied", [])
-    except Exception:  # the jail's PathDenied (a link swapped in, a secret) or any OSError: not readable
+    except (PathDenied, OSError, ValueError):  # the jail refused it (a link swapped in, a secret), or gone
         return Done(*job[:3], None, language, "unreadable", [])
     digest = hashlib.blake2b(data, digest_size=16).digest()
     if digest == job.old_hash:
@@ -74,12 +76,13 @@ _read: Reader | None = None
 def start_worker(root: str) -> None:
     """Pool initializer: this worker's own jail over the workspace."""
     global _read
-    from vtcode.workspace import Jail
+    from vtcode.api import Jail
 
     jail = Jail(Path(root))
     _read = lambda path, limit: jail.read_bytes(path, limit=limit)  # noqa: E731
 
 
 def index_in_worker(job: Job) -> Done:
-    assert _read is not None, "start_worker did not run"
+    if _read is None:
+        raise InvariantError("start_worker did not run")
     return index_file(job, _read)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vtcode.errors import VtcodeError
+from vtcode.api import VtcodeError
 
 
 class SandboxUnavailable(VtcodeError):

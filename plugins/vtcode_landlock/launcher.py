@@ -116,7 +116,7 @@ def verify(path: str | Path, digest: str) -> str | None:
 
 
 def cache_dir() -> Path:
-    from vtcode.paths import private_dir, user_cache_dir
+    from vtcode.api import private_dir, user_cache_dir
 
     return private_dir(user_cache_dir() / "sandbox-launcher")
 

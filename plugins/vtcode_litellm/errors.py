@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vtcode_hookspecs import ProviderError, ProviderErrorKind
 
-from vtcode.providers.wire import one_line
+from vtcode.api import one_line
 
 _BY_NAME: dict[str, ProviderErrorKind] = {
     "APIConnectionError": "connection",

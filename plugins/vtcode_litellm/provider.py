@@ -15,7 +15,7 @@ from vtcode_hookspecs import (
     ProviderSettings,
 )
 
-from vtcode.providers.wire import StreamAssembler, one_line, reply_cap, request_body
+from vtcode.api import StreamAssembler, one_line, reply_cap, request_body
 
 from .errors import provider_error
 from .loader import litellm

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
 
-from vtcode.atomic import write_text_atomic
-from vtcode.paths import private_dir, user_cache_dir
+from vtcode.api import private_dir, user_cache_dir, write_text_atomic
 
 from .shapes import ApiVersion
 

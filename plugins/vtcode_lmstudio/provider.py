@@ -21,8 +21,7 @@ from vtcode_hookspecs import (
     ProviderSettings,
 )
 
-from vtcode.paths import user_config_dir
-from vtcode.providers.wire import OpenAIWire
+from vtcode.api import OpenAIWire, user_config_dir
 
 from .memo import ApiMemo
 from .shapes import LIST_PATHS, ApiVersion, answered, parse

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from vtcode.terminal.echo import say, say_json
+from vtcode.api import say, say_json
 
 from .store import MarkdownStore
 
@@ -19,6 +19,7 @@ def sessions() -> None:
 @sessions.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 def list_sessions(as_json: bool) -> None:
+    """The saved sessions, newest first: id, last update, workspace and title."""
     found = MarkdownStore().list()
     if as_json:
         say_json(json.dumps({"sessions": [s.model_dump(mode="json") for s in found]}))

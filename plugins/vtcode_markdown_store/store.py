@@ -8,8 +8,7 @@ from pathlib import Path
 
 from vtcode_hookspecs import SessionRecord, SessionSummary
 
-from vtcode.atomic import write_text_atomic
-from vtcode.paths import private_dir, user_data_dir
+from vtcode.api import private_dir, user_data_dir, write_text_atomic
 
 from .markdown import SessionFormatError, parse, render
 

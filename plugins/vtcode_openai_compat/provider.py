@@ -14,7 +14,7 @@ from vtcode_hookspecs import (
     ProviderSettings,
 )
 
-from vtcode.providers.wire import OpenAIWire
+from vtcode.api import OpenAIWire
 
 # Fields servers use for a model's window in /v1/models (vLLM: max_model_len; others: context_length).
 _WINDOW_KEYS = ("context_length", "max_model_len", "context_window", "max_context_length")

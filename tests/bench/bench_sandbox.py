@@ -292,7 +292,7 @@ def _tool_mb_s(ws: Path, nbytes: int, terminal: bool) -> tuple[float, float]:
     from vtcode_bash_runner.run_command import RunCommandArgs, RunCommandTool
 
     from vtcode.events import EventBus
-    from vtcode.tools.context import CallContext
+    from vtcode.tools.call_context import CallContext
     from vtcode.workspace.jail import Jail
 
     box, _ = _workspace_sandbox(ws)

@@ -17,13 +17,14 @@ from vtcode_hookspecs import (
     Decision,
     SandboxRequest,
     SessionRecord,
+    SinkSettings,
     Verdict,
 )
 
 from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
 from vtcode.plugins import PluginHost, load_plugins
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace.jail import Jail
 
 
@@ -112,7 +113,7 @@ def test_hook_register_sandboxes(host: PluginHost, workspace: Path) -> None:
     assert isinstance(process, subprocess.Popen)
 
 
-def test_hook_register_event_sinks(host: PluginHost, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hook_register_event_sinks(host: PluginHost) -> None:
     entry = host.registries.event_sinks.get("stderr")
     assert entry is not None
     stream = io.StringIO()
@@ -122,8 +123,8 @@ def test_hook_register_event_sinks(host: PluginHost, monkeypatch: pytest.MonkeyP
     bus.attach([sink])  # replays what happened before it attached
     bus.emit("plugin.discovered", {"name": "y"})  # not shown to a human by default
     assert stream.getvalue() == "vtcode: plugin.blocked x: not approved\n"
-    monkeypatch.setenv("VTCODE_EVENTS", "jsonl")
     json_sink = type(entry.obj)(stream := io.StringIO())
+    json_sink.configure(SinkSettings(session="s", audit_dir="/nonexistent", options={"format": "jsonl"}))
     bus.attach([json_sink])
     assert [line.count('"schema":"vtcode.exec-events/1"') for line in stream.getvalue().splitlines()] == [
         1,

@@ -12,7 +12,7 @@ from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
 from vtcode.plugins import load_plugins
 from vtcode.tools.arguments import parse_arguments
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace import Jail
 
 Call = Callable[..., ToolResult]

@@ -9,7 +9,7 @@ from helpers.openai_stub import OpenAIStub
 from helpers.tui import Driver, RunTui, stub_overrides
 from textual.widgets import DataTable
 
-from vtcode.plugins.disable import user_config_file
+from vtcode.config.disabled_plugins import user_config_file
 from vtcode.plugins.signoff import Status
 from vtcode.tui.screens.plugins import PluginsScreen
 

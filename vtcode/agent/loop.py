@@ -10,9 +10,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vtcode_hookspecs import ChatMessage, ChatRequest, SessionRecord, ToolCall, ToolSpec, Verdict
+from vtcode_hookspecs import (
+    AgentStopped,
+    ChatMessage,
+    ChatRequest,
+    LlmReasoning,
+    SessionRecord,
+    ToolCall,
+    ToolFinished,
+    ToolRefused,
+    ToolSpec,
+    TurnCompleted,
+    TurnStarted,
+    Verdict,
+)
 
-from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit_messages
+from vtcode.context_window import ContextOverflow, context_budget, estimate_tokens, fit_messages
 from vtcode.events import EventBus
 from vtcode.events.errors import AuditUnavailable
 from vtcode.providers.deadline import reading_until
@@ -125,17 +138,17 @@ class Agent:
         outcome = Outcome(
             reason, detail, state.answer, session.id, state.turns, state.tool_calls, state.tokens
         )
-        summary = {
-            "reason": reason.value,
-            "detail": detail,
-            "turns": state.turns,
-            "tool_calls": state.tool_calls,
-            "tokens": state.tokens,
-        }
+        summary = AgentStopped(
+            reason=reason.value,
+            detail=detail,
+            turns=state.turns,
+            tool_calls=state.tool_calls,
+            tokens=state.tokens,
+        )
         if self.hooks is not None:
             self.hooks.stop(f"{reason.value}: {detail}")
-        self.bus.emit("agent.stopped", summary)
-        session = self.saver.save(session, state.messages, {"stop": summary})
+        self.bus.record(summary)
+        session = self.saver.save(session, state.messages, {"stop": summary.model_dump(mode="json")})
         return outcome, session
 
     # -- one turn -------------------------------------------------------------------------------------
@@ -163,9 +176,12 @@ class Agent:
 
             blocks = "\n\n".join(g for g in guidance if g)
             state.messages.append(ChatMessage(role="user", content=f"{GUIDANCE_PREAMBLE}\n\n{blocks}"))
-        self.bus.emit(
-            "turn.completed",
-            {"turn": state.turns, "tool_calls": len(allowed), "finish_reason": reply.finish_reason},
+        self.bus.record(
+            TurnCompleted(
+                turn=state.turns,
+                tool_calls=len(allowed),
+                finish_reason=reply.finish_reason,
+            )
         )
         if len(calls) > len(allowed):
             raise Stop(
@@ -204,19 +220,18 @@ class Agent:
                 f"agent.max_tokens = {self.limits.max_tokens} ({state.tokens} used)",
             )
         state.turns += 1
-        self.bus.emit(
-            "turn.started",
-            {
-                "turn": state.turns,
-                "messages": len(fitted.messages),
-                "bytes": fitted.bytes,
-                "tokens": fitted.tokens,
-                "window": self.budget.window,
-                "input_budget": self.budget.input_tokens,
-                "window_source": self.budget.source,
-                "dropped": fitted.dropped,
-                "truncated_bytes": fitted.truncated_bytes,
-            },
+        self.bus.record(
+            TurnStarted(
+                turn=state.turns,
+                messages=len(fitted.messages),
+                bytes=fitted.bytes,
+                tokens=fitted.tokens,
+                window=self.budget.window,
+                input_budget=self.budget.input_tokens,
+                window_source=self.budget.source,
+                dropped=fitted.dropped,
+                truncated_bytes=fitted.truncated_bytes,
+            )
         )
         request = ChatRequest(
             model=self.model, messages=fitted.messages, tools=specs, max_tokens=self.budget.reserve
@@ -246,7 +261,7 @@ class Agent:
         stated = reply.reasoning or (reply.text if reply.tool_calls else "")
         if stated.strip():
             first = reply.tool_calls[0].id if reply.tool_calls else ""
-            self.bus.emit("llm.reasoning", {"text": stated, "call_id": first})
+            self.bus.record(LlmReasoning(text=stated, call_id=first))
         return reply
 
     def _wall_deadline(self, state: _Run) -> float | None:
@@ -268,7 +283,7 @@ class Agent:
                     f"(tools.max_repeated_tool_calls = {self.limits.max_repeated_tool_calls})",
                 )
             )
-            self.bus.emit("tool.refused", {"call_id": call.id, "tool": call.name, "reason": "repeated call"})
+            self.bus.record(ToolRefused(call_id=call.id, tool=call.name, reason="repeated call"))
             if state.guard.over(times - 1):  # told once already and it asked again: it is stuck
                 raise Stop(StopReason.LIMIT, f"{call.name} called {times} times with the same arguments")
             return None
@@ -283,9 +298,8 @@ class Agent:
             raise Stop(StopReason.DENIED, str(exc)) from exc
         except KeyboardInterrupt:
             state.messages.append(_result(call, "interrupted by the user (Ctrl-C)"))
-            self.bus.emit(
-                "tool.finished", {"call_id": call.id, "tool": call.name, "ok": False, "interrupted": True}
-            )
+            ended = ToolFinished(call_id=call.id, tool=call.name, ok=False, **{"interrupted": True})
+            self.bus.record(ended)
             raise
         state.messages.append(_result(call, record.result.output))
         state.last_refused = _refusal(record)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from vtcode_hookspecs import ChatChunk, ChatRequest, ToolSpec
 
+from vtcode.errors import InvariantError
+
 from .backend import ChatBackend
 
 if TYPE_CHECKING:  # both bring the policy engine, approvals and sandbox: imported on the thread
@@ -56,11 +58,13 @@ class StackOpening:
     def result(self) -> Stack:
         """The open stack, once its thread is done (started here if nothing started it yet)."""
         self.start()
-        assert self._thread is not None
+        if self._thread is None:
+            raise InvariantError("the security stack was awaited before it started opening")
         self._thread.join()
         if self._error is not None:
             raise self._error
-        assert self._stack is not None
+        if self._stack is None:
+            raise InvariantError("the security stack finished opening without a stack or an error")
         return self._stack
 
     def opened(self) -> Stack | None:

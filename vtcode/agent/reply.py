@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from vtcode_hookspecs import ChatChunk, ChatMessage, ToolCall, Usage
 
-from vtcode.context.tokens import BYTES_PER_TOKEN
+from vtcode.context_window.tokens import BYTES_PER_TOKEN
 from vtcode.providers.deadline import reading_until
 
 CALL_OVERHEAD = 64  # what one tool call counts beyond its name, id and arguments (as the wire counts it)

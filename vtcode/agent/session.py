@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import ChatMessage, SessionRecord, SessionStore
+from vtcode_hookspecs import ChatMessage, Error, SessionRecord, SessionStore
 
 from vtcode.events import EventBus
 from vtcode.events.capped import RECORD_STRING_BYTES, SESSION_STRING_BYTES, capped, capped_strings
@@ -79,7 +79,7 @@ class SessionSaver:
             self._store.save(updated)
         except (OSError, ValueError) as exc:  # includes a corrupted file the store refuses to overwrite
             self.problem = f"session {record.id} was not saved: {' '.join(str(exc).split())}"
-            self._bus.emit("error", {"message": self.problem, "source": f"storage:{self._store.name}"})
+            self._bus.record(Error(message=self.problem, source=f"storage:{self._store.name}"))
         return updated
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSourceSetup, ToolSpec
+from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, ToolSourceSetup, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
@@ -98,9 +98,7 @@ def open_stack(
                                ask_network=network_asker(network_broker),
                                approved_hosts=approved_hosts(root, runtime.bus))
     except SandboxDenied as exc:  # fail closed: tools that run processes refuse, the rest still work
-        runtime.bus.emit(
-            "error", {"message": f"no sandbox: commands will be refused ({exc})", "source": "sandbox"}
-        )
+        runtime.bus.record(Error(message=f"no sandbox: commands will be refused ({exc})", source="sandbox"))
         sandbox = None
     caps = {
         name: c.max_response_bytes

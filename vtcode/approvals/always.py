@@ -27,6 +27,7 @@ from vtcode_hookspecs import ActionRequest
 from vtcode.atomic import write_text_atomic
 from vtcode.config.sources import parse_text, validate_document
 from vtcode.config.tool_policy import ToolPolicyFile
+from vtcode.errors import InvariantError
 from vtcode.paths import private_dir, user_config_dir
 
 
@@ -90,7 +91,8 @@ class UserPolicyStore:
         elif rule.key == "approval_cache.calls":
             target = cache.setdefault("calls", [])
         else:
-            assert rule.tool is not None
+            if rule.tool is None:
+                raise InvariantError("a tool rule without a tool name")
             target = cache.setdefault("tools", {}).setdefault(rule.tool, [])
         target.extend(e for e in rule.entries if e not in target)
         text = json.dumps(document, indent=2) + "\n"

@@ -10,12 +10,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from vtcode_hookspecs import ActionRequest, Decision
+from vtcode_hookspecs import ActionRequest, ApprovalAnswered, ApprovalRequested, Approver, Decision
 
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+from vtcode.events.whole import whole
 
 
 class Answer(StrEnum):
@@ -85,14 +86,13 @@ class ApprovalBroker:
         # must not approve `make > src/main.py` or `CC=./evil make` unasked.
         digest = action_digest(action)
         if digest in self._session:
-            self._bus.emit(
-                "approval.answered",
-                {
-                    "digest": digest,
-                    "answer": Answer.SESSION.value,
-                    "who": {"source": "session approval"},
-                    "cached": True,
-                },
+            self._bus.record(
+                ApprovalAnswered(
+                    digest=digest,
+                    answer=Answer.SESSION.value,
+                    who=Approver(source="session approval"),
+                    cached=True,
+                )
             )
             return Answer.SESSION
         offers = [Answer.ONCE, Answer.SESSION]
@@ -106,17 +106,16 @@ class ApprovalBroker:
                 offers.append(Answer.ALWAYS)
         offers.append(Answer.DENY)
         prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers), rule)
-        self._bus.emit(
-            "approval.requested",
-            {
-                "digest": digest,
-                "action": action.model_dump(mode="json"),
-                "commands": [list(c) for c in commands],
-                "reason": decision.reason,
-                "rule": decision.rule,
-                "offers": [o.value for o in offers],
-                "always_rule": rule,
-            },
+        self._bus.record(
+            ApprovalRequested(
+                digest=digest,
+                action=whole(action),
+                commands=[list(c) for c in commands],
+                reason=decision.reason,
+                rule=decision.rule,
+                offers=[o.value for o in offers],
+                always_rule=rule,
+            )
         )
         answer = self._asker.ask(prompt)
         if answer not in offers:
@@ -133,10 +132,16 @@ class ApprovalBroker:
                 # The person consented to this action, so it runs once; but a malformed policy file is
                 # reported, never overwritten, and nothing is remembered beyond this call.
                 answer, not_saved = Answer.ONCE, str(exc)
-        payload = {"digest": digest, "answer": answer.value, "who": self._asker.who, "remembered": remembered}
-        if not_saved is not None:
-            payload["not_saved"] = not_saved
-        self._bus.emit("approval.answered", payload)
+        why_not: dict[str, Any] = {} if not_saved is None else {"not_saved": not_saved}  # only when it did
+        self._bus.record(
+            ApprovalAnswered(
+                digest=digest,
+                answer=answer.value,
+                who=Approver(**self._asker.who),
+                remembered=remembered,
+                **why_not,
+            )
+        )
         return answer
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from vtcode.errors import VtcodeError
+from vtcode.errors import InvariantError, VtcodeError
 from vtcode.events.describe import describe
 from vtcode.terminal import neutral
 
@@ -96,7 +96,8 @@ def follow(
 
 def format_event(event: dict[str, Any]) -> str:
     payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
-    assert isinstance(payload, dict)
+    if not isinstance(payload, dict):
+        raise InvariantError("an event payload that is not a JSON object")
     summary = describe(str(event.get("type")), payload) if "type" in event else event.get("error", "")
     # A log records what the model and the tools wrote, escapes included: replayed, they would act on the
     # auditor's terminal. Every field is neutralised (a tampered log can put text anywhere).

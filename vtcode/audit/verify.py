@@ -18,7 +18,9 @@ from typing import Any
 
 from vtcode_hookspecs import chain_hash, split_line
 
-from .anchor import Anchor
+from vtcode.errors import InvariantError
+from vtcode.events.anchor import Anchor
+
 from .lines import NotAnEvent, read_fields
 
 MAX_FINDINGS = 20  # enough to see the shape of the damage, without holding a damaged log in memory
@@ -44,7 +46,7 @@ class LogReport:
     findings: list[Finding] = field(default_factory=list)
     more_findings: int = 0
     first_bad_seq: int | None = None
-    # The anchor in this user's state (audit/anchor.py): "verified up to seq N", "none", or why it failed.
+    # The anchor in this user's state (events/anchor.py): "verified up to seq N", "none", or why it failed.
     anchor: str = "none"
 
     @property
@@ -138,16 +140,17 @@ class _Chain:
             report.closed = True
 
     def load_anchor(self, file: str, lineno: int) -> None:
-        from .anchor import read_anchor
+        from vtcode.events.anchor import read_anchor
 
-        assert self.report.session is not None
+        if self.report.session is None:
+            raise InvariantError("an anchored log without a session id")
         check = read_anchor(self.report.session)
         if check.problem is not None:
             self.report.anchor = check.problem
             self.problem(file, lineno, None, check.problem)
         elif check.anchor is None:
             # A log rewritten under a new session id has no anchor; the other sessions of its directory do.
-            from .anchor import anchored_sessions
+            from vtcode.events.anchor import anchored_sessions
 
             directory = os.path.realpath(os.path.dirname(os.path.abspath(file)))
             others = anchored_sessions(directory)

@@ -3,14 +3,12 @@ is imported only when it runs."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from vtcode import __version__
 
 from .lazy import LazyGroup
-from .options import workspace_options
+from .options import CommandContext, workspace_options
 
 _COMMANDS = {
     "exec": "vtcode.cli.exec_cmd:exec_",
@@ -36,12 +34,10 @@ _COMMANDS = {
 @click.version_option(__version__, "-V", "--version", prog_name="vtcode", message="%(prog)s %(version)s")
 @workspace_options
 @click.pass_context
-def cli(
-    ctx: click.Context, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def cli(ctx: click.Context, invocation: CommandContext) -> None:
     """vtcode: a security-first AI coding agent for the terminal. Without a command: the TUI."""
     if ctx.invoked_subcommand is not None:
-        if workspace is not None or config_files or overrides:
+        if invocation.workspace is not None or invocation.config_files or invocation.overrides:
             # Each subcommand has its own options; silently ignoring these would run on the wrong tree.
             raise click.UsageError(
                 "--workspace, --config and -c before a command apply only to the TUI (`vtcode` alone); "
@@ -54,10 +50,9 @@ def cli(
     def tui() -> None:
         from vtcode.plugins.pth import refuse_unapproved, scan
         from vtcode.tui import run
-        from vtcode.workspace import resolve_root
 
         refuse_unapproved(scan())  # before the screen opens: one line, exit 2 (see vtcode/plugins/pth.py)
-        status = run(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        status = run(invocation.root(), config_files=invocation.config_files, overrides=invocation.overrides)
         if status:
             from vtcode.signals import settle_std_streams
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vtcode.errors import ConfigError
+from vtcode.errors import ConfigError, InvariantError
 from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 if TYPE_CHECKING:
     from vtcode.config import EffectiveConfig
@@ -34,8 +34,8 @@ def audit() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @reports_errors
 def verify(files: tuple[Path, ...], allow_incomplete: bool, as_json: bool) -> None:
-    """Check every event's hash and link; exit 1 on any edited, inserted, removed or reordered event,
-    corrupted line, or (without --allow-incomplete) a log without its closing event."""
+    """Check every event's hash and link in each of FILES; exit 1 on any edited, inserted, removed or
+    reordered event, corrupted line, or (without --allow-incomplete) a log without its closing event."""
     from vtcode.audit import verify_logs
 
     reports = verify_logs(list(files))
@@ -52,7 +52,8 @@ def _print_report(report: object) -> None:
     from vtcode.audit import LogReport
     from vtcode.terminal import neutral
 
-    assert isinstance(report, LogReport)
+    if not isinstance(report, LogReport):
+        raise InvariantError("a single-log audit report of the wrong kind")
     name = ", ".join(report.files)
     span = f"{report.events} events (seq {report.first_seq}..{report.last_seq}), session {report.session}"
     anchor = f"  anchor: {report.anchor}" if report.anchor != "none" else (
@@ -76,33 +77,24 @@ def _print_report(report: object) -> None:
 
 @audit.command(name="tail")
 @click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many of the newest events to show first.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events until the session ends.")
 @click.option("--json", "as_json", is_flag=True, help="Events as JSON lines.")
 @workspace_options
 @reports_errors
-def tail(
-    file: Path | None,
-    count: int,
-    follow: bool,
-    as_json: bool,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def tail(file: Path | None, count: int, follow: bool, invocation: CommandContext) -> None:
     """The newest events of FILE (default: the session logged most recently in the audit dir)."""
     from vtcode.audit.tail import format_event, latest_log, tail_from
-    from vtcode.config import load_config
     from vtcode.paths import audit_dir
-    from vtcode.workspace import resolve_root
 
     if file is None:
-        config = load_config(resolve_root(workspace), config_files=config_files, overrides=overrides)
+        config = invocation.load_config()
         file = latest_log(audit_dir(config.config.audit.dir))
 
     def show(event: dict[str, object]) -> None:
         # JSON escapes C0 controls itself; the rest (C1, bidi, zero-width) as \\uXXXX: the same JSON.
-        if as_json:
+        if invocation.as_json:
             say_json(json.dumps(event, ensure_ascii=False))
         else:
             say(format_event(event))
@@ -129,14 +121,7 @@ def tail(
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def replay(
-    file: Path,
-    policy: Path,
-    as_json: bool,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def replay(file: Path, policy: Path, invocation: CommandContext) -> None:
     """Re-decide every action recorded in FILE under another policy; list the decisions that change."""
     from vtcode.audit.replay import recorded_workspace
     from vtcode.audit.replay import replay as replay_log
@@ -144,11 +129,11 @@ def replay(
     from vtcode.workspace import Jail, resolve_root
 
     recorded = recorded_workspace(file)
-    use_recorded = workspace is None and recorded is not None and recorded.is_dir()
-    root = resolve_root(recorded if use_recorded else workspace)
-    config = _policy_config(root, policy, config_files, overrides)
+    use_recorded = invocation.workspace is None and recorded is not None and recorded.is_dir()
+    root = resolve_root(recorded if use_recorded else invocation.workspace)
+    config = _policy_config(root, policy, invocation.config_files, invocation.overrides)
     result = replay_log(file, PolicyEngine(config, Jail(root)))
-    if as_json:
+    if invocation.as_json:
         say_json(
             json.dumps(
                 {

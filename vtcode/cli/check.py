@@ -7,14 +7,13 @@ naturally. `--json` prints one object on stdout; otherwise one human line.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 
 from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 EXIT_CODES = {"allow": 0, "prompt": 10, "deny": 11}
 
@@ -30,20 +29,15 @@ def check() -> None:
 @workspace_options
 @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
 @reports_errors
-def check_command(
-    shell: str | None,
-    as_json: bool,
-    argv: tuple[str, ...],
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def check_command(shell: str | None, argv: tuple[str, ...], invocation: CommandContext) -> None:
     """Decide on a command: `-- ARGV...` (an argv, not parsed) or `--shell STR`."""
     from vtcode.policy.assemble import open_policy
 
     if (shell is None) == (not argv):
         raise click.UsageError("check command: give exactly one of `-- ARGV...` or `--shell STR`")
-    setup = open_policy(workspace, config_files=config_files, overrides=overrides)
+    setup = open_policy(
+        invocation.workspace, config_files=invocation.config_files, overrides=invocation.overrides
+    )
     judged = setup.engine.decide_command(argv=argv or None, shell=shell)
     decision = judged.decision
     report: dict[str, Any] = {
@@ -55,7 +49,7 @@ def check_command(
         "workspace": str(setup.jail.root),
         "trusted": setup.config.trust.trusted,
     }
-    _print(report, as_json, f"{decision.verdict.value}: {decision.reason} (rule {decision.rule})")
+    _print(report, invocation.as_json, f"{decision.verdict.value}: {decision.reason} (rule {decision.rule})")
     raise SystemExit(EXIT_CODES[decision.verdict.value])
 
 
@@ -65,21 +59,12 @@ def check_command(
 @workspace_options
 @click.argument("path")
 @reports_errors
-def check_path(
-    write: bool,
-    as_json: bool,
-    path: str,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def check_path(write: bool, path: str, invocation: CommandContext) -> None:
     """Resolve PATH through the workspace jail: allow (with where it lands) or deny (with why)."""
-    from vtcode.config import load_config
-    from vtcode.workspace import Jail, resolve_root
+    from vtcode.workspace import Jail
 
-    root = resolve_root(workspace)
-    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
-    jail = Jail(root)
+    invocation.load_config()  # bad config fails, never ignored
+    jail = Jail(invocation.root())
     verdict = jail.check(path, write=write)
     decision = "allow" if verdict.allowed else "deny"
     report = {
@@ -90,7 +75,7 @@ def check_path(
         "secret": verdict.secret,
         "protected": verdict.protected,
     }
-    _print(report, as_json, f"{decision}: {verdict.reason}")
+    _print(report, invocation.as_json, f"{decision}: {verdict.reason}")
     raise SystemExit(EXIT_CODES[decision])
 
 

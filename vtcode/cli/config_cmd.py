@@ -9,9 +9,8 @@ from typing import Any
 import click
 
 from vtcode.terminal.echo import say, say_json
-from vtcode.workspace import resolve_root
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 KINDS = ("vtcode", "managed", "tool-policy")
 
@@ -25,16 +24,13 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def show(
-    as_json: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def show(invocation: CommandContext) -> None:
     """The effective configuration, with the layer that set each value."""
-    from vtcode.config import load_config
 
-    effective = load_config(resolve_root(workspace), config_files=config_files, overrides=overrides)
+    effective = invocation.load_config()
     values = _flatten(effective.config)
     tool_values = _flatten(effective.tool_policy)
-    if as_json:
+    if invocation.as_json:
         say_json(
             json.dumps(
                 {
@@ -115,10 +111,10 @@ def validate(file: Path, kind: str | None) -> None:
 def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
     from vtcode.config.locate import toml_key_line
     from vtcode.config.models import PluginsConfig
-    from vtcode.config.references import unregistered
     from vtcode.errors import ConfigError
     from vtcode.events import EventBus
     from vtcode.plugins import load_plugins
+    from vtcode.plugins.references import unregistered
 
     # The plugins installed here under the default gate, not under this file's [plugins] section: a fleet
     # file requiring verified installs must not read as "nothing registered" on an editable checkout.
@@ -131,7 +127,8 @@ def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
 
 
 @config.command(name="schema")
-@click.option("--kind", type=click.Choice(KINDS), default="vtcode", show_default=True)
+@click.option("--kind", type=click.Choice(KINDS), default="vtcode", show_default=True,
+              help="Which file's schema to print.")
 @click.option(
     "--write",
     "write_dir",
@@ -142,7 +139,7 @@ def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:
 @reports_errors
 def schema(kind: str, write_dir: Path | None) -> None:
     """JSON Schema of vtcode.toml, managed.toml or tool-policy.json (generated from the models)."""
-    from vtcode.config.schemas import schema_files, schema_text
+    from vtcode.schemas import schema_files, schema_text
 
     if write_dir is None:
         say(schema_text(_model(kind)), nl=False)

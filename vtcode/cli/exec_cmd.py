@@ -9,7 +9,6 @@ usage or configuration. Every session writes its hash-chained audit log (`vtcode
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from vtcode.errors import VtcodeError
 from vtcode.terminal import neutral, neutral_block
 from vtcode.terminal.echo import say
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 if TYPE_CHECKING:
     from vtcode_hookspecs import SessionRecord, SessionStore, ToolSpec
@@ -63,22 +62,22 @@ def exec_(
     events: str | None,
     resume: str | None,
     max_turns: int | None,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
+    invocation: CommandContext,
 ) -> None:
     """Run the agent on PROMPT; print its final answer on stdout."""
     from vtcode.signals import ends_like_ctrl_c, settle_std_streams
-    from vtcode.workspace import resolve_root
 
+    # Both options are configuration layers like `-c`: the stderr sink gets its format through the
+    # settings the core hands it (SinkSettings.options), never through the environment.
+    extra: tuple[str, ...] = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
     if events is not None:
-        os.environ["VTCODE_EVENTS"] = events  # the stderr sink reads it before any event is written
-    extra = (f'approvals.mode="{approval_mode}"',) if approval_mode else ()
-    root = resolve_root(workspace)
+        extra += (f'events.stderr="{events}"',)
+    root = invocation.root()
     with ends_like_ctrl_c() as received:  # a closed terminal or `kill` ends the run as Ctrl-C does
         try:
             status = _run(
-                root, prompt, (*overrides, *extra), config_files, provider, model, base_url, resume, max_turns
+                root, prompt, (*invocation.overrides, *extra), invocation.config_files, provider, model,
+                base_url, resume, max_turns,
             )
         except KeyboardInterrupt:
             status = 130
@@ -193,7 +192,7 @@ def _summary(outcome: Outcome, runtime: Runtime) -> str:
     """The closing line on stderr. A detail the terminal already showed as an `error` event is not
     repeated, and `--resume` is offered only for a session a model has answered in."""
     history = runtime.bus.history
-    shown_on_stderr = runtime.config.config.events.stderr != "off" or os.environ.get("VTCODE_EVENTS")
+    shown_on_stderr = runtime.config.config.events.stderr != "off"
     errors = [str(e.payload.get("message", "")) for e in history if e.type == "error"]
     detail = outcome.detail
     if shown_on_stderr and any(message and detail.endswith(message) for message in errors):

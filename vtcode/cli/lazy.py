@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
-from vtcode.errors import VtcodeError
+from vtcode.errors import InvariantError, VtcodeError
 from vtcode.terminal.echo import say
 
 
@@ -75,7 +75,8 @@ class LazyGroup(click.Group):
         if cmd_name in self._lazy:
             module_name, _, attr = self._lazy[cmd_name].partition(":")
             command = getattr(importlib.import_module(module_name), attr)
-            assert isinstance(command, click.Command)
+            if not isinstance(command, click.Command):
+                raise InvariantError("a lazily loaded command is not a click command")
             return command
         found = super().get_command(ctx, cmd_name)
         if found is None and self._plugin_commands:

@@ -8,7 +8,6 @@ line in its place and the exit status is 1; the others are still listed. Nothing
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -16,7 +15,7 @@ import click
 from vtcode.runtime import Runtime
 from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 
 @click.command(name="models")
@@ -26,21 +25,11 @@ from .options import reports_errors, workspace_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def models(
-    provider: str | None,
-    as_json: bool,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def models(provider: str | None, invocation: CommandContext) -> None:
     """Every configured provider's models: loaded or not, context window, tool use, and the one vtcode
     will use (marked *)."""
-    from vtcode.runtime import open_runtime
-    from vtcode.workspace import resolve_root
 
-    runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
-    )
+    runtime = invocation.open_runtime(attach_sinks=False)
     try:
         reports = [_report(runtime, name) for name in _names(runtime, provider)]
     finally:
@@ -48,7 +37,7 @@ def models(
     # 2: a provider is misconfigured (unknown, bad options), as for every command; 1: one is unreachable.
     misconfigured = [r.pop("config_error") for r in reports]
     status = 2 if any(misconfigured) else 1 if any(r["error"] for r in reports) else 0
-    if as_json:
+    if invocation.as_json:
         say_json(json.dumps({"providers": reports}))
     else:
         for report in reports:

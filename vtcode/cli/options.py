@@ -1,56 +1,100 @@
-"""Options every command takes, and the one place CLI errors become one-line messages."""
+"""Options every command takes. Errors become one-line messages in vtcode.reporting (re-exported here)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from vtcode.errors import VtcodeError
-from vtcode.terminal.echo import say
+from vtcode.reporting import reports_errors
+
+if TYPE_CHECKING:
+    from vtcode.config import EffectiveConfig
+    from vtcode.runtime import Runtime
+
+__all__ = ["CommandContext", "reports_errors", "workspace_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass(frozen=True)
+class CommandContext:
+    """What one command line says about where and how to run: the workspace (None: the current directory),
+    the extra config files (--config), the -c overrides and the output mode (--json). Commands take this
+    one object instead of threading the options through every signature. (Not click's Context, nor the
+    ToolContext a tool gets, nor the model's context window: vtcode/context_window.)"""
+
+    workspace: Path | None = None
+    config_files: tuple[Path, ...] = ()
+    overrides: tuple[str, ...] = ()
+    as_json: bool = False
+
+    def root(self) -> Path:
+        """The workspace root, resolved and checked (one-line error if it is not a directory)."""
+        from vtcode.workspace.root import resolve_root
+
+        return resolve_root(self.workspace)
+
+    def with_overrides(self, *extra: str) -> CommandContext:
+        """The same invocation with more -c layers above the user's own (a command's own options)."""
+        return replace(self, overrides=(*self.overrides, *extra))
+
+    def load_config(self) -> EffectiveConfig:
+        from vtcode.config import load_config
+
+        return load_config(self.root(), config_files=self.config_files, overrides=self.overrides)
+
+    def open_runtime(self, *, attach_sinks: bool = True, check_names: bool = True) -> Runtime:
+        from vtcode.runtime import open_runtime
+
+        return open_runtime(
+            self.root(),
+            config_files=self.config_files,
+            overrides=self.overrides,
+            attach_sinks=attach_sinks,
+            check_names=check_names,
+        )
+
+
 def workspace_options(func: F) -> F:
-    """--workspace DIR, --config FILE (repeatable) and -c KEY=VALUE (repeatable)."""
-    func = click.option(
+    """--workspace DIR, --config FILE (repeatable) and -c KEY=VALUE (repeatable), handed to the command as
+    one `invocation: CommandContext` keyword, with its --json flag (`as_json`) when it has one."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        workspace: Path | None = None,
+        config_files: tuple[Path, ...] = (),
+        overrides: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> Any:
+        as_json = bool(kwargs.pop("as_json", False))
+        invocation = CommandContext(workspace, tuple(config_files), tuple(overrides), as_json)
+        return func(*args, invocation=invocation, **kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    decorated = click.option(
         "-c",
         "overrides",
         multiple=True,
         metavar="KEY=VALUE",
         help="Override one config key (highest layer below managed locks).",
-    )(func)
-    func = click.option(
+    )(decorated)
+    decorated = click.option(
         "--config",
         "config_files",
         multiple=True,
         type=click.Path(path_type=Path),
         help="Extra vtcode.toml layered above the user's and the workspace's.",
-    )(func)
-    func = click.option(
+    )(decorated)
+    decorated = click.option(
         "--workspace",
         type=click.Path(path_type=Path),
         default=None,
         help="Workspace root (default: the current directory).",
-    )(func)
-    return func
-
-
-def reports_errors(func: F) -> F:
-    """Turn a VtcodeError into `vtcode: error: ...` on stderr and its exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except VtcodeError as exc:
-            from vtcode.terminal import neutral
-
-            say(neutral(f"vtcode: error: {exc}"), err=True)  # errors quote files and servers
-            raise SystemExit(exc.exit_code) from exc
-
-    return wrapper  # type: ignore[return-value]
+    )(decorated)
+    return cast(F, decorated)

@@ -9,11 +9,9 @@ from typing import Any
 import click
 from vtcode_hookspecs import FAMILIES
 
-from vtcode.runtime import open_runtime
 from vtcode.terminal.echo import say, say_json
-from vtcode.workspace import resolve_root
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 
 @click.group(name="plugins")
@@ -25,22 +23,14 @@ def plugins() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def list_plugins(
-    as_json: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def list_plugins(invocation: CommandContext) -> None:
     """Every plugin found, with its status: signed-off, blocked, needs-approval, disabled or tampered."""
-    runtime = open_runtime(
-        resolve_root(workspace),
-        config_files=config_files,
-        overrides=overrides,
-        attach_sinks=False,
-        check_names=False,
-    )
+    runtime = invocation.open_runtime(attach_sinks=False, check_names=False)
     from vtcode.plugins.pth import scan
 
     records = runtime.plugins.records
     startup = scan()
-    if as_json:
+    if invocation.as_json:
         rows = {"plugins": [r.to_json() for r in records], "pth": [p.to_json() for p in startup]}
         say_json(json.dumps(rows))
         return
@@ -67,17 +57,13 @@ def list_plugins(
 )
 @workspace_options
 @reports_errors
-def approve(
-    name: str,
-    families: tuple[str, ...],
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def approve(name: str, families: tuple[str, ...], invocation: CommandContext) -> None:
     """Approve the installed distribution NAME (or entry-point name). Running this is the consent."""
     from vtcode.plugins.approve import approve_plugin
 
-    approval, modules = approve_plugin(name, families, resolve_root(workspace), config_files, overrides)
+    approval, modules = approve_plugin(
+        name, families, invocation.root(), invocation.config_files, invocation.overrides
+    )
     say(f"approved {approval.distribution} {approval.version}")
     say(f"  record digest: {approval.record_digest}")
     say(f"  hook families: {', '.join(approval.families)}")
@@ -138,16 +124,12 @@ LOCK_FILE = "vtcode-plugins.lock.toml"  # in the workspace root: where `lock` wr
 )
 @workspace_options
 @reports_errors
-def lock(
-    output: Path | None, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def lock(output: Path | None, invocation: CommandContext) -> None:
     """Write pins (name, exact version, RECORD digest, families) for every signed-off plugin."""
     from vtcode.plugins.pins import write_lock
 
-    root = resolve_root(workspace)
-    runtime = open_runtime(
-        root, config_files=config_files, overrides=overrides, attach_sinks=False, check_names=False
-    )
+    root = invocation.root()
+    runtime = invocation.open_runtime(attach_sinks=False, check_names=False)
     target = output or root / LOCK_FILE
     count = write_lock(runtime.plugins.records, target)
     say(f"wrote {count} pins to {target}")
@@ -165,13 +147,7 @@ def lock(
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def verify(
-    lock_file: Path | None,
-    as_json: bool,
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def verify(lock_file: Path | None, invocation: CommandContext) -> None:
     """Exit 1 when installed plugins drift from the pins: changed, missing, tampered or unpinned.
 
     Without --lock: the managed configuration's pins, and the pin file `vtcode plugins lock` wrote in
@@ -179,10 +155,8 @@ def verify(
     from vtcode.paths import managed_config_file
     from vtcode.plugins.pins import drift, read_lock
 
-    root = resolve_root(workspace)
-    runtime = open_runtime(
-        root, config_files=config_files, overrides=overrides, attach_sinks=False, check_names=False
-    )
+    root = invocation.root()
+    runtime = invocation.open_runtime(attach_sinks=False, check_names=False)
     sources: list[tuple[str, list[Any]]] = []
     if lock_file is not None:
         sources.append((str(lock_file), read_lock(lock_file)))
@@ -201,7 +175,7 @@ def verify(
     for name, pins in sources:
         found = drift(runtime.plugins.records, pins)
         problems += [f"{problem} ({name})" for problem in found] if len(sources) > 1 else found
-    if as_json:
+    if invocation.as_json:
         say_json(json.dumps({"ok": not problems, "drift": problems}))
     else:
         for problem in problems:

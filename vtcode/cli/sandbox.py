@@ -14,14 +14,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import Any
 
 import click
-from vtcode_hookspecs import PreparedSpawn
+from vtcode_hookspecs import CommandFinished, CommandStarted, PreparedSpawn
 
 from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 MODES = ("read-only", "workspace-write", "full-access")
 TIMEOUT_STATUS = 124
@@ -50,27 +50,21 @@ def run(
     egress: bool,
     allow: tuple[str, ...],
     argv: tuple[str, ...],
-    workspace: Path | None,
-    config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
+    invocation: CommandContext,
 ) -> None:
     """Run ARGV in the sandbox, in the current directory if it is inside the workspace."""
-    from vtcode.runtime import open_runtime
     from vtcode.sandbox import open_sandbox
-    from vtcode.workspace import resolve_root
 
-    root = resolve_root(workspace)
+    root = invocation.root()
     extra = ((f'sandbox.mode="{mode}"',) if mode else ()) + (("sandbox.network=true",) if network else ())
     if egress or allow:
         extra += ("sandbox.egress.enabled=true",)
     if allow:
-        from vtcode.config import load_config
-
-        configured = load_config(root, config_files=config_files, overrides=(*overrides, *extra))
+        configured = invocation.with_overrides(*extra).load_config()
         hosts = [*configured.config.sandbox.egress.allow, *(h for h in allow if h not in
                                                              configured.config.sandbox.egress.allow)]
         extra += (f"sandbox.egress.allow={json.dumps(hosts)}",)
-    runtime = open_runtime(root, config_files=config_files, overrides=(*overrides, *extra))
+    runtime = invocation.with_overrides(*extra).open_runtime()
     try:
         box = open_sandbox(
             runtime.plugins.registries.sandboxes, runtime.config.config.sandbox, root, runtime.bus
@@ -78,36 +72,37 @@ def run(
         here = os.path.realpath(os.getcwd())
         cwd = here if here == str(root) or here.startswith(str(root) + os.sep) else str(root)
         prepared = box.prepare(box.request(argv, cwd))
-        runtime.bus.emit(
-            "command.started",
-            {
-                "argv": list(argv),
-                "cwd": cwd,
-                "mode": box.mode,
-                "sandbox": box.mode,  # the key logs before the schema's `mode` used; kept for their readers
-                "backend": box.backend,
-                "enforced": list(prepared.enforced),
-                "network": "network:on" in prepared.enforced,
-            },
+        legacy: dict[str, Any] = {"sandbox": box.mode, "network": "network:on" in prepared.enforced}
+        runtime.bus.record(
+            CommandStarted(
+                argv=list(argv),
+                cwd=cwd,
+                mode=box.mode,
+                backend=box.backend,
+                enforced=list(prepared.enforced),
+                **legacy,  # keys older logs used (`sandbox` for the mode) and one the model leaves to extras
+            )
         )
         start = time.monotonic()
         status = _run(prepared.argv, prepared, box.timeout_s)
         cleanup = prepared.release()
         box.close()
         signalled = status > 128 and status != TIMEOUT_STATUS
-        runtime.bus.emit(
-            "command.finished",
-            {
-                "argv": list(argv),
-                "exit_code": status,
-                "duration_s": round(time.monotonic() - start, 3),
-                "exit": None if signalled else status,
-                "signal": status - 128 if signalled else None,
-                "duration_ms": (time.monotonic() - start) * 1000,
-                "timed_out": status == TIMEOUT_STATUS,
-                "killed": cleanup.killed,
-                "restored": cleanup.restored,
-            },
+        before_schema: dict[str, Any] = {  # what logs before the schema's exit_code/duration_s held
+            "exit": None if signalled else status,
+            "signal": status - 128 if signalled else None,
+            "duration_ms": (time.monotonic() - start) * 1000,
+        }
+        runtime.bus.record(
+            CommandFinished(
+                argv=list(argv),
+                exit_code=status,
+                duration_s=round(time.monotonic() - start, 3),
+                timed_out=status == TIMEOUT_STATUS,
+                killed=cleanup.killed,
+                restored=cleanup.restored,
+                **before_schema,
+            )
         )
     finally:
         runtime.bus.close()
@@ -159,19 +154,15 @@ def _status(code: int) -> int:
 @sandbox.command(name="probe")
 @workspace_options
 @reports_errors
-def probe(workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+def probe(invocation: CommandContext) -> None:
     """Print what this machine can enforce as one JSON object: Landlock ABI, seccomp, namespaces...
 
     Each registered backend reports `available()`, plus its own `probe()` if it has one; the fields of
     the backend commands would use are also copied to the top level.
     """
-    from vtcode.runtime import open_runtime
     from vtcode.sandbox import SandboxDenied, choose_backend
-    from vtcode.workspace import resolve_root
 
-    runtime = open_runtime(
-        resolve_root(workspace), config_files=config_files, overrides=overrides, attach_sinks=False
-    )
+    runtime = invocation.open_runtime(attach_sinks=False)
     backends: dict[str, dict[str, object]] = {}
     for entry in runtime.plugins.registries.sandboxes:
         availability = entry.obj.available()

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from vtcode.terminal.echo import say
-from vtcode.workspace import check_trust, resolve_root, revoke_trust, write_trust
+from vtcode.workspace import check_trust, revoke_trust, write_trust
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 
 @click.command(name="trust")
 @click.option("--revoke", is_flag=True, help="Remove the trust marker.")
 @workspace_options
 @reports_errors
-def trust(
-    revoke: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def trust(revoke: bool, invocation: CommandContext) -> None:
     """Trust this workspace: its own vtcode.toml and tool-policy.json are then read (tighten-only)."""
-    from vtcode.config import load_config
 
-    root = resolve_root(workspace)
-    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
+    root = invocation.root()
+    invocation.load_config()  # bad config fails, never ignored
     if revoke:
         removed = revoke_trust(root)
         say(f"{root}: trust {'revoked' if removed else 'was not granted'}")

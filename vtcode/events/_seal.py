@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from vtcode_hookspecs import EVENT_SCHEMA, Event
-from vtcode_hookspecs._chain import canonical_payload, envelope_body, format_ts, seal
+from vtcode_hookspecs.chain import canonical_payload, envelope_body, format_ts, seal
 
 _FIELDS = frozenset(Event.model_fields)
 _new = object.__new__

@@ -1,6 +1,6 @@
 """Ordered, hash-chained event delivery with a write-ahead audit log.
 
-Every event gets the next seq and is chained to the one before (see vtcode_hookspecs._chain), so every
+Every event gets the next seq and is chained to the one before (see vtcode_hookspecs.chain), so every
 sink sees the same hashes and a SIEM copy can anchor the local log. Sinks are handed events three ways
 (see vtcode_hookspecs._sinks): the audit log ("durable") and stderr ("inline") in the caller's thread, SIEMs
 ("queued") on threads of their own with bounded buffers.
@@ -37,12 +37,26 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
-from vtcode_hookspecs import EVENT_SCHEMA, PAYLOADS, SECURITY_EVENTS, DurableSink, Event, EventSink
+from vtcode_hookspecs import (
+    EVENT_SCHEMA,
+    EVENT_TYPES,
+    PAYLOADS,
+    SECURITY_EVENTS,
+    DurableSink,
+    Error,
+    Event,
+    EventSink,
+    Payload,
+    SessionEnded,
+    SessionStarted,
+)
+
+from vtcode.errors import InvariantError
 
 from ._seal import new_session_id, seal_event
 
 if TYPE_CHECKING:
-    from vtcode.audit.anchor import AnchorWriter
+    from vtcode.events.anchor import AnchorWriter
 from .backoff import Backoff
 from .capped import capped_strings
 from .errors import AuditUnavailable, EventPayloadError
@@ -75,7 +89,7 @@ class EventBus:
         self._inline: list[EventSink] = []
         self._workers: list[SinkWorker] = []
         self._audit_problem: str | None = None
-        self._anchor: AnchorWriter | None = None  # the chain head kept outside the log (audit/anchor.py)
+        self._anchor: AnchorWriter | None = None  # the chain head kept outside the log (events/anchor.py)
         self._started = False
         self._closed = False
         self._unsynced = threading.Event()  # an event was written to a durable sink but not synced
@@ -93,15 +107,32 @@ class EventBus:
             return "no audit log is attached (is the `jsonl` event sink disabled or blocked?)"
         return self._audit_problem
 
-    def start(self, payload: dict[str, Any]) -> Event:
+    def start(self, payload: SessionStarted | dict[str, Any]) -> Event:
         """Open the session: `session.started`, and `close()` will end it with `session.ended`."""
         self._started = True
         _OPEN_BUSES.add(self)
-        return self.emit("session.started", payload)
+        if isinstance(payload, dict):
+            payload = SessionStarted.model_validate(payload)
+        return self.record(payload)
+
+    def record(self, payload: Payload, *, actor: str = "vtcode") -> Event:
+        """Record one event built from its payload model (the type is the model's, PAYLOADS); for a
+        security event, only once the audit log holds it durably. Every emit site of vtcode uses this."""
+        type = EVENT_TYPES.get(payload.__class__)
+        if type is None:
+            raise EventPayloadError(
+                f"{payload.__class__.__name__} is not the payload model of a {EVENT_SCHEMA} event type"
+            )
+        # Capped after validation, with each cut string's size and sha256 (vtcode/events/capped.py).
+        body = capped_strings(payload.model_dump(mode="json", exclude_unset=True))
+        return self._deliver(type, body, actor)
 
     def emit(self, type: str, payload: dict[str, Any], *, actor: str = "vtcode") -> Event:
-        """Record one event; for a security event, only once the audit log holds it durably."""
-        body = self._payload(type, payload)
+        """Record an event given as a dict: a plugin's own event type (ToolContext.emit), checked against
+        the type's model when the type has one. vtcode's own emit sites build the model (`record`)."""
+        return self._deliver(type, self._payload(type, payload), actor)
+
+    def _deliver(self, type: str, body: dict[str, Any], actor: str) -> Event:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"event {type!r} emitted after the session's event bus was closed")
@@ -126,7 +157,7 @@ class EventBus:
             for worker in self._workers:
                 worker.put(event)
             for problem in problems:  # after the event itself, so every sink sees seq order
-                self.emit("error", problem)
+                self.record(problem)
             if security and self.audit_problem is not None:
                 raise AuditUnavailable(f"refusing to run the action: {self.audit_problem}")
         return event
@@ -160,17 +191,16 @@ class EventBus:
                     worker.start()
                     problems = []
             for problem in problems[:1]:  # a sink failing on every replayed event: once is enough
-                self.emit("error", problem)
+                self.record(problem)
             if missing:
-                self.emit(
-                    "error",
-                    {
-                        "message": f"sink {sink.name} attached after {missing} events left the buffer",
-                        "sink": sink.name,
-                        "dropped": missing,
-                        "first_seq": 0,
-                        "last_seq": missing - 1,
-                    },
+                self.record(
+                    Error(
+                        message=f"sink {sink.name} attached after {missing} events left the buffer",
+                        sink=sink.name,
+                        dropped=missing,
+                        first_seq=0,
+                        last_seq=missing - 1,
+                    )
                 )
 
     def audit_unavailable(self, reason: str) -> None:
@@ -184,9 +214,9 @@ class EventBus:
             return
         for worker in self._workers:
             if not worker.drain(timeout):
-                self.emit("error", {"message": f"sink {worker.sink.name} did not keep up before close"})
+                self.record(Error(message=f"sink {worker.sink.name} did not keep up before close"))
         if self._started:
-            self.emit("session.ended", {"reason": reason, "events": self._seq + 1})
+            self.record(SessionEnded(reason=reason, events=self._seq + 1))
         with self._lock:
             self._closed = True
             workers, self._workers = self._workers, []
@@ -239,7 +269,7 @@ class EventBus:
             self._unsynced.clear()
             problems = self._write_durable(None, sync=True)
             for problem in problems:
-                self.emit("error", problem)
+                self.record(problem)
         return True
 
     def _payload(self, type: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -248,10 +278,10 @@ class EventBus:
         model = PAYLOADS.get(type)
         if model is None:
             json_ready = to_jsonable_python(payload, fallback=str)
-            assert isinstance(json_ready, dict)
+            if not isinstance(json_ready, dict):
+                raise InvariantError("an event payload that is not a JSON object")
             return capped_strings(json_ready)  # type: ignore[no-any-return]
         try:
-            # Capped after validation, with each cut string's size and sha256 (vtcode/events/capped.py).
             dumped = model.model_validate(payload).model_dump(mode="json", exclude_unset=True)
             return capped_strings(dumped)  # type: ignore[no-any-return]
         except ValidationError as exc:
@@ -261,8 +291,8 @@ class EventBus:
 
     def _write_durable(
         self, event: Event | None, *, sync: bool, only: DurableSink | None = None
-    ) -> list[dict[str, Any]]:
-        problems: list[dict[str, Any]] = []
+    ) -> list[Error]:
+        problems: list[Error] = []
         for sink in [only] if only is not None else list(self._durable):
             if sink not in self._durable:
                 continue
@@ -274,20 +304,20 @@ class EventBus:
             except Exception as exc:
                 self._durable.remove(sink)
                 self._audit_problem = f"audit log ({sink.name}) failed: {_one_line(exc)}"
-                problems.append({"message": self._audit_problem, "sink": sink.name})
+                problems.append(Error(message=self._audit_problem, sink=sink.name))
         return problems
 
-    def _record_anchor(self, seq: int, head: str) -> list[dict[str, Any]]:
+    def _record_anchor(self, seq: int, head: str) -> list[Error]:
         """Anchor the chain head in the user's state; failing to is failing to audit (fail closed)."""
         try:
             if self._anchor is None:
-                from vtcode.audit.anchor import AnchorWriter
+                from vtcode.events.anchor import AnchorWriter
 
                 self._anchor = AnchorWriter(self.session, self._audit_dir())
             self._anchor.record(seq, head)
         except (OSError, ValueError) as exc:
             self._audit_problem = f"audit anchor failed: {_one_line(exc)}"
-            return [{"message": self._audit_problem}]
+            return [Error(message=self._audit_problem)]
         return []
 
     def _audit_dir(self) -> str:
@@ -298,21 +328,21 @@ class EventBus:
                 return os.path.realpath(path.parent)
         return ""
 
-    def _deliver_inline(self, sink: EventSink, event: Event) -> list[dict[str, Any]]:
+    def _deliver_inline(self, sink: EventSink, event: Event) -> list[Error]:
         try:
             sink.emit(event)
         except Exception as exc:
             if event.type == "error":  # an error about an error: do not loop
                 return []
-            return [{"message": f"sink {sink.name} failed: {_one_line(exc)}", "sink": sink.name}]
+            return [Error(message=f"sink {sink.name} failed: {_one_line(exc)}", sink=sink.name)]
         return []
 
-    def _report(self, payload: dict[str, Any]) -> None:
+    def _report(self, problem: Error) -> None:
         with self._lock:
             if self._closed:
-                self._deliver_note(str(payload.get("message")))
+                self._deliver_note(problem.message)
                 return
-            self.emit("error", payload)
+            self.record(problem)
 
     def _deliver_note(self, message: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # no terminal any more (SIGHUP): the log matters

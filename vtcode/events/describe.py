@@ -3,8 +3,8 @@
 Each event type of `vtcode.exec-events/1` has its own wording, read from the keys its schema defines
 (vtcode_hookspecs._payloads); a key the payload does not have is left out, never printed as `None`.
 Logs written before a payload followed its schema (`sandbox` for the mode, `exit`/`signal`/`duration_ms`
-on command.finished) are read too. Types without a wording (newer ones, `turn.*`, `agent.*`) show their
-message, reason or detail, else their JSON.
+on command.finished) are read too. Types without a wording (a plugin's own) show their message, reason or
+detail, else their JSON.
 """
 
 from __future__ import annotations
@@ -396,10 +396,47 @@ def _error(p: Payload) -> str:
     return _join(str(p.get("message")), _paren(_if(p.get("sink"), f"sink {p.get('sink')}"), lost))
 
 
+def _config_notice(p: Payload) -> str:
+    return str(p.get("message", ""))
+
+
+def _sandbox_applied(p: Payload) -> str:
+    if p.get("message"):
+        return str(p["message"])
+    enforced = ", ".join(str(e) for e in p.get("enforced") or []) or "nothing enforced"
+    return f"{p.get('mode') or p.get('name') or 'sandbox'}: {enforced}"
+
+
+def _sandbox_refusal(p: Payload) -> str:
+    return str(p.get("reason") or p.get("name") or "")
+
+
+def _turn_started(p: Payload) -> str:
+    parts = [f"turn {p.get('turn')}"]
+    if _has(p.get("messages")):
+        parts.append(f"{p['messages']} messages")
+    if _has(p.get("tokens")) and _has(p.get("window")):
+        parts.append(f"~{p['tokens']} of {p['window']} tokens")
+    if p.get("dropped"):
+        parts.append(f"{p['dropped']} dropped")
+    return ", ".join(parts)
+
+
+def _turn_completed(p: Payload) -> str:
+    calls = p.get("tool_calls") or 0
+    return _join(f"turn {p.get('turn')}: {calls} tool call{'s' if calls != 1 else ''}",
+                 _if(p.get("finish_reason"), f" ({p.get('finish_reason')})"))
+
+
+def _agent_stopped(p: Payload) -> str:
+    return f"{p.get('reason', '')}: {p['detail']}" if _has(p.get("detail")) else str(p.get("reason", ""))
+
+
 _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "session.started": _session_started,
     "session.ended": _session_ended,
     "config.loaded": _config_loaded,
+    "config.notice": _config_notice,
     "workspace.trust": _workspace_trust,
     "instructions.loaded": _instructions_loaded,
     "hook.ran": _hook_ran,
@@ -418,8 +455,15 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "command.output": _command_output,
     "command.finished": _command_finished,
     "sandbox.selected": _sandbox_selected,
+    "sandbox.applied": _sandbox_applied,
+    "sandbox.denied": _sandbox_refusal,
+    "sandbox.unsandboxed": _sandbox_refusal,
+    "sandbox.full_access": _sandbox_refusal,
     "sandbox.violation": _sandbox_violation,
     "network.request": _network_request,
+    "turn.started": _turn_started,
+    "turn.completed": _turn_completed,
+    "agent.stopped": _agent_stopped,
     "llm.request": _llm_request,
     "llm.response": _llm_response,
     "llm.reasoning": _llm_reasoning,

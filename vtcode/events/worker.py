@@ -12,13 +12,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
-from vtcode_hookspecs import Event, EventSink
+from vtcode_hookspecs import Error, Event, EventSink
 
 from .backoff import Backoff
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[Error], None]
 BATCH = 500  # events handed to a sink between two flushes: its natural HTTP batch under load
 
 
@@ -79,7 +78,7 @@ class SinkWorker:
         try:
             self.sink.close()
         except Exception as exc:
-            self._report({"message": f"sink {self.sink.name} failed to close: {_one_line(exc)}"})
+            self._report(Error(message=f"sink {self.sink.name} failed to close: {_one_line(exc)}"))
         return self.undelivered
 
     def _run(self) -> None:
@@ -116,10 +115,10 @@ class SinkWorker:
                 attempt += 1
                 if attempt == 1:
                     self._report(
-                        {
-                            "message": f"sink {self.sink.name} failed ({what}): {_one_line(exc)}; retrying",
-                            "sink": self.sink.name,
-                        }
+                        Error(
+                            message=f"sink {self.sink.name} failed ({what}): {_one_line(exc)}; retrying",
+                            sink=self.sink.name,
+                        )
                     )
                 with self._cond:
                     self._report_drops_locked()
@@ -129,7 +128,7 @@ class SinkWorker:
                 continue
             if attempt:
                 name = self.sink.name
-                self._report({"message": f"sink {name} recovered after {attempt} retries", "sink": name})
+                self._report(Error(message=f"sink {name} recovered after {attempt} retries", sink=name))
             return True
 
     def _report_drops_locked(self) -> None:
@@ -141,14 +140,14 @@ class SinkWorker:
         self._cond.release()
         try:
             self._report(
-                {
-                    "message": f"sink {self.sink.name}: buffer full ({self._limit} events), dropped "
+                Error(
+                    message=f"sink {self.sink.name}: buffer full ({self._limit} events), dropped "
                     f"{dropped} (seq {first}..{last}); they remain in the audit log",
-                    "sink": self.sink.name,
-                    "dropped": dropped,
-                    "first_seq": first,
-                    "last_seq": last,
-                }
+                    sink=self.sink.name,
+                    dropped=dropped,
+                    first_seq=first,
+                    last_seq=last,
+                )
             )
         finally:
             self._cond.acquire()

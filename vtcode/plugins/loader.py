@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vtcode_hookspecs import HOOK_FAMILIES
+from vtcode_hookspecs import HOOK_FAMILIES, Error, PluginBlocked, PluginDiscovered, PluginSignedOff
 
 from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
@@ -44,7 +44,7 @@ def load_plugins(
     host = PluginHost(pm, [], Registries(), bus)
     _private_bytecode()
     for candidate, record, signoff in sign_off_all(plugins, path=path, approvals=approvals, cache=cache):
-        bus.emit("plugin.discovered", _describe(candidate))
+        bus.record(_describe(candidate))
         host.records.append(record)
         if signoff.status is not Status.SIGNED_OFF:
             pm.set_blocked(candidate.name)
@@ -130,7 +130,7 @@ def register_loaded(host: PluginHost, plugin: Any, record: PluginRecord) -> None
     if problem:
         _refuse(host, record, Status.BLOCKED, problem)
         return
-    host.bus.emit("plugin.signed_off", record.to_json())
+    host.bus.record(PluginSignedOff(**record.to_json()))  # the same fields `plugins list --json` shows
 
 
 def _check_hookimpls(
@@ -194,7 +194,7 @@ def _check_replacements(host: PluginHost, plugins: PluginsConfig) -> None:
             for record in host.records:
                 if record.name == replaced:
                     record.reason += f"; its replacement {replacement!r} is not signed off, so neither runs"
-            host.bus.emit("error", {"message": f"plugins.replace: {replacement!r} is not available"})
+            host.bus.record(Error(message=f"plugins.replace: {replacement!r} is not available"))
 
 
 def _private_bytecode() -> None:
@@ -205,25 +205,24 @@ def _private_bytecode() -> None:
         sys.pycache_prefix = prefix
 
 
-def _describe(candidate: Candidate) -> dict[str, Any]:
-    return {
-        "name": candidate.name,
-        "distribution": candidate.distribution,
-        "version": candidate.version,
-        "module": candidate.module,
-        "builtin": candidate.builtin,
-    }
+def _describe(candidate: Candidate) -> PluginDiscovered:
+    return PluginDiscovered(
+        name=candidate.name,
+        distribution=candidate.distribution,
+        version=candidate.version,
+        module=candidate.module,
+        builtin=candidate.builtin,
+    )
 
 
 def _emit_blocked(bus: EventBus, record: PluginRecord) -> None:
-    bus.emit(
-        "plugin.blocked",
-        {
-            "name": record.name,
-            "distribution": record.distribution,
-            "status": record.status.value,
-            "reason": record.reason,
-        },
+    bus.record(
+        PluginBlocked(
+            name=record.name,
+            distribution=record.distribution,
+            status=record.status.value,
+            reason=record.reason,
+        )
     )
 
 

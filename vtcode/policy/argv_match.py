@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from vtcode_hookspecs import Verdict
 
 from vtcode.config.command_rules import ArgType, CommandRule
+from vtcode.errors import InvariantError
 
 from .arg_types import value_check
 from .outcome import Outcome, strictest
@@ -104,7 +105,8 @@ def _operands(
 
 
 def _subcommand(inv: Invocation, index: int, rule: CommandRule, label: str, found: list[Outcome]) -> Outcome:
-    assert rule.subcommands is not None
+    if rule.subcommands is None:
+        raise InvariantError("a subcommand rule without subcommands")
     arg = inv.argv[index]
     sub = None if index in inv.dynamic else rule.subcommands.get(arg)
     if sub is None:

@@ -19,6 +19,7 @@ from vtcode_hookspecs import Verdict
 from vtcode.config.command_rules import CommandRule
 from vtcode.config.models import CommandsConfig
 from vtcode.config.tool_policy import ApprovalCache
+from vtcode.errors import InvariantError
 from vtcode.policy.shell import ParseResult, Redirect, SimpleCommand
 
 from .arg_types import check_path
@@ -188,7 +189,8 @@ class CommandPolicy:
             if approved:
                 return Outcome.allow(f"allowed by {approved}", approved)
             return Outcome.prompt(f"{name!r} is not a known command", "commands.unknown")
-        assert key is not None
+        if key is None:
+            raise InvariantError("an unknown command without a lookup key")
         outcome = match_rule(Invocation(command.argv, command.dynamic_args, paths), rule, key)
         if outcome.verdict is Verdict.PROMPT and approved and not rule.interpreter:
             return Outcome.allow(f"allowed by {approved}", approved)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from vtcode_hookspecs import ActionRequest, Decision, RiskClass, Verdict
 
 from vtcode.config import EffectiveConfig
+from vtcode.errors import InvariantError
 from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
 
 from .commands import CommandPolicy
@@ -198,7 +199,8 @@ class PolicyEngine:
         """An "always" answer saved for this tool on exactly these paths, or for this exact call."""
         from vtcode.approvals.always import action_paths, tool_call_key
 
-        assert action.tool is not None
+        if action.tool is None:
+            raise InvariantError("a tool action without a tool name")
         cache = self._config.tool_policy.approval_cache
         root = getattr(self._paths, "root", None)
         paths = action_paths(action, root) if root is not None else ()

@@ -12,7 +12,16 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
-from vtcode_hookspecs import ChatChunk, ChatRequest, ModelInfo, Provider, ProviderError, ProviderSettings
+from vtcode_hookspecs import (
+    ChatChunk,
+    ChatRequest,
+    Error,
+    ModelInfo,
+    Provider,
+    ProviderError,
+    ProviderFailover,
+    ProviderSettings,
+)
 
 from vtcode.events import EventBus
 
@@ -156,7 +165,7 @@ class ProviderChain:
             failures.append(f"{entry.name}: {error}")
             self._failover(position, str(error), error.kind)
         message = "no provider could answer: " + "; ".join(failures)
-        self.bus.emit("error", {"message": message, "source": "providers"})
+        self.bus.record(Error(message=message, source="providers"))
         raise ChainExhausted(message, kind=last.kind if last else "connection")
 
     def close(self) -> None:
@@ -179,9 +188,7 @@ class ProviderChain:
             sent: ChatRequest | None = None
             try:
                 sent = request.model_copy(update={"model": entry.model_for(request)})
-                self.bus.emit(
-                    "llm.request", request_payload(entry.name, sent, attempt, content=self.llm_content)
-                )
+                self.bus.record(request_payload(entry.name, sent, attempt, content=self.llm_content))
                 tally = ResponseTally(entry.name, sent.model)
                 for chunk in entry.provider.chat(sent):
                     tally.add(chunk)
@@ -194,7 +201,7 @@ class ProviderChain:
                 error = self._redacted(error)
             else:
                 entry.breaker.success()
-                self.bus.emit("llm.response", tally.payload(content=self.llm_content))
+                self.bus.record(tally.payload(content=self.llm_content))
                 return None
             if yielded:
                 entry.breaker.failure()
@@ -202,12 +209,12 @@ class ProviderChain:
                     f"{entry.name} failed after {yielded} chunks of its answer had been passed on, so it was "
                     f"not retried (that would repeat them): {error}"
                 )
-                self.bus.emit("error", {"message": message, "source": f"provider:{entry.name}"})
+                self.bus.record(Error(message=message, source=f"provider:{entry.name}"))
                 raise StreamInterrupted(message, kind=error.kind, status=error.status) from None
             if not error.transient:
                 if error.kind == "bad_request":
                     entry.forget_window(sent.model if sent is not None else "")
-                self.bus.emit("error", {"message": str(error), "source": f"provider:{entry.name}"})
+                self.bus.record(Error(message=str(error), source=f"provider:{entry.name}"))
                 raise error from None
             entry.breaker.failure()
             if attempt > self.retry.retries or not entry.breaker.allows():
@@ -227,14 +234,13 @@ class ProviderChain:
     def _failover(self, position: int, reason: str, kind: str) -> None:
         """One event per hop down the chain (a skipped provider is a hop too); none past the last."""
         if position + 1 < len(self.entries):
-            self.bus.emit(
-                "provider.failover",
-                {
-                    "provider": self.entries[position].name,
-                    "fallback": self.entries[position + 1].name,
-                    "reason": reason,
-                    "kind": kind,
-                },
+            self.bus.record(
+                ProviderFailover(
+                    provider=self.entries[position].name,
+                    fallback=self.entries[position + 1].name,
+                    reason=reason,
+                    kind=kind,
+                )
             )
 
     def _redacted(self, exc: ProviderError) -> ProviderError:

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from vtcode_hookspecs import ChatChunk, ChatRequest
+from vtcode_hookspecs import ChatChunk, ChatRequest, LlmRequest, LlmResponse
 
 
-def request_payload(provider: str, request: ChatRequest, attempt: int, *, content: bool) -> dict[str, Any]:
+def request_payload(provider: str, request: ChatRequest, attempt: int, *, content: bool) -> LlmRequest:
     payload: dict[str, Any] = {
         "provider": provider,
         "model": request.model,
@@ -21,7 +21,7 @@ def request_payload(provider: str, request: ChatRequest, attempt: int, *, conten
     }
     if content:
         payload["content"] = [m.model_dump(mode="json", exclude_defaults=True) for m in request.messages]
-    return payload
+    return LlmRequest(**payload)
 
 
 @dataclass
@@ -52,7 +52,7 @@ class ResponseTally:
             self.cached_input_tokens = chunk.usage.cached_input_tokens
             self.output_tokens = chunk.usage.output_tokens
 
-    def payload(self, *, content: bool) -> dict[str, Any]:
+    def payload(self, *, content: bool) -> LlmResponse:
         payload: dict[str, Any] = {
             "provider": self.provider,
             "model": self.model,
@@ -65,4 +65,4 @@ class ResponseTally:
                 payload[key] = getattr(self, key)
         if content:
             payload["content"] = "".join(self.text)
-        return payload
+        return LlmResponse(**payload)

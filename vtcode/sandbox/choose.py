@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from vtcode_hookspecs import SandboxAvailability, SandboxBackend
+from vtcode_hookspecs import SandboxAvailability, SandboxBackend, SandboxSelected, SandboxUnsandboxed
 
 from vtcode.config.models import SandboxConfig
 from vtcode.events import EventBus
@@ -38,7 +38,7 @@ def choose_backend(
             continue
         availability = entry.obj.available()
         if availability.available:
-            bus.emit("sandbox.selected", {"backend": name, "enforces": availability.enforces})
+            bus.record(SandboxSelected(backend=name, enforces=availability.enforces))
             return entry.obj, availability
         reasons.append(f"{name}: {availability.reason}")
     if not wanted:
@@ -46,12 +46,11 @@ def choose_backend(
     why = "; ".join(reasons)
     fallback = backends.get("none")
     if config.allow_unsandboxed and fallback is not None:
-        bus.emit(
-            "sandbox.unsandboxed",
-            {
-                "name": "none",
-                "reason": f"commands run WITHOUT a sandbox (sandbox.allow_unsandboxed = true): {why}",
-            },
+        bus.record(
+            SandboxUnsandboxed(
+                name="none",
+                reason=f"commands run WITHOUT a sandbox (sandbox.allow_unsandboxed = true): {why}",
+            )
         )
         return fallback.obj, fallback.obj.available()
     raise SandboxDenied(

@@ -12,15 +12,20 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from vtcode_hookspecs import (
     PreparedSpawn,
+    SandboxApplied,
     SandboxBackend,
     SandboxCleanup,
+    SandboxFullAccess,
     SandboxMode,
     SandboxPreparer,
     SandboxRequest,
+    SandboxViolation,
 )
+from vtcode_hookspecs import SandboxDenied as SandboxDeniedPayload
 
 from vtcode.config.models import SandboxConfig
 from vtcode.errors import VtcodeError
@@ -50,13 +55,12 @@ class WorkspaceSandbox:
         self._egress = (EgressGate(config, bus, ask_network, approved_hosts) if _egress_mode(config)
                         else None)
         if config.mode == "full-access":
-            bus.emit(
-                "sandbox.full_access",
-                {
-                    "name": backend.name,
-                    "reason": "sandbox.mode = 'full-access': commands may write anywhere and use the network "
+            bus.record(
+                SandboxFullAccess(
+                    name=backend.name,
+                    reason="sandbox.mode = 'full-access': commands may write anywhere and use the network "
                     "(secrets stay hidden, protected paths read-only, kernel-escape syscalls denied)",
-                },
+                )
             )
 
     @property
@@ -113,13 +117,12 @@ class WorkspaceSandbox:
         try:
             prepared = self._backend.prepare(request)
         except (VtcodeError, OSError, ValueError) as exc:
-            self._bus.emit(
-                "sandbox.denied",
-                {
-                    "name": self._backend.name,
-                    "argv": list(request.argv),
-                    "reason": f"the sandbox could not be applied: {exc}",
-                },
+            self._bus.record(
+                SandboxDeniedPayload(
+                    name=self._backend.name,
+                    argv=list(request.argv),
+                    reason=f"the sandbox could not be applied: {exc}",
+                )
             )
             raise SandboxDenied(f"the {self._backend.name} sandbox could not be applied: {exc}") from exc
         # vtcode's own trees are too large to detect-and-restore: one the backend could not guard refuses the
@@ -129,8 +132,8 @@ class WorkspaceSandbox:
             prepared.release()
             reason = (f"{unguarded[0]} holds vtcode's own code or state where the command may write, "
                       f"and the {self._backend.name} sandbox could not make it read-only here")
-            self._bus.emit("sandbox.denied", {"name": self._backend.name, "argv": list(request.argv),
-                                              "reason": reason})
+            denied = SandboxDeniedPayload(name=self._backend.name, argv=list(request.argv), reason=reason)
+            self._bus.record(denied)
             raise SandboxDenied(reason)
         egress_key = None
         if request.egress_port is not None and not request.network:
@@ -144,17 +147,16 @@ class WorkspaceSandbox:
                 raise SandboxDenied(reason)
             egress_key = self._egress.attach(prepared.egress)
         snapshot = Snapshot.take(str(self._root), prepared.unprotected)
-        self._bus.emit(
-            "sandbox.applied",
-            {
-                "name": self._backend.name,
-                "mode": request.mode,
-                "argv": list(request.argv),
-                "cwd": request.cwd,
-                "enforced": list(prepared.enforced),
-                "restore_watched": sorted(snapshot.before),
-                "message": f"{request.mode}: {', '.join(prepared.enforced) or 'nothing enforced'}",
-            },
+        self._bus.record(
+            SandboxApplied(
+                name=self._backend.name,
+                mode=request.mode,
+                argv=list(request.argv),
+                cwd=request.cwd,
+                enforced=list(prepared.enforced),
+                restore_watched=sorted(snapshot.before),
+                message=f"{request.mode}: {', '.join(prepared.enforced) or 'nothing enforced'}",
+            )
         )
         protection = self._git_before.pop((tuple(request.argv), request.cwd), None)
         if protection is None:  # a request built elsewhere: look now
@@ -202,16 +204,14 @@ class _Release:
         restored = self.snapshot.restore()
         restored += self._neutralise_planted_repositories()
         for path, what in restored:
-            self.bus.emit(
-                "sandbox.violation",
-                {
-                    "kind": "file-write",
-                    "path": path,
-                    "name": self.backend,
-                    "action": what,
-                    "detail": f"{path}: a protected path was modified by a sandboxed command ({what})",
-                    "reason": f"{path}: a protected path was modified by a sandboxed command ({what})",
-                },
+            self.bus.record(
+                SandboxViolation(
+                    path=path,
+                    name=self.backend,
+                    action=what,
+                    reason=f"{path}: a protected path was modified by a sandboxed command ({what})",
+                    **_violation_extras(path, what),
+                )
             )
         self.done = SandboxCleanup(
             killed=cleanup.killed, restored=[*cleanup.restored, *(p for p, _ in restored)]
@@ -223,3 +223,9 @@ class _Release:
         next `git` at a config or hooks the command wrote: gitcontain takes it away. Runs after every
         process was killed."""
         return contain(self.root, self.git_before.git_entries, self.git_before.gitdir_names)
+
+
+def _violation_extras(path: str, what: str) -> dict[str, Any]:
+    """Keys older readers of sandbox.violation look for, beyond the model's fields (kept as extras)."""
+    detail = f"{path}: a protected path was modified by a sandboxed command ({what})"
+    return {"kind": "file-write", "detail": detail}

@@ -27,7 +27,6 @@ from .workspace import isolate_user_dirs, trusted_workspace
 def vtcode_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own vtcode user dirs (approvals, trust key, caches, audit logs) and no
     managed or system file of the developer's: autouse, so no test can touch the real ones by accident."""
-    monkeypatch.delenv("VTCODE_EVENTS", raising=False)
     return isolate_user_dirs(tmp_path_factory.mktemp("vtcode-home"), monkeypatch.setenv)
 
 

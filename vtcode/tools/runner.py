@@ -7,19 +7,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
+from vtcode_hookspecs import (
+    ActionRequest,
+    CommandArgs,
+    CommandSandbox,
+    Decision,
+    PolicyDecision,
+    Tool,
+    ToolFinished,
+    ToolRefused,
+    ToolResult,
+    ToolStarted,
+    Verdict,
+)
 
 from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+from vtcode.events.whole import whole
 from vtcode.hooks.runner import HookOutcome, HookRunner
 from vtcode.plugins.registry import Registered
 from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
 
 from .arguments import ArgumentError, parse_arguments, path_arguments
-from .context import CallContext, CallWatch
+from .call_context import CallContext, CallWatch
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -61,7 +74,7 @@ class ToolRunner:
         self._jail = jail
         self._caps = max_response_bytes or {}
         self._sandbox = sandbox
-        self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/context.py)
+        self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/call_context.py)
 
     @property
     def engine(self) -> PolicyEngine:
@@ -87,15 +100,14 @@ class ToolRunner:
         action = _action(name, args)
         judged = self._engine.judge(action)
         decision = judged.decision
-        self._bus.emit(
-            "policy.decision",
-            {
-                "call_id": call_id,
-                "action": action.model_dump(mode="json"),
-                "decision": decision.verdict.value,
-                "reason": decision.reason,
-                "rule": decision.rule,
-            },
+        self._bus.record(
+            PolicyDecision(
+                call_id=call_id,
+                action=whole(action),
+                decision=decision.verdict.value,
+                reason=decision.reason,
+                rule=decision.rule,
+            )
         )
         hooked = HookOutcome()
         if self._hooks is not None:
@@ -141,15 +153,14 @@ class ToolRunner:
     ) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
         # approval's digest, so the audit shows that what was approved is what ran.
-        self._bus.emit(
-            "tool.started",
-            {
-                "call_id": call_id,
-                "tool": tool.name,
-                "plugin": plugin,
-                "args": args.model_dump(mode="json"),
-                "digest": action_digest(_action(tool.name, args)),
-            },
+        self._bus.record(
+            ToolStarted(
+                call_id=call_id,
+                tool=tool.name,
+                plugin=plugin,
+                args=args.model_dump(mode="json"),
+                digest=action_digest(_action(tool.name, args)),
+            )
         )
         try:
             ctx = CallContext(
@@ -167,15 +178,14 @@ class ToolRunner:
         except Exception as exc:  # a plugin's bug must not take the agent down; it is reported and recorded
             result = ToolResult(ok=False, output=f"{tool.name} crashed: {type(exc).__name__}: {exc}")
         result = cap_output(result, self._caps.get(tool.name, DEFAULT_MAX_RESPONSE_BYTES))
-        self._bus.emit(
-            "tool.finished",
-            {
-                "call_id": call_id,
-                "tool": tool.name,
-                "ok": result.ok,
-                "bytes": len(result.output.encode()),
-                "truncated_bytes": result.truncated_bytes,
-            },
+        self._bus.record(
+            ToolFinished(
+                call_id=call_id,
+                tool=tool.name,
+                ok=result.ok,
+                bytes=len(result.output.encode()),
+                truncated_bytes=result.truncated_bytes,
+            )
         )
         return result
 
@@ -187,14 +197,13 @@ class ToolRunner:
         decision: Decision | None = None,
         answer: Answer | None = None,
     ) -> CallRecord:
-        self._bus.emit(
-            "tool.refused",
-            {
-                "call_id": call_id,
-                "tool": name,
-                "reason": message,
-                "decision": decision.verdict.value if decision is not None else None,
-            },
+        self._bus.record(
+            ToolRefused(
+                call_id=call_id,
+                tool=name,
+                reason=message,
+                decision=decision.verdict.value if decision is not None else None,
+            )
         )
         return CallRecord(ToolResult(ok=False, output=message), decision, answer)
 

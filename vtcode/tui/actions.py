@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text as RichText
 from textual.widgets import Static
 
-from vtcode.errors import VtcodeError
+from vtcode.errors import InvariantError, VtcodeError
 
 from .widgets.chat import AssistantMessage, Notice, UserMessage
 
@@ -31,7 +31,8 @@ def open_plugins(app: VtcodeApp) -> None:
 
     if not _ready(app):
         return
-    assert app.workbench is not None
+    if app.workbench is None:
+        raise InvariantError("the plugins screen opened before the workbench was ready")
 
     def approve(distribution: str) -> str:
         from vtcode.plugins.approve import approve_plugin
@@ -43,7 +44,7 @@ def open_plugins(app: VtcodeApp) -> None:
         )
 
     def toggle(record: PluginRecord, disable: bool) -> str:
-        from vtcode.plugins.disable import disabled_names, set_plugin_disabled, user_config_file
+        from vtcode.config.disabled_plugins import disabled_names, set_plugin_disabled, user_config_file
 
         path = user_config_file()
         mine = record.name in disabled_names(path)
@@ -74,7 +75,8 @@ def open_sessions(app: VtcodeApp) -> None:
     if not _ready(app) or app.busy:
         return
     bench = app.workbench
-    assert bench is not None
+    if bench is None:
+        raise InvariantError("the workbench is gone although it was ready")
 
     def resume(session_id: str | None) -> None:
         if session_id is None:
@@ -100,7 +102,7 @@ def open_sessions(app: VtcodeApp) -> None:
 
 
 def open_quick(app: VtcodeApp) -> None:
-    from vtcode.tools.context import CallContext
+    from vtcode.tools.call_context import CallContext
     from vtcode.workspace.jail import Jail
 
     from .screens.quick_open import FileScreen, QuickOpenScreen
@@ -108,7 +110,8 @@ def open_quick(app: VtcodeApp) -> None:
     if not _ready(app):
         return
     bench = app.workbench
-    assert bench is not None
+    if bench is None:
+        raise InvariantError("the workbench is gone although it was ready")
     entry = bench.runtime.plugins.registries.tools.get("search_files")
     search = None
     if entry is not None:

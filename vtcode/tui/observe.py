@@ -42,7 +42,7 @@ class StreamTee:
 
 class ObservedRunner:
     """The real ToolRunner (policy, approval, sandbox, events); the UI sees each call start, its live
-    output and its end. It is also the runner's CallWatch (tools/context.py): Esc sets `stopping`, which
+    output and its end. It is also the runner's CallWatch (tools/call_context.py): Esc sets `stopping`, which
     a running command polls, so it is interrupted at once instead of at the model's next chunk."""
 
     def __init__(

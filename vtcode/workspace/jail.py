@@ -18,12 +18,12 @@ from typing import TypeVar
 
 from vtcode.errors import PathDenied, WorkspaceError
 from vtcode.paths import own_paths, user_config_dir
-from vtcode.policy.paths import PathCheck
 
 from .credentials import fold_depth, home_forms, secret_reason
 from .expand import expand, first_look, real_home, refuse_magic
 from .fileops import Data, read_beneath, write_beneath
 from .names import fold_parts
+from .path_check import PathCheck
 from .protected import RC_FILES, home_protected_reason, protected_reason
 from .refused import Refused
 from .resolve import walk

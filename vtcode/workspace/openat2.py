@@ -18,6 +18,8 @@ import os
 import platform
 from collections.abc import Callable
 
+from vtcode.errors import InvariantError
+
 RESOLVE_NO_XDEV = 0x01
 RESOLVE_NO_MAGICLINKS = 0x02
 RESOLVE_NO_SYMLINKS = 0x04
@@ -79,7 +81,8 @@ def openat2(dir_fd: int, path: str, flags: int, resolve: int, mode: int = 0) -> 
     if not available():
         raise Unsupported(errno.ENOSYS, "openat2 is not available", path)
     call = _probed[0]
-    assert call is not None
+    if call is None:
+        raise InvariantError("openat2 used on a kernel without it")
     fd = call(dir_fd, os.fsencode(path), _OpenHow(flags, mode, resolve))
     if fd < 0:
         code = ctypes.get_errno()

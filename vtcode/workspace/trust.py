@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vtcode.atomic import write_atomic
+from vtcode.errors import InvariantError
 from vtcode.paths import private_dir, user_config_dir
 from vtcode.userkeys import user_key
 
@@ -113,7 +114,8 @@ def check_trust(root: Path) -> TrustState:
 
 def write_trust(root: Path) -> Path:
     key = _load_key(create=True)
-    assert key is not None
+    if key is None:
+        raise InvariantError("the trust key could not be created or read")
     marker = root / TRUST_MARKER
     nonce = secrets.token_hex(16)
     mac = _mac(key, root, _identity(os.stat(root)), nonce)

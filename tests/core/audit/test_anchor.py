@@ -13,8 +13,8 @@ from helpers.audit_logs import audit_bus, decision, write_session
 from vtcode_hookspecs import chain_hash
 
 from vtcode.audit import verify_logs
-from vtcode.audit.anchor import SLOT, anchor_path, key_path, read_anchor
 from vtcode.audit.verify import LogReport
+from vtcode.events.anchor import SLOT, anchor_path, key_path, read_anchor
 from vtcode.workspace import Jail
 
 

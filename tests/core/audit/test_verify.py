@@ -10,8 +10,8 @@ from helpers.audit_logs import write_session
 from vtcode_hookspecs import chain_hash
 
 from vtcode.audit import verify_logs
-from vtcode.audit.anchor import anchor_path
 from vtcode.audit.verify import LogReport
+from vtcode.events.anchor import anchor_path
 
 
 def lines(path: Path) -> list[bytes]:

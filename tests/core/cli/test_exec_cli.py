@@ -210,3 +210,24 @@ def test_a_stack_that_cannot_open_fails_the_session_without_a_tool_call_too(
     assert str(path) in result.stderr and "commands.make.match.0" in result.stderr
     assert result.stdout == ""
     assert [e["type"] for e in _events(result.stderr)][-1] == "session.ended"  # the log still closes
+
+
+def test_events_option_reaches_the_sink_as_configuration_not_environment(
+    workspace: Path, isolated_user_dirs: Path
+) -> None:
+    """`--events` is a configuration layer handed to the stderr sink in its settings: it beats the user's
+    `[events] stderr` either way, and no VTCODE_EVENTS in the environment changes anything any more."""
+    config = isolated_user_dirs / "config" / "vtcode.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[events]\nstderr = "human"\n')
+    with OpenAIStub([Reply(text="done")]) as stub:
+        as_json = exec_(workspace, stub, "--events", "jsonl", "hi")
+    assert as_json.stdout == "done\n" and _events(as_json.stderr)[-1]["type"] == "session.ended"
+    config.write_text('[events]\nstderr = "jsonl"\n')
+    os.environ["VTCODE_EVENTS"] = "jsonl"  # the old hidden channel: ignored now
+    try:
+        with OpenAIStub([Reply(text="done")]) as stub:
+            as_human = exec_(workspace, stub, "--events", "human", "hi")
+    finally:
+        del os.environ["VTCODE_EVENTS"]
+    assert as_human.stdout == "done\n" and _events(as_human.stderr) == [], as_human.stderr

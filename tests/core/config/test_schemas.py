@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vtcode.config.schemas import schema_files
 from vtcode.paths import policies_dir
+from vtcode.schemas import schema_files
 
 
 @pytest.mark.parametrize("name", sorted(schema_files()))

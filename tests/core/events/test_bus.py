@@ -14,7 +14,7 @@ from helpers.audit_logs import audit_bus, decision
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vtcode_hookspecs import Event, chain_hash, split_line
-from vtcode_hookspecs._chain import canonical_body
+from vtcode_hookspecs.chain import canonical_body
 
 from vtcode.events import AuditUnavailable, Backoff, EventBus, EventPayloadError
 

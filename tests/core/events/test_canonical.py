@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from vtcode_hookspecs._chain import canonical_payload
+from vtcode_hookspecs.chain import canonical_payload
 
 DOCUMENTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 JSON_VALUES = st.recursive(

@@ -23,6 +23,11 @@ NOT_SHOWN = {
     ("approval.requested", "digest"),
     ("approval.answered", "digest"),
     ("workspace.trust", "trusted"),
+    # the backend is named by sandbox.selected; these lines say what it did, as their reason or message
+    ("sandbox.applied", "name"),
+    ("sandbox.denied", "name"),
+    ("sandbox.unsandboxed", "name"),
+    ("sandbox.full_access", "name"),
 }
 
 

@@ -14,7 +14,7 @@ from vtcode.config.models import SandboxConfig
 from vtcode.events import EventBus
 from vtcode.runtime import Runtime, open_runtime
 from vtcode.sandbox import WorkspaceSandbox, open_sandbox
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace.jail import Jail
 
 

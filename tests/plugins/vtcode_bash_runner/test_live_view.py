@@ -12,7 +12,7 @@ import pytest
 
 from vtcode.runtime import Runtime
 from vtcode.sandbox import WorkspaceSandbox
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace.jail import Jail
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the Landlock backend is Linux-only")

@@ -14,7 +14,7 @@ from helpers.tool_calls import Call
 
 from vtcode.errors import PathDenied
 from vtcode.events import EventBus
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace import Jail
 
 
@@ -88,7 +88,7 @@ from vtcode.config.models import PluginsConfig
 from vtcode.events import EventBus
 from vtcode.plugins import load_plugins
 from vtcode.tools.arguments import parse_arguments
-from vtcode.tools.context import CallContext
+from vtcode.tools.call_context import CallContext
 from vtcode.workspace import Jail
 bus = EventBus()
 tool = load_plugins(PluginsConfig(), bus).registries.tools.get("write_file").obj

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from vtcode import __version__
+from vtcode.errors import InvariantError
 from vtcode.providers.deadline import passed, time_left
 
 DRAIN_LIMIT = 1 << 20  # bytes read past an answer's end to keep the connection; more, and it is dropped
@@ -205,7 +206,8 @@ class Connection:
         except OSError as exc:  # refused, unreachable, DNS (gaierror)
             conn.close()
             raise TransportError("connect", exc.strerror or str(exc)) from None
-        assert conn.sock is not None
+        if conn.sock is None:
+            raise InvariantError("the HTTP connection has no socket after connecting")
         conn.sock.settimeout(self.read_timeout_s)
         self._conn = conn
         return conn

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from vtcode.errors import InvariantError
 from vtcode.terminal import neutral, neutral_block
 
 Search = Callable[[str], list[str]]
@@ -53,7 +54,8 @@ class QuickOpenScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="quick-open")
     def _lookup(self, query: str) -> None:
-        assert self._search is not None
+        if self._search is None:
+            raise InvariantError("quick open searched without a search function")
         paths = self._search(query)
         self.app.call_from_thread(self._show, paths)
 

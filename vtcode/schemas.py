@@ -1,4 +1,5 @@
-"""JSON Schemas generated from the config models; committed under policies/schemas and checked by a test."""
+"""JSON Schemas generated from the config and event models; committed under policies/schemas and checked by
+a test. Above both packages, so that neither imports the other."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import json
 
 from pydantic import BaseModel
 
-from .models import ManagedConfig, VtcodeConfig
-from .tool_policy import ToolPolicyFile
+from vtcode.config.models import ManagedConfig, VtcodeConfig
+from vtcode.config.tool_policy import ToolPolicyFile
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "vtcode.toml.schema.json": VtcodeConfig,

@@ -1,11 +1,11 @@
-"""The ToolContext the core lends a tool for one call: the jail is the only way to the file system."""
+"""CallContext, the ToolContext the core lends a tool for one call: the jail is its only way to the files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Protocol
 
-from vtcode_hookspecs import CommandSandbox
+from vtcode_hookspecs import CommandSandbox, Payload
 
 from vtcode.events import EventBus
 from vtcode.sandbox.errors import SandboxDenied
@@ -57,6 +57,9 @@ class CallContext:
 
     def emit(self, type: str, payload: dict[str, Any]) -> None:
         self._bus.emit(type, payload, actor=f"tool:{self._tool}")
+
+    def record(self, payload: Payload) -> None:
+        self._bus.record(payload, actor=f"tool:{self._tool}")
 
     def live_output(self, data: bytes) -> None:
         """Output as it arrives, for whoever watches the call on screen; not recorded anywhere."""

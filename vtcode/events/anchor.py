@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtcode.errors import InvariantError
 from vtcode.paths import private_dir, user_config_dir, user_data_dir
 from vtcode.userkeys import user_key
 
@@ -83,7 +84,8 @@ class AnchorWriter:
         self._next = 0
 
     def record(self, seq: int, head: str, *, closed: bool = False) -> None:
-        assert self._key is not None
+        if self._key is None:
+            raise InvariantError("the audit anchor key is missing after it was loaded")
         if self._fd is None:
             raise ValueError(f"anchor {self.path} is closed")
         unsigned = Anchor(self.session, seq, head, closed, "", self.audit_dir)

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import EventSink, SinkSettings
+from vtcode_hookspecs import Error, EventSink, SinkSettings
 
 from vtcode.config.models import VtcodeConfig
+from vtcode.errors import InvariantError
+from vtcode.events import EventBus
+from vtcode.events.worker import _one_line
 from vtcode.paths import audit_dir, note_state_dir
-
-from .bus import EventBus
-from .worker import _one_line
 
 AUDIT_SINK = "jsonl"
 
@@ -67,9 +67,10 @@ def attach_configured(bus: EventBus, sinks: Iterable[EventSink], config: VtcodeC
         if problem is not None:
             if name == AUDIT_SINK:
                 bus.audit_unavailable(problem)
-            bus.emit("error", {"message": problem, "sink": name})
+            bus.record(Error(message=problem, sink=name))
             continue
-        assert sink is not None
+        if sink is None:
+            raise InvariantError("a configured sink vanished from the registry")
         bus.attach([sink])
         attached.append(name)
     return attached

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from vtcode.atomic import write_text_atomic
-from vtcode.config.locate import _KEY, _TABLE, _split_dotted
-from vtcode.config.models import VtcodeConfig
-from vtcode.config.sources import parse_text, validate_document
 from vtcode.errors import ConfigError
 from vtcode.paths import user_config_dir
+
+from .locate import _KEY, _TABLE, _split_dotted
+from .models import VtcodeConfig
+from .sources import parse_text, validate_document
 
 
 def user_config_file() -> Path:

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vtcode_hookspecs import ChatMessage, ToolCall, ToolSpec
 
-from vtcode.context import ContextOverflow, context_budget, fit_messages, head_tail, request_tokens
-from vtcode.context.budget import DEFAULT_WINDOW
-from vtcode.context.tokens import estimate_tokens
+from vtcode.context_window import ContextOverflow, context_budget, fit_messages, head_tail, request_tokens
+from vtcode.context_window.budget import DEFAULT_WINDOW
+from vtcode.context_window.tokens import estimate_tokens
 
 SPEC = ToolSpec(name="read_file", description="Read a file.", parameters={"type": "object"})
 

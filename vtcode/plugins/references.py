@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vtcode.config.locate import toml_key_line
+from vtcode.config.models import VtcodeConfig
 from vtcode.errors import ConfigError
 
-from .locate import toml_key_line
-from .models import VtcodeConfig
-
 if TYPE_CHECKING:
-    from vtcode.plugins.registry import Registries
+    from vtcode.config.layers import EffectiveConfig
 
-    from .layers import EffectiveConfig
+    from .registry import Registries
+
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def check_references(effective: EffectiveConfig, registries: Registries) -> None
         for item in unregistered(effective.config, registries)
         if source_of(effective, item) not in BUILT_IN_LAYERS
         # A sink no plugin registers is recorded as an `error` event when sinks attach and the session
-        # goes on with the others (events/setup.py); `config validate` still reports it.
+        # goes on with the others (configured_sinks.py); `config validate` still reports it.
         and not item.key.startswith("events.sinks.")
     ]
     if not found:

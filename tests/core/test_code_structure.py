@@ -1,0 +1,136 @@
+"""The core's packages form a layered graph: no folder of vtcode/ imports, directly or through others, a
+folder that imports it back. Every import counts (function-level and type-checking ones too): a loop of
+"lazy" imports is still a loop in what one package must know of another."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CORE = REPO / "vtcode"
+
+
+def unit(module: str) -> str:
+    """The folder (or top-level module) of vtcode a dotted module belongs to."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "vtcode"
+
+
+def imports_of(path: Path, root: Path = CORE) -> Iterable[tuple[str, int]]:
+    """(absolute vtcode module, line) of every import in a module under `root`."""
+    rel = path.relative_to(root.parent).with_suffix("")
+    package = list(rel.parts[:-1])  # a module's package; for __init__.py, the package itself
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            if module == "vtcode":
+                yield from ((f"vtcode.{alias.name}", node.lineno) for alias in node.names)
+            else:
+                yield module, node.lineno
+
+
+def folder_graph(root: Path = CORE) -> dict[str, dict[str, list[str]]]:
+    """folder -> folder it imports -> where (file:line)."""
+    graph: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root.parent).with_suffix("")
+        source = unit(".".join(p for p in rel.parts if p != "__init__"))
+        for module, line in imports_of(path, root):
+            if module.split(".")[0] != root.name:
+                continue
+            target = unit(module)
+            if target not in (source, "vtcode"):
+                where = f"{path.relative_to(root.parent)}:{line}"
+                graph.setdefault(source, {}).setdefault(target, []).append(where)
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, list[str]]]) -> list[list[str]]:
+    """Strongly connected components of more than one folder (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, {}):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(set(graph) | {t for targets in graph.values() for t in targets}):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_folder_of_the_core_imports_itself_back() -> None:
+    graph = folder_graph()
+    loops = cycles(graph)
+    where = {
+        f"{a} -> {b}": graph[a][b][:3] for loop in loops for a in loop for b in loop if b in graph.get(a, {})
+    }
+    assert loops == [], f"folder-level import loops: {loops}; edges: {where}"
+
+
+def test_the_cycle_finder_finds_a_loop_and_only_loops() -> None:
+    assert cycles({"a": {"b": []}, "b": {"c": []}, "c": {"a": []}, "d": {"a": []}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b": []}, "b": {"c": []}}) == []
+
+
+def test_the_graph_sees_relative_lazy_and_type_only_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "vtcode"
+    (pkg / "one").mkdir(parents=True)
+    (pkg / "two").mkdir()
+    (pkg / "one" / "__init__.py").write_text("def f():\n    from ..two import x\n")
+    (pkg / "two" / "__init__.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from vtcode.one import y\n"
+    )
+    graph = folder_graph(pkg)
+    assert set(graph) == {"one", "two"} and cycles(graph) == [["one", "two"]]
+
+
+def test_the_plugin_api_sits_on_top() -> None:
+    """vtcode.api only re-exports: nothing in the core imports it, so plugins stay the outermost layer."""
+    users = [
+        f"{path.relative_to(REPO)}:{line}"
+        for path in sorted(CORE.rglob("*.py"))
+        if path.name != "api.py"
+        for module, line in imports_of(path)
+        if module == "vtcode.api"
+    ]
+    assert users == []
+
+
+def test_no_production_assert() -> None:
+    """Invariants in shipped code raise typed errors (InvariantError): `assert` vanishes under `python -O`
+    and reports a traceback instead of one line."""
+    shipped = [*CORE.rglob("*.py"), *(REPO / "plugins").rglob("*.py"), *(REPO / "hookspecs").rglob("*.py")]
+    found = [
+        f"{path.relative_to(REPO)}:{node.lineno}"
+        for path in sorted(shipped)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert)
+    ]
+    assert found == []
