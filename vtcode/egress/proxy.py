@@ -236,6 +236,7 @@ class EgressProxy:
             host, port = _split_host_port(authority, 80)
             path = path.partition("#")[0]
             target = path if path.startswith("/") else "/" + path
+            _body_length(header_lines)  # refused before anything is resolved or connected
         record.host, record.port = host, port
         decision = self.rules.host(host, port)
         if not decision.allowed and decision.rule == "no-rule" and self._ask is not None:
@@ -374,17 +375,7 @@ class EgressProxy:
                        up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter,
                        record: _Record) -> None:
         headers = header_lines
-        names = {line.split(":", 1)[0].lower() for line in headers}
-        if "transfer-encoding" in names:
-            raise Refused(411, Decision(False, "chunked-body",
-                                        "chunked plain-HTTP uploads are not forwarded; "
-                                        "send Content-Length or use https"))
-        lengths = {line.partition(":")[2].strip() for line in headers
-                   if line.split(":", 1)[0].lower() == "content-length"}
-        if len(lengths) > 1 or any(not _DIGITS.fullmatch(value) for value in lengths):
-            raise Refused(400, Decision(False, "malformed", f"Content-Length {sorted(lengths)!r}: one "
-                                                            "decimal value expected"))
-        length = int(lengths.pop()) if lengths else 0
+        length = _body_length(headers)
         # Host is the URL's authority, whatever the client sent: a different Host header would ask the
         # checked server for another site (fronting on a shared address).
         dropped = HOP_HEADERS | {"host"}
@@ -429,6 +420,7 @@ class _Served:
         self.refilled = time.monotonic()
         self.suppressed = 0
         self.suppressed_since = 0.0
+        self.suppressed_targets: dict[str, int] = {}  # host:port -> refusals, so the summary names them
 
     def record(self, emit: Emit, record: _Record) -> None:
         """Emit a connection's event. Allowed ones always; refused ones while the command's token bucket
@@ -445,7 +437,11 @@ class _Served:
         if self.tokens < 1:
             if not self.suppressed:
                 self.suppressed_since = now
+                self.suppressed_targets = {}
             self.suppressed += 1
+            if record.host:
+                target = f"{record.host}:{record.port}"
+                self.suppressed_targets[target] = self.suppressed_targets.get(target, 0) + 1
             return
         self.tokens -= 1
         emit("network.request", record.payload())
@@ -453,9 +449,13 @@ class _Served:
     def flush(self, emit: Emit) -> None:
         if not self.suppressed:
             return
+        targets = sorted(self.suppressed_targets.items(), key=lambda item: -item[1])
+        named = ", ".join(f"{target} x{count}" for target, count in targets[:20])
+        more = f" and {len(targets) - 20} more hosts" if len(targets) > 20 else ""
         summary = _Record(method="?", rule="rate-limited",
                           reason=f"{self.suppressed} more refused connections in "
-                                 f"{time.monotonic() - self.suppressed_since:.1f} s, not recorded one by one")
+                                 f"{time.monotonic() - self.suppressed_since:.1f} s, not recorded one by one"
+                                 + (f"; they asked for {named}{more}" if named else ""))
         summary.started = self.suppressed_since
         self.suppressed = 0
         emit("network.request", summary.payload())
@@ -505,6 +505,21 @@ _DIGITS = re.compile(r"[0-9]{1,15}")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _REQUEST_LINE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) (HTTP/1\.[01])")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _body_length(headers: list[str]) -> int:
+    """The request body's length: one decimal Content-Length (or none: 0). Chunked bodies are refused
+    (411), conflicting or signed lengths 400: an upstream reading them otherwise would see another body."""
+    names = {line.split(":", 1)[0].lower() for line in headers}
+    if "transfer-encoding" in names:
+        raise Refused(411, Decision(False, "chunked-body", "chunked plain-HTTP uploads are not forwarded; "
+                                                           "send Content-Length or use https"))
+    lengths = {line.partition(":")[2].strip(" \t") for line in headers
+               if line.split(":", 1)[0].lower() == "content-length"}
+    if len(lengths) > 1 or any(not _DIGITS.fullmatch(value) for value in lengths):
+        raise Refused(400, Decision(False, "malformed", f"Content-Length {sorted(lengths)!r}: one decimal "
+                                                        "value expected"))
+    return int(lengths.pop()) if lengths else 0
 
 
 def parse_head(head: bytes) -> tuple[str, str, str, list[str]]:
