@@ -190,6 +190,8 @@ class EgressProxy:
             task.add_done_callback(served.connections.discard)
         try:
             await self.handle(reader, writer, emit=lambda record: served.record(self._emit, record))
+        except asyncio.CancelledError:
+            pass  # detached (the command ended): its event is out; asyncio's stream callback would log it
         finally:
             self._open -= 1
 
