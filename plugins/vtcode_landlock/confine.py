@@ -133,7 +133,8 @@ class KernelRules:
         self.seccomp = SeccompFilter.for_policy(
             # Egress: inet sockets are allowed, the namespace holds only loopback; unix sockets stay denied
             # (pathname sockets are not namespaced: docker.sock, the D-Bus bus).
-            SeccompPolicy(spec.network or egress(spec), spec.unix_sockets, metadata=spec.metadata_syscalls))
+            SeccompPolicy(spec.network or egress(spec), spec.unix_sockets, metadata=spec.metadata_syscalls,
+                          plain_protocols=egress(spec)))
         self.rlimits = plan_rlimits(spec.limits)
         self.capabilities = CapabilityDrop.everything()
         self.restrict_flags = int(RestrictFlag.LOG_NEW_EXEC_ON) if spec.audit_log and self.abi >= 7 else 0

@@ -78,6 +78,7 @@ MODE_ARGUMENT = {
 AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 1, 2, 10, 16
 SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_TYPE_MASK = 1, 2, 5, 0xF
 NETLINK_ROUTE = 0
+IPPROTO_TCP, IPPROTO_UDP = 6, 17
 # clone() with any of these creates a namespace, the same escape as unshare(). CLONE_NEWTIME (0x80) is
 # left out: for clone() that byte is the exit signal; only clone3/unshare read it as a namespace flag.
 CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
@@ -101,6 +102,10 @@ class SeccompPolicy:
     unix_sockets: bool = False
     # False where no read-only mount can protect what lies outside the writable roots (see METADATA).
     metadata: bool = True
+    # The egress mode: inet sockets only as plain TCP and UDP. Landlock's network rules govern TCP
+    # sockets only; socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) connects to any port and binds and
+    # listens where the same TCP socket gets EACCES, and SCTP, UDP-Lite or ICMP would be as unseen.
+    plain_protocols: bool = False
 
 
 def _socket_rules(prog: Program, policy: SeccompPolicy) -> None:
@@ -118,9 +123,21 @@ def _socket_rules(prog: Program, policy: SeccompPolicy) -> None:
         prog.label("inet")
         prog.load(_arg_low(1))
         prog.and_(SOCK_TYPE_MASK)  # drop SOCK_NONBLOCK / SOCK_CLOEXEC
-        prog.jeq(SOCK_STREAM, "allow")
-        prog.jeq(SOCK_DGRAM, "allow")
-        prog.jeq(SOCK_SEQPACKET, "allow")  # raw and packet sockets (spoofing, sniffing as root) stay out
+        if policy.plain_protocols:
+            prog.jeq(SOCK_STREAM, "inet-stream")
+            prog.jeq(SOCK_DGRAM, "inet-dgram", "eperm")
+            prog.label("inet-stream")
+            prog.load(_arg_low(2))  # protocol: 0 (the default, TCP) or IPPROTO_TCP, never MPTCP/SCTP
+            prog.jeq(0, "allow")
+            prog.jeq(IPPROTO_TCP, "allow", "eperm")
+            prog.label("inet-dgram")
+            prog.load(_arg_low(2))
+            prog.jeq(0, "allow")
+            prog.jeq(IPPROTO_UDP, "allow", "eperm")
+        else:
+            prog.jeq(SOCK_STREAM, "allow")
+            prog.jeq(SOCK_DGRAM, "allow")
+            prog.jeq(SOCK_SEQPACKET, "allow")  # raw and packet sockets (spoofing, sniffing as root) stay out
     prog.ret(RET_ERRNO | errno.EPERM)
 
 

@@ -143,6 +143,12 @@ PROBE = textwrap.dedent("""
             s.listen(1)
             return "listening"
     attempt("relay_listener", bind_relay)
+    def mptcp_relay():  # IPPROTO_MPTCP: Landlock's TCP rules do not see it; seccomp must refuse it
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262) as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            return "listening"
+    attempt("mptcp_relay_listener", mptcp_relay)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler(
         {"http": os.environ["http_proxy"], "https": os.environ["https_proxy"]}))
     def get(url):
@@ -186,6 +192,7 @@ EXPECTED = {
     "unix_host_service": "PermissionError:1",
     "unix_abstract": "PermissionError:1",
     "relay_listener": "PermissionError:13",
+    "mptcp_relay_listener": "PermissionError:1",
     # through the proxy
     "proxy_allowed": "ok:origin says hello",
     "proxy_other_host": "HTTPError:403",

@@ -14,21 +14,35 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import re
+import resource
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import Decision, EgressRules, ip_literal, normalise_host
-from .tls import client_hello_sni
+from .rules import Decision, EgressRules, HostError, canonical_host, ip_literal, normalise_host
+from .tls import TlsError, client_hello
 
 F_SETPIPE_SZ = 1031
 SPLICE_F_MOVE = 1
 PIPE_SIZE = 1024 * 1024
 HEAD_LIMIT = 64 * 1024
 MAX_CONNECTIONS = 256  # open at once per command: each holds at most a head, a chunk and a pipe
+# A checked tunnel holds this many of the agent's descriptors (client and upstream sockets, their dups
+# for the splice threads, two pipes): the open connections of every command together must leave the
+# agent FD_RESERVE descriptors for its own work, whatever RLIMIT_NOFILE allows.
+FDS_PER_CONNECTION = 8
+FD_RESERVE = 256
+MAX_PENDING_QUESTIONS = 4  # questions to the person waiting at once; more are refused unasked
+RESOLVER_THREADS = 8
+# Refused connections are recorded one by one up to a burst, then at this rate per command; the rest
+# are counted into one `rate-limited` event, so a command cannot fill the audit log with connects.
+REFUSED_BURST = 64
+REFUSED_PER_SECOND = 4.0
 CHUNK = 64 * 1024
 CONNECT_TIMEOUT_S = 15.0
 HEAD_TIMEOUT_S = 30.0
@@ -54,6 +68,7 @@ class _Record:
     down: int = 0
     status: int | None = None
     started: float = field(default_factory=time.monotonic)
+    hello: bytes = b""  # a tunnel's ClientHello, held between its check and its relay
 
     def deny(self, decision: Decision | None = None, rule: str = "", reason: str = "") -> None:
         self.decision = "deny"
@@ -84,6 +99,13 @@ class EgressProxy:
         self._ask_lock = threading.Lock()  # one question at a time: parallel downloads ask once
         self._emit = emit
         self._hosts = {normalise_host(k): v for k, v in (hosts or {}).items()}
+        # Questions and name lookups get their own threads: a question waiting for the person must
+        # never hold the threads every other command's lookups need (the loop's default executor).
+        self._asker = ThreadPoolExecutor(1, thread_name_prefix="vtcode-egress-ask")
+        self._resolver = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="vtcode-egress-dns")
+        self._questions: dict[tuple[str, int, str], asyncio.Future[bool]] = {}
+        self.budget = connection_budget()
+        self._open = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="vtcode-egress", daemon=True)
         self._thread.start()
@@ -94,7 +116,7 @@ class EgressProxy:
     def attach(self, channel: socket.socket) -> int:
         """Serve the listener the child will send on `channel` (the agent's end of the socketpair)."""
         key = channel.fileno()
-        served = _Served(channel)
+        served = _Served(channel, self._emit)
         self._served[key] = served
         self._loop.call_soon_threadsafe(self._watch, served)
         return key
@@ -114,6 +136,8 @@ class EgressProxy:
         self._thread.join(timeout=5)
         if not self._loop.is_running():
             self._loop.close()
+        self._asker.shutdown(wait=False, cancel_futures=True)
+        self._resolver.shutdown(wait=False, cancel_futures=True)
 
     def serve_socket(self, listener: socket.socket) -> int:
         """Serve an already listening socket (tests and benchmarks on the host's loopback)."""
@@ -153,20 +177,28 @@ class EgressProxy:
     async def _track(self, served: _Served, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        if len(served.connections) >= MAX_CONNECTIONS:
-            refused = _Record(method="?", rule="too-many-connections",
-                              reason=f"more than {MAX_CONNECTIONS} open at once")
-            self._emit("network.request", refused.payload())
+        if len(served.connections) >= MAX_CONNECTIONS or self._open >= self.budget:
+            limit = (f"more than {MAX_CONNECTIONS} open at once" if len(served.connections) >= MAX_CONNECTIONS
+                     else f"the agent's budget of {self.budget} connections (RLIMIT_NOFILE) is in use")
+            refused = _Record(method="?", rule="too-many-connections", reason=limit)
+            served.record(self._emit, refused)
             writer.close()
             return
+        self._open += 1
         if task is not None:
             served.connections.add(task)
             task.add_done_callback(served.connections.discard)
-        await self.handle(reader, writer)
+        try:
+            await self.handle(reader, writer, emit=lambda record: served.record(self._emit, record))
+        except asyncio.CancelledError:
+            pass  # detached (the command ended): its event is out; asyncio's stream callback would log it
+        finally:
+            self._open -= 1
 
     # -- one connection -----------------------------------------------------------------------------
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     emit: Callable[[_Record], None] | None = None) -> None:
         record = _Record()
         try:
             await self._handle(reader, writer, record)
@@ -181,18 +213,16 @@ class EgressProxy:
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
-            self._emit("network.request", record.payload())  # every connection, refused ones too
+            if emit is not None:
+                emit(record)  # every connection, refused ones too (a flood of refusals is summarised)
+            else:
+                self._emit("network.request", record.payload())
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                       record: _Record) -> None:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT_S)
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            record.rule, record.reason = "malformed", "not an HTTP/1 proxy request"
-            raise Refused(400, Decision(False, "malformed", "not an HTTP/1 proxy request"))
-        method, target, version = parts
-        record.method = method.upper()
+        method, target, version, header_lines = parse_head(head)
+        record.method = method
         if record.method == "CONNECT":
             host, port = _split_host_port(target, None)
         else:
@@ -201,9 +231,14 @@ class EgressProxy:
                                             "plain-HTTP requests must use an absolute http:// URL; "
                                             "use CONNECT for https"))
             rest = target[7:]
-            authority, slash, path = rest.partition("/")
-            host, port = _split_host_port(authority.rpartition("@")[2], 80)
-            target = slash + path or "/"
+            end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+            authority, path = rest[:end], rest[end:]
+            if "@" in authority:
+                raise Refused(400, Decision(False, "malformed", "credentials (user@) in a proxied URL"))
+            host, port = _split_host_port(authority, 80)
+            path = path.partition("#")[0]
+            target = path if path.startswith("/") else "/" + path
+            _body_length(header_lines)  # refused before anything is resolved or connected
         record.host, record.port = host, port
         decision = self.rules.host(host, port)
         if not decision.allowed and decision.rule == "no-rule" and self._ask is not None:
@@ -214,7 +249,7 @@ class EgressProxy:
         if not method_ok.allowed:
             raise Refused(403, method_ok)
         address = await self._resolve_checked(host, port, record)
-        record.decision, record.rule, record.reason = "allow", decision.rule, ""
+        record.decision, record.rule, record.reason = "allow", decision.rule, record.reason
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(address, port, limit=CHUNK), CONNECT_TIMEOUT_S)
@@ -226,24 +261,30 @@ class EgressProxy:
             if record.method == "CONNECT":
                 await self._tunnel(reader, writer, up_reader, up_writer, record)
             else:
-                await self._forward(lines[1:], record.method, target, version, reader, writer,
+                await self._forward(header_lines, record.method, target, version, reader, writer,
                                     up_reader, up_writer, record)
         finally:
             with contextlib.suppress(Exception):
                 up_writer.close()
 
     async def _asked(self, host: str, port: int, method: str, unasked: Decision) -> Decision:
-        """The person's answer about a host no rule names (run off the loop: the question blocks). Only
-        names are offered, never IP literals or denied hosts; the address checks still follow."""
+        """The person's answer about a host no rule names, on the asker's own thread (one question at a
+        time; the same host asked by parallel connections is one question). Only names are offered,
+        never IP literals or denied hosts; the address checks still follow. At most
+        MAX_PENDING_QUESTIONS wait at once: a command cannot queue prompts without end."""
         ask = self._ask
         assert ask is not None
-
-        def question() -> bool:
-            with self._ask_lock:
-                return ask(host, port, method)
-
+        key = (host, port, method)
+        pending = self._questions.get(key)
+        if pending is None:
+            if len(self._questions) >= MAX_PENDING_QUESTIONS:
+                return Decision(False, "no-rule", f"{unasked.reason}; {len(self._questions)} questions are "
+                                                  "already waiting for an answer, not asked")
+            pending = asyncio.ensure_future(self._loop.run_in_executor(self._asker, ask, host, port, method))
+            self._questions[key] = pending
+            pending.add_done_callback(lambda _: self._questions.pop(key, None))
         try:
-            allowed = await self._loop.run_in_executor(None, question)
+            allowed = await asyncio.shield(pending)
         except Exception as exc:
             return Decision(False, "no-rule", f"{unasked.reason}; asking failed: {exc}")
         if allowed:
@@ -259,7 +300,8 @@ class EgressProxy:
             candidates = [self._hosts[normalise_host(host)]]
         else:
             try:
-                infos = await self._loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                infos = await self._loop.run_in_executor(self._resolver, socket.getaddrinfo, host, port, 0,
+                                                         socket.SOCK_STREAM)
             except OSError as exc:
                 raise Refused(502, Decision(False, "resolve", f"cannot resolve {host}: {exc}")) from exc
             candidates = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -283,43 +325,67 @@ class EgressProxy:
         await writer.drain()
         first = await asyncio.wait_for(reader.read(CHUNK), HEAD_TIMEOUT_S)
         if first[:1] == b"\x16":  # a TLS handshake: its server name must be the CONNECT host
-            while True:
-                sni = client_hello_sni(first)
-                if sni is not None or len(first) >= HEAD_LIMIT:
-                    break
-                more = await asyncio.wait_for(reader.read(CHUNK), HEAD_TIMEOUT_S)
-                if not more:
-                    break
-                first += more
-            if sni:
-                record.sni = sni
-                if normalise_host(sni) != normalise_host(record.host):
-                    record.deny(rule="sni-mismatch",
-                                reason=f"TLS server name {sni!r} is not the CONNECT host {record.host!r}")
-                    return
+            try:
+                why = await asyncio.wait_for(self._check_hello(reader, first, record), HEAD_TIMEOUT_S)
+            except TimeoutError:
+                why = ("tls-malformed", f"no complete ClientHello within {HEAD_TIMEOUT_S:.0f} s")
+            if why is not None:
+                record.hello = b""
+                record.deny(rule=why[0], reason=why[1])
+                return
+            first, record.hello = record.hello, b""
         up_writer.write(first)
         record.up += len(first)
         await _splice(reader, writer, up_reader, up_writer, record)
+
+    async def _check_hello(self, reader: asyncio.StreamReader, first: bytes,
+                           record: _Record) -> tuple[str, str] | None:
+        """Read the whole ClientHello (over as many records as it was split into) and check its server
+        names against the CONNECT host; (rule, reason) when the tunnel must be cut. A name target needs
+        an SNI naming it; an IP-literal target may have none (clients send none for addresses)."""
+        data = first
+        while True:
+            try:
+                hello = client_hello(data)
+            except TlsError as exc:
+                return "tls-malformed", f"the tunnel's first bytes look like TLS but: {exc}"
+            if hello is not None:
+                break
+            more = await asyncio.wait_for(reader.read(CHUNK), HEAD_TIMEOUT_S)
+            if not more:
+                return "tls-malformed", "the tunnel closed inside its ClientHello"
+            data += more
+        record.hello = data
+        record.sni = ",".join(hello.names) or None
+        if not hello.names:
+            if ip_literal(record.host) is not None:
+                return None
+            return "sni-missing", f"the ClientHello names no server; it must name {record.host!r}"
+        for name in hello.names:
+            try:
+                same = canonical_host(name) == record.host
+            except HostError:
+                same = False
+            if not same:
+                return "sni-mismatch", f"TLS server name {name!r} is not the CONNECT host {record.host!r}"
+        if hello.encrypted_name:
+            # Browsers send a GREASE ECH extension by default; a real one reaches only a site served at
+            # the checked address by the server named in the outer SNI, the same reach as a Host header
+            # inside the tunnel (see "What is not covered"). Recorded, not cut.
+            record.reason = ("the ClientHello carries an encrypted inner name (ECH); "
+                             "the outer name was checked")
+        return None
 
     async def _forward(self, header_lines: list[str], method: str, target: str, version: str,
                        reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter,
                        record: _Record) -> None:
-        headers = [line for line in header_lines if line]
-        names = {line.split(":", 1)[0].strip().lower() for line in headers}
-        if "transfer-encoding" in names:
-            raise Refused(411, Decision(False, "chunked-body",
-                                        "chunked plain-HTTP uploads are not forwarded; "
-                                        "send Content-Length or use https"))
-        length = 0
-        for line in headers:
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value.strip())
+        headers = header_lines
+        length = _body_length(headers)
         # Host is the URL's authority, whatever the client sent: a different Host header would ask the
         # checked server for another site (fronting on a shared address).
         dropped = HOP_HEADERS | {"host"}
-        kept = [line for line in headers if line.split(":", 1)[0].strip().lower() not in dropped]
+        kept = [line for line in headers if line.split(":", 1)[0].lower() not in dropped]
         authority = record.host if ":" not in record.host else f"[{record.host}]"
         kept.insert(0, f"Host: {authority}" + ("" if record.port == 80 else f":{record.port}"))
         head = (f"{method} {target} {version}\r\n" + "".join(f"{h}\r\n" for h in kept)
@@ -349,12 +415,56 @@ class EgressProxy:
 
 
 class _Served:
-    def __init__(self, channel: socket.socket) -> None:
+    def __init__(self, channel: socket.socket, emit: Emit | None = None) -> None:
         self.channel = channel
+        self.emit = emit
         self.watching = False
         self.task: asyncio.Task[None] | None = None
         self.server: asyncio.Server | None = None
         self.connections: set[asyncio.Task[Any]] = set()
+        self.tokens = float(REFUSED_BURST)
+        self.refilled = time.monotonic()
+        self.suppressed = 0
+        self.suppressed_since = 0.0
+        self.suppressed_targets: dict[str, int] = {}  # host:port -> refusals, so the summary names them
+
+    def record(self, emit: Emit, record: _Record) -> None:
+        """Emit a connection's event. Allowed ones always; refused ones while the command's token bucket
+        lasts, the rest counted and summarised in one `rate-limited` event once tokens come back (or at
+        detach, `flush`)."""
+        if record.decision == "allow":
+            emit("network.request", record.payload())
+            return
+        now = time.monotonic()
+        self.tokens = min(float(REFUSED_BURST), self.tokens + (now - self.refilled) * REFUSED_PER_SECOND)
+        self.refilled = now
+        if now - self.suppressed_since >= 1.0:
+            self.flush(emit)  # at most one summary a second
+        if self.tokens < 1:
+            if not self.suppressed:
+                self.suppressed_since = now
+                self.suppressed_targets = {}
+            self.suppressed += 1
+            if record.host:
+                target = f"{record.host}:{record.port}"
+                self.suppressed_targets[target] = self.suppressed_targets.get(target, 0) + 1
+            return
+        self.tokens -= 1
+        emit("network.request", record.payload())
+
+    def flush(self, emit: Emit) -> None:
+        if not self.suppressed:
+            return
+        targets = sorted(self.suppressed_targets.items(), key=lambda item: -item[1])
+        named = ", ".join(f"{target} x{count}" for target, count in targets[:20])
+        more = f" and {len(targets) - 20} more hosts" if len(targets) > 20 else ""
+        summary = _Record(method="?", rule="rate-limited",
+                          reason=f"{self.suppressed} more refused connections in "
+                                 f"{time.monotonic() - self.suppressed_since:.1f} s, not recorded one by one"
+                                 + (f"; they asked for {named}{more}" if named else ""))
+        summary.started = self.suppressed_since
+        self.suppressed = 0
+        emit("network.request", summary.payload())
 
     async def close(self, loop: asyncio.AbstractEventLoop) -> None:
         if self.watching:
@@ -368,24 +478,77 @@ class _Served:
         if self.connections:
             await asyncio.gather(*self.connections, return_exceptions=True)
         self.channel.close()
+        if self.emit is not None:
+            self.flush(self.emit)
 
 
 def _split_host_port(authority: str, default: int | None) -> tuple[str, int]:
+    """(canonical host, port) of `host[:port]` or `[v6][:port]`; ValueError (HostError) for anything
+    that is not exactly that."""
     if authority.startswith("["):
         host, _, rest = authority[1:].partition("]")
-        port_text = rest[1:] if rest.startswith(":") else ""
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"bad target {authority!r}")
+        port_text = rest[1:]
+        if ip_literal(host) is None:
+            raise ValueError(f"bad target {authority!r}: brackets hold an IPv6 address")
     elif authority.count(":") == 1:
         host, _, port_text = authority.partition(":")
+    elif ":" in authority:
+        raise ValueError(f"bad target {authority!r}: an IPv6 address needs brackets")
     else:
         host, port_text = authority, ""
     if not port_text:
         if default is None:
             raise ValueError(f"CONNECT target {authority!r} has no port")
-        return normalise_host(host), default
-    port = int(port_text)
-    if not 0 < port < 65536 or not host:
+        return canonical_host(host), default
+    if not _DIGITS.fullmatch(port_text) or not 0 < int(port_text) < 65536 or not host:
         raise ValueError(f"bad target {authority!r}")
-    return normalise_host(host), port
+    return canonical_host(host), int(port_text)
+
+
+_DIGITS = re.compile(r"[0-9]{1,15}")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_REQUEST_LINE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) (HTTP/1\.[01])")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _body_length(headers: list[str]) -> int:
+    """The request body's length: one decimal Content-Length (or none: 0). Chunked bodies are refused
+    (411), conflicting or signed lengths 400: an upstream reading them otherwise would see another body."""
+    names = {line.split(":", 1)[0].lower() for line in headers}
+    if "transfer-encoding" in names:
+        raise Refused(411, Decision(False, "chunked-body", "chunked plain-HTTP uploads are not forwarded; "
+                                                           "send Content-Length or use https"))
+    lengths = {line.partition(":")[2].strip(" \t") for line in headers
+               if line.split(":", 1)[0].lower() == "content-length"}
+    if len(lengths) > 1 or any(not _DIGITS.fullmatch(value) for value in lengths):
+        raise Refused(400, Decision(False, "malformed", f"Content-Length {sorted(lengths)!r}: one decimal "
+                                                        "value expected"))
+    return int(lengths.pop()) if lengths else 0
+
+
+def parse_head(head: bytes) -> tuple[str, str, str, list[str]]:
+    """(METHOD, target, version, header lines) of a request head ending in CRLF CRLF, parsed strictly:
+    lines end in CRLF only, no control characters anywhere (a bare LF or CR is a line end to many
+    servers: a header the proxy did not see would reach the upstream), a token method, one space
+    between the three parts, `Name: value` headers with token names, no folded lines. Anything else is
+    Refused 400."""
+    text = head[:-4].decode("latin-1")
+    lines = text.split("\r\n")
+    bad = next((line for line in lines if _CONTROL.search(line)), None)
+    if bad is not None:
+        raise Refused(400, Decision(False, "malformed", "a control character (bare CR/LF, NUL...) in the "
+                                                        "request head"))
+    match = _REQUEST_LINE.fullmatch(lines[0])
+    if match is None:
+        raise Refused(400, Decision(False, "malformed", f"not an HTTP/1 proxy request: {lines[0][:120]!r}"))
+    headers = lines[1:]
+    for line in headers:
+        name, colon, _ = line.partition(":")
+        if not colon or not _TOKEN.fullmatch(name):
+            raise Refused(400, Decision(False, "malformed", f"a malformed header line {line[:60]!r}"))
+    return match.group(1).upper(), match.group(2), match.group(3), headers
 
 
 async def _respond(writer: asyncio.StreamWriter, status: int, reason: str) -> None:
@@ -494,9 +657,27 @@ def _pump_then(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None], sr
                record: _Record, way: str) -> None:
     try:
         _pump(src, dst, record, way)
+    except OSError:  # no pipe for this direction (descriptors exhausted): the tunnel ends
+        with contextlib.suppress(OSError):
+            socket.socket(fileno=os.dup(dst)).shutdown(socket.SHUT_RDWR)
     finally:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(_settle, future)
+
+
+def connection_budget() -> int:
+    """How many connections all commands together may hold open: raises the soft RLIMIT_NOFILE to the
+    hard one first (the usual 1024 soft limit is below what 256 tunnels need), then keeps FD_RESERVE
+    descriptors for the agent itself."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+    if soft == resource.RLIM_INFINITY:
+        soft = 1 << 20
+    return max(8, (soft - FD_RESERVE) // FDS_PER_CONNECTION)
 
 
 def _settle(future: asyncio.Future[None]) -> None:

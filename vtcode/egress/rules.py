@@ -13,6 +13,7 @@ resolves to 127.0.0.1, 10.x or 169.254.169.254 (DNS rebinding, a planted record)
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -23,10 +24,20 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 METADATA = (ipaddress.ip_network("169.254.169.254/32"), ipaddress.ip_network("fd00:ec2::254/128"),
             ipaddress.ip_network("100.100.100.200/32"))
 SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not public, not in is_private
+# IPv6 prefixes that carry an IPv4 address inside (6to4, the NAT64 well-known and local-use prefixes): a
+# relay would deliver them to that IPv4 address, which no check here has seen.
+EMBEDS_IPV4 = (ipaddress.ip_network("2002::/16"), ipaddress.ip_network("64:ff9b::/96"),
+               ipaddress.ip_network("64:ff9b:1::/48"))
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)\Z")
 
 
 class RuleError(ValueError):
     """A malformed rule; the message names it."""
+
+
+class HostError(ValueError):
+    """A host that is neither an IP address nor an ASCII DNS name; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +69,47 @@ def normalise_host(host: str) -> str:
     return host
 
 
-def ip_literal(host: str) -> Address | None:
+def canonical_host(host: str) -> str:
+    """The one spelling of a host that rules are matched on *and* the resolver is asked for: an IP
+    address in its standard form (IPv4-mapped IPv6 unwrapped), or a lower-case ASCII DNS name without
+    its trailing dot. Anything else is refused (HostError), never guessed at: Python's resolver encodes a
+    non-ASCII name with IDNA nameprep (`upload\xads` -> `uploads`, `\xba` -> `o`), so a name a deny rule
+    did not match would resolve to the denied one; glibc reads `2130706433`, `0x7f.1` or `127.1` as IPv4
+    addresses, which must be checked as literals, not offered as names. IDN names come as `xn--` labels."""
+    text = host.lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    literal = _ip(text)
+    if literal is not None:
+        return str(literal)
+    if text.endswith("."):
+        text = text[:-1]
+    if not text or len(text) > 253 or not text.isascii():
+        raise HostError(f"{host!r} is not an ASCII host name (IDN names must be sent as xn-- labels)")
+    labels = text.split(".")
+    if not all(_LABEL.match(label) for label in labels):
+        raise HostError(f"{host!r} is not a host name (letters, digits, '-', '_' in dot-separated labels)")
+    if _NUMERIC_LABEL.match(labels[-1]):
+        raise HostError(f"{host!r} is an IPv4 address in a non-standard form; write it as a.b.c.d")
+    return text
+
+
+def unwrap(address: Address) -> Address:
+    """The IPv4 address an IPv4-mapped IPv6 address (::ffff:a.b.c.d) reaches: rules compare that one."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _ip(text: str) -> Address | None:
     try:
-        return ipaddress.ip_address(normalise_host(host))
+        return unwrap(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+def ip_literal(host: str) -> Address | None:
+    return _ip(normalise_host(host))
 
 
 def _parse(text: str) -> HostRule | Network:
@@ -76,24 +123,24 @@ def _parse(text: str) -> HostRule | Network:
     host, port = raw, None
     if raw.count(":") == 1:
         host, _, port_text = raw.partition(":")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
             raise RuleError(f"egress rule {text!r}: the port must be 1-65535")
         port = int(port_text)
     host = normalise_host(host)
     wildcard = host.startswith("*.")
     name = host[2:] if wildcard else host
-    labels = name.split(".")
-    if not name or "*" in name or any(not label or len(label) > 63 for label in labels) or not all(
-        ch.isalnum() or ch in "-_" for label in labels for ch in label
-    ):
-        raise RuleError(f"egress rule {text!r}: expected a host name, '*.domain', an IP address or a CIDR")
+    try:
+        if not name or "*" in name or canonical_host(name) != name:
+            raise HostError(name)
+    except HostError:
+        raise RuleError(f"egress rule {text!r}: expected a host name, '*.domain', an IP address or a CIDR") \
+            from None
     return HostRule(text=raw, suffix=name, wildcard=wildcard, port=port)
 
 
 def special(address: Address) -> str | None:
     """Why an address is not public (refused unless an address rule names it), or None."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return special(address.ipv4_mapped)
+    address = unwrap(address)
     if any(address in net for net in METADATA):
         return "cloud-metadata address"
     if address.is_loopback:
@@ -104,6 +151,8 @@ def special(address: Address) -> str | None:
         return "unspecified address"
     if address.is_multicast:
         return "multicast address"
+    if any(address in net for net in EMBEDS_IPV4):
+        return "6to4/NAT64 address (it embeds an IPv4 address)"
     if address.is_private or (isinstance(address, ipaddress.IPv4Address) and address in SHARED):
         return "private address"
     if address.is_reserved or not address.is_global:
@@ -148,6 +197,7 @@ class EgressRules:
         return Decision(False, "no-rule", f"{name} is not in sandbox.egress.allow")
 
     def _literal(self, address: Address) -> Decision:
+        address = unwrap(address)
         for net in self.deny_nets:
             if address in net:
                 return Decision(False, f"deny {net}", "denied by rule")
@@ -158,6 +208,7 @@ class EgressRules:
 
     def address(self, address: Address) -> Decision:
         """May the proxy connect to this resolved address?"""
+        address = unwrap(address)
         for net in self.deny_nets:
             if address in net:
                 return Decision(False, f"deny {net}", "denied by rule")
