@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
 
-from vtcode.sandbox.hostgit import host_git_paths
+from vtcode.sandbox.hostgit import MACOS_SYSTEM_CONFIGS, host_git_paths
 from vtcode.sandbox.storelinks import linked_from_stores
 
 from .fold import DATA_VOLUME
@@ -107,7 +107,8 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     found = find_git_dirs(workspace) if writable else GitDirs((), complete=True)
     # The user's own git configuration joins the core's protected paths: read-only in every mode that
     # writes, full-access included (hostgit.py).
-    host_git = host_git_paths(home_real, request.env, keep_writable=(workspace, home_real))
+    host_git = host_git_paths(home_real, request.env, keep_writable=(workspace, home_real),
+                              system_configs=MACOS_SYSTEM_CONFIGS)
     guarded = (*request.protected_paths, *host_git)
     protected = tuple(dict.fromkeys(s for p in guarded for s in _protected_spellings(p)))
     unprotected: list[str] = []

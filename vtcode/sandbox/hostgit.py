@@ -27,10 +27,9 @@ _PATH_KEYS = re.compile(
 )
 _MAX_FILES = 32
 # The system-wide config files git reads, per platform (Homebrew's git reads its own prefix's).
-SYSTEM_CONFIGS: tuple[str, ...] = (
-    ("/private/etc/gitconfig", "/usr/local/etc/gitconfig", "/opt/homebrew/etc/gitconfig")
-    if sys.platform == "darwin" else ("/etc/gitconfig", "/usr/local/etc/gitconfig")
-)
+MACOS_SYSTEM_CONFIGS = ("/private/etc/gitconfig", "/usr/local/etc/gitconfig", "/opt/homebrew/etc/gitconfig")
+LINUX_SYSTEM_CONFIGS = ("/etc/gitconfig", "/usr/local/etc/gitconfig")
+SYSTEM_CONFIGS = MACOS_SYSTEM_CONFIGS if sys.platform == "darwin" else LINUX_SYSTEM_CONFIGS
 _MAX_BYTES = 1 << 20
 
 
