@@ -442,8 +442,8 @@ def check_full_access(base: Path, names: list[str], spawn: str, **backend_option
         for name, world, before, output in runs:
             found = [f"survivor {pid}" for pid in survivors(world)]
             found += differences(before, host_config(world))
-            leaked = [p for p in world.ws.rglob("*") if ".git" not in p.parts and not p.is_symlink() and p.is_file()
-                      and SECRET in p.read_text(errors="replace")]
+            leaked = [p for p in world.ws.rglob("*") if ".git" not in p.parts and not p.is_symlink()
+                      and p.is_file() and SECRET in p.read_text(errors="replace")]
             if SECRET in output or leaked:
                 found.append(f"the secret was read ({[str(p) for p in leaked]})")
             found += host_git(world)
