@@ -329,6 +329,11 @@ def attacks(world: World) -> dict[str, str]:
         "pointer_to_outside": f"ln -s {out}/victim-gitdir l2 && mkdir p2 && printf 'gitdir: ../l2' > p2/.git",
         "pointer_to_own_repo": "mkdir p3 && printf 'gitdir: ../.git' > p3/.git",
         "fifo_named_git": "mkdir f && mkfifo f/.git",
+        # carried to the temp dir, edited there, carried back (a cross-mount rename: mv copies and deletes)
+        "nested_repo_via_tmp": f"t=\"${{TMPDIR:-/tmp}}/lib-$$\"; mv vendor/lib \"$t\"; "
+                               f"printf '{fsmonitor}' >> \"$t/.git/config\"; mv \"$t\" vendor/lib",
+        "workspace_via_tmp": f"t=\"${{TMPDIR:-/tmp}}/ws-$$\"; cd .. && mv ws \"$t\"; "
+                             f"printf '{fsmonitor}' >> \"$t/.git/config\"; mv \"$t\" ws",
         "other_terminals": "for t in /dev/pts/[0-9]*; do (exec 3<\"$t\") 2>/dev/null && echo "
                            "\"$t\" >> LEAKED; "
                            "done; exit 0",
