@@ -88,13 +88,14 @@ def make_world(base: Path, *, host_config: bool = False) -> World:
     if host_config:
         (home / ".gitconfig").write_text("[user]\n\tname = Canary\n[include]\n\tpath = .gitconfig-extra\n"
                                          "[core]\n\thooksPath = ~/.githooks\n")
-        (home / ".gitconfig-extra").write_text("[alias]\n\tst = status\n")
+        (outside / "dotfiles").mkdir()
+        (outside / "dotfiles" / "gitconfig-extra").write_text("[alias]\n\tst = status\n")
+        os.link(outside / "dotfiles" / "gitconfig-extra", home / ".gitconfig-extra")  # a dotfile manager's
         (home / ".githooks").mkdir()
         (home / ".githooks" / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
         (home / ".githooks" / "pre-commit").chmod(0o755)
         (home / ".config" / "git").mkdir(parents=True)
         (home / ".config" / "git" / "ignore").write_text("*.swp\n")
-        (outside / "dotfiles").mkdir()
         (outside / "dotfiles" / "aws-credentials").write_text(f"[default]\nkey = {SECRET}\n")
         (home / ".aws").mkdir()
         (home / ".aws" / "credentials").symlink_to(outside / "dotfiles" / "aws-credentials")
@@ -391,6 +392,7 @@ def full_access_attacks(world: World) -> dict[str, str]:
                                      f"mv -f g {home}/.gitconfig",
         "global_config_git_command": f"HOME={home} git config --global core.fsmonitor '{payload}'",
         "global_include_append": f"printf '{fsmonitor}' >> {home}/.gitconfig-extra",
+        "global_include_hard_link": f"printf '{fsmonitor}' >> {out}/dotfiles/gitconfig-extra",
         "xdg_config_create": f"printf '{fsmonitor}' > {home}/.config/git/config",
         "xdg_dir_swap": f"mv {home}/.config/git {home}/.config/g2; mkdir -p {home}/.config/git && "
                         f"printf '{fsmonitor}' > {home}/.config/git/config",
