@@ -367,13 +367,14 @@ class _SpecInputs:
     path_env: str
     home: str
     terminal: bool
+    xdg_config: str = ""  # where the user's git looks for its global config (hostgit.py)
 
     @classmethod
     def of(cls, request: SandboxRequest, home: str) -> _SpecInputs:
         return cls(request.mode, request.workspace, request.read_roots, request.network,
                    request.egress_port, request.protected_paths, request.state_paths,
                    request.env.get("PATH", ""), home,
-                   request.terminal)
+                   request.terminal, request.env.get("XDG_CONFIG_HOME", ""))
 
 
 @functools.lru_cache(maxsize=32)
@@ -381,7 +382,7 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
                  euid: int, epoch: int, supervise: bool = True) -> ConfinementSpec:
     """The spec is pure in its inputs but resolving PATH's toolchains costs ~1 ms, so it is memoised."""
     from .confine import ConfinementSpec
-    from .defaults import SYSTEM_READ_PATHS, home_secret_paths, system_secret_paths
+    from .defaults import SYSTEM_READ_PATHS
     from .limits import ResourceLimits
     from .toolchains import toolchain_homes, toolchain_roots
 
@@ -398,6 +399,8 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         write, protected, trees = (), (), ()
     elif inputs.mode == "full-access":
         read, write = ("/",), ("/",)
+    if write:
+        protected = (*protected, *_host_git_protected(inputs, write))
     # Root ignores RLIMIT_NPROC and a cgroup's pids.max does the job; an unprivileged child counts its
     # own user namespace's processes, so the rlimit is a second fence there.
     limits = ResourceLimits(processes=max_processes if euid != 0 else None)
@@ -408,7 +411,7 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         protected_paths=protected,
         readonly_trees=trees,
         tmp_dir=tmp,
-        hidden_paths=(*system_secret_paths(), *home_secret_paths(inputs.home)),
+        hidden_paths=_hidden(inputs),
         network=inputs.network or inputs.mode == "full-access",
         egress_port=inputs.egress_port,
         limits=limits,
@@ -417,6 +420,35 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
         shm_dir=shm if os.path.isdir(shm) else None,
         supervise=supervise,
     )
+
+
+def _host_git_protected(inputs: _SpecInputs, write: tuple[str, ...]) -> tuple[str, ...]:
+    """The user's own git configuration (vtcode/sandbox/hostgit.py, shared with Seatbelt) where the
+    command may write it: all of it in full-access, what lies in the workspace otherwise (an include or a
+    hooks directory there; the rest is outside every writable root and Landlock denies it already)."""
+    from vtcode.sandbox.hostgit import host_git_paths
+
+    from .grants import is_within
+
+    home = os.path.realpath(inputs.home)
+    env = {"XDG_CONFIG_HOME": inputs.xdg_config} if inputs.xdg_config else {}
+    found = host_git_paths(home, env, keep_writable=(os.path.realpath(inputs.workspace), home))
+    roots = [os.path.realpath(w) for w in write]
+    return tuple(p for p in found if any(is_within(os.path.realpath(p), r) for r in roots))
+
+
+def _hidden(inputs: _SpecInputs) -> tuple[str, ...]:
+    """Secrets: the system's, the home's credential stores, and where the links inside those stores lead
+    (`~/.aws/credentials -> ~/dotfiles/aws/credentials`: vtcode/sandbox/storelinks.py, shared with
+    Seatbelt; a link to something holding the workspace or the home is not followed)."""
+    from vtcode.sandbox.storelinks import linked_from_stores
+
+    from .defaults import home_secret_paths, system_secret_paths
+
+    stores = home_secret_paths(inputs.home)
+    home = os.path.realpath(inputs.home)
+    linked = linked_from_stores(stores, keep_clear=(os.path.realpath(inputs.workspace), home, "/"))
+    return tuple(dict.fromkeys((*system_secret_paths(), *stores, *linked)))
 
 
 def _network(spec: ConfinementSpec) -> str:

@@ -181,6 +181,13 @@ def plan_protection(protected: Iterable[str], writable_roots: Iterable[str], *, 
             targets, found = _inspect(real)
             pending.extend(targets)
             linked.update(found)
+    if "/" in roots and linked:
+        # Full access: every other name of a hard-linked protected file is writable and finding them means
+        # walking the whole file system; such a file is watched and restored by the core instead.
+        for path in linked.values():
+            readonly.discard(path)
+            unprotected.append(path)
+        linked = {}
     _check_hardlinks(linked, readonly, roots)
     pins = {a for p in readonly for r in roots if is_within(p, r) for a in _ancestors(p, r)} - readonly
     ordered = sorted(readonly | pins, key=lambda p: (p.count("/"), p))

@@ -8,14 +8,15 @@ run it over real directory trees and over invented ones alike.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
 
+from vtcode.sandbox.hostgit import MACOS_SYSTEM_CONFIGS, host_git_paths
+from vtcode.sandbox.storelinks import linked_from_stores
+
 from .fold import DATA_VOLUME
 from .gitdirs import GitDir, GitDirs, find_git_dirs
-from .hostgit import host_git_paths
 from .paths import canonical, is_within, spellings
 from .toolchains import toolchain_roots
 
@@ -70,58 +71,13 @@ def _protected_spellings(path: str) -> tuple[str, ...]:
     return tuple(p + suffix for p in spellings(path.rstrip("/")))
 
 
-# Per store: Library/Mail or a browser profile can hold far more, and every command pays for the walk.
-_MAX_STORE_ENTRIES = 500
-_MAX_STORE_DEPTH = 3
-_STORE_CACHE_S = 60.0
-_store_links: dict[str, tuple[tuple[int, int], float, tuple[str, ...]]] = {}
-
-
-def _links_in(store: str) -> tuple[str, ...]:
-    """The resolved targets of the symlinks in one store: a bounded walk, remembered for a minute while
-    the store's own directory is unchanged (the sandbox cannot write a store, so only the user adds
-    links, and seldom)."""
-    try:
-        st = os.stat(store)
-    except OSError:
-        return ()
-    stamp = (st.st_ino, st.st_mtime_ns)
-    cached = _store_links.get(store)
-    now = time.monotonic()
-    if cached is not None and cached[0] == stamp and now - cached[1] < _STORE_CACHE_S:
-        return cached[2]
-    found: list[str] = []
-    budget = _MAX_STORE_ENTRIES
-    for top, dirs, files in os.walk(store):
-        if top.count("/") - store.count("/") >= _MAX_STORE_DEPTH:
-            dirs[:] = []
-        budget -= len(dirs) + len(files)
-        if budget < 0:
-            break
-        for name in (*dirs, *files):
-            path = os.path.join(top, name)
-            if os.path.islink(path):
-                found.append(canonical(path))
-    if len(_store_links) > 256:
-        _store_links.clear()
-    _store_links[store] = (stamp, now, tuple(found))
-    return tuple(found)
-
-
 def _linked_from_stores(stores: list[str], *, keep_clear: tuple[str, ...]) -> list[str]:
-    """Where the symlinks inside each existing credential store lead (`~/.aws/credentials ->
-    ~/dotfiles/aws/credentials`): Seatbelt checks the resolved path, so each target is a secret too.
-    A link to a place that holds the workspace or the home (or is `/`) is not followed (denying it
-    would deny everything, and what it reaches is judged by its own path anyway). Bounded per store
-    (`_MAX_STORE_ENTRIES`, `_MAX_STORE_DEPTH`): a link deeper or later in a huge store is not seen."""
+    """Every spelling of where the symlinks inside each credential store lead (`~/.aws/credentials ->
+    ~/dotfiles/aws/credentials`): Seatbelt checks the resolved path, so each target is a secret too
+    (vtcode/sandbox/storelinks.py: the bounded, cached walk both backends share)."""
     found: list[str] = []
-    for store in dict.fromkeys(stores):
-        if not os.path.isdir(store) or os.path.islink(store):
-            continue  # a linked store is walked under its resolved spelling, which is also listed
-        for target in _links_in(store):
-            if any(is_within(target, clear) for clear in keep_clear):
-                continue
-            found += [s for s in spellings(target) if s not in found]
+    for target in linked_from_stores(stores, keep_clear=keep_clear, canonical=canonical):
+        found += [s for s in spellings(target) if s not in found]
     return found
 
 
@@ -151,7 +107,8 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     found = find_git_dirs(workspace) if writable else GitDirs((), complete=True)
     # The user's own git configuration joins the core's protected paths: read-only in every mode that
     # writes, full-access included (hostgit.py).
-    host_git = host_git_paths(home_real, request.env, keep_writable=(workspace, home_real))
+    host_git = host_git_paths(home_real, request.env, keep_writable=(workspace, home_real),
+                              system_configs=MACOS_SYSTEM_CONFIGS)
     guarded = (*request.protected_paths, *host_git)
     protected = tuple(dict.fromkeys(s for p in guarded for s in _protected_spellings(p)))
     unprotected: list[str] = []

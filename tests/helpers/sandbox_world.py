@@ -55,7 +55,13 @@ def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
                           env=env).stdout
 
 
-def make_world(base: Path) -> World:
+SECRET = "AWS-SECRET-CANARY-7f3a"
+
+
+def make_world(base: Path, *, host_config: bool = False) -> World:
+    """`host_config`: the home also holds what full-access must still not touch: a global git config
+    with an include and a global hooks directory, and a credential store whose file is a symlink to a
+    secret kept elsewhere (`~/.aws/credentials -> outside/dotfiles/aws-credentials`)."""
     root = Path(tempfile.mkdtemp(prefix="world-", dir=base))
     outside = root / "outside"
     home = outside / "home"
@@ -79,6 +85,20 @@ def make_world(base: Path) -> World:
     (victim / "hooks").mkdir(parents=True)
     (victim / "hooks" / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
     (victim / "config").write_text("[core]\n\tbare = false\n[alias]\n\tst = status\n")
+    if host_config:
+        (home / ".gitconfig").write_text("[user]\n\tname = Canary\n[include]\n\tpath = .gitconfig-extra\n"
+                                         "[core]\n\thooksPath = ~/.githooks\n")
+        (outside / "dotfiles").mkdir()
+        (outside / "dotfiles" / "gitconfig-extra").write_text("[alias]\n\tst = status\n")
+        os.link(outside / "dotfiles" / "gitconfig-extra", home / ".gitconfig-extra")  # a dotfile manager's
+        (home / ".githooks").mkdir()
+        (home / ".githooks" / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+        (home / ".githooks" / "pre-commit").chmod(0o755)
+        (home / ".config" / "git").mkdir(parents=True)
+        (home / ".config" / "git" / "ignore").write_text("*.swp\n")
+        (outside / "dotfiles" / "aws-credentials").write_text(f"[default]\nkey = {SECRET}\n")
+        (home / ".aws").mkdir()
+        (home / ".aws" / "credentials").symlink_to(outside / "dotfiles" / "aws-credentials")
     markers = root / "markers"
     markers.mkdir()
     markers.chmod(0o777)  # host-side payloads of every uid may write here (they must never run)
@@ -310,6 +330,11 @@ def attacks(world: World) -> dict[str, str]:
         "pointer_to_outside": f"ln -s {out}/victim-gitdir l2 && mkdir p2 && printf 'gitdir: ../l2' > p2/.git",
         "pointer_to_own_repo": "mkdir p3 && printf 'gitdir: ../.git' > p3/.git",
         "fifo_named_git": "mkdir f && mkfifo f/.git",
+        # carried to the temp dir, edited there, carried back (a cross-mount rename: mv copies and deletes)
+        "nested_repo_via_tmp": f"t=\"${{TMPDIR:-/tmp}}/lib-$$\"; mv vendor/lib \"$t\"; "
+                               f"printf '{fsmonitor}' >> \"$t/.git/config\"; mv \"$t\" vendor/lib",
+        "workspace_via_tmp": f"t=\"${{TMPDIR:-/tmp}}/ws-$$\"; cd .. && mv ws \"$t\"; "
+                             f"printf '{fsmonitor}' >> \"$t/.git/config\"; mv \"$t\" ws",
         "other_terminals": "for t in /dev/pts/[0-9]*; do (exec 3<\"$t\") 2>/dev/null && echo "
                            "\"$t\" >> LEAKED; "
                            "done; exit 0",
@@ -352,6 +377,98 @@ def attacks(world: World) -> dict[str, str]:
     }
 
 
+def full_access_attacks(world: World) -> dict[str, str]:
+    """name -> script run with sandbox.mode = "full-access": the file system is open, but the user's own
+    git configuration (what the host's next `git` reads or runs) and secrets (a credential store's
+    symlinked file, by either name) must stay out of reach."""
+    home, out, mark = world.home, world.outside, world.marker
+    payload = f"touch {mark}"
+    fsmonitor = f'[core]\\n\\tfsmonitor = "{payload}"\\n'
+    hook = f"#!/bin/sh\\n{payload}\\n"
+    secret = f"{out}/dotfiles/aws-credentials"
+    return {
+        "global_config_append": f"printf '{fsmonitor}' >> {home}/.gitconfig",
+        "global_config_rename_over": f"cp {home}/.gitconfig g; printf '{fsmonitor}' >> g; "
+                                     f"mv -f g {home}/.gitconfig",
+        "global_config_git_command": f"HOME={home} git config --global core.fsmonitor '{payload}'",
+        "global_include_append": f"printf '{fsmonitor}' >> {home}/.gitconfig-extra",
+        "global_include_hard_link": f"printf '{fsmonitor}' >> {out}/dotfiles/gitconfig-extra",
+        "xdg_config_create": f"printf '{fsmonitor}' > {home}/.config/git/config",
+        "xdg_dir_swap": f"mv {home}/.config/git {home}/.config/g2; mkdir -p {home}/.config/git && "
+                        f"printf '{fsmonitor}' > {home}/.config/git/config",
+        "global_hook": f"printf '{hook}' > {home}/.githooks/pre-commit; chmod +x {home}/.githooks/pre-commit",
+        "global_hooks_new_hook": f"printf '{hook}' > {home}/.githooks/post-commit; "
+                                 f"chmod +x {home}/.githooks/post-commit",
+        "global_hooks_swap": f"mv {home}/.githooks {home}/h2; mkdir {home}/.githooks; printf '{hook}' > "
+                             f"{home}/.githooks/pre-commit; chmod +x {home}/.githooks/pre-commit",
+        "late_global_config": f"(setsid sh -c 'sleep 1.5; printf \"{fsmonitor}\" >> {home}/.gitconfig' &); "
+                              "exit 0",
+        "store_link_read": f"cat {home}/.aws/credentials >> LEAKED; cat {secret} >> LEAKED; exit 0",
+        "store_link_copy_and_link": f"cp {secret} c; ln {secret} hl; ln -s {secret} sl; "
+                                    "cat c hl sl >> LEAKED; exit 0",
+        "store_link_dir_fd": f"python3 -c \"import os\nd = os.open('{out}/dotfiles', os.O_RDONLY)\n"
+                             "fd = os.open('aws-credentials', os.O_RDONLY, dir_fd=d)\n"
+                             "open('LEAKED', 'ab').write(os.read(fd, 999))\"",
+        "store_link_via_proc_root": f"cat /proc/self/root{secret} >> LEAKED; exit 0",
+    }
+
+
+def host_config(world: World) -> dict[str, Entry]:
+    """The user's git configuration and what it names, whole (full-access must change none of it)."""
+    home = world.home
+    paths = [home / ".gitconfig", home / ".gitconfig-extra", home / ".config" / "git", home / ".githooks",
+             home / ".config" / "g2", home / "h2"]
+    seen: dict[str, Entry] = {}
+    for top in paths:
+        for path in [top, *(_walk(top, False) if top.is_dir() else [])]:
+            if os.path.lexists(path):
+                seen[str(path)] = _entry(path, dir_times=False)
+    return seen
+
+
+def check_full_access(base: Path, names: list[str], spawn: str, **backend_options: object) -> list[str]:
+    """Each full-access attack in a fresh world (home = the world's home); then every process gone, the
+    host's git configuration unchanged, the host's git running nothing planted, and the secret nowhere
+    in the command's output or the workspace."""
+    runs: list[tuple[str, World, dict[str, Entry], str]] = []
+    problems: list[str] = []
+    try:
+        for name in names:
+            world = make_world(base, host_config=True)
+            before = host_config(world)
+            runner = run_unconfined if spawn == "none" else run_in_sandbox
+            options = {} if spawn == "none" else {"mode": "full-access", **backend_options}
+            try:
+                _, output = runner(world, full_access_attacks(world)[name], spawn, **options)
+            except Exception as exc:  # SandboxDenied: refused, nothing ran (vtcode's code unguardable)
+                if type(exc).__name__ != "SandboxDenied":
+                    raise
+                output = f"refused: {exc}"
+            runs.append((name, world, before, output))
+        time.sleep(2.0)
+        for name, world, before, output in runs:
+            found = [f"survivor {pid}" for pid in survivors(world)]
+            found += differences(before, host_config(world))
+            leaked = [p for p in world.ws.rglob("*") if ".git" not in p.parts and not p.is_symlink()
+                      and p.is_file() and SECRET in p.read_text(errors="replace")]
+            if SECRET in output or leaked:
+                found.append(f"the secret was read ({[str(p) for p in leaked]})")
+            found += host_git(world)
+            if spawn == "none":
+                problems.append(f"{name}: {'broke an invariant' if found else 'no effect'}")
+                for pid in survivors(world):
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, 9)
+                continue
+            problems += [f"{name} [{spawn}, full-access]: {p}" for p in found]
+            if found:
+                problems.append(f"  {name} output: {output.strip()[:400]}")
+    finally:
+        for _, world, *_ in runs:
+            shutil.rmtree(world.root, ignore_errors=True)
+    return problems
+
+
 ORDINARY_WORK = (
     "chmod +x build.sh && ./build.sh && git add -A && git -c user.name=a -c user.email=a@a commit -qm w && "
     "git status --short && git stash list && git checkout -q -b topic && git log --oneline -1 && "
@@ -368,8 +485,10 @@ def run_unconfined(world: World, script: str, spawn: str) -> tuple[int, str]:
     return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
 
 
-def run_in_sandbox(world: World, script: str, spawn: str, **backend_options: object) -> tuple[int, str]:
-    """One command through the core's WorkspaceSandbox with the landlock backend on one spawn path."""
+def run_in_sandbox(world: World, script: str, spawn: str, *, mode: str = "workspace-write",
+                   **backend_options: object) -> tuple[int, str]:
+    """One command through the core's WorkspaceSandbox with the landlock backend on one spawn path (in
+    full-access, the backend's home is the world's: what it guards there is the world's)."""
     from vtcode_landlock import launcher
     from vtcode_landlock.backend import LandlockBackend
 
@@ -378,9 +497,11 @@ def run_in_sandbox(world: World, script: str, spawn: str, **backend_options: obj
     from vtcode.sandbox.workspace import WorkspaceSandbox
 
     bus = EventBus()
+    if mode == "full-access":
+        backend_options = {"home": str(world.home), **backend_options}
     backend = LandlockBackend(launcher=spawn == "launcher", fork_server=spawn == "fork-server",
                               **backend_options)  # type: ignore[arg-type]
-    box = WorkspaceSandbox(backend, SandboxConfig(), world.ws, bus)
+    box = WorkspaceSandbox(backend, SandboxConfig(mode=mode), world.ws, bus)  # type: ignore[arg-type]
     prepared = box.prepare(box.request(["/bin/sh", "-c", script], str(world.ws)))
     try:
         assert prepared.enforced[-1].startswith(f"spawn:{spawn}"), (prepared.enforced, launcher)
@@ -465,10 +586,13 @@ def main(argv: list[str]) -> int:
     names = list(attacks(world))
     shutil.rmtree(world.root)
     problems: list[str] = []
+    full = list(full_access_attacks(world))
     for spawn in spawns:
         problems += check_ordinary_work(Path(base), spawn, **options)
         problems += check_attacks(Path(base), names, spawn, **options)
-    Path(out).write_text(json.dumps({"problems": problems, "attacks": len(names), "euid": os.geteuid()}))
+        problems += check_full_access(Path(base), full, spawn, **options)
+    Path(out).write_text(json.dumps({"problems": problems, "attacks": len(names), "full_access": len(full),
+                                     "euid": os.geteuid()}))
     return 0
 
 

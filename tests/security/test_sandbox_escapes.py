@@ -76,6 +76,39 @@ def test_every_attack_breaks_an_invariant_when_nothing_stops_it(base: Path, name
         MAY_HAVE_NO_EFFECT_UNCONFINED)
 
 
+@pytest.fixture(scope="module")
+def full_access_names(base: Path) -> list[str]:
+    world = world_suite.make_world(base, host_config=True)
+    try:
+        return list(world_suite.full_access_attacks(world))
+    finally:
+        shutil.rmtree(world.root)
+
+
+@pytest.mark.parametrize("spawn", SPAWNS)
+def test_full_access_keeps_the_users_git_config_and_linked_secrets(base: Path, full_access_names: list[str],
+                                                                   spawn: str) -> None:
+    """full-access opens the file system, not the user's own git configuration (global, XDG, included,
+    the global hooks directory) nor a secret a credential store links to (by either name)."""
+    problems = world_suite.check_full_access(base, full_access_names, spawn)
+    assert not problems, "\n".join(problems)
+
+
+def test_full_access_attacks_break_an_invariant_when_nothing_stops_them(base: Path,
+                                                                       full_access_names: list[str]) -> None:
+    lines = world_suite.check_full_access(base, full_access_names, "none")
+    missed = sorted(line for line in lines if line.endswith("no effect"))
+    assert not missed and len(lines) == len(full_access_names), lines
+
+
+def test_full_access_without_a_mount_namespace_is_refused_or_keeps_the_users_git_config(
+        base: Path, full_access_names: list[str]) -> None:
+    """No mount namespace: the command is refused where vtcode's own code could not be made read-only (a
+    venv under a writable root); otherwise the user's git configuration is put back after it."""
+    problems = world_suite.check_full_access(base, full_access_names, "launcher", mount_namespace="off")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("spawn", SPAWNS)
 def test_ordinary_work_runs_as_root(base: Path, spawn: str) -> None:
     # chmod +x, a build script, git add/commit/status/stash/checkout, multiprocessing's semaphores.
@@ -183,6 +216,7 @@ def test_every_attack_is_stopped_as_an_unprivileged_user(unprivileged: tuple[Pat
     """No cgroup of its own, a user namespace for the mounts: the path most people run."""
     result = _run_as_nobody(*unprivileged, *SPAWNS)
     assert result["euid"] == NOBODY and int(str(result["attacks"])) >= 35
+    assert int(str(result["full_access"])) >= 14
     assert result["problems"] == [], "\n".join(map(str, result["problems"]))  # type: ignore[arg-type]
 
 

@@ -274,3 +274,32 @@ def test_git_status_and_commit_inside(sandboxed: Sandboxed, repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "first" in result.stdout
     assert os.path.exists(repo / ".git" / "refs" / "heads")
+
+
+def test_unix_sockets_and_new_ptys_stay_refused_but_socketpair_work_runs(sandboxed: Sandboxed) -> None:
+    """Decision 0204: a pathname socket could reach a host service (docker.sock, an ssh-agent) that
+    Landlock does not mediate, so socket(AF_UNIX) stays EPERM (multiprocessing's Manager fails); pools and
+    queues (pipes, socketpair) work; openpty cannot open the new /dev/pts entry (no private devpts yet)."""
+    code = (
+        "import multiprocessing as m, os, socket\n"
+        "if __name__ == '__main__':\n"
+        "    with m.Pool(2) as p: print('pool', p.map(abs, [-1, -2]))\n"
+        "    a, b = socket.socketpair(); a.send(b'x'); print('pair', b.recv(1))\n"
+        "    try: socket.socket(socket.AF_UNIX); print('unix socket made')\n"
+        "    except PermissionError as e: print('unix', e.errno)\n"
+        "    try: os.openpty(); print('pty made')\n"
+        "    except OSError as e: print('pty', e.errno)\n"
+    )
+    out = sandboxed(["/usr/bin/python3", "-c", code]).stdout
+    assert "pool [1, 2]" in out and "pair b'x'" in out, out
+    assert "unix 1" in out and "unix socket made" not in out, out
+    assert "pty 13" in out and "pty made" not in out, out
+
+
+def test_with_the_network_granted_a_server_may_bind_every_interface(sandboxed: Sandboxed) -> None:
+    """A stated gap (decision 0204): Landlock's bind rules name ports and seccomp cannot read the address,
+    so `sandbox.network` is the host's network both ways; the egress mode keeps servers private."""
+    code = "import socket; s = socket.socket(); s.bind(('0.0.0.0', 0)); s.listen(); print('listening')"
+    assert sandboxed(["/usr/bin/python3", "-c", code], network=True).stdout.strip() == "listening"
+    denied = sandboxed(["/usr/bin/python3", "-c", code])
+    assert denied.returncode != 0 and "PermissionError" in denied.stderr
