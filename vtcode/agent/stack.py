@@ -12,6 +12,7 @@ from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
+from vtcode.checkpoints import Checkpoints, CheckpointStore
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
 from vtcode.sandbox import SandboxDenied, open_sandbox
@@ -37,6 +38,14 @@ def default_asker(root: Path | None = None) -> Asker:
     if sys.stdin is None or not sys.stdin.isatty():
         return NoTerminal()
     return TerminalAsker(jail=Jail(root) if root is not None else None)
+
+
+def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
+    settings = runtime.config.config.checkpoints
+    if not settings.enabled:
+        return None
+    store = CheckpointStore(root, size_cap=settings.max_file_bytes)
+    return Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)
 
 
 def open_stack(
@@ -74,7 +83,8 @@ def open_stack(
         if c.max_response_bytes is not None
     }
     runner = ToolRunner(
-        registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox
+        registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox,
+        checkpoints=open_checkpoints(runtime, root),
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs

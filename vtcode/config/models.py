@@ -92,6 +92,15 @@ class ApprovalsConfig(StrictModel):
     allow_always: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
 
 
+class CheckpointsConfig(StrictModel):
+    """The workspace recorded before every action that can change it (docs/checkpoints.md). A workspace
+    cannot switch them off: undo is what makes fewer prompts safe."""
+
+    enabled: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
+    # A file larger than this is left out of checkpoints (listed as skipped; a restore leaves it as it is).
+    max_file_bytes: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=0, le=1 << 40)] = 10 * 1024 * 1024
+
+
 class AuditConfig(StrictModel):
     enabled: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
     dir: Annotated[str | None, Tighten(Rule.USER_ONLY)] = None
@@ -176,6 +185,7 @@ class VtcodeConfig(StrictModel):
     sandbox: SandboxConfig = SandboxConfig()
     security: SecurityConfig = SecurityConfig()
     approvals: ApprovalsConfig = ApprovalsConfig()
+    checkpoints: CheckpointsConfig = CheckpointsConfig()
     audit: AuditConfig = AuditConfig()
     events: EventsConfig = EventsConfig()
     providers: ProvidersConfig = ProvidersConfig()

@@ -7,10 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vtcode_hookspecs import ActionRequest, CommandArgs, CommandSandbox, Decision, Tool, ToolResult, Verdict
+from vtcode_hookspecs import (
+    ActionRequest,
+    CommandArgs,
+    CommandSandbox,
+    Decision,
+    RiskClass,
+    Tool,
+    ToolResult,
+    Verdict,
+)
 
 from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
+from vtcode.checkpoints import Checkpoint, CheckpointError, Checkpoints
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
 from vtcode.plugins.registry import Registry
@@ -41,6 +51,7 @@ class ToolRunner:
         *,
         max_response_bytes: dict[str, int] | None = None,
         sandbox: CommandSandbox | None = None,
+        checkpoints: Checkpoints | None = None,
     ) -> None:
         self._tools = tools
         self._engine = engine
@@ -49,6 +60,7 @@ class ToolRunner:
         self._jail = jail
         self._caps = max_response_bytes or {}
         self._sandbox = sandbox
+        self.checkpoints = checkpoints
         self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/context.py)
 
     def call(self, name: str, arguments: str | dict[str, Any], call_id: str = "") -> CallRecord:
@@ -85,7 +97,28 @@ class ToolRunner:
             return self._refuse(
                 name, call_id, f"denied by policy ({decision.rule}): {decision.reason}", decision
             )
-        return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer)
+        checkpoint = None
+        if self.checkpoints is not None and _changes_workspace(action, entry.obj):
+            try:
+                checkpoint = self.checkpoints.before(name, call_id, _summary(action))
+            except (CheckpointError, OSError) as exc:
+                # No undo, no change: the action does not run without its checkpoint (fail closed).
+                why = (f"no checkpoint could be taken, so nothing ran: {exc} "
+                       "([checkpoints] enabled = false in your user config turns checkpoints off)")
+                return self._refuse(name, call_id, why, decision, answer)
+        try:
+            return CallRecord(self._invoke(entry.obj, entry.plugin, args, call_id), decision, answer)
+        finally:
+            if checkpoint is not None:
+                self._finish(checkpoint)
+
+    def _finish(self, checkpoint: Checkpoint) -> None:
+        assert self.checkpoints is not None
+        try:
+            self.checkpoints.after(checkpoint)
+        except (CheckpointError, OSError) as exc:  # the action ran; its undo still works, less precisely
+            self._bus.emit("error", {"message": f"checkpoint {checkpoint.id}: no after-snapshot: {exc}",
+                                     "source": "checkpoints"})
 
     def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
@@ -155,6 +188,24 @@ def _action(name: str, args: Any) -> ActionRequest:
         write=first[1],
         extra_paths=tuple(paths[1:]),
     )
+
+
+def _changes_workspace(action: ActionRequest, tool: Tool) -> bool:
+    """A command (a new one: a shell session's read runs nothing), a write path, or a tool of the write
+    class: whatever can change a file is preceded by a checkpoint."""
+    if action.kind == "command":
+        return True
+    if action.write or any(write for _, write in action.extra_paths):
+        return True
+    return getattr(tool, "risk", None) is RiskClass.WRITE
+
+
+def _summary(action: ActionRequest) -> str:
+    if action.shell is not None:
+        return action.shell
+    if action.argv is not None:
+        return " ".join(action.argv)
+    return f"{action.tool} {action.path or ''}".strip()
 
 
 def cap_output(result: ToolResult, limit: int) -> ToolResult:
