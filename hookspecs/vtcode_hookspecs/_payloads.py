@@ -156,6 +156,15 @@ class ToolRefused(Payload):
     reason: str
 
 
+class SandboxVerified(Payload):
+    """approvals.mode = "auto": the probe run under the sandbox at the first auto decision, and its result.
+    `ok = false` means every prompt of the session still asks."""
+
+    ok: bool
+    reason: str = ""
+    enforced: list[str] = []
+
+
 class CheckpointTaken(Payload):
     """The workspace was recorded before an action that can change it (docs/checkpoints.md)."""
 
@@ -309,6 +318,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "tool.started": ToolStarted,
     "tool.finished": ToolFinished,
     "tool.refused": ToolRefused,
+    "sandbox.verified": SandboxVerified,
     "checkpoint.taken": CheckpointTaken,
     "checkpoint.restored": CheckpointRestored,
     "command.started": CommandStarted,

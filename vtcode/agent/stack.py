@@ -12,6 +12,7 @@ from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
+from vtcode.approvals.auto import AutoApproval
 from vtcode.checkpoints import Checkpoints, CheckpointStore
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
@@ -59,16 +60,6 @@ def open_stack(
         entry = registries.tools.get(name)
         return entry.obj.risk if entry is not None else None
 
-    reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
-    engine = PolicyEngine(
-        config, Jail(root), reviewer=runtime.plugins.review if reviewers else None, risk_of=risk_of
-    )
-    broker = ApprovalBroker(
-        asker or default_asker(root),
-        runtime.bus,
-        always=UserPolicyStore(root=root),
-        allow_always=config.config.approvals.allow_always,
-    )
     sandbox: CommandSandbox | None
     try:
         sandbox = open_sandbox(registries.sandboxes, config.config.sandbox, root, runtime.bus)
@@ -77,6 +68,25 @@ def open_stack(
             "error", {"message": f"no sandbox: commands will be refused ({exc})", "source": "sandbox"}
         )
         sandbox = None
+    checkpoints = open_checkpoints(runtime, root)
+    auto = None
+    if config.config.approvals.mode == "auto":
+        if checkpoints is not None:
+            checkpoints.store.ensure()  # the probe must find the store there to try writing it
+        auto = AutoApproval(root, sandbox, checkpoints_on=checkpoints is not None,
+                            store_dir=checkpoints.store.dir if checkpoints is not None else None,
+                            emit=runtime.bus.emit)
+    reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
+    engine = PolicyEngine(
+        config, Jail(root), reviewer=runtime.plugins.review if reviewers else None, risk_of=risk_of,
+        auto=auto,
+    )
+    broker = ApprovalBroker(
+        asker or default_asker(root),
+        runtime.bus,
+        always=UserPolicyStore(root=root),
+        allow_always=config.config.approvals.allow_always,
+    )
     caps = {
         name: c.max_response_bytes
         for name, c in config.tool_policy.constraints.items()
@@ -84,7 +94,7 @@ def open_stack(
     }
     runner = ToolRunner(
         registries.tools, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox,
-        checkpoints=open_checkpoints(runtime, root),
+        checkpoints=checkpoints,
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs

@@ -123,7 +123,7 @@ class CheckpointStore:
             raise CheckpointError(f"checkpoint store {self.dir}: git {args[0]} failed: {why}")
         return done.stdout
 
-    def _ensure(self) -> None:
+    def ensure(self) -> None:
         if (self.git_dir / "HEAD").exists():
             return
         private_dir(self.dir)
@@ -142,7 +142,7 @@ class CheckpointStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """One writer at a time: two vtcode processes on one workspace share its store."""
-        self._ensure()
+        self.ensure()
         fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)

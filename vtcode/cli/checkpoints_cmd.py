@@ -22,6 +22,15 @@ def _store(root: Path, config_files: tuple[Path, ...], overrides: tuple[str, ...
     return CheckpointStore(root, size_cap=config.config.checkpoints.max_file_bytes)
 
 
+def _number(text: str) -> int:
+    """Checkpoint IDs are the numbers `vtcode checkpoints list` shows; read after the config is checked."""
+    from vtcode.errors import VtcodeError
+
+    if not text.isdigit() or int(text) < 1:
+        raise VtcodeError(f"ID: {text!r} is not a checkpoint number; see `vtcode checkpoints list`")
+    return int(text)
+
+
 @click.group(name="checkpoints")
 def checkpoints() -> None:
     """The workspace as it was before each agent action (stored outside it, under your data dir)."""
@@ -53,17 +62,17 @@ def list_(as_json: bool, workspace: Path | None, config_files: tuple[Path, ...],
 
 
 @checkpoints.command(name="diff")
-@click.argument("checkpoint_id", type=click.IntRange(min=1), metavar="ID")
+@click.argument("checkpoint_id", metavar="ID")
 @click.option("--stat", "names_only", is_flag=True, help="Only the paths that changed.")
 @workspace_options
 @reports_errors
-def diff(checkpoint_id: int, names_only: bool, workspace: Path | None, config_files: tuple[Path, ...],
+def diff(checkpoint_id: str, names_only: bool, workspace: Path | None, config_files: tuple[Path, ...],
          overrides: tuple[str, ...]) -> None:
     """What changed in the workspace since checkpoint ID (ignored files and files over the cap aside)."""
     from vtcode.workspace import resolve_root
 
     store = _store(resolve_root(workspace), config_files, overrides)
-    target = store.get(checkpoint_id)
+    target = store.get(_number(checkpoint_id))
     with store.locked():
         now, _ = store.write_tree()
     if names_only:
@@ -75,19 +84,21 @@ def diff(checkpoint_id: int, names_only: bool, workspace: Path | None, config_fi
 
 
 @checkpoints.command(name="restore")
-@click.argument("checkpoint_id", type=click.IntRange(min=1), metavar="ID")
+@click.argument("checkpoint_id", metavar="ID")
 @click.option("--yes", is_flag=True, help="Apply without asking (the plan is still printed).")
 @click.option("--dry-run", is_flag=True, help="Only show what would change.")
 @click.option("--overwrite", is_flag=True, help="Also overwrite edits made after the checkpoint outside "
               "any agent action (listed as kept otherwise).")
 @workspace_options
 @reports_errors
-def restore(checkpoint_id: int, yes: bool, dry_run: bool, overwrite: bool, workspace: Path | None,
+def restore(checkpoint_id: str, yes: bool, dry_run: bool, overwrite: bool, workspace: Path | None,
             config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
     """Bring the workspace back to checkpoint ID; a checkpoint is taken first, so this is undoable too."""
     from vtcode.workspace import resolve_root
 
-    _restore(resolve_root(workspace), checkpoint_id, yes, dry_run, overwrite, config_files, overrides)
+    root = resolve_root(workspace)
+    _store(root, config_files, overrides)  # a bad config is reported before a bad ID
+    _restore(root, _number(checkpoint_id), yes, dry_run, overwrite, config_files, overrides)
 
 
 @click.command(name="undo")

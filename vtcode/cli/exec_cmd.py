@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from vtcode.agent.stack import Stack
     from vtcode.runtime import Runtime
 
-APPROVAL_MODES = ("on-request", "untrusted", "never")
+APPROVAL_MODES = ("auto", "on-request", "untrusted", "never")
 
 
 class SessionNotFound(VtcodeError):
@@ -46,7 +46,8 @@ class SessionNotFound(VtcodeError):
 @click.option("--model", default=None, metavar="NAME", help="Model to ask.")
 @click.option("--base-url", default=None, metavar="URL", help="Base URL of the provider's API.")
 @click.option(
-    "--approval-mode", type=click.Choice(APPROVAL_MODES), default=None, help="Override approvals.mode."
+    "--approvals", "--approval-mode", "approval_mode", type=click.Choice(APPROVAL_MODES), default=None,
+    help="Override approvals.mode (auto: the verified sandbox confines it and a checkpoint undoes it).",
 )
 @click.option("--events", type=click.Choice(("human", "jsonl")), default=None, help="Event format on stderr.")
 @click.option("--resume", "resume", default=None, metavar="ID", help="Continue a saved session.")

@@ -17,7 +17,7 @@ from .tighten import Rule, Tighten
 ToolPolicy = Literal["allow", "prompt", "deny"]
 POLICY_ORDER = ("allow", "prompt", "deny")
 SandboxMode = Literal["read-only", "workspace-write", "full-access"]
-ApprovalMode = Literal["on-request", "untrusted", "never"]
+ApprovalMode = Literal["auto", "on-request", "untrusted", "never"]
 ThirdPartyMode = Literal["approved", "none", "any"]
 Family = Literal[
     "commands", "event_sinks", "indexers", "providers", "review", "sandboxes", "storage", "tools"
@@ -88,8 +88,12 @@ class SecurityConfig(StrictModel):
 
 
 class ApprovalsConfig(StrictModel):
-    mode: Annotated[ApprovalMode, Tighten(Rule.ORDER, ("on-request", "untrusted", "never"))] = "on-request"
+    mode: Annotated[ApprovalMode, Tighten(Rule.ORDER, ("auto", "on-request", "untrusted", "never"))] = (
+        "on-request"
+    )
     allow_always: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+    # false (e.g. in the managed file): mode "auto" asks as "on-request" does (docs/agent.md).
+    allow_auto: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
 
 
 class CheckpointsConfig(StrictModel):

@@ -217,6 +217,11 @@ def _tool_refused(p: Payload) -> str:
     return f"{p.get('tool')}: {p.get('reason')}"
 
 
+def _sandbox_verified(p: Payload) -> str:
+    state = "auto mode on" if p.get("ok") else "auto mode off: every prompt still asks"
+    return f"{state} ({p.get('reason') or 'no reason given'})"
+
+
 def _checkpoint_taken(p: Payload) -> str:
     skipped = p.get("skipped") or []
     over = f" ({len(skipped)} file(s) over the size cap left out)" if skipped else ""
@@ -359,6 +364,7 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "tool.started": _tool_started,
     "tool.finished": _tool_finished,
     "tool.refused": _tool_refused,
+    "sandbox.verified": _sandbox_verified,
     "checkpoint.taken": _checkpoint_taken,
     "checkpoint.restored": _checkpoint_restored,
     "command.started": _command_started,
