@@ -80,7 +80,7 @@ USER_EDIT = "changed after the checkpoint outside any agent action; --overwrite 
 def plan_restore(store: CheckpointStore, target: Checkpoint, now_tree: str, skipped_now: Sequence[str],
                  overwrite: bool = False) -> Plan:
     """What restoring `target` would change in a workspace whose current tree is `now_tree`."""
-    later = [c for c in store.list() if c.id >= target.id]
+    later = [c for c in store.checkpoints() if c.id >= target.id]
     user_paths: set[str] = set()
     for index, checkpoint in enumerate(later):
         following = later[index + 1].tree if index + 1 < len(later) else now_tree

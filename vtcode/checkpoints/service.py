@@ -42,7 +42,7 @@ class Checkpoints:
 
     def last_agent_checkpoint(self) -> Checkpoint | None:
         """The checkpoint before the latest agent action (a restore is not an agent action)."""
-        for checkpoint in reversed(self.store.list()):
+        for checkpoint in reversed(self.store.checkpoints()):
             if checkpoint.tool != "restore":
                 return checkpoint
         return None

@@ -264,11 +264,11 @@ class CheckpointStore:
                 raise CheckpointError(f"{self.log}:{number}: not a checkpoint record ({exc})") from exc
         return out
 
-    def list(self) -> list[Checkpoint]:
+    def checkpoints(self) -> list[Checkpoint]:
         return fold(self.records())
 
     def get(self, checkpoint_id: int) -> Checkpoint:
-        for checkpoint in self.list():
+        for checkpoint in self.checkpoints():
             if checkpoint.id == checkpoint_id:
                 return checkpoint
         raise CheckpointError(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,8 +14,11 @@ from vtcode.terminal.echo import say, say_json
 
 from .options import reports_errors, workspace_options
 
+if TYPE_CHECKING:
+    from vtcode.checkpoints import CheckpointStore
 
-def _store(root: Path, config_files: tuple[Path, ...], overrides: tuple[str, ...]):  # type: ignore[no-untyped-def]
+
+def _store(root: Path, config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> CheckpointStore:
     from vtcode.checkpoints import CheckpointStore
     from vtcode.config import load_config
 
@@ -46,7 +50,7 @@ def list_(as_json: bool, workspace: Path | None, config_files: tuple[Path, ...],
     from vtcode.workspace import resolve_root
 
     store = _store(resolve_root(workspace), config_files, overrides)
-    found = store.list()
+    found = store.checkpoints()
     if as_json:
         say_json(json.dumps({"workspace": str(store.root), "store": str(store.dir),
                              "checkpoints": [c.model_dump(mode="json") for c in found]}))

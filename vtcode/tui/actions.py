@@ -169,7 +169,7 @@ def open_checkpoints(app: VtcodeApp) -> None:
         app.chat(Notice("checkpoints are off ([checkpoints] enabled = false)", "warn"))
         return
     try:
-        found = checkpoints.store.list()
+        found = checkpoints.store.checkpoints()
     except VtcodeError as exc:
         app.chat(Notice(f"checkpoints: {exc}", "error"))
         return

@@ -143,7 +143,7 @@ def test_the_store_is_outside_the_workspace_keyed_by_its_identity(tmp_path: Path
     os.rename(root, tmp_path / "moved")
     repository(root)
     assert workspace_key(root) != key
-    assert CheckpointStore(root).list() == []
+    assert CheckpointStore(root).checkpoints() == []
 
 
 def test_the_store_is_vtcodes_own_state_the_agent_cannot_write(tmp_path: Path) -> None:
