@@ -230,8 +230,27 @@ class CheckpointStore:
         return tree
 
     def _next_id(self) -> int:
-        records = self.records()
-        return max((r.id for r in records), default=0) + 1
+        """One more than the highest id taken, read from the log's tail so the cost does not grow with the
+        number of checkpoints (ids are given out in order, under the lock; the whole log if the tail holds
+        no `taken` line)."""
+        try:
+            with open(self.log, "rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - 8192))
+                tail = handle.read()
+        except FileNotFoundError:
+            return 1
+        ids = []
+        for line in tail.splitlines():
+            try:
+                record = CheckpointRecord.model_validate_json(line)
+            except ValueError:
+                continue  # a line cut short by a crash, or the partial first line of the tail
+            if record.kind == "taken":  # an `after` line of another process may follow a later `taken`
+                ids.append(record.id)
+        if ids:
+            return max(ids) + 1
+        return max((r.id for r in self.records()), default=0) + 1
 
     def _append(self, record: CheckpointRecord) -> None:
         line = record.model_dump_json() + "\n"

@@ -187,3 +187,15 @@ def test_workspace_git_config_and_attributes_cannot_run_anything(tmp_path: Path)
     (root / "x.txt").write_text("y\n")
     store.take()
     assert not marker.exists()
+
+
+def test_ids_stay_unique_when_two_processes_interleave_their_actions(tmp_path: Path) -> None:
+    """A's action is still running when B takes its checkpoint; A's `after` line then ends the log."""
+    root = repository(tmp_path / "ws")
+    first, second = CheckpointStore(root), CheckpointStore(root)
+    a = first.take(tool="a")
+    b = second.take(tool="b")
+    first.finish(a)
+    c = second.take(tool="c")
+    assert [a.id, b.id, c.id] == [1, 2, 3]
+    assert [cp.tool for cp in first.checkpoints()] == ["a", "b", "c"]
