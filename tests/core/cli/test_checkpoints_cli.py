@@ -120,3 +120,34 @@ def test_an_unknown_checkpoint_is_a_one_line_error(workspace: Path) -> None:
     result = run(workspace, "checkpoints", "restore", "7", "--yes")
     assert result.returncode == 2 and result.stderr.startswith("vtcode: error: no checkpoint 7")
     assert "Traceback" not in result.stderr
+
+
+
+def test_shell_session_input_is_checkpointed_and_undoable(workspace: Path) -> None:
+    """Typed into a persistent shell (the real bash_runner plugin through the real runner): each `send`
+    that carries a command is preceded by a checkpoint; opening and reading are not."""
+    from vtcode.checkpoints import Checkpoints, CheckpointStore
+    from vtcode.config.models import PluginsConfig
+    from vtcode.events import EventBus
+    from vtcode.plugins import load_plugins
+    from vtcode.testing import ScriptedApprover, tool_runner
+
+    write_trust(workspace)
+    bus = EventBus()
+    host = load_plugins(PluginsConfig(), bus)
+    runner = tool_runner(host, workspace, approver=ScriptedApprover(["allow-once"] * 4))
+    runner.checkpoints = Checkpoints(CheckpointStore(workspace), bus.emit)
+    opened = runner.call("shell_session", {"action": "open", "wait_s": 0.5}, "c1").result
+    assert opened.ok, opened.output
+    session_id = opened.data["session_id"]
+    try:
+        sent = runner.call("shell_session", {"action": "send", "session_id": session_id,
+                                             "command": "touch out.txt", "wait_s": 1.0}, "c2").result
+        assert sent.ok, sent.output
+    finally:
+        runner.call("shell_session", {"action": "close", "session_id": session_id}, "c3")
+    assert (workspace / "out.txt").exists()
+    taken = [e.payload for e in bus.history if e.type == "checkpoint.taken"]
+    assert [(t["tool"], t["call_id"]) for t in taken] == [("shell_session", "c2")]
+    assert run(workspace, "undo", "--yes").returncode == 0
+    assert not (workspace / "out.txt").exists()
