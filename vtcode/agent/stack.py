@@ -4,7 +4,9 @@ tool specs and the session store. `vtcode exec` and `vtcode demo` share it: the 
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +48,14 @@ def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
     if not settings.enabled:
         return None
     store = CheckpointStore(root, size_cap=settings.max_file_bytes)
+    threading.Thread(target=_warm, args=(store,), name="vtcode-checkpoint-warm", daemon=True).start()
     return Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)
+
+
+def _warm(store: CheckpointStore) -> None:
+    # Best effort: a failure here shows up, with its reason, at the first checkpoint that needs it.
+    with contextlib.suppress(Exception):
+        store.warm()
 
 
 def open_stack(

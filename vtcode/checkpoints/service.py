@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +30,10 @@ class Checkpoints:
         self.store = store
         self._emit = emit
         self._session = session
+        self._pending: threading.Thread | None = None
 
     def before(self, tool: str, call_id: str = "", summary: str = "") -> Checkpoint:
+        self.settle()
         checkpoint = self.store.take(tool=tool, call_id=call_id, summary=summary, session=self._session)
         self._event("checkpoint.taken", {
             "id": checkpoint.id, "tree": checkpoint.tree, "call_id": call_id, "tool": tool,
@@ -37,8 +41,34 @@ class Checkpoints:
         })
         return checkpoint
 
-    def after(self, checkpoint: Checkpoint) -> None:
-        self.store.finish(checkpoint)
+    def after(self, checkpoint: Checkpoint, *, background: bool = False) -> None:
+        """Snapshot the workspace once the action is over: the tree that tells the agent's changes from a
+        person's later edits, so it is taken before the tool's result goes back. `background` (a call the
+        person stopped: Esc, quitting) returns at once; the next checkpoint, a restore and the end of
+        `vtcode exec` wait for it (`settle`). If the process ends first, the record has no after-tree and
+        a restore keeps that action's changes unless --overwrite (the safe side)."""
+        self.settle()
+        if not background:
+            self._after(checkpoint)
+            return
+        self._pending = threading.Thread(target=self._after, args=(checkpoint,), daemon=True,
+                                         name=f"vtcode-checkpoint-{checkpoint.id}-after")
+        self._pending.start()
+
+    def settle(self, timeout: float | None = None) -> None:
+        pending = self._pending
+        if pending is not None:
+            pending.join(timeout)
+            if not pending.is_alive():
+                self._pending = None
+
+    def _after(self, checkpoint: Checkpoint) -> None:
+        try:
+            self.store.finish(checkpoint)
+        except Exception as exc:  # the action ran; its undo still works, less precisely
+            with contextlib.suppress(Exception):  # the session may be closing
+                self._event("error", {"message": f"checkpoint {checkpoint.id}: no after-snapshot: {exc}",
+                                      "source": "checkpoints"})
 
     def last_agent_checkpoint(self) -> Checkpoint | None:
         """The checkpoint before the latest agent action (a restore is not an agent action)."""
@@ -48,6 +78,7 @@ class Checkpoints:
         return None
 
     def restore(self, checkpoint_id: int, *, apply: bool, overwrite: bool = False) -> Restored:
+        self.settle()
         store = self.store
         target = store.get(checkpoint_id)
         with store.locked():

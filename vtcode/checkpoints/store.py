@@ -154,6 +154,10 @@ class CheckpointStore:
 
     def write_tree(self) -> tuple[str, list[str]]:
         """The workspace as a tree in the store, and the files left out for the size cap. Call locked."""
+        # Under our lock no other vtcode process is using this index: a lock file left by a git that was
+        # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.git_dir / "index.lock")
         listed = self.git("ls-files", "-z", "-m", "-d", "-o", "--exclude-standard")
         update: list[bytes] = []
         drop: list[bytes] = []
@@ -201,6 +205,13 @@ class CheckpointStore:
             if not known[prefix]:
                 return False
         return True
+
+    def warm(self) -> None:
+        """Bring the store's index up to date without recording a checkpoint: the first snapshot of a
+        workspace hashes every file (seconds for tens of thousands), so a session starts this in the
+        background and its first action's checkpoint then costs what any later one does."""
+        with self.locked():
+            self.write_tree()
 
     def take(self, *, tool: str = "", call_id: str = "", summary: str = "", session: str | None = None
              ) -> Checkpoint:

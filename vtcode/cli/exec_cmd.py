@@ -163,9 +163,21 @@ def _run(
         with held():  # a second Ctrl-C or SIGTERM waits until the log is closed
             if opening is not None:
                 opening.wait()
+                _settle_checkpoints(opening)
             for close in closers:
                 close()
             runtime.bus.close(reason)
+
+
+def _settle_checkpoints(opening: StackOpening) -> None:
+    """The last action's after-snapshot is on disk before exec ends, so `vtcode undo` can tell the
+    agent's changes from later edits (bounded: a hung git never holds the exit)."""
+    if not opening.started:
+        return
+    with contextlib.suppress(Exception):  # a stack that failed to open has no checkpoints to settle
+        checkpoints = opening.result().runner.checkpoints
+        if checkpoints is not None:
+            checkpoints.settle(10.0)
 
 
 def _summary(outcome: Outcome, runtime: Runtime) -> str:

@@ -114,11 +114,9 @@ class ToolRunner:
 
     def _finish(self, checkpoint: Checkpoint) -> None:
         assert self.checkpoints is not None
-        try:
-            self.checkpoints.after(checkpoint)
-        except (CheckpointError, OSError) as exc:  # the action ran; its undo still works, less precisely
-            self._bus.emit("error", {"message": f"checkpoint {checkpoint.id}: no after-snapshot: {exc}",
-                                     "source": "checkpoints"})
+        # A stopped call (Esc, quitting) is not held up by its after-snapshot; failures are `error` events.
+        stopped = self.watch is not None and self.watch.stop_requested()
+        self.checkpoints.after(checkpoint, background=stopped)
 
     def _invoke(self, tool: Tool, plugin: str, args: Any, call_id: str) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the

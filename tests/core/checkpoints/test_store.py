@@ -199,3 +199,23 @@ def test_ids_stay_unique_when_two_processes_interleave_their_actions(tmp_path: P
     c = second.take(tool="c")
     assert [a.id, b.id, c.id] == [1, 2, 3]
     assert [cp.tool for cp in first.checkpoints()] == ["a", "b", "c"]
+
+
+def test_a_lock_left_by_a_killed_git_does_not_block_later_checkpoints(tmp_path: Path) -> None:
+    root = repository(tmp_path / "ws")
+    store = CheckpointStore(root)
+    store.take()
+    (store.git_dir / "index.lock").write_text("")  # git was SIGKILLed while it held the index
+    (root / "README.md").write_text("changed\n")
+    later = store.take()
+    assert "README.md" in tree_files(store, later.tree)
+    assert store.git("cat-file", "-p", f"{later.tree}:README.md") == b"changed\n"
+
+
+def test_warming_records_nothing_and_makes_the_next_checkpoint_complete(tmp_path: Path) -> None:
+    root = repository(tmp_path / "ws")
+    store = CheckpointStore(root)
+    store.warm()
+    assert store.checkpoints() == []
+    (root / "new.txt").write_text("n\n")
+    assert tree_files(store, store.take().tree) == {".gitignore", "src/main.py", "README.md", "new.txt"}
