@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from vtcode.paths import own_paths
 from vtcode.workspace.beneath import open_dir, open_root
 from vtcode.workspace.fileops import write_beneath
 from vtcode.workspace.names import fold_parts
@@ -89,6 +90,8 @@ def plan_restore(store: CheckpointStore, target: Checkpoint, now_tree: str, skip
         user_paths.update(c.path for c in store.diff(start, following))
     steps = []
     over_cap = set(skipped_now) | set(target.skipped)
+    own = [p.rstrip("/") + "/" for p in own_paths(store.root)]
+    base = str(store.root).rstrip("/") + "/"
     for change in store.diff(now_tree, target.tree):
         op: Op = "write" if change.new is not None else "delete"
         if change.new is not None and change.new.mode == "160000":
@@ -97,6 +100,8 @@ def plan_restore(store: CheckpointStore, target: Checkpoint, now_tree: str, skip
         reason = protected_reason(fold_parts(change.path))
         if reason is not None:
             kept = f"{reason}: never written by a restore"
+        elif any((base + change.path).startswith(prefix) for prefix in own):
+            kept = "vtcode's own code or state (a virtualenv in the workspace?): never written by a restore"
         elif change.path in over_cap:
             kept = "over the checkpoint size cap: not snapshotted, left as it is"
         elif change.path in user_paths and not overwrite:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from vtcode.checkpoints import Checkpoints, CheckpointStore
 from vtcode.checkpoints.restore import USER_EDIT
 
@@ -153,3 +155,22 @@ def test_protected_paths_are_never_written_by_a_restore(tmp_path: Path) -> None:
     done = checkpoints.restore(first, apply=True, overwrite=True)
     assert [s.path for s in done.plan.kept] == ["vtcode.toml"]
     assert (root / "vtcode.toml").read_text() == "[agent]\nmax_turns = 9\n"
+
+
+def test_vtcodes_own_state_inside_the_workspace_is_never_written_by_a_restore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user data dir inside the workspace (a workspace at $HOME): a restore leaves it alone, even
+    with --overwrite."""
+    root = workspace(tmp_path)
+    state = root / "state"
+    state.mkdir()
+    (state / "keep.txt").write_text("v1\n")
+    checkpoints = Checkpoints(CheckpointStore(root))
+    first = agent_action(checkpoints, lambda: (root / "src" / "a.py").write_text("agent\n"))
+    (state / "keep.txt").write_text("v2\n")
+    monkeypatch.setenv("VTCODE_CACHE_DIR", str(state))
+    done = checkpoints.restore(first, apply=True, overwrite=True)
+    assert (state / "keep.txt").read_text() == "v2\n"
+    assert (root / "src" / "a.py").read_text() == "a = 1\n"
+    assert any(s.path == "state/keep.txt" and "own" in (s.kept or "") for s in done.plan.kept)
