@@ -124,9 +124,13 @@ class CheckpointStore:
         return done.stdout
 
     def ensure(self) -> None:
+        """Create the store if it is not there yet (under its lock: two sessions may start at once)."""
+        with self.locked():
+            pass
+
+    def _create(self) -> None:
         if (self.git_dir / "HEAD").exists():
             return
-        private_dir(self.dir)
         self.git("init", "-q", "--bare", str(self.git_dir), bare=True)
         for key, value in _STORE_CONFIG:
             self.git("config", key, value)
@@ -141,11 +145,12 @@ class CheckpointStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """One writer at a time: two vtcode processes on one workspace share its store."""
-        self.ensure()
+        """One writer at a time: two vtcode processes (or a session's threads) share the store."""
+        private_dir(self.dir)
         fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # per open file: two threads of one process exclude each other
+            self._create()
             yield
         finally:
             os.close(fd)

@@ -219,3 +219,24 @@ def test_warming_records_nothing_and_makes_the_next_checkpoint_complete(tmp_path
     assert store.checkpoints() == []
     (root / "new.txt").write_text("n\n")
     assert tree_files(store, store.take().tree) == {".gitignore", "src/main.py", "README.md", "new.txt"}
+
+
+def test_two_sessions_creating_the_store_at_once_both_succeed(tmp_path: Path) -> None:
+    import threading
+
+    root = repository(tmp_path / "ws")
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            CheckpointStore(root).take(tool="race")
+        except BaseException as exc:  # collected: the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(c.id for c in CheckpointStore(root).checkpoints()) == [1, 2, 3, 4]
