@@ -238,6 +238,38 @@ class McpServer(Payload):
     read_roots: list[str] = []
 
 
+class SandboxVerified(Payload):
+    """approvals.mode = "auto": the probe run under the sandbox at the first auto decision, and its result.
+    `ok = false` means every prompt of the session still asks."""
+
+    ok: bool
+    reason: str = ""
+    enforced: list[str] = []
+
+
+class CheckpointTaken(Payload):
+    """The workspace was recorded before an action that can change it (docs/checkpoints.md)."""
+
+    id: int = Field(ge=1)
+    tree: str = Field(description="the snapshot's git tree id in the checkpoint store")
+    call_id: str = ""
+    tool: str = ""
+    skipped: list[str] = Field(default=[], description="files over the size cap, left out")
+    store: str | None = None
+
+
+class CheckpointRestored(Payload):
+    """Files were brought back from a checkpoint; `before` is the checkpoint taken first (undoable)."""
+
+    id: int = Field(ge=1)
+    before: int | None = Field(default=None, description="checkpoint of the workspace just before")
+    written: list[str] = []
+    deleted: list[str] = []
+    kept: list[str] = Field(default=[], description="paths left as they are, each with its reason")
+    failed: list[str] = []
+    overwrite: bool = False
+
+
 class CommandStarted(Payload):
     """A process is about to start: what runs, where, and what the sandbox enforces on it."""
 
@@ -480,6 +512,9 @@ PAYLOADS: dict[str, type[Payload]] = {
     "tool.refused": ToolRefused,
     "mcp.call": McpCall,
     "mcp.server": McpServer,
+    "sandbox.verified": SandboxVerified,
+    "checkpoint.taken": CheckpointTaken,
+    "checkpoint.restored": CheckpointRestored,
     "command.started": CommandStarted,
     "command.output": CommandOutput,
     "command.finished": CommandFinished,

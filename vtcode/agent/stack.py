@@ -4,7 +4,9 @@ tool specs and the session store. `vtcode exec` and `vtcode demo` share it: the 
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, Too
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
+from vtcode.approvals.auto import AutoApproval
+from vtcode.checkpoints import Checkpoints, CheckpointStore
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.hooks import HookRunner
 from vtcode.policy.engine import PolicyEngine
@@ -53,6 +57,21 @@ def default_asker(root: Path | None = None) -> Asker:
     return TerminalAsker(jail=Jail(root) if root is not None else None)
 
 
+def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
+    settings = runtime.config.config.checkpoints
+    if not settings.enabled:
+        return None
+    store = CheckpointStore(root, size_cap=settings.max_file_bytes)
+    threading.Thread(target=_warm, args=(store,), name="vtcode-checkpoint-warm", daemon=True).start()
+    return Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)
+
+
+def _warm(store: CheckpointStore) -> None:
+    # Best effort: a failure here shows up, with its reason, at the first checkpoint that needs it.
+    with contextlib.suppress(Exception):
+        store.warm()
+
+
 def open_stack(
     runtime: Runtime,
     root: Path,
@@ -70,20 +89,6 @@ def open_stack(
         entry = catalog.get(name)
         return entry.obj.risk if entry is not None else None
 
-    reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
-    engine = PolicyEngine(
-        config,
-        Jail(root),
-        reviewer=runtime.plugins.review if reviewers else None,
-        risk_of=risk_of,
-        source_tool=catalog.is_source_tool,
-    )
-    broker = ApprovalBroker(
-        asker or default_asker(root),
-        runtime.bus,
-        always=UserPolicyStore(root=root),
-        allow_always=config.config.approvals.allow_always,
-    )
     sandbox: CommandSandbox | None
     try:
         # Egress questions have their own broker: "always" saves a host for this workspace in the user's
@@ -100,6 +105,29 @@ def open_stack(
     except SandboxDenied as exc:  # fail closed: tools that run processes refuse, the rest still work
         runtime.bus.record(Error(message=f"no sandbox: commands will be refused ({exc})", source="sandbox"))
         sandbox = None
+    checkpoints = open_checkpoints(runtime, root)
+    auto = None
+    if config.config.approvals.mode == "auto":
+        if checkpoints is not None:
+            checkpoints.store.ensure()  # the probe must find the store there to try writing it
+        auto = AutoApproval(root, sandbox, checkpoints_on=checkpoints is not None,
+                            store_dir=checkpoints.store.dir if checkpoints is not None else None,
+                            emit=runtime.bus.emit)
+    reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
+    engine = PolicyEngine(
+        config,
+        Jail(root),
+        reviewer=runtime.plugins.review if reviewers else None,
+        risk_of=risk_of,
+        source_tool=catalog.is_source_tool,
+        auto=auto,
+    )
+    broker = ApprovalBroker(
+        asker or default_asker(root),
+        runtime.bus,
+        always=UserPolicyStore(root=root),
+        allow_always=config.config.approvals.allow_always,
+    )
     caps = {
         name: c.max_response_bytes
         for name, c in config.tool_policy.constraints.items()
@@ -107,7 +135,7 @@ def open_stack(
     }
     runner = ToolRunner(
         catalog, engine, broker, runtime.bus, Jail(root), max_response_bytes=caps, sandbox=sandbox,
-        hooks=hooks,
+        hooks=hooks, checkpoints=checkpoints,
     )
     store = session_store(registries.storage)
     specs = tool_specs(registries.tools) if specs is None else specs

@@ -21,6 +21,8 @@ _COMMANDS = {
     "plugins": "vtcode.cli.plugins_cmd:plugins",
     "config": "vtcode.cli.config_cmd:config",
     "models": "vtcode.cli.models_cmd:models",
+    "checkpoints": "vtcode.cli.checkpoints_cmd:checkpoints",
+    "undo": "vtcode.cli.checkpoints_cmd:undo",
 }
 
 

@@ -22,12 +22,14 @@ from .options import reports_errors
 
 @click.command(name="demo")
 @click.option("--keep", is_flag=True, help="Keep the demo's temporary directory (its path is printed).")
+@click.option("--approvals", "approvals", type=click.Choice(("auto", "on-request", "untrusted", "never")),
+              default=None, help="Run the demo under this approvals.mode (prompts are counted).")
 @reports_errors
-def demo(keep: bool) -> None:
+def demo(keep: bool, approvals: str | None) -> None:
     """Run the scripted end-to-end demonstration (no model needed)."""
     base = Path(tempfile.mkdtemp(prefix="vtcode-demo-"))
     try:
-        status = _run(base, keep)
+        status = _run(base, keep, approvals)
     finally:
         if keep:
             say(f"vtcode demo: files kept in {base}", err=True)
@@ -36,7 +38,7 @@ def demo(keep: bool) -> None:
     raise SystemExit(status)
 
 
-def _run(base: Path, keep: bool = False) -> int:
+def _run(base: Path, keep: bool = False, approvals: str | None = None) -> int:
     from vtcode.agent import Agent, AgentLimits, ProviderBackend, SessionSaver, new_session
     from vtcode.agent.stack import open_stack
     from vtcode.approvals import NoTerminal
@@ -53,7 +55,8 @@ def _run(base: Path, keep: bool = False) -> int:
     say = sys.stdout.write
     say("vtcode demo: a SCRIPTED model (a recorded replay, not an AI) drives the real vtcode stack.\n")
     say(f"  workspace {world.workspace} (trusted), fake home {world.home} with a fake SSH key\n\n")
-    runtime = open_runtime(world.workspace)
+    overrides = (f'approvals.mode="{approvals}"',) if approvals else ()
+    runtime = open_runtime(world.workspace, overrides=overrides)
     reason = "error"
     try:
         stack = open_stack(runtime, world.workspace, asker=NoTerminal())
@@ -86,6 +89,9 @@ def _run(base: Path, keep: bool = False) -> int:
     say(f"audit log: {', '.join(str(p) for p in logs)}: {'verified' if verified else 'NOT verified'}\n")
     if not keep:
         say("  (removed with the demo's other files when it ends: `vtcode demo --keep` keeps them to read)\n")
+    prompts = sum(1 for e in runtime.bus.history if e.type == "approval.requested")
+    say(f"approvals.mode {runtime.config.config.approvals.mode!r}: {prompts} prompt(s) "
+        "(no terminal: each was a denial)\n")
     stopped = sum(1 for r in found if r.step.attack and r.outcome == "stopped")
     attacks = sum(1 for r in found if r.step.attack)
     ok = verified and all(r.as_expected for r in found) and outcome.exit_status == 0

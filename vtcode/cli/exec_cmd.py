@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from vtcode.hooks import HookRunner
     from vtcode.runtime import Runtime
 
-APPROVAL_MODES = ("on-request", "untrusted", "never")
+APPROVAL_MODES = ("auto", "on-request", "untrusted", "never")
 
 
 class SessionNotFound(VtcodeError):
@@ -46,7 +46,8 @@ class SessionNotFound(VtcodeError):
 @click.option("--model", default=None, metavar="NAME", help="Model to ask.")
 @click.option("--base-url", default=None, metavar="URL", help="Base URL of the provider's API.")
 @click.option(
-    "--approval-mode", type=click.Choice(APPROVAL_MODES), default=None, help="Override approvals.mode."
+    "--approvals", "--approval-mode", "approval_mode", type=click.Choice(APPROVAL_MODES), default=None,
+    help="Override approvals.mode (auto: the verified sandbox confines it and a checkpoint undoes it).",
 )
 @click.option("--events", type=click.Choice(("human", "jsonl")), default=None, help="Event format on stderr.")
 @click.option("--resume", "resume", default=None, metavar="ID", help="Continue a saved session.")
@@ -182,10 +183,23 @@ def _run(
 
         with held():  # a second Ctrl-C or SIGTERM waits until the log is closed
             if opening is not None:
+                opening.wait()
+                _settle_checkpoints(opening)
                 opening.close()
             for close in closers:
                 close()
             runtime.bus.close(reason)
+
+
+def _settle_checkpoints(opening: StackOpening) -> None:
+    """The last action's after-snapshot is on disk before exec ends, so `vtcode undo` can tell the
+    agent's changes from later edits (bounded: a hung git never holds the exit)."""
+    if not opening.started:
+        return
+    with contextlib.suppress(Exception):  # a stack that failed to open has no checkpoints to settle
+        checkpoints = opening.result().runner.checkpoints
+        if checkpoints is not None:
+            checkpoints.settle(10.0)
 
 
 def _summary(outcome: Outcome, runtime: Runtime) -> str:

@@ -17,7 +17,7 @@ from .tighten import Rule, Tighten
 ToolPolicy = Literal["allow", "prompt", "deny"]
 POLICY_ORDER = ("allow", "prompt", "deny")
 SandboxMode = Literal["read-only", "workspace-write", "full-access"]
-ApprovalMode = Literal["on-request", "untrusted", "never"]
+ApprovalMode = Literal["auto", "on-request", "untrusted", "never"]
 ThirdPartyMode = Literal["approved", "none", "any"]
 Family = Literal[
     "commands", "event_sinks", "indexers", "lifecycle", "providers", "review", "sandboxes", "storage", "tools"
@@ -142,8 +142,21 @@ class SecurityConfig(StrictModel):
 
 
 class ApprovalsConfig(StrictModel):
-    mode: Annotated[ApprovalMode, Tighten(Rule.ORDER, ("on-request", "untrusted", "never"))] = "on-request"
+    mode: Annotated[ApprovalMode, Tighten(Rule.ORDER, ("auto", "on-request", "untrusted", "never"))] = (
+        "on-request"
+    )
     allow_always: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+    # false (e.g. in the managed file): mode "auto" asks as "on-request" does (docs/agent.md).
+    allow_auto: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+
+
+class CheckpointsConfig(StrictModel):
+    """The workspace recorded before every action that can change it (docs/checkpoints.md). A workspace
+    cannot switch them off: undo is what makes fewer prompts safe."""
+
+    enabled: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
+    # A file larger than this is left out of checkpoints (listed as skipped; a restore leaves it as it is).
+    max_file_bytes: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=0, le=1 << 40)] = 10 * 1024 * 1024
 
 
 class AuditConfig(StrictModel):
@@ -320,6 +333,7 @@ class VtcodeConfig(StrictModel):
     sandbox: SandboxConfig = SandboxConfig()
     security: SecurityConfig = SecurityConfig()
     approvals: ApprovalsConfig = ApprovalsConfig()
+    checkpoints: CheckpointsConfig = CheckpointsConfig()
     audit: AuditConfig = AuditConfig()
     events: EventsConfig = EventsConfig()
     providers: ProvidersConfig = ProvidersConfig()

@@ -270,6 +270,28 @@ def _mcp_server(p: Payload) -> str:
     )
 
 
+def _sandbox_verified(p: Payload) -> str:
+    state = "auto mode on" if p.get("ok") else "auto mode off: every prompt still asks"
+    return f"{state} ({p.get('reason') or 'no reason given'})"
+
+
+def _checkpoint_taken(p: Payload) -> str:
+    skipped = p.get("skipped") or []
+    over = f" ({len(skipped)} file(s) over the size cap left out)" if skipped else ""
+    return (f"{p.get('id')} before {p.get('tool') or 'an action'} (tree {p.get('tree')}){over}; "
+            "`vtcode undo` brings it back")
+
+
+def _checkpoint_restored(p: Payload) -> str:
+    def count(key: str) -> int:
+        value = p.get(key)
+        return len(value) if isinstance(value, list) else 0
+
+    before = f" (the state before: checkpoint {p.get('before')})" if p.get("before") is not None else ""
+    return (f"checkpoint {p.get('id')}: {count('written')} written, {count('deleted')} deleted, "
+            f"{count('kept')} kept, {count('failed')} failed{before}")
+
+
 def _command_started(p: Payload) -> str:
     mode = p.get("mode") or (p.get("sandbox") if isinstance(p.get("sandbox"), str) else None)
     confinement = _join(_if(mode, str(mode)), _if(p.get("backend"), f"via {p.get('backend')}"))
@@ -451,6 +473,9 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "tool.refused": _tool_refused,
     "mcp.call": _mcp_call,
     "mcp.server": _mcp_server,
+    "sandbox.verified": _sandbox_verified,
+    "checkpoint.taken": _checkpoint_taken,
+    "checkpoint.restored": _checkpoint_restored,
     "command.started": _command_started,
     "command.output": _command_output,
     "command.finished": _command_finished,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from vtcode_hookspecs import ActionRequest, Decision, RiskClass, Verdict
 
+from vtcode.approvals.auto import AutoApproval
 from vtcode.config import EffectiveConfig
 from vtcode.errors import InvariantError
 from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
@@ -45,9 +46,11 @@ class PolicyEngine:
         reviewer: Reviewer | None = None,
         risk_of: Callable[[str], RiskClass | None] = lambda _: None,
         source_tool: Callable[[str], bool] = lambda _: False,
+        auto: AutoApproval | None = None,
     ) -> None:
         self._config = config
         self._source_tool = source_tool
+        self._auto = auto
         self._paths = paths
         self._reviewer = reviewer
         self._risk_of = risk_of
@@ -128,6 +131,7 @@ class PolicyEngine:
         parsed = judged.parsed
         outcome = self._gate_trust(action, judged.outcome, judged.standing)
         outcome = self._gate_mode(action, outcome, judged.standing)
+        outcome = self._gate_auto(action, outcome, parsed)
         decision = outcome.to_decision()
         if self._reviewer is not None:
             decision = self._reviewer(action, decision)
@@ -256,6 +260,54 @@ class PolicyEngine:
         if not config.security.human_in_the_loop:
             return "security.human_in_the_loop = false"
         return None
+
+    def _gate_auto(self, action: ActionRequest, outcome: Outcome, parsed: ParseResult | None) -> Outcome:
+        """approvals.mode = 'auto' (vtcode/approvals/auto.py): a prompt whose every effect the verified
+        sandbox confines, and a checkpoint makes undoable, runs unasked. Denials are never touched."""
+        config = self._config.config
+        if outcome.verdict is not Verdict.PROMPT or config.approvals.mode != "auto":
+            return outcome
+        why = self._auto_refusal(action, parsed)
+        if why is not None:
+            return Outcome.prompt(f"{outcome.reason} (auto mode asks: {why})", outcome.rule)
+        return Outcome.allow(f"approvals.mode = 'auto': confined by the verified sandbox and undoable "
+                             f"(would have asked: {outcome.reason})", "approvals.auto")
+
+    def _auto_refusal(self, action: ActionRequest, parsed: ParseResult | None) -> str | None:
+        config = self._config.config
+        if not config.approvals.allow_auto:
+            return "approvals.allow_auto = false"
+        if self._auto is None:
+            return "no sandbox verifier in this session"
+        sandbox = config.sandbox
+        if sandbox.mode != "workspace-write" or sandbox.network or sandbox.allow_unsandboxed:
+            return "the sandbox is not workspace-write with network off and no unsandboxed fallback"
+        if action.tool is not None and self._pinned_prompt(action.tool):
+            return f"tool {action.tool!r} is set to prompt by a user or managed rule"
+        if action.kind == "command" and parsed is not None:
+            for command in parsed.commands:
+                rule = self.commands.rule_for(command.name)
+                source = self._config.tool_policy_sources.get(f"commands.{command.name}", "builtin")
+                if rule is not None and rule.decision == "prompt" and source not in ("builtin", "default"):
+                    return f"{command.name!r} is set to prompt by a user or managed rule"
+
+        def paths_ok(path: str, write: bool) -> bool:
+            check = self._paths.check_path(path, write=write)
+            return check.inside and not check.protected
+
+        risk = self._risk_of(action.tool) if action.tool is not None else None
+        return self._auto.why_not(action, parsed, paths_ok, risk)
+
+    def _pinned_prompt(self, tool: str) -> bool:
+        """A tool policy someone (user, workspace, managed file, command line) set, not the shipped one."""
+        shipped = ("default", "builtin")
+        sources = self._config.sources
+        if self._config.config.tools.policies.get(tool) is not None:
+            source = sources.get(f"tools.policies.{tool}", sources.get("tools.policies", "default"))
+            if source not in shipped:
+                return True
+        tp_sources = self._config.tool_policy_sources
+        return tp_sources.get(f"policies.{tool}", tp_sources.get("policies", "builtin")) not in shipped
 
     def _untrusted(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
         """approvals.mode = 'untrusted': only read-only work runs unasked. A tool that may change anything,

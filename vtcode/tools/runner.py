@@ -13,6 +13,7 @@ from vtcode_hookspecs import (
     CommandSandbox,
     Decision,
     PolicyDecision,
+    RiskClass,
     Tool,
     ToolFinished,
     ToolRefused,
@@ -23,7 +24,8 @@ from vtcode_hookspecs import (
 
 from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
-from vtcode.errors import VtcodeError
+from vtcode.checkpoints import Checkpoint, CheckpointError, Checkpoints
+from vtcode.errors import InvariantError, VtcodeError
 from vtcode.events import EventBus
 from vtcode.events.whole import whole
 from vtcode.hooks.runner import HookOutcome, HookRunner
@@ -65,6 +67,7 @@ class ToolRunner:
         max_response_bytes: dict[str, int] | None = None,
         sandbox: CommandSandbox | None = None,
         hooks: HookRunner | None = None,
+        checkpoints: Checkpoints | None = None,
     ) -> None:
         self._tools = tools
         self._hooks = hooks
@@ -74,6 +77,7 @@ class ToolRunner:
         self._jail = jail
         self._caps = max_response_bytes or {}
         self._sandbox = sandbox
+        self.checkpoints = checkpoints
         self.watch: CallWatch | None = None  # the TUI's live view of a running call (tools/call_context.py)
 
     @property
@@ -136,8 +140,21 @@ class ToolRunner:
             what = "hook" if by_hook else "policy"
             refusal = _with(f"denied by {what} ({decision.rule}): {decision.reason}", hooked)
             return self._refuse(name, call_id, refusal, decision)
+        checkpoint = None
+        if self.checkpoints is not None and _changes_workspace(action, entry.obj):
+            try:
+                checkpoint = self.checkpoints.before(name, call_id, _summary(action))
+            except (CheckpointError, OSError) as exc:
+                # No undo, no change: the action does not run without its checkpoint (fail closed).
+                why = (f"no checkpoint could be taken, so nothing ran: {exc} "
+                       "([checkpoints] enabled = false in your user config turns checkpoints off)")
+                return self._refuse(name, call_id, why, decision, answer)
         allowed_by = "allow" if answer is None else f"person:{answer.value}"
-        result = self._invoke(entry.obj, entry.plugin, args, call_id, allowed_by)
+        try:
+            result = self._invoke(entry.obj, entry.plugin, args, call_id, allowed_by)
+        finally:
+            if checkpoint is not None:
+                self._finish(checkpoint)
         if self._hooks is not None:
             after = self._hooks.post_tool(action, call_id, result.ok, result.output)
             if after.deny is not None:
@@ -147,6 +164,13 @@ class ToolRunner:
         if hooked.messages:
             result = result.model_copy(update={"output": _with(result.output, hooked)})
         return CallRecord(result, decision, answer, action)
+
+    def _finish(self, checkpoint: Checkpoint) -> None:
+        if self.checkpoints is None:
+            raise InvariantError("a checkpoint was taken without a checkpoint service")
+        # A stopped call (Esc, quitting) is not held up by its after-snapshot; failures are `error` events.
+        stopped = self.watch is not None and self.watch.stop_requested()
+        self.checkpoints.after(checkpoint, background=stopped)
 
     def _invoke(
         self, tool: Tool, plugin: str, args: Any, call_id: str, allowed_by: str = "allow"
@@ -236,6 +260,24 @@ def _action(name: str, args: Any) -> ActionRequest:
         write=first[1],
         extra_paths=tuple(paths[1:]),
     )
+
+
+def _changes_workspace(action: ActionRequest, tool: Tool) -> bool:
+    """A command (a new one: a shell session's read runs nothing), a write path, or a tool of the write
+    class: whatever can change a file is preceded by a checkpoint."""
+    if action.kind == "command":
+        return True
+    if action.write or any(write for _, write in action.extra_paths):
+        return True
+    return getattr(tool, "risk", None) is RiskClass.WRITE
+
+
+def _summary(action: ActionRequest) -> str:
+    if action.shell is not None:
+        return action.shell
+    if action.argv is not None:
+        return " ".join(action.argv)
+    return f"{action.tool} {action.path or ''}".strip()
 
 
 def cap_output(result: ToolResult, limit: int) -> ToolResult:

@@ -158,3 +158,75 @@ def trust_workspace(app: VtcodeApp) -> None:
     app.query_one("#banner").display = False
     app.query_one("#status", Static).update(RichText(" reloading…"))
     app.load()
+
+
+def open_checkpoints(app: VtcodeApp) -> None:
+    from .screens.checkpoints import CheckpointsScreen
+
+    if not _ready(app) or app.busy:
+        return
+    bench = app.workbench
+    assert bench is not None
+    checkpoints = bench.stack.runner.checkpoints
+    if checkpoints is None:
+        app.chat(Notice("checkpoints are off ([checkpoints] enabled = false)", "warn"))
+        return
+    try:
+        found = checkpoints.store.checkpoints()
+    except VtcodeError as exc:
+        app.chat(Notice(f"checkpoints: {exc}", "error"))
+        return
+
+    def chosen(checkpoint_id: int | None) -> None:
+        if checkpoint_id is not None:
+            offer_restore(app, checkpoint_id, f"Restore checkpoint {checkpoint_id}?")
+
+    app.push_screen(CheckpointsScreen(found), chosen)
+
+
+def undo(app: VtcodeApp) -> None:
+    """`/undo`: the restore screen for the checkpoint taken before the agent's last action."""
+    if not _ready(app) or app.busy:
+        return
+    bench = app.workbench
+    assert bench is not None
+    checkpoints = bench.stack.runner.checkpoints
+    last = checkpoints.last_agent_checkpoint() if checkpoints is not None else None
+    if last is None:
+        app.chat(Notice("nothing to undo: no agent action has changed this workspace", "warn"))
+        return
+    offer_restore(app, last.id, f"Undo {last.tool}: {last.summary[:60]} (checkpoint {last.id})?")
+
+
+def offer_restore(app: VtcodeApp, checkpoint_id: int, title: str) -> None:
+    from .screens.checkpoints import RestoreScreen
+
+    bench = app.workbench
+    assert bench is not None
+    checkpoints = bench.stack.runner.checkpoints
+    assert checkpoints is not None
+    try:
+        plan = checkpoints.restore(checkpoint_id, apply=False).plan
+    except VtcodeError as exc:
+        app.chat(Notice(f"cannot restore {checkpoint_id}: {exc}", "error"))
+        return
+
+    def answered(choice: str | None) -> None:
+        if choice is None or not plan.steps:
+            app.chat(Notice("nothing restored", "warn"))
+            return
+        try:
+            done = checkpoints.restore(checkpoint_id, apply=True, overwrite=choice == "overwrite")
+        except VtcodeError as exc:
+            app.chat(Notice(f"restore failed: {exc}", "error"))
+            return
+        outcome = done.outcome
+        assert outcome is not None
+        assert done.before is not None
+        kept = f", {len(done.plan.kept)} kept" if done.plan.kept else ""
+        failed = f", {len(outcome.failed)} failed" if outcome.failed else ""
+        app.chat(Notice(f"restored checkpoint {checkpoint_id}: {len(outcome.written)} written, "
+                        f"{len(outcome.deleted)} deleted{kept}{failed}; checkpoint {done.before.id} "
+                        "holds the state before", "error" if outcome.failed else "done"))
+
+    app.push_screen(RestoreScreen(plan, title), answered)

@@ -63,6 +63,7 @@ class VtcodeApp(App[None]):
         Binding("ctrl+s", "sessions", "sessions", priority=True),
         Binding("ctrl+o", "quick_open", "open file", priority=True),
         Binding("ctrl+t", "trust", "trust", priority=True),
+        Binding("ctrl+k", "checkpoints", "checkpoints", priority=True),
         Binding("ctrl+l", "toggle_theme", "light/dark", priority=True),
         Binding("escape", "stop", "stop"),
         Binding("f1", "help", "help", priority=True),
@@ -194,6 +195,11 @@ class VtcodeApp(App[None]):
         if self.busy:
             self.chat(Notice(f"busy ({self.busy}): wait, or press Esc to stop", "warn"))
             return
+        if text == "/undo":
+            from .actions import undo
+
+            undo(self)
+            return
         if bench.offer and bench.model_problem is not None and not text.startswith("!"):
             from .model_load import offer_load  # none loaded: pick one first; the prompt is kept
 
@@ -284,6 +290,11 @@ class VtcodeApp(App[None]):
         from .actions import open_quick
 
         open_quick(self)
+
+    def action_checkpoints(self) -> None:
+        from .actions import open_checkpoints
+
+        open_checkpoints(self)
 
     def action_trust(self) -> None:
         from .actions import trust_workspace

@@ -1,0 +1,352 @@
+"""The checkpoint store: a git object store of its own, under the user's data dir, keyed by workspace.
+
+Why git: its index keeps each file's stat data, so a snapshot of an unchanged tree costs one `ls-files`
+scan (lstat of every file, readdir of every directory, both in C) plus a `write-tree` that reuses the cached
+trees; only changed files are read and hashed. The store never shares anything with the user's repository:
+GIT_DIR, GIT_INDEX_FILE and the work tree are passed explicitly, the user's system and global git
+configuration is not read (no filter, hook or fsmonitor of anyone's choosing runs), and git itself never
+descends into a `.git` directory, so the user's index, refs, stash and HEAD are never read or written.
+
+It lives under the user's data dir, which is vtcode's own state: the jail refuses the agent's writes to it
+and every sandbox backend gets it read-only (paths.own_paths), wherever the workspace is.
+
+Size cap: a regular file larger than `size_cap` (10 MiB by default) is left out of the snapshot, and the
+checkpoint lists it as skipped; a restore leaves such a file as it is and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import stat
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vtcode.errors import VtcodeError
+from vtcode.paths import private_dir, user_data_dir
+from vtcode.workspace.trust import TRUST_MARKER
+
+from .records import Checkpoint, CheckpointRecord, fold
+
+SIZE_CAP = 10 * 1024 * 1024
+_STORE_CONFIG = (
+    ("core.bare", "false"),
+    ("core.untrackedCache", "true"),
+    ("core.autocrlf", "false"),
+    ("core.symlinks", "true"),
+    ("core.fileMode", "true"),
+    ("core.quotePath", "false"),
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", "/dev/null"),
+    ("index.version", "4"),
+    ("gc.auto", "0"),
+    ("gc.pruneExpire", "never"),
+)
+
+
+class CheckpointError(VtcodeError):
+    """The store could not be read or written (git missing, a corrupt store): the action is refused."""
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path that differs between two trees: its entry in each ("" when absent)."""
+
+    path: str
+    old: TreeEntry | None
+    new: TreeEntry | None
+
+
+def workspace_key(root: Path) -> str:
+    """The store's name for a workspace: its resolved path and the directory's identity (device, inode),
+    so a different directory later created at the same path starts a store of its own."""
+    real = os.path.realpath(root)
+    info = os.stat(real)
+    return hashlib.sha256(f"{real}\0{info.st_dev}\0{info.st_ino}".encode()).hexdigest()[:24]
+
+
+def checkpoints_home() -> Path:
+    return user_data_dir() / "checkpoints"
+
+
+class CheckpointStore:
+    def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP) -> None:
+        self.root = Path(os.path.realpath(root))
+        self.dir = (home or checkpoints_home()) / workspace_key(self.root)
+        self.git_dir = self.dir / "git"
+        self.log = self.dir / "checkpoints.jsonl"
+        self.size_cap = size_cap
+        self._env: dict[str, str] | None = None
+
+    # -- the git process --------------------------------------------------------------------------
+
+    def _environment(self) -> dict[str, str]:
+        if self._env is None:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+            env.update(
+                GIT_DIR=str(self.git_dir),
+                GIT_WORK_TREE=str(self.root),
+                GIT_INDEX_FILE=str(self.git_dir / "index"),
+                GIT_CONFIG_NOSYSTEM="1",
+                GIT_CONFIG_GLOBAL=os.devnull,
+                GIT_TERMINAL_PROMPT="0",
+                LC_ALL="C",
+            )
+            self._env = env
+        return self._env
+
+    def git(self, *args: str, data: bytes | None = None, bare: bool = False) -> bytes:
+        env = self._environment()
+        if bare:  # `git init --bare` refuses a work tree
+            env = {k: v for k, v in env.items() if k not in ("GIT_WORK_TREE", "GIT_INDEX_FILE")}
+        try:
+            done = subprocess.run(
+                ["git", *args], input=data, capture_output=True, env=env, cwd=self.root, check=False,
+            )
+        except FileNotFoundError as exc:
+            raise CheckpointError("checkpoints need git on PATH, and it is not there") from exc
+        if done.returncode != 0:
+            detail = done.stderr.decode(errors="replace").strip().splitlines()
+            why = detail[-1] if detail else f"exit {done.returncode}"
+            raise CheckpointError(f"checkpoint store {self.dir}: git {args[0]} failed: {why}")
+        return done.stdout
+
+    def ensure(self) -> None:
+        """Create the store if it is not there yet (under its lock: two sessions may start at once)."""
+        with self.locked():
+            pass
+
+    def _create(self) -> None:
+        if (self.git_dir / "HEAD").exists():
+            return
+        self.git("init", "-q", "--bare", str(self.git_dir), bare=True)
+        for key, value in _STORE_CONFIG:
+            self.git("config", key, value)
+        excluded = [f"/{TRUST_MARKER}"]
+        # A store inside the workspace (the data dir there) is not snapshotted.
+        with contextlib.suppress(ValueError):
+            excluded.append("/" + self.dir.resolve().relative_to(self.root).as_posix() + "/")
+        info = self.git_dir / "info"
+        info.mkdir(exist_ok=True)
+        (info / "exclude").write_text("\n".join(excluded) + "\n", encoding="utf-8")
+        (self.dir / "workspace").write_text(str(self.root) + "\n", encoding="utf-8")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One writer at a time: two vtcode processes (or a session's threads) share the store."""
+        private_dir(self.dir)
+        fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # per open file: two threads of one process exclude each other
+            self._create()
+            yield
+        finally:
+            os.close(fd)
+
+    # -- snapshots ------------------------------------------------------------------------------------
+
+    def write_tree(self) -> tuple[str, list[str]]:
+        """The workspace as a tree in the store, and the files left out for the size cap. Call locked."""
+        # Under our lock no other vtcode process is using this index: a lock file left by a git that was
+        # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.git_dir / "index.lock")
+        listed = self.git("ls-files", "-z", "-m", "-d", "-o", "--exclude-standard")
+        update: list[bytes] = []
+        drop: list[bytes] = []
+        skipped: list[str] = []
+        real_dirs: dict[bytes, bool] = {}
+        for raw in dict.fromkeys(listed.split(b"\0")):
+            if not raw or raw.endswith(b"/"):  # "" or a nested repository (not snapshotted)
+                continue
+            if not self._beneath_real_dirs(raw, real_dirs):
+                drop.append(raw)  # a directory on the way became a symlink: the path is gone from here
+                continue
+            try:
+                info = os.lstat(os.path.join(os.fsencode(self.root), raw))
+            except FileNotFoundError:
+                update.append(raw)  # --remove drops it
+                continue
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_size > self.size_cap:
+                skipped.append(os.fsdecode(raw))
+                drop.append(raw)
+            elif stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+                update.append(raw)
+            else:
+                drop.append(raw)  # a FIFO, socket or device is not content
+        if update:
+            self.git("update-index", "--add", "--remove", "--replace", "-z", "--stdin",
+                     data=b"\0".join(update) + b"\0")
+        if drop:
+            self.git("update-index", "--force-remove", "-z", "--stdin", data=b"\0".join(drop) + b"\0")
+        return self.git("write-tree").decode().strip(), sorted(skipped)
+
+    def _beneath_real_dirs(self, raw: bytes, known: dict[bytes, bool]) -> bool:
+        """Whether every directory on the way to `raw` is a directory, not a symlink (git refuses to go
+        beyond a symlink, and so does a snapshot)."""
+        parts = raw.split(b"/")[:-1]
+        base = os.fsencode(self.root)
+        for depth in range(1, len(parts) + 1):
+            prefix = b"/".join(parts[:depth])
+            if prefix not in known:
+                try:
+                    known[prefix] = stat.S_ISDIR(os.lstat(os.path.join(base, prefix)).st_mode)
+                except OSError:
+                    known[prefix] = False
+            if not known[prefix]:
+                return False
+        return True
+
+    def warm(self) -> None:
+        """Bring the store's index up to date without recording a checkpoint: the first snapshot of a
+        workspace hashes every file (seconds for tens of thousands), so a session starts this in the
+        background and its first action's checkpoint then costs what any later one does."""
+        with self.locked():
+            self.write_tree()
+
+    def take(self, *, tool: str = "", call_id: str = "", summary: str = "", session: str | None = None
+             ) -> Checkpoint:
+        """Snapshot the workspace before an action; the record is on disk before this returns."""
+        with self.locked():
+            return self.take_locked(tool=tool, call_id=call_id, summary=summary, session=session)
+
+    def take_locked(self, *, tool: str = "", call_id: str = "", summary: str = "", session: str | None = None
+                    ) -> Checkpoint:
+        tree, skipped = self.write_tree()
+        record = CheckpointRecord(
+            kind="taken", id=self._next_id(), tree=tree, ts=_now(), session=session, tool=tool,
+            call_id=call_id, summary=summary[:200], skipped=skipped,
+        )
+        self._append(record)
+        return Checkpoint(**record.model_dump(exclude={"kind"}))
+
+    def finish(self, checkpoint: Checkpoint) -> str:
+        """Snapshot the workspace after the action: what it changed is then known exactly."""
+        with self.locked():
+            return self.finish_locked(checkpoint)
+
+    def finish_locked(self, checkpoint: Checkpoint) -> str:
+        tree, _ = self.write_tree()
+        self._append(CheckpointRecord(kind="after", id=checkpoint.id, tree=tree, ts=_now(),
+                                      session=checkpoint.session, tool=checkpoint.tool))
+        return tree
+
+    def _next_id(self) -> int:
+        """One more than the highest id taken, read from the log's tail so the cost does not grow with the
+        number of checkpoints (ids are given out in order, under the lock; the whole log if the tail holds
+        no `taken` line)."""
+        try:
+            with open(self.log, "rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - 8192))
+                tail = handle.read()
+        except FileNotFoundError:
+            return 1
+        ids = []
+        for line in tail.splitlines():
+            try:
+                record = CheckpointRecord.model_validate_json(line)
+            except ValueError:
+                continue  # a line cut short by a crash, or the partial first line of the tail
+            if record.kind == "taken":  # an `after` line of another process may follow a later `taken`
+                ids.append(record.id)
+        if ids:
+            return max(ids) + 1
+        return max((r.id for r in self.records()), default=0) + 1
+
+    def _append(self, record: CheckpointRecord) -> None:
+        line = record.model_dump_json() + "\n"
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+        # A ref keeps the tree reachable, should anyone ever run git gc on the store.
+        ref = self.git_dir / "refs" / "checkpoints" / f"{record.id}-{record.kind}"
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        ref.write_text(record.tree + "\n", encoding="ascii")
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def records(self) -> list[CheckpointRecord]:
+        try:
+            text = self.log.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        out = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(CheckpointRecord.model_validate(json.loads(line)))
+            except ValueError as exc:
+                if number == len(text.splitlines()):
+                    continue  # a last line cut short by a crash: the others stand
+                raise CheckpointError(f"{self.log}:{number}: not a checkpoint record ({exc})") from exc
+        return out
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return fold(self.records())
+
+    def get(self, checkpoint_id: int) -> Checkpoint:
+        for checkpoint in self.checkpoints():
+            if checkpoint.id == checkpoint_id:
+                return checkpoint
+        raise CheckpointError(
+            f"no checkpoint {checkpoint_id} in this workspace; see `vtcode checkpoints list`"
+        )
+
+    def diff(self, old: str, new: str) -> list[Change]:
+        """Every path whose entry differs between two trees (no rename detection: paths, not guesses)."""
+        if old == new:
+            return []
+        raw = self.git("diff-tree", "-r", "-z", "--no-renames", "--raw", "--no-commit-id", old, new)
+        fields = raw.split(b"\0")
+        changes = []
+        for head, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not head.startswith(b":"):
+                continue
+            old_mode, new_mode, old_sha, new_sha, _status = head[1:].decode().split(" ")
+            changes.append(Change(
+                os.fsdecode(path),
+                None if set(old_sha) == {"0"} else TreeEntry(old_mode, old_sha),
+                None if set(new_sha) == {"0"} else TreeEntry(new_mode, new_sha),
+            ))
+        return changes
+
+    def patch(self, old: str, new: str, paths: Sequence[str] = ()) -> str:
+        """A unified diff between two trees, for people."""
+        args = ["diff", "--no-color", "--no-renames", "--no-ext-diff", "--no-textconv", old, new]
+        return self.git(*args, "--", *paths).decode(errors="replace")
+
+    def blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
+        if not shas:
+            return {}
+        raw = self.git("cat-file", "--batch", data="".join(s + "\n" for s in shas).encode())
+        out: dict[str, bytes] = {}
+        at = 0
+        for sha in shas:
+            end = raw.index(b"\n", at)
+            header = raw[at:end].split(b" ")
+            size = int(header[2])
+            out[sha] = raw[end + 1 : end + 1 + size]
+            at = end + 1 + size + 1
+        return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
