@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from vtcode_hookspecs import Event, SinkSettings
 
+from vtcode.api import InvariantError
+
 from .encode import export_request
 from .options import OtlpOptions
 from .spans import SpanBuilder
@@ -122,7 +124,8 @@ class OtlpSink:
     def _post(self, url: str, request: Any, what: str) -> tuple[int, str]:
         """Post one export until the collector takes it; (records it rejected for good, its message)."""
         options = self._options()
-        assert self._client is not None
+        if self._client is None:
+            raise InvariantError("self._client is unset here (a bug)")
         import httpx
 
         body = _encode(request, options.protocol)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from vtcode_hookspecs import ActionRequest
+from vtcode_hookspecs import ActionRequest, InstructionFile, InstructionsLoaded, SkippedInstructions
 
 from vtcode.events import EventBus
 from vtcode.workspace.jail import Jail
@@ -151,16 +151,15 @@ class ProjectInstructions:
                                      len(data), truncated))
         if loaded or skipped:
             self.loaded.extend(loaded)
-            self.bus.emit(
-                "instructions.loaded",
-                {
-                    "files": [
-                        {"path": f.path, "sha256": f.sha256, "bytes": f.bytes, "truncated": f.truncated}
+            self.bus.record(
+                InstructionsLoaded(
+                    files=[
+                        InstructionFile(path=f.path, sha256=f.sha256, bytes=f.bytes, truncated=f.truncated)
                         for f in loaded
                     ],
-                    "skipped": skipped,
-                    "trusted": self.trusted,
-                    "max_bytes": self.max_bytes,
-                },
+                    skipped=[SkippedInstructions(**s) for s in skipped],
+                    trusted=self.trusted,
+                    max_bytes=self.max_bytes,
+                )
             )
         return loaded

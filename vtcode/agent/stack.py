@@ -15,10 +15,10 @@ from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, Too
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore
-from vtcode.approvals.auto import AutoApproval
 from vtcode.checkpoints import Checkpoints, CheckpointStore
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.hooks import HookRunner
+from vtcode.policy.auto import AutoApproval
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
 from vtcode.sandbox import SandboxDenied, approved_hosts, network_asker, open_sandbox

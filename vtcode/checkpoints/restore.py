@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from vtcode.errors import InvariantError
 from vtcode.paths import own_paths
 from vtcode.workspace.beneath import open_dir, open_root
 from vtcode.workspace.fileops import write_beneath
@@ -125,7 +126,8 @@ def apply_plan(store: CheckpointStore, plan: Plan) -> Outcome:
             outcome.failed.append((step.path, _why(exc)))
     for step in (s for s in todo if s.op == "write"):
         entry = step.change.new
-        assert entry is not None
+        if entry is None:
+            raise InvariantError("entry is unset here (a bug)")
         parts = step.path.split("/")
         try:
             if entry.mode == "120000":

@@ -5,25 +5,24 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from vtcode.errors import InvariantError
 from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 if TYPE_CHECKING:
     from vtcode.checkpoints import CheckpointStore
 
 
-def _store(root: Path, config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> CheckpointStore:
+def _store(invocation: CommandContext) -> CheckpointStore:
     from vtcode.checkpoints import CheckpointStore
-    from vtcode.config import load_config
 
-    config = load_config(root, config_files=config_files, overrides=overrides)  # bad config: exit 2
-    return CheckpointStore(root, size_cap=config.config.checkpoints.max_file_bytes)
+    config = invocation.load_config()  # bad config: exit 2
+    return CheckpointStore(invocation.root(), size_cap=config.config.checkpoints.max_file_bytes)
 
 
 def _number(text: str) -> int:
@@ -44,14 +43,11 @@ def checkpoints() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def list_(as_json: bool, workspace: Path | None, config_files: tuple[Path, ...],
-          overrides: tuple[str, ...]) -> None:
+def list_(invocation: CommandContext) -> None:
     """Every checkpoint of this workspace, oldest first."""
-    from vtcode.workspace import resolve_root
-
-    store = _store(resolve_root(workspace), config_files, overrides)
+    store = _store(invocation)
     found = store.checkpoints()
-    if as_json:
+    if invocation.as_json:
         say_json(json.dumps({"workspace": str(store.root), "store": str(store.dir),
                              "checkpoints": [c.model_dump(mode="json") for c in found]}))
         return
@@ -70,12 +66,9 @@ def list_(as_json: bool, workspace: Path | None, config_files: tuple[Path, ...],
 @click.option("--stat", "names_only", is_flag=True, help="Only the paths that changed.")
 @workspace_options
 @reports_errors
-def diff(checkpoint_id: str, names_only: bool, workspace: Path | None, config_files: tuple[Path, ...],
-         overrides: tuple[str, ...]) -> None:
+def diff(checkpoint_id: str, names_only: bool, invocation: CommandContext) -> None:
     """What changed in the workspace since checkpoint ID (ignored files and files over the cap aside)."""
-    from vtcode.workspace import resolve_root
-
-    store = _store(resolve_root(workspace), config_files, overrides)
+    store = _store(invocation)
     target = store.get(_number(checkpoint_id))
     with store.locked():
         now, _ = store.write_tree()
@@ -95,14 +88,12 @@ def diff(checkpoint_id: str, names_only: bool, workspace: Path | None, config_fi
               "any agent action (listed as kept otherwise).")
 @workspace_options
 @reports_errors
-def restore(checkpoint_id: str, yes: bool, dry_run: bool, overwrite: bool, workspace: Path | None,
-            config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+def restore(
+    checkpoint_id: str, yes: bool, dry_run: bool, overwrite: bool, invocation: CommandContext
+) -> None:
     """Bring the workspace back to checkpoint ID; a checkpoint is taken first, so this is undoable too."""
-    from vtcode.workspace import resolve_root
-
-    root = resolve_root(workspace)
-    _store(root, config_files, overrides)  # a bad config is reported before a bad ID
-    _restore(root, _number(checkpoint_id), yes, dry_run, overwrite, config_files, overrides)
+    _store(invocation)  # a bad config is reported before a bad ID
+    _restore(invocation, _number(checkpoint_id), yes, dry_run, overwrite)
 
 
 @click.command(name="undo")
@@ -111,27 +102,27 @@ def restore(checkpoint_id: str, yes: bool, dry_run: bool, overwrite: bool, works
 @click.option("--overwrite", is_flag=True, help="Also overwrite edits made after the action outside it.")
 @workspace_options
 @reports_errors
-def undo(yes: bool, dry_run: bool, overwrite: bool, workspace: Path | None, config_files: tuple[Path, ...],
-         overrides: tuple[str, ...]) -> None:
+def undo(yes: bool, dry_run: bool, overwrite: bool, invocation: CommandContext) -> None:
     """Undo the agent's last action: restore the checkpoint taken just before it."""
     from vtcode.checkpoints import Checkpoints
     from vtcode.errors import VtcodeError
-    from vtcode.workspace import resolve_root
 
-    root = resolve_root(workspace)
-    last = Checkpoints(_store(root, config_files, overrides)).last_agent_checkpoint()
+    root = invocation.root()
+    last = Checkpoints(_store(invocation)).last_agent_checkpoint()
     if last is None:
         raise VtcodeError(f"{root}: no agent action to undo (no checkpoints)")
     say(f"undo: {last.tool}: {last.summary} (checkpoint {last.id}, {last.ts})")
-    _restore(root, last.id, yes, dry_run, overwrite, config_files, overrides)
+    _restore(invocation, last.id, yes, dry_run, overwrite)
 
 
-def _restore(root: Path, checkpoint_id: int, yes: bool, dry_run: bool, overwrite: bool,
-             config_files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+def _restore(
+    invocation: CommandContext, checkpoint_id: int, yes: bool, dry_run: bool, overwrite: bool
+) -> None:
     from vtcode.checkpoints import Checkpoints
     from vtcode.errors import VtcodeError
 
-    store = _store(root, config_files, overrides)
+    root = invocation.root()
+    store = _store(invocation)
     shown = Checkpoints(store).restore(checkpoint_id, apply=False, overwrite=overwrite)
     plan = shown.plan
     if not plan.steps:
@@ -152,9 +143,7 @@ def _restore(root: Path, checkpoint_id: int, yes: bool, dry_run: bool, overwrite
         if not click.confirm("apply?", default=False, err=True):
             say("nothing restored")
             return
-    from vtcode.runtime import open_runtime
-
-    runtime = open_runtime(root, config_files=config_files, overrides=overrides)  # the restore is audited
+    runtime = invocation.open_runtime()  # the restore is audited
     reason = "error"
     try:
         done = Checkpoints(store, runtime.bus.emit, session=runtime.bus.session).restore(
@@ -162,8 +151,8 @@ def _restore(root: Path, checkpoint_id: int, yes: bool, dry_run: bool, overwrite
         reason = "normal"
     finally:
         runtime.bus.close(reason)
-    assert done.outcome is not None
-    assert done.before is not None
+    if done.outcome is None or done.before is None:
+        raise InvariantError("an applied restore came back without its outcome or its before-checkpoint")
     outcome = done.outcome
     say(f"restored {len(outcome.written)} file(s), deleted {len(outcome.deleted)}; "
         f"the state before is checkpoint {done.before.id} (`vtcode checkpoints restore {done.before.id}` "

@@ -11,9 +11,9 @@ import click
 
 from vtcode.errors import VtcodeError
 from vtcode.terminal import neutral
-from vtcode.terminal.echo import say
+from vtcode.terminal.echo import say, say_json
 
-from .options import reports_errors, workspace_options
+from .options import CommandContext, reports_errors, workspace_options
 
 
 class UnknownHook(VtcodeError):
@@ -37,15 +37,11 @@ def hooks() -> None:
     """Lifecycle hooks: list them, approve a workspace's hooks."""
 
 
-def _table(
-    workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> tuple[Path, list[Row]]:
-    from vtcode.config import load_config
+def _table(invocation: CommandContext) -> tuple[Path, list[Row]]:
     from vtcode.hooks.approvals import approved, hook_digest
-    from vtcode.workspace import resolve_root
 
-    root = resolve_root(workspace)
-    config = load_config(root, config_files=config_files, overrides=overrides)
+    root = invocation.root()
+    config = invocation.load_config()
     managed = config.managed.hooks.commands if config.managed is not None else {}
     ok = approved(root)
     rows: list[Row] = []
@@ -67,13 +63,11 @@ def _table(
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 @workspace_options
 @reports_errors
-def list_(
-    as_json: bool, workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def list_(invocation: CommandContext) -> None:
     """The command hooks in effect here, where each comes from, and whether it runs."""
-    root, rows = _table(workspace, config_files, overrides)
-    if as_json:
-        click.echo(json.dumps({"workspace": str(root), "hooks": [asdict(row) for row in rows]}))
+    root, rows = _table(invocation)
+    if invocation.as_json:
+        say_json(json.dumps({"workspace": str(root), "hooks": [asdict(row) for row in rows]}))
         return
     if not rows:
         say("no command hooks configured (see docs/hooks.md)")
@@ -87,14 +81,11 @@ def list_(
 @click.option("--all", "all_", is_flag=True, help="Every hook of the workspace's vtcode.toml.")
 @workspace_options
 @reports_errors
-def approve(
-    names: tuple[str, ...], all_: bool, workspace: Path | None, config_files: tuple[Path, ...],
-    overrides: tuple[str, ...],
-) -> None:
+def approve(names: tuple[str, ...], all_: bool, invocation: CommandContext) -> None:
     """Approve the workspace's hooks NAMES as they are now (review their commands first)."""
     from vtcode.hooks import approvals
 
-    root, rows = _table(workspace, config_files, overrides)
+    root, rows = _table(invocation)
     mine = {row.name: row for row in rows if row.source == "workspace"}
     chosen = list(mine) if all_ else list(names)
     if not chosen:
@@ -112,15 +103,11 @@ def approve(
 @click.argument("names", nargs=-1, required=True)
 @workspace_options
 @reports_errors
-def revoke(
-    names: tuple[str, ...], workspace: Path | None, config_files: tuple[Path, ...], overrides: tuple[str, ...]
-) -> None:
+def revoke(names: tuple[str, ...], invocation: CommandContext) -> None:
     """Take back the approval of the workspace's hooks NAMES."""
-    from vtcode.config import load_config
     from vtcode.hooks import approvals
-    from vtcode.workspace import resolve_root
 
-    root = resolve_root(workspace)
-    load_config(root, config_files=config_files, overrides=overrides)  # bad config fails, never ignored
+    root = invocation.root()
+    invocation.load_config()  # bad config fails, never ignored
     removed = approvals.revoke(root, list(names))
     say(f"revoked: {', '.join(removed)}" if removed else "nothing to revoke")

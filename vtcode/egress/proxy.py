@@ -24,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from vtcode.errors import InvariantError
+
 from .rules import Decision, EgressRules, HostError, canonical_host, ip_literal, normalise_host
 from .tls import TlsError, client_hello
 
@@ -273,7 +275,8 @@ class EgressProxy:
         never IP literals or denied hosts; the address checks still follow. At most
         MAX_PENDING_QUESTIONS wait at once: a command cannot queue prompts without end."""
         ask = self._ask
-        assert ask is not None
+        if ask is None:
+            raise InvariantError("ask is unset here (a bug)")
         key = (host, port, method)
         pending = self._questions.get(key)
         if pending is None:

@@ -23,9 +23,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
-from vtcode_hookspecs import ActionRequest, CommandSandbox, Decision, HookAnswer, LifecycleEvent, Verdict
+from vtcode_hookspecs import (
+    ActionRequest,
+    CommandSandbox,
+    ConfigNotice,
+    Decision,
+    HookAnswer,
+    LifecycleEvent,
+    Verdict,
+)
 
 from vtcode.config.models import HookCommand
+from vtcode.errors import InvariantError
 from vtcode.events import EventBus
 
 from .approvals import approved, hook_digest
@@ -206,7 +215,8 @@ class HookRunner:
         self, hook: ConfiguredHook, event: LifecycleEvent
     ) -> tuple[HookAnswer | None, str | None, int | None, bool]:
         if hook.kind == "plugin":
-            assert hook.call is not None
+            if hook.call is None:
+                raise InvariantError("hook.call is unset here (a bug)")
             try:
                 raw = hook.call(event)
                 if raw is None:
@@ -219,7 +229,8 @@ class HookRunner:
                 return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}", None, False
         from .command import run_command  # only a session with command hooks pays for it
 
-        assert hook.command is not None
+        if hook.command is None:
+            raise InvariantError("hook.command is unset here (a bug)")
         try:
             sandbox = self._sandbox()
         except Exception as exc:
@@ -307,4 +318,4 @@ def _plugin_call(impl: Any) -> Callable[[LifecycleEvent], Any]:
 
 
 def _notice(bus: EventBus, message: str) -> None:
-    bus.emit("config.notice", {"message": message})
+    bus.record(ConfigNotice(message=message))

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from vtcode_hookspecs import ActionRequest, Decision, RiskClass, Verdict
 
-from vtcode.approvals.auto import AutoApproval
 from vtcode.config import EffectiveConfig
 from vtcode.errors import InvariantError
+from vtcode.policy.auto import AutoApproval
 from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
 
 from .commands import CommandPolicy
@@ -262,7 +262,7 @@ class PolicyEngine:
         return None
 
     def _gate_auto(self, action: ActionRequest, outcome: Outcome, parsed: ParseResult | None) -> Outcome:
-        """approvals.mode = 'auto' (vtcode/approvals/auto.py): a prompt whose every effect the verified
+        """approvals.mode = 'auto' (vtcode/policy/auto.py): a prompt whose every effect the verified
         sandbox confines, and a checkpoint makes undoable, runs unasked. Denials are never touched."""
         config = self._config.config
         if outcome.verdict is not Verdict.PROMPT or config.approvals.mode != "auto":

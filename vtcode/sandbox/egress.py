@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from vtcode_hookspecs import ActionRequest, Decision, Verdict
+from vtcode_hookspecs import ActionRequest, Decision, Error, Verdict
 
 from vtcode.approvals.broker import ApprovalBroker
 from vtcode.config.models import SandboxConfig
@@ -89,6 +89,6 @@ def approved_hosts(root: Path, bus: EventBus) -> list[str]:
         hosts = ApprovedHosts(root).hosts()
         EgressRules(hosts)
     except (VtcodeError, OSError, ValueError) as exc:
-        bus.emit("error", {"message": f"egress approvals ignored: {exc}", "source": "sandbox.egress"})
+        bus.record(Error(message=f"egress approvals ignored: {exc}", source="sandbox.egress"))
         return []
     return hosts

@@ -142,8 +142,9 @@ class WorkspaceSandbox:
                 prepared.release()
                 reason = (f"sandbox.egress is enabled but the {self._backend.name} sandbox cannot route "
                           "commands through the egress proxy here; nothing was run")
-                self._bus.emit("sandbox.denied", {"name": self._backend.name, "argv": list(request.argv),
-                                                  "reason": reason})
+                self._bus.record(
+                    SandboxDeniedPayload(name=self._backend.name, argv=list(request.argv), reason=reason)
+                )
                 raise SandboxDenied(reason)
             egress_key = self._egress.attach(prepared.egress)
         snapshot = Snapshot.take(str(self._root), prepared.unprotected)

@@ -166,7 +166,8 @@ def open_checkpoints(app: VtcodeApp) -> None:
     if not _ready(app) or app.busy:
         return
     bench = app.workbench
-    assert bench is not None
+    if bench is None:
+        raise InvariantError("the workbench is gone although it was ready")
     checkpoints = bench.stack.runner.checkpoints
     if checkpoints is None:
         app.chat(Notice("checkpoints are off ([checkpoints] enabled = false)", "warn"))
@@ -189,7 +190,8 @@ def undo(app: VtcodeApp) -> None:
     if not _ready(app) or app.busy:
         return
     bench = app.workbench
-    assert bench is not None
+    if bench is None:
+        raise InvariantError("the workbench is gone although it was ready")
     checkpoints = bench.stack.runner.checkpoints
     last = checkpoints.last_agent_checkpoint() if checkpoints is not None else None
     if last is None:
@@ -202,9 +204,11 @@ def offer_restore(app: VtcodeApp, checkpoint_id: int, title: str) -> None:
     from .screens.checkpoints import RestoreScreen
 
     bench = app.workbench
-    assert bench is not None
+    if bench is None:
+        raise InvariantError("the workbench is gone although it was ready")
     checkpoints = bench.stack.runner.checkpoints
-    assert checkpoints is not None
+    if checkpoints is None:
+        raise InvariantError("checkpoints is unset here (a bug)")
     try:
         plan = checkpoints.restore(checkpoint_id, apply=False).plan
     except VtcodeError as exc:
@@ -221,8 +225,10 @@ def offer_restore(app: VtcodeApp, checkpoint_id: int, title: str) -> None:
             app.chat(Notice(f"restore failed: {exc}", "error"))
             return
         outcome = done.outcome
-        assert outcome is not None
-        assert done.before is not None
+        if outcome is None:
+            raise InvariantError("outcome is unset here (a bug)")
+        if done.before is None:
+            raise InvariantError("done.before is unset here (a bug)")
         kept = f", {len(done.plan.kept)} kept" if done.plan.kept else ""
         failed = f", {len(outcome.failed)} failed" if outcome.failed else ""
         app.chat(Notice(f"restored checkpoint {checkpoint_id}: {len(outcome.written)} written, "

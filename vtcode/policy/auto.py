@@ -32,7 +32,7 @@ from pathlib import Path
 
 from vtcode_hookspecs import ActionRequest, CommandSandbox, RiskClass
 
-from vtcode.policy.shell import ParseResult
+from .shell import ParseResult
 
 REQUIRED = ("fs:workspace-write", "network:off", "seccomp", "no_new_privs")
 
