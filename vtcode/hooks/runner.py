@@ -29,6 +29,7 @@ from vtcode_hookspecs import (
     ConfigNotice,
     Decision,
     HookAnswer,
+    HookRan,
     LifecycleEvent,
     Verdict,
 )
@@ -174,25 +175,24 @@ class HookRunner:
                 effect = "failed-open" if gating else "failed"
         else:
             effect = self._apply(hook, event.event, answer, outcome)
-        self.bus.emit(
-            "hook.ran",
-            {
-                "hook": hook.name,
-                "event": event.event,
-                "source": hook.source,
-                "kind": hook.kind,
-                "digest": hook.digest,
-                "call_id": event.call_id or "",
-                "answer": answer.decision if answer is not None else None,
-                "reason": answer.reason if answer is not None else "",
-                "message": answer.message if answer is not None else None,
-                "user_message": answer.user_message if answer is not None else None,
-                "effect": effect,
-                "error": error,
-                "exit_code": exit_code,
-                "timed_out": timed_out,
-                "duration_ms": duration_ms,
-            },
+        self.bus.record(
+            HookRan(
+                hook=hook.name,
+                event=event.event,
+                source=hook.source,
+                kind=hook.kind,
+                digest=hook.digest,
+                call_id=event.call_id or "",
+                answer=answer.decision if answer is not None else None,
+                reason=answer.reason if answer is not None else "",
+                message=answer.message if answer is not None else None,
+                user_message=answer.user_message if answer is not None else None,
+                effect=effect,
+                error=error,
+                exit_code=exit_code,
+                timed_out=timed_out,
+                duration_ms=duration_ms,
+            )
         )
 
     @staticmethod
