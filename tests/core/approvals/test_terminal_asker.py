@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from ptyprocess import PtyProcess
 
+from vtcode.approvals.askers import QUIET_S
+
 # The child builds a prompt like the broker's and asks on /dev/tty; stdout is the pty too (or a pipe).
 CHILD = r"""
 import json, os, sys, time
@@ -97,10 +99,10 @@ def _drain(proc: PtyProcess, seen: bytearray) -> None:
 
 def _ask_on_pty(
     typed: str, offers: str = ALL, shell: str = SHELL, spec: dict[str, Any] | None = None, ahead: str = "",
-    wait: float = 0.0,
+    wait: float = QUIET_S + 0.2,
 ) -> tuple[str, str]:
-    """(rendered prompt, the child's ANSWER line) after typing `typed` (no Enter) on the terminal;
-    `ahead` is typed before the prompt is drawn."""
+    """(rendered prompt, the child's ANSWER line) after typing `typed` (no Enter) on the terminal, `wait`
+    seconds after the prompt is drawn (a person reads it first); `ahead` is typed before it is drawn."""
     argv = [sys.executable, "-c", CHILD, offers, shell, json.dumps(spec or {})]
     proc = PtyProcess.spawn(argv, env=dict(os.environ), dimensions=(60, 200))
     seen = bytearray()

@@ -1,13 +1,25 @@
 """The approval modal: the exact action (the command and every sub-command the parser found, or the tool,
 file and diff), the rule and reason, and only the answers the broker offered. The agent's thread is
-blocked until it closes (see asker.py), so nothing runs while it is open."""
+blocked until it closes (see asker.py), so nothing runs while it is open.
+
+An answer that allows is taken only when it is deliberate and informed:
+
+- not while the person is typing: the modal opens while they may be typing their next message, and the
+  next letter (`s` in "please") would answer it. A key that allows counts only after QUIET_S without
+  any key (and after QUIET_S since the modal appeared); a click likewise.
+- not before the whole action was on screen: when it is taller than the box, the box starts at its top
+  and the answers that allow wait until it has been scrolled to its end.
+
+Denying is taken at once: it is never harmful."""
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from rich.syntax import Syntax
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -80,6 +92,9 @@ def written_by(shell: str | None) -> list[str]:
     return found
 
 
+QUIET_S = 0.6  # no key for this long before a key that allows counts (typing runs at 5-10 keys a second)
+
+
 class ApprovalScreen(ModalScreen[Answer]):
     BINDINGS = [
         Binding("y", "answer('allow-once')", "allow once", show=False),
@@ -93,6 +108,9 @@ class ApprovalScreen(ModalScreen[Answer]):
         super().__init__(classes="approval")
         self.prompt = prompt
         self.diff = diff
+        self._quiet_since = time.monotonic()  # reset by every key and when the modal is shown
+        self._previous_quiet = self._quiet_since
+        self._seen_end = False  # the box was scrolled to its end (or needed no scrolling)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="approval-box"):
@@ -103,21 +121,49 @@ class ApprovalScreen(ModalScreen[Answer]):
                 # set the clipboard; neutralised, they show as text.
                 diff = neutral_block(self.diff)
                 yield Static(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True), id="approval-diff")
+            yield Static("", id="approval-hint")
             with Horizontal(id="approval-buttons"):
                 for offer in self.prompt.offers:
                     variant = VARIANTS.get(offer, "default")
                     yield Button(LABELS[offer], id=f"answer-{offer.value}", variant=variant)
 
     def on_mount(self) -> None:
-        # Focus starts on deny: a stray Enter must not approve anything.
-        self.query_one(f"#answer-{Answer.DENY.value}", Button).focus()
+        # Focus starts on deny: a stray Enter must not approve anything. Focusing it must not scroll the
+        # box to its end: the action starts at the top.
+        self.query_one(f"#answer-{Answer.DENY.value}", Button).focus(scroll_visible=False)
+        self._quiet_since = self._previous_quiet = time.monotonic()
+        self.set_interval(0.1, self._watch_scroll)
+        self.call_after_refresh(self._watch_scroll)
+
+    def _watch_scroll(self) -> None:
+        box = self.query_one("#approval-box", VerticalScroll)
+        if box.max_scroll_y <= 0 or box.scroll_y >= box.max_scroll_y:
+            self._seen_end = True
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before the screen's bindings: the answer key is judged against the key before it.
+        now = time.monotonic()
+        self._previous_quiet, self._quiet_since = self._quiet_since, now
+
+    def refusal(self) -> str | None:
+        """Why an answer that allows is not taken now, or None."""
+        if time.monotonic() - self._previous_quiet < QUIET_S:
+            return "ignored a key typed while this prompt appeared: stop typing, read it, then answer"
+        if not self._seen_end:
+            return "the action is longer than the box: scroll to its end (PageDown, End) before allowing it"
+        return None
 
     def action_answer(self, value: str) -> None:
         answer = Answer(value)
-        if answer in self.prompt.offers:  # "always" where the policy does not permit it does nothing
-            self.dismiss(answer)
+        if answer not in self.prompt.offers:  # "always" where the policy does not permit it does nothing
+            return
+        if answer.allows and (why := self.refusal()) is not None:
+            self.query_one("#approval-hint", Static).update(Text(why, style="bold yellow"))
+            return
+        self.dismiss(answer)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        self._previous_quiet = self._quiet_since  # a click is judged like a key: after a quiet moment
         if event.button.id and event.button.id.startswith("answer-"):
             self.action_answer(event.button.id.removeprefix("answer-"))
