@@ -11,7 +11,7 @@ from pathlib import Path
 from vtcode_hookspecs import CommandSandbox, RiskClass, SessionStore, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
-from vtcode.approvals.always import UserPolicyStore
+from vtcode.approvals.always import UserPolicyStore, lexical_path
 from vtcode.policy.engine import PolicyEngine
 from vtcode.runtime import Runtime
 from vtcode.sandbox import SandboxDenied, open_sandbox
@@ -51,13 +51,15 @@ def open_stack(
         return entry.obj.risk if entry is not None else None
 
     reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
+    jail = Jail(root)
     engine = PolicyEngine(
         config, Jail(root), reviewer=runtime.plugins.review if reviewers else None, risk_of=risk_of
     )
     broker = ApprovalBroker(
         asker or default_asker(root),
         runtime.bus,
-        always=UserPolicyStore(root=root),
+        always=UserPolicyStore(root=root, paths=jail),
+        resolve=lambda path, write: (lexical_path(root, path), jail.check(path, write=write).resolved),
         allow_always=config.config.approvals.allow_always,
     )
     sandbox: CommandSandbox | None

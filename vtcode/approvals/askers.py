@@ -227,13 +227,14 @@ def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
             lines.append(f"  argv:    {command_text(action.argv or ())}")
         lines += [f"    runs: {command_text(argv)}" for argv in prompt.commands]
         if action.path:
-            lines.append(f"  in:      {shown(action.path)}")
+            lines.append(f"  in:      {shown(action.path)}{_leads(prompt, action.path)}")
     if action.tool:
         lines.append(f"  tool:    {shown(action.tool)}")
     if action.kind != "command" and action.path:
-        lines.append(f"  path:    {shown(action.path)} ({'write' if action.write else 'read'})")
+        lines.append(f"  path:    {shown(action.path)} ({'write' if action.write else 'read'})"
+                     f"{_leads(prompt, action.path)}")
     for extra, written in action.extra_paths:
-        lines.append(f"  path:    {shown(extra)} ({'write' if written else 'read'})")
+        lines.append(f"  path:    {shown(extra)} ({'write' if written else 'read'}){_leads(prompt, extra)}")
     if change:
         lines.append("  change:")
         lines += [f"    {line}" for line in change]
@@ -248,10 +249,20 @@ def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
     return "\n".join(lines)
 
 
+def _leads(prompt: ApprovalPrompt, path: str) -> str:
+    """Where a path that goes through a link really leads: the file that changes is that one."""
+    for spelled, resolved in prompt.links:
+        if spelled == path:
+            return f"\n           -> a link: leads to {shown(resolved)}, the file this acts on"
+    return ""
+
+
 def _hidden(prompt: ApprovalPrompt) -> int:
     action = prompt.action
     texts = [action.shell or "", *(action.argv or ()), action.path or "", *(p for p, _ in action.extra_paths)]
-    texts += [v for v in action.args.values() if isinstance(v, str)]
+    # A file's content is shown as lines (a diff): its line breaks and tabs are not escapes.
+    texts += [v.replace("\r\n", "\n").replace("\n", "").replace("\t", "") for k, v in action.args.items()
+              if isinstance(v, str) and v not in texts and k != "command"]
     return sum(neutralised_count(t) for t in texts)
 
 

@@ -168,12 +168,14 @@ class PolicyEngine:
 
     def _standing_tool(self, action: ActionRequest) -> Outcome | None:
         """An "always" answer saved for this tool on exactly these paths, or for this exact call."""
-        from vtcode.approvals.always import action_paths, tool_call_key
+        from vtcode.approvals.always import resolved_paths, tool_call_key
 
         assert action.tool is not None
         cache = self._config.tool_policy.approval_cache
         root = getattr(self._paths, "root", None)
-        paths = action_paths(action, root) if root is not None else ()
+        # Matched by where the paths lead, as saved: a name approved as a plain file does not cover it
+        # once it is a link to another file.
+        paths = resolved_paths(action, root, self._paths) if root is not None else ()
         if paths:
             saved = set(cache.tools.get(action.tool, ()))
             if all(p in saved for p in paths):

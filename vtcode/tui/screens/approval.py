@@ -58,12 +58,18 @@ def describe(prompt: ApprovalPrompt) -> Text:
     if action.path and action.kind == "command":  # a command's path is where it runs, not what it reads
         text.append("in       ", style="bold")
         text.append(f"{shown(action.path)}\n")
+        _leads(text, prompt, action.path)
         for target in written_by(action.shell):
             text.append("writes   ", style="bold")
             text.append(f"{shown(target)}\n")
     elif action.path:
         text.append("path     ", style="bold")
         text.append(f"{shown(action.path)} ({'write' if action.write else 'read'})\n")
+        _leads(text, prompt, action.path)
+    for extra, written in action.extra_paths:
+        text.append("path     ", style="bold")
+        text.append(f"{shown(extra)} ({'write' if written else 'read'})\n")
+        _leads(text, prompt, extra)
     text.append("why      ", style="bold")
     text.append(f"{shown(prompt.decision.reason)}\n")
     text.append("rule     ", style="bold")
@@ -74,6 +80,14 @@ def describe(prompt: ApprovalPrompt) -> Text:
         text.append("\nalways   ", style="bold")
         text.append(f"saves {shown(prompt.always_rule)}")
     return text
+
+
+def _leads(text: Text, prompt: ApprovalPrompt, path: str) -> None:
+    """A path that goes through a link: name the file it leads to, the one that changes."""
+    for spelled, resolved in prompt.links:
+        if spelled == path:
+            text.append("  -> link ", style="bold red")
+            text.append(f"leads to {shown(resolved)}, the file this acts on\n", style="bold")
 
 
 def written_by(shell: str | None) -> list[str]:
@@ -159,6 +173,7 @@ class ApprovalScreen(ModalScreen[Answer]):
             return
         if answer.allows and (why := self.refusal()) is not None:
             self.query_one("#approval-hint", Static).update(Text(why, style="bold yellow"))
+            self.notify(why, severity="warning", timeout=4)  # the hint may be below the box's view
             return
         self.dismiss(answer)
 
