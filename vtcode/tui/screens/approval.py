@@ -5,8 +5,9 @@ blocked until it closes (see asker.py), so nothing runs while it is open.
 An answer that allows is taken only when it is deliberate and informed:
 
 - not while the person is typing: the modal opens while they may be typing their next message, and the
-  next letter (`s` in "please") would answer it. A key that allows counts only after QUIET_S without
-  any key (and after QUIET_S since the modal appeared); a click likewise.
+  next letter (`s` in "please") would answer it. An answer key (y, s, a, n) counts only after QUIET_S
+  without any key (and after QUIET_S since the modal appeared), as in `exec`; a click that allows
+  likewise. Esc denies at once: nobody types it in a sentence.
 - not before the whole action was on screen: when it is taller than the box, the box starts at its top
   and the answers that allow wait until it has been scrolled to its end.
 
@@ -115,7 +116,7 @@ class ApprovalScreen(ModalScreen[Answer]):
         Binding("s", "answer('allow-session')", "allow for session", show=False),
         Binding("a", "answer('allow-always')", "always", show=False),
         Binding("n", "answer('deny')", "deny", show=False),
-        Binding("escape", "answer('deny')", "deny", show=False),
+        Binding("escape", "deny_now", "deny", show=False),
     ]
 
     def __init__(self, prompt: ApprovalPrompt, diff: str = "") -> None:
@@ -167,11 +168,19 @@ class ApprovalScreen(ModalScreen[Answer]):
             return "the action is longer than the box: scroll to its end (PageDown, End) before allowing it"
         return None
 
+    def action_deny_now(self) -> None:
+        self.dismiss(Answer.DENY)
+
     def action_answer(self, value: str) -> None:
-        answer = Answer(value)
+        self._answer(Answer(value), clicked=False)
+
+    def _answer(self, answer: Answer, *, clicked: bool) -> None:
         if answer not in self.prompt.offers:  # "always" where the policy does not permit it does nothing
             return
-        if answer.allows and (why := self.refusal()) is not None:
+        why = self.refusal() if answer.allows else None
+        if not clicked and time.monotonic() - self._previous_quiet < QUIET_S:
+            why = "ignored a key typed while this prompt appeared: stop typing, read it, then answer"
+        if why is not None:
             self.query_one("#approval-hint", Static).update(Text(why, style="bold yellow"))
             self.notify(why, severity="warning", timeout=4)  # the hint may be below the box's view
             return
@@ -181,4 +190,4 @@ class ApprovalScreen(ModalScreen[Answer]):
         event.stop()
         self._previous_quiet = self._quiet_since  # a click is judged like a key: after a quiet moment
         if event.button.id and event.button.id.startswith("answer-"):
-            self.action_answer(event.button.id.removeprefix("answer-"))
+            self._answer(Answer(event.button.id.removeprefix("answer-")), clicked=True)
