@@ -84,12 +84,15 @@ class CommandPolicy:
         parts += [o for r in redirects if (o := redirect_outcome(r, paths)) is not None]
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
+        # A standing approval was given for a command run at the workspace's root: `rm -rf build` approved
+        # there must not remove src/build (a `cwd` of src, or `cd src &&`) unasked.
+        away = moved or not at_root(cwd)
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=c.runtime_args and appends_listed_names(parsed, i, moved),
-                environment=bool(parsed.variables),
+                environment=bool(parsed.variables) or away,
             )
             for i, c in enumerate(parsed.commands)
         ]
@@ -120,7 +123,8 @@ class CommandPolicy:
         environment: bool = False,
     ) -> Outcome:
         """`listed_names`: the arguments xargs appends are names `ls` printed here (xargs_names.py).
-        `environment`: the string sets shell variables before it (`export CC=./evil; make`)."""
+        `environment`: the string sets shell variables before it (`export CC=./evil; make`), or runs it
+        somewhere else than the workspace's root: standing approvals do not apply."""
         name = command.name
         label = f"commands.{name or '?'}"
         argv = command.argv
@@ -179,6 +183,7 @@ class CommandPolicy:
         return self.rules[key] if key is not None else None
 
     def _approved_by(self, command: SimpleCommand, environment: bool = False) -> str | None:
+        """`environment`: set when the string sets variables or the command does not run at the root."""
         if command.dynamic_args:
             return None  # an approval names literal arguments; run-time values are not what was approved
         # A person's "always" covers the argv shown, run as shown: with no environment of the string's
@@ -280,3 +285,8 @@ def _problem(problem: str) -> Outcome:
     if problem.startswith("syntax error") or "NUL" in problem:
         return Outcome.deny(f"cannot be parsed: {problem}", "shell.parse")
     return Outcome.prompt(f"cannot be reasoned about: {problem}", "shell.unknown")
+
+
+def at_root(cwd: str | None) -> bool:
+    """Whether a tool's `cwd` argument is the workspace's root (what "always" answers are given for)."""
+    return cwd is None or posixpath.normpath(cwd) == "."

@@ -15,7 +15,8 @@ from vtcode_hookspecs import ActionRequest, Decision, RiskClass, Verdict
 from vtcode.config import EffectiveConfig
 from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
 
-from .commands import CommandPolicy
+from .commands import CommandPolicy, at_root
+from .cwd import directories
 from .examples import check_examples
 from .hazards import interpreter_name
 from .known_vars import fixed_values
@@ -133,7 +134,9 @@ class PolicyEngine:
                 and self._risk_of(action.tool) is not RiskClass.EXECUTE
             )
             return CommandDecision(decision, (), offerable)
-        offerable = decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
+        # "Always" saves an argv for the workspace's root: not offered for a command run elsewhere.
+        offerable = (decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
+                     and at_root(action.path) and not directories(parsed, action.path))
         return CommandDecision(
             decision, tuple(c.argv for c in parsed.commands), offerable
         )
