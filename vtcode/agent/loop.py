@@ -16,6 +16,7 @@ from vtcode.context import ContextOverflow, context_budget, estimate_tokens, fit
 from vtcode.events import EventBus
 from vtcode.events.errors import AuditUnavailable
 from vtcode.providers.deadline import reading_until
+from vtcode.signals import interrupt_cause
 
 from .backend import ChatBackend
 from .interrupt import InterruptGate
@@ -94,9 +95,9 @@ class Agent:
             except Stop as stopped:
                 reason, detail = stopped.reason, stopped.detail
             except KeyboardInterrupt:
-                reason, detail = StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+                reason, detail = StopReason.INTERRUPTED, interrupt_cause()
         if self.gate.requested and reason is not StopReason.FINISHED:
-            reason, detail = StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+            reason, detail = StopReason.INTERRUPTED, interrupt_cause()
         outcome = Outcome(
             reason, detail, state.answer, session.id, state.turns, state.tool_calls, state.tokens
         )
@@ -142,7 +143,7 @@ class Agent:
     def _check_limits(self, state: _Run) -> None:
         limits = self.limits
         if self.gate.requested:
-            raise Stop(StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)")
+            raise Stop(StopReason.INTERRUPTED, interrupt_cause())
         if state.turns >= limits.max_turns:
             raise Stop(
                 StopReason.LIMIT, f"{state.turns} turns reached (agent.max_turns = {limits.max_turns})"
@@ -221,7 +222,7 @@ class Agent:
 
     def _call_tool(self, state: _Run, call: ToolCall) -> None:
         if self.gate.requested:
-            state.messages.append(_result(call, "not run: interrupted by the user"))
+            state.messages.append(_result(call, f"not run: {interrupt_cause()}"))
             return
         times = state.guard.count(call.name, call.arguments)
         if state.guard.over(times):
@@ -246,7 +247,7 @@ class Agent:
             state.messages.append(_result(call, f"not run: {exc}"))
             raise Stop(StopReason.DENIED, str(exc)) from exc
         except KeyboardInterrupt:
-            state.messages.append(_result(call, "interrupted by the user (Ctrl-C)"))
+            state.messages.append(_result(call, interrupt_cause()))
             self.bus.emit(
                 "tool.finished", {"call_id": call.id, "tool": call.name, "ok": False, "interrupted": True}
             )
