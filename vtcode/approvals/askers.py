@@ -161,7 +161,8 @@ def screen_pages(text: str, rows: int, columns: int) -> list[str]:
         if cell_len(line) <= width:
             screen_rows.append(line)
             continue
-        row, used = [], 0
+        row: list[str] = []
+        used = 0
         for ch in line:
             cells = cell_len(ch)
             if used + cells > width:
