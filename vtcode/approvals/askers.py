@@ -149,22 +149,27 @@ def _terminal_size(fd: int) -> tuple[int, int] | None:
     return (lines, columns) if lines > 0 and columns > 0 else None
 
 
+def _cells(text: str) -> int:
+    """Cells a terminal may use for `text`, never fewer: ASCII takes one, anything else is counted as
+    two (wide and East Asian ambiguous characters take two on some terminals). Counting too many only
+    makes a page shorter; too few would let the prompt's top scroll off."""
+    return len(text) if text.isascii() else sum(1 if ch.isascii() else 2 for ch in text)
+
+
 def screen_pages(text: str, rows: int, columns: int) -> list[str]:
     """`text` cut into pages that each fit the terminal with one row to spare (for the next-page line):
-    lines are wrapped by their width in cells (wide characters take two), so the count is what the
-    terminal will show. One page when it fits."""
-    from rich.cells import cell_len
-
+    lines are wrapped by their width in cells (`_cells`, never fewer than the terminal uses), so no
+    page is taller than the screen. One page when it fits."""
     width = max(columns - 1, 8)  # never write into the last column (terminals differ on its wrap)
     screen_rows: list[str] = []
     for line in text.split("\n"):
-        if cell_len(line) <= width:
+        if _cells(line) <= width:
             screen_rows.append(line)
             continue
         row: list[str] = []
         used = 0
         for ch in line:
-            cells = cell_len(ch)
+            cells = _cells(ch)
             if used + cells > width:
                 screen_rows.append("".join(row))
                 row, used = [], 0
