@@ -128,3 +128,20 @@ def test_a_standing_tool_rule_is_matched_by_where_the_path_leads(workspace: Path
     assert judged.verdict is Verdict.PROMPT, judged  # the same name now changes auth.py: asked again
     saved = UserPolicyStore(root=workspace, paths=jail).remember(write, ())
     assert saved.endswith(f"approval_cache.tools.write_file: {workspace / 'auth.py'}")
+
+
+def test_no_standing_rule_applies_to_a_send_into_a_shell_session(workspace: Path) -> None:
+    """A shell session keeps what earlier sends exported (`export MAKEFLAGS=...` is allowed): a saved
+    `make` must not allow `make` typed into it, and "always" is not offered there."""
+    write_trust(workspace)
+    UserPolicyStore(root=workspace).remember(ActionRequest(kind="command", shell="make"), [("make",)])
+    engine = open_policy(workspace, overrides=('tools.policies={shell_session="allow"}',), reviewers=False,
+                         risk_of=RISKS.get).engine  # the user lets the model use shell sessions freely
+    one_shot = ActionRequest(kind="command", tool="run_command", shell="make", path=".",
+                             args={"command": "make", "cwd": "."})
+    send = ActionRequest(kind="command", tool="shell_session", shell="make", path=".",
+                         args={"action": "send", "command": "make", "cwd": ".", "session_id": "ab12cd34"})
+    assert engine.judge(one_shot).decision.verdict is Verdict.ALLOW
+    judged = engine.judge(send)
+    assert judged.decision.verdict is Verdict.PROMPT and "approval_cache" not in (judged.decision.rule or "")
+    assert not judged.always_offerable

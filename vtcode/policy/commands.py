@@ -68,8 +68,12 @@ class CommandPolicy:
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
 
-    def decide(self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None) -> CommandVerdict:
-        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument)."""
+    def decide(
+        self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None, *, persistent: bool = False
+    ) -> CommandVerdict:
+        """`cwd`: where the command starts, relative to the workspace root (a tool's `cwd` argument).
+        `persistent`: typed into a shell that outlives the call (a shell session), whose variables and
+        directory earlier sends may have changed: standing approvals do not apply."""
         bases = directories(parsed, cwd)
         raw = paths
         if bases or cwd not in (None, "", "."):
@@ -86,7 +90,7 @@ class CommandPolicy:
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval was given for a command run at the workspace's root: `rm -rf build` approved
         # there must not remove src/build (a `cwd` of src, or `cd src &&`) unasked.
-        away = moved or not at_root(cwd)
+        away = moved or not at_root(cwd) or persistent
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,

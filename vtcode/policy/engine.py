@@ -109,7 +109,7 @@ class PolicyEngine:
             parts.append(tool_part)
         if action.kind == "command":
             parsed = _parse(action)
-            verdict = self.commands.decide(parsed, self._paths, action.path)
+            verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent(action))
             parts.append(verdict.outcome)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
@@ -136,7 +136,8 @@ class PolicyEngine:
             return CommandDecision(decision, (), offerable)
         # "Always" saves an argv for the workspace's root: not offered for a command run elsewhere.
         offerable = (decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
-                     and at_root(action.path) and not directories(parsed, action.path))
+                     and at_root(action.path) and not directories(parsed, action.path)
+                     and not persistent(action))
         return CommandDecision(
             decision, tuple(c.argv for c in parsed.commands), offerable
         )
@@ -250,3 +251,10 @@ def _parse(action: ActionRequest) -> ParseResult:
     if action.shell is not None:
         return parse_shell(action.shell)
     return parse_argv(action.argv or ())
+
+
+def persistent(action: ActionRequest) -> bool:
+    """A command typed into a shell that outlives the call (a tool's `session_id`: shell_session's send):
+    what earlier sends exported or where they `cd`-ed is not in this string, so no standing approval may
+    stand for it."""
+    return action.kind == "command" and bool(action.args.get("session_id"))
