@@ -147,7 +147,6 @@ class ApprovalBroker:
         self._bus.emit("approval.answered", payload)
         return answer
 
-
     def _links(self, action: ActionRequest) -> tuple[tuple[str, str], ...]:
         if self._resolve is None:
             return ()
