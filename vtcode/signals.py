@@ -18,6 +18,16 @@ from types import FrameType
 
 TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 ENDING = (signal.SIGINT, *TERMINATING)
+_CAUSES = {signal.SIGTERM: "ended by SIGTERM (kill)", signal.SIGHUP: "ended by SIGHUP (the terminal closed)"}
+_forwarded: list[int] = []  # the terminating signal being handled as Ctrl-C, if any
+
+
+def interrupt_cause() -> str:
+    """What an interruption was, in words for the run's end: the record must not say a person pressed
+    Ctrl-C when `kill` or a closed terminal ended it."""
+    if _forwarded:
+        return _CAUSES.get(signal.Signals(_forwarded[0]), "ended by a signal")
+    return "interrupted by the user (Ctrl-C)"
 
 
 @dataclass
@@ -45,6 +55,8 @@ def ends_like_ctrl_c() -> Iterator[Received]:
 
     def forward(signum: int, frame: FrameType | None) -> None:
         received.signum = received.signum or signum
+        if not _forwarded:
+            _forwarded.append(signum)
         current = signal.getsignal(signal.SIGINT)
         if callable(current):
             current(signal.SIGINT, frame)
@@ -57,6 +69,7 @@ def ends_like_ctrl_c() -> Iterator[Received]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _forwarded.clear()
 
 
 @contextmanager

@@ -143,6 +143,9 @@ class ApprovalRequested(Payload):
     rule: str | None = None
     offers: list[str] = []
     always_rule: str | None = Field(default=None, description="what an 'always' answer would save, as shown")
+    links: list[list[str]] = Field(
+        default=[], description="[path as named, where it leads] for each path that goes through a symlink"
+    )
 
 
 class Approver(Payload):

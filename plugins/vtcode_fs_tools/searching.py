@@ -1,19 +1,27 @@
 """grep: a regular-expression search over workspace files. It never follows a symlink out of the
-workspace, skips binary and huge files, and caps its results."""
+workspace, skips binary and huge files, and caps its results.
+
+A pattern is the model's: `^(a|aa)+$` over a line of forty `a`s runs for minutes in Python's `re`, which
+nothing can interrupt, past the run's wall time. Patterns run in the `regex` module (the same syntax) with
+a timeout: the whole search has TIME_BUDGET_S, or what is left of the run's wall time if less."""
 
 from __future__ import annotations
 
 import fnmatch
 import os
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vtcode_hookspecs import ReadPath, RiskClass, ToolContext, ToolResult
 
 from vtcode.api import PathDenied
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+TIME_BUDGET_S = 20.0  # the whole search; less when the run's wall time has less left
 SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache", ".ruff_cache"})
 
 
@@ -43,7 +51,10 @@ class GrepTool:
     risk = RiskClass.READ
 
     def invoke(self, ctx: ToolContext, args: GrepArgs) -> ToolResult:
-        regex = re.compile(args.pattern, re.IGNORECASE if args.ignore_case else 0)
+        # Python's syntax (the validator compiled it with `re`), run where a timeout can stop it.
+        pattern = regex.compile(args.pattern, (regex.IGNORECASE if args.ignore_case else 0) | regex.VERSION0)
+        end = time.monotonic() + _budget(ctx)
+        stop: Callable[[], bool] = getattr(ctx, "stop_requested", lambda: False)
         start = ctx.resolve(args.path)
         hits: list[str] = []
         skipped = 0
@@ -59,8 +70,17 @@ class GrepTool:
             if len(data) > MAX_FILE_BYTES or b"\0" in data[:8192]:
                 skipped += 1
                 continue
+            if stop():
+                return ToolResult(ok=False, output="grep stopped by the user", data={"results": len(hits)})
             for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
-                if regex.search(line):
+                try:
+                    found = pattern.search(line, timeout=max(end - time.monotonic(), 0.001))
+                except TimeoutError:
+                    return ToolResult(ok=False, output=(
+                        f"grep stopped: the pattern ran past its time ({_budget(ctx):g} s) at "
+                        f"{relative}:{number}; a pattern like (a|aa)+ backtracks without end, simplify it"),
+                        data={"results": len(hits), "timed_out": True})
+                if found:
                     if len(hits) == args.max_results:  # a further match exists: only then say so
                         return ToolResult(
                             ok=True,
@@ -73,6 +93,12 @@ class GrepTool:
             output="\n".join(hits) or "no matches",
             data={"results": len(hits), "truncated": False, "skipped": skipped},
         )
+
+
+def _budget(ctx: ToolContext) -> float:
+    left: Callable[[], float | None] = getattr(ctx, "time_left", lambda: None)
+    remaining = left()
+    return TIME_BUDGET_S if remaining is None else max(min(TIME_BUDGET_S, remaining), 0.001)
 
 
 def _files(start: Path) -> list[Path]:

@@ -20,6 +20,7 @@ import pyte
 from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
 from ptyprocess import PtyProcess
 
+from vtcode.approvals.askers import QUIET_S
 from vtcode.workspace.trust import write_trust
 
 VTCODE = str(Path(sys.executable).parent / "vtcode")
@@ -37,6 +38,7 @@ def _run_on_pty(workspace: Path, stub: OpenAIStub, key: bytes, *extra: str) -> t
     seen = bytearray()
     try:
         _read_until(proc, seen, b"[n] deny > ")
+        time.sleep(QUIET_S + 0.2)  # a person reads the prompt before answering (a key at once is no answer)
         proc.write(key)
         _read_until(proc, seen, None)
     finally:

@@ -10,7 +10,7 @@ from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
 from helpers.tui import Driver, RunTui, stub_overrides
 from textual.widgets import Button, Static
 
-from vtcode.tui.screens.approval import ApprovalScreen
+from vtcode.tui.screens.approval import QUIET_S, ApprovalScreen
 from vtcode.tui.widgets.chat import ToolPanel
 
 
@@ -22,6 +22,7 @@ async def modal(ui: Driver) -> ApprovalScreen:
     await ui.until(lambda: isinstance(ui.app.screen, ApprovalScreen))
     screen = ui.app.screen
     assert isinstance(screen, ApprovalScreen)
+    await ui.pilot.pause(QUIET_S + 0.1)  # a person reads it before answering: a key at once is no answer
     return screen
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
 from helpers.tui import Driver, RunTui, stub_overrides
 
-from vtcode.tui.screens.approval import ApprovalScreen
+from vtcode.tui.screens.approval import QUIET_S, ApprovalScreen
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
@@ -43,7 +43,7 @@ def test_main_and_approval_screens(
         await ui.loaded()
         await ui.send("make greet() friendlier")
         await ui.until(lambda: isinstance(ui.app.screen, ApprovalScreen))
-        await ui.pilot.pause(0.3)
+        await ui.pilot.pause(QUIET_S + 0.1)  # a key counts after a quiet moment
         ui.app.save_screenshot("tui-approval.svg", str(out))
         await ui.press("y")
         await ui.idle()

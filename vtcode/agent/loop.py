@@ -29,6 +29,7 @@ from vtcode.context_window import ContextOverflow, context_budget, estimate_toke
 from vtcode.events import EventBus
 from vtcode.events.errors import AuditUnavailable
 from vtcode.providers.deadline import reading_until
+from vtcode.signals import interrupt_cause
 
 from .backend import ChatBackend
 from .interrupt import InterruptGate
@@ -132,9 +133,9 @@ class Agent:
             except Stop as stopped:
                 reason, detail = stopped.reason, stopped.detail
             except KeyboardInterrupt:
-                reason, detail = StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+                reason, detail = StopReason.INTERRUPTED, interrupt_cause()
         if self.gate.requested and reason is not StopReason.FINISHED:
-            reason, detail = StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)"
+            reason, detail = StopReason.INTERRUPTED, interrupt_cause()
         outcome = Outcome(
             reason, detail, state.answer, session.id, state.turns, state.tool_calls, state.tokens
         )
@@ -193,7 +194,7 @@ class Agent:
     def _check_limits(self, state: _Run) -> None:
         limits = self.limits
         if self.gate.requested:
-            raise Stop(StopReason.INTERRUPTED, "interrupted by the user (Ctrl-C)")
+            raise Stop(StopReason.INTERRUPTED, interrupt_cause())
         if state.turns >= limits.max_turns:
             raise Stop(
                 StopReason.LIMIT, f"{state.turns} turns reached (agent.max_turns = {limits.max_turns})"
@@ -272,7 +273,7 @@ class Agent:
 
     def _call_tool(self, state: _Run, call: ToolCall) -> CallRecord | None:
         if self.gate.requested:
-            state.messages.append(_result(call, "not run: interrupted by the user"))
+            state.messages.append(_result(call, f"not run: {interrupt_cause()}"))
             return None
         times = state.guard.count(call.name, call.arguments)
         if state.guard.over(times):
@@ -297,7 +298,7 @@ class Agent:
             state.messages.append(_result(call, f"not run: {exc}"))
             raise Stop(StopReason.DENIED, str(exc)) from exc
         except KeyboardInterrupt:
-            state.messages.append(_result(call, "interrupted by the user (Ctrl-C)"))
+            state.messages.append(_result(call, interrupt_cause()))
             ended = ToolFinished(call_id=call.id, tool=call.name, ok=False, **{"interrupted": True})
             self.bus.record(ended)
             raise

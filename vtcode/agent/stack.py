@@ -14,7 +14,7 @@ from typing import Any
 from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, ToolSourceSetup, ToolSpec
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
-from vtcode.approvals.always import UserPolicyStore
+from vtcode.approvals.always import UserPolicyStore, lexical_path
 from vtcode.checkpoints import Checkpoints, CheckpointStore
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.hooks import HookRunner
@@ -114,6 +114,7 @@ def open_stack(
                             store_dir=checkpoints.store.dir if checkpoints is not None else None,
                             emit=runtime.bus.emit)
     reviewers = runtime.plugins.pm.hook.review_action.get_hookimpls()
+    jail = Jail(root)
     engine = PolicyEngine(
         config,
         Jail(root),
@@ -125,7 +126,8 @@ def open_stack(
     broker = ApprovalBroker(
         asker or default_asker(root),
         runtime.bus,
-        always=UserPolicyStore(root=root),
+        always=UserPolicyStore(root=root, paths=jail),
+        resolve=lambda path, write: (lexical_path(root, path), jail.check(path, write=write).resolved),
         allow_always=config.config.approvals.allow_always,
     )
     caps = {

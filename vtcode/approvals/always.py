@@ -6,7 +6,10 @@ The rule covers exactly what the prompt showed, and the prompt shows it before a
   stored derived prefixes, so approving `git push origin main` could store `git` and later approve
   `git push --force`;
 - a tool call that names paths is saved as that tool on exactly those files of that workspace
-  (`approval_cache.tools`): approving a write to `notes.txt` never allows writing anything else;
+  (`approval_cache.tools`): approving a write to `notes.txt` never allows writing anything else. The files
+  are the ones the paths lead to (symlinks followed by the jail), and a later call is matched by where its
+  paths lead: approving `NOTES.md -> src/auth.py` saves src/auth.py (the prompt says so), and approving a
+  plain notes.txt does not cover notes.txt once it has become a link to another file;
 - a tool call without paths is saved as that exact call, arguments and all (`approval_cache.calls`).
 
 Every path is still checked by the jail when the standing approval is used.
@@ -29,6 +32,7 @@ from vtcode.config.sources import parse_text, validate_document
 from vtcode.config.tool_policy import ToolPolicyFile
 from vtcode.errors import InvariantError
 from vtcode.paths import private_dir, user_config_dir
+from vtcode.policy.paths import PathChecker
 
 
 @dataclass(frozen=True)
@@ -49,30 +53,53 @@ def tool_call_key(tool: str, args: dict[str, Any]) -> str:
     return f"{tool} {json.dumps(args, sort_keys=True, separators=(',', ':'), ensure_ascii=False)}"
 
 
+def lexical_path(root: Path | None, path: str) -> str:
+    """`path` made absolute against the workspace, lexically (`..` folded, no link followed)."""
+    base = str(root) if root is not None else os.getcwd()
+    return os.path.normpath(os.path.join(base, os.path.expanduser(path)))
+
+
 def action_paths(action: ActionRequest, root: Path | None) -> tuple[str, ...]:
     """The action's paths made absolute against the workspace (lexically: the jail still resolves them)."""
     raw = [p for p in (action.path, *(p for p, _ in action.extra_paths)) if p is not None]
-    base = str(root) if root is not None else os.getcwd()
-    return tuple(os.path.normpath(os.path.join(base, os.path.expanduser(p))) for p in raw)
+    return tuple(lexical_path(root, p) for p in raw)
+
+
+def resolved_paths(action: ActionRequest, root: Path | None, paths: PathChecker | None) -> tuple[str, ...]:
+    """Where the action's paths lead (the jail's resolution, links followed), absolute; the lexical form
+    for a path the jail cannot follow (the action is refused by the jail anyway)."""
+    lexical = action_paths(action, root)
+    if paths is None:
+        return lexical
+    named = [(action.path, action.write)] if action.path is not None else []
+    named += list(action.extra_paths)
+    return tuple(
+        paths.check_path(spelled, write=write).resolved or absolute
+        for (spelled, write), absolute in zip(named, lexical, strict=True)
+    )
 
 
 def standing_rule(
-    action: ActionRequest, commands: Sequence[Sequence[str]], root: Path | None = None
+    action: ActionRequest, commands: Sequence[Sequence[str]], root: Path | None = None,
+    paths: PathChecker | None = None,
 ) -> StandingRule:
     if action.kind == "command":
         return StandingRule("approval_cache.allowed", tuple(shlex.join(argv) for argv in commands))
     if action.kind == "tool" and action.tool is not None:
-        paths = action_paths(action, root)
-        if paths:
-            return StandingRule(f"approval_cache.tools.{action.tool}", paths, action.tool)
+        paths_ = resolved_paths(action, root, paths)
+        if paths_:
+            return StandingRule(f"approval_cache.tools.{action.tool}", paths_, action.tool)
         return StandingRule("approval_cache.calls", (tool_call_key(action.tool, dict(action.args)),))
     raise ValueError(f"cannot remember a {action.kind} action")
 
 
 class UserPolicyStore:
-    def __init__(self, path: Path | None = None, *, root: Path | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, *, root: Path | None = None, paths: PathChecker | None = None
+    ) -> None:
         self._path = path
         self._root = root  # the workspace: a tool's paths are saved absolute, for this workspace only
+        self._paths = paths  # the jail: a tool's paths are saved as the files they lead to
 
     @property
     def path(self) -> Path:
@@ -80,11 +107,11 @@ class UserPolicyStore:
 
     def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
         """The rule `remember` would save, as the prompt shows it before the person answers."""
-        return f"{self.path}: {standing_rule(action, commands, self._root).text()}"
+        return f"{self.path}: {standing_rule(action, commands, self._root, self._paths).text()}"
 
     def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
         document = self._read()
-        rule = standing_rule(action, commands, self._root)
+        rule = standing_rule(action, commands, self._root, self._paths)
         cache = document.setdefault("approval_cache", {})
         if rule.key == "approval_cache.allowed":
             target = cache.setdefault("allowed", [])

@@ -79,7 +79,12 @@ class TerminalAsker:
 
 def _ask_one_key(fd: int, text: str) -> str:
     """Draw the prompt whole, then read one key with echo and line editing off; the terminal's modes are
-    restored however this ends (Ctrl-C still interrupts: signals stay on)."""
+    restored however this ends (Ctrl-C still interrupts: signals stay on).
+
+    A prompt taller than the terminal is shown a page at a time (`screen_pages`): the answers are offered
+    on the last page only, so what runs cannot sit above the screen's top while a key allows it. A key
+    counts as the answer only after QUIET_S without a key: letters typed while the prompt appeared are
+    not an answer (`_read_answer`)."""
     import termios
 
     try:
@@ -93,14 +98,88 @@ def _ask_one_key(fd: int, text: str) -> str:
             raw[6][termios.VMIN], raw[6][termios.VTIME] = 1, 0
             termios.tcsetattr(fd, termios.TCSANOW, raw)
             termios.tcflush(fd, termios.TCIFLUSH)  # typed ahead: not an answer to this question
-        _write_all(fd, (_RESET + text).encode("utf-8", errors="replace"))
-        key = os.read(fd, 1).decode("ascii", errors="replace")
+        size = _terminal_size(fd) if saved is not None else None
+        pages = screen_pages(text, *size) if size is not None else [text]
+        _write_all(fd, _RESET.encode())
+        for number, page in enumerate(pages[:-1], start=1):
+            _write_all(fd, (page + f"\n-- page {number} of {len(pages)}: [space] next page  [n] deny -- ")
+                       .encode("utf-8", errors="replace"))
+            key = os.read(fd, 1).decode("ascii", errors="replace")
+            _write_all(fd, b"\r\x1b[2K")
+            if key not in (" ", "\r", "\n", "j"):
+                _write_all(fd, b"(no answer)\n")
+                return "n"
+        _write_all(fd, pages[-1].encode("utf-8", errors="replace"))
+        key = _read_answer(fd, timed=saved is not None)
         echoed = key if key.isprintable() and key.strip() else "(no answer)"
         _write_all(fd, f"{neutral(echoed)}\n".encode())
         return key
     finally:
         if saved is not None:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+QUIET_S = 0.6  # no key for this long before a key counts as the answer (typing runs at 5-10 keys a second)
+
+
+def _read_answer(fd: int, *, timed: bool) -> str:
+    """One key, pressed after a quiet moment: a key within QUIET_S of the prompt being drawn or of the
+    key before it (someone still typing something else) is dropped, and the prompt says so once."""
+    import time
+
+    last = time.monotonic()
+    told = False
+    while True:
+        key = os.read(fd, 1).decode("ascii", errors="replace")
+        now = time.monotonic()
+        quiet, last = now - last >= QUIET_S, now
+        if quiet or not timed or key == "":
+            return key
+        if not told:
+            told = True
+            _write_all(fd, b"\r\x1b[2K(a key typed while the prompt appeared is not an answer: stop typing, "
+                           b"read it, then answer) > ")
+
+
+def _terminal_size(fd: int) -> tuple[int, int] | None:
+    try:
+        columns, lines = os.get_terminal_size(fd)
+    except OSError:
+        return None
+    return (lines, columns) if lines > 0 and columns > 0 else None
+
+
+def _cells(text: str) -> int:
+    """Cells a terminal may use for `text`, never fewer: ASCII takes one, anything else is counted as
+    two (wide and East Asian ambiguous characters take two on some terminals). Counting too many only
+    makes a page shorter; too few would let the prompt's top scroll off."""
+    return len(text) if text.isascii() else sum(1 if ch.isascii() else 2 for ch in text)
+
+
+def screen_pages(text: str, rows: int, columns: int) -> list[str]:
+    """`text` cut into pages that each fit the terminal with one row to spare (for the next-page line):
+    lines are wrapped by their width in cells (`_cells`, never fewer than the terminal uses), so no
+    page is taller than the screen. One page when it fits."""
+    width = max(columns - 1, 8)  # never write into the last column (terminals differ on its wrap)
+    screen_rows: list[str] = []
+    for line in text.split("\n"):
+        if _cells(line) <= width:
+            screen_rows.append(line)
+            continue
+        row: list[str] = []
+        used = 0
+        for ch in line:
+            cells = _cells(ch)
+            if used + cells > width:
+                screen_rows.append("".join(row))
+                row, used = [], 0
+            row.append(ch)
+            used += cells
+        screen_rows.append("".join(row))
+    per_page = max(rows - 1, 1)
+    if len(screen_rows) <= per_page:
+        return ["\n".join(screen_rows)]
+    return ["\n".join(screen_rows[i : i + per_page]) for i in range(0, len(screen_rows), per_page)]
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -154,13 +233,14 @@ def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
             lines.append(f"  argv:    {command_text(action.argv or ())}")
         lines += [f"    runs: {command_text(argv)}" for argv in prompt.commands]
         if action.path:
-            lines.append(f"  in:      {shown(action.path)}")
+            lines.append(f"  in:      {shown(action.path)}{_leads(prompt, action.path)}")
     if action.tool:
         lines.append(f"  tool:    {shown(action.tool)}")
     if action.kind != "command" and action.path:
-        lines.append(f"  path:    {shown(action.path)} ({'write' if action.write else 'read'})")
+        lines.append(f"  path:    {shown(action.path)} ({'write' if action.write else 'read'})"
+                     f"{_leads(prompt, action.path)}")
     for extra, written in action.extra_paths:
-        lines.append(f"  path:    {shown(extra)} ({'write' if written else 'read'})")
+        lines.append(f"  path:    {shown(extra)} ({'write' if written else 'read'}){_leads(prompt, extra)}")
     if change:
         lines.append("  change:")
         lines += [f"    {line}" for line in change]
@@ -175,10 +255,20 @@ def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
     return "\n".join(lines)
 
 
+def _leads(prompt: ApprovalPrompt, path: str) -> str:
+    """Where a path that goes through a link really leads: the file that changes is that one."""
+    for spelled, resolved in prompt.links:
+        if spelled == path:
+            return f"\n           -> a link: leads to {shown(resolved)}, the file this acts on"
+    return ""
+
+
 def _hidden(prompt: ApprovalPrompt) -> int:
     action = prompt.action
     texts = [action.shell or "", *(action.argv or ()), action.path or "", *(p for p, _ in action.extra_paths)]
-    texts += [v for v in action.args.values() if isinstance(v, str)]
+    # A file's content is shown as lines (a diff): its line breaks and tabs are not escapes.
+    texts += [v.replace("\r\n", "\n").replace("\n", "").replace("\t", "") for k, v in action.args.items()
+              if isinstance(v, str) and v not in texts and k != "command"]
     return sum(neutralised_count(t) for t in texts)
 
 

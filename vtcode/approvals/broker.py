@@ -7,7 +7,7 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -39,6 +39,9 @@ class ApprovalPrompt:
     offers: tuple[Answer, ...]
     # What "always" would save, shown before the person answers (None when "always" is not offered).
     always_rule: str | None = None
+    # (path as the action names it, where it leads) for each path that leads elsewhere (a symlink):
+    # the prompt names the file that will change, not only the link's name.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class AlwaysStore(Protocol):
@@ -64,9 +67,12 @@ def action_digest(action: ActionRequest) -> str:
 
 class ApprovalBroker:
     def __init__(
-        self, asker: Asker, bus: EventBus, *, always: AlwaysStore | None = None, allow_always: bool = True
+        self, asker: Asker, bus: EventBus, *, always: AlwaysStore | None = None, allow_always: bool = True,
+        resolve: Callable[[str, bool], tuple[str, str | None]] | None = None,
     ) -> None:
         self._asker = asker
+        # (the path made absolute lexically, where the jail says it leads: None when it cannot be followed)
+        self._resolve = resolve
         self._bus = bus
         self._always = always
         self._allow_always = allow_always
@@ -105,7 +111,8 @@ class ApprovalBroker:
             if rule is not None:
                 offers.append(Answer.ALWAYS)
         offers.append(Answer.DENY)
-        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers), rule)
+        links = self._links(action)
+        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers), rule, links)
         self._bus.record(
             ApprovalRequested(
                 digest=digest,
@@ -115,6 +122,7 @@ class ApprovalBroker:
                 rule=decision.rule,
                 offers=[o.value for o in offers],
                 always_rule=rule,
+                links=[list(link) for link in links],
             )
         )
         answer = self._asker.ask(prompt)
@@ -143,6 +151,17 @@ class ApprovalBroker:
             )
         )
         return answer
+
+    def _links(self, action: ActionRequest) -> tuple[tuple[str, str], ...]:
+        if self._resolve is None:
+            return ()
+        named = [(action.path, action.write)] if action.path is not None else []
+        found = []
+        for spelled, write in (*named, *action.extra_paths):
+            lexical, resolved = self._resolve(spelled, write)
+            if resolved is not None and resolved != lexical:
+                found.append((spelled, resolved))
+        return tuple(found)
 
 
 def os_identity() -> dict[str, str]:

@@ -39,10 +39,12 @@ def action_text(action: Any) -> str:
     """The command line or the tool and path an ActionRequest payload describes."""
     if not isinstance(action, dict):
         return "?"
+    where = action.get("path")
+    at = f" (in {where})" if action.get("kind") == "command" and where not in (None, "", ".") else ""
     if action.get("shell"):
-        return str(action["shell"])
+        return str(action["shell"]) + at  # where it runs: `rm -rf build` in src removes src/build
     if action.get("argv"):
-        return shlex.join(str(a) for a in action["argv"])
+        return shlex.join(str(a) for a in action["argv"]) + at
     tool = action.get("tool") or action.get("kind", "?")
     if action.get("path"):
         return f"{tool} {action['path']}" + (" (write)" if action.get("write") else "")

@@ -97,7 +97,8 @@ class CommandPolicy:
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
-        # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
+        # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved;
+        # `rm -rf build` approved there must not remove src/build unasked.
         standing = bool(self._approved or self._approved_prefixes or self._approved_regex)
         elsewhere = persistent or (standing and _elsewhere(raw, (*bases, *([cwd] if cwd else []))))
         parts += [
@@ -211,6 +212,7 @@ class CommandPolicy:
         return self.rules[key] if key is not None else None
 
     def _approved_by(self, command: SimpleCommand, environment: bool = False) -> str | None:
+        """`environment`: set when the string sets variables or the command does not run at the root."""
         if command.dynamic_args:
             return None  # an approval names literal arguments; run-time values are not what was approved
         # A person's "always" covers the argv shown, run as shown: with no environment of the string's
@@ -358,3 +360,8 @@ def _problem(problem: str) -> Outcome:
     if problem.startswith("syntax error") or "NUL" in problem:
         return Outcome.deny(f"cannot be parsed: {problem}", "shell.parse")
     return Outcome.prompt(f"cannot be reasoned about: {problem}", "shell.unknown")
+
+
+def at_root(cwd: str | None) -> bool:
+    """Whether a tool's `cwd` argument is the workspace's root (what "always" answers are given for)."""
+    return cwd is None or posixpath.normpath(cwd) == "."

@@ -17,7 +17,7 @@ from vtcode.errors import InvariantError
 from vtcode.policy.auto import AutoApproval
 from vtcode.policy.shell import ParseResult, parse_argv, parse_shell
 
-from .commands import CommandPolicy
+from .commands import CommandPolicy, at_root
 from .cwd import directories
 from .examples import check_examples
 from .hazards import interpreter_name
@@ -116,8 +116,7 @@ class PolicyEngine:
         if action.kind == "command":
             parsed = _parse(action)
             # A send to an open shell session (`session_id`) runs in a shell that keeps its state.
-            persistent = bool(action.args.get("session_id")) if action.args else False
-            verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent)
+            verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent(action))
             parts.append(verdict.outcome)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
@@ -146,9 +145,9 @@ class PolicyEngine:
         # "Always" saves argvs without a place, and standing approvals apply at the workspace root only: an
         # answer given for `cd vendor/x && make test` (or with a tool cwd, or in a shell session) would
         # allow the root's `make test`, which the person never saw.
-        here = action.path in (None, "", ".") and not directories(parsed)
-        here = here and not action.args.get("session_id")
-        offerable = decision.verdict is Verdict.PROMPT and here and self._always_offerable(parsed)
+        offerable = (decision.verdict is Verdict.PROMPT and self._always_offerable(parsed)
+                     and at_root(action.path) and not directories(parsed, action.path)
+                     and not persistent(action))
         return CommandDecision(
             decision, tuple(c.argv for c in parsed.commands), offerable
         )
@@ -201,13 +200,15 @@ class PolicyEngine:
 
     def _standing_tool(self, action: ActionRequest) -> Outcome | None:
         """An "always" answer saved for this tool on exactly these paths, or for this exact call."""
-        from vtcode.approvals.always import action_paths, tool_call_key
+        from vtcode.approvals.always import resolved_paths, tool_call_key
 
         if action.tool is None:
             raise InvariantError("a tool action without a tool name")
         cache = self._config.tool_policy.approval_cache
         root = getattr(self._paths, "root", None)
-        paths = action_paths(action, root) if root is not None else ()
+        # Matched by where the paths lead, as saved: a name approved as a plain file does not cover it
+        # once it is a link to another file.
+        paths = resolved_paths(action, root, self._paths) if root is not None else ()
         if paths:
             saved = set(cache.tools.get(action.tool, ()))
             if all(p in saved for p in paths):
@@ -336,3 +337,10 @@ def _parse(action: ActionRequest) -> ParseResult:
     if action.shell is not None:
         return parse_shell(action.shell)
     return parse_argv(action.argv or ())
+
+
+def persistent(action: ActionRequest) -> bool:
+    """A command typed into a shell that outlives the call (a tool's `session_id`: shell_session's send):
+    what earlier sends exported or where they `cd`-ed is not in this string, so no standing approval may
+    stand for it."""
+    return action.kind == "command" and bool(action.args.get("session_id"))

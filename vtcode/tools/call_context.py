@@ -70,6 +70,13 @@ class CallContext:
         """The person asked to stop (the TUI's Esc): a long-running tool ends early, as on Ctrl-C."""
         return self._watch is not None and self._watch.stop_requested()
 
+    def time_left(self) -> float | None:
+        """Seconds left of the run's wall time (None: no limit set), for a tool that computes in vtcode's
+        own process (grep's regular expressions): the kernel's timeouts only bound what it spawns."""
+        from vtcode.providers.deadline import time_left
+
+        return time_left()
+
     @property
     def sandbox(self) -> CommandSandbox:
         """The workspace's sandbox. Without one nothing may be spawned: fail closed, never run bare."""

@@ -12,11 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
+
+from vtcode.terminal import neutral
 
 from .inbox import Inbox
 from .pump import Pump
@@ -110,7 +113,7 @@ class VtcodeApp(App[None]):
         self._end_on_signals()
         self.theme = self._initial_theme
         self.query_one("#banner").display = False
-        self.query_one(StatusBar).update(f" vtcode · {self.root} · loading plugins…")
+        self.query_one(StatusBar).update(Text(f" vtcode · {neutral(str(self.root))} · loading plugins…"))
         self.query_one("#prompt", Input).focus()
         self.set_interval(0.05, self.pump.drain)
         self.call_after_refresh(self.load)

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ptyprocess import PtyProcess
+from wcwidth import wcswidth
+
+from vtcode.approvals.askers import QUIET_S, screen_pages
 
 # The child builds a prompt like the broker's and asks on /dev/tty; stdout is the pty too (or a pipe).
 CHILD = r"""
@@ -97,10 +102,10 @@ def _drain(proc: PtyProcess, seen: bytearray) -> None:
 
 def _ask_on_pty(
     typed: str, offers: str = ALL, shell: str = SHELL, spec: dict[str, Any] | None = None, ahead: str = "",
-    wait: float = 0.0,
+    wait: float = QUIET_S + 0.2,
 ) -> tuple[str, str]:
-    """(rendered prompt, the child's ANSWER line) after typing `typed` (no Enter) on the terminal;
-    `ahead` is typed before the prompt is drawn."""
+    """(rendered prompt, the child's ANSWER line) after typing `typed` (no Enter) on the terminal, `wait`
+    seconds after the prompt is drawn (a person reads it first); `ahead` is typed before it is drawn."""
     argv = [sys.executable, "-c", CHILD, offers, shell, json.dumps(spec or {})]
     proc = PtyProcess.spawn(argv, env=dict(os.environ), dimensions=(60, 200))
     seen = bytearray()
@@ -322,3 +327,22 @@ def test_nothing_else_writes_to_the_terminal_while_the_prompt_is_up() -> None:
     assert rendered.rstrip().endswith("[n] deny >"), rendered[-300:]
     assert "NOISE" not in rendered
     assert line.startswith("ANSWER=deny")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet=st.sampled_from("ab c中ｱé한\u00e9\u2500"), max_size=400), max_size=60),
+    rows=st.integers(min_value=3, max_value=60),
+    columns=st.integers(min_value=10, max_value=200),
+)
+def test_every_page_fits_the_terminal_and_together_they_are_the_prompt(
+    lines: list[str], rows: int, columns: int
+) -> None:
+    """No page is taller than the screen (counted as a terminal emulator counts cells, with one row kept
+    for the next-page line), and the pages joined are the whole prompt: nothing is cut."""
+    text = "\n".join(lines)
+    pages = screen_pages(text, rows, columns)
+    assert "".join(pages).replace("\n", "") == text.replace("\n", "")
+    for page in pages if len(pages) > 1 else ():
+        used = sum(max(1, -(-max(wcswidth(line), 0) // columns)) for line in page.split("\n"))
+        assert used <= rows - 1, (used, rows, columns)

@@ -77,5 +77,9 @@ def test_exec_ended_by_a_signal_closes_its_log(
     assert verified.returncode == 0 and "closed by session.ended" in verified.stdout, verified.stdout
     types = _types(audit_dir)
     assert types[-1] == "session.ended"
+    # The run's last line says what ended it: not "the user pressed Ctrl-C" when `kill` or a hang-up did.
+    said = terminal.output().decode("utf-8", errors="replace")
+    if how in ("SIGTERM", "SIGHUP"):
+        assert how in said and "Ctrl-C" not in said, said[-800:]
     if during == "command":
         assert "command.finished" in types  # the command's end is recorded, not lost with the process

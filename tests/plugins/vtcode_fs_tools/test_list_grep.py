@@ -3,6 +3,7 @@ grep never follows a link out of it, skips binaries, caps its results and report
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from helpers.tool_calls import Call
 from vtcode_fs_tools.searching import GrepArgs
 
 from vtcode.errors import PathDenied
+from vtcode.providers.deadline import reading_until
 from vtcode.tools.arguments import ArgumentError, parse_arguments
 
 
@@ -125,3 +127,28 @@ def test_a_bad_regular_expression_is_one_line_naming_the_argument(call: Call, pa
     assert "\n" not in message
     with pytest.raises(ArgumentError):
         parse_arguments(GrepArgs, '{"pattern": ""}')
+
+
+def test_a_catastrophic_pattern_is_stopped_within_the_runs_wall_time(call: Call, workspace: Path) -> None:
+    """`^(a|aa)+$` over forty `a`s and a `!` runs for minutes in `re` (the third review kept `exec` busy
+    past `max_wall_time_s = 5` this way); here it ends with what is left of the wall time, saying why."""
+    (workspace / "data.txt").write_text(("a" * 40 + "!\n") * 3)
+    started = time.monotonic()
+    with reading_until(time.monotonic() + 1.0):  # what the agent sets around a tool call
+        result = call("grep", pattern="^(a|aa)+$", path="data.txt")
+    took = time.monotonic() - started
+    assert not result.ok and result.data.get("timed_out") is True
+    assert "ran past its time" in result.output and "data.txt:1" in result.output
+    assert took < 15, took  # minutes in `re`; seconds here (regex checks its timeout every so often)
+
+
+def test_grep_has_a_budget_of_its_own_without_a_wall_time(call: Call, workspace: Path) -> None:
+    from vtcode_fs_tools import searching
+
+    (workspace / "data.txt").write_text("a" * 40 + "!\n")
+    saved, searching.TIME_BUDGET_S = searching.TIME_BUDGET_S, 0.5
+    try:
+        result = call("grep", pattern="^(a|aa)+$", path="data.txt")
+    finally:
+        searching.TIME_BUDGET_S = saved
+    assert not result.ok and result.data.get("timed_out") is True

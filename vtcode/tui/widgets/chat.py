@@ -5,10 +5,11 @@ markup in it is never interpreted (Content/Text, not console markup)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from rich.syntax import Syntax
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Collapsible, Markdown, Static
 
 from vtcode.approvals.askers import shown
@@ -72,7 +73,7 @@ class ToolPanel(Collapsible):
         self.state = "running"
         self.has_diff = bool(started.diff)
         self.live_bytes = 0
-        self._head = f"{started.name} {_brief(started.arguments)}"
+        self._head = f"{shown(started.name)} {_brief(started.arguments)}"
         self.output = Static("", classes="tool-output")
         parts: list[Static] = [
             Static(Text(arguments_text(started.arguments)), classes="tool-args")
@@ -82,7 +83,9 @@ class ToolPanel(Collapsible):
             parts.append(self.diff)
         parts.append(self.output)
         opened = self.has_diff or started.name in _LIVE_TOOLS
-        super().__init__(*parts, title=f"… {self._head}", collapsed=not opened, classes="tool")
+        # A title given as a str is Textual markup: the model's command (`[/]`, `[black on black]`,
+        # `[@click=...]`) would be read as styles and actions, or crash the app. Content is literal.
+        super().__init__(*parts, title=_literal(f"… {self._head}"), collapsed=not opened, classes="tool")
 
     def live(self, tail: str, total: int) -> None:
         """The running command's output so far: its last lines (the whole of it is in the result)."""
@@ -91,7 +94,7 @@ class ToolPanel(Collapsible):
         self.live_bytes = total
         lines = tail.splitlines()[-_LIVE_LINES:]
         self.output.update(Text(shown_block("\n".join(lines))))
-        self.title = f"… {self._head}  (running, {total:,} bytes)"
+        self.title = _literal(f"… {self._head}  (running, {total:,} bytes)")
 
     def finish(self, ended: ToolEnded) -> None:
         if ended.refused:
@@ -107,7 +110,7 @@ class ToolPanel(Collapsible):
             self.state, mark = "failed", "✗ failed"
             self.add_class("failed")
         status = f"exit {ended.exit_code}, " if ended.exit_code is not None else ""
-        self.title = f"{mark} {self._head}  ({status}{ended.duration_s:.2f}s)"
+        self.title = _literal(f"{mark} {self._head}  ({status}{ended.duration_s:.2f}s)")
         text = ended.refused or ended.output
         if self.has_diff and ended.ok and not ended.refused:
             # The tool's own diff is what it did (with the file's line numbers): it replaces the one
@@ -119,6 +122,12 @@ class ToolPanel(Collapsible):
         if len(text) > _OUTPUT_SHOWN:
             text = text[:_OUTPUT_SHOWN] + f"\n[… {len(text) - _OUTPUT_SHOWN} more characters]"
         self.output.update(Text(shown_block(text)))
+
+
+def _literal(text: str) -> str:
+    """A title shown as it is. Collapsible parses a str title as Textual markup; a Content is literal.
+    Its annotation says str, but the title goes to CollapsibleTitle.label, which takes any ContentText."""
+    return cast(str, Content(text))
 
 
 def _split_diff(output: str) -> tuple[str, str]:
