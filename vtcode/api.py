@@ -18,7 +18,12 @@ adds names, a major version removes or changes one.
 | user dirs | `user_config_dir`, `user_cache_dir`, `user_data_dir` (honour VTCODE_*_DIR and XDG) |
 | events | `describe` (one line per event for people), `action_text` |
 | output | `say`, `say_json` (neutralised CLI output), `neutral`, `neutral_json_line`, `terminal_gate` |
-| commands | `reports_errors` (a plugin command's VtcodeError -> one line on stderr, its exit code) |
+| commands | `reports_errors` (a plugin command's VtcodeError -> one line on stderr, its exit code), |
+|   | `workspace_options`/`CommandContext` (--workspace, --config, -c as one object; its `source_setup`, |
+|   | `open_session`) |
+| secrets | `resolve_secret` (an environment variable, else the user's private secrets.toml) |
+| sandbox | `host_git_paths`, `MACOS_SYSTEM_CONFIGS` (the user's git config), `linked_from_stores` (secrets |
+|   | behind links in credential stores): what every backend must protect, found one way |
 | wire | `OpenAIWire`, `StreamAssembler`, `request_body`, `reply_cap`, `one_line`, `http_error`, ... |
 
 Importing this module costs nothing and does nothing: each name is imported on first use (PEP 562), so a
@@ -35,6 +40,8 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 
     from vtcode.atomic import write_atomic as write_atomic
     from vtcode.atomic import write_text_atomic as write_text_atomic
+    from vtcode.cli.options import CommandContext as CommandContext
+    from vtcode.cli.options import workspace_options as workspace_options
     from vtcode.errors import ConfigError as ConfigError
     from vtcode.errors import InvariantError as InvariantError
     from vtcode.errors import PathDenied as PathDenied
@@ -46,6 +53,7 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.paths import user_cache_dir as user_cache_dir
     from vtcode.paths import user_config_dir as user_config_dir
     from vtcode.paths import user_data_dir as user_data_dir
+    from vtcode.providers.secrets import resolve_secret as resolve_secret
     from vtcode.providers.wire import OpenAIWire as OpenAIWire
     from vtcode.providers.wire import StreamAssembler as StreamAssembler
     from vtcode.providers.wire import http_error as http_error
@@ -55,6 +63,9 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.providers.wire import request_body as request_body
     from vtcode.providers.wire import transport_error as transport_error
     from vtcode.reporting import reports_errors as reports_errors
+    from vtcode.sandbox.hostgit import MACOS_SYSTEM_CONFIGS as MACOS_SYSTEM_CONFIGS
+    from vtcode.sandbox.hostgit import host_git_paths as host_git_paths
+    from vtcode.sandbox.storelinks import linked_from_stores as linked_from_stores
     from vtcode.terminal import neutral as neutral
     from vtcode.terminal import neutral_json_line as neutral_json_line
     from vtcode.terminal import terminal_gate as terminal_gate
@@ -70,9 +81,11 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 _FROM: dict[str, tuple[str, ...]] = {
     "vtcode_hookspecs": ("API_VERSION",),
     "vtcode.atomic": ("write_atomic", "write_text_atomic"),
+    "vtcode.cli.options": ("CommandContext", "workspace_options"),
     "vtcode.errors": ("ConfigError", "InvariantError", "PathDenied", "VtcodeError", "WorkspaceError"),
     "vtcode.events.describe": ("action_text", "describe"),
     "vtcode.paths": ("private_dir", "user_cache_dir", "user_config_dir", "user_data_dir"),
+    "vtcode.providers.secrets": ("resolve_secret",),
     "vtcode.providers.wire": (
         "OpenAIWire",
         "StreamAssembler",
@@ -84,6 +97,8 @@ _FROM: dict[str, tuple[str, ...]] = {
         "transport_error",
     ),
     "vtcode.reporting": ("reports_errors",),
+    "vtcode.sandbox.hostgit": ("MACOS_SYSTEM_CONFIGS", "host_git_paths"),
+    "vtcode.sandbox.storelinks": ("linked_from_stores",),
     "vtcode.terminal": ("neutral", "neutral_json_line", "terminal_gate"),
     "vtcode.terminal.echo": ("say", "say_json"),
     "vtcode.workspace.jail": ("Jail",),

@@ -423,10 +423,10 @@ def _cached_spec(inputs: _SpecInputs, tmp: str, namespace: NamespaceUse, max_pro
 
 
 def _host_git_protected(inputs: _SpecInputs, write: tuple[str, ...]) -> tuple[str, ...]:
-    """The user's own git configuration (vtcode/sandbox/hostgit.py, shared with Seatbelt) where the
+    """The user's own git configuration (`vtcode.api.host_git_paths`, shared with Seatbelt) where the
     command may write it: all of it in full-access, what lies in the workspace otherwise (an include or a
     hooks directory there; the rest is outside every writable root and Landlock denies it already)."""
-    from vtcode.sandbox.hostgit import host_git_paths
+    from vtcode.api import host_git_paths
 
     from .grants import is_within
 
@@ -439,9 +439,9 @@ def _host_git_protected(inputs: _SpecInputs, write: tuple[str, ...]) -> tuple[st
 
 def _hidden(inputs: _SpecInputs) -> tuple[str, ...]:
     """Secrets: the system's, the home's credential stores, and where the links inside those stores lead
-    (`~/.aws/credentials -> ~/dotfiles/aws/credentials`: vtcode/sandbox/storelinks.py, shared with
-    Seatbelt; a link to something holding the workspace or the home is not followed)."""
-    from vtcode.sandbox.storelinks import linked_from_stores
+    (`~/.aws/credentials -> ~/dotfiles/aws/credentials`: `vtcode.api.linked_from_stores`, shared
+    with Seatbelt; a link to something holding the workspace or the home is not followed)."""
+    from vtcode.api import linked_from_stores
 
     from .defaults import home_secret_paths, system_secret_paths
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from vtcode.paths import private_dir, user_data_dir
+from vtcode.api import private_dir, user_data_dir
 
 FILE = "mcp-approvals.json"
 

@@ -1,18 +1,23 @@
-"""`vtcode mcp list|approve|revoke|tools`: what would start and why not, approvals by identity, tools."""
+"""`vtcode mcp list|approve|revoke|tools`: what would start and why not, approvals by identity, tools.
+
+Each command takes the one CommandContext every vtcode command takes (--workspace, --config, -c, --json),
+and reads the `[mcp]` table as a session hands it to the source (`invocation.source_setup("mcp")`), so
+what `list` says is what a session runs."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from vtcode.cli.options import reports_errors
-from vtcode.errors import VtcodeError
-from vtcode.terminal.echo import say, say_json
+from vtcode.api import CommandContext, VtcodeError, reports_errors, say, say_json, workspace_options
 
-WORKSPACE = click.option("--workspace", type=click.Path(path_type=Path), default=None,
-                         help="Workspace root (default: the current directory).")
+if TYPE_CHECKING:  # the plan and its models are imported when a command runs, not when vtcode starts
+    from .config import McpConfig
+    from .plan import Planned
+
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 
 
@@ -20,18 +25,15 @@ class McpCliError(VtcodeError):
     exit_code = 2
 
 
-def _planned(workspace: Path | None):  # type: ignore[no-untyped-def]
-    from vtcode.config import load_config
-    from vtcode.config.models import McpConfig
-    from vtcode.workspace import resolve_root
-
+def _planned(invocation: CommandContext) -> tuple[Path, McpConfig, bool, list[Planned]]:
+    """The workspace root, its `[mcp]` table, whether the workspace is trusted, and what would start."""
+    from .config import McpConfig
     from .plan import plan
 
-    root = resolve_root(workspace)
-    config = load_config(root)
-    mcp: McpConfig = config.config.mcp
-    layers = {k: v for k, v in config.sources.items() if k.startswith("mcp.")}
-    return root, config, plan(mcp, layers, root, trusted=config.trust.trusted)
+    setup = invocation.source_setup("mcp")
+    root = Path(setup.workspace)
+    mcp = McpConfig.model_validate(setup.settings)
+    return root, mcp, setup.trusted, plan(mcp, setup.layers, root, trusted=setup.trusted)
 
 
 @click.group(name="mcp")
@@ -40,16 +42,16 @@ def mcp_group() -> None:
 
 
 @mcp_group.command(name="list")
-@WORKSPACE
 @AS_JSON
+@workspace_options
 @reports_errors
-def list_servers(workspace: Path | None, as_json: bool) -> None:
+def list_servers(invocation: CommandContext) -> None:
     """Every configured or proposed server: its source, identity, and whether it starts (and why not)."""
     from .plan import describe
 
-    root, _, planned = _planned(workspace)
+    root, _, _, planned = _planned(invocation)
     rows = [describe(p) for p in planned]
-    if as_json:
+    if invocation.as_json:
         say_json(json.dumps({"workspace": str(root), "servers": rows}))
         return
     if not rows:
@@ -64,23 +66,23 @@ def list_servers(workspace: Path | None, as_json: bool) -> None:
 
 @mcp_group.command(name="approve")
 @click.argument("name")
-@WORKSPACE
+@workspace_options
 @reports_errors
-def approve(name: str, workspace: Path | None) -> None:
+def approve(name: str, invocation: CommandContext) -> None:
     """Approve the server NAME that this workspace proposes (.vtcode/mcp.toml), exactly as it is now."""
     from . import approvals
     from .identity import summary
     from .plan import ProposalError, proposals
 
-    root, config, _ = _planned(workspace)
-    if not config.trust.trusted:
+    root, mcp, trusted, _ = _planned(invocation)
+    if not trusted:
         raise McpCliError(f"{root}: the workspace is not trusted, and its servers never start; "
                           "run `vtcode trust` first")
     try:
         proposed = proposals(root)
     except ProposalError as exc:
         raise McpCliError(str(exc)) from None
-    if name in config.config.mcp.servers:
+    if name in mcp.servers:
         raise McpCliError(f"{name!r} is your own server ([mcp.servers.{name}]): it needs no approval")
     if name not in proposed:
         raise McpCliError(f"{root / '.vtcode/mcp.toml'}: proposes no server {name!r} "
@@ -105,59 +107,42 @@ def approve(name: str, workspace: Path | None) -> None:
 
 @mcp_group.command(name="revoke")
 @click.argument("name")
-@WORKSPACE
+@workspace_options
 @reports_errors
-def revoke(name: str, workspace: Path | None) -> None:
+def revoke(name: str, invocation: CommandContext) -> None:
     """Withdraw your approval of the workspace's server NAME."""
-    from vtcode.workspace import resolve_root
-
     from . import approvals
 
-    root = resolve_root(workspace)
+    root = invocation.root()
     if not approvals.revoke(str(root), name):
         raise McpCliError(f"no approval of {name!r} for {root}")
     say(f"revoked {name} for {root}")
 
 
 @mcp_group.command(name="tools")
-@WORKSPACE
 @AS_JSON
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
               help="Seconds to wait for the servers to list their tools.")
+@workspace_options
 @reports_errors
-def tools(workspace: Path | None, as_json: bool, timeout: float) -> None:
+def tools(timeout: float, invocation: CommandContext) -> None:
     """Start the servers that may start (confined, as in a session), and list their tools and the policy
     each tool gets."""
-    from vtcode_hookspecs import ActionRequest
+    from .source import McpSource
 
-    from vtcode.agent.stack import open_stack
-    from vtcode.approvals import NoTerminal
-    from vtcode.runtime import open_runtime
-    from vtcode.workspace import resolve_root
-
-    root = resolve_root(workspace)
-    runtime = open_runtime(root)
-    stack = open_stack(runtime, root, asker=NoTerminal())
-    try:
-        entry = runtime.plugins.registries.tool_sources.get("mcp")
-        if entry is not None and hasattr(entry.obj, "wait_ready"):
-            entry.obj.wait_ready(timeout)
+    with invocation.open_tools() as session:
+        source = session.source("mcp")
+        if isinstance(source, McpSource):
+            source.wait_ready(timeout)
         rows = []
-        catalog = stack.catalog
-        assert catalog is not None
-        engine = stack.runner.engine  # the very engine a session asks
-        for tool in catalog.source_entries():
-            decision = engine.decide(ActionRequest(kind="tool", tool=tool.name))
+        for tool in session.source_tools():
+            decision = session.decide(tool.name)  # the very engine a session asks
             rows.append({"name": tool.name, "policy": decision.verdict.value, "rule": decision.rule,
-                         "risk": tool.obj.risk.value, "description": tool.obj.description})
+                         "risk": tool.risk.value, "description": tool.description})
         states = {}
-        if entry is not None:
-            states = {name: {"state": c.state, "reason": c.reason}
-                      for name, c in getattr(entry.obj, "connections", {}).items()}
-    finally:
-        stack.close()
-        runtime.bus.close("normal")
-    if as_json:
+        if isinstance(source, McpSource):
+            states = {name: {"state": c.state, "reason": c.reason} for name, c in source.connections.items()}
+    if invocation.as_json:
         say_json(json.dumps({"servers": states, "tools": rows}))
         return
     for name, state in states.items():

@@ -16,6 +16,8 @@ import mcp_types as types
 from mcp.shared.message import SessionMessage
 from vtcode_hookspecs import CommandSandbox, PreparedSpawn, SandboxRequest
 
+from vtcode.api import InvariantError
+
 MAX_LINE_BYTES = 32 * 1024 * 1024  # one JSON-RPC message; a longer line ends the connection
 MAX_STDERR_BYTES = 8 * 1024 * 1024  # of a server's stderr kept in its log per start; the rest is drained
 EXIT_GRACE_S = 2.0
@@ -61,9 +63,8 @@ async def confined_stdio(
         prepared.release()
         raise
     on_spawn(proc.pid, prepared.enforced, request)
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    assert proc.stderr is not None
+    if proc.stdin is None or proc.stdout is None or proc.stderr is None:
+        raise InvariantError("a confined MCP server was started without its three pipes")
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
     protocol = asyncio.StreamReaderProtocol(reader)

@@ -12,8 +12,9 @@ from typing import IO, Any
 import mcp.types as types
 from mcp.client.session import ClientSession
 
-from vtcode.config.models import McpServerConfig
+from vtcode.api import InvariantError
 
+from .config import McpServerConfig
 from .transports import open_transport
 
 Emit = Callable[[str, dict[str, Any]], None]
@@ -135,7 +136,8 @@ class Connection:
                 raise ServerUnavailable("the server stopped answering (a call timed out)")
 
     async def _list(self) -> None:
-        assert self.session is not None
+        if self.session is None:
+            raise InvariantError(f"MCP server {self.name!r}: tools listed before its session opened")
         tools: list[types.Tool] = []
         cursor: str | None = None
         while True:

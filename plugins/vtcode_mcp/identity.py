@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from vtcode.config.models import McpServerConfig
+from vtcode.api import InvariantError
 
+from .config import McpServerConfig
 from .transports import resolve_command
 
 CHUNK = 1 << 20
@@ -126,7 +127,8 @@ def identity_of(config: McpServerConfig, workspace: Path | None = None) -> Ident
         port = parts.port or (443 if parts.scheme == "https" else 80)
         origin = f"{parts.scheme}://{parts.hostname}:{port}"
         return Identity(kind="http", origin=origin, path=parts.path or "/", grants=grants_of(config))
-    assert config.command is not None
+    if config.command is None:  # McpServerConfig guarantees one of url and command
+        raise InvariantError("an MCP server with neither url nor command")
     cwd = workspace or Path.cwd()
     executable = str(Path(resolve_command(config.command, cwd)).resolve())
     package = launched_package(config.command, list(config.args)) or config.package

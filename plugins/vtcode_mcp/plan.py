@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from vtcode.config.models import McpConfig, McpServerConfig
-
 from . import approvals
+from .config import McpConfig, McpServerConfig
 from .identity import Identity, identity_of
 
 PROPOSALS = Path(".vtcode") / "mcp.toml"

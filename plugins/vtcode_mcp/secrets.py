@@ -3,29 +3,20 @@ names, else the user's secrets.toml (private to the user). Never from a workspac
 
 from __future__ import annotations
 
-import os
+from vtcode.api import VtcodeError, resolve_secret
 
-from vtcode.config.models import McpServerConfig, ProviderConfig
-from vtcode.providers.errors import ProviderConfigError
-from vtcode.providers.secrets import resolve_api_key
+from .config import McpServerConfig
 
 
 def bearer_token(server: str, config: McpServerConfig) -> str | None:
     if config.bearer_token_env is None and config.bearer_token_secret is None:
         return None
     env = config.bearer_token_env or f"MCP_{''.join(c if c.isalnum() else '_' for c in server).upper()}_TOKEN"
-    if os.environ.get(env):
-        return os.environ[env]
+    secret = config.bearer_token_secret or f"mcp-{server}"
     try:
-        key = resolve_api_key(
-            f"mcp-{server}",
-            ProviderConfig(api_key_env=env, api_key_secret=config.bearer_token_secret or f"mcp-{server}"),
-        )
-    except ProviderConfigError as exc:
+        key = resolve_secret(env, secret)
+    except VtcodeError as exc:  # secrets.toml readable by others, or not TOML: one line naming the file
         raise ValueError(str(exc)) from None
     if key is None:
-        raise ValueError(
-            f"MCP server {server!r}: no bearer token in ${env} or in secrets.toml "
-            f"({config.bearer_token_secret or 'mcp-' + server})"
-        )
+        raise ValueError(f"MCP server {server!r}: no bearer token in ${env} or in secrets.toml ({secret})")
     return key.get_secret_value()

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from vtcode_hookspecs import CommandSandbox, Tool, ToolSourceSetup
 
-from vtcode.paths import private_dir, user_data_dir
+from vtcode.api import InvariantError, private_dir, user_data_dir
 
 # The SDK costs about a second to import: every vtcode start loads this module (the plugin registers its
 # source), so the SDK and everything built on it is imported in `open`, only when servers are configured.
@@ -48,8 +48,7 @@ class McpSource:
         sandbox: CommandSandbox | None,
         emit: Callable[[str, dict[str, Any]], None],
     ) -> None:
-        from vtcode.config.models import McpConfig
-
+        from .config import McpConfig
         from .plan import plan
 
         config = McpConfig.model_validate(setup.settings)
@@ -73,7 +72,8 @@ class McpSource:
         self._thread.start()
         folder = private_dir(log_dir())
         for entry in runnable:
-            assert entry.identity is not None
+            if entry.identity is None:  # plan() gives every server it lets start an identity
+                raise InvariantError(f"MCP server {entry.name!r} planned to start without an identity")
             errlog = open(folder / f"{entry.name}.log", "a", encoding="utf-8")  # noqa: SIM115 (closed in close)
             self._logs.append(errlog)
             try:

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import mcp.types as types
-from vtcode_hookspecs import RiskClass, ToolContext, ToolResult
+from vtcode_hookspecs import McpCall, RiskClass, ToolContext, ToolResult
 
 from .arguments import McpArguments, arguments_model
 from .results import cap, fence, result_text
@@ -62,20 +62,19 @@ class McpTool:
             error = f"{type(exc).__name__}: {exc}"[:500]
         duration_ms = (time.monotonic() - started) * 1000
         text, cut = cap(raw, self._max)
-        ctx.emit(
-            "mcp.call",
-            {
-                "call_id": getattr(ctx, "call_id", ""),
-                "server": self.server,
-                "tool": self.remote_name,
-                "args_digest": digest,
-                "decision": getattr(ctx, "decision", "allow"),
-                "ok": error is None and not is_error,
-                "result_bytes": len(raw.encode("utf-8")),
-                "truncated_bytes": cut,
-                "duration_ms": round(duration_ms, 3),
-                "error": error,
-            },
+        ctx.record(
+            McpCall(
+                call_id=getattr(ctx, "call_id", ""),
+                server=self.server,
+                tool=self.remote_name,
+                args_digest=digest,
+                decision=getattr(ctx, "decision", "allow"),
+                ok=error is None and not is_error,
+                result_bytes=len(raw.encode("utf-8")),
+                truncated_bytes=cut,
+                duration_ms=round(duration_ms, 3),
+                error=error,
+            )
         )
         if error is not None:
             return ToolResult(ok=False, output=f"{self.name} failed: {error}")

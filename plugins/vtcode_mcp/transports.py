@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from vtcode.config.models import McpServerConfig
+from vtcode.api import InvariantError
+
+from .config import McpServerConfig
 
 HTTP_TIMEOUT_S = 30.0
 
@@ -57,7 +59,8 @@ async def open_transport(
         return
     import os
 
-    assert config.command is not None
+    if config.command is None:  # McpServerConfig guarantees one of url and command
+        raise InvariantError("an MCP server with neither url nor command")
     if sandbox is not None:  # a stdio server starts only confined
         from .confined import confined_stdio, server_request
 

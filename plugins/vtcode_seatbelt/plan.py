@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
 
-from vtcode.sandbox.hostgit import MACOS_SYSTEM_CONFIGS, host_git_paths
-from vtcode.sandbox.storelinks import linked_from_stores
+from vtcode.api import MACOS_SYSTEM_CONFIGS, host_git_paths, linked_from_stores
 
 from .fold import DATA_VOLUME
 from .gitdirs import GitDir, GitDirs, find_git_dirs

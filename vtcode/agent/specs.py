@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from vtcode_hookspecs import Tool, ToolSpec
 
 from vtcode.plugins.registry import Registered
+from vtcode.tools.names import wire_name  # re-exported: the agent offers tools by it
 
 SYSTEM_PROMPT = """\
 You are vtcode, a coding agent working in the workspace {workspace}.
@@ -28,19 +27,6 @@ def system_prompt(workspace: Path, guidance: str = "") -> str:
     return f"{prompt}\n\n{GUIDANCE_PREAMBLE}\n\n{guidance}" if guidance else prompt
 
 
-def wire_name(name: str) -> str:
-    """The name a model is given for a tool. Providers' APIs accept only `[A-Za-z0-9_-]{1,64}` (OpenAI,
-    Anthropic): `mcp.fs.read_file` is offered as `mcp__fs__read_file`, a longer name cut with a digest.
-    The runner maps it back (tools/catalog.py), so policy and audit always see the real name."""
-    if _WIRE_SAFE.match(name):
-        return name
-    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name.replace(".", "__"))
-    if len(safe) > 64:
-        safe = f"{safe[:55]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-    return safe
-
-
-_WIRE_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def tool_specs(tools: Iterable[Registered[Tool]]) -> list[ToolSpec]:

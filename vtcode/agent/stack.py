@@ -151,10 +151,4 @@ def open_stack(
 
 def source_setup(runtime: Runtime, root: Path, name: str) -> ToolSourceSetup:
     """A source's own config table (`[mcp]` for the `mcp` source) and which layer set each of its keys."""
-    config = runtime.config
-    table = getattr(config.config, name, None)
-    settings = table.model_dump(mode="json") if table is not None else {}
-    layers = {k: v for k, v in config.sources.items() if k == name or k.startswith(name + ".")}
-    return ToolSourceSetup(
-        workspace=str(root), trusted=config.trust.trusted, settings=settings, layers=layers
-    )
+    return runtime.config.source_setup(name, root)

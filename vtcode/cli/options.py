@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -13,8 +14,12 @@ import click
 from vtcode.reporting import reports_errors
 
 if TYPE_CHECKING:
+    from vtcode_hookspecs import ToolSourceSetup
+
     from vtcode.config import EffectiveConfig
     from vtcode.runtime import Runtime
+
+    from .plugin_session import SessionTools
 
 __all__ = ["CommandContext", "reports_errors", "workspace_options"]
 
@@ -58,6 +63,31 @@ class CommandContext:
             attach_sinks=attach_sinks,
             check_names=check_names,
         )
+
+    def source_setup(self, name: str) -> ToolSourceSetup:
+        """A plugin command's own config table, exactly as a session hands it to the plugin's tool source
+        (`ToolSourceSetup`: settings, layers, workspace, trust), from this invocation's layers."""
+        return self.load_config().source_setup(name, self.root())
+
+    @contextlib.contextmanager
+    def open_tools(self) -> Iterator[SessionTools]:
+        """A session's tools as `vtcode exec` opens them (tool sources started, confined), asking nobody:
+        a prompt is a denial. Everything it started is stopped on leaving the block."""
+        from vtcode.agent.stack import open_stack
+        from vtcode.approvals import NoTerminal
+
+        from .plugin_session import SessionTools
+
+        root = self.root()
+        runtime = self.open_runtime()
+        try:
+            stack = open_stack(runtime, root, asker=NoTerminal())
+            try:
+                yield SessionTools(stack)
+            finally:
+                stack.close()
+        finally:
+            runtime.bus.close("normal")
 
 
 def workspace_options(func: F) -> F:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from vtcode_hookspecs import ToolSourceSetup
 
 from vtcode.errors import ConfigError
 from vtcode.paths import (
@@ -54,6 +55,18 @@ class EffectiveConfig:
     notices: list[str] = field(default_factory=list)
     layers: list[LayerInfo] = field(default_factory=list)
     locked: frozenset[str] = frozenset()
+
+    def source_setup(self, name: str, workspace: Path | None = None) -> ToolSourceSetup:
+        """What a plugin is handed of this config: its own table (`[mcp]` for `mcp`) as plain data, which
+        layer set each of its keys, the workspace and its trust. The same for a session's tool source
+        (agent/stack.py) and a plugin's command (CommandContext.source_setup), so both see one config."""
+        table = getattr(self.config, name, None)
+        settings = table.model_dump(mode="json") if isinstance(table, BaseModel) else {}
+        layers = {k: v for k, v in self.sources.items() if k == name or k.startswith(name + ".")}
+        return ToolSourceSetup(
+            workspace=str(workspace or self.workspace), trusted=self.trust.trusted, settings=settings,
+            layers=layers,
+        )
 
 
 def load_config(

@@ -32,11 +32,17 @@ def secrets_file() -> Path:
 
 
 def resolve_api_key(name: str, entry: ProviderConfig) -> SecretStr | None:
-    env = entry.api_key_env or default_key_env(name)
+    return resolve_secret(entry.api_key_env or default_key_env(name), entry.api_key_secret or name)
+
+
+def resolve_secret(env: str, name: str) -> SecretStr | None:
+    """The variable `env` when set and not empty, else `name` in the user's secrets.toml, else None: how
+    a provider's key and a plugin's token (vtcode.api) are found. Raises ProviderConfigError (a
+    VtcodeError) when the file is readable by others or not TOML."""
     value = os.environ.get(env)
     if value:
         return SecretStr(value)
-    return _from_file(secrets_file(), entry.api_key_secret or name)
+    return _from_file(secrets_file(), name)
 
 
 def _from_file(path: Path, key: str) -> SecretStr | None:

@@ -14,6 +14,8 @@ from vtcode_hookspecs import CommandSandbox, Tool, ToolSource, ToolSourceSetup
 
 from vtcode.plugins.registry import Registered, Registry
 
+from .names import wire_name
+
 # Looser than registered names (servers name tools as they like), still no spaces or control characters.
 SOURCE_WAIT_S = 30.0
 _SOURCE_TOOL = re.compile(r"^[a-z][a-z0-9_-]{0,31}\.[A-Za-z0-9_.-]{1,160}$")
@@ -67,8 +69,7 @@ class ToolCatalog:
         entry = self._tools.get(name)
         if entry is not None:
             return entry
-        if "." not in name and "__" in name:  # the name the model was given (agent/specs.py: wire_name)
-            from vtcode.agent.specs import wire_name
+        if "." not in name and "__" in name:  # the name the model was given (tools/names.py: wire_name)
 
             candidates: list[Registered[Tool]] = [*self._tools, *self.source_entries()]
             for candidate in candidates:

@@ -91,7 +91,7 @@ class ToolRunner:
             return self._refuse(
                 name, call_id, f"unknown tool {name!r}; available: {', '.join(self._tools.names())}"
             )
-        name = entry.name  # the real name, whatever alias the model used (agent/specs.py: wire_name)
+        name = entry.name  # the real name, whatever alias the model used (tools/names.py: wire_name)
         try:
             args = parse_arguments(entry.obj.args_model, arguments)
         except ArgumentError as exc:

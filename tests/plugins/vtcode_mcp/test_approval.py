@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers.mcp_servers import PY_SERVER
-
-from vtcode.config.models import McpServerConfig
+from vtcode_mcp.config import McpServerConfig
 
 VTCODE = str(Path(sys.executable).parent / "vtcode")
 
