@@ -32,7 +32,7 @@ from vtcode.config.sources import parse_text, validate_document
 from vtcode.config.tool_policy import ToolPolicyFile
 from vtcode.errors import InvariantError
 from vtcode.paths import private_dir, user_config_dir
-from vtcode.policy.paths import PathChecker
+from vtcode.workspace.path_check import PathChecker
 
 
 @dataclass(frozen=True)

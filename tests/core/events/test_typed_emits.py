@@ -13,8 +13,9 @@ from vtcode.events import EventBus, EventPayloadError
 
 REPO = Path(__file__).resolve().parents[3]
 SOURCES = sorted([*(REPO / "vtcode").rglob("*.py"), *(REPO / "plugins").rglob("*.py")])
-# The one place a dict may pass: a tool's ToolContext.emit, for a plugin's own event types.
-PASSTHROUGH = {("vtcode/tools/call_context.py", "emit")}
+# The places a dict may pass: a tool's ToolContext.emit, and a tool source's relay in the stack (MCP's
+# mcp.server events), both for a plugin's own event types; the bus checks a type's model when it has one.
+PASSTHROUGH = {("vtcode/tools/call_context.py", "emit"), ("vtcode/agent/stack.py", "emit")}
 
 
 def dict_emits(source: str, where: str) -> list[str]:
