@@ -56,6 +56,8 @@ class ProfilePlan:
     unprotected: tuple[str, ...]  # protected paths the profile leaves writable: the core restores them
     # Two paths: only this profile allows reading the first and it denies the second (see reaper.py).
     markers: tuple[str, str] | None = None
+    # The command runs on a PTY vtcode made (shell_session, terminal runs): its ioctls are allowed.
+    terminal: bool = False
 
 
 # A repository created at the workspace root keeps what `git init` writes, but these are checked and
@@ -130,4 +132,5 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
         protected=protected if writable else (),
         unprotected=tuple(dict.fromkeys(unprotected)),
         markers=markers,
+        terminal=request.terminal,
     )
