@@ -19,6 +19,7 @@ adds names, a major version removes or changes one.
 | events | `describe` (one line per event for people), `action_text` |
 | output | `say`, `say_json` (neutralised CLI output), `neutral`, `neutral_json_line`, `terminal_gate` |
 | commands | `reports_errors` (a plugin command's VtcodeError -> one line on stderr, its exit code) |
+| sandboxes | `scrub_env`, `is_sensitive` (one environment scrub for every sandbox backend) |
 | wire | `OpenAIWire`, `StreamAssembler`, `request_body`, `reply_cap`, `one_line`, `http_error`, ... |
 
 Importing this module costs nothing and does nothing: each name is imported on first use (PEP 562), so a
@@ -55,6 +56,8 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.providers.wire import request_body as request_body
     from vtcode.providers.wire import transport_error as transport_error
     from vtcode.reporting import reports_errors as reports_errors
+    from vtcode.sandbox.envscrub import is_sensitive as is_sensitive
+    from vtcode.sandbox.envscrub import scrub_env as scrub_env
     from vtcode.terminal import neutral as neutral
     from vtcode.terminal import neutral_json_line as neutral_json_line
     from vtcode.terminal import terminal_gate as terminal_gate
@@ -84,6 +87,7 @@ _FROM: dict[str, tuple[str, ...]] = {
         "transport_error",
     ),
     "vtcode.reporting": ("reports_errors",),
+    "vtcode.sandbox.envscrub": ("is_sensitive", "scrub_env"),
     "vtcode.terminal": ("neutral", "neutral_json_line", "terminal_gate"),
     "vtcode.terminal.echo": ("say", "say_json"),
     "vtcode.workspace.jail": ("Jail",),

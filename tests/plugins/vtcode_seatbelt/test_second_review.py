@@ -1,7 +1,8 @@
 """The second outside review of the Seatbelt profile (R17-2): each way around it, evaluated.
 
 Every test here failed against the profile before its fix (the review's REPORT names the finding:
-N1 terminals, N3 precedence, N4 alternates, N5 size, N8 ACLs, N9 getifaddrs, N11 set-id bits).
+N1 terminals, N3 precedence, N4 alternates, N5 size, N7 the git program, N8 ACLs, N9 getifaddrs,
+N10 the environment, N11 set-id bits, N13 interpreters under the home).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from helpers.sbpl import Request
+from helpers.sbpl import Request, parse
+from vtcode_seatbelt.backend import scrub
+from vtcode_seatbelt.plan import plan_for
 from vtcode_seatbelt.profile import build_profile
 
 from .conftest import World, make_world
@@ -134,3 +137,57 @@ def test_the_git_write_set_is_exact_case_and_names_only_git_state(world: World) 
                 "sharedindex.0a1b", "next-index-42.lock", "fsmonitor--daemon.ipc"):
         assert profile.allows("file-write-create", f"{world.ws}/.git/{rel}"), rel
     assert os.path.isdir(world.ws / ".git")
+
+
+def test_a_workspace_venv_runs_its_interpreter_under_the_home_without_being_on_path(world: World) -> None:
+    # `.venv/bin/python -> ~/.local/share/uv/python/.../python3.12` (uv's default), run as
+    # `.venv/bin/python -m pytest` or `uv run` without activating: the interpreter must load (N13).
+    request = world.request().model_copy(update={"env": {"PATH": "/usr/bin:/bin"}})
+    plan = plan_for(request, home=str(world.home), tmp_dir=str(world.tmp))
+    built = build_profile(plan)
+    profile = parse(built.text, built.params)
+    interpreter = f"{world.home}/.local/share/uv/python/cpython-3.12/bin/python3.12"
+    for op in ("file-read-data", "file-map-executable"):
+        assert profile.allows(op, interpreter)
+        assert profile.allows(op, f"{world.home}/.pyenv/versions/3.12.1/bin/python3")
+    # Granted by fixed names, not by what a venv's pyvenv.cfg says; the rest of the home stays closed.
+    for path in ("{home}/Documents/taxes.pdf", "{home}/.local/share/keyrings/login.keyring",
+                 "{home}/.ssh/id_rsa", "{home}/.local/share/other-app/token"):
+        assert not profile.allows("file-read-data", _fill(world, path)), path
+
+
+def test_the_environment_is_scrubbed_like_on_linux() -> None:
+    # N10: the Seatbelt backend had a shorter list than Landlock's; now one scrub for both.
+    env = {
+        "PATH": "/usr/bin", "LANG": "C", "GIT_AUTHOR_NAME": "a", "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": "postgres://u:pw@db/x", "OP_SESSION_my": "t", "BW_SESSION": "t", "GITHUB_PAT": "t",
+        "SENTRY_DSN": "https://k@s.io/1", "DOCKER_HOST": "tcp://127.0.0.1:2375", "KUBECONFIG": "/k",
+        "ZDOTDIR": "/z", "PROMPT_COMMAND": "x", "JAVA_TOOL_OPTIONS": "-javaagent:x", "PERL5OPT": "-Mx",
+        "RUBYOPT": "-rx", "INPUTRC": "/x", "SSH_AUTH_SOCK": "/s", "DYLD_INSERT_LIBRARIES": "/x",
+    }
+    assert scrub(env) == {"PATH": "/usr/bin", "LANG": "C", "GIT_AUTHOR_NAME": "a", "PYTHONUNBUFFERED": "1"}
+
+
+def test_full_access_cannot_replace_the_users_git_program(tmp_path: Path) -> None:
+    # Homebrew's git is the user's: full-access could swap the binary, a `git-<subcommand>` or add a
+    # hook to the template dir `git clone` copies into every new repository (N7).
+    world = make_world(tmp_path)
+    prefix = world.root / "opt/homebrew"
+    cellar = prefix / "Cellar/git/2.45.0"
+    for d in ("bin", "libexec/git-core", "share/git-core/templates/hooks"):
+        (cellar / d).mkdir(parents=True)
+    (cellar / "bin/git").write_text("#!/bin/sh\n")
+    (cellar / "bin/git").chmod(0o755)
+    (prefix / "bin").mkdir()
+    (prefix / "bin/git").symlink_to(cellar / "bin/git")
+    (prefix / "bin/python3").write_text("")
+    request = world.request(mode="full-access").model_copy(
+        update={"env": {"PATH": f"{prefix}/bin:/usr/bin:/bin"}})
+    built = build_profile(plan_for(request, home=str(world.home), tmp_dir=str(world.tmp)))
+    profile = parse(built.text, built.params)
+    for path in (f"{cellar}/bin/git", f"{cellar}/libexec/git-core/git-commit", f"{prefix}/bin/git",
+                 f"{cellar}/share/git-core/templates/hooks/post-checkout", f"{cellar}/BIN/GIT"):
+        for op in ("file-write-data", "file-write-create", "file-write-unlink"):
+            assert not profile.allows(op, path), (op, path)
+    assert profile.allows("file-write-data", f"{prefix}/bin/python3")  # the rest stays full access
+    assert profile.allows("file-write-data", f"{world.other}/main.py")
