@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from helpers.sbpl import Request, parse
-from vtcode_seatbelt.backend import scrub
+from vtcode_seatbelt.backend import SeatbeltBackend, scrub
 from vtcode_seatbelt.plan import plan_for
 from vtcode_seatbelt.profile import build_profile
 
@@ -191,3 +191,15 @@ def test_full_access_cannot_replace_the_users_git_program(tmp_path: Path) -> Non
             assert not profile.allows(op, path), (op, path)
     assert profile.allows("file-write-data", f"{prefix}/bin/python3")  # the rest stays full access
     assert profile.allows("file-write-data", f"{world.other}/main.py")
+
+
+def test_only_a_terminal_request_gets_the_pty_ioctls_through_prepare(world: World) -> None:
+    # The real path: shell_session asks for terminal=True and the backend's prepare() writes the rule.
+    for terminal, expected in ((True, True), (False, False)):
+        prepared = SeatbeltBackend().prepare(world.request().model_copy(update={"terminal": terminal}))
+        try:
+            text = prepared.argv[2]
+            params = dict(a[2:].split("=", 1) for a in prepared.argv[3:] if a.startswith("-D"))
+            assert parse(text, params).allows("file-ioctl", "/dev/ttys003") is expected
+        finally:
+            prepared.release()
