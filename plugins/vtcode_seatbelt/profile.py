@@ -324,7 +324,7 @@ def _held_by_git_rules(plan: ProfilePlan, path: str) -> bool:
     re-allow: the git-dir deny (a folded regex for `.git` entries, exact and folded for the others)
     already denies it, so naming it again would only grow the profile (one full folded regex per git
     control file, per repository)."""
-    for g in plan.git_dirs:
+    for g in sorted(plan.git_dirs, key=lambda g: len(g.path), reverse=True):  # the innermost git dir
         if path != g.path and is_within(g.path, path):
             top = os.path.relpath(path, g.path).split("/")[0]
             return not _WRITABLE_TOP.fullmatch(top)
