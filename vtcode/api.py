@@ -24,6 +24,7 @@ adds names, a major version removes or changes one.
 | secrets | `resolve_secret` (an environment variable, else the user's private secrets.toml) |
 | sandbox | `host_git_paths`, `MACOS_SYSTEM_CONFIGS` (the user's git config), `linked_from_stores` (secrets |
 |   | behind links in credential stores): what every backend must protect, found one way |
+| sandboxes | `scrub_env`, `is_sensitive` (one environment scrub for every sandbox backend) |
 | wire | `OpenAIWire`, `StreamAssembler`, `request_body`, `reply_cap`, `one_line`, `http_error`, ... |
 
 Importing this module costs nothing and does nothing: each name is imported on first use (PEP 562), so a
@@ -66,6 +67,8 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.sandbox.hostgit import MACOS_SYSTEM_CONFIGS as MACOS_SYSTEM_CONFIGS
     from vtcode.sandbox.hostgit import host_git_paths as host_git_paths
     from vtcode.sandbox.storelinks import linked_from_stores as linked_from_stores
+    from vtcode.sandbox.envscrub import is_sensitive as is_sensitive
+    from vtcode.sandbox.envscrub import scrub_env as scrub_env
     from vtcode.terminal import neutral as neutral
     from vtcode.terminal import neutral_json_line as neutral_json_line
     from vtcode.terminal import terminal_gate as terminal_gate
@@ -99,6 +102,7 @@ _FROM: dict[str, tuple[str, ...]] = {
     "vtcode.reporting": ("reports_errors",),
     "vtcode.sandbox.hostgit": ("MACOS_SYSTEM_CONFIGS", "host_git_paths"),
     "vtcode.sandbox.storelinks": ("linked_from_stores",),
+    "vtcode.sandbox.envscrub": ("is_sensitive", "scrub_env"),
     "vtcode.terminal": ("neutral", "neutral_json_line", "terminal_gate"),
     "vtcode.terminal.echo": ("say", "say_json"),
     "vtcode.workspace.jail": ("Jail",),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from typing import IO, Any
 
 from vtcode_hookspecs import PreparedSpawn, SandboxAvailability, SandboxCleanup, SandboxRequest
 
+from vtcode.api import scrub_env
+
 from . import reaper
 from .paths import canonical
 from .plan import ProfilePlan, plan_for
@@ -23,12 +24,6 @@ from .profile import SANDBOX_EXEC, build_profile
 
 Std = int | IO[Any] | None  # what Popen takes for stdin/stdout/stderr
 
-_SECRET = re.compile(
-    r"TOKEN|SECRET|PASSW|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|^AWS_|^AZURE_|^GOOGLE_"
-    r"|^SSH_AUTH_SOCK$|^GPG_AGENT|^DYLD_|^LD_|^PYTHON(?!UNBUFFERED$|IOENCODING$|UTF8$)"
-    r"|^BASH_ENV$|^ENV$|^BASH_FUNC_|^NODE_OPTIONS$|^GIT_(?!(AUTHOR|COMMITTER)_)",
-    re.I,
-)
 # Toolchain homes found by `HOME`: the child's HOME is the private temp dir, so a granted (read-only)
 # toolchain home is named explicitly, or rustup and pyenv would not find their toolchains.
 _TOOL_HOMES = {"RUSTUP_HOME": ".rustup", "PYENV_ROOT": ".pyenv"}
@@ -57,8 +52,8 @@ def short_tmp_base() -> str:
 
 
 def scrub(env: Mapping[str, str]) -> dict[str, str]:
-    """Credentials and code-injection variables removed (the Linux backend's list is the fuller one)."""
-    return {k: v for k, v in env.items() if not _SECRET.search(k)}
+    """Credentials and code-injection variables removed: the same scrub as the Linux backend's."""
+    return scrub_env(env)
 
 
 def child_env(request: SandboxRequest, plan: ProfilePlan) -> dict[str, str]:

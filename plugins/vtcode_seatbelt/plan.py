@@ -8,6 +8,7 @@ run it over real directory trees and over invented ones alike.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 
 from vtcode_hookspecs import SANDBOX_HOME_SECRETS, SandboxMode, SandboxRequest
@@ -17,7 +18,7 @@ from vtcode.api import MACOS_SYSTEM_CONFIGS, host_git_paths, linked_from_stores
 from .fold import DATA_VOLUME
 from .gitdirs import GitDir, GitDirs, find_git_dirs
 from .paths import canonical, is_within, spellings
-from .toolchains import toolchain_roots
+from .toolchains import interpreter_stores, toolchain_roots
 
 # System trees commands read on macOS: binaries, libraries, frameworks, Homebrew (/opt/homebrew on Apple
 # silicon, /usr/local on Intel), configuration, time zones, the shell /bin/sh runs (/private/var/select/sh),
@@ -55,6 +56,8 @@ class ProfilePlan:
     unprotected: tuple[str, ...]  # protected paths the profile leaves writable: the core restores them
     # Two paths: only this profile allows reading the first and it denies the second (see reaper.py).
     markers: tuple[str, str] | None = None
+    # The command runs on a PTY vtcode made (shell_session, terminal runs): its ioctls are allowed.
+    terminal: bool = False
 
 
 # A repository created at the workspace root keeps what `git init` writes, but these are checked and
@@ -80,6 +83,25 @@ def _linked_from_stores(stores: list[str], *, keep_clear: tuple[str, ...]) -> li
     return found
 
 
+def git_program(path_env: str, *, keep_writable: tuple[str, ...]) -> tuple[str, ...]:
+    """What the user's own git runs, beside its configuration: the git first on PATH (as found and
+    resolved), its exec-path (`libexec/git-core`: every `git-<subcommand>`) and its template dir
+    (`share/git-core/templates`, whose hooks `git init` and `git clone` copy into every new repository).
+    Homebrew's git, the usual one on a developer's Mac, is owned by the user, so full-access could
+    otherwise replace it (the second outside review's N7). Never a directory holding the workspace or
+    the home."""
+    found = shutil.which("git", path=path_env)
+    if found is None or not os.path.isabs(found):
+        return ()
+    paths = [found]
+    real = canonical(found)
+    if os.path.basename(os.path.dirname(real)) == "bin":
+        prefix = os.path.dirname(os.path.dirname(real))
+        paths += [os.path.join(prefix, rel) + "/" for rel in ("libexec/git-core", "share/git-core/templates")
+                  if os.path.isdir(os.path.join(prefix, rel))]
+    return tuple(p for p in paths if not any(is_within(p.rstrip("/"), keep) for keep in keep_writable))
+
+
 def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple[str, str] | None = None
 ) -> ProfilePlan:
     workspace = canonical(request.workspace)
@@ -100,6 +122,8 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
         request.env.get("PATH", ""), home=home_real, workspace=workspace, system=SYSTEM_READ,
         secrets=tuple(secrets),
     )
+    toolchains += interpreter_stores(home=home_real, workspace=workspace, system=SYSTEM_READ,
+                                     secrets=tuple(secrets))
     writable = request.mode != "read-only"
     root_git = os.path.join(workspace, ".git")
     new_root_git = writable and not os.path.lexists(root_git)
@@ -108,7 +132,8 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
     # writes, full-access included (hostgit.py).
     host_git = host_git_paths(home_real, request.env, keep_writable=(workspace, home_real),
                               system_configs=MACOS_SYSTEM_CONFIGS)
-    guarded = (*request.protected_paths, *host_git)
+    guarded = (*request.protected_paths, *host_git,
+               *git_program(request.env.get("PATH", ""), keep_writable=(workspace, home_real)))
     protected = tuple(dict.fromkeys(s for p in guarded for s in _protected_spellings(p)))
     unprotected: list[str] = []
     if new_root_git:
@@ -129,4 +154,5 @@ def plan_for(request: SandboxRequest, *, home: str, tmp_dir: str, markers: tuple
         protected=protected if writable else (),
         unprotected=tuple(dict.fromkeys(unprotected)),
         markers=markers,
+        terminal=request.terminal,
     )

@@ -16,6 +16,7 @@ so a path holding `")` cannot add rules, and a deny can only grow wider, never n
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from .fold import DATA_VOLUME, anchored, name_regex
@@ -24,6 +25,18 @@ from .paths import depth, is_within
 from .plan import ProfilePlan
 
 SANDBOX_EXEC = "/usr/bin/sandbox-exec"
+
+# Every file rule names the concrete operations as well as the class. One SBPL generator that tests its
+# profiles under the kernel reports that Seatbelt consults rules naming an operation before rules naming
+# only its class, whatever their order (so an early `(allow file-read-metadata)` would beat a later
+# `(deny file-read* X)`). Naming both in every file rule makes the profile mean the same under that
+# reading and under plain "last match wins" (tests/helpers/sbpl.py evaluates both).
+WRITE_OPS = (
+    "file-write* file-write-acl file-write-create file-write-data file-write-flags file-write-mode "
+    "file-write-owner file-write-setugid file-write-times file-write-unlink file-write-xattr"
+)
+READ_OPS = "file-read* file-read-data file-read-metadata file-read-xattr"
+_EXPAND = {"file-write*": WRITE_OPS, "file-read*": READ_OPS}
 
 # sysctls read by libc, Python, Node (os.cpus), Rust, Go and Java at start-up. Not all of sysctl-read:
 # kern.procargs2 hands out other processes' arguments and environment (API keys).
@@ -36,8 +49,10 @@ _SYSCTL_NAMES = (
 )
 # kern.proc.all/uid/ruid/tty: `ps -ax` and `pgrep` list processes (pid, owner, command name) as
 # /proc does on Linux; their arguments (kern.procargs2) stay out of reach.
+# net.routetable.: getifaddrs (Node's os.networkInterfaces(), which dev servers call at start; Codex
+# allows it for the same reason).
 _SYSCTL_PREFIXES = ("hw.", "machdep.cpu.", "kern.proc.pid.", "kern.proc.pgrp.", "kern.proc.all",
-                    "kern.proc.uid.", "kern.proc.ruid.", "kern.proc.tty.")
+                    "kern.proc.uid.", "kern.proc.ruid.", "kern.proc.tty.", "net.routetable.")
 
 # Mach services every command may reach: user and group lookups (getpwuid: `id`, `git`, ssh config
 # parsing), logging, notifications, the per-user temp and cache dirs (confstr, used by xcrun and
@@ -114,6 +129,7 @@ class _Builder:
         return [*exact, self.folded(path, tree=tree)]
 
     def rule(self, why: str, verdict: str, operations: str, filters: list[str] | None = None) -> None:
+        operations = " ".join(_EXPAND.get(op, op) for op in operations.split())
         self.lines.append(f"; {why}")
         if filters is None:
             self.lines.append(f"({verdict} {operations})")
@@ -127,6 +143,13 @@ def build_profile(plan: ProfilePlan) -> Profile:
     b = _Builder()
     _processes(b, plan)
     _devices(b)
+    if plan.terminal:
+        b.rule("the PTY vtcode made for this command (shell_session, terminal runs) is its fds 0-2, opened "
+               "before the profile applied: their ioctls (isatty, raw mode, window size; Codex, Gemini CLI "
+               "and sandbox-runtime found them denied otherwise). An ioctl needs a descriptor already held, "
+               "so no other terminal is reached, and the command's controlling terminal is vtcode's PTY, so "
+               "TIOCSTI types only into the command itself. Not for pipe runs, whose descriptors may be the "
+               "user's own terminal", "allow", "file-ioctl", ['(regex #"^/dev/ttys[0-9]+$")'])
     full = plan.mode == "full-access"
     if full:
         b.rule("full-access: read everything (secrets are denied below)", "allow",
@@ -153,8 +176,11 @@ def build_profile(plan: ProfilePlan) -> Profile:
         _protected(b, plan)
     b.rule("no hard links: Seatbelt decides by path, and a second name for a protected or secret file "
            "would be a path no deny names", "deny", "file-link")
-    b.rule("no BSD file flags (chflags uchg/uappnd): an immutable file or directory would make the core's "
-           "restore and quarantine fail and leave a planted hook in place", "deny", "file-write-flags")
+    b.rule("no BSD file flags (chflags uchg/uappnd) and no ACLs (chmod +a \"everyone deny delete\"): an "
+           "immutable or undeletable file or directory would make the core's restore and quarantine fail and "
+           "leave a planted hook in place; no set-uid or set-gid bits anywhere (Linux: seccomp), which run "
+           "as root would be a root shell for every local user", "deny",
+           "file-write-flags file-write-acl file-write-setugid")
     secrets = [f for p in plan.secrets for f in b.denied(p)]
     secrets += [b.folded(plan.home, name_regex(rel)) for rel in plan.secret_names]
     b.rule("secrets: unreadable and unwritable in every mode, under every spelling and letter case",
@@ -202,6 +228,10 @@ def _devices(b: _Builder) -> None:
     # /dev/tty; it cannot open new pseudo-terminals by name (as on Linux, where /dev/pts is not granted).
     b.rule("terminals: the controlling tty and the pty multiplexer, with their ioctls", "allow",
            "file-read-data file-write-data file-ioctl", ['(literal "/dev/tty")', '(literal "/dev/ptmx")'])
+    b.rule("a PTY the command makes itself (openpty opens the new slave by name): only slaves carrying the "
+           "extension pseudo-tty issues to their maker (as Codex), never another terminal of the user",
+           "allow", "file-read-data file-write-data file-ioctl",
+           ['(require-all (regex #"^/dev/ttys[0-9]+$") (extension "com.apple.sandbox.pty"))'])
     b.rule("the process's own descriptors by name (/dev/stdout, /dev/fd/1, bash's <(...)): opening one "
            "duplicates a descriptor it already holds", "allow", "file-read-data file-write-data",
            ['(regex #"^/dev/fd/[0-9]+$")', '(literal "/dev/stdin")', '(literal "/dev/stdout")',
@@ -235,14 +265,22 @@ def _network(b: _Builder, plan: ProfilePlan) -> None:
                "(sandbox_check), daemons included", "allow", "file-read-data", [b.literal(plan.markers[0])])
 
 
-def _git_write_set(b: _Builder, git_dir: str) -> list[str]:
-    filters = [f for tree in WRITABLE_TREES for f in b.subpath(os.path.join(git_dir, tree))]
-    for name in WRITABLE_FILES:
-        filters += [b.literal(os.path.join(git_dir, name)), b.literal(os.path.join(git_dir, name + ".lock"))]
-    # Temporary and split indexes (git stash's index.stash.<pid>, `git commit <paths>`'s
-    # next-index-<pid>.lock, split-index sharedindex.<hash>) and git's temporary files: as on Linux.
-    filters.append(b.below(git_dir, WRITABLE_PATTERN, tree=False))
-    return filters
+def _git_write_set(b: _Builder, git_dir: str) -> str:
+    """What ordinary git writes in `git_dir`, as one filter: the trees, the files with their `.lock`s,
+    and the temporary and split indexes (git stash's index.stash.<pid>, `git commit <paths>`'s
+    next-index-<pid>.lock, split-index sharedindex.<hash>) and git's temporary files, as on Linux.
+    One regex per repository, not one parameter per file: a workspace holding many repositories must
+    still fit sandbox-exec's argv (macOS's kern.argmax is 1 MiB, environment included)."""
+    trees = "|".join(_exact(tree) for tree in WRITABLE_TREES)
+    files = "|".join(_exact(name) for name in WRITABLE_FILES)
+    return b.below(git_dir, f"(({trees})(/.*)?|({files})(\\.lock)?|{WRITABLE_PATTERN})", tree=False)
+
+
+def _exact(name: str) -> str:
+    """A fixed name as regex text, matching only itself (names of letters, digits, `.`, `_`, `-`)."""
+    if not all(c.isascii() and (c.isalnum() or c in "._-") for c in name):
+        raise ValueError(f"{name!r} cannot be written as a Seatbelt regex")
+    return name.replace(".", "\\.")
 
 
 def _git(b: _Builder, plan: ProfilePlan) -> None:
@@ -259,7 +297,7 @@ def _git(b: _Builder, plan: ProfilePlan) -> None:
            "read-only", "deny", "file-write*", [f for p in others for f in b.denied(p)])
     b.rule("what ordinary git writes in each existing git dir: objects, refs, logs, the index, HEAD and "
            "state files (config, hooks, info/, commondir, worktrees/ and modules/ stay read-only)",
-           "allow", "file-write*", [f for g in plan.git_dirs for f in _git_write_set(b, g.path)])
+           "allow", "file-write*", [_git_write_set(b, g.path) for g in plan.git_dirs])
     if plan.new_root_git:
         root_git = os.path.join(ws, ".git")
         b.rule("no repository at the workspace root yet: `git init` may make one (its config and hooks "
@@ -269,10 +307,33 @@ def _git(b: _Builder, plan: ProfilePlan) -> None:
                [b.folded(root_git, name_regex(name)) for name in ("commondir", "config.worktree", "worktrees",
                                                            "modules", "info/attributes", "gitdir")])
     git_dirs = [g.path for g in plan.git_dirs] + ([os.path.join(ws, ".git")] if plan.new_root_git else [])
-    inside = [b.folded(g, name_regex(rel)) for g in git_dirs for rel in DENIED_INSIDE]
+    inside = [b.folded(g, _any_of(DENIED_INSIDE)) for g in git_dirs]
     b.rule("object alternates point git at another object store: never written by ordinary work, in no "
            "letter case or Unicode spelling (`objects/info/Alternates` is the same file on APFS)", "deny",
            "file-write*", inside)
+
+
+_WRITABLE_TOP = re.compile(
+    "(" + "|".join(re.escape(n) for n in WRITABLE_TREES)
+    + "|(" + "|".join(re.escape(n) for n in WRITABLE_FILES) + r")(\.lock)?|" + WRITABLE_PATTERN + ")"
+)
+
+
+def _held_by_git_rules(plan: ProfilePlan, path: str) -> bool:
+    """True for a path strictly inside an existing git dir whose first component the write set does not
+    re-allow: the git-dir deny (a folded regex for `.git` entries, exact and folded for the others)
+    already denies it, so naming it again would only grow the profile (one full folded regex per git
+    control file, per repository)."""
+    for g in sorted(plan.git_dirs, key=lambda g: len(g.path), reverse=True):  # the innermost git dir
+        if path != g.path and is_within(g.path, path):
+            top = os.path.relpath(path, g.path).split("/")[0]
+            return not _WRITABLE_TOP.fullmatch(top)
+    return False
+
+
+def _any_of(names: tuple[str, ...]) -> str:
+    """Fixed relative paths in every spelling, as one alternation."""
+    return "(" + "|".join(name_regex(name) for name in names) + ")"
 
 
 def _protected(b: _Builder, plan: ProfilePlan) -> None:
@@ -284,6 +345,8 @@ def _protected(b: _Builder, plan: ProfilePlan) -> None:
         path = entry.rstrip("/")
         if plan.new_root_git and is_within(root_git, path):
             continue  # made by `git init`: left to the core's restore (plan.unprotected)
+        if _held_by_git_rules(plan, path):
+            continue  # a git control file: the git-dir deny above already holds it, in every spelling
         guarded.append(path)
         filters += b.denied(path)
     b.rule("the core's protected paths (trust marker, vtcode.toml, .vtcode/, shell rc files, git "
@@ -299,7 +362,14 @@ def _protected(b: _Builder, plan: ProfilePlan) -> None:
         while parent != "/" and parent not in ancestors:
             ancestors.append(parent)
             parent = os.path.dirname(parent)
+    filters = [f for p in ancestors for f in b.denied(p, tree=False)]
+    # The same for what is denied inside a writable tree of an existing git dir: `objects/info/alternates`
+    # lies in `objects/`, which git writes, so `mv .git/objects $TMPDIR/o`, a new `o/info/alternates` and
+    # a move back (or a symlink named `objects`) would plant it. Git never renames or recreates these
+    # directories; a repository missing `objects/info` cannot get one inside the sandbox (the cost).
+    parents = tuple(dict.fromkeys(os.path.dirname(rel) for rel in DENIED_INSIDE))
+    above = tuple(dict.fromkeys(os.path.dirname(p) for p in parents if os.path.dirname(p))) + parents
+    filters += [b.folded(g.path, _any_of(above), tree=False) for g in plan.git_dirs]
     b.rule("no unlink or rename of a protected path's ancestors (`mv .git g; edit; mv g .git` and the "
            "same one level up), and none made by a rename (`mv $TMPDIR/git ~/.config/git`), under every "
-           "spelling", "deny", "file-write-unlink file-write-create",
-           [f for p in ancestors for f in b.denied(p, tree=False)])
+           "spelling", "deny", "file-write-unlink file-write-create", filters)

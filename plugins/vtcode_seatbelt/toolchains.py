@@ -62,3 +62,32 @@ def toolchain_roots(path_env: str, *, home: str, workspace: str, system: tuple[s
                 continue  # already granted by a wider root
             roots.append(root)
     return tuple(roots)
+
+
+# Where version managers keep the interpreters a venv or a shim points at (uv, pyenv, rye, mise, asdf,
+# nvm, volta, rustup). A workspace's `.venv/bin/python -> ~/.local/share/uv/python/.../python3.12` must
+# run whether or not the venv is on PATH (agents run `.venv/bin/python -m pytest` and `uv run` without
+# activating). Granted by these fixed names, never from a venv's `pyvenv.cfg`: that file is workspace
+# content a previous command could write (`home = ~/Documents/bin` would hand over ~/Documents).
+INTERPRETER_STORES: tuple[str, ...] = (
+    ".local/share/uv/python", ".pyenv/versions", ".rye/py", ".local/share/mise/installs", ".asdf/installs",
+    ".nvm/versions", ".volta/tools/image", ".rustup/toolchains",
+)
+
+
+def interpreter_stores(*, home: str, workspace: str, system: tuple[str, ...],
+                       secrets: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The stores above that exist, canonical, each held to toolchain_roots' rules (never the home, the
+    workspace or an ancestor of either, nothing that holds or lies in a credential store)."""
+    roots: list[str] = []
+    for rel in INTERPRETER_STORES:
+        path = os.path.join(home, rel)
+        if not os.path.isdir(path):
+            continue
+        root = canonical(path)
+        if is_within(root, home) or is_within(root, workspace) or any(is_within(s, root) for s in system):
+            continue
+        if any(is_within(root, s) or is_within(s, root) for s in secrets):
+            continue
+        roots.append(root)
+    return tuple(roots)

@@ -1,7 +1,11 @@
 """A small evaluator of the SBPL subset the seatbelt backend emits, for tests on machines without Seatbelt.
 
 What it models (Apple's sandbox, as the peers' profiles rely on it): rules are read in order and the
-LAST rule that matches a request decides; `(deny default)` first makes everything else denied. A rule
+LAST rule that matches a request decides; `(deny default)` first makes everything else denied. A second
+reading, `precedence="specific-first"`, is what one generator that tests its profiles on macOS reports:
+rules naming the operation itself are consulted before rules naming only its class (`file-write*`),
+whatever their order. The backend's profile must mean the same under both (which one the kernel follows
+is one of the things only a Mac can confirm). A rule
 names operations, where `file-read*` covers every operation starting with `file-read` and a family name
 (`ipc-posix-sem`) covers its members (`ipc-posix-sem-open`); several filters in a rule match if any
 does. Paths are compared as the kernel hands them over: resolved, so tests pass canonical paths.
@@ -49,6 +53,7 @@ class Request:
     remote_unix: str | None = None
     remote_ip: str | None = None
     local_ip: str | None = None  # "host:port" of a bind or a listening socket
+    extensions: frozenset[str] = frozenset()  # sandbox extensions the path carries (a PTY's, ...)
 
 
 @dataclass
@@ -62,15 +67,22 @@ class Rule:
 class Profile:
     rules: list[Rule] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
+    precedence: str = "last-match"  # or "specific-first" (see the module's docstring)
 
     def decide(self, request: Request) -> str:
-        """"allow" or "deny": the verdict of the last rule matching the request."""
+        """"allow" or "deny": the verdict of the last rule matching the request (under specific-first:
+        of the last matching rule naming the operation itself, else of the last matching one)."""
         verdict = "deny"  # nothing matched at all: Seatbelt's own default
+        specific: str | None = None
         for rule in self.rules:
             if any(_covers(op, request.op) for op in rule.operations) and (
                 not rule.filters or any(self._match(f, request) for f in rule.filters)
             ):
                 verdict = rule.verdict
+                if request.op in rule.operations:
+                    specific = rule.verdict
+        if self.precedence == "specific-first" and specific is not None:
+            return specific
         return verdict
 
     def allows(self, op: str, path: str | None = None, **attrs: Any) -> bool:
@@ -111,6 +123,8 @@ class Profile:
             return req.sysctl is not None and req.sysctl.startswith(self._value(args[0]))
         if head == "ipc-posix-name-prefix":
             return req.ipc_name is not None and req.ipc_name.startswith(self._value(args[0]))
+        if head == "extension" and len(args) == 1:
+            return self._value(args[0]) in req.extensions
         if head == "target" and args == ["same-sandbox"]:
             return req.same_sandbox
         if head == "local" and args[:1] == ["ip"] and len(args) == 2:
@@ -189,9 +203,11 @@ def _tree(tokens: list[Any]) -> list[Any]:
     return stack[0]
 
 
-def parse(text: str, params: dict[str, str]) -> Profile:
+def parse(text: str, params: dict[str, str], precedence: str = "last-match") -> Profile:
     """Read a profile; every top-level form must be (version 1), (allow ...) or (deny ...)."""
-    profile = Profile(params=dict(params))
+    if precedence not in ("last-match", "specific-first"):
+        raise ValueError(f"unknown precedence {precedence!r}")
+    profile = Profile(params=dict(params), precedence=precedence)
     forms = _tree(_tokens(text))
     if not forms or forms[0] != ["version", "1"]:
         raise ValueError("a profile starts with (version 1)")

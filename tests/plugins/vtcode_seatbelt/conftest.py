@@ -7,6 +7,7 @@ under the home reached through PATH, and a `tmp -> private/tmp` symlink like mac
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from collections.abc import Callable
@@ -55,9 +56,12 @@ class World:
         request = self.request(**kwargs)  # type: ignore[arg-type]
         return plan_for(request, home=str(self.home), tmp_dir=str(self.tmp), markers=MARKERS)
 
-    def profile(self, **kwargs: object) -> Profile:
-        built = build_profile(self.plan(**kwargs))
-        return parse(built.text, built.params)
+    def profile(self, precedence: str = "last-match", terminal: bool = False, **kwargs: object) -> Profile:
+        plan = self.plan(**kwargs)
+        if terminal:  # the command runs on a PTY vtcode made (shell_session)
+            plan = dataclasses.replace(plan, terminal=True)
+        built = build_profile(plan)
+        return parse(built.text, built.params, precedence)
 
 
 def make_world(root: Path, *, root_git: bool = True) -> World:

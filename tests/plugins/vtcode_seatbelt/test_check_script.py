@@ -42,6 +42,9 @@ def test_each_escape_judge_sees_the_effect_of_an_unconfined_run(case: object, tm
     server, port = check._serve()
     try:
         world = check._make_world(tmp_path / "world", port)
+        if case.setup:  # type: ignore[attr-defined]
+            subprocess.run(list(case.setup), cwd=world.ws, capture_output=True, check=False,  # type: ignore[attr-defined]
+                           timeout=60)
         world.hashes = world.snapshot()
         script = case.script  # type: ignore[attr-defined]
         private_tmp = tmp_path / "private-tmp"  # what the sandbox gives a command as TMPDIR

@@ -4,7 +4,7 @@ does not model rather than guess."""
 from __future__ import annotations
 
 import pytest
-from helpers.sbpl import parse
+from helpers.sbpl import Request, parse
 
 PROFILE = """(version 1)
 (deny default)
@@ -56,3 +56,22 @@ def test_anything_outside_the_subset_is_refused(text: str, error: str) -> None:
 
     with pytest.raises((ValueError, KeyError), match=error):
         evaluate()
+
+
+def test_the_specific_first_reading_and_extensions() -> None:
+    text = """(version 1)
+(deny default)
+(allow file-read-metadata)
+(deny file-read* (literal "/s"))
+(allow file-read-data (require-all (regex #"^/dev/ttys[0-9]+$") (extension "com.apple.sandbox.pty")))
+"""
+    plain, specific = parse(text, {}), parse(text, {}, "specific-first")
+    assert not plain.allows("file-read-metadata", "/s")
+    assert specific.allows("file-read-metadata", "/s")  # the rule naming the operation wins
+    assert not specific.allows("file-read-data", "/s")  # no rule names it: the class rule decides
+    for profile in (plain, specific):
+        pty = Request("file-read-data", "/dev/ttys1", extensions=frozenset({"com.apple.sandbox.pty"}))
+        assert profile.decide(pty) == "allow"
+        assert not profile.allows("file-read-data", "/dev/ttys1")
+    with pytest.raises(ValueError, match="precedence"):
+        parse(text, {}, "first-match")
