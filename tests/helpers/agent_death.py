@@ -25,8 +25,8 @@ from typing import Any
 # - a double-forked daemon that ignores TERM, HUP and INT (re-parented to the supervisor, the subreaper);
 # - a setsid'd loop, a nohup'd loop, a Python double fork with setsid and closed fds;
 # - a spawner that keeps starting new setsid'd processes (some start just as the agent dies);
-# - an attacker, orphaned like a daemon, that tries to stop and kill its new parent (the supervisor) and
-#   writes what the kernel answered to ./attack.
+# - an attacker, orphaned like a daemon, that tries to stop, kill and ptrace its new parent (the
+#   supervisor) and writes what the kernel answered to ./attack.
 PAYLOAD = r"""
 mkdir -p pids
 loop='trap "" TERM HUP INT; echo $$ > pids/$1; while :; do sleep 0.05; done'
@@ -60,6 +60,10 @@ for name in ("SIGSTOP", "SIGKILL"):
         results.append(name + ":sent")
     except OSError as exc:
         results.append(name + ":" + str(exc.errno))
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+done = libc.ptrace(16, parent, 0, 0)  # PTRACE_ATTACH
+results.append("PTRACE:" + ("sent" if done == 0 else str(ctypes.get_errno())))
 open("attack", "w").write(" ".join(results) + " parent=" + str(parent))
 open("pids/attacker", "w").write(str(os.getpid()))
 while True:
