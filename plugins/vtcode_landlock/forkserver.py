@@ -437,14 +437,14 @@ class Server:
         """SIGTERM, not SIGKILL, to each child: a child is a command's supervisor, which kills every
         descendant (setsid daemons included) before it exits; killed outright it would leave them to init.
         A child still running after `grace_s` is killed."""
+        self.poller.unregister(self.sock.fileno())  # at EOF it would wake the wait below at once, forever
         for fd in list(self.children.values()):
             with contextlib.suppress(ProcessLookupError):
                 signal.pidfd_send_signal(fd, signal.SIGTERM)
         deadline = time.monotonic() + grace_s
         while self.children and time.monotonic() < deadline:
             for fd, _ in self.poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
-                if fd != self.sock.fileno():
-                    self._reap_fd(fd)
+                self._reap_fd(fd)
         for pid, fd in list(self.children.items()):
             with contextlib.suppress(ProcessLookupError):
                 signal.pidfd_send_signal(fd, signal.SIGKILL)
