@@ -188,10 +188,11 @@ class LandlockBackend:
         try:
             # Specs read the file system too (PATH's toolchains): they age out with the cached rules.
             epoch = int(time.monotonic() // max(self.rules_cache.max_age_s, 1e-9))
-            # Without a cgroup a supervisor (a subreaper) holds every descendant; with one, the cgroup
-            # does, and the command saves the supervisor's fork and the extra wake-up at its exit.
+            # A supervisor (a subreaper) on every path, with a cgroup too: the cgroup counts and caps
+            # the command's processes, but only a process outside the agent can kill them all when the
+            # agent itself dies (SIGKILL, a crash); the supervisor does on PR_SET_PDEATHSIG (0205).
             spec = _cached_spec(_SpecInputs.of(request, home), tmp_root, self.mount_namespace,
-                                self.max_processes, os.geteuid(), epoch, cage.path is None)
+                                self.max_processes, os.geteuid(), epoch, True)
             channel = _egress_channel(spec)
             conf = Confinement(spec, self.rules_cache.rules(spec),
                                egress_channel=None if channel is None else channel[1].fileno())

@@ -234,7 +234,7 @@ class Confinement:
                 rules.capabilities.apply()
             if self.spec.supervise:
                 step = "supervise"
-                supervise()
+                supervise(self._parent_pid)
             step = "landlock"
             restrict_self(rules.ruleset.fd, rules.restrict_flags)
             step = "seccomp"

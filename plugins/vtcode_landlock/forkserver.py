@@ -11,8 +11,10 @@ the steps in order, closes every other fd, execs, and reports a failure through 
 exec'd unless every step succeeded. A step is `(label, op, *args)`; the label names it in errors.
 Replies: `("ok", pid)` with a pidfd, or `("error", step, errno, msg)`.
 `("status", pid)` answers with the exit status once the child was reaped (None while it runs).
-Children get PR_SET_PDEATHSIG(SIGKILL): if the server dies, its commands die with it. EOF on the socket
-(the agent went away) kills every child still running and ends the server.
+Children get PR_SET_PDEATHSIG(SIGKILL) until a command's supervisor takes over (see supervise()): if the
+server dies, its commands die with it. EOF on the socket (the agent went away, SIGKILL included) stops every
+child still running with SIGTERM (a supervisor then kills all the command's descendants) and ends the
+server.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -164,9 +167,11 @@ def _mount_setattr(path: bytes, flags: int, attr_set: int, attr_clr: int) -> Cal
 # -- the supervisor: a per-command subreaper (also used by the direct path, confine.Confinement.preexec) --
 
 _CATCHABLE = frozenset(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
+# The supervisor's PR_SET_PDEATHSIG: a real-time signal nothing else sends (the C launcher uses the same).
+PARENT_GONE = 40
 
 
-def supervise() -> None:
+def supervise(parent: int) -> None:
     """Fork. The child returns (to run the remaining steps and exec the command); this process becomes its
     supervisor and never returns.
 
@@ -175,10 +180,19 @@ def supervise() -> None:
     command from killing it; it holds no fd. When the command exits it SIGKILLs every child left, adopted
     ones included, reaps them, and exits with the command's status (dying of the same signal if it did).
     SIGTERM or SIGHUP (the agent stopping the command) make it kill everything at once. Other signals reach
-    the command through its process group and are consumed here."""
+    the command through its process group and are consumed here.
+
+    `parent` is the process that must stay alive (the agent, or the fork server), known before the fork
+    that made this process: when it dies by any means, SIGKILL included, PR_SET_PDEATHSIG sends
+    PARENT_GONE and everything is killed as for SIGTERM. PDEATHSIG also fires when only the parent's
+    *thread* that forked exits; the parent is gone only when getppid() no longer returns it (a dead
+    thread's children are re-parented to another thread of the same process)."""
     me = os.getpid()
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _CATCHABLE)
+    _prctl(PR_SET_PDEATHSIG, PARENT_GONE)
+    if os.getppid() != parent:  # it died before the line above: nothing would tell us
+        raise OSError(errno.ESRCH, "the agent is gone")
     pid = os.fork()
     if pid == 0:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
@@ -198,6 +212,9 @@ def supervise() -> None:
                     break
             elif signo in (signal.SIGTERM, signal.SIGHUP):
                 stop = signo
+                break
+            elif signo == PARENT_GONE and os.getppid() != parent:
+                stop = signal.SIGTERM
                 break
         kill_children(me)
     finally:
@@ -245,6 +262,7 @@ def compile_step(step: tuple[Any, ...], fds: list[int]) -> Callable[[], object]:
     """One step `(op, *args)` as a call the child makes. Built before fork, so the child allocates
     little (each allocation after fork can copy a page) and only makes syscalls."""
     op, args = step[0], step[1:]
+    server = os.getpid()  # compiled in the server, before the fork: the supervisor's parent
     simple: dict[str, Callable[..., object]] = {
         "prctl": lambda option, arg2, arg3: _prctl(option, arg2, arg3),
         "capbset_drop": _capbset_drop,
@@ -257,7 +275,7 @@ def compile_step(step: tuple[Any, ...], fds: list[int]) -> Callable[[], object]:
         "write_proc": _write_proc,
         "mount": lambda src, target, flags: _check(_libc.mount(src, target, None, flags, None),
                                                    f"mount {target!r}"),
-        "supervise": supervise,
+        "supervise": lambda: supervise(server),
         "egress_listener": lambda index, port: hand_over_listener(fds[index], port),
         "setrlimit": lambda res, soft, hard: resource.setrlimit(res, (soft, hard)),
         "chdir": os.chdir,
@@ -415,7 +433,18 @@ class Server:
         self.poller.register(pidfd, select.POLLIN)
         self._reply(("ok", pid), (pidfd,))
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, grace_s: float = 1.0) -> None:
+        """SIGTERM, not SIGKILL, to each child: a child is a command's supervisor, which kills every
+        descendant (setsid daemons included) before it exits; killed outright it would leave them to init.
+        A child still running after `grace_s` is killed."""
+        self.poller.unregister(self.sock.fileno())  # at EOF it would wake the wait below at once, forever
+        for fd in list(self.children.values()):
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(fd, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        while self.children and time.monotonic() < deadline:
+            for fd, _ in self.poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
+                self._reap_fd(fd)
         for pid, fd in list(self.children.items()):
             with contextlib.suppress(ProcessLookupError):
                 signal.pidfd_send_signal(fd, signal.SIGKILL)

@@ -44,7 +44,7 @@
 #define __NR_close_range 436
 #endif
 
-#define PLAN_VERSION 2u
+#define PLAN_VERSION 3u
 #define PLAN_FD 3
 #define ERR_FD 4
 #define FIRST_STEP_FD 5
@@ -60,6 +60,8 @@
 #define SIGCHLD 17
 #define SIGSTOP 19
 #define SIGXFSZ 25
+/* PR_SET_PDEATHSIG of the supervisor: a real-time signal nothing else sends (see supervise()) */
+#define SIG_PARENT_GONE 40
 #define WNOHANG 1
 #ifndef __NR_mount_setattr
 #define __NR_mount_setattr 442
@@ -376,11 +378,20 @@ static void kill_children(long self) {
  * keeps the command from signalling out of its domain), holding no fd. When the command exits, every
  * descendant left is killed before this process exits with the command's status; SIGTERM or SIGHUP
  * (the agent stopping the command) kill them all at once. Other signals reach the command through its
- * process group and are ignored here. */
-static void supervise(void) {
+ * process group and are ignored here.
+ * When the agent dies by any means (SIGKILL included), PR_SET_PDEATHSIG sends SIG_PARENT_GONE and this
+ * process kills everything as for SIGTERM. PDEATHSIG also fires when only the agent's *thread* that
+ * spawned the launcher exits; the agent is gone only when getppid() is no longer `parent` (a child of a
+ * dead thread is re-parented to another thread of the same process, whose pid getppid() still returns).
+ * `parent` comes from the plan, not from getppid() here: an agent that died before the prctl would
+ * otherwise go unnoticed. */
+static void supervise(long parent) {
     __u64 all = ~0ull & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1))), old = 0;
     check(sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)");
     check(sys(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&all, (long)&old, sizeof all, 0), "sigprocmask");
+    check(sys(__NR_prctl, PR_SET_PDEATHSIG, SIG_PARENT_GONE, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+    if (sys(__NR_getppid, 0, 0, 0, 0, 0) != parent)
+        fail(ESRCH, "the agent is gone");
     long self = sys(__NR_getpid, 0, 0, 0, 0, 0);
     long pid = check(sys(__NR_clone, SIGCHLD, 0, 0, 0, 0), "fork");
     if (pid == 0) {
@@ -407,6 +418,9 @@ static void supervise(void) {
                 break;
         } else if (sig == SIGTERM || sig == SIGHUP) {
             stop = (int)sig;
+            break;
+        } else if (sig == SIG_PARENT_GONE && sys(__NR_getppid, 0, 0, 0, 0, 0) != parent) {
+            stop = SIGTERM;
             break;
         }
     }
@@ -541,9 +555,9 @@ static void run_step(const struct record *r) {
     case OP_MOUNT_SETATTR:  /* u32 flags, u64 attr_set, u64 attr_clr, path NUL */
         mount_setattr_step(r);
         break;
-    case OP_SUPERVISE:
-        need(r, 0, 1);
-        supervise();
+    case OP_SUPERVISE:  /* u32 pid of the process that started the launcher (the agent) */
+        need(r, 4, 1);
+        supervise((long)u32_at(r->data));
         break;
     case OP_EGRESS_LISTENER:  /* u32 channel fd, u32 port */
         egress_listener(r);

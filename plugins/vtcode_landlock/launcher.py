@@ -44,7 +44,7 @@ from .errors import SandboxUnavailable
 from .served import AdoptedProcess, std_fds
 
 HERE = Path(__file__).resolve().parent
-PLAN_VERSION = 2
+PLAN_VERSION = 3
 PLAN_MAGIC = b"VTLP"
 PLAN_FD, ERR_FD, FIRST_STEP_FD = 3, 4, 5
 # Steps name fds as the fork server numbers them (0-2 stdio, 3.. the extra fds); the launcher keeps
@@ -255,8 +255,10 @@ def _strings(items: Sequence[str]) -> bytes:
 def _step_data(op: str, args: tuple[Any, ...]) -> bytes:
     if op == "prctl":
         return struct.pack("=QQQ", *(int(a) & _U64 for a in args))
-    if op in ("setsid", "setpgid", "tty", "supervise"):
+    if op in ("setsid", "setpgid", "tty"):
         return b""
+    if op == "supervise":  # the supervisor's expected parent: this process, which starts the launcher
+        return struct.pack("=I", os.getpid())
     if op == "write_fd":
         return struct.pack("=I", _fd(args[0])) + bytes(args[1])
     if op == "umask":

@@ -16,12 +16,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 from helpers import sandbox_world as world_suite
-from helpers.venv import _closure
+from helpers.spare_uid import copy_packages as _copy_packages
+from helpers.spare_uid import python_for as _python_for
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the Landlock backend is Linux-only")
 
@@ -134,53 +134,6 @@ def test_without_a_mount_namespace_chmod_is_refused_and_the_rest_works(base: Pat
 
 
 # -- the same suite as an ordinary user -----------------------------------------------------------
-
-
-def _python_for(uid: int) -> str:
-    """An interpreter `uid` can run (the test's own may live under root's 0700 home)."""
-    for candidate in (sys.executable, os.path.realpath(sys.executable), "/usr/bin/python3"):
-        try:
-            done = subprocess.run([candidate, "-I", "-c", "pass"], user=uid, group=uid, extra_groups=[],
-                                  capture_output=True, check=False)
-        except OSError:
-            continue
-        if done.returncode == 0:
-            return candidate
-    pytest.fail(f"no Python interpreter is usable by uid {uid}")
-
-
-def _copy_packages(target: Path) -> None:
-    """vtcode, its contract and plugins, and every dependency, copied where the spare uid can read them."""
-    target.mkdir(parents=True)
-    tops: set[Path] = set()
-    for name in _closure(["vtcode"]):
-        dist = metadata.distribution(name)
-        for file in dist.files or ():
-            top = str(file).split("/")[0]
-            if top.startswith("..") or top.endswith((".pth", ".dist-info")) or top == "__editable__":
-                continue
-            located = Path(str(dist.locate_file(top)))
-            if located.exists():
-                tops.add(located)
-    import vtcode_hookspecs
-    import vtcode_landlock
-
-    import vtcode
-
-    for module in (vtcode, vtcode_hookspecs, vtcode_landlock):  # editable installs live in the tree
-        tops.add(Path(module.__file__ or "").parent)
-    for top in tops:
-        destination = target / top.name
-        if top.is_dir():
-            # merged: an editable install's `vtcode` (the source tree) and the wheel-only `vtcode/_policies`
-            # in site-packages share a name; copying whichever came first alone lost the other (a set's order)
-            shutil.copytree(top, destination, ignore=shutil.ignore_patterns("__pycache__"),
-                            dirs_exist_ok=True)
-        elif destination.exists():
-            continue
-        else:
-            shutil.copy2(top, destination)
-    shutil.copy2(HELPERS / "sandbox_world.py", target / "sandbox_world.py")
 
 
 @pytest.fixture(scope="module")
