@@ -95,7 +95,7 @@ def validate(file: Path, kind: str | None) -> None:
     chosen = kind or (
         "tool-policy" if file.suffix == ".json" else "managed" if "locked" in data else "vtcode"
     )
-    errors = []
+    errors: list[Any] = []
     if chosen != "tool-policy":
         data, errors = _old_network_spellings(data, file, text)
     try:
@@ -119,7 +119,7 @@ def _old_network_spellings(data: dict[str, Any], file: Path, text: str) -> tuple
     from vtcode.config.network_legacy import LegacyNetworkError, upgrade_document
     from vtcode.errors import ConfigError
 
-    errors = []
+    errors: list[ConfigError] = []
     for _ in range(3):  # sandbox.network, then sandbox.egress: each bad one is reported and set aside
         try:
             return upgrade_document(data, str(file))[0], errors
