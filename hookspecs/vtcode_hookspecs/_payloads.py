@@ -468,7 +468,7 @@ class ProviderFailover(Payload):
 
 
 class NetworkRequest(Payload):
-    """One connection a sandboxed command made through the egress proxy (`sandbox.egress.enabled`),
+    """One connection a sandboxed command made through the egress proxy (`sandbox.network` mode "allowlist"),
     allowed or refused, emitted when it ends: what left the machine, to where, and by which rule."""
 
     host: str = Field(description="the host the command asked for (CONNECT target or the URL's host)")

@@ -1,4 +1,4 @@
-"""sandbox.egress (the allowlist network mode) under the real kernel, through the agent's own path
+"""`[sandbox.network] mode = "allowlist"` under the real kernel, through the agent's own path
 (WorkspaceSandbox): the command's only route out is the egress proxy.
 
 The invariant: nothing the command does reaches a host service except through the proxy, and the proxy
@@ -210,7 +210,7 @@ Audited = tuple[str, dict[str, Any]]
 
 def egress_config(**extra: Any) -> SandboxConfig:
     egress = {
-        "enabled": True,
+        "mode": "allowlist",
         "allow": ["pkg.test", "*.pkg.test", "forge.test", "127.0.0.1/32"],
         "deny": ["bad.pkg.test"],
         "hosts": {"pkg.test": "127.0.0.1", "bad.pkg.test": "127.0.0.1", "forge.test": "127.0.0.1",
@@ -218,7 +218,7 @@ def egress_config(**extra: Any) -> SandboxConfig:
     } | extra
     # rebind.test and metadata.test are allowed by name: only their addresses refuse them
     egress["allow"] = [*egress["allow"], "rebind.test", "metadata.test"]
-    return SandboxConfig(egress=egress)
+    return SandboxConfig(network=egress)
 
 
 def run_egress(workspace: Path, argv: list[str], spawn: str, config: SandboxConfig | None = None,
@@ -555,3 +555,64 @@ def test_an_unknown_host_is_offered_to_the_person_once_session_or_always(
         bus.close()
     assert store.hosts() == [asked_port]
     assert json.loads(store.path.read_text()) == {str(workspace): [asked_port]}
+
+
+def test_exec_without_a_terminal_never_offers_a_host(workspace: Path, isolated_user_dirs: Path) -> None:
+    """`vtcode exec` in CI (no terminal): a host no rule names is refused unasked (403), the origin never
+    sees the request, and the audit trail says nobody was asked; the command itself ran (a user rule
+    allows it), so the refusal is the egress proxy's."""
+    from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
+
+    from vtcode.workspace.trust import write_trust
+
+    served: list[str] = []
+
+    class Origin(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    write_trust(workspace)
+    (workspace / "fetch.py").write_text(textwrap.dedent(f"""
+        import urllib.request, urllib.error
+        try:
+            print("fetched", urllib.request.urlopen("http://asked.test:{port}/x", timeout=60).status)
+        except urllib.error.HTTPError as exc:
+            print("fetched", exc.code)
+    """))
+    config = isolated_user_dirs / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "vtcode.toml").write_text('[sandbox.network]\nmode = "allowlist"\nallow = ["127.0.0.1"]\n'
+                                        'hosts = { "asked.test" = "127.0.0.1" }\n')
+    (config / "tool-policy.json").write_text(json.dumps(
+        {"commands": {"python3": {"decision": "allow", "rest": "opaque"}}}))
+    script = [Reply(tool_calls=[ToolCallReply("run_command", {"command": "python3 fetch.py"})]),
+              Reply(text="done")]
+    vtcode = str(Path(sys.executable).parent / "vtcode")
+    try:
+        with OpenAIStub(script) as stub:
+            result = subprocess.run(
+                [vtcode, "exec", "--provider", "openai-compat", "--base-url", stub.base_url, "--model",
+                 "stub-model", "--workspace", str(workspace), "--events", "jsonl", "fetch it"],
+                capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False)
+            tool_results = [m["content"] for r in stub.chat_requests for m in r["messages"]
+                            if m.get("role") == "tool"]
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert any("fetched 403" in str(content) for content in tool_results), tool_results
+    assert served == []
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    answered = [e["payload"] for e in events if e["type"] == "approval.answered"]
+    assert answered and all(a["answer"] == "deny" and a["who"]["source"].startswith("no terminal")
+                            for a in answered)
+    requests = [e["payload"] for e in events if e["type"] == "network.request"]
+    assert [(r["host"], r["decision"]) for r in requests] == [("asked.test", "deny")]

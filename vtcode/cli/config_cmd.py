@@ -95,17 +95,41 @@ def validate(file: Path, kind: str | None) -> None:
     chosen = kind or (
         "tool-policy" if file.suffix == ".json" else "managed" if "locked" in data else "vtcode"
     )
+    errors: list[Any] = []
+    if chosen != "tool-policy":
+        data, errors = _old_network_spellings(data, file, text)
     try:
         parsed = _model(chosen).model_validate(data)
     except ValidationError as exc:
-        errors = validation_errors(exc, str(file), text, is_json=file.suffix == ".json")
+        errors += validation_errors(exc, str(file), text, is_json=file.suffix == ".json")
+        errors.sort(key=lambda error: error.line if error.line is not None else 1 << 30)
     else:
-        errors = _unregistered(parsed, file, text) if chosen != "tool-policy" else []
+        errors += _unregistered(parsed, file, text) if chosen != "tool-policy" else []
     if errors:
         for error in errors:
             say(f"vtcode: error: {error}", err=True)
         raise SystemExit(2)
     say(f"{file}: ok ({chosen})")
+
+
+def _old_network_spellings(data: dict[str, Any], file: Path, text: str) -> tuple[dict[str, Any], list[Any]]:
+    """The document with `sandbox.network = true|false` and `[sandbox.egress]` read as `[sandbox.network]`;
+    a malformed one is an error naming its key, and the rest of the file is still checked."""
+    from vtcode.config.locate import toml_key_line
+    from vtcode.config.network_legacy import LegacyNetworkError, upgrade_document
+    from vtcode.errors import ConfigError
+
+    errors: list[ConfigError] = []
+    for _ in range(3):  # sandbox.network, then sandbox.egress: each bad one is reported and set aside
+        try:
+            return upgrade_document(data, str(file))[0], errors
+        except LegacyNetworkError as exc:
+            errors.append(ConfigError(str(file), exc.message, key=exc.key,
+                                      line=toml_key_line(text, tuple(exc.key.split(".")))))
+            sandbox = dict(data.get("sandbox") or {})
+            sandbox.pop(exc.key.split(".")[1], None)
+            data = {**data, "sandbox": sandbox}
+    return data, errors
 
 
 def _unregistered(parsed: Any, file: Path, text: str) -> list[Any]:

@@ -1,4 +1,4 @@
-"""`vtcode sandbox run [--mode M] [--network] -- ARGV...` and `vtcode sandbox probe`.
+"""`vtcode sandbox run [--mode M] [--network-mode MODE] [--allow HOST] -- ARGV...` and `vtcode sandbox probe`.
 
 `run` goes through exactly what the agent's commands go through (backend choice, fail-closed denial,
 detect-and-restore, events) with the terminal's stdin/stdout/stderr, and exits with the command's
@@ -24,6 +24,7 @@ from vtcode.terminal.echo import say, say_json
 from .options import CommandContext, reports_errors, workspace_options
 
 MODES = ("read-only", "workspace-write", "full-access")
+NETWORK_MODES = ("off", "allowlist", "full")
 TIMEOUT_STATUS = 124
 
 
@@ -36,16 +37,19 @@ def sandbox() -> None:
     name="run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
 )
 @click.option("--mode", type=click.Choice(MODES), default=None, help="Sandbox mode (default: sandbox.mode).")
-@click.option("--network", is_flag=True, help="Allow network access (sandbox.network = true).")
-@click.option("--egress", is_flag=True,
-              help="Network through vtcode's egress proxy only, by sandbox.egress rules (enabled = true).")
+@click.option("--network-mode", "network_mode", type=click.Choice(NETWORK_MODES), default=None,
+              help="Network mode (default: sandbox.network.mode): off, allowlist (only through vtcode's "
+                   "egress proxy, by the [sandbox.network] rules) or full.")
+@click.option("--network", is_flag=True, help="The whole network (same as --network-mode full).")
+@click.option("--egress", is_flag=True, help="Same as --network-mode allowlist.")
 @click.option("--allow", "allow", multiple=True, metavar="HOST",
-              help="Also allow HOST through the egress proxy (repeatable; implies --egress).")
+              help="Also allow HOST through the egress proxy (repeatable; implies --network-mode allowlist).")
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 @workspace_options
 @reports_errors
 def run(
     mode: str | None,
+    network_mode: str | None,
     network: bool,
     egress: bool,
     allow: tuple[str, ...],
@@ -56,14 +60,14 @@ def run(
     from vtcode.sandbox import open_sandbox
 
     root = invocation.root()
-    extra = ((f'sandbox.mode="{mode}"',) if mode else ()) + (("sandbox.network=true",) if network else ())
-    if egress or allow:
-        extra += ("sandbox.egress.enabled=true",)
+    chosen = _network_mode(network_mode, network, egress, allow)
+    extra = ((f'sandbox.mode="{mode}"',) if mode else ()) + (
+        (f'sandbox.network.mode="{chosen}"',) if chosen else ())
     if allow:
         configured = invocation.with_overrides(*extra).load_config()
-        hosts = [*configured.config.sandbox.egress.allow, *(h for h in allow if h not in
-                                                             configured.config.sandbox.egress.allow)]
-        extra += (f"sandbox.egress.allow={json.dumps(hosts)}",)
+        allowed = configured.config.sandbox.network.allow
+        hosts = [*allowed, *(h for h in allow if h not in allowed)]
+        extra += (f"sandbox.network.allow={json.dumps(hosts)}",)
     runtime = invocation.with_overrides(*extra).open_runtime()
     try:
         box = open_sandbox(
@@ -107,6 +111,20 @@ def run(
     finally:
         runtime.bus.close()
     raise SystemExit(status)
+
+
+def _network_mode(
+    network_mode: str | None, network: bool, egress: bool, allow: tuple[str, ...]
+) -> str | None:
+    """The one network mode the flags ask for; flags that disagree are a usage error (exit 2)."""
+    asked = {name: value for name, value in (("--network-mode", network_mode),
+                                             ("--network", "full" if network else None),
+                                             ("--egress", "allowlist" if egress else None),
+                                             ("--allow", "allowlist" if allow else None)) if value}
+    if len(set(asked.values())) > 1:
+        named = ", ".join(f"{flag} ({value})" for flag, value in asked.items())
+        raise click.UsageError(f"the network flags disagree: {named}; choose one network mode")
+    return next(iter(asked.values()), None)
 
 
 def _run(argv: tuple[str, ...], prepared: PreparedSpawn, timeout_s: float) -> int:

@@ -26,8 +26,10 @@ from vtcode.paths import (
 )
 from vtcode.workspace.trust import TrustState, check_trust
 
+from .locate import json_key_line, toml_key_line
 from .merge import MergeState, apply_layer, extras_marker, get_path, section_model
 from .models import ManagedConfig, VtcodeConfig
+from .network_legacy import LEGACY_TABLE, LegacyNetworkError, legacy_key, upgrade_document, upgrade_key
 from .sources import read_document, validate_document
 from .tool_policy import ToolPolicyFile
 
@@ -83,7 +85,7 @@ def load_config(
 
     managed_path = managed_config_file()
     managed: ManagedConfig | None = None
-    read = _read_managed(managed_path)
+    read = _read_managed(managed_path, state)
     if read is not None:
         data, managed = read
         apply_layer(state, data, VtcodeConfig, "managed", managed=True)
@@ -101,7 +103,7 @@ def load_config(
     for path in config_files:
         _file_layer(state, layers, path, f"--config {path}", VtcodeConfig, required=True)
     for item in overrides:
-        apply_layer(state, _override_layer(item), VtcodeConfig, f"-c {item}")
+        apply_layer(state, _override_layer(item, state), VtcodeConfig, f"-c {item}")
         layers.append(LayerInfo(f"-c {item}", None, True))
 
     _restore_locked(state, locked_values)
@@ -139,16 +141,54 @@ def _file_layer(
             raise ConfigError(str(path), "no such file")
         return
     data, text = read_document(path)
-    validate_document(model, data, str(path), text, is_json=path.suffix == ".json")
+    if model is VtcodeConfig:
+        data = _upgraded(state, data, str(path), text, is_json=path.suffix == ".json", model=model)
+    else:
+        validate_document(model, data, str(path), text, is_json=path.suffix == ".json")
     apply_layer(state, data, model, name, tighten_only=tighten_only)
     layers.append(LayerInfo(name, str(path), True, "tighten-only" if tighten_only else ""))
 
 
-def _read_managed(path: Path) -> tuple[dict[str, Any], ManagedConfig] | None:
+def _upgraded(
+    state: MergeState | None,
+    data: dict[str, Any],
+    name: str,
+    text: str | None,
+    *,
+    is_json: bool = False,
+    model: type[BaseModel] = VtcodeConfig,
+) -> dict[str, Any]:
+    """The layer with the old network spellings rewritten (network_legacy.py), validated; an error names
+    the key as the file wrote it, and each rewrite is said once as a config.notice."""
+    locate = json_key_line if is_json else toml_key_line
+    try:
+        upgraded, notices = upgrade_document(data, name)
+    except LegacyNetworkError as exc:
+        line = locate(text, tuple(exc.key.split("."))) if text is not None else None
+        raise ConfigError(name, exc.message, key=exc.key, line=line) from exc
+    sandbox = data.get("sandbox")
+    try:
+        validate_document(model, upgraded, name, text, is_json=is_json)
+    except ConfigError as exc:
+        if not (isinstance(sandbox, dict) and LEGACY_TABLE in sandbox and exc.key
+                and exc.key.startswith("sandbox.network.")):
+            raise
+        key = legacy_key(exc.key)
+        line = locate(text, tuple(key.split("."))) if text is not None else None
+        raise ConfigError(name, exc.detail, key=key, line=line) from exc
+    if state is not None:
+        state.notices.extend(notices)
+    return upgraded
+
+
+def _read_managed(
+    path: Path, state: MergeState | None = None
+) -> tuple[dict[str, Any], ManagedConfig] | None:
     if not path.exists():
         return None
     data, text = read_document(path)
-    model = validate_document(ManagedConfig, data, str(path), text)
+    data = _upgraded(state, data, str(path), text, model=ManagedConfig)
+    model = ManagedConfig.model_validate(data)
     for key in model.locked:
         if not _is_config_key(key):
             raise ConfigError(str(path), f"locked names an unknown key {key!r}", key="locked")
@@ -190,13 +230,13 @@ def _restore_locked(state: MergeState, locked: dict[str, Any]) -> None:
         state.sources.setdefault(dotted, "managed (locked)")
 
 
-def _override_layer(item: str) -> dict[str, Any]:
+def _override_layer(item: str, notices: MergeState | None = None) -> dict[str, Any]:
     """`-c key=value`: the value is read as TOML when it parses, else as a plain string."""
     key, sep, raw = item.partition("=")
     key = key.strip()
-    if not sep or not key or not _is_config_key(key):
+    if not sep or not key or not _is_config_key(upgrade_key(key)):
         raise ConfigError(
-            f"-c {item}", "expected KEY=VALUE with a known dotted key, e.g. sandbox.network=false"
+            f"-c {item}", 'expected KEY=VALUE with a known dotted key, e.g. sandbox.network.mode="off"'
         )
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
@@ -208,8 +248,7 @@ def _override_layer(item: str) -> dict[str, Any]:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value
-    validate_document(VtcodeConfig, layer, f"-c {item}", None)
-    return layer
+    return _upgraded(notices, layer, f"-c {item}", None)
 
 
 def _seed_sources(state: MergeState, model: type[BaseModel], name: str, prefix: str = "") -> None:

@@ -17,6 +17,8 @@ from .tighten import Rule, Tighten
 ToolPolicy = Literal["allow", "prompt", "deny"]
 POLICY_ORDER = ("allow", "prompt", "deny")
 SandboxMode = Literal["read-only", "workspace-write", "full-access"]
+NetworkMode = Literal["off", "allowlist", "full"]
+NETWORK_ORDER = ("full", "allowlist", "off")  # loosest -> strictest
 ApprovalMode = Literal["auto", "on-request", "untrusted", "never"]
 ThirdPartyMode = Literal["approved", "none", "any"]
 Family = Literal[
@@ -75,13 +77,15 @@ class CommandsConfig(StrictModel):
     deny_regex: Annotated[list[str], Tighten(Rule.UNION)] = []
 
 
-class EgressConfig(StrictModel):
-    """`[sandbox.egress]`: the allowlist network mode. With `enabled` (and `sandbox.network` false) a
-    sandboxed command's only route out is vtcode's proxy, which lets through the hosts `allow` names (and
-    the registries and forges of `defaults`), never those `deny` names. A workspace may only narrow it:
-    turn it off, drop allowed hosts, add denied ones. See docs/security/network.md."""
+class NetworkConfig(StrictModel):
+    """`[sandbox.network]`: what a sandboxed command may reach. `mode = "off"` (the default): nothing;
+    `"allowlist"`: its only route out is vtcode's egress proxy, which lets through the hosts `allow`
+    names (and the registries and forges of `defaults`), never those `deny` names; `"full"`: the host's
+    whole network. A workspace may only narrow it (off < allowlist < full; drop allowed hosts, add denied
+    ones). The old spellings `sandbox.network = true|false` and `[sandbox.egress]` are still read (see
+    network_legacy.py). See docs/security/network.md."""
 
-    enabled: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
+    mode: Annotated[NetworkMode, Tighten(Rule.ORDER, NETWORK_ORDER)] = "off"
     defaults: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
     allow: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
     deny: Annotated[list[str], Tighten(Rule.UNION)] = []
@@ -93,9 +97,14 @@ class EgressConfig(StrictModel):
     hosts: Annotated[dict[str, str], Tighten(Rule.USER_ONLY)] = {}
     # Where the proxy listens inside the command's network namespace (HTTP_PROXY=http://127.0.0.1:<port>).
     port: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1, le=65535)] = 3128
-    # A host no rule names is offered to the person (once / this session) where one can answer (the TUI, a
-    # terminal); without a terminal (`vtcode exec` in CI) it is refused unasked.
+    # A host no rule names is offered to the person (once / this session / always for this workspace)
+    # where one can answer (the TUI, a terminal); without a terminal (`vtcode exec` in CI) it is refused
+    # unasked.
     ask: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
 
     @field_validator("allow", "deny")
     @classmethod
@@ -108,8 +117,14 @@ class EgressConfig(StrictModel):
     @field_validator("methods")
     @classmethod
     def _valid_methods(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        import re
+
         from vtcode.egress.rules import EgressRules
 
+        for methods in value.values():
+            for method in methods:
+                if not re.fullmatch(r"[A-Za-z]{1,20}", method):
+                    raise ValueError(f"{method!r} is not an HTTP method (GET, HEAD, CONNECT...)")
         EgressRules((), methods=value)
         return value
 
@@ -130,11 +145,29 @@ class SandboxConfig(StrictModel):
         "workspace-write"
     )
     backend: Annotated[str, Tighten(Rule.USER_ONLY)] = "auto"
-    network: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
-    egress: EgressConfig = EgressConfig()
+    network: NetworkConfig = NetworkConfig()
     allow_unsandboxed: Annotated[bool, Tighten(Rule.FALSE_WINS)] = False
     read_roots: Annotated[list[str], Tighten(Rule.INTERSECT)] = []
     timeout_s: Annotated[float, Tighten(Rule.MIN), Field(gt=0, le=86_400)] = 600.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_network_spellings(cls, value: Any) -> Any:
+        """A document validated on its own (`vtcode config validate`, a constructor) reads the old
+        spellings as the loader does; the loader rewrites each layer before merging (with a notice)."""
+        from .network_legacy import LegacyNetworkError, upgrade_sandbox
+
+        if not isinstance(value, dict):
+            return value
+        try:
+            return upgrade_sandbox(value)[0]
+        except LegacyNetworkError as exc:
+            raise ValueError(f"{exc.key}: {exc.message}") from exc
+
+    @property
+    def uses_egress_proxy(self) -> bool:
+        """The allowlist mode applies: asked for, and the network is not open anyway (full-access)."""
+        return self.network.mode == "allowlist" and self.mode != "full-access"
 
 
 class SecurityConfig(StrictModel):

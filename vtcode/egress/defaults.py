@@ -1,4 +1,4 @@
-"""Hosts of the common package registries and forges, allowed when `sandbox.egress.defaults = true`
+"""Hosts of the common package registries and forges, allowed when `sandbox.network.defaults = true`
 (off until the user turns the allowlist mode on). Only names: their addresses must still be public."""
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ class EgressRules:
         for rule in self.allow_hosts:
             if rule.matches(name, port):
                 return Decision(True, f"allow {rule.text}")
-        return Decision(False, "no-rule", f"{name} is not in sandbox.egress.allow")
+        return Decision(False, "no-rule", f"{name} is not in sandbox.network.allow")
 
     def _literal(self, address: Address) -> Decision:
         address = unwrap(address)

@@ -6,7 +6,7 @@ What auto needs, all of it, or the prompt stays a prompt (fail closed):
   effects are checked from outside (a write outside the workspace, a write into vtcode's own state (the
   checkpoint store), a connection to a listener on 127.0.0.1: none may happen), and whose enforcement
   report names every guard (`REQUIRED`);
-- sandbox.mode = "workspace-write", sandbox.network = false, no unsandboxed fallback;
+- sandbox.mode = "workspace-write", sandbox.network.mode = "off", no unsandboxed fallback;
 - checkpoints on (undo is what makes not asking safe);
 - for a command: the parser understood all of it; no program that needs the network (`NETWORK`); every
   path word and redirection target inside the workspace and not protected;

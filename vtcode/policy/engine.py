@@ -281,7 +281,7 @@ class PolicyEngine:
         if self._auto is None:
             return "no sandbox verifier in this session"
         sandbox = config.sandbox
-        if sandbox.mode != "workspace-write" or sandbox.network or sandbox.allow_unsandboxed:
+        if sandbox.mode != "workspace-write" or sandbox.network.mode != "off" or sandbox.allow_unsandboxed:
             return "the sandbox is not workspace-write with network off and no unsandboxed fallback"
         if action.tool is not None and self._pinned_prompt(action.tool):
             return f"tool {action.tool!r} is set to prompt by a user or managed rule"

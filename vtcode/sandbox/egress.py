@@ -30,7 +30,7 @@ def proxy_env(port: int) -> dict[str, str]:
 
 
 def rules_of(config: SandboxConfig, approved: Sequence[str] = ()) -> EgressRules:
-    egress = config.egress
+    egress = config.network
     allow = [*egress.allow, *(DEFAULT_ALLOW if egress.defaults else ()), *approved]
     return EgressRules(allow, egress.deny, egress.methods)
 
@@ -40,7 +40,7 @@ class EgressGate:
                  approved: Sequence[str] = ()) -> None:
         self._config = config
         self._approved = tuple(approved)
-        self._ask = ask if config.egress.ask else None
+        self._ask = ask if config.network.ask else None
         self._bus = bus
         self._proxy: EgressProxy | None = None
         self._lock = threading.Lock()
@@ -49,7 +49,7 @@ class EgressGate:
         with self._lock:
             if self._proxy is None:
                 self._proxy = EgressProxy(rules_of(self._config, self._approved), self._bus.emit,
-                                          self._config.egress.hosts, ask=self._ask)
+                                          self._config.network.hosts, ask=self._ask)
             return self._proxy
 
     def attach(self, channel: socket.socket) -> int:
@@ -74,9 +74,9 @@ def network_asker(broker: ApprovalBroker) -> Ask:
 
     def ask(host: str, port: int, method: str) -> bool:
         action = ActionRequest(kind="tool", tool="network", args={"host": host, "port": port})
-        decision = Decision(verdict=Verdict.PROMPT, rule="sandbox.egress",
+        decision = Decision(verdict=Verdict.PROMPT, rule="sandbox.network",
                             reason=f"a sandboxed command wants {method} {host}:{port}, which no "
-                                   "sandbox.egress rule allows")
+                                   "sandbox.network rule allows")
         return broker.request(action, decision).allows
 
     return ask

@@ -90,14 +90,14 @@ class WorkspaceSandbox:
         env = dict(os.environ)
         port = None
         if self._egress is not None:
-            port = self._config.egress.port
+            port = self._config.network.port
             env = {k: v for k, v in env.items() if k.lower() != "no_proxy"} | proxy_env(port)
         return SandboxRequest(
             argv=tuple(argv),
             cwd=cwd,
             workspace=str(self._root),
             mode=self._config.mode,
-            network=self._config.network,
+            network=self._config.network.full,
             egress_port=port,
             env=env,
             read_roots=roots,
@@ -140,8 +140,8 @@ class WorkspaceSandbox:
             if self._egress is None or prepared.egress is None or not any(
                     e.startswith("network:egress-proxy") for e in prepared.enforced):
                 prepared.release()
-                reason = (f"sandbox.egress is enabled but the {self._backend.name} sandbox cannot route "
-                          "commands through the egress proxy here; nothing was run")
+                reason = (f"sandbox.network mode 'allowlist' is set but the {self._backend.name} sandbox "
+                          "cannot route commands through the egress proxy here; nothing was run")
                 self._bus.record(
                     SandboxDeniedPayload(name=self._backend.name, argv=list(request.argv), reason=reason)
                 )
@@ -178,8 +178,8 @@ class WorkspaceSandbox:
 
 
 def _egress_mode(config: SandboxConfig) -> bool:
-    """sandbox.egress applies when it is enabled and the network is not fully open anyway."""
-    return config.egress.enabled and not config.network and config.mode != "full-access"
+    """The allowlist mode applies when it is chosen and the network is not fully open anyway."""
+    return config.uses_egress_proxy
 
 
 @dataclasses.dataclass

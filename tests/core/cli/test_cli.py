@@ -85,7 +85,7 @@ def test_malformed_user_config_stops_with_one_line(workspace: Path) -> None:
 def test_config_show_json_names_sources(workspace: Path) -> None:
     result = run("config", "show", "--json", "--workspace", str(workspace), "-c", "sandbox.network=true")
     shown = json.loads(result.stdout)
-    assert shown["settings"]["sandbox.network"] == {"value": True, "source": "-c sandbox.network=true"}
+    assert shown["settings"]["sandbox.network.mode"] == {"value": "full", "source": "-c sandbox.network=true"}
     assert shown["settings"]["tools.default_policy"]["source"] == "builtin"
     assert shown["trusted"] is False
 
@@ -99,7 +99,7 @@ def test_config_validate(tmp_path: Path) -> None:
     result = run("config", "validate", str(bad))
     assert result.returncode == 2
     assert result.stderr.startswith(
-        f"vtcode: error: {bad}:3: sandbox.network: Input should be a valid boolean"
+        f"vtcode: error: {bad}:3: sandbox.network: expected a [sandbox.network] table"
     )
     policy = tmp_path / "tool-policy.json"
     policy.write_text('{"version": 2}')

@@ -44,7 +44,8 @@ def test_config_validate_lists_every_error(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"vtcode: error: {bad}:2: sandbox.mode: Input should be 'read-only', 'workspace-write' or "
         """'full-access' (got "x")""",
-        f'vtcode: error: {bad}:3: sandbox.network: Input should be a valid boolean (got "yes")',
+        f'vtcode: error: {bad}:3: sandbox.network: expected a [sandbox.network] table (mode = "off" | '
+        '"allowlist" | "full"), or the old true/false (got "yes")',
         f"vtcode: error: {bad}:5: agent.max_turns: Input should be greater than or equal to 1 (got 0)",
         f"vtcode: error: {bad}:6: agent.foo: unknown key",
     ]
@@ -59,13 +60,14 @@ def test_a_workspace_loosening_a_setting_is_told_once(workspace: Path, tmp_path:
         cwd=workspace, env={"VTCODE_AUDIT_DIR": str(audit)},
     )  # fmt: skip
     notices = [line for line in result.stderr.splitlines() if "config.notice" in line]
-    assert len(notices) == 2, result.stderr  # one per key, once
-    assert 'sandbox.mode = "full-access" ignored' in notices[0] and 'kept "workspace-write"' in notices[0]
-    assert "sandbox.network = true ignored" in notices[1]
+    assert len(notices) == 3, result.stderr  # the old spelling's new key, then one per key, once
+    assert 'sandbox.network = true is read as [sandbox.network] mode = "full"' in notices[0]
+    assert 'sandbox.mode = "full-access" ignored' in notices[1] and 'kept "workspace-write"' in notices[1]
+    assert 'sandbox.network.mode = "full" ignored' in notices[2] and 'kept "off"' in notices[2]
     (log,) = audit.glob("*.jsonl")
     events = [json.loads(line) for line in log.read_text().splitlines()]
     recorded = [e["payload"]["message"] for e in events if e["type"] == "config.notice"]
-    assert len(recorded) == 2 and "sandbox.mode" in recorded[0]
+    assert len(recorded) == 3 and "sandbox.mode" in recorded[1]
 
 
 def test_exec_without_a_model_says_why_once_and_offers_no_resume(workspace: Path) -> None:

@@ -91,6 +91,18 @@ def test_read_only_mode_and_network_flag(workspace: Path) -> None:
     assert (
         sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=("--network",)).stdout == "socket-ok\n"
     )
+    full = sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=("--network-mode", "full"))
+    assert full.stdout == "socket-ok\n"
+    off = ("-c", 'sandbox.network.mode="full"', "--network-mode", "off")  # the flag is the later layer
+    assert sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=off).returncode != 0
+
+
+@pytest.mark.parametrize("flags", [("--network", "--egress"), ("--network-mode", "off", "--allow", "a.test"),
+                                   ("--network-mode", "full", "--egress"), ("--network-mode", "on")])
+def test_network_flags_that_disagree_are_refused(workspace: Path, flags: tuple[str, ...]) -> None:
+    result = sandbox_run(workspace, "/bin/sh", "-c", "echo ran > f", options=flags)
+    assert result.returncode == 2 and not (workspace / "f").exists()
+    assert "--network" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_daemonized_child_is_killed_when_the_command_ends(workspace: Path) -> None:
@@ -162,8 +174,20 @@ def _own_umask() -> int:
     return mask
 
 
-def test_allow_routes_the_command_through_the_egress_proxy(workspace: Path) -> None:
-    """`vtcode sandbox run --allow HOST`: only HOST answers, through the proxy; the audit log says so."""
+@pytest.mark.parametrize("flags", [
+    ("--allow", "pkg.test", "-c", 'sandbox.network.hosts={"pkg.test"="127.0.0.1"}',
+     "-c", 'sandbox.network.allow=["127.0.0.1"]'),
+    ("--network-mode", "allowlist", "-c", 'sandbox.network.hosts={"pkg.test"="127.0.0.1"}',
+     "-c", 'sandbox.network.allow=["127.0.0.1", "pkg.test"]'),
+    # the old spellings still work
+    ("--allow", "pkg.test", "-c", 'sandbox.egress.hosts={"pkg.test"="127.0.0.1"}',
+     "-c", 'sandbox.egress.allow=["127.0.0.1"]'),
+    ("--egress", "-c", 'sandbox.egress.hosts={"pkg.test"="127.0.0.1"}',
+     "-c", 'sandbox.egress.allow=["127.0.0.1", "pkg.test"]'),
+], ids=["allow", "network-mode", "legacy-allow", "legacy-egress"])
+def test_allow_routes_the_command_through_the_egress_proxy(workspace: Path, flags: tuple[str, ...]) -> None:
+    """`vtcode sandbox run --allow HOST` (or `--network-mode allowlist` with the hosts in
+    [sandbox.network] allow): only HOST answers, through the proxy; the audit log says so."""
     import http.server
     import threading
 
@@ -183,9 +207,7 @@ def test_allow_routes_the_command_through_the_egress_proxy(workspace: Path) -> N
             f"try:\n    urllib.request.urlopen('http://other.test:{port}/', timeout=10)\n"
             f"except urllib.error.HTTPError as e:\n    print(e.code)\n")
     try:
-        done = sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=(
-            "--allow", "pkg.test", "-c", 'sandbox.egress.hosts={"pkg.test"="127.0.0.1"}',
-            "-c", 'sandbox.egress.allow=["127.0.0.1"]'))
+        done = sandbox_run(workspace, "/usr/bin/python3", "-c", code, options=flags)
     finally:
         server.shutdown()
     assert done.returncode == 0, done.stderr

@@ -36,8 +36,8 @@ def test_user_layer_overrides_builtin_and_is_named(workspace: Path) -> None:
 
 
 def test_user_may_loosen_what_it_owns(workspace: Path) -> None:
-    _user("[sandbox]\nnetwork = true\n")
-    assert load_config(workspace).config.sandbox.network is True
+    _user("[sandbox.network]\nmode = 'full'\n")
+    assert load_config(workspace).config.sandbox.network.mode == "full"
 
 
 def test_cli_layers_are_highest(workspace: Path) -> None:
@@ -117,7 +117,7 @@ dir = '/tmp/elsewhere'
     )
     c = load_config(workspace).config
     assert c.sandbox.mode == "read-only"
-    assert c.sandbox.network is False and c.sandbox.allow_unsandboxed is False
+    assert c.sandbox.network.mode == "off" and c.sandbox.allow_unsandboxed is False
     assert c.sandbox.backend == "auto"
     assert c.commands.allow_list == ["ls"]  # may remove 'cat', may not add 'rm'
     assert c.commands.deny_list == ["curl"]  # may not remove a deny

@@ -33,9 +33,9 @@ def test_locked_keys_win_over_every_layer(workspace: Path, isolated_user_dirs: P
     )
     _user("[sandbox]\nnetwork = true\n[plugins]\nthird_party = 'any'\n")
     effective = load_config(workspace, overrides=["sandbox.network=true"])
-    assert effective.config.sandbox.network is False
+    assert effective.config.sandbox.network.mode == "off"
     assert effective.config.plugins.third_party == "approved"
-    assert effective.sources["sandbox.network"] == "managed (locked)"
+    assert effective.sources["sandbox.network.mode"] == "managed (locked)"
     assert "sandbox.network" in effective.locked
     assert any("locked" in n for n in effective.notices)
 
@@ -55,7 +55,7 @@ def test_a_whole_section_can_be_locked(workspace: Path, isolated_user_dirs: Path
     _user("[sandbox]\nmode = 'full-access'\nnetwork = true\n")
     effective = load_config(workspace)
     assert effective.config.sandbox.mode == "read-only"
-    assert effective.config.sandbox.network is False
+    assert effective.config.sandbox.network.mode == "off"
     assert effective.sources["sandbox.mode"] == "managed (locked)"
 
 

@@ -45,7 +45,7 @@ url = "https://siem.example.com"
 EXPECTED = {
     "strict.toml": {
         "sandbox.mode": "read-only",
-        "sandbox.network": False,
+        "sandbox.network.mode": "off",
         "sandbox.allow_unsandboxed": False,
         "approvals.mode": "untrusted",
         "approvals.allow_always": False,
@@ -61,7 +61,7 @@ EXPECTED = {
         "providers.lmstudio.base_url": "http://127.0.0.1:1234/v1",
         "plugins.disabled": ["litellm", "openai_compat"],
         "plugins.third_party": "none",
-        "sandbox.network": False,
+        "sandbox.network.mode": "off",
         "events.sinks": {},
     },
     "ci.toml": {
@@ -101,7 +101,8 @@ def test_nothing_below_the_managed_file_loosens_an_example(
     (workspace / "vtcode.toml").write_text(LOOSER)
     extra = tmp_path / "extra.toml"
     extra.write_text(LOOSER)
-    overrides = ["approvals.mode=on-request", "sandbox.network=true", "plugins.third_party=any"]
+    overrides = ["approvals.mode=on-request", "sandbox.network=true", 'sandbox.network.mode="full"',
+                 "plugins.third_party=any"]
 
     effective = load_config(workspace, config_files=[extra], overrides=overrides)
     values = effective.config.model_dump(mode="json")

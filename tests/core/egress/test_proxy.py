@@ -184,8 +184,9 @@ def test_shipped_defaults_apply_only_when_switched_on() -> None:
     from vtcode.config.models import SandboxConfig
     from vtcode.sandbox.egress import proxy_env, rules_of
 
-    off = rules_of(SandboxConfig(egress={"enabled": True, "allow": ["example.org"]}))
-    on = rules_of(SandboxConfig(egress={"enabled": True, "defaults": True, "deny": ["github.com"]}))
+    off = rules_of(SandboxConfig.model_validate({"network": {"mode": "allowlist", "allow": ["example.org"]}}))
+    on = rules_of(SandboxConfig.model_validate(
+        {"network": {"mode": "allowlist", "defaults": True, "deny": ["github.com"]}}))
     for host in ("pypi.org", "files.pythonhosted.org", "registry.npmjs.org", "index.crates.io"):
         assert not off.host(host, 443).allowed and on.host(host, 443).allowed, host
     assert not on.host("github.com", 443).allowed  # deny wins over the defaults too

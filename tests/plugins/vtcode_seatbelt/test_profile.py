@@ -187,3 +187,36 @@ def test_a_temp_dir_given_through_a_symlink_is_granted_by_its_real_path(world: W
         assert not profile.allows("file-write-create", f"{world.root}/private/tmp/other")
     finally:
         prepared.release()
+
+
+def test_the_allowlist_network_mode_is_refused_not_opened(world: World) -> None:
+    """Seatbelt has no allowlist mode yet: asked for one (egress_port set, network off), the profile still
+    grants no network at all (not the proxy port, not anything else) and hands the core no listener, so
+    the core refuses the command before anything runs (fail closed, never the full network)."""
+    from vtcode.config.models import SandboxConfig
+    from vtcode.events import EventBus
+    from vtcode.sandbox import SandboxDenied, WorkspaceSandbox
+
+    request = world.request().model_copy(update={"egress_port": 3128})
+    prepared = SeatbeltBackend().prepare(request)
+    try:
+        assert prepared.egress is None and "network:off" in prepared.enforced
+        assert not any(e.startswith("network:egress") for e in prepared.enforced)
+        params = dict(a[2:].split("=", 1) for a in prepared.argv[3 : prepared.argv.index("--")])
+        profile = parse(prepared.argv[2], params)
+        for target in ("localhost:3128", "127.0.0.1:3128", "1.1.1.1:443", "*:3128"):
+            assert not profile.allows("network-outbound", remote_ip=target), target
+    finally:
+        prepared.release()
+    bus = EventBus()
+    config = SandboxConfig.model_validate({"network": {"mode": "allowlist", "allow": ["pypi.org"]}})
+    box = WorkspaceSandbox(SeatbeltBackend(), config, world.ws, bus)
+    marker = world.ws / "ran"
+    try:
+        with pytest.raises(SandboxDenied, match="allowlist"):
+            box.prepare(box.request(["/usr/bin/touch", str(marker)], str(world.ws)))
+        assert not marker.exists()
+        assert [e.type for e in bus.history].count("sandbox.denied") == 1
+    finally:
+        box.close()
+        bus.close()

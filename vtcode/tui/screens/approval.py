@@ -140,7 +140,9 @@ class ApprovalScreen(ModalScreen[Answer]):
             with Horizontal(id="approval-buttons"):
                 for offer in self.prompt.offers:
                     variant = VARIANTS.get(offer, "default")
-                    yield Button(LABELS[offer], id=f"answer-{offer.value}", variant=variant)
+                    # Text, not a markup string: "[y]" would be read as a style tag and the key
+                    # would vanish from the label.
+                    yield Button(Text(LABELS[offer]), id=f"answer-{offer.value}", variant=variant)
 
     def on_mount(self) -> None:
         # Focus starts on deny: a stray Enter must not approve anything. Focusing it must not scroll the
