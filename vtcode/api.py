@@ -64,11 +64,11 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.providers.wire import request_body as request_body
     from vtcode.providers.wire import transport_error as transport_error
     from vtcode.reporting import reports_errors as reports_errors
+    from vtcode.sandbox.envscrub import is_sensitive as is_sensitive
+    from vtcode.sandbox.envscrub import scrub_env as scrub_env
     from vtcode.sandbox.hostgit import MACOS_SYSTEM_CONFIGS as MACOS_SYSTEM_CONFIGS
     from vtcode.sandbox.hostgit import host_git_paths as host_git_paths
     from vtcode.sandbox.storelinks import linked_from_stores as linked_from_stores
-    from vtcode.sandbox.envscrub import is_sensitive as is_sensitive
-    from vtcode.sandbox.envscrub import scrub_env as scrub_env
     from vtcode.terminal import neutral as neutral
     from vtcode.terminal import neutral_json_line as neutral_json_line
     from vtcode.terminal import terminal_gate as terminal_gate
