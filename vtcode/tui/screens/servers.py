@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 from vtcode_hookspecs import SourceServer
@@ -115,7 +116,7 @@ class ServersScreen(Screen[None]):
 
     def _mark(self, state: str) -> None:
         table = self.query_one(DataTable)
-        table.update_cell_at((table.cursor_row, 2), Text(state, style="bold"))
+        table.update_cell_at(Coordinate(table.cursor_row, 2), Text(state, style="bold"))
 
     def action_approve(self) -> None:
         row = self.selected()
