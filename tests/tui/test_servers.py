@@ -13,6 +13,7 @@ from pathlib import Path
 import regex
 from helpers.mcp_servers import FIXTURES, PY_SERVER
 from helpers.tui import Driver, RunTui
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from vtcode.paths import user_config_dir, user_data_dir
@@ -100,6 +101,9 @@ def test_the_screen_shows_state_identity_tools_and_the_policys_decision(
 
 def test_server_text_is_drawn_inert_tools_prompts_and_resources(workspace: Path, run_tui: RunTui) -> None:
     configure(workspace, propose=False)
+    (workspace / ".vtcode").mkdir()  # a proposal whose very name is an escape sequence (refused, and shown)
+    (workspace / ".vtcode" / "mcp.toml").write_text(
+        '[servers."x\\u001b]0;name-title\\u0007\\u202e"]\ncommand = "/bin/true"\n')
 
     async def scenario(ui: Driver) -> None:
         screen = await open_servers(ui)
@@ -113,8 +117,10 @@ def test_server_text_is_drawn_inert_tools_prompts_and_resources(workspace: Path,
         assert not _hidden(text), text
         # every cell of the table too
         table = screen.query_one(DataTable)
-        cells = "".join(str(table.get_cell_at((r, c))) for r in range(table.row_count) for c in range(6))
+        every = [Coordinate(r, c) for r in range(table.row_count) for c in range(6)]
+        cells = "".join(str(table.get_cell_at(at)) for at in every)
         assert not _hidden(cells), cells
+        assert "\\x1b]0;name-title" in cells and states(screen)["x\x1b]0;name-title\x07\u202e"] == "refused"
 
     run_tui(scenario)
 
@@ -207,3 +213,22 @@ def test_no_servers_says_how_to_configure_them(workspace: Path, run_tui: RunTui)
         await ui.until(lambda: not isinstance(ui.app.screen, ServersScreen))
 
     run_tui(scenario)
+
+
+def test_an_untrusted_workspaces_proposal_cannot_be_approved_from_the_screen(
+    workspace: Path, run_tui: RunTui
+) -> None:
+    configure(workspace)
+
+    async def scenario(ui: Driver) -> None:
+        screen = await open_servers(ui)
+        assert states(screen)["proposed"] == "refused"
+        await select(ui, screen, "proposed")
+        assert "untrusted" in detail(screen)
+        await ui.press("a")
+        await ui.pilot.pause(0.3)
+        assert isinstance(ui.app.screen, ServersScreen)  # no confirmation: nothing to approve
+        assert "nothing to approve" in message(screen)
+        assert not (user_data_dir() / "mcp-approvals.json").exists()
+
+    run_tui(scenario, trusted=False)
