@@ -76,7 +76,7 @@ def _row(source: McpSource, entry: Planned, done: dict[str, str], timeout: float
 
 def _listed(source: McpSource, connection: Connection, timeout: float) -> list[SourceOffer]:
     """The server's prompts and resources, asked now (a server without them answers with an error,
-    which means none). Shown to the person only: neither reaches the model (docs/decisions/2301)."""
+    which means none), for the person to see (docs/decisions/2301)."""
     session, loop = connection.session, source.loop
     if session is None or loop is None:
         return []

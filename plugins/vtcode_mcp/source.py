@@ -120,6 +120,7 @@ class McpSource:
             loop.call_soon_threadsafe(start)
 
     def _on_tools(self, max_result_bytes: int) -> Callable[[Connection, list[types.Tool]], None]:
+        from .resource_tool import resource_reader
         from .tool import McpTool
 
         def update(connection: Connection, listed: list[types.Tool]) -> None:
@@ -134,6 +135,9 @@ class McpSource:
                 tools[tool.name] = tool
             if skipped:
                 connection.note_skipped(skipped)
+            reader = resource_reader(connection, tools, max_result_bytes)
+            if reader is not None:
+                tools[reader.name] = reader  # type: ignore[assignment]  # a Tool, as McpTool is
             with self._lock:
                 self._tools[connection.name] = tools
 

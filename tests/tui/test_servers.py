@@ -111,7 +111,8 @@ def test_server_text_is_drawn_inert_tools_prompts_and_resources(workspace: Path,
         text = detail(screen)
         assert "mcp.hostile.evil" in text
         assert "prompts (for you to read" in text and "review" in text
-        assert "resources (for you to read" in text and "note://readme" in text
+        assert "resources (the model reads them" in text and "note://readme" in text
+        assert "mcp.hostile.read_resource" in text
         assert "\\x1b]0;pwned-title" in text or "\\x1b" in text  # shown as an escape, visibly
         assert "\\u202e" in text
         assert not _hidden(text), text

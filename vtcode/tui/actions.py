@@ -248,7 +248,15 @@ def open_servers(app: VtcodeApp) -> None:
     if bench is None:
         raise InvariantError("the workbench is gone although it was ready")
     app.notify("asking the MCP servers…", timeout=2)
-    app.run_worker(lambda: _collect_servers(app, bench), thread=True, group="servers", exclusive=True)
+    app.run_worker(lambda: _servers_or_say_why(app, bench), thread=True, group="servers", exclusive=True)
+
+
+def _servers_or_say_why(app: VtcodeApp, bench: Workbench) -> None:
+    try:
+        _collect_servers(app, bench)
+    except Exception as exc:  # a tool source's fault must not end the TUI (a worker's error would)
+        problem = f"cannot show the servers: {type(exc).__name__}: {exc}"
+        app.call_from_thread(app.chat, Notice(problem, "error"))
 
 
 def _collect_servers(app: VtcodeApp, bench: Workbench) -> None:
@@ -275,9 +283,19 @@ def _collect_servers(app: VtcodeApp, bench: Workbench) -> None:
     def approve(row: ServerRow) -> str:
         if row.server.identity is None:
             raise ValueError(f"{row.server.name} has no identity to approve")
-        return reports[row.source].approve(row.server.name, row.server.identity)
+        try:
+            return reports[row.source].approve(row.server.name, row.server.identity)
+        except ValueError:
+            raise
+        except Exception as exc:  # the screen says why; the TUI stays up
+            raise ValueError(f"{type(exc).__name__}: {exc}") from exc
 
     def revoke(row: ServerRow) -> str:
-        return reports[row.source].revoke(row.server.name)
+        try:
+            return reports[row.source].revoke(row.server.name)
+        except ValueError:
+            raise
+        except Exception as exc:
+            raise ValueError(f"{type(exc).__name__}: {exc}") from exc
 
     app.call_from_thread(app.push_screen, ServersScreen(rows, approve, revoke))

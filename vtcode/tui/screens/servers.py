@@ -47,10 +47,12 @@ def describe_server(row: ServerRow) -> str:
     if tools:
         lines.append("  tools (policy decision):")
         lines += [f"    {t.name}  [{row.decisions.get(t.name, '?')}]  {t.description}" for t in tools]
-    for kind, title in (("prompt", "prompts"), ("resource", "resources")):
+    titles = (("prompt", "prompts (for you to read; not offered to the model)"),
+              ("resource", "resources (the model reads them through the read_resource tool above)"))
+    for kind, title in titles:
         items = [o for o in s.offers if o.kind == kind]
         if items:
-            lines.append(f"  {title} (for you to read; not offered to the model):")
+            lines.append(f"  {title}:")
             lines += [f"    {o.name}  {o.description}" for o in items]
     return "\n".join(shown(line) for line in lines)
 
