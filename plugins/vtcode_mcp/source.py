@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from vtcode_hookspecs import CommandSandbox, SourceServer, Tool, ToolSourceSetup
+from vtcode_hookspecs import CommandSandbox, Tool, ToolSourceSetup
 
 from vtcode.paths import private_dir, user_data_dir
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import asyncio
 
     import mcp.types as types
+    from vtcode_hookspecs import SourceServer
 
     from .connection import Connection
     from .plan import Planned

@@ -70,6 +70,7 @@ def test_the_approval_modal_shows_a_hostile_diff_inert(workspace: Path, tmp_path
         proc = PtyProcess.spawn(argv, env=env, dimensions=(60, 160))
         seen = bytearray()
         try:
+            _read(proc, seen, b"stub-model")  # the session is up (a loaded machine starts slowly)
             _settle(proc, seen, quiet=1.5)
             proc.write(b"update run.sh\r")
             _read(proc, seen, b"Approval needed")
