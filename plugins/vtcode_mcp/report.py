@@ -15,7 +15,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vtcode_hookspecs import SourceOffer, SourceServer
+from vtcode_hookspecs import McpServer, SourceOffer, SourceServer
 
 from . import approvals
 from .plan import SERVER_NAME, Planned, proposal_problem, proposals
@@ -132,8 +132,8 @@ def approve(source: McpSource, server: str, identity: str) -> str:
         raise ValueError(f"{server} changed since it was shown (shown {identity}, now {now.digest}): "
                          "nothing approved; look again")
     approvals.approve(str(root), server, summary(now))
-    source.emit("mcp.server", {"server": server, "state": "approved", "identity": now.digest,
-                               "source": "workspace", "reason": now.describe()[:500]})
+    _record(source, McpServer(server=server, state="approved", identity=now.digest, source="workspace",
+                              reason=now.describe()[:500]))
     return f"approved {server} ({now.digest}); it starts with the next session"
 
 
@@ -146,6 +146,13 @@ def revoke(source: McpSource, server: str) -> str:
     source.withdraw(server)
     planned = {p.name: p for p in source.planned}
     entry = planned.get(server)
-    source.emit("mcp.server", {"server": server, "state": "revoked", "source": "workspace",
-                               "identity": entry.identity.digest if entry and entry.identity else None})
+    _record(source, McpServer(server=server, state="revoked", source="workspace",
+                              identity=entry.identity.digest if entry and entry.identity else None))
     return f"revoked {server}: stopped now, its tools withdrawn"
+
+
+def _record(source: McpSource, payload: McpServer) -> None:
+    """The source's emit takes a type and a dict (ToolSource.open's contract): the payload is built from
+    its model first, so a wrong field fails here."""
+    record = source.emit
+    record("mcp.server", payload.model_dump(mode="json", exclude_defaults=True))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import mcp.types as types
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from vtcode_hookspecs import RiskClass, ToolContext, ToolResult
+from vtcode_hookspecs import McpCall, RiskClass, ToolContext, ToolResult
 
 from .connection import offers_resources, read_resource
 from .results import cap, fence
@@ -76,20 +76,19 @@ class ReadResourceTool:
         except Exception as exc:  # the server's failure is the read's result, not the agent's crash
             error = f"{type(exc).__name__}: {exc}"[:500]
         text, cut = cap(raw, self._max)
-        ctx.emit(
-            "mcp.call",
-            {
-                "call_id": getattr(ctx, "call_id", ""),
-                "server": self.server,
-                "tool": REMOTE,
-                "args_digest": args_digest({"uri": uri}),
-                "decision": getattr(ctx, "decision", "allow"),
-                "ok": error is None,
-                "result_bytes": len(raw.encode("utf-8")),
-                "truncated_bytes": cut,
-                "duration_ms": round((time.monotonic() - started) * 1000, 3),
-                "error": error,
-            },
+        ctx.record(
+            McpCall(
+                call_id=getattr(ctx, "call_id", ""),
+                server=self.server,
+                tool=REMOTE,
+                args_digest=args_digest({"uri": uri}),
+                decision=getattr(ctx, "decision", "allow"),
+                ok=error is None,
+                result_bytes=len(raw.encode("utf-8")),
+                truncated_bytes=cut,
+                duration_ms=round((time.monotonic() - started) * 1000, 3),
+                error=error,
+            )
         )
         if error is not None:
             return ToolResult(ok=False, output=f"{self.name} failed: {error}")
