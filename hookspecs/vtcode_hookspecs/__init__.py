@@ -109,6 +109,9 @@ if TYPE_CHECKING:
     from ._sinks import EventSink as EventSink
     from ._sinks import SinkDelivery as SinkDelivery
     from ._sinks import SinkSettings as SinkSettings
+    from ._sources import ServerReport as ServerReport
+    from ._sources import SourceOffer as SourceOffer
+    from ._sources import SourceServer as SourceServer
     from ._specs import FAMILIES as FAMILIES
     from ._specs import HOOK_FAMILIES as HOOK_FAMILIES
     from ._storage import SessionRecord as SessionRecord
@@ -207,6 +210,7 @@ _FROM: dict[str, tuple[str, ...]] = {
     ),
     "._secrets": ("SANDBOX_HOME_SECRETS",),
     "._sinks": ("DurableSink", "EventSink", "SinkDelivery", "SinkSettings"),
+    "._sources": ("ServerReport", "SourceOffer", "SourceServer"),
     "._specs": ("FAMILIES", "HOOK_FAMILIES"),
     "._storage": ("SessionRecord", "SessionStore", "SessionSummary"),
     "._tools": (

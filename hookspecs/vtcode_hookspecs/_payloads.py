@@ -214,7 +214,8 @@ class McpCall(Payload):
 
 class McpServer(Payload):
     """A server's life: refused (not approved, changed, denied by the administrator), started, ready
-    with its tools, tools changed, restarted, failed, stopped."""
+    with its tools, tools changed, restarted, failed, stopped; and the person's approval or revocation of a
+    workspace's proposal from the TUI (approved, revoked: `identity` is the digest approved)."""
 
     server: str
     state: Literal[
@@ -227,6 +228,8 @@ class McpServer(Payload):
         "failed",
         "unavailable",
         "stopped",
+        "approved",
+        "revoked",
     ]
     reason: str = ""
     identity: str | None = Field(default=None, description="digest of what was approved or refused")

@@ -259,3 +259,45 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500]
 
 
+
+
+# -- resources (resource_tool.py): a read is a request like a call, with the same timeouts and restarts --
+
+async def _read_resource(connection: Connection, uri: str) -> types.ReadResourceResult:
+    if connection.session is None and connection.state not in ("unavailable", "stopped"):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connection.ready.wait(), connection.config.startup_timeout_s)
+    session = connection.session
+    if session is None:
+        raise ServerUnavailable(f"MCP server {connection.name!r} is unavailable: "
+                                f"{connection.reason or connection.state}")
+    timeout = connection.config.call_timeout_s
+    try:
+        return await asyncio.wait_for(session.read_resource(uri), timeout)
+    except TimeoutError:
+        connection._lost()
+        raise TimeoutError(f"no answer from MCP server {connection.name!r} in {timeout}s") from None
+    except Exception as exc:
+        if _connection_lost(exc):
+            connection._lost()
+        raise
+
+
+def read_resource(connection: Connection, uri: str) -> types.ReadResourceResult:
+    """From the agent's thread: read `uri` on the connection's loop."""
+    future: Future[types.ReadResourceResult] = asyncio.run_coroutine_threadsafe(
+        _read_resource(connection, uri), connection._loop
+    )
+    config = connection.config
+    try:
+        return future.result(config.call_timeout_s + config.startup_timeout_s + 5)
+    except TimeoutError:
+        future.cancel()
+        raise
+
+
+def offers_resources(connection: Connection) -> bool:
+    """The server said, when it started, that it has resources."""
+    session = connection.session
+    result = session.initialize_result if session is not None else None
+    return bool(result is not None and result.capabilities.resources is not None)

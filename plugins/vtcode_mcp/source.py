@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     import asyncio
 
     import mcp.types as types
+    from vtcode_hookspecs import SourceServer
 
     from .connection import Connection
+    from .plan import Planned
     from .tool import McpTool
 
 CLOSE_TIMEOUT_S = 10.0
@@ -41,6 +43,11 @@ class McpSource:
         self._thread: threading.Thread | None = None
         self._logs: list[IO[str]] = []
         self.connections: dict[str, Connection] = {}
+        # for the servers screen (report.py): what `open` planned, and why a planned server did not start
+        self.planned: list[Planned] = []
+        self.refused: dict[str, str] = {}
+        self.setup: ToolSourceSetup | None = None
+        self.emit: Callable[[str, dict[str, Any]], None] = lambda kind, payload: None
 
     def open(
         self,
@@ -53,6 +60,7 @@ class McpSource:
 
         config = McpConfig.model_validate(setup.settings)
         planned = plan(config, setup.layers, Path(setup.workspace), trusted=setup.trusted)
+        self.planned, self.setup, self.emit = planned, setup, emit
         for entry in planned:
             if not entry.start:
                 emit("mcp.server", {"server": entry.name, "state": "refused", "reason": entry.reason,
@@ -86,6 +94,7 @@ class McpSource:
                 if entry.config.command and sandbox is None:
                     raise ValueError("no sandbox could be applied here, so stdio servers do not start")
             except (ValueError, OSError) as exc:
+                self.refused[entry.name] = str(exc)
                 emit("mcp.server", {"server": entry.name, "state": "refused", "reason": str(exc),
                                     "identity": entry.identity.digest, "source": entry.source})
                 continue
@@ -112,6 +121,7 @@ class McpSource:
             loop.call_soon_threadsafe(start)
 
     def _on_tools(self, max_result_bytes: int) -> Callable[[Connection, list[types.Tool]], None]:
+        from .resource_tool import resource_reader
         from .tool import McpTool
 
         def update(connection: Connection, listed: list[types.Tool]) -> None:
@@ -126,10 +136,46 @@ class McpSource:
                 tools[tool.name] = tool
             if skipped:
                 connection.note_skipped(skipped)
+            reader = resource_reader(connection, tools, max_result_bytes)
+            if reader is not None:
+                tools[reader.name] = reader  # type: ignore[assignment]  # a Tool, as McpTool is
             with self._lock:
                 self._tools[connection.name] = tools
 
         return update
+
+    # -- the servers screen (vtcode_hookspecs.ServerReport): see report.py ---------------------------
+
+    def servers(self, timeout: float) -> Sequence[SourceServer]:
+        from .report import servers
+
+        return servers(self, timeout)
+
+    def approve(self, server: str, identity: str) -> str:
+        from .report import approve
+
+        return approve(self, server, identity)
+
+    def revoke(self, server: str) -> str:
+        from .report import revoke
+
+        return revoke(self, server)
+
+    def withdraw(self, server: str) -> None:
+        """Stop a server and take its tools away now (its approval was revoked)."""
+        connection = self.connections.get(server)
+        with self._lock:
+            self._tools.pop(server, None)
+        if connection is not None:
+            connection.stop()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._loop
+
+    def offered(self, server: str) -> list[McpTool]:
+        with self._lock:
+            return list(self._tools.get(server, {}).values())
 
     def tools(self) -> Sequence[Tool]:
         with self._lock:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from vtcode.plugins.records import PluginRecord
 
     from .app import VtcodeApp
+    from .workbench import Workbench
 
 _FILE_LIMIT = 1024 * 1024
 
@@ -236,3 +237,65 @@ def offer_restore(app: VtcodeApp, checkpoint_id: int, title: str) -> None:
                         "holds the state before", "error" if outcome.failed else "done"))
 
     app.push_screen(RestoreScreen(plan, title), answered)
+
+
+def open_servers(app: VtcodeApp) -> None:
+    """The servers screen: asked off the UI thread (a running server is asked for its prompts and
+    resources, at most a couple of seconds), then shown."""
+    if not _ready(app):
+        return
+    bench = app.workbench
+    if bench is None:
+        raise InvariantError("the workbench is gone although it was ready")
+    app.notify("asking the MCP servers…", timeout=2)
+    app.run_worker(lambda: _servers_or_say_why(app, bench), thread=True, group="servers", exclusive=True)
+
+
+def _servers_or_say_why(app: VtcodeApp, bench: Workbench) -> None:
+    try:
+        _collect_servers(app, bench)
+    except Exception as exc:  # a tool source's fault must not end the TUI (a worker's error would)
+        problem = f"cannot show the servers: {type(exc).__name__}: {exc}"
+        app.call_from_thread(app.chat, Notice(problem, "error"))
+
+
+def _collect_servers(app: VtcodeApp, bench: Workbench) -> None:
+    from vtcode_hookspecs import ActionRequest, ServerReport
+
+    from .screens.servers import ServerRow, ServersScreen
+
+    engine = bench.stack.runner.engine  # the very engine a session asks
+    reports: dict[str, ServerReport] = {}
+    rows: list[ServerRow] = []
+    for entry in bench.runtime.plugins.registries.tool_sources:
+        source = entry.obj
+        if not isinstance(source, ServerReport):
+            continue
+        reports[entry.name] = source
+        for server in source.servers(timeout=2.0):
+            decisions = {}
+            for offer in server.offers:
+                if offer.kind == "tool":
+                    decision = engine.decide(ActionRequest(kind="tool", tool=offer.name))
+                    decisions[offer.name] = f"{decision.verdict.value}: {decision.rule or 'default'}"
+            rows.append(ServerRow(entry.name, server, decisions))
+
+    def approve(row: ServerRow) -> str:
+        if row.server.identity is None:
+            raise ValueError(f"{row.server.name} has no identity to approve")
+        try:
+            return reports[row.source].approve(row.server.name, row.server.identity)
+        except ValueError:
+            raise
+        except Exception as exc:  # the screen says why; the TUI stays up
+            raise ValueError(f"{type(exc).__name__}: {exc}") from exc
+
+    def revoke(row: ServerRow) -> str:
+        try:
+            return reports[row.source].revoke(row.server.name)
+        except ValueError:
+            raise
+        except Exception as exc:
+            raise ValueError(f"{type(exc).__name__}: {exc}") from exc
+
+    app.call_from_thread(app.push_screen, ServersScreen(rows, approve, revoke))

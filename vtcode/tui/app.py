@@ -67,6 +67,7 @@ class VtcodeApp(App[None]):
         Binding("ctrl+o", "quick_open", "open file", priority=True),
         Binding("ctrl+t", "trust", "trust", priority=True),
         Binding("ctrl+k", "checkpoints", "checkpoints", priority=True),
+        Binding("ctrl+g", "servers", "MCP servers", priority=True),
         Binding("ctrl+l", "toggle_theme", "light/dark", priority=True),
         Binding("escape", "stop", "stop"),
         Binding("f1", "help", "help", priority=True),
@@ -298,6 +299,11 @@ class VtcodeApp(App[None]):
         from .actions import open_checkpoints
 
         open_checkpoints(self)
+
+    def action_servers(self) -> None:
+        from .actions import open_servers
+
+        open_servers(self)
 
     def action_trust(self) -> None:
         from .actions import trust_workspace
