@@ -106,7 +106,9 @@ class CommandPolicy:
                 paths,
                 listed_names=(listed := c.runtime_args and appends_listed_names(parsed, i, moved)),
                 listed_from=listed_roots(parsed, i) if listed else None,
-                environment=bool(parsed.variables) or elsewhere,
+                # Names a builtin bound (`read -r MAKEFILES < f; export MAKEFILES`) are the string's own
+                # environment as much as `export MAKEFILES=x`.
+                environment=bool(parsed.variables or parsed.rebound) or elsewhere,
             )
             for i, c in enumerate(parsed.commands)
         ]
@@ -218,7 +220,7 @@ class CommandPolicy:
         # make` or `export GOFLAGS=-toolexec=...; go build` run other code than the `make` approved, so
         # every standing approval (approval_cache.*) asks again; the session cache keys on the whole
         # action for the same reason (broker.py).
-        standing = not (command.assignments or command.wrappers or environment)
+        standing = not (command.assignments or command.wrappers or environment or _stdin_chosen(command))
         if not (self._approved or self._approved_prefixes or self._approved_regex or self._allow_tokens
                 or self.lists.allow_glob or self._allow_regex):
             return None  # nothing approved or listed: no need to spell the command out
@@ -255,6 +257,18 @@ class CommandPolicy:
             if pattern.search(joined):
                 return f"commands.deny_regex {pattern.pattern!r}"
         return None
+
+
+_STDIN_OPS = frozenset({"<", "<<", "<<-", "<<<", "<&", "<>"})
+
+
+def _stdin_chosen(command: SimpleCommand) -> bool:
+    """Whether the string chooses what the command reads on stdin (a pipe into it, `<`, a here-doc or
+    here-string): `sqlite3 app.db < q.sql` and `echo '!cmd' | ed f` run what they read, which a standing
+    approval of `sqlite3 app.db` or `ed f` never saw. /dev/null is nothing to read."""
+    if "piped" in command.via:
+        return True
+    return any(r.op in _STDIN_OPS and r.fd in (None, 0) and r.target != "/dev/null" for r in command.redirects)
 
 
 def _elsewhere(paths: PathChecker, directories: Sequence[str]) -> bool:
