@@ -8,6 +8,7 @@ the deny lists; the command's rule; then the allow lists and standing approvals,
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 import re
 import shlex
@@ -60,6 +61,8 @@ class CommandPolicy:
     # Values the runner fixes ($HOME, $USER...: known_vars.py), and the workspace root for $PWD.
     known: dict[str, str] = field(default_factory=dict)
     root: str | None = None
+    # The PATH the runner passes on (the agent's own): a bare name is the first executable bash finds on it.
+    search_path: str | None = None
 
     def __post_init__(self) -> None:
         self._deny_regex = [re.compile(p) for p in self.lists.deny_regex]
@@ -184,6 +187,10 @@ class CommandPolicy:
         # `..` is applied (`/usr/bin/../../ws/ls` is the workspace's ls, not /usr/bin/ls).
         if "/" in program and not posixpath.normpath(program).startswith(_SYSTEM_BINS):
             return Outcome.prompt(f"runs the program file {program!r}", label)
+        if "/" not in program and program not in SHELL_BUILTINS:
+            found = self._found_in_workspace(program)
+            if found is not None:
+                return Outcome.prompt(found, f"{label}:path")
         key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
         approved = self._approved_by(command, environment)
@@ -197,6 +204,29 @@ class CommandPolicy:
         if outcome.verdict is Verdict.PROMPT and approved and not rule.interpreter:
             return Outcome.allow(f"allowed by {approved}", approved)
         return outcome
+
+    def _found_in_workspace(self, name: str) -> str | None:
+        """Why `name` may run a workspace file: PATH (an activated in-repo venv, direnv's `PATH_add bin`,
+        `./node_modules/.bin`) names a directory of the workspace, or a relative one, which bash resolves
+        against the directory the command runs in. None when PATH's first hit is outside the workspace."""
+        if self.root is None or not self.search_path:
+            return None
+        entries = self.search_path.split(":")
+        root = os.path.realpath(self.root)
+        risky = [e for e in entries if not e.startswith("/") or _within(os.path.realpath(e), root)]
+        if not risky:
+            return None
+        for entry in entries:
+            if not entry.startswith("/"):
+                return (f"PATH holds the relative entry {entry or '(empty)'!r}: `{name}` is looked up in "
+                        "the directory the command runs in, which may hold a file of that name")
+            candidate = os.path.join(entry, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                real = os.path.realpath(candidate)
+                if _within(real, root):
+                    return f"`{name}` is {candidate}, a file in the workspace (PATH names {entry!r})"
+                return None
+        return None
 
     def rule_key(self, name: str) -> str | None:
         """The rule governing `name`: its own, or its family's (mkfs.ext4 -> mkfs, python3.12 -> python3)."""
@@ -259,6 +289,20 @@ class CommandPolicy:
         return None
 
 
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+# bash's builtins and keywords: never looked up on PATH.
+SHELL_BUILTINS = frozenset({
+    ".", ":", "[", "[[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
+    "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo", "enable", "eval",
+    "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history", "jobs", "kill",
+    "let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read", "readarray",
+    "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test", "times", "trap", "true",
+    "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+})
+
 _STDIN_OPS = frozenset({"<", "<<", "<<-", "<<<", "<&", "<>"})
 
 
@@ -268,7 +312,8 @@ def _stdin_chosen(command: SimpleCommand) -> bool:
     approval of `sqlite3 app.db` or `ed f` never saw. /dev/null is nothing to read."""
     if "piped" in command.via:
         return True
-    return any(r.op in _STDIN_OPS and r.fd in (None, 0) and r.target != "/dev/null" for r in command.redirects)
+    return any(r.op in _STDIN_OPS and r.fd in (None, 0) and r.target != "/dev/null"
+               for r in command.redirects)
 
 
 def _elsewhere(paths: PathChecker, directories: Sequence[str]) -> bool:

@@ -105,7 +105,7 @@ class Walker:
                 background = i + 1 < len(parts) and parts[i + 1].type == "&"
                 here = inner.enter("background") if background else inner
                 # After the first stage of a pipeline the command reads the pipe: "piped" says its stdin
-                # is what the string chose (a standing approval of `sqlite3 db` is not one for `... | sqlite3 db`).
+                # is what the string chose (`sqlite3 db` approved is not `... | sqlite3 db` approved).
                 if kind == "pipeline" and not first:
                     here = here.enter("piped")
                 first = False
