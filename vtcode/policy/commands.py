@@ -72,6 +72,11 @@ class CommandPolicy:
         self._allow_tokens = [tuple(shlex.split(e)) for e in self.lists.allow_list]
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
+        # "always" answers given in this workspace (approval_cache.workspaces, keyed by the absolute root)
+        here = os.path.realpath(self.root) if self.root is not None else None
+        self._approved_here = frozenset(
+            entry for where, entries in self.approvals.workspaces.items()
+            if here is not None and os.path.realpath(where) == here for entry in entries)
 
     def decide(
         self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None, *, persistent: bool = False
@@ -101,7 +106,8 @@ class CommandPolicy:
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
         # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved.
-        standing = bool(self._approved or self._approved_prefixes or self._approved_regex)
+        standing = bool(self._approved or self._approved_here or self._approved_prefixes
+                        or self._approved_regex)
         elsewhere = persistent or (standing and _elsewhere(raw, (*bases, *([cwd] if cwd else []))))
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
@@ -251,13 +257,15 @@ class CommandPolicy:
         # every standing approval (approval_cache.*) asks again; the session cache keys on the whole
         # action for the same reason (broker.py).
         standing = not (command.assignments or command.wrappers or environment or _stdin_chosen(command))
-        if not (self._approved or self._approved_prefixes or self._approved_regex or self._allow_tokens
-                or self.lists.allow_glob or self._allow_regex):
+        if not (self._approved or self._approved_here or self._approved_prefixes or self._approved_regex
+                or self._allow_tokens or self.lists.allow_glob or self._allow_regex):
             return None  # nothing approved or listed: no need to spell the command out
         argv = tuple(command.argv)
         joined = shlex.join(argv)
         if standing and joined in self._approved:
             return "approval_cache.allowed"
+        if standing and joined in self._approved_here:
+            return "approval_cache.workspaces"
         if standing and any(argv[: len(p)] == p for p in self._approved_prefixes):
             return "approval_cache.prefixes"
         if standing and any(r.fullmatch(joined) for r in self._approved_regex):

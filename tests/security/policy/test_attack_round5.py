@@ -331,3 +331,29 @@ def test_a_session_send_must_be_a_shell_string() -> None:
     with pytest.raises(ValidationError, match="shell string"):
         ShellSessionArgs(action="send", session_id="s", command=["echo", "x; touch PWNED"])
     assert ShellSessionArgs(action="send", session_id="s", command="echo x").command == "echo x"
+
+
+# R5-3: "always" is for the workspace it was given in ---------------------------------------------------
+
+
+def test_always_for_a_command_is_honoured_only_in_its_workspace(trusted: Path, tmp_path: Path) -> None:
+    from vtcode_hookspecs import ActionRequest
+
+    from vtcode.approvals.always import UserPolicyStore
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "Makefile").write_text("test:\n\ttouch PWNED\n")  # another project's `make test`
+    write_trust(other)
+    store = UserPolicyStore(root=trusted)
+    assert "(in " in store.rule(ActionRequest(kind="command", shell="make test"), [("make", "test")])
+    saved = store.remember(ActionRequest(kind="command", shell="make test"), [("make", "test")])
+    assert "approval_cache.workspaces" in saved
+    data = json.loads(store.path.read_text())["approval_cache"]
+    assert data == {"workspaces": {str(trusted): ["make test"]}}
+    here = open_policy(trusted, reviewers=False).engine.decide_command(shell="make test").decision
+    assert here.verdict is Verdict.ALLOW and here.rule == "approval_cache.workspaces"
+    assert _verdict(other, "make test") is Verdict.PROMPT
+    assert _verdict(trusted, "cd sub && make test") is not Verdict.ALLOW  # still the root only
+    _approve("make test")  # a hand-written global entry stays global
+    assert _verdict(other, "make test") is Verdict.ALLOW
