@@ -109,6 +109,11 @@ class CommandPolicy:
         standing = bool(self._approved or self._approved_here or self._approved_prefixes
                         or self._approved_regex)
         elsewhere = persistent or (standing and _elsewhere(raw, (*bases, *([cwd] if cwd else []))))
+        # stdin chosen for more than one command: `exec < q.sql` (the shell's own stdin from then on) or a
+        # function called with a redirection or a pipe (`f < q.sql` feeds every command of f's body).
+        fed = standing and any(
+            _stdin_chosen(c) and ((c.name == "exec" and len(c.argv) == 1) or _calls_function(c, functions))
+            for c in parsed.commands)
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
@@ -117,7 +122,7 @@ class CommandPolicy:
                 listed_from=listed_roots(parsed, i) if listed else None,
                 # Names a builtin bound (`read -r MAKEFILES < f; export MAKEFILES`) are the string's own
                 # environment as much as `export MAKEFILES=x`.
-                environment=bool(parsed.variables or parsed.rebound) or elsewhere,
+                environment=bool(parsed.variables or parsed.rebound) or elsewhere or fed,
             )
             for i, c in enumerate(parsed.commands)
         ]

@@ -173,6 +173,11 @@ APPROVAL_REUSE = [
     "echo '!touch x' | ed notes.txt",
     "cat q.sql | sqlite3 app.db",
     "ed notes.txt << 'EOF'\n!touch x\nEOF",
+    "exec < q.sql; sqlite3 app.db",
+    "f() { sqlite3 app.db; }; f < q.sql",
+    "f() { sqlite3 app.db; }; cat q.sql | f",
+    "{ sqlite3 app.db; } < q.sql",
+    "while read -r l; do sqlite3 app.db; done < q.sql",
 ]
 
 APPROVAL_LOOKALIKES = [
@@ -184,6 +189,8 @@ APPROVAL_LOOKALIKES = [
     "sqlite3 app.db",
     "sqlite3 app.db < /dev/null",
     "ed notes.txt",
+    "f() { sqlite3 app.db; }; f",
+    "exec 2>/dev/null; sqlite3 app.db",
 ]
 
 
