@@ -66,7 +66,7 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
             continue
         for key, value in _entries(path):
             if path == local:
-                reason = _local_reason(key, value)
+                reason = _local_reason(key, value, root)
                 if reason is not None:
                     return reason
             if key == "core.hookspath":
@@ -92,8 +92,15 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
     return None
 
 
-def _local_reason(key: str, value: str) -> str | None:
+def _local_reason(key: str, value: str, root: str) -> str | None:
     """Why an entry of the repository's own `.git/config` makes read-only commands run or fetch, or None."""
+    if _INCLUDE.match(key):
+        return f"the repository's own config includes {value[:60]!r} (a clone writes no include)"
+    if key == "core.hookspath":
+        hooks = value.strip() if os.path.isabs(value.strip()) else os.path.join(root, value.strip())
+        for hook in INDEX_HOOKS:
+            if value.strip() and os.path.lexists(os.path.join(hooks, hook)):
+                return f"core.hooksPath {value[:60]!r} holds a {hook!r} hook that read-only commands run"
     if _PROMISOR.match(key) and value.strip().lower() not in ("false", "no", "off", "0"):
         return f"{key}: a partial clone, whose read-only commands fetch missing objects over the network"
     if (_PROGRAM_KEYS.match(key) or _LOCAL_PROGRAM_KEYS.match(key)) and value.strip().lower() not in _BOOLEAN:

@@ -293,6 +293,8 @@ def test_a_name_path_resolves_into_the_workspace_asks(trusted: Path, monkeypatch
     ("core.sshCommand", "touch PWNED_own; ssh"),
     ("remote.origin.promisor", "true"),
     ("extensions.partialClone", "origin"),
+    ("include.path", "evil.cfg"),  # a file in .git the check would not otherwise read
+    ("credential.helper", "!touch PWNED_own"),
 ])
 def test_the_repositorys_own_config_naming_programs_asks(trusted: Path, key: str, value: str) -> None:
     _git(trusted, "init", "-q")
@@ -318,6 +320,15 @@ def test_witness_an_archived_git_dir_runs_its_config_and_hooks(trusted: Path) ->
     os.utime(trusted / "a.txt", (1, 1))  # a stat change: status refreshes (writes) the index
     _bash(trusted, "git status")
     assert "PWNED_hook" in _pwned(trusted)
+
+
+@pytest.mark.skipif(GIT is None, reason="needs git")
+def test_a_hooks_path_inside_git_holding_an_index_hook_asks(trusted: Path) -> None:
+    _git(trusted, "init", "-q")
+    (trusted / ".git" / "h2").mkdir()
+    (trusted / ".git" / "h2" / "post-index-change").write_text("#!/bin/sh\n")
+    _git(trusted, "config", "core.hooksPath", ".git/h2")
+    assert _verdict(trusted, "git status") is Verdict.PROMPT
 
 
 @pytest.mark.skipif(GIT is None, reason="needs git")
