@@ -226,7 +226,8 @@ def test_witness_approved_commands_run_what_the_string_feeds_them(trusted: Path)
 
 PYTHON_SCRIPT_QUERIES = ["pip --version", "pip -V", "pip -h", "pip3 --version", "mypy --version", "mypy -V",
                          "black --version", "pre-commit --version", "poetry --version", "pdm --version",
-                         "hatch --version", "pipx --version", "conda --version"]
+                         "hatch --version", "pipx --version", "conda --version", "dotnet --version",
+                         "dotnet --info"]
 HARMLESS_QUERIES = ["python3 --version", "python3 -V", "python3 -h", "node --version", "git --version",
                     "ruff --version", "uv --version", "npm --version"]
 
