@@ -72,6 +72,12 @@ class CommandPolicy:
         self._allow_tokens = [tuple(shlex.split(e)) for e in self.lists.allow_list]
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
+        # PATH is fixed for the runner's life: whether it names the workspace (or a relative directory) is
+        # worked out once; only then is a name looked up, per decision (files come and go).
+        self._real_root = os.path.realpath(self.root) if self.root is not None else ""
+        self._path_entries = tuple(self.search_path.split(":")) if self.search_path else ()
+        self._risky_path = self.root is not None and any(
+            not e.startswith("/") or _within(os.path.realpath(e), self._real_root) for e in self._path_entries)
         # "always" answers given in this workspace (approval_cache.workspaces, keyed by the absolute root)
         here = os.path.realpath(self.root) if self.root is not None else None
         self._approved_here = frozenset(
@@ -220,13 +226,10 @@ class CommandPolicy:
         """Why `name` may run a workspace file: PATH (an activated in-repo venv, direnv's `PATH_add bin`,
         `./node_modules/.bin`) names a directory of the workspace, or a relative one, which bash resolves
         against the directory the command runs in. None when PATH's first hit is outside the workspace."""
-        if self.root is None or not self.search_path:
+        if not self._risky_path:
             return None
-        entries = self.search_path.split(":")
-        root = os.path.realpath(self.root)
-        risky = [e for e in entries if not e.startswith("/") or _within(os.path.realpath(e), root)]
-        if not risky:
-            return None
+        entries = self._path_entries
+        root = self._real_root
         for entry in entries:
             if not entry.startswith("/"):
                 return (f"PATH holds the relative entry {entry or '(empty)'!r}: `{name}` is looked up in "
