@@ -77,7 +77,8 @@ class CommandPolicy:
         self._real_root = os.path.realpath(self.root) if self.root is not None else ""
         self._path_entries = tuple(self.search_path.split(":")) if self.search_path else ()
         self._risky_path = self.root is not None and any(
-            not e.startswith("/") or _within(os.path.realpath(e), self._real_root) for e in self._path_entries)
+            not e.startswith("/") or _within(os.path.realpath(e), self._real_root)
+            for e in self._path_entries)
         # "always" answers given in this workspace (approval_cache.workspaces, keyed by the absolute root)
         here = os.path.realpath(self.root) if self.root is not None else None
         self._approved_here = frozenset(
