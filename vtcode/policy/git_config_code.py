@@ -40,8 +40,9 @@ _PROMISOR = re.compile(r"^(remote\..+\.promisor|extensions\.partialclone)$")
 
 def worktree_code(root: str, home: str | None) -> str | None:
     """Why git run in the repository at `root` may run work-tree files as programs, or None."""
-    files = [os.path.join(root, ".git", "config")]
-    files += [os.path.join(root, ".git", "hooks", hook) for hook in INDEX_HOOKS]
+    git_dir = _own_git_dir(root)
+    files = [os.path.join(git_dir, "config")] if git_dir else []
+    files += [os.path.join(git_dir, "hooks", hook) for hook in INDEX_HOOKS] if git_dir else []
     if home:
         files += [os.path.join(home, ".gitconfig"), os.path.join(home, ".config", "git", "config")]
     stamps = []
@@ -51,14 +52,30 @@ def worktree_code(root: str, home: str | None) -> str | None:
         except OSError:
             continue
         stamps.append((path, info.st_mtime_ns, info.st_size))
-    return _judge(root, tuple(stamps))
+    return _judge(root, git_dir or "", tuple(stamps))
+
+
+def _own_git_dir(root: str) -> str | None:
+    """The `.git` directory git uses from `root`: at the root or above it (a workspace that is a package of
+    a repository). None for a `gitdir:` pointer (a worktree or submodule: its config is elsewhere)."""
+    current = root
+    while True:
+        marker = os.path.join(current, ".git")
+        if os.path.isdir(marker) and not os.path.islink(marker):
+            return marker
+        if os.path.lexists(marker):
+            return None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 @lru_cache(maxsize=16)
-def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
+def _judge(root: str, git_dir: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
     real_root = os.path.realpath(root)
-    local = os.path.join(root, ".git", "config")
-    own_hooks = os.path.join(root, ".git", "hooks")
+    local = os.path.join(git_dir, "config") if git_dir else ""
+    own_hooks = os.path.join(git_dir, "hooks") if git_dir else ""
     for path, _, _ in stamps:
         if os.path.dirname(path) == own_hooks:
             if not any(k == "core.hookspath" for k, _ in _entries(local)):

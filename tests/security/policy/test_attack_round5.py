@@ -324,6 +324,19 @@ def test_witness_an_archived_git_dir_runs_its_config_and_hooks(trusted: Path) ->
 
 
 @pytest.mark.skipif(GIT is None, reason="needs git")
+def test_a_package_workspace_judges_the_enclosing_repositorys_own_config(tmp_path: Path) -> None:
+    """The workspace is a package of an archived repository: git uses the `.git` above it."""
+    repo = tmp_path / "archive"
+    (repo / "pkg").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    _git(repo, "config", "core.fsmonitor", "touch PWNED; false")
+    write_trust(repo / "pkg")
+    assert _verdict(repo / "pkg", "git status") is Verdict.PROMPT
+    _git(repo, "config", "--unset", "core.fsmonitor")
+    assert _verdict(repo / "pkg", "git status") is Verdict.ALLOW
+
+
+@pytest.mark.skipif(GIT is None, reason="needs git")
 def test_a_hooks_path_inside_git_holding_an_index_hook_asks(trusted: Path) -> None:
     _git(trusted, "init", "-q")
     (trusted / ".git" / "h2").mkdir()
