@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from vtcode_hookspecs import CommandArgs, PreparedSpawn, RiskClass, SandboxCleanup, ToolContext, ToolResult
 
+from vtcode.api import InvariantError
+
 from .capture import DEFAULT_KEEP, HeadTail
 from .launch import PtyChild, read_chunk
 from .run_command import finished_payload, started_payload
@@ -51,6 +53,13 @@ class ShellSessionArgs(CommandArgs):
     def _command_only_for_send(self) -> ShellSessionArgs:
         if (self.action == "send") != (self.command is not None):
             raise ValueError("`command` is required for action 'send' and not allowed for the others")
+        if isinstance(self.command, list):
+            # The session types text into bash, which parses it again: an argv is judged as literal words,
+            # but `["echo", "x; touch y"]` typed would run `touch` (and no joining quotes it faithfully
+            # through a terminal, whose line discipline acts on ^U, ^W, CR...). Only a shell string, which
+            # the policy parses as bash will, may be sent.
+            raise ValueError("`command` for a shell session is text typed into bash: give a shell string, "
+                             "not an argv list")
         if self.action != "open" and not self.session_id:
             raise ValueError(f"action {self.action!r} needs the session_id that 'open' returned")
         return self
@@ -147,7 +156,9 @@ class ShellSessionTool:
                 return ToolResult(ok=False, output=(
                     f"the session's shell is in {moved}, not in the cwd this send was judged from; send it "
                     "again with that cwd (relative paths, git and approvals are judged from the cwd)"))
-            text = args.command if isinstance(args.command, str) else " ".join(args.command or ())
+            if not isinstance(args.command, str):
+                raise InvariantError("a shell session send without a shell string")
+            text = args.command
             if any(len(line.encode()) >= LINE_LIMIT for line in text.split("\n")):
                 return ToolResult(ok=False, output=(
                     f"a line of {LINE_LIMIT} bytes or more would be cut by the terminal, and bash would run "

@@ -2,9 +2,10 @@
 
 The rule covers exactly what the prompt showed, and the prompt shows it before anything is saved:
 
-- a command is saved as its exact argv (`approval_cache.allowed`), never as a prefix: the Rust vtcode
-  stored derived prefixes, so approving `git push origin main` could store `git` and later approve
-  `git push --force`;
+- a command is saved as its exact argv, never as a prefix: the Rust vtcode stored derived prefixes, so
+  approving `git push origin main` could store `git` and later approve `git push --force`; and for the
+  workspace it was approved in (`approval_cache.workspaces.<root>`): `make test` approved in one project
+  does not run another project's Makefile unasked (`approval_cache.allowed`, global, when no workspace);
 - a tool call that names paths is saved as that tool on exactly those files of that workspace
   (`approval_cache.tools`): approving a write to `notes.txt` never allows writing anything else. The files
   are the ones the paths lead to (symlinks followed by the jail), and a later call is matched by where its
@@ -42,10 +43,12 @@ class StandingRule:
     key: str
     entries: tuple[str, ...]
     tool: str | None = None
+    workspace: str | None = None
 
     def text(self) -> str:
         shown = "; ".join(self.entries)
-        return f"{self.key}: {shown}"
+        where = f" (in {self.workspace} only)" if self.workspace is not None else ""
+        return f"{self.key}: {shown}{where}"
 
 
 def tool_call_key(tool: str, args: dict[str, Any]) -> str:
@@ -84,7 +87,10 @@ def standing_rule(
     paths: PathChecker | None = None,
 ) -> StandingRule:
     if action.kind == "command":
-        return StandingRule("approval_cache.allowed", tuple(shlex.join(argv) for argv in commands))
+        entries = tuple(shlex.join(argv) for argv in commands)
+        if root is not None:
+            return StandingRule("approval_cache.workspaces", entries, workspace=str(root))
+        return StandingRule("approval_cache.allowed", entries)
     if action.kind == "tool" and action.tool is not None:
         paths_ = resolved_paths(action, root, paths)
         if paths_:
@@ -117,6 +123,8 @@ class UserPolicyStore:
             target = cache.setdefault("allowed", [])
         elif rule.key == "approval_cache.calls":
             target = cache.setdefault("calls", [])
+        elif rule.key == "approval_cache.workspaces" and rule.workspace is not None:
+            target = cache.setdefault("workspaces", {}).setdefault(rule.workspace, [])
         else:
             if rule.tool is None:
                 raise InvariantError("a tool rule without a tool name")

@@ -8,6 +8,7 @@ the deny lists; the command's rule; then the allow lists and standing approvals,
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 import re
 import shlex
@@ -60,6 +61,8 @@ class CommandPolicy:
     # Values the runner fixes ($HOME, $USER...: known_vars.py), and the workspace root for $PWD.
     known: dict[str, str] = field(default_factory=dict)
     root: str | None = None
+    # The PATH the runner passes on (the agent's own): a bare name is the first executable bash finds on it.
+    search_path: str | None = None
 
     def __post_init__(self) -> None:
         self._deny_regex = [re.compile(p) for p in self.lists.deny_regex]
@@ -69,6 +72,18 @@ class CommandPolicy:
         self._allow_tokens = [tuple(shlex.split(e)) for e in self.lists.allow_list]
         self._approved_prefixes = [tuple(shlex.split(e)) for e in self.approvals.prefixes]
         self._approved = frozenset(self.approvals.allowed)
+        # PATH is fixed for the runner's life: whether it names the workspace (or a relative directory) is
+        # worked out once; only then is a name looked up, per decision (files come and go).
+        self._real_root = os.path.realpath(self.root) if self.root is not None else ""
+        self._path_entries = tuple(self.search_path.split(":")) if self.search_path else ()
+        self._risky_path = self.root is not None and any(
+            not e.startswith("/") or _within(os.path.realpath(e), self._real_root)
+            for e in self._path_entries)
+        # "always" answers given in this workspace (approval_cache.workspaces, keyed by the absolute root)
+        here = os.path.realpath(self.root) if self.root is not None else None
+        self._approved_here = frozenset(
+            entry for where, entries in self.approvals.workspaces.items()
+            if here is not None and os.path.realpath(where) == here for entry in entries)
 
     def decide(
         self, parsed: ParseResult, paths: PathChecker, cwd: str | None = None, *, persistent: bool = False
@@ -99,15 +114,23 @@ class CommandPolicy:
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
         # after `cd vendor/x` (or with a tool cwd) runs vendor/x/Makefile, other code than was approved;
         # `rm -rf build` approved there must not remove src/build unasked.
-        standing = bool(self._approved or self._approved_prefixes or self._approved_regex)
+        standing = bool(self._approved or self._approved_here or self._approved_prefixes
+                        or self._approved_regex)
         elsewhere = persistent or (standing and _elsewhere(raw, (*bases, *([cwd] if cwd else []))))
+        # stdin chosen for more than one command: `exec < q.sql` (the shell's own stdin from then on) or a
+        # function called with a redirection or a pipe (`f < q.sql` feeds every command of f's body).
+        fed = standing and any(
+            _stdin_chosen(c) and ((c.name == "exec" and len(c.argv) == 1) or _calls_function(c, functions))
+            for c in parsed.commands)
         parts += [
             _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=(listed := c.runtime_args and appends_listed_names(parsed, i, moved)),
                 listed_from=listed_roots(parsed, i) if listed else None,
-                environment=bool(parsed.variables) or elsewhere,
+                # Names a builtin bound (`read -r MAKEFILES < f; export MAKEFILES`) are the string's own
+                # environment as much as `export MAKEFILES=x`.
+                environment=bool(parsed.variables or parsed.rebound) or elsewhere or fed,
             )
             for i, c in enumerate(parsed.commands)
         ]
@@ -183,6 +206,10 @@ class CommandPolicy:
         # `..` is applied (`/usr/bin/../../ws/ls` is the workspace's ls, not /usr/bin/ls).
         if "/" in program and not posixpath.normpath(program).startswith(_SYSTEM_BINS):
             return Outcome.prompt(f"runs the program file {program!r}", label)
+        if "/" not in program and program not in SHELL_BUILTINS:
+            found = self._found_in_workspace(program)
+            if found is not None:
+                return Outcome.prompt(found, f"{label}:path")
         key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
         approved = self._approved_by(command, environment)
@@ -196,6 +223,26 @@ class CommandPolicy:
         if outcome.verdict is Verdict.PROMPT and approved and not rule.interpreter:
             return Outcome.allow(f"allowed by {approved}", approved)
         return outcome
+
+    def _found_in_workspace(self, name: str) -> str | None:
+        """Why `name` may run a workspace file: PATH (an activated in-repo venv, direnv's `PATH_add bin`,
+        `./node_modules/.bin`) names a directory of the workspace, or a relative one, which bash resolves
+        against the directory the command runs in. None when PATH's first hit is outside the workspace."""
+        if not self._risky_path:
+            return None
+        entries = self._path_entries
+        root = self._real_root
+        for entry in entries:
+            if not entry.startswith("/"):
+                return (f"PATH holds the relative entry {entry or '(empty)'!r}: `{name}` is looked up in "
+                        "the directory the command runs in, which may hold a file of that name")
+            candidate = os.path.join(entry, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                real = os.path.realpath(candidate)
+                if _within(real, root):
+                    return f"`{name}` is {candidate}, a file in the workspace (PATH names {entry!r})"
+                return None
+        return None
 
     def rule_key(self, name: str) -> str | None:
         """The rule governing `name`: its own, or its family's (mkfs.ext4 -> mkfs, python3.12 -> python3)."""
@@ -220,14 +267,16 @@ class CommandPolicy:
         # make` or `export GOFLAGS=-toolexec=...; go build` run other code than the `make` approved, so
         # every standing approval (approval_cache.*) asks again; the session cache keys on the whole
         # action for the same reason (broker.py).
-        standing = not (command.assignments or command.wrappers or environment)
-        if not (self._approved or self._approved_prefixes or self._approved_regex or self._allow_tokens
-                or self.lists.allow_glob or self._allow_regex):
+        standing = not (command.assignments or command.wrappers or environment or _stdin_chosen(command))
+        if not (self._approved or self._approved_here or self._approved_prefixes or self._approved_regex
+                or self._allow_tokens or self.lists.allow_glob or self._allow_regex):
             return None  # nothing approved or listed: no need to spell the command out
         argv = tuple(command.argv)
         joined = shlex.join(argv)
         if standing and joined in self._approved:
             return "approval_cache.allowed"
+        if standing and joined in self._approved_here:
+            return "approval_cache.workspaces"
         if standing and any(argv[: len(p)] == p for p in self._approved_prefixes):
             return "approval_cache.prefixes"
         if standing and any(r.fullmatch(joined) for r in self._approved_regex):
@@ -257,6 +306,33 @@ class CommandPolicy:
             if pattern.search(joined):
                 return f"commands.deny_regex {pattern.pattern!r}"
         return None
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+# bash's builtins and keywords: never looked up on PATH.
+SHELL_BUILTINS = frozenset({
+    ".", ":", "[", "[[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
+    "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo", "enable", "eval",
+    "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history", "jobs", "kill",
+    "let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read", "readarray",
+    "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test", "times", "trap", "true",
+    "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+})
+
+_STDIN_OPS = frozenset({"<", "<<", "<<-", "<<<", "<&", "<>"})
+
+
+def _stdin_chosen(command: SimpleCommand) -> bool:
+    """Whether the string chooses what the command reads on stdin (a pipe into it, `<`, a here-doc or
+    here-string): `sqlite3 app.db < q.sql` and `echo '!cmd' | ed f` run what they read, which a standing
+    approval of `sqlite3 app.db` or `ed f` never saw. /dev/null is nothing to read."""
+    if "piped" in command.via:
+        return True
+    return any(r.op in _STDIN_OPS and r.fd in (None, 0) and r.target != "/dev/null"
+               for r in command.redirects)
 
 
 def _elsewhere(paths: PathChecker, directories: Sequence[str]) -> bool:

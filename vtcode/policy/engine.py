@@ -7,6 +7,7 @@ rules, lists) -> path policy (the workspace jail) -> workspace trust (untrusted:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ class PolicyEngine:
             tool_policy.approval_cache,
             known=fixed_values(home=getattr(paths, "home", None)),
             root=str(root) if (root := getattr(paths, "root", None)) is not None else None,
+            search_path=os.environ.get("PATH"),
         )
 
     def _users_own(self, part: Outcome) -> bool:

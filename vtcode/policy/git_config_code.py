@@ -27,9 +27,22 @@ _INCLUDE = re.compile(r"^(include|includeif\..+)\.path$")
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", ""})
 
 
+# In the repository's own config a program is not the user's choice when the `.git` came with the content
+# (an archive, a copy, a shared volume: its config and hooks are whatever the sender wrote); a clone never
+# writes these, so one that is set asks. Also the keys naming the program a (lazy) fetch starts.
+_LOCAL_PROGRAM_KEYS = re.compile(
+    r"^(remote\..+\.(uploadpack|receivepack)|core\.sshcommand|core\.gitproxy|credential\.helper"
+    r"|credential\..+\.helper)$"
+)
+# A partial clone: reading an object that is not local fetches it from the promisor remote (network).
+_PROMISOR = re.compile(r"^(remote\..+\.promisor|extensions\.partialclone)$")
+
+
 def worktree_code(root: str, home: str | None) -> str | None:
     """Why git run in the repository at `root` may run work-tree files as programs, or None."""
-    files = [os.path.join(root, ".git", "config")]
+    git_dir = _own_git_dir(root)
+    files = [os.path.join(git_dir, "config")] if git_dir else []
+    files += [os.path.join(git_dir, "hooks", hook) for hook in INDEX_HOOKS] if git_dir else []
     if home:
         files += [os.path.join(home, ".gitconfig"), os.path.join(home, ".config", "git", "config")]
     stamps = []
@@ -39,14 +52,40 @@ def worktree_code(root: str, home: str | None) -> str | None:
         except OSError:
             continue
         stamps.append((path, info.st_mtime_ns, info.st_size))
-    return _judge(root, tuple(stamps))
+    return _judge(root, git_dir or "", tuple(stamps))
+
+
+def _own_git_dir(root: str) -> str | None:
+    """The `.git` directory git uses from `root`: at the root or above it (a workspace that is a package of
+    a repository). None for a `gitdir:` pointer (a worktree or submodule: its config is elsewhere)."""
+    current = root
+    while True:
+        marker = os.path.join(current, ".git")
+        if os.path.isdir(marker) and not os.path.islink(marker):
+            return marker
+        if os.path.lexists(marker):
+            return None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 @lru_cache(maxsize=16)
-def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
+def _judge(root: str, git_dir: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
     real_root = os.path.realpath(root)
+    local = os.path.join(git_dir, "config") if git_dir else ""
+    own_hooks = os.path.join(git_dir, "hooks") if git_dir else ""
     for path, _, _ in stamps:
+        if os.path.dirname(path) == own_hooks:
+            if not any(k == "core.hookspath" for k, _ in _entries(local)):
+                return f"the repository's own {os.path.basename(path)!r} hook runs on read-only commands"
+            continue
         for key, value in _entries(path):
+            if path == local:
+                reason = _local_reason(key, value, root)
+                if reason is not None:
+                    return reason
             if key == "core.hookspath":
                 hooks = _inside(value, real_root)
                 if hooks is not None:
@@ -67,6 +106,22 @@ def _judge(root: str, stamps: tuple[tuple[str, int, int], ...]) -> str | None:
                     program = _inside(word, real_root)
                     if program is not None and os.path.isfile(program):
                         return f"{key} runs {word!r}, a file of the work tree"
+    return None
+
+
+def _local_reason(key: str, value: str, root: str) -> str | None:
+    """Why an entry of the repository's own `.git/config` makes read-only commands run or fetch, or None."""
+    if _INCLUDE.match(key):
+        return f"the repository's own config includes {value[:60]!r} (a clone writes no include)"
+    if key == "core.hookspath":
+        hooks = value.strip() if os.path.isabs(value.strip()) else os.path.join(root, value.strip())
+        for hook in INDEX_HOOKS:
+            if value.strip() and os.path.lexists(os.path.join(hooks, hook)):
+                return f"core.hooksPath {value[:60]!r} holds a {hook!r} hook that read-only commands run"
+    if _PROMISOR.match(key) and value.strip().lower() not in ("false", "no", "off", "0"):
+        return f"{key}: a partial clone, whose read-only commands fetch missing objects over the network"
+    if (_PROGRAM_KEYS.match(key) or _LOCAL_PROGRAM_KEYS.match(key)) and value.strip().lower() not in _BOOLEAN:
+        return f"the repository's own config names a program ({key} = {value[:60]!r}), which git would run"
     return None
 
 

@@ -43,7 +43,7 @@ def appends_listed_names(parsed: ParseResult, index: int, moved: bool) -> bool:
     if command.dynamic_args or not command.wrappers or command.wrappers[-1][0].rsplit("/", 1)[-1] != "xargs":
         return False
     producer = ls
-    if xargs.name != "xargs" or producer.via != xargs.via or "pipeline" not in producer.via:
+    if xargs.name != "xargs" or xargs.via != (*producer.via, "piped") or "pipeline" not in producer.via:
         return False
     if producer.argv[0] not in ("ls", "find") or producer.dynamic_args or producer.redirects:
         return False

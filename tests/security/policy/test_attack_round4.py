@@ -522,7 +522,9 @@ def test_git_config_that_runs_work_tree_files_asks_and_really_does(tmp_path: Pat
 
 def test_git_config_naming_programs_on_path_stays_allowed(tmp_path: Path) -> None:
     ws = _repo(tmp_path / "ws")
-    _git(ws, "config", "diff.x.textconv", "cat")
+    # The user's own config (round 5: the repository's own config naming any program asks — a `.git` that
+    # came with the content is not the user's, and `sh` as a textconv or pager runs content too).
+    (tmp_path / ".gitconfig").write_text("[diff \"x\"]\n\ttextconv = cat\n")
     _git(ws, "config", "core.hooksPath", ".hooks")  # a hooks directory without post-index-change
     (ws / ".hooks").mkdir()
     assert worktree_code(str(ws), str(tmp_path)) is None

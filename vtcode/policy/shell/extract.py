@@ -99,10 +99,17 @@ class Walker:
                 pending.extend(reversed(current.children))
             else:
                 parts.append(current)
+        first = True
         for i, part in enumerate(parts):
             if part.is_named:
                 background = i + 1 < len(parts) and parts[i + 1].type == "&"
-                self.walk(part, inner.enter("background") if background else inner, depth + 1)
+                here = inner.enter("background") if background else inner
+                # After the first stage of a pipeline the command reads the pipe: "piped" says its stdin
+                # is what the string chose (`sqlite3 db` approved is not `... | sqlite3 db` approved).
+                if kind == "pipeline" and not first:
+                    here = here.enter("piped")
+                first = False
+                self.walk(part, here, depth + 1)
 
     def compound(self, node: Node, ctx: Context, depth: int) -> None:
         if node.child_count and node.children[0].type == "((":  # an arithmetic command

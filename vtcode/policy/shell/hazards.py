@@ -126,6 +126,7 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         return []
     values = [w.value for w in words[1:]]
     problems = [_FIXED[name]] if name in _FIXED else []
+    problems += _runtime_option_problems(name, words[1:])
     if name in _DECLARERS:
         problems += _declaration_problems(name, words, values)
     elif name == "unset" and not _has_flag(values, "f"):
@@ -167,6 +168,49 @@ def command_problems(name: str, words: list[Word]) -> list[str]:
         # `x='a[$(id)]'; [[ -v $x ]]` and `unset "$x"` evaluate the subscript of a name known at run time.
         problems.append(f"{name}: a variable name known only at run time can hide code in a subscript")
     return problems
+
+
+# test's binary operators: a word followed by one of these is an operand, never a unary operator.
+_TEST_BINARY = frozenset(
+    {"=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef", "-a", "-o"}
+)
+
+
+# Expansions that are always a number (never `-v`): `$#`, `$?`, `$$`, `$!`, `${#name}`.
+_NUMERIC_PARAMETER = re.compile(r"\$[#?$!]|\$\{#[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _may_be_option(word: Word) -> bool:
+    """A word known only at run time that may start with `-` (`"%s-$x"` starts with a literal `%`)."""
+    return word.dynamic and word.value[:1] in ("$", "`", "-", "\\", "")
+
+
+def _runtime_option_problems(name: str, words: list[Word]) -> list[str]:
+    """Options of builtins that act on the shell, arriving through an expansion: the literal `set -k`,
+    `set -o history`, `jobs -x CMD`, `printf -v PATH`, `test -v 'a[$(cmd)]'` are judged, so a value only
+    known at run time in an option's place may be any of them (`x=k; set -$x`, `t=-v; test $t "$n"`)."""
+    if name == "set":
+        for word in words:
+            if word.dynamic:
+                return ["set: an option only known at run time can turn on -k, history or posix mode"]
+            if word.value in ("--", "-") or not word.value.startswith(("-", "+")):
+                break  # the positional parameters start here (`set -- $x` only sets $1...)
+    elif name == "jobs" and any(w.dynamic for w in words):
+        return ["jobs: an argument only known at run time can be -x, which runs a command"]
+    elif name == "printf" and words and _may_be_option(words[0]) and (words[0].splits or len(words) > 2):
+        return ["printf: a format only known at run time can be -v NAME, which sets a variable"]
+    elif name in ("test", "["):
+        operands = words[:-1] if name == "[" and words and words[-1].value == "]" else words
+        for i, word in enumerate(operands):
+            if not word.dynamic or _NUMERIC_PARAMETER.fullmatch(word.value):
+                continue
+            if word.splits:
+                return [f"{name}: an unquoted expansion can split into -v NAME, which evaluates a subscript"]
+            at_operator = i == 0 or operands[i - 1].value in ("!", "(", "-a", "-o")
+            follows = operands[i + 1] if i + 1 < len(operands) else None
+            if at_operator and follows is not None and follows.value not in _TEST_BINARY:
+                return [f"{name}: an operator only known at run time can be -v, which evaluates a subscript"]
+    return []
 
 
 # Builtins that bind or clear variables named by their operands or option values, without `NAME=`.

@@ -43,7 +43,8 @@ class TestOperators:
         assert result.problems == ()
 
     def test_pipeline_members_are_marked(self) -> None:
-        assert vias("a | b")["b"] == ("pipeline",)
+        assert vias("a | b")["a"] == ("pipeline",)
+        assert vias("a | b")["b"] == ("pipeline", "piped")  # it reads the pipe
 
     def test_background_is_marked(self) -> None:
         assert vias("a & b")["a"] == ("background",)
@@ -126,7 +127,7 @@ class TestSubstitutions:
         assert vias("echo $(a)")["a"] == ("command_substitution",)
         assert vias("echo `a`")["a"] == ("command_substitution",)
         assert vias("cat <(a)")["a"] == ("process_substitution",)
-        assert vias("echo $(a | b)")["b"] == ("command_substitution", "pipeline")
+        assert vias("echo $(a | b)")["b"] == ("command_substitution", "pipeline", "piped")
 
     def test_bare_assignment_records_the_variable(self) -> None:
         result = parse_shell("A=$(curl x) B=2")

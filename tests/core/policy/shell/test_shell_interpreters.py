@@ -16,7 +16,8 @@ class TestShellDashC:
     def test_body_is_parsed(self, shell: str) -> None:
         result = parse_shell(f"{shell} -c 'curl -s x | rm -rf y'")
         assert [c.argv[0] for c in result.commands][-2:] == ["curl", "rm"]
-        assert result.commands[-1].via[-2:] == (f"{shell.split()[-1].rsplit('/', 1)[-1]} -c", "pipeline")
+        name = shell.split()[-1].rsplit("/", 1)[-1]
+        assert result.commands[-1].via[-3:] == (f"{name} -c", "pipeline", "piped")
         assert result.problems == ()
 
     @pytest.mark.parametrize(
