@@ -24,6 +24,7 @@ from .hazards import interpreter_name
 from .known_vars import fixed_values
 from .outcome import Outcome, strictest
 from .paths import PathChecker
+from .session_state import carried_outcomes
 
 Reviewer = Callable[[ActionRequest, Decision], Decision]
 POLICY_ORDER = {"allow": Verdict.ALLOW, "prompt": Verdict.PROMPT, "deny": Verdict.DENY}
@@ -118,6 +119,8 @@ class PolicyEngine:
             # A send to an open shell session (`session_id`) runs in a shell that keeps its state.
             verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent(action))
             parts.append(verdict.outcome)
+            if persistent(action):  # what earlier sends left in the shell: its variables, its directory
+                parts += carried_outcomes(action.args)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
             parts.append(self._path_outcome(action.path, action.write))
