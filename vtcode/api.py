@@ -51,10 +51,10 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.events.describe import action_text as action_text
     from vtcode.events.describe import describe as describe
     from vtcode.paths import private_dir as private_dir
-    from vtcode.policy.session_state import session_variables as session_variables
     from vtcode.paths import user_cache_dir as user_cache_dir
     from vtcode.paths import user_config_dir as user_config_dir
     from vtcode.paths import user_data_dir as user_data_dir
+    from vtcode.policy.session_state import session_variables as session_variables
     from vtcode.providers.secrets import resolve_secret as resolve_secret
     from vtcode.providers.wire import OpenAIWire as OpenAIWire
     from vtcode.providers.wire import StreamAssembler as StreamAssembler

@@ -143,7 +143,7 @@ def _sets(text: str) -> dict[str, str]:
 
     try:
         return dict(session_variables(text))
-    except Exception:  # noqa: BLE001 - any failure to read it must show, never be skipped
+    except Exception:
         return {"?": "a send that could not be read"}
 
 
@@ -197,7 +197,8 @@ class ShellSessionTool:
                     f"a line of {LINE_LIMIT} bytes or more would be cut by the terminal, and bash would run "
                     "the rest of it with the next send; use run_command for long commands"))
             if args.session is not None and args.session.variables != session.variables:
-                return ToolResult(ok=False, output="the session's variables changed since this send was judged")
+                return ToolResult(ok=False, output=(
+                    "the session's variables changed since this send was judged"))
             session.child.write(text.encode() + b"\n")
             session.variables.update(_sets(text))
         elif args.action == "interrupt":

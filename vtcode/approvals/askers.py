@@ -283,11 +283,18 @@ def session_lines(args: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     where, variables = state
     found = [("shell in", shown(where or "unknown") + " (where the session's shell is now)")]
-    found += [("carries", shown(f"function {name}" if name.endswith("()") else f"{name}={value}"))
-              for name, value in variables.items()]
+    found += [("carries", shown(_carried(name, value))) for name, value in variables.items()]
     if not variables:
         found.append(("carries", "no variables set by earlier sends"))
     return found
+
+
+def _carried(name: str, value: str) -> str:
+    if name.endswith("()"):
+        return f"function {name}"
+    if name.endswith(" …"):
+        return f"{name} {value}"
+    return f"{name}={value}"
 
 
 def shown(text: str) -> str:

@@ -4,7 +4,8 @@ policy judges a send with it.
 A send is text typed into a shell that outlives it: `export MAKEFLAGS=...` in one send changes what `make`
 runs in a later one, and `cd .git` moves where its relative paths land. The session tool records the state
 (`session` in the send's arguments: the shell's directory and the variables earlier sends set); the prompt
-shows it and this module makes a send that runs with any of it ask (docs/decisions/1604-shell-session-state.md).
+shows it and this module makes a send that runs with any of it ask
+(docs/decisions/1604-shell-session-state.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ RUNTIME = "(set at run time)"
 
 
 FUNCTION = "(a function an earlier send defined)"
+SHELL_CHANGE = "(changed the shell: what it set is not known)"
+_CHANGES_SHELL = frozenset({"source", ".", "eval", "alias", "trap", "enable", "hash", "set", "shopt"})
 
 
 def session_variables(text: str) -> list[tuple[str, str]]:
@@ -32,6 +35,9 @@ def session_variables(text: str) -> list[tuple[str, str]]:
     assigned = {name for name, _ in found}
     found += [(name, RUNTIME) for name in sorted(parsed.rebound) if name not in assigned]
     found += [(f"{name}()", FUNCTION) for name in sorted(parsed.functions)]
+    # Builtins that change the shell in ways the parse cannot list: what `source env.sh` or `eval` set,
+    # an alias (expanded in an interactive shell), a trap, a rehashed or disabled command.
+    found += [(f"{c.name} …", SHELL_CHANGE) for c in parsed.commands if c.name in _CHANGES_SHELL]
     return found
 
 

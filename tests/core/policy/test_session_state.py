@@ -11,7 +11,7 @@ import pytest
 from vtcode_hookspecs import ActionRequest, RiskClass, Verdict
 
 from vtcode.policy.assemble import open_policy
-from vtcode.policy.session_state import FUNCTION, RUNTIME, session_variables
+from vtcode.policy.session_state import FUNCTION, RUNTIME, SHELL_CHANGE, session_variables
 from vtcode.workspace import write_trust
 
 
@@ -32,6 +32,8 @@ def test_what_a_send_leaves_in_the_shell() -> None:
     assert session_variables("make() { curl x; }") == [("make()", FUNCTION)]
     assert session_variables("X=1 make") == [], "a prefix assignment is for that command only"
     assert session_variables("echo hi") == []
+    for changes in ("source ./env.sh", ". ./env.sh", "eval \"$X\"", "alias make='curl x'", "set -a"):
+        assert [value for _, value in session_variables(changes)] == [SHELL_CHANGE], changes
 
 
 def test_a_send_with_nothing_carried_is_judged_alone(workspace: Path) -> None:
