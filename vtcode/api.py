@@ -22,6 +22,7 @@ adds names, a major version removes or changes one.
 |   | `workspace_options`/`CommandContext` (--workspace, --config, -c as one object; its `source_setup`, |
 |   | `open_session`) |
 | secrets | `resolve_secret` (an environment variable, else the user's private secrets.toml) |
+| shell | `session_variables` (what a send to a persistent shell sets for the sends after it) |
 | sandbox | `host_git_paths`, `MACOS_SYSTEM_CONFIGS` (the user's git config), `linked_from_stores` (secrets |
 |   | behind links in credential stores): what every backend must protect, found one way |
 | sandboxes | `scrub_env`, `is_sensitive` (one environment scrub for every sandbox backend) |
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.paths import user_cache_dir as user_cache_dir
     from vtcode.paths import user_config_dir as user_config_dir
     from vtcode.paths import user_data_dir as user_data_dir
+    from vtcode.policy.session_state import session_variables as session_variables
     from vtcode.providers.secrets import resolve_secret as resolve_secret
     from vtcode.providers.wire import OpenAIWire as OpenAIWire
     from vtcode.providers.wire import StreamAssembler as StreamAssembler
@@ -88,6 +90,7 @@ _FROM: dict[str, tuple[str, ...]] = {
     "vtcode.errors": ("ConfigError", "InvariantError", "PathDenied", "VtcodeError", "WorkspaceError"),
     "vtcode.events.describe": ("action_text", "describe"),
     "vtcode.paths": ("private_dir", "user_cache_dir", "user_config_dir", "user_data_dir"),
+    "vtcode.policy.session_state": ("session_variables",),
     "vtcode.providers.secrets": ("resolve_secret",),
     "vtcode.providers.wire": (
         "OpenAIWire",

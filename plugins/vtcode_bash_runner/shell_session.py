@@ -16,7 +16,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from vtcode_hookspecs import CommandArgs, PreparedSpawn, RiskClass, SandboxCleanup, ToolContext, ToolResult
 
 from vtcode.api import InvariantError
@@ -39,6 +40,17 @@ LINE_LIMIT = 4000 if sys.platform.startswith("linux") else 1000
 Action = Literal["open", "send", "read", "interrupt", "close"]
 
 
+class SessionState(BaseModel):
+    """What the session's shell carries into a send: its directory (relative to the workspace root, or
+    "unknown") and the variables earlier sends set. The core puts it in the send's arguments, so the policy
+    judges it, the prompt shows it and the digest covers it; a model cannot supply it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cwd: str
+    variables: dict[str, str] = {}
+
+
 class ShellSessionArgs(CommandArgs):
     """`command` is what `send` types (judged like a shell string); other actions have none."""
 
@@ -48,9 +60,13 @@ class ShellSessionArgs(CommandArgs):
     session_id: str | None = None
     wait_s: float = Field(default=1.0, ge=0, le=60, description="How long to collect output.")
     max_output_bytes: int = Field(default=DEFAULT_KEEP, ge=1024, le=1024 * 1024)
+    # Filled by judged_args (never validated from a model's arguments, which may not set it).
+    session: SkipJsonSchema[SessionState | None] = None
 
     @model_validator(mode="after")
     def _command_only_for_send(self) -> ShellSessionArgs:
+        if self.session is not None:
+            raise ValueError("`session` is the session's own state; it cannot be given")
         if (self.action == "send") != (self.command is not None):
             raise ValueError("`command` is required for action 'send' and not allowed for the others")
         if isinstance(self.command, list):
@@ -70,6 +86,9 @@ class _Session:
     child: PtyChild
     prepared: PreparedSpawn
     started: float
+    root: str = ""
+    # What earlier sends set (name -> value as typed), from the same parse the policy judged them with.
+    variables: dict[str, str] = field(default_factory=dict)
     ended: bool = False
     finalizer: weakref.finalize | None = field(default=None, repr=False)  # type: ignore[type-arg]
 
@@ -119,6 +138,24 @@ def _moved(fd: int, judged: str) -> str | None:
     return None if os.path.realpath(where) == os.path.realpath(judged) else where
 
 
+def _relative(where: str | None, root: str) -> str:
+    """The shell's directory as the prompt shows it: relative to the workspace root, or "unknown"."""
+    if where is None or not root:
+        return "unknown"
+    real, base = os.path.realpath(where), os.path.realpath(root)
+    return os.path.relpath(real, base) if real == base or real.startswith(base + os.sep) else real
+
+
+def _sets(text: str) -> dict[str, str]:
+    """The variables a send sets for later sends; a send that cannot be read marks the state unknown."""
+    from vtcode.api import session_variables
+
+    try:
+        return dict(session_variables(text))
+    except Exception:
+        return {"?": "a send that could not be read"}
+
+
 def _finish(child: PtyChild, prepared: PreparedSpawn) -> SandboxCleanup:
     child.close()
     return prepared.release()
@@ -139,10 +176,17 @@ class ShellSessionTool:
 
     def judged_args(self, args: ShellSessionArgs) -> ShellSessionArgs:
         """A send is judged from where the session's shell is (`cd sub` in an earlier send moved it), not
-        from the `cwd` argument: the runner asks this before the policy decides."""
+        from the `cwd` argument, and with what earlier sends left in it (`session`: its directory and
+        variables, shown in the prompt): the runner asks this before the policy decides."""
         session = self._sessions.get(args.session_id or "") if args.action == "send" else None
-        where = _shell_cwd(session.child.fd) if session is not None else None
-        return args if where is None else args.model_copy(update={"cwd": where})
+        if session is None:
+            return args
+        where = _shell_cwd(session.child.fd)
+        update: dict[str, Any] = {"session": SessionState(
+            cwd=_relative(where, session.root), variables=dict(session.variables))}
+        if where is not None:
+            update["cwd"] = where
+        return args.model_copy(update=update)
 
     def invoke(self, ctx: ToolContext, args: ShellSessionArgs) -> ToolResult:
         if args.action == "open":
@@ -163,7 +207,11 @@ class ShellSessionTool:
                 return ToolResult(ok=False, output=(
                     f"a line of {LINE_LIMIT} bytes or more would be cut by the terminal, and bash would run "
                     "the rest of it with the next send; use run_command for long commands"))
+            if args.session is not None and args.session.variables != session.variables:
+                return ToolResult(ok=False, output=(
+                    "the session's variables changed since this send was judged"))
             session.child.write(text.encode() + b"\n")
+            session.variables.update(_sets(text))
         elif args.action == "interrupt":
             session.child.write(b"\x03")  # the line discipline turns it into SIGINT for the foreground job
         elif args.action == "close":
@@ -197,7 +245,7 @@ class ShellSessionTool:
             prepared.release()
             raise
         session_id = secrets.token_hex(4)
-        session = _Session(child, prepared, time.monotonic())
+        session = _Session(child, prepared, time.monotonic(), root=str(ctx.workspace))
         self._sessions[session_id] = session
         # Runs once: on close, or when vtcode exits with the session still open (the shell is killed).
         session.finalizer = weakref.finalize(session, _finish, child, prepared)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import sys
 import time
@@ -197,3 +198,44 @@ def test_a_write_through_a_link_names_the_file_it_changes_and_always_saves_that_
     assert status == 0
     saved = json.loads((user_config_dir() / "tool-policy.json").read_text())
     assert saved["approval_cache"]["tools"]["write_file"] == [target]
+
+
+class _SessionStub(OpenAIStub):
+    """A model that opens a shell session, then sends the given texts into it by the id it was given."""
+
+    def __init__(self, sends: list[str]) -> None:
+        super().__init__([Reply(tool_calls=[ToolCallReply("shell_session", {"action": "open"})])],
+                         default=Reply(text="done"))
+        self.sends = list(sends)
+
+    def next_reply(self) -> Reply:
+        if self.script or not self.sends:  # one request at a time: the agent waits for each reply
+            return super().next_reply()
+        told = json.dumps(self.chat_requests[-1]["messages"])
+        found = re.search(r"shell session ([0-9a-f]{8}) open", told)
+        if found is None:
+            return Reply(text=f"no session id in: {told[-500:]}")
+        text = self.sends.pop(0)
+        return Reply(tool_calls=[ToolCallReply(
+            "shell_session", {"action": "send", "session_id": found.group(1), "command": text})])
+
+
+def test_a_send_into_a_shell_session_shows_what_earlier_sends_left_in_it(workspace: Path) -> None:
+    """F6: `export MAKEFLAGS=...` in one send, then `make`: the prompt for `make` shows the exported
+    value and where the shell is, read on a real pty through pyte; denied, nothing of it runs."""
+    write_trust(workspace)
+    (workspace / "Makefile").write_text("all:\n\t@echo built\n")
+    user_config_dir().mkdir(parents=True, exist_ok=True)
+    (user_config_dir() / "vtcode.toml").write_text('[tools.policies]\nshell_session = "allow"\n')
+    with _SessionStub(["export MAKEFLAGS='--eval=$(shell touch PWNED)'", "make"]) as stub:
+        run = Exec(workspace, stub, rows=40)
+        run.read_until(b"[n] deny > ")
+        run.settle()
+        screen = "\n".join(run.screen())
+        time.sleep(QUIET_S + 0.2)
+        run.press(b"n")
+        run.finish()
+    assert "command: make" in screen, screen
+    assert "shell in: . (where the session's shell is now)" in screen, screen
+    assert "carries: MAKEFLAGS=--eval=$(shell touch PWNED)" in screen, screen
+    assert not (workspace / "PWNED").exists()

@@ -234,6 +234,7 @@ def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
         lines += [f"    runs: {command_text(argv)}" for argv in prompt.commands]
         if action.path:
             lines.append(f"  in:      {shown(action.path)}{_leads(prompt, action.path)}")
+        lines += [f"  {label + ':':<8} {value}" for label, value in session_lines(action.args)]
     if action.tool:
         lines.append(f"  tool:    {shown(action.tool)}")
     if action.kind != "command" and action.path:
@@ -270,6 +271,30 @@ def _hidden(prompt: ApprovalPrompt) -> int:
     texts += [v.replace("\r\n", "\n").replace("\n", "").replace("\t", "") for k, v in action.args.items()
               if isinstance(v, str) and v not in texts and k != "command"]
     return sum(neutralised_count(t) for t in texts)
+
+
+def session_lines(args: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a shell session carries into this send (its directory, the variables earlier sends set), as
+    (label, neutralised text): a send's meaning depends on it, and the send's own text does not show it."""
+    from vtcode.policy.session_state import carried
+
+    state = carried(args)
+    if state is None:
+        return []
+    where, variables = state
+    found = [("shell in", shown(where or "unknown") + " (where the session's shell is now)")]
+    found += [("carries", shown(_carried(name, value))) for name, value in variables.items()]
+    if not variables:
+        found.append(("carries", "no variables set by earlier sends"))
+    return found
+
+
+def _carried(name: str, value: str) -> str:
+    if name.endswith("()"):
+        return f"function {name}"
+    if name.endswith(" …"):
+        return f"{name} {value}"
+    return f"{name}={value}"
 
 
 def shown(text: str) -> str:

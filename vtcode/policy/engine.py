@@ -8,6 +8,7 @@ rules, lists) -> path policy (the workspace jail) -> workspace trust (untrusted:
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from .hazards import interpreter_name
 from .known_vars import fixed_values
 from .outcome import Outcome, strictest
 from .paths import PathChecker
+from .session_state import carried_outcomes
 
 Reviewer = Callable[[ActionRequest, Decision], Decision]
 POLICY_ORDER = {"allow": Verdict.ALLOW, "prompt": Verdict.PROMPT, "deny": Verdict.DENY}
@@ -120,6 +122,9 @@ class PolicyEngine:
             # A send to an open shell session (`session_id`) runs in a shell that keeps its state.
             verdict = self.commands.decide(parsed, self._paths, action.path, persistent=persistent(action))
             parts.append(verdict.outcome)
+            if persistent(action):  # what earlier sends left in the shell: its variables, its directory
+                parts += carried_outcomes(action.args)
+                parts += self._session_place(action)
             standing = any(self._users_own(p) for p in verdict.parts)
         if action.path is not None:
             parts.append(self._path_outcome(action.path, action.write))
@@ -220,6 +225,19 @@ class PolicyEngine:
             return Outcome.allow(f"this exact {action.tool} call is always allowed by the user",
                                  "approval_cache.calls")
         return None
+
+    def _session_place(self, action: ActionRequest) -> list[Outcome]:
+        """A shell session an earlier send moved into a protected place (`cd .git`): every later send there
+        acts on it with relative names that look like the project's (`hooks/pre-commit`), so it asks."""
+        if action.path is None or "session" not in action.args:
+            return []
+        # A name inside it, as a send's relative names are: the root itself is no place to write either.
+        check = self._paths.check_path(posixpath.join(action.path, "a-file-here"), write=True)
+        if not check.protected:
+            return []
+        where = (action.args.get("session") or {}).get("cwd", action.path)
+        return [Outcome.prompt(f"the shell session's shell is in {where}, a protected place: what runs "
+                               "there acts on it", "shell_session.cwd")]
 
     def _path_outcome(self, path: str, write: bool) -> Outcome:
         check = self._paths.check_path(path, write=write)

@@ -28,7 +28,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from vtcode.approvals import Answer, ApprovalPrompt
-from vtcode.approvals.askers import command_text, shown
+from vtcode.approvals.askers import command_text, session_lines, shown
 from vtcode.terminal import neutral_block
 
 KEYS = {Answer.ONCE: "y", Answer.SESSION: "s", Answer.ALWAYS: "a", Answer.DENY: "n"}
@@ -71,6 +71,9 @@ def describe(prompt: ApprovalPrompt) -> Text:
         text.append("path     ", style="bold")
         text.append(f"{shown(extra)} ({'write' if written else 'read'})\n")
         _leads(text, prompt, extra)
+    for label, value in session_lines(action.args) if action.kind == "command" else ():
+        text.append(f"{label:<9}", style="bold red" if label == "carries" and "=" in value else "bold")
+        text.append(f"{value}\n")
     text.append("why      ", style="bold")
     text.append(f"{shown(prompt.decision.reason)}\n")
     text.append("rule     ", style="bold")
