@@ -48,6 +48,10 @@ _STORE_CONFIG = (
     ("gc.auto", "0"),
     ("gc.pruneExpire", "never"),
 )
+# The store's HEAD is moved to the latest tree once the index differs from it in this many paths.
+_HEAD_DRIFT = 256
+_STORE_IDENT = {"GIT_AUTHOR_NAME": "vtcode", "GIT_AUTHOR_EMAIL": "vtcode@localhost",
+                "GIT_COMMITTER_NAME": "vtcode", "GIT_COMMITTER_EMAIL": "vtcode@localhost"}
 
 
 class CheckpointError(VtcodeError):
@@ -163,12 +167,12 @@ class CheckpointStore:
         # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.git_dir / "index.lock")
-        listed = self.git("ls-files", "-z", "-m", "-d", "-o", "--exclude-standard")
+        listed, drift = self._changed_paths()
         update: list[bytes] = []
         drop: list[bytes] = []
         skipped: list[str] = []
         real_dirs: dict[bytes, bool] = {}
-        for raw in dict.fromkeys(listed.split(b"\0")):
+        for raw in dict.fromkeys(listed):
             if not raw or raw.endswith(b"/"):  # "" or a nested repository (not snapshotted)
                 continue
             if not self._beneath_real_dirs(raw, real_dirs):
@@ -193,7 +197,48 @@ class CheckpointStore:
                      data=b"\0".join(update) + b"\0")
         if drop:
             self.git("update-index", "--force-remove", "-z", "--stdin", data=b"\0".join(drop) + b"\0")
-        return self.git("write-tree").decode().strip(), sorted(skipped)
+        tree = self.git("write-tree").decode().strip()
+        if drift + len(update) + len(drop) > _HEAD_DRIFT:
+            self._move_head(tree)
+        return tree, sorted(skipped)
+
+    def _changed_paths(self) -> tuple[list[bytes], int]:
+        """Every path that may differ from the store's index, and how far the index has drifted from the
+        store's HEAD. One `git status`: unlike `ls-files -o` it uses the untracked cache, so a directory
+        whose mtime did not change is not read again (a stat instead of an open, a readdir and a
+        .gitignore read), and it refreshes the index's stat data with git's preload threads. An untracked
+        directory is listed whole (`dir/`) and then expanded by an `ls-files -o` of it alone."""
+        status = self.git("status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all",
+                          "--untracked-files=normal")
+        listed: list[bytes] = []
+        fresh_dirs: list[bytes] = []
+        drift = 0
+        for entry in status.split(b"\0"):
+            if len(entry) < 4:
+                continue
+            staged, changed, path = entry[0:1], entry[1:2], entry[3:]
+            if staged == b"?":
+                (fresh_dirs if path.endswith(b"/") else listed).append(path)
+                continue
+            if staged != b" ":
+                drift += 1
+            if changed != b" ":
+                listed.append(path)
+        if fresh_dirs:
+            # Literal pathspecs: a directory named `:(glob)x/` is that directory, not magic.
+            listed += self.git("--literal-pathspecs", "ls-files", "-z", "-o", "--exclude-standard", "--",
+                               *(os.fsdecode(d) for d in fresh_dirs)).split(b"\0")
+        return listed, drift
+
+    def _move_head(self, tree: str) -> None:
+        """Point the store's HEAD at a commit of `tree`. `git status` compares the index with HEAD too;
+        kept close, that comparison costs nothing (cached trees match) and its output stays short. Only
+        the store's own HEAD: the user's repository is never read."""
+        env = {**self._environment(), **_STORE_IDENT}
+        done = subprocess.run(["git", "commit-tree", tree, "-m", "vtcode checkpoint store"], env=env,
+                              cwd=self.root, capture_output=True, check=False)
+        if done.returncode == 0:  # only a speed-up: a failure leaves status slower, never wrong
+            self.git("update-ref", "--no-deref", "HEAD", done.stdout.decode().strip())
 
     def _beneath_real_dirs(self, raw: bytes, known: dict[bytes, bool]) -> bool:
         """Whether every directory on the way to `raw` is a directory, not a symlink (git refuses to go
