@@ -45,6 +45,7 @@ _STORE_CONFIG = (
     ("core.fsmonitor", "false"),
     ("core.hooksPath", "/dev/null"),
     ("index.version", "4"),
+    ("core.splitIndex", "true"),  # an index write is the few changed entries, not all of them
     ("gc.auto", "0"),
     ("gc.pruneExpire", "never"),
 )
@@ -161,13 +162,17 @@ class CheckpointStore:
 
     # -- snapshots ------------------------------------------------------------------------------------
 
-    def write_tree(self) -> tuple[str, list[str]]:
-        """The workspace as a tree in the store, and the files left out for the size cap. Call locked."""
+    def write_tree(self, only: Sequence[str] | None = None) -> tuple[str, list[str]]:
+        """The workspace as a tree in the store, and the files left out for the size cap. Call locked.
+
+        `only`: the index brought up to date for these workspace-relative paths alone, every other entry
+        kept as the last snapshot left it (no scan of the tree). For an action known to have written
+        nothing else; `skipped` then names only those of these paths over the size cap."""
         # Under our lock no other vtcode process is using this index: a lock file left by a git that was
         # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.git_dir / "index.lock")
-        listed, drift = self._changed_paths()
+        listed, drift = self._changed_paths() if only is None else (self._listed(only), 0)
         update: list[bytes] = []
         drop: list[bytes] = []
         skipped: list[str] = []
@@ -230,6 +235,14 @@ class CheckpointStore:
                                *(os.fsdecode(d) for d in fresh_dirs)).split(b"\0")
         return listed, drift
 
+    def _listed(self, paths: Sequence[str]) -> list[bytes]:
+        """Of these paths, those that may differ from the index: as the whole scan decides (ignored files
+        stay out), with git looking at these paths only."""
+        if not paths:
+            return []
+        return self.git("--literal-pathspecs", "ls-files", "-z", "-m", "-d", "-o", "--exclude-standard", "--",
+                        *paths).split(b"\0")
+
     def _move_head(self, tree: str) -> None:
         """Point the store's HEAD at a commit of `tree`. `git status` compares the index with HEAD too;
         kept close, that comparison costs nothing (cached trees match) and its output stays short. Only
@@ -279,13 +292,15 @@ class CheckpointStore:
         self._append(record)
         return Checkpoint(**record.model_dump(exclude={"kind"}))
 
-    def finish(self, checkpoint: Checkpoint) -> str:
-        """Snapshot the workspace after the action: what it changed is then known exactly."""
+    def finish(self, checkpoint: Checkpoint, written: Sequence[str] | None = None) -> str:
+        """Snapshot the workspace after the action: what it changed is then known exactly. `written`: the
+        action is known to have written these paths and nothing else (vtcode's own file tools, which
+        write only through the jail), so only they are looked at; None scans the whole tree."""
         with self.locked():
-            return self.finish_locked(checkpoint)
+            return self.finish_locked(checkpoint, written)
 
-    def finish_locked(self, checkpoint: Checkpoint) -> str:
-        tree, _ = self.write_tree()
+    def finish_locked(self, checkpoint: Checkpoint, written: Sequence[str] | None = None) -> str:
+        tree, _ = self.write_tree(written)
         self._append(CheckpointRecord(kind="after", id=checkpoint.id, tree=tree, ts=_now(),
                                       session=checkpoint.session, tool=checkpoint.tool))
         return tree
