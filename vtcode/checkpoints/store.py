@@ -46,6 +46,10 @@ _STORE_CONFIG = (
     ("core.hooksPath", "/dev/null"),
     ("index.version", "4"),
     ("core.splitIndex", "true"),  # an index write is the few changed entries, not all of them
+    # A file's or a directory's stat data is compared with its ctime too, which no one can set back: a
+    # command that puts an mtime back cannot hide a change (or a new file) from the next scan.
+    ("core.trustctime", "true"),
+    ("core.checkStat", "default"),
     ("gc.auto", "0"),
     ("gc.pruneExpire", "never"),
 )
