@@ -3,7 +3,8 @@
 Why git: its index keeps each file's stat data, so a snapshot of an unchanged tree costs one `status`
 scan (lstat of every file in C; with the untracked cache, a stat instead of a readdir for each directory
 that did not change) plus a `write-tree` that reuses the cached trees; only changed files are read and
-hashed. After vtcode's own file tools only the paths they wrote are looked at (`write_tree(only=...)`). The store never shares anything with the user's repository:
+hashed. After vtcode's own file tools only the paths they wrote are looked at (`write_tree(only=...)`).
+The store never shares anything with the user's repository:
 GIT_DIR, GIT_INDEX_FILE and the work tree are passed explicitly, the user's system and global git
 configuration is not read (no filter, hook or fsmonitor of anyone's choosing runs), and git itself never
 descends into a `.git` directory, so the user's index, refs, stash and HEAD are never read or written.
