@@ -9,8 +9,12 @@ also records.
 from __future__ import annotations
 
 import os
+import resource
+import statistics
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from measure import figure, median_ms
@@ -35,9 +39,22 @@ def make_tree(root: Path, count: int) -> list[Path]:
         files.append(path)
     env = {**os.environ, **_GIT_ENV}
     subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
+    # No `gc --auto` detached after the commit: it would load the machine during the measurement.
+    subprocess.run(["git", "config", "gc.auto", "0"], cwd=root, check=True, env=env)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
     subprocess.run(["git", "commit", "-qm", "base"], cwd=root, check=True, env=env)
     return files
+
+
+def _timed(func: Callable[[], None]) -> tuple[float, float]:
+    """Wall and CPU milliseconds of one call: this process's and its children's user + system time."""
+    def cpu() -> float:
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    wall, used = time.perf_counter(), cpu()
+    func()
+    return (time.perf_counter() - wall) * 1000, (cpu() - used) * 1000
 
 
 def measure(count: int, target_ms: float) -> bool:
@@ -68,12 +85,57 @@ def measure(count: int, target_ms: float) -> bool:
             subprocess.run(["git", "stash", "create"], cwd=root, check=True, env=env,
                            stdout=subprocess.DEVNULL)
 
-        ours = median_ms(checkpoint, ROUNDS, warmup=2)
-        baseline = median_ms(stash, ROUNDS, warmup=2)
+        for _ in range(2):  # warm-up: the untracked cache and the store's HEAD settle
+            checkpoint()
+            stash()
+        load = os.getloadavg()[0]
+        # Interleaved, so a burst of load on the shared machine falls on both alike.
+        ours_wall: list[float] = []
+        ours_cpu: list[float] = []
+        base_wall: list[float] = []
+        base_cpu: list[float] = []
+        for _ in range(ROUNDS):
+            for func, wall, cpu in ((checkpoint, ours_wall, ours_cpu), (stash, base_wall, base_cpu)):
+                w, c = _timed(func)
+                wall.append(w)
+                cpu.append(c)
+        ours, baseline = statistics.median(ours_wall), statistics.median(base_wall)
         unchanged = median_ms(lambda: store.take(tool="bench"), ROUNDS, warmup=1)
+        print(f"- load average {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU time "
+              f"(user+sys, vtcode and its git processes): checkpoint {statistics.median(ours_cpu):.1f} ms, "
+              f"git stash create {statistics.median(base_cpu):.1f} ms")
         status = subprocess.run(["git", "status", "--porcelain"], cwd=root, env=env, capture_output=True)
         assert status.returncode == 0
         print(f"- unchanged tree, {count} files: {unchanged:.1f} ms median")
+
+        def file_tool_action() -> None:
+            # What a file tool's action costs in all: the checkpoint before it (a whole scan) and the
+            # one after it, which looks only at the path the tool wrote.
+            state["n"] += 1
+            path = files[(state["n"] * 13) % len(files)]
+            before = store.take(tool="write_file")
+            path.write_text(path.read_text() + f"# edit {state['n']}\n")
+            store.finish(before, [path.relative_to(root).as_posix()])
+
+        def command_action() -> None:
+            before = store.take(tool="run_command")
+            edit_a_few()
+            store.finish(before)
+
+        for func in (file_tool_action, command_action):
+            func()  # warm-up
+        walls: dict[str, list[float]] = {"file": [], "command": []}
+        cpus: dict[str, list[float]] = {"file": [], "command": []}
+        for _ in range(ROUNDS):
+            for kind, func in (("file", file_tool_action), ("command", command_action)):
+                w, c = _timed(func)
+                walls[kind].append(w)
+                cpus[kind].append(c)
+        print(f"- a whole action, {count} files (medians, wall / CPU): file tool "
+              f"{statistics.median(walls['file']):.1f} / {statistics.median(cpus['file']):.1f} ms "
+              f"(whole scan before, the written path after); command "
+              f"{statistics.median(walls['command']):.1f} / {statistics.median(cpus['command']):.1f} ms "
+              "(whole scans before and after)")
         return figure(f"checkpoint, {count} files, 4 changed", ours, "git stash create", baseline,
                       f"< {target_ms:.0f} ms", ours < target_ms)
 

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .records import Checkpoint
@@ -41,17 +43,24 @@ class Checkpoints:
         })
         return checkpoint
 
-    def after(self, checkpoint: Checkpoint, *, background: bool = False) -> None:
+    def after(self, checkpoint: Checkpoint, *, background: bool = False,
+              written: Sequence[Path] | None = None) -> None:
         """Snapshot the workspace once the action is over: the tree that tells the agent's changes from a
         person's later edits, so it is taken before the tool's result goes back. `background` (a call the
         person stopped: Esc, quitting) returns at once; the next checkpoint, a restore and the end of
         `vtcode exec` wait for it (`settle`). If the process ends first, the record has no after-tree and
-        a restore keeps that action's changes unless --overwrite (the safe side)."""
+        a restore keeps that action's changes unless --overwrite (the safe side).
+
+        `written`: the action is known to have changed these paths and nothing else (vtcode's own file
+        tools write only through the jail, which records them): the snapshot looks at them alone instead
+        of scanning the tree. A person's edit elsewhere meanwhile is then seen by the next whole scan,
+        and so counted as a person's, never as the agent's."""
         self.settle()
+        only = self._relative(written)
         if not background:
-            self._after(checkpoint)
+            self._after(checkpoint, only)
             return
-        self._pending = threading.Thread(target=self._after, args=(checkpoint,), daemon=True,
+        self._pending = threading.Thread(target=self._after, args=(checkpoint, only), daemon=True,
                                          name=f"vtcode-checkpoint-{checkpoint.id}-after")
         self._pending.start()
 
@@ -62,9 +71,22 @@ class Checkpoints:
             if not pending.is_alive():
                 self._pending = None
 
-    def _after(self, checkpoint: Checkpoint) -> None:
+    def _relative(self, written: Sequence[Path] | None) -> list[str] | None:
+        """Workspace-relative names of `written`, or None (scan everything) if one is not beneath it."""
+        if written is None:
+            return None
+        names = []
+        for path in written:
+            try:
+                names.append(Path(os.path.realpath(path.parent), path.name).relative_to(self.store.root)
+                             .as_posix())
+            except ValueError:
+                return None
+        return names
+
+    def _after(self, checkpoint: Checkpoint, only: list[str] | None = None) -> None:
         try:
-            self.store.finish(checkpoint)
+            self.store.finish(checkpoint, only)
         except Exception as exc:  # the action ran; its undo still works, less precisely
             with contextlib.suppress(Exception):  # the session may be closing
                 self._event("error", {"message": f"checkpoint {checkpoint.id}: no after-snapshot: {exc}",

@@ -1,8 +1,10 @@
 """The checkpoint store: a git object store of its own, under the user's data dir, keyed by workspace.
 
-Why git: its index keeps each file's stat data, so a snapshot of an unchanged tree costs one `ls-files`
-scan (lstat of every file, readdir of every directory, both in C) plus a `write-tree` that reuses the cached
-trees; only changed files are read and hashed. The store never shares anything with the user's repository:
+Why git: its index keeps each file's stat data, so a snapshot of an unchanged tree costs one `status`
+scan (lstat of every file in C; with the untracked cache, a stat instead of a readdir for each directory
+that did not change) plus a `write-tree` that reuses the cached trees; only changed files are read and
+hashed. After vtcode's own file tools only the paths they wrote are looked at (`write_tree(only=...)`).
+The store never shares anything with the user's repository:
 GIT_DIR, GIT_INDEX_FILE and the work tree are passed explicitly, the user's system and global git
 configuration is not read (no filter, hook or fsmonitor of anyone's choosing runs), and git itself never
 descends into a `.git` directory, so the user's index, refs, stash and HEAD are never read or written.
@@ -45,9 +47,18 @@ _STORE_CONFIG = (
     ("core.fsmonitor", "false"),
     ("core.hooksPath", "/dev/null"),
     ("index.version", "4"),
+    ("core.splitIndex", "true"),  # an index write is the few changed entries, not all of them
+    # A file's or a directory's stat data is compared with its ctime too, which no one can set back: a
+    # command that puts an mtime back cannot hide a change (or a new file) from the next scan.
+    ("core.trustctime", "true"),
+    ("core.checkStat", "default"),
     ("gc.auto", "0"),
     ("gc.pruneExpire", "never"),
 )
+# The store's HEAD is moved to the latest tree once the index differs from it in this many paths.
+_HEAD_DRIFT = 256
+_STORE_IDENT = {"GIT_AUTHOR_NAME": "vtcode", "GIT_AUTHOR_EMAIL": "vtcode@localhost",
+                "GIT_COMMITTER_NAME": "vtcode", "GIT_COMMITTER_EMAIL": "vtcode@localhost"}
 
 
 class CheckpointError(VtcodeError):
@@ -157,18 +168,22 @@ class CheckpointStore:
 
     # -- snapshots ------------------------------------------------------------------------------------
 
-    def write_tree(self) -> tuple[str, list[str]]:
-        """The workspace as a tree in the store, and the files left out for the size cap. Call locked."""
+    def write_tree(self, only: Sequence[str] | None = None) -> tuple[str, list[str]]:
+        """The workspace as a tree in the store, and the files left out for the size cap. Call locked.
+
+        `only`: the index brought up to date for these workspace-relative paths alone, every other entry
+        kept as the last snapshot left it (no scan of the tree). For an action known to have written
+        nothing else; `skipped` then names only those of these paths over the size cap."""
         # Under our lock no other vtcode process is using this index: a lock file left by a git that was
         # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.git_dir / "index.lock")
-        listed = self.git("ls-files", "-z", "-m", "-d", "-o", "--exclude-standard")
+        listed, drift = self._changed_paths() if only is None else (self._listed(only), 0)
         update: list[bytes] = []
         drop: list[bytes] = []
         skipped: list[str] = []
         real_dirs: dict[bytes, bool] = {}
-        for raw in dict.fromkeys(listed.split(b"\0")):
+        for raw in dict.fromkeys(listed):
             if not raw or raw.endswith(b"/"):  # "" or a nested repository (not snapshotted)
                 continue
             if not self._beneath_real_dirs(raw, real_dirs):
@@ -193,7 +208,56 @@ class CheckpointStore:
                      data=b"\0".join(update) + b"\0")
         if drop:
             self.git("update-index", "--force-remove", "-z", "--stdin", data=b"\0".join(drop) + b"\0")
-        return self.git("write-tree").decode().strip(), sorted(skipped)
+        tree = self.git("write-tree").decode().strip()
+        if drift + len(update) + len(drop) > _HEAD_DRIFT:
+            self._move_head(tree)
+        return tree, sorted(skipped)
+
+    def _changed_paths(self) -> tuple[list[bytes], int]:
+        """Every path that may differ from the store's index, and how far the index has drifted from the
+        store's HEAD. One `git status`: unlike `ls-files -o` it uses the untracked cache, so a directory
+        whose mtime did not change is not read again (a stat instead of an open, a readdir and a
+        .gitignore read), and it refreshes the index's stat data with git's preload threads. An untracked
+        directory is listed whole (`dir/`) and then expanded by an `ls-files -o` of it alone."""
+        status = self.git("status", "--porcelain=v1", "-z", "--no-renames", "--ignore-submodules=all",
+                          "--untracked-files=normal")
+        listed: list[bytes] = []
+        fresh_dirs: list[bytes] = []
+        drift = 0
+        for entry in status.split(b"\0"):
+            if len(entry) < 4:
+                continue
+            staged, changed, path = entry[0:1], entry[1:2], entry[3:]
+            if staged == b"?":
+                (fresh_dirs if path.endswith(b"/") else listed).append(path)
+                continue
+            if staged != b" ":
+                drift += 1
+            if changed != b" ":
+                listed.append(path)
+        if fresh_dirs:
+            # Literal pathspecs: a directory named `:(glob)x/` is that directory, not magic.
+            listed += self.git("--literal-pathspecs", "ls-files", "-z", "-o", "--exclude-standard", "--",
+                               *(os.fsdecode(d) for d in fresh_dirs)).split(b"\0")
+        return listed, drift
+
+    def _listed(self, paths: Sequence[str]) -> list[bytes]:
+        """Of these paths, those that may differ from the index: as the whole scan decides (ignored files
+        stay out), with git looking at these paths only."""
+        if not paths:
+            return []
+        return self.git("--literal-pathspecs", "ls-files", "-z", "-m", "-d", "-o", "--exclude-standard", "--",
+                        *paths).split(b"\0")
+
+    def _move_head(self, tree: str) -> None:
+        """Point the store's HEAD at a commit of `tree`. `git status` compares the index with HEAD too;
+        kept close, that comparison costs nothing (cached trees match) and its output stays short. Only
+        the store's own HEAD: the user's repository is never read."""
+        env = {**self._environment(), **_STORE_IDENT}
+        done = subprocess.run(["git", "commit-tree", tree, "-m", "vtcode checkpoint store"], env=env,
+                              cwd=self.root, capture_output=True, check=False)
+        if done.returncode == 0:  # only a speed-up: a failure leaves status slower, never wrong
+            self.git("update-ref", "--no-deref", "HEAD", done.stdout.decode().strip())
 
     def _beneath_real_dirs(self, raw: bytes, known: dict[bytes, bool]) -> bool:
         """Whether every directory on the way to `raw` is a directory, not a symlink (git refuses to go
@@ -234,13 +298,15 @@ class CheckpointStore:
         self._append(record)
         return Checkpoint(**record.model_dump(exclude={"kind"}))
 
-    def finish(self, checkpoint: Checkpoint) -> str:
-        """Snapshot the workspace after the action: what it changed is then known exactly."""
+    def finish(self, checkpoint: Checkpoint, written: Sequence[str] | None = None) -> str:
+        """Snapshot the workspace after the action: what it changed is then known exactly. `written`: the
+        action is known to have written these paths and nothing else (vtcode's own file tools, which
+        write only through the jail), so only they are looked at; None scans the whole tree."""
         with self.locked():
-            return self.finish_locked(checkpoint)
+            return self.finish_locked(checkpoint, written)
 
-    def finish_locked(self, checkpoint: Checkpoint) -> str:
-        tree, _ = self.write_tree()
+    def finish_locked(self, checkpoint: Checkpoint, written: Sequence[str] | None = None) -> str:
+        tree, _ = self.write_tree(written)
         self._append(CheckpointRecord(kind="after", id=checkpoint.id, tree=tree, ts=_now(),
                                       session=checkpoint.session, tool=checkpoint.tool))
         return tree

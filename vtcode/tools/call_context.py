@@ -41,19 +41,28 @@ class CallContext:
         self._tool = tool
         self._sandbox = sandbox
         self._watch = watch
+        # Every path this call wrote, or resolved to write, through the jail: what a file tool changed,
+        # known by construction (the checkpoint after it looks at these paths alone).
+        self.written: list[Path] = []
 
     @property
     def workspace(self) -> Path:
         return self._jail.root
 
     def resolve(self, path: str, *, write: bool = False) -> Path:
-        return self._jail.resolve(path, write=write)
+        resolved = self._jail.resolve(path, write=write)
+        if write:
+            self.written.append(resolved)
+        return resolved
 
     def read_bytes(self, path: str, *, limit: int | None = None) -> bytes:
         return self._jail.read_bytes(path, limit=limit)
 
     def write_bytes(self, path: str, data: bytes) -> Path:
-        return self._jail.write_atomic(path, data)
+        resolved = self._jail.resolve(path, write=True)
+        self.written.append(resolved)  # before the write: a write that fails half-way is looked at too
+        self._jail.write_resolved(resolved, data, shown=path)
+        return resolved
 
     def emit(self, type: str, payload: dict[str, Any]) -> None:
         self._bus.emit(type, payload, actor=f"tool:{self._tool}")

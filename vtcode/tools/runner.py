@@ -5,6 +5,7 @@ continue; nothing runs without a decision that allows it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from vtcode_hookspecs import (
@@ -25,10 +26,12 @@ from vtcode_hookspecs import (
 from vtcode.approvals import Answer, ApprovalBroker
 from vtcode.approvals.broker import action_digest
 from vtcode.checkpoints import Checkpoint, CheckpointError, Checkpoints
+from vtcode.distributions import canonical_name
 from vtcode.errors import InvariantError, VtcodeError
 from vtcode.events import EventBus
 from vtcode.events.whole import whole
 from vtcode.hooks.runner import HookOutcome, HookRunner
+from vtcode.plugins.discovery import CORE_DISTRIBUTION
 from vtcode.plugins.registry import Registered
 from vtcode.policy.engine import PolicyEngine
 from vtcode.workspace.jail import Jail
@@ -150,11 +153,12 @@ class ToolRunner:
                        "([checkpoints] enabled = false in your user config turns checkpoints off)")
                 return self._refuse(name, call_id, why, decision, answer)
         allowed_by = "allow" if answer is None else f"person:{answer.value}"
+        written: list[Path] = []
         try:
-            result = self._invoke(entry.obj, entry.plugin, args, call_id, allowed_by)
+            result = self._invoke(entry.obj, entry.plugin, args, call_id, allowed_by, written)
         finally:
             if checkpoint is not None:
-                self._finish(checkpoint)
+                self._finish(checkpoint, written if _writes_only_through_jail(action, entry) else None)
         if self._hooks is not None:
             after = self._hooks.post_tool(action, call_id, result.ok, result.output)
             if after.deny is not None:
@@ -165,15 +169,16 @@ class ToolRunner:
             result = result.model_copy(update={"output": _with(result.output, hooked)})
         return CallRecord(result, decision, answer, action)
 
-    def _finish(self, checkpoint: Checkpoint) -> None:
+    def _finish(self, checkpoint: Checkpoint, written: list[Path] | None) -> None:
         if self.checkpoints is None:
             raise InvariantError("a checkpoint was taken without a checkpoint service")
         # A stopped call (Esc, quitting) is not held up by its after-snapshot; failures are `error` events.
         stopped = self.watch is not None and self.watch.stop_requested()
-        self.checkpoints.after(checkpoint, background=stopped)
+        self.checkpoints.after(checkpoint, background=stopped, written=written)
 
     def _invoke(
-        self, tool: Tool, plugin: str, args: Any, call_id: str, allowed_by: str = "allow"
+        self, tool: Tool, plugin: str, args: Any, call_id: str, allowed_by: str = "allow",
+        written: list[Path] | None = None,
     ) -> ToolResult:
         # The digest of the action built again from the very arguments handed to the tool: equal to the
         # approval's digest, so the audit shows that what was approved is what ran.
@@ -196,6 +201,8 @@ class ToolRunner:
                 call_id=call_id,
                 decision=allowed_by,
             )
+            if written is not None:
+                ctx.written = written  # the caller's list: filled even if the tool raises
             result = tool.invoke(ctx, args)
         except (VtcodeError, OSError, ValueError) as exc:
             result = ToolResult(ok=False, output=f"{tool.name} failed: {exc}")
@@ -270,6 +277,17 @@ def _changes_workspace(action: ActionRequest, tool: Tool) -> bool:
     if action.write or any(write for _, write in action.extra_paths):
         return True
     return getattr(tool, "risk", None) is RiskClass.WRITE
+
+
+def _writes_only_through_jail(action: ActionRequest, entry: Registered[Tool]) -> bool:
+    """vtcode's own file tools write only through their CallContext (plugins/vtcode_fs_tools: every write
+    is `ctx.write_bytes`), so what they changed is exactly what the context recorded. A command, or any
+    other plugin's tool, may write anything: its after-snapshot scans the whole tree."""
+    return (action.kind == "tool" and entry.plugin == _FILE_TOOLS
+            and canonical_name(entry.distribution) == CORE_DISTRIBUTION)
+
+
+_FILE_TOOLS = "fs_tools"
 
 
 def _summary(action: ActionRequest) -> str:

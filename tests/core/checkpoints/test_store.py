@@ -240,3 +240,40 @@ def test_two_sessions_creating_the_store_at_once_both_succeed(tmp_path: Path) ->
         thread.join()
     assert not errors
     assert sorted(c.id for c in CheckpointStore(root).checkpoints()) == [1, 2, 3, 4]
+
+
+def test_a_new_file_is_seen_even_when_its_directorys_mtime_is_put_back(tmp_path: Path) -> None:
+    """The scan skips reading a directory whose stat data did not change (git's untracked cache). A
+    command that adds a file and then resets the directory's times cannot hide the file from the next
+    checkpoint: setting times changes the ctime, which the store's git compares too."""
+    root = repository(tmp_path / "ws")
+    store = CheckpointStore(root)
+    store.take()
+    store.take()  # the untracked cache now holds src/
+    assert b"UNTR" in (store.git_dir / "index").read_bytes()  # the cache is there, and used
+    src = root / "src"
+    before = src.stat()
+    (src / "hidden.py").write_text("x\n")
+    os.utime(src, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert src.stat().st_mtime_ns == before.st_mtime_ns
+    assert "src/hidden.py" in tree_files(store, store.take().tree)
+
+
+def test_new_directories_and_their_files_are_found_whole(tmp_path: Path) -> None:
+    """An untracked directory is reported whole by the scan and then listed file by file; ignored files
+    and nested repositories in it stay out."""
+    root = repository(tmp_path / "ws")
+    store = CheckpointStore(root)
+    store.take()
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "sub" / "a.py").write_text("a\n")
+    (root / "pkg" / "run.log").write_text("ignored\n")
+    (root / ":(glob)x").mkdir()  # a name git would read as pathspec magic
+    (root / ":(glob)x" / "b.py").write_text("b\n")
+    nested = root / "pkg" / "nested"
+    nested.mkdir()
+    git(nested, "init", "-q")
+    (nested / "inner.py").write_text("inner\n")
+    files = tree_files(store, store.take().tree)
+    assert {"pkg/sub/a.py", ":(glob)x/b.py"} <= files
+    assert not {f for f in files if f.endswith(".log") or f.startswith("pkg/nested")}
