@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -192,7 +192,8 @@ def test_no_directory_name_or_tag_spelling_closes_the_guidance_block(workspace: 
     blocks = guidance.split("<project-instructions ")
     assert FORGED not in blocks[0] and "</project-instructions" not in blocks[0]  # vtcode's preamble only
     for block in blocks[1:]:  # each opened once, closed once, at its end, and nothing after it
-        assert block.count("</project-instructions>") == 1 and block.rstrip().endswith("</project-instructions>")
+        closing = "</project-instructions>"
+        assert block.count(closing) == 1 and block.rstrip().endswith(closing)
         opening = block.split(">", 1)[0]  # the attribute cannot end early: quotes, `>`, newlines escaped
         assert re.fullmatch(r'source="[^"<>\n]*" sha256="sha256:[0-9a-f]{64}"', opening), opening
     assert len(blocks) == 2

@@ -79,8 +79,8 @@ def test_a_workspace_hook_edited_during_the_session_does_not_run(kit: HookKit) -
 def test_a_workspace_hook_gets_no_file_outside_the_workspace(kit: HookKit, tmp_path: Path) -> None:
     secret = tmp_path / "id_ed25519"
     secret.write_text("SECRET-KEY-MATERIAL\n")
-    (kit.root / "h.sh").write_text(
-        'cat > /dev/null\nk=$(head -c 40 "$1" 2>/dev/null | tr -dc A-Z-)\nprintf \'{"message": "got=%s"}\' "$k"\n')
+    (kit.root / "h.sh").write_text('cat > /dev/null\nk=$(head -c 40 "$1" 2>/dev/null | tr -dc A-Z-)\n'
+                                   'printf \'{"message": "got=%s"}\' "$k"\n')
     workspace_hook(kit, ["/bin/sh", "h.sh", str(secret)], events=("session_start",))
     run = kit.exec([Reply(text="done")])
     [hook] = run.of("hook.ran")
