@@ -307,7 +307,7 @@ def hook_runner(runtime: Runtime, root: Path, sandbox: SandboxProvider) -> HookR
             approvals = approved(root) if approvals is None else approvals
             if approvals.get(name) != digest:
                 _notice(bus, f"hook {name} from the workspace's vtcode.toml is not approved "
-                             f"({digest[:19]}…): review it, then `vtcode hooks approve {name}`")
+                             f"({(digest or '')[:19]}…): review it, then `vtcode hooks approve {name}`")
                 continue
         notes = [key for key in ("fail_open", "network") if getattr(command, key)]
         if notes:
