@@ -51,7 +51,7 @@ def _table(invocation: CommandContext) -> tuple[Path, list[Row]]:
             digest, problem = hook_digest(name, command, root), ""
         except HookDigestError as exc:
             digest, problem = "", f"cannot be approved: {exc}"
-        if problem:
+        if problem and source == "workspace":
             status = problem
         elif source == "workspace":
             status = "approved" if ok.get(name) == digest else "needs approval"
