@@ -132,7 +132,7 @@ class OtlpSink:
         problem = ""
         for attempt in range(options.retries + 1):
             try:
-                response = self._client.post(url, content=body, headers=self._headers)
+                response = _post_bounded(self._client, url, body, self._headers, options.timeout_s)
             except httpx.HTTPError as exc:
                 problem = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
                 wait = options.backoff_s * 2**attempt
@@ -172,6 +172,31 @@ class OtlpSink:
         if self.options is None:
             raise RuntimeError("the otlp sink was not configured ([events.sinks.otlp])")
         return self.options
+
+
+RESPONSE_CAP = 64 * 1024  # bytes of a collector's answer read; OTLP answers are a few hundred bytes
+
+
+def _post_bounded(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
+                  timeout_s: float) -> httpx.Response:
+    """POST, then read at most RESPONSE_CAP bytes of the answer within timeout_s overall: httpx's timeout
+    is per read, so a collector dripping an endless body would otherwise hold the sink (and its memory)
+    forever. The status decides; an answer cut short is parsed as far as it goes (a 200 whose body cannot
+    be read as OTLP says the records were taken)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    asked = {"Accept-Encoding": "identity", **headers}  # an answer cut at the cap stays readable
+    with client.stream("POST", url, content=body, headers=asked) as response:
+        kept = bytearray()
+        for chunk in response.iter_raw():
+            kept += chunk
+            if len(kept) >= RESPONSE_CAP or time.monotonic() > deadline:
+                break
+        plain = {k: v for k, v in response.headers.items()
+                 if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")}
+        return httpx.Response(response.status_code, headers=plain, content=bytes(kept[:RESPONSE_CAP]),
+                              request=response.request)
 
 
 def _encode(request: Any, protocol: str) -> bytes:

@@ -12,6 +12,7 @@ when the agent first works there (a tool call that ran with a path in it). See d
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 from collections.abc import Iterable
@@ -33,7 +34,15 @@ GUIDANCE_PREAMBLE = (
     "them."
 )
 
-_TAG = re.compile(r"<(/?)(project-instructions)", re.IGNORECASE)
+# Any tag a model could read as opening or closing a block, spaces and all (`< /project-instructions >`).
+_TAG = re.compile(r"<(\s*/?\s*)(project-instructions)", re.IGNORECASE)
+
+
+def _attribute(value: str) -> str:
+    """A path as an attribute value: quotes, angle brackets and control characters (a directory name may
+    hold any of them) escaped, so a name cannot end the attribute, the tag or the block."""
+    escaped = html.escape(value, quote=True)
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in escaped)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ def guidance_block(loaded: LoadedFile) -> str:
     body = _TAG.sub(r"&lt;\1\2", loaded.text)
     note = "\n[... cut here: the project-instructions size cap was reached]" if loaded.truncated else ""
     return (
-        f'<project-instructions source="{loaded.path}" sha256="{loaded.sha256}">\n'
+        f'<project-instructions source="{_attribute(loaded.path)}" sha256="{loaded.sha256}">\n'
         f"{body}{note}\n</project-instructions>"
     )
 

@@ -38,7 +38,7 @@ def hooks() -> None:
 
 
 def _table(invocation: CommandContext) -> tuple[Path, list[Row]]:
-    from vtcode.hooks.approvals import approved, hook_digest
+    from vtcode.hooks.approvals import HookDigestError, approved, hook_digest
 
     root = invocation.root()
     config = invocation.load_config()
@@ -47,8 +47,13 @@ def _table(invocation: CommandContext) -> tuple[Path, list[Row]]:
     rows: list[Row] = []
     for name, command in {**config.config.hooks.commands, **managed}.items():
         source = "managed" if name in managed else config.sources.get(f"hooks.commands.{name}", "user")
-        digest = hook_digest(name, command, root)
-        if source == "workspace":
+        try:
+            digest, problem = hook_digest(name, command, root), ""
+        except HookDigestError as exc:
+            digest, problem = "", f"cannot be approved: {exc}"
+        if problem and source == "workspace":
+            status = problem
+        elif source == "workspace":
             status = "approved" if ok.get(name) == digest else "needs approval"
         elif source != "managed" and not config.config.hooks.allow_non_managed:
             status = "forbidden by the managed file"
@@ -94,6 +99,8 @@ def approve(names: tuple[str, ...], all_: bool, invocation: CommandContext) -> N
         if name not in mine:
             raise UnknownHook(f"{name!r} is not a hook of this workspace's vtcode.toml "
                               f"({', '.join(mine) or 'it has none, or the workspace is not trusted'})")
+        if not mine[name].digest:
+            raise UnknownHook(f"{name}: {mine[name].status}")
     approvals.approve(root, {name: mine[name].digest for name in chosen})
     for name in chosen:
         say(neutral(f"approved {name}: {' '.join(mine[name].command)}  ({mine[name].digest[:19]}…)"))

@@ -212,8 +212,9 @@ class EventBus:
         """Deliver what is queued, end the session (`session.ended` last), and close every sink."""
         if self._closed:
             return
+        deadline = time.monotonic() + timeout  # one budget for the whole close, however many sinks lag
         for worker in self._workers:
-            if not worker.drain(timeout):
+            if not worker.drain(max(deadline - time.monotonic(), 0.0)):
                 self.record(Error(message=f"sink {worker.sink.name} did not keep up before close"))
         if self._started:
             self.record(SessionEnded(reason=reason, events=self._seq + 1))
@@ -223,7 +224,8 @@ class EventBus:
             self._unsynced.set()  # wakes the flusher, which sees the bus closed and ends
         _OPEN_BUSES.discard(self)
         for worker in workers:
-            worker.stop(timeout)  # too late to record what is lost: the log is closed; stderr still says so
+            # too late to record what is lost: the log is closed; stderr still says so
+            worker.stop(max(deadline - time.monotonic(), 0.5))
         anchored = bool(self._durable) and self._anchor is not None and self._prev_hash is not None
         for sink in [*self._inline, *self._durable]:
             try:

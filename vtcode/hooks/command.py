@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from pydantic import ValidationError
 from vtcode_hookspecs import CommandSandbox, HookAnswer
@@ -83,9 +83,11 @@ def _parse(stdout: bytes) -> CommandRun:
     if not text:
         return CommandRun(HookAnswer(), exit_code=0)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except ValueError as exc:
         return CommandRun(None, f"its output is not JSON ({exc})", 0)
+    except RecursionError:
+        return CommandRun(None, "its output is not JSON (nested too deeply)", 0)
     if not isinstance(data, dict):
         return CommandRun(None, "its output is not a JSON object", 0)
     try:
@@ -94,6 +96,16 @@ def _parse(stdout: bytes) -> CommandRun:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "answer"
         return CommandRun(None, f"its answer is not valid: {where}: {first['msg']}", 0)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice is a failure: parsers disagree on which one wins (`deny` then `allow`)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise ValueError(f"the key {key!r} is given twice")
+        data[key] = value
+    return data
 
 
 def _reader(stream: IO[bytes] | None, into: list[bytes], cap: int) -> threading.Thread:

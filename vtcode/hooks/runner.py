@@ -38,12 +38,12 @@ from vtcode.config.models import HookCommand
 from vtcode.errors import InvariantError
 from vtcode.events import EventBus
 
-from .approvals import approved, hook_digest
+from .approvals import HookDigestError, approved, hook_digest
 
 if TYPE_CHECKING:
     from vtcode.runtime import Runtime
 
-_TAG = re.compile(r"<(/?hook-message)", re.IGNORECASE)  # a message cannot close its own block
+_TAG = re.compile(r"<(\s*/?\s*hook-message)", re.IGNORECASE)  # a message cannot close its own block
 # Events where a hook gates what happens next: a failing hook there denies (fail closed).
 GATING = frozenset({"pre_tool", "approval_requested", "user_prompt"})
 POST_TOOL_OUTPUT = 16 * 1024  # characters of a tool's output a post_tool hook sees
@@ -237,6 +237,18 @@ class HookRunner:
             return None, f"no sandbox to run it in: {exc}", None, False
         if sandbox is None:
             return None, "no sandbox to run it in (commands are refused in this session)", None, False
+        if hook.source == "workspace":  # approved as it was: checked again before every run
+            try:
+                now = hook_digest(hook.name, hook.command, self.root)
+            except HookDigestError as exc:
+                return None, f"not run: {exc}", None, False
+            if now != hook.digest:
+                return None, (f"not run: it changed since it was approved ({now[:19]}… is not the approved "
+                              f"{(hook.digest or '')[:19]}…); review it, then `vtcode hooks approve "
+                              f"{hook.name}`"), None, False
+        # A file outside the workspace named by an absolute argument (a user's script in their config dir)
+        # is made readable only for hooks the user or the administrator configured, never a workspace's.
+        outside = () if hook.source == "workspace" else _outside_files(hook.command.command, self.root)
         try:
             ran = run_command(
                 sandbox,
@@ -245,7 +257,7 @@ class HookRunner:
                 event.model_dump_json(exclude_none=True).encode(),
                 timeout_s=hook.command.timeout_s,
                 network=hook.network,
-                read_files=_outside_files(hook.command.command, self.root),
+                read_files=outside,
             )
         except Exception as exc:  # the sandbox could not be applied, the program is missing...
             return None, f"could not start: {' '.join(str(exc).split())[:300]}", None, False
@@ -284,12 +296,18 @@ def hook_runner(runtime: Runtime, root: Path, sandbox: SandboxProvider) -> HookR
         if not allow_others:
             _notice(bus, f"hook {name} ({source}) not run: hooks.allow_non_managed = false (managed)")
             continue
-        digest = hook_digest(name, command, root)
+        try:
+            digest: str | None = hook_digest(name, command, root)
+        except HookDigestError as exc:
+            if source == "workspace":
+                _notice(bus, f"hook {name} from the workspace's vtcode.toml not run: {exc}")
+                continue
+            digest = None
         if source == "workspace":
             approvals = approved(root) if approvals is None else approvals
             if approvals.get(name) != digest:
                 _notice(bus, f"hook {name} from the workspace's vtcode.toml is not approved "
-                             f"({digest[:19]}…): review it, then `vtcode hooks approve {name}`")
+                             f"({(digest or '')[:19]}…): review it, then `vtcode hooks approve {name}`")
                 continue
         notes = [key for key in ("fail_open", "network") if getattr(command, key)]
         if notes:
