@@ -114,6 +114,7 @@ def revoke(name: str, invocation: CommandContext) -> None:
     from . import approvals
 
     root = invocation.root()
+    invocation.load_config()  # a bad config is reported, never ignored
     if not approvals.revoke(str(root), name):
         raise McpCliError(f"no approval of {name!r} for {root}")
     say(f"revoked {name} for {root}")

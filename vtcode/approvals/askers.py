@@ -276,7 +276,7 @@ def _hidden(prompt: ApprovalPrompt) -> int:
 def session_lines(args: dict[str, Any]) -> list[tuple[str, str]]:
     """What a shell session carries into this send (its directory, the variables earlier sends set), as
     (label, neutralised text): a send's meaning depends on it, and the send's own text does not show it."""
-    from vtcode.policy.session_state import carried
+    from .carried import carried
 
     state = carried(args)
     if state is None:

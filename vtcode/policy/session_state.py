@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vtcode.approvals.carried import UNKNOWN, carried
+
 from .outcome import Outcome
 from .shell.api import parse_shell
 from .shell.environment import dangerous_variable
 
-UNKNOWN = "unknown"
 RUNTIME = "(set at run time)"
 
 
@@ -39,21 +40,6 @@ def session_variables(text: str) -> list[tuple[str, str]]:
     # an alias (expanded in an interactive shell), a trap, a rehashed or disabled command.
     found += [(f"{c.name} …", SHELL_CHANGE) for c in parsed.commands if c.name in _CHANGES_SHELL]
     return found
-
-
-def carried(args: Mapping[str, Any]) -> tuple[str | None, dict[str, str]] | None:
-    """(the shell's directory relative to the workspace root or UNKNOWN, its variables) from a send's
-    arguments; None when the send carries no session state (a tool other than shell_session)."""
-    state = args.get("session")
-    if state is None:
-        return None
-    if not isinstance(state, Mapping):
-        return (UNKNOWN, {"?": "malformed session state"})
-    where = state.get("cwd")
-    variables = state.get("variables")
-    if not isinstance(variables, Mapping):
-        variables = {"?": "malformed session state"}
-    return (where if isinstance(where, str) else UNKNOWN, {str(k): str(v) for k, v in variables.items()})
 
 
 def carried_outcomes(args: Mapping[str, Any]) -> list[Outcome]:
