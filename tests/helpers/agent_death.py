@@ -14,6 +14,7 @@ lives. It runs as root or, copied next to the packages, as a spare uid (test_age
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -99,6 +100,10 @@ def _report(path: Path, data: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    # The agent under test has no handler for these signals and dies by them. A disposition inherited from
+    # whoever started the test run (`nohup` ignores SIGHUP) must not make it survive its hangup.
+    for inherited in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(inherited, signal.SIG_DFL)
     ws, spawn, report = Path(argv[1]), argv[2], Path(argv[3])
     held: list[Any] = []
     if len(argv) > 4 and argv[4] == "thread":
