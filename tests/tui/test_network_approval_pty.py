@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from helpers.terminal import Terminal, vtcode_bin
 from helpers.tui import stub_overrides
 
 from vtcode.paths import user_config_dir
+from vtcode.tui.screens.approval import QUIET_S
 from vtcode.workspace.trust import write_trust
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the netns egress mode")
@@ -92,6 +94,7 @@ def test_an_unknown_host_is_offered_in_the_tui_and_the_answer_holds(
         tui.press("enter")
         tui.wait_for(b"Approval needed")  # first the command itself
         tui.wait_for(b"python3 fetch.py")
+        time.sleep(QUIET_S + 0.1)  # a person reads first: a key right after the modal appears is no answer
         tui.press("y")
         tui.wait_for(f"asked.test:{port}".encode(), timeout=60)  # then the host, named with its port
         tui.wait_for(b"Deny [n]")
@@ -102,6 +105,7 @@ def test_an_unknown_host_is_offered_in_the_tui_and_the_answer_holds(
                       "Always allow [a]", f"always   saves {store}"):
             assert shown in screen, shown
         assert served == []  # nothing reached the host while the question is open
+        time.sleep(QUIET_S + 0.1)
         tui.press(key)
         tui.wait_for(b"the-turn-is-over", timeout=60)
         assert f"fetched {status}".encode() in tui.output()
