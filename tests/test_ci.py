@@ -20,6 +20,10 @@ PACKAGES = {
     "git": "git",
     "bwrap": "bubblewrap",
     "unshare": "util-linux",
+    "make": "make",  # the policy reviews' real-tool witnesses: make, ed, jq, file
+    "ed": "ed",
+    "jq": "jq",
+    "file": "file",
     "node": "nodejs",  # the MCP reference servers (tests/plugins/vtcode_mcp)
 }
 BENCH_ONLY = {"ctags": "universal-ctags", "fzf": "fzf", "apt-get": "apt"}

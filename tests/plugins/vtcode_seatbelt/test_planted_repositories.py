@@ -15,6 +15,7 @@ allows every step of this script (the first test), which is the point of the fin
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
@@ -64,7 +65,14 @@ def _run(ws: Path, script: str, tmp_dir: Path, mode: str = "workspace-write") ->
     request = box.request(["/bin/sh", "-c", script], str(ws)).model_copy(update={"tmp_dir": str(tmp_dir)})
     prepared = box.prepare(request)
     try:
-        proc = prepared.start(stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            proc = prepared.start(stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            if exc.errno != errno.E2BIG:
+                raise
+            # Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); macOS has no per-argument cap, only
+            # the 1 MiB total that test_second_review.py checks. The shim cannot stand in here.
+            pytest.skip("this home's profile is over Linux's 128 KiB per-argument cap (not macOS's)")
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out.decode(errors="replace")
     finally:
