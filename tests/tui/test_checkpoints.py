@@ -4,13 +4,14 @@ file (approved with `y` in the approval modal), `/undo` shows the plan and `r` b
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
 from helpers.tui import Driver, RunTui, stub_overrides
 from textual.widgets import OptionList, Static
 
-from vtcode.tui.screens.approval import ApprovalScreen
+from vtcode.tui.screens.approval import QUIET_S, ApprovalScreen
 from vtcode.tui.screens.checkpoints import CheckpointsScreen, RestoreScreen
 from vtcode.tui.widgets.chat import Notice
 
@@ -24,6 +25,7 @@ def test_undo_restores_the_agents_last_change(workspace: Path, stub: OpenAIStub,
         await ui.loaded()
         await ui.send("rewrite notes")
         await ui.until(lambda: isinstance(ui.app.screen, ApprovalScreen))
+        await asyncio.sleep(QUIET_S + 0.1)  # an answer key right after the modal appears is no answer
         await ui.press("y")
         await ui.idle()
         assert (workspace / "notes.txt").read_text() == "agent\n"
@@ -47,6 +49,7 @@ def test_the_checkpoints_screen_lists_a_shell_escape_and_esc_changes_nothing(
         await ui.loaded()
         await ui.send("!touch made.txt")
         if isinstance(ui.app.screen, ApprovalScreen) or await _asked(ui):
+            await asyncio.sleep(QUIET_S + 0.1)
             await ui.press("y")
         await ui.idle()
         assert (workspace / "made.txt").exists()
