@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers.programs import program, witnesses
 from vtcode_hookspecs import ActionRequest
 
 from vtcode.policy.assemble import PolicySetup, open_policy
@@ -27,8 +28,9 @@ from vtcode.workspace import write_trust
 
 Rich = tuple[PolicySetup, Path, Path]
 
-pytestmark = pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None,
-                                reason="real bash and git are the witnesses here")
+@pytest.fixture(autouse=True)
+def _witnesses() -> None:
+    witnesses("bash", "git")  # real bash and git are the witnesses here: missing on Linux is a failure
 
 _GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b",
             "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b"}
@@ -327,16 +329,14 @@ def test_witness_dotdot_program_path_runs_the_workspace_file(rich: Rich) -> None
 
 
 def test_witness_jq_import_reads_outside(rich: Rich) -> None:
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed")
+    program("jq")
     policy, ws, base = rich
     assert "s3cret" in _bash(JQ[0], ws, base / "home")
     assert _verdict(policy, JQ[0]) != "allow"
 
 
 def test_witness_magic_prints_the_file(rich: Rich) -> None:
-    if shutil.which("file") is None:
-        pytest.skip("file is not installed")
+    program("file")
     policy, ws, base = rich
     assert "outside-secret" in _bash("MAGIC=../out/secret.txt file a.txt", ws, base / "home")
     assert _verdict(policy, "MAGIC=../out/secret.txt file a.txt") == "deny"
@@ -374,8 +374,7 @@ def test_witness_one_letter_abbreviation_writes_git_config(rich: Rich,
 
 
 def test_witness_standing_approval_elsewhere_runs_other_code(rich: Rich) -> None:
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
+    program("make")
     policy, ws, base = rich
     _bash("cd vendor/x && make test", ws, base / "home")
     assert (ws / "vendor" / "x" / "pwned").exists()

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.programs import witnesses
 from pydantic import ValidationError
 from vtcode_hookspecs import Verdict
 
@@ -118,8 +119,8 @@ def test_runtime_option_lookalikes_stay_allowed(trusted: Path, shell: str) -> No
     assert _verdict(trusted, shell) is Verdict.ALLOW
 
 
-@pytest.mark.skipif(BASH is None or GIT is None, reason="needs bash and git")
 def test_witness_runtime_options_really_run_code(trusted: Path) -> None:
+    witnesses("bash", "git")
     (trusted / "evil.cfg").write_text('[core]\n\tfsmonitor = "touch PWNED_setk; false"\n')
     _git(trusted, "init", "-q")
     (trusted / "evil").write_text("#!/bin/sh\ntouch PWNED_jobs\n")
@@ -139,8 +140,8 @@ def test_witness_runtime_options_really_run_code(trusted: Path) -> None:
         assert mark in _pwned(trusted), shell
 
 
-@pytest.mark.skipif(BASH is None, reason="needs bash")
 def test_witness_history_expansion_runs_text_that_was_not_judged(trusted: Path) -> None:
+    witnesses("bash")
     shell = ("x=history; set -o $x; set -o histexpand\n"
              "echo X$(true)Y >/dev/null\ncat !-1:1:s/true/touch PWNED_h/")
     assert _verdict(trusted, shell) is not Verdict.ALLOW
@@ -206,9 +207,8 @@ def test_a_standing_approval_still_covers_what_was_approved(trusted: Path, shell
     assert _verdict(trusted, shell) is Verdict.ALLOW
 
 
-@pytest.mark.skipif(BASH is None or shutil.which("make") is None or shutil.which("ed") is None,
-                    reason="needs bash, make and ed")
 def test_witness_approved_commands_run_what_the_string_feeds_them(trusted: Path) -> None:
+    witnesses("bash", "make", "ed")
     _approve("make test", "ed notes.txt")
     (trusted / "Makefile").write_text("test:\n\t@echo approved\n")
     (trusted / "evil.mk").write_text("$(shell touch PWNED_makefiles)\n")
@@ -285,7 +285,6 @@ def test_a_name_path_resolves_into_the_workspace_asks(trusted: Path, monkeypatch
 # R5-4 / R5-10: the repository's own config and hooks ---------------------------------------------------
 
 
-@pytest.mark.skipif(GIT is None or BASH is None, reason="needs git and bash")
 @pytest.mark.parametrize(("key", "value"), [
     ("core.fsmonitor", "touch PWNED_own; false"),
     ("core.pager", "touch PWNED_own; cat"),
@@ -298,14 +297,15 @@ def test_a_name_path_resolves_into_the_workspace_asks(trusted: Path, monkeypatch
     ("credential.helper", "!touch PWNED_own"),
 ])
 def test_the_repositorys_own_config_naming_programs_asks(trusted: Path, key: str, value: str) -> None:
+    witnesses("bash", "git")
     _git(trusted, "init", "-q")
     _git(trusted, "config", key, value)
     for shell in ("git status", "git log -p", "git show HEAD", "git diff"):
         assert _verdict(trusted, shell) is Verdict.PROMPT, (key, shell)
 
 
-@pytest.mark.skipif(GIT is None or BASH is None, reason="needs git and bash")
 def test_witness_an_archived_git_dir_runs_its_config_and_hooks(trusted: Path) -> None:
+    witnesses("bash", "git")
     _git(trusted, "init", "-q")
     _git(trusted, "add", "a.txt")
     _git(trusted, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "i")
@@ -323,9 +323,9 @@ def test_witness_an_archived_git_dir_runs_its_config_and_hooks(trusted: Path) ->
     assert "PWNED_hook" in _pwned(trusted)
 
 
-@pytest.mark.skipif(GIT is None, reason="needs git")
 def test_a_package_workspace_judges_the_enclosing_repositorys_own_config(tmp_path: Path) -> None:
     """The workspace is a package of an archived repository: git uses the `.git` above it."""
+    witnesses("git")
     repo = tmp_path / "archive"
     (repo / "pkg").mkdir(parents=True)
     _git(repo, "init", "-q")
@@ -336,8 +336,8 @@ def test_a_package_workspace_judges_the_enclosing_repositorys_own_config(tmp_pat
     assert _verdict(repo / "pkg", "git status") is Verdict.ALLOW
 
 
-@pytest.mark.skipif(GIT is None, reason="needs git")
 def test_a_hooks_path_inside_git_holding_an_index_hook_asks(trusted: Path) -> None:
+    witnesses("git")
     _git(trusted, "init", "-q")
     (trusted / ".git" / "h2").mkdir()
     (trusted / ".git" / "h2" / "post-index-change").write_text("#!/bin/sh\n")
@@ -345,8 +345,8 @@ def test_a_hooks_path_inside_git_holding_an_index_hook_asks(trusted: Path) -> No
     assert _verdict(trusted, "git status") is Verdict.PROMPT
 
 
-@pytest.mark.skipif(GIT is None, reason="needs git")
 def test_a_plain_repository_keeps_git_read_only_commands_allowed(trusted: Path) -> None:
+    witnesses("git")
     _git(trusted, "init", "-q")
     _git(trusted, "config", "core.fsmonitor", "false")  # a boolean, not a program
     _git(trusted, "config", "user.name", "someone")

@@ -5,16 +5,18 @@ a harmless planted program; nothing else is executed."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.programs import witnesses
 
 from vtcode.policy.assemble import PolicySetup
 
-pytestmark = pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None,
-                                reason="real bash and git are the witnesses here")
+
+@pytest.fixture(autouse=True)
+def _witnesses() -> None:
+    witnesses("bash", "git")  # real bash and git are the witnesses here: missing on Linux is a failure
 
 
 def _plant(directory: Path, name: str, marker: Path) -> Path:
