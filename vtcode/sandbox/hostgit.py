@@ -17,8 +17,8 @@ import shlex
 import sys
 from collections.abc import Mapping
 
-_SECTION = re.compile(r'^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\](.*)$')
-_ENTRY = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$")
+from .gitguard import config_entries
+
 # Keys whose value is a path git reads or a program it runs.
 _PATH_KEYS = re.compile(
     r"^(include\.path|includeif\..+\.path|core\.(hookspath|fsmonitor|sshcommand|editor|pager|askpass"
@@ -30,33 +30,6 @@ _MAX_FILES = 32
 MACOS_SYSTEM_CONFIGS = ("/private/etc/gitconfig", "/usr/local/etc/gitconfig", "/opt/homebrew/etc/gitconfig")
 LINUX_SYSTEM_CONFIGS = ("/etc/gitconfig", "/usr/local/etc/gitconfig")
 SYSTEM_CONFIGS = MACOS_SYSTEM_CONFIGS if sys.platform == "darwin" else LINUX_SYSTEM_CONFIGS
-_MAX_BYTES = 1 << 20
-
-
-def _entries(path: str) -> list[tuple[str, str]]:
-    try:
-        with open(path, "rb") as f:
-            text = f.read(_MAX_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return []
-    out: list[tuple[str, str]] = []
-    section = ""
-    for raw in text.replace("\\\n", "").splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        header = _SECTION.match(line)
-        if header:
-            name, sub, rest = header.groups()
-            section = name.lower() + (f".{sub}" if sub is not None else "")
-            line = rest.strip()
-            if not line:
-                continue
-        entry = _ENTRY.match(line)
-        if entry and section:
-            value = (entry.group(2) or "").split(" #", 1)[0].split(" ;", 1)[0].strip().strip('"')
-            out.append((f"{section}.{entry.group(1).lower()}", value))
-    return out
 
 
 def _expand(word: str, base: str, home: str, *, include: bool = False) -> str | None:
@@ -105,7 +78,7 @@ def host_git_paths(home: str, env: Mapping[str, str], *, keep_writable: tuple[st
     while queue and read < _MAX_FILES:
         config = queue.pop(0)
         read += 1
-        for key, value in _entries(config):
+        for key, value in config_entries(config):
             if not value or not _PATH_KEYS.match(key):
                 continue
             try:
