@@ -47,9 +47,9 @@ def names(base: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("spawn", SPAWNS)
-def test_every_attack_is_stopped_as_root(base: Path, names: list[str], spawn: str) -> None:
-    if os.geteuid() != 0:
-        pytest.skip("this run is the root one; the unprivileged one is below")
+def test_every_attack_is_stopped_for_whoever_runs_the_suite(base: Path, names: list[str], spawn: str) -> None:
+    """Root in the first CI pass; an ordinary user (no root, no cgroup of its own) in `.ci/run`'s second
+    pass of this file, and uid 65534 below whenever the suite runs as root."""
     problems = world_suite.check_attacks(base, names, spawn)
     assert not problems, "\n".join(problems)
 

@@ -4,64 +4,16 @@ before the pick; the pick loads through /api/v1/models/load with a progress scre
 
 from __future__ import annotations
 
-import os
-import select
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from helpers.lmstudio_stub import LMModel, LMStudioStub
 from helpers.openai_stub import Reply
-from ptyprocess import PtyProcess
+from helpers.screen_pty import Terminal
 
 from vtcode.paths import user_config_dir
 
-VTCODE = str(Path(sys.executable).parent / "vtcode")
 DOWN, ENTER, ESC = "\x1b[B", "\r", "\x1b"
-
-
-class Terminal:
-    """`vtcode` in a pty; `screen` is everything it wrote, escape codes removed for matching."""
-
-    def __init__(self, workspace: Path, audit: Path, env: dict[str, str] | None = None) -> None:
-        env = {**os.environ, "TERM": "xterm-256color", "VTCODE_AUDIT_DIR": str(audit), **(env or {})}
-        self.proc = PtyProcess.spawn([VTCODE], cwd=str(workspace), env=env, dimensions=(36, 140))
-        self.raw = b""
-
-    @property
-    def screen(self) -> str:
-        import re
-
-        text = self.raw.decode("utf-8", "replace")
-        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]", "", text)
-
-    def read_for(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            if select.select([self.proc.fd], [], [], 0.05)[0]:
-                try:
-                    self.raw += os.read(self.proc.fd, 65536)
-                except OSError:
-                    return
-
-    def wait_for(self, text: str, timeout: float = 30) -> None:
-        end = time.monotonic() + timeout
-        while text not in self.screen.replace("\n", ""):
-            if time.monotonic() > end or not self.proc.isalive():
-                raise AssertionError(f"{text!r} never appeared; last output: {self.screen[-1500:]!r}")
-            self.read_for(0.1)
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.proc.write(key.encode())
-            self.read_for(0.3)
-
-    def close(self) -> None:
-        """Quitting is tests/tui's business elsewhere; here the terminal just goes away (SIGHUP, as when
-        a person closes the window), then SIGKILL if it lingers."""
-        if self.proc.isalive():
-            self.proc.terminate(force=True)
 
 
 def configure(base_url: str) -> None:

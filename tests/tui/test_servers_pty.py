@@ -6,61 +6,20 @@ characters: none reaches the terminal raw, each is shown as a visible escape."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import select
 import sys
 import time
 from pathlib import Path
 
 import pytest
 from helpers.openai_stub import OpenAIStub
-from ptyprocess import PtyProcess
+from helpers.screen_pty import Terminal
 
 from vtcode.paths import user_config_dir, user_data_dir
 from vtcode.workspace.trust import write_trust
 
-VTCODE = str(Path(sys.executable).parent / "vtcode")
 ESC, CTRL_G, DOWN = "\x1b", "\x07", "\x1b[B"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mcp"
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pty")
-
-
-class Terminal:
-    def __init__(self, workspace: Path, audit: Path) -> None:
-        env = {**os.environ, "TERM": "xterm-256color", "VTCODE_AUDIT_DIR": str(audit)}
-        self.proc = PtyProcess.spawn([VTCODE], cwd=str(workspace), env=env, dimensions=(50, 200))
-        self.raw = b""
-
-    @property
-    def screen(self) -> str:
-        text = self.raw.decode("utf-8", "replace")
-        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]", "", text)
-
-    def read_for(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            if select.select([self.proc.fd], [], [], 0.05)[0]:
-                try:
-                    self.raw += os.read(self.proc.fd, 65536)
-                except OSError:
-                    return
-
-    def wait_for(self, text: str, timeout: float = 30, since: int = 0) -> None:
-        end = time.monotonic() + timeout
-        while text not in self.screen[since:].replace("\n", ""):
-            if time.monotonic() > end or not self.proc.isalive():
-                raise AssertionError(f"{text!r} never appeared; last output: {self.screen[-1500:]!r}")
-            self.read_for(0.1)
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.proc.write(key.encode())
-            self.read_for(0.3)
-
-    def close(self) -> None:
-        if self.proc.isalive():
-            self.proc.terminate(force=True)
 
 
 def test_the_servers_screen_on_a_real_terminal(workspace: Path) -> None:
@@ -76,7 +35,7 @@ def test_the_servers_screen_on_a_real_terminal(workspace: Path) -> None:
             f'base_url = "{stub.base_url}"\nmodel = "stub-model"\n'
             f'[mcp.servers.hostile]\ncommand = "{sys.executable}"\n'
             f'args = ["{FIXTURES / "hostile_server.py"}"]\n')
-        term = Terminal(workspace, workspace.parent / "audit")
+        term = Terminal(workspace, workspace.parent / "audit", dimensions=(50, 200))
         try:
             term.wait_for("stub-model")
             deadline = time.monotonic() + 60
