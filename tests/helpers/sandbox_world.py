@@ -199,10 +199,28 @@ def differences(before: dict[str, Entry], after: dict[str, Entry]) -> list[str]:
     return found
 
 
+def _make_listable(root: Path) -> None:
+    """A person who finds a directory they cannot list (`chmod 0111 hid`) in their own workspace makes it
+    listable to look inside; root lists it anyway. Without this, an ordinary user's check would miss a
+    repository planted behind it (the core's containment does the same after a command)."""
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.lstat()
+            mine = st.st_uid == os.geteuid()
+            if stat.S_ISDIR(st.st_mode) and mine and not os.access(directory, os.R_OK | os.X_OK):
+                directory.chmod(stat.S_IMODE(st.st_mode) | 0o700)
+            stack += [c for c in directory.iterdir() if c.is_dir() and not c.is_symlink()]
+        except OSError:
+            continue
+
+
 def host_git(world: World) -> list[str]:
     """What the user does next on the host, in every repository; returns what ran that should not."""
     env = {**os.environ, "HOME": str(world.home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
     env.pop("GIT_DIR", None)
+    _make_listable(world.ws)
     repos = {world.ws}
     for directory, dirs, files in os.walk(world.ws):
         names = [*dirs, *files]
