@@ -465,7 +465,8 @@ def test_the_agent_keeps_descriptors_for_itself() -> None:
         opened.close()
         print(json.dumps({"soft": soft, "budget": proxy.budget, "tunnels": len(tunnels), "refused": refused,
                           "fds": fds, "limit": soft,
-                          "rules": sorted({e["rule"] for e in events})}), flush=True)  # _exit skips stdio's flush
+                          "rules": sorted({e["rule"] for e in events})}),
+              flush=True)  # os._exit skips stdio's flush
         os._exit(0)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
