@@ -142,7 +142,12 @@ class ApprovalRequested(Payload):
     reason: str = ""
     rule: str | None = None
     offers: list[str] = []
-    always_rule: str | None = Field(default=None, description="what an 'always' answer would save, as shown")
+    always_rule: str | None = Field(
+        default=None, description="what an 'always' answer (every workspace) would save, as shown"
+    )
+    workspace_rule: str | None = Field(
+        default=None, description="what a 'this workspace' answer would save, as shown"
+    )
     links: list[list[str]] = Field(
         default=[], description="[path as named, where it leads] for each path that goes through a symlink"
     )

@@ -145,3 +145,49 @@ def test_no_standing_rule_applies_to_a_send_into_a_shell_session(workspace: Path
     judged = engine.judge(send)
     assert judged.decision.verdict is Verdict.PROMPT and "approval_cache" not in (judged.decision.rule or "")
     assert not judged.always_offerable
+
+
+SCOPE_CASES = [
+    ActionRequest(kind="command", shell="make test"),
+    ActionRequest(kind="command", argv=("git", "push", "origin", "main")),
+    ActionRequest(kind="command", shell="npm test"),
+    ActionRequest(kind="tool", tool="write_file", path="notes.txt", write=True),
+    ActionRequest(kind="tool", tool="edit_file", path="src/a.py", write=True, extra_paths=(("b.py", True),)),
+    ActionRequest(kind="tool", tool="read_file", path="../elsewhere.txt"),
+]
+
+
+@pytest.mark.parametrize("action", SCOPE_CASES, ids=lambda a: a.shell or a.tool or "argv")
+def test_a_prompt_never_saves_a_command_or_a_file_for_every_workspace(
+        workspace: Path, action: ActionRequest) -> None:
+    """What a command does depends on the directory it runs in (its Makefile, package.json, PATH), and a
+    file is one workspace's: from a prompt in a workspace, only "this workspace" is offered for them, and
+    what it saves holds in that workspace only."""
+    from vtcode.approvals import Answer
+
+    store = UserPolicyStore(root=workspace, paths=Jail(workspace))
+    commands = [("make", "test")] if action.kind == "command" else []
+    rules = store.rules(action, commands)
+    assert set(rules) == {Answer.WORKSPACE}
+    with pytest.raises(ValueError, match="not offered"):
+        store.remember(action, commands, Answer.ALWAYS)
+    assert not store.path.exists()
+
+
+def test_a_workspace_cannot_pre_approve_calls_for_itself(workspace: Path) -> None:
+    """`approval_cache.workspace_calls` is the user's own, like every standing approval: a repository's
+    .vtcode/tool-policy.json naming its own root does not pre-approve a call."""
+    from vtcode.config import load_config
+
+    write_trust(workspace)
+    call = 'fetch {"url":"http://127.0.0.1/a"}'
+    policy = workspace / ".vtcode" / "tool-policy.json"
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    policy.write_text(json.dumps({"version": 1, "approval_cache": {
+        "workspace_calls": {str(workspace): [call]}, "calls": [call]}}))
+    effective = load_config(workspace)
+    assert effective.tool_policy.approval_cache.workspace_calls == {}
+    assert effective.tool_policy.approval_cache.calls == []
+    engine = open_policy(workspace, reviewers=False).engine
+    action = ActionRequest(kind="tool", tool="fetch", args={"url": "http://127.0.0.1/a"})
+    assert engine.decide(action).verdict is not Verdict.ALLOW

@@ -174,7 +174,7 @@ def test_a_key_typed_while_the_prompt_appears_is_not_an_answer(workspace: Path) 
     assert not (workspace / "planted.txt").exists()
 
 
-def test_a_write_through_a_link_names_the_file_it_changes_and_always_saves_that_file(
+def test_a_write_through_a_link_names_the_file_it_changes_and_this_workspace_saves_that_file(
     workspace: Path,
 ) -> None:
     write_trust(workspace)
@@ -188,12 +188,12 @@ def test_a_write_through_a_link_names_the_file_it_changes_and_always_saves_that_
         run.settle()
         screen = run.screen()
         time.sleep(QUIET_S + 0.2)
-        run.press(b"a")
+        run.press(b"w")
         status = run.finish()
     target = str(workspace / "src" / "auth.py")
     assert "  path:    NOTES.md (write)" in screen
     assert f"           -> a link: leads to {target}, the file this acts on" in screen, screen
-    saves = [line for line in screen if line.startswith("  [a] saves: ")]
+    saves = [line for line in screen if line.startswith("  [w] saves: ")]
     assert saves and saves[0].endswith(f"approval_cache.tools.write_file: {target}"), saves
     assert status == 0
     saved = json.loads((user_config_dir() / "tool-policy.json").read_text())

@@ -518,7 +518,7 @@ def test_an_unknown_host_is_offered_to_the_person_once_session_or_always(
                 print(getattr(exc, "code", exc))
     """)
     hosts = {"asked.test": "127.0.0.1", "refused.test": "127.0.0.1"}
-    offers = ["allow-once", "allow-session", "allow-always", "deny"]
+    offers = ["allow-once", "allow-session", "allow-workspace", "deny"]  # a host: this workspace's list
     asked_port = f"asked.test:{services.port}"
     store = ApprovedHosts(workspace, path=tmp_path / "egress-approved.json")
     for asker, expected, asks in (
@@ -526,7 +526,7 @@ def test_an_unknown_host_is_offered_to_the_person_once_session_or_always(
          [("asked.test", offers), ("refused.test", offers)]),
         (NoTerminal(), ["403", "403", "403"], None),
         # "always for this workspace": saved in the user's config dir, not asked in the next session
-        (_Person({"asked.test": "allow-always"}), ["200", "200", "403"],
+        (_Person({"asked.test": "allow-workspace"}), ["200", "200", "403"],
          [("asked.test", offers), ("refused.test", offers)]),
         (_Person({}), ["200", "200", "403"], [("refused.test", offers)]),
     ):

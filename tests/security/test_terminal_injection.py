@@ -130,7 +130,7 @@ def test_a_write_is_approved_on_one_key_after_its_diff_and_the_digest_is_of_what
     assert "  path:    notes.txt (write)" in screen
     for line in ("    -old line", "    +new line", "    --- a/notes.txt", "    +++ b/notes.txt"):
         assert line in screen, (line, screen)
-    assert any(line.startswith("  [a] saves: ") and "approval_cache.tools.write_file: " in line
+    assert any(line.startswith("  [w] saves: ") and "approval_cache.tools.write_file: " in line
                and line.rstrip().endswith("notes.txt") for line in screen), screen
     assert status == 0, output[-2000:]
     assert (workspace / "notes.txt").read_text() == content  # one key, no Enter

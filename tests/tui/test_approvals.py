@@ -3,6 +3,7 @@ nothing runs while the modal is open."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from helpers.openai_stub import OpenAIStub, Reply, ToolCallReply
 from helpers.tui import Driver, RunTui, stub_overrides
 from textual.widgets import Button, Static
 
+from vtcode.approvals.always import UserPolicyStore
 from vtcode.tui.screens.approval import QUIET_S, ApprovalScreen
 from vtcode.tui.widgets.chat import ToolPanel
 
@@ -43,7 +45,9 @@ def test_allow_once_and_deny(
         diff = screen.diff
         assert "-old line" in diff and "+new line" in diff
         offers = {b.id for b in screen.query(Button)}
-        assert offers == {"answer-allow-once", "answer-allow-session", "answer-allow-always", "answer-deny"}
+        # A file is this workspace's: "this workspace" is offered, "every workspace" is not.
+        assert offers == {"answer-allow-once", "answer-allow-session", "answer-allow-workspace",
+                          "answer-deny"}
         assert ui.app.focused is not None and ui.app.focused.id == "answer-deny"  # Enter never approves
         await ui.pilot.pause(0.3)
         assert (workspace / "notes.txt").read_text() == "old line\n"  # nothing ran while it was open
@@ -83,10 +87,11 @@ def test_always_is_not_offered_when_config_forbids_it(
         await ui.loaded()
         await ui.send("write")
         screen = await modal(ui)
-        assert "answer-allow-always" not in {b.id for b in screen.query(Button)}
-        await ui.press("a")  # not offered: does nothing
-        await ui.pilot.pause(0.2)
-        assert isinstance(ui.app.screen, ApprovalScreen)
+        assert not {"answer-allow-always", "answer-allow-workspace"} & {b.id for b in screen.query(Button)}
+        for key in ("a", "w"):
+            await ui.press(key)  # not offered: does nothing
+            await ui.pilot.pause(0.2)
+            assert isinstance(ui.app.screen, ApprovalScreen)
         await ui.press("escape")  # Esc is deny
         await ui.idle()
         assert ui.app.query_one(ToolPanel).state == "denied"
@@ -131,3 +136,35 @@ def test_tool_arguments_show_their_lines_not_escapes(
         assert "content:\n  first line\n  second line" in args and "path: notes.txt" in args
 
     run_tui(scenario, overrides=stub_overrides(stub.base_url))
+
+
+def test_this_workspace_is_saved_shown_first_and_not_asked_in_the_next_session(
+    workspace: Path, stub: OpenAIStub, run_tui: RunTui
+) -> None:
+    target = str(workspace / "notes.txt")
+
+    async def first(ui: Driver) -> None:
+        await ui.loaded()
+        await ui.send("write")
+        screen = await modal(ui)
+        shown = str(screen.query_one("#approval-action", Static).render())
+        # The exact rule "this workspace" saves is on screen before the key is pressed.
+        assert f"saves [w] {UserPolicyStore().path}: approval_cache.tools.write_file: {target}" in shown
+        await ui.press("w")
+        await ui.idle()
+        assert ui.app.query_one(ToolPanel).state == "ok"
+
+    async def second(ui: Driver) -> None:
+        await ui.loaded()
+        await ui.send("write again")
+        await ui.idle()
+        assert [p.state for p in ui.app.query(ToolPanel)] == ["ok"]
+        assert not isinstance(ui.app.screen, ApprovalScreen)
+
+    stub.push(write("one\n"), Reply(text="done"))
+    run_tui(first, overrides=stub_overrides(stub.base_url))
+    saved = json.loads(UserPolicyStore().path.read_text())["approval_cache"]
+    assert saved == {"tools": {"write_file": [target]}}
+    stub.push(write("two\n"), Reply(text="done"))
+    run_tui(second, overrides=stub_overrides(stub.base_url))
+    assert (workspace / "notes.txt").read_text() == "two\n"

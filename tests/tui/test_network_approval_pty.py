@@ -71,7 +71,7 @@ def _events(audit_dir: Path) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize(("key", "answer", "status"), [
-    ("y", "allow-once", 200), ("s", "allow-session", 200), ("a", "allow-always", 200), ("n", "deny", 403),
+    ("y", "allow-once", 200), ("s", "allow-session", 200), ("w", "allow-workspace", 200), ("n", "deny", 403),
 ])
 def test_an_unknown_host_is_offered_in_the_tui_and_the_answer_holds(
     workspace: Path, audit_dir: Path, stub: OpenAIStub, origin: tuple[int, list[str]],
@@ -102,8 +102,9 @@ def test_an_unknown_host_is_offered_in_the_tui_and_the_answer_holds(
         store = user_config_dir() / "egress-approved.json"
         for shown in ("tool     network", f"wants GET asked.test:{port}, which no sandbox.network rule",
                       "rule     sandbox.network", "Allow once [y]", "Allow for session [s]",
-                      "Always allow [a]", f"always   saves {store}"):
+                      "This workspace [w]", f"saves [w] {store}"):
             assert shown in screen, shown
+        assert "[a]" not in screen  # a host joins this workspace's list only: no "every workspace"
         assert served == []  # nothing reached the host while the question is open
         time.sleep(QUIET_S + 0.1)
         tui.press(key)
@@ -124,7 +125,7 @@ def test_an_unknown_host_is_offered_in_the_tui_and_the_answer_holds(
     assert [(r["host"], r["decision"]) for r in requests] == [  # type: ignore[index]
         ("asked.test", "allow" if status == 200 else "deny")]
     approved = user_config_dir() / "egress-approved.json"
-    if answer == "allow-always":
+    if answer == "allow-workspace":
         assert json.loads(approved.read_text()) == {str(workspace): [f"asked.test:{port}"]}
     else:
         assert not approved.exists()

@@ -1,17 +1,21 @@
-"""'Always allow' answers, saved as the narrowest rule in the user's own tool-policy.json.
+"""Saved answers ("this workspace", "always"), as the narrowest rule in the user's own tool-policy.json.
 
-The rule covers exactly what the prompt showed, and the prompt shows it before anything is saved:
+The rule covers exactly what the prompt showed, and the prompt shows it, for each scope offered, before
+anything is saved. A scope is offered only where the saved rule means the same thing there:
 
 - a command is saved as its exact argv, never as a prefix: the Rust vtcode stored derived prefixes, so
-  approving `git push origin main` could store `git` and later approve `git push --force`; and for the
-  workspace it was approved in (`approval_cache.workspaces.<root>`): `make test` approved in one project
-  does not run another project's Makefile unasked (`approval_cache.allowed`, global, when no workspace);
-- a tool call that names paths is saved as that tool on exactly those files of that workspace
-  (`approval_cache.tools`): approving a write to `notes.txt` never allows writing anything else. The files
-  are the ones the paths lead to (symlinks followed by the jail), and a later call is matched by where its
-  paths lead: approving `NOTES.md -> src/auth.py` saves src/auth.py (the prompt says so), and approving a
-  plain notes.txt does not cover notes.txt once it has become a link to another file;
-- a tool call without paths is saved as that exact call, arguments and all (`approval_cache.calls`).
+  approving `git push origin main` could store `git` and later approve `git push --force`; and only for
+  the workspace it was approved in (`approval_cache.workspaces.<root>`): what a command does depends on
+  the directory it runs in (`make test` runs that project's Makefile), so a prompt never saves a command
+  for every workspace. `approval_cache.allowed` (global) is written by hand, or by an answer given
+  without a workspace;
+- a tool call that names paths is saved as that tool on exactly those files (`approval_cache.tools`),
+  which are in that workspace: approving a write to `notes.txt` never allows writing anything else. The
+  files are the ones the paths lead to (symlinks followed by the jail), and a later call is matched by
+  where its paths lead: approving `NOTES.md -> src/auth.py` saves src/auth.py (the prompt says so), and
+  approving a plain notes.txt does not cover notes.txt once it has become a link to another file;
+- a tool call without paths is saved as that exact call, arguments and all, for this workspace
+  (`approval_cache.workspace_calls.<root>`) or for every workspace (`approval_cache.calls`).
 
 Every path is still checked by the jail when the standing approval is used.
 """
@@ -28,6 +32,7 @@ from typing import Any
 
 from vtcode_hookspecs import ActionRequest
 
+from vtcode.approvals.broker import Answer
 from vtcode.atomic import write_text_atomic
 from vtcode.config.sources import parse_text, validate_document
 from vtcode.config.tool_policy import ToolPolicyFile
@@ -44,10 +49,12 @@ class StandingRule:
     entries: tuple[str, ...]
     tool: str | None = None
     workspace: str | None = None
+    everywhere: bool = False  # read in every workspace: the prompt says so
 
     def text(self) -> str:
         shown = "; ".join(self.entries)
         where = f" (in {self.workspace} only)" if self.workspace is not None else ""
+        where = " (in every workspace)" if self.everywhere else where
         return f"{self.key}: {shown}{where}"
 
 
@@ -82,21 +89,43 @@ def resolved_paths(action: ActionRequest, root: Path | None, paths: PathChecker 
     )
 
 
-def standing_rule(
+def standing_rules(
     action: ActionRequest, commands: Sequence[Sequence[str]], root: Path | None = None,
     paths: PathChecker | None = None,
-) -> StandingRule:
+) -> dict[Answer, StandingRule]:
+    """The rule each saved scope would write (Answer.WORKSPACE, Answer.ALWAYS); a scope whose rule would
+    mean something else in another workspace is left out, and so is not offered."""
     if action.kind == "command":
         entries = tuple(shlex.join(argv) for argv in commands)
         if root is not None:
-            return StandingRule("approval_cache.workspaces", entries, workspace=str(root))
-        return StandingRule("approval_cache.allowed", entries)
+            return {Answer.WORKSPACE: StandingRule("approval_cache.workspaces", entries, workspace=str(root))}
+        return {Answer.ALWAYS: StandingRule("approval_cache.allowed", entries, everywhere=True)}
     if action.kind == "tool" and action.tool is not None:
         paths_ = resolved_paths(action, root, paths)
         if paths_:
-            return StandingRule(f"approval_cache.tools.{action.tool}", paths_, action.tool)
-        return StandingRule("approval_cache.calls", (tool_call_key(action.tool, dict(action.args)),))
+            # Absolute files: the rule is about these files wherever it is read, i.e. this workspace's.
+            scope = Answer.WORKSPACE if root is not None else Answer.ALWAYS
+            return {scope: StandingRule(f"approval_cache.tools.{action.tool}", paths_, action.tool)}
+        call = (tool_call_key(action.tool, dict(action.args)),)
+        found = {Answer.ALWAYS: StandingRule("approval_cache.calls", call, everywhere=True)}
+        if root is not None:
+            found[Answer.WORKSPACE] = StandingRule("approval_cache.workspace_calls", call,
+                                                   workspace=str(root))
+        return found
     raise ValueError(f"cannot remember a {action.kind} action")
+
+
+def standing_rule(
+    action: ActionRequest, commands: Sequence[Sequence[str]], root: Path | None = None,
+    paths: PathChecker | None = None, scope: Answer | None = None,
+) -> StandingRule:
+    """The rule `scope` would save (the narrowest offered when None)."""
+    rules = standing_rules(action, commands, root, paths)
+    if scope is None:
+        return rules.get(Answer.WORKSPACE) or rules[Answer.ALWAYS]
+    if scope not in rules:
+        raise ValueError(f"{scope.value} is not offered for this {action.kind}")
+    return rules[scope]
 
 
 class UserPolicyStore:
@@ -111,20 +140,29 @@ class UserPolicyStore:
     def path(self) -> Path:
         return self._path or user_config_dir() / "tool-policy.json"
 
-    def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
-        """The rule `remember` would save, as the prompt shows it before the person answers."""
-        return f"{self.path}: {standing_rule(action, commands, self._root, self._paths).text()}"
+    def rules(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> dict[Answer, str]:
+        """What each saved scope would write, as the prompt shows it before the person answers."""
+        return {scope: f"{self.path}: {rule.text()}"
+                for scope, rule in standing_rules(action, commands, self._root, self._paths).items()}
 
-    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
+    def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]],
+             scope: Answer | None = None) -> str:
+        """What `scope` would save (the narrowest scope offered when None)."""
+        return f"{self.path}: {standing_rule(action, commands, self._root, self._paths, scope).text()}"
+
+    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]],
+                 scope: Answer | None = None) -> str:
         document = self._read()
-        rule = standing_rule(action, commands, self._root, self._paths)
+        rule = standing_rule(action, commands, self._root, self._paths, scope)
         cache = document.setdefault("approval_cache", {})
         if rule.key == "approval_cache.allowed":
             target = cache.setdefault("allowed", [])
         elif rule.key == "approval_cache.calls":
             target = cache.setdefault("calls", [])
-        elif rule.key == "approval_cache.workspaces" and rule.workspace is not None:
-            target = cache.setdefault("workspaces", {}).setdefault(rule.workspace, [])
+        elif rule.key in ("approval_cache.workspaces", "approval_cache.workspace_calls") \
+                and rule.workspace is not None:
+            field = "workspaces" if rule.key == "approval_cache.workspaces" else "workspace_calls"
+            target = cache.setdefault(field, {}).setdefault(rule.workspace, [])
         else:
             if rule.tool is None:
                 raise InvariantError("a tool rule without a tool name")

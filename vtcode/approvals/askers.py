@@ -18,13 +18,15 @@ from .broker import Answer, ApprovalPrompt, os_identity
 if TYPE_CHECKING:
     from vtcode.workspace.jail import Jail
 
-_KEYS = {"y": Answer.ONCE, "s": Answer.SESSION, "a": Answer.ALWAYS, "n": Answer.DENY}
+_KEYS = {"y": Answer.ONCE, "s": Answer.SESSION, "w": Answer.WORKSPACE, "a": Answer.ALWAYS, "n": Answer.DENY}
 _LABELS = {
     Answer.ONCE: "[y] allow once",
     Answer.SESSION: "[s] allow for this session",
-    Answer.ALWAYS: "[a] always allow (saved)",
+    Answer.WORKSPACE: "[w] allow in this workspace (saved)",
+    Answer.ALWAYS: "[a] always allow, every workspace (saved)",
     Answer.DENY: "[n] deny",
 }
+KEY_OF = {answer: key for key, answer in _KEYS.items()}
 
 
 class NoTerminal:
@@ -250,8 +252,8 @@ def render(prompt: ApprovalPrompt, change: Sequence[str] = ()) -> str:
     if hidden:
         lines.append(f"  note:    {hidden} control or invisible characters are shown as \\x.. escapes")
     lines.append(f"  digest:  {prompt.digest}")
-    if prompt.always_rule is not None and Answer.ALWAYS in prompt.offers:
-        lines.append(f"  [a] saves: {shown(prompt.always_rule)}")
+    for scope, rule in prompt.saves:
+        lines.append(f"  [{KEY_OF[scope]}] saves: {shown(rule)}")
     lines.append("  " + "  ".join(_LABELS[o] for o in prompt.offers) + " > ")
     return "\n".join(lines)
 

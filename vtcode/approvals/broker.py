@@ -21,13 +21,21 @@ from vtcode.events.whole import whole
 
 class Answer(StrEnum):
     ONCE = "allow-once"
-    SESSION = "allow-session"
-    ALWAYS = "allow-always"
+    SESSION = "allow-session"  # remembered in memory until the session ends
+    WORKSPACE = "allow-workspace"  # saved, for the workspace it was given in
+    ALWAYS = "allow-always"  # saved, for every workspace: offered only where the rule means the same anywhere
     DENY = "deny"
 
     @property
     def allows(self) -> bool:
         return self is not Answer.DENY
+
+    @property
+    def saves(self) -> bool:
+        return self in (Answer.WORKSPACE, Answer.ALWAYS)
+
+
+SAVED_SCOPES = (Answer.WORKSPACE, Answer.ALWAYS)
 
 
 @dataclass(frozen=True)
@@ -37,17 +45,24 @@ class ApprovalPrompt:
     commands: tuple[tuple[str, ...], ...]
     digest: str
     offers: tuple[Answer, ...]
-    # What "always" would save, shown before the person answers (None when "always" is not offered).
-    always_rule: str | None = None
+    # What each saving answer would save, shown before the person answers (absent when not offered).
+    saves: tuple[tuple[Answer, str], ...] = ()
     # (path as the action names it, where it leads) for each path that leads elsewhere (a symlink):
     # the prompt names the file that will change, not only the link's name.
     links: tuple[tuple[str, str], ...] = ()
 
+    def rule_for(self, answer: Answer) -> str | None:
+        """The exact rule `answer` saves, as shown to the person (None: it saves nothing)."""
+        return dict(self.saves).get(answer)
+
 
 class AlwaysStore(Protocol):
-    def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str: ...
+    """Where saved answers go. `rules` says, before the person answers, what each scope it can save
+    (`Answer.WORKSPACE`, `Answer.ALWAYS`) would save; a scope it leaves out is not offered."""
 
-    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str: ...
+    def rules(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> dict[Answer, str]: ...
+
+    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]], scope: Answer) -> str: ...
 
 
 class Asker(Protocol):
@@ -102,17 +117,17 @@ class ApprovalBroker:
             )
             return Answer.SESSION
         offers = [Answer.ONCE, Answer.SESSION]
-        rule = None
+        rules: dict[Answer, str] = {}
         if always_allowed and self._allow_always and self._always is not None:
             try:
-                rule = self._always.rule(action, commands)
+                rules = self._always.rules(action, commands)
             except ValueError:
-                rule = None  # nothing narrow enough to save: "always" is not offered
-            if rule is not None:
-                offers.append(Answer.ALWAYS)
+                rules = {}  # nothing narrow enough to save: no saved scope is offered
+        saves = tuple((scope, rules[scope]) for scope in SAVED_SCOPES if scope in rules)
+        offers += [scope for scope, _ in saves]
         offers.append(Answer.DENY)
         links = self._links(action)
-        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers), rule, links)
+        prompt = ApprovalPrompt(action, decision, tuple(commands), digest, tuple(offers), saves, links)
         self._bus.record(
             ApprovalRequested(
                 digest=digest,
@@ -121,7 +136,8 @@ class ApprovalBroker:
                 reason=decision.reason,
                 rule=decision.rule,
                 offers=[o.value for o in offers],
-                always_rule=rule,
+                always_rule=rules.get(Answer.ALWAYS),
+                workspace_rule=rules.get(Answer.WORKSPACE),
                 links=[list(link) for link in links],
             )
         )
@@ -132,9 +148,9 @@ class ApprovalBroker:
         not_saved = None
         if answer is Answer.SESSION:
             self._session.add(digest)
-        elif answer is Answer.ALWAYS and self._always is not None:
+        elif answer.saves and self._always is not None:
             try:
-                remembered = self._always.remember(action, commands)
+                remembered = self._always.remember(action, commands, answer)
                 self._session.add(digest)
             except (VtcodeError, OSError) as exc:
                 # The person consented to this action, so it runs once; but a malformed policy file is

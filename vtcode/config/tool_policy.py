@@ -37,6 +37,8 @@ class ApprovalCache(StrictModel):
     # tool calls (`tool {json arguments}`) of tools that name no path.
     tools: Annotated[dict[str, list[str]], Tighten(Rule.USER_ONLY)] = {}
     calls: Annotated[list[str], Tighten(Rule.USER_ONLY)] = []
+    # Exact tool calls saved by "this workspace" (its absolute root -> calls), as `calls` is for every one.
+    workspace_calls: Annotated[dict[str, list[str]], Tighten(Rule.USER_ONLY)] = {}
     # Commands "always allow" saved for one workspace (its absolute root -> exact argvs): approving `make
     # test` in one project is not approving another project's Makefile. `allowed` stays global (hand-written).
     workspaces: Annotated[dict[str, list[str]], Tighten(Rule.USER_ONLY)] = {}

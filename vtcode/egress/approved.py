@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vtcode_hookspecs import ActionRequest
 
+from vtcode.approvals.broker import Answer
 from vtcode.atomic import write_text_atomic
 from vtcode.errors import ConfigError
 from vtcode.paths import private_dir, user_config_dir
@@ -35,10 +36,17 @@ class ApprovedHosts:
         """`host:port` rules approved for this workspace."""
         return list(self._read().get(self._workspace, []))
 
+    def rules(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> dict[Answer, str]:
+        """Only "this workspace": the allowlist a host joins is this workspace's."""
+        return {Answer.WORKSPACE: self.rule(action, commands)}
+
     def rule(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
         return f"{self.path}: {_entry(action)} for {self._workspace}"
 
-    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]]) -> str:
+    def remember(self, action: ActionRequest, commands: Sequence[Sequence[str]],
+                 scope: Answer = Answer.WORKSPACE) -> str:
+        if scope is not Answer.WORKSPACE:
+            raise ValueError(f"{scope.value} is not offered for a host")
         document = self._read()
         entries = document.setdefault(self._workspace, [])
         entry = _entry(action)

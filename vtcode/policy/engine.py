@@ -221,9 +221,17 @@ class PolicyEngine:
             if all(p in saved for p in paths):
                 return Outcome.allow(f"{action.tool} on {', '.join(paths)} is always allowed by the user",
                                      "approval_cache.tools")
-        elif tool_call_key(action.tool, dict(action.args)) in cache.calls:
-            return Outcome.allow(f"this exact {action.tool} call is always allowed by the user",
-                                 "approval_cache.calls")
+        else:
+            call = tool_call_key(action.tool, dict(action.args))
+            if call in cache.calls:
+                return Outcome.allow(f"this exact {action.tool} call is always allowed by the user",
+                                     "approval_cache.calls")
+            here = os.path.realpath(root) if root is not None else None
+            if here is not None and any(call in entries and os.path.realpath(where) == here
+                                        for where, entries in cache.workspace_calls.items()):
+                return Outcome.allow(
+                    f"this exact {action.tool} call is allowed in this workspace by the user",
+                    "approval_cache.workspace_calls")
         return None
 
     def _session_place(self, action: ActionRequest) -> list[Outcome]:

@@ -23,7 +23,8 @@ from vtcode.workspace.trust import write_trust
 
 
 class AlwaysAsker:
-    """Says "always" whenever it is offered, and "deny" otherwise."""
+    """Saves the answer whenever a saved scope is offered (the narrowest: "this workspace" before
+    "always"), and says "deny" otherwise."""
 
     def __init__(self) -> None:
         self.prompts: list[ApprovalPrompt] = []
@@ -34,7 +35,8 @@ class AlwaysAsker:
 
     def ask(self, prompt: ApprovalPrompt) -> Answer:
         self.prompts.append(prompt)
-        return Answer.ALWAYS if Answer.ALWAYS in prompt.offers else Answer.DENY
+        saving = [o for o in prompt.offers if o.saves]
+        return saving[0] if saving else Answer.DENY
 
 
 @pytest.fixture
@@ -121,10 +123,13 @@ def test_always_on_a_write_saves_that_tool_on_that_file_only_and_shows_it_first(
     asker = AlwaysAsker()
     broker = ApprovalBroker(asker, EventBus(), always=store)
     assert not store.path.exists()
-    assert broker.request(action, judged.decision, always_allowed=True) is Answer.ALWAYS
+    assert broker.request(action, judged.decision, always_allowed=True) is Answer.WORKSPACE
     target = str(trusted / "notes.txt")
-    # The prompt named the rule before anything was saved, and the rule saved is that one.
-    assert asker.prompts[0].always_rule == f"{store.path}: approval_cache.tools.write_file: {target}"
+    # The prompt named the rule before anything was saved, and the rule saved is that one; a file is
+    # this workspace's, so "every workspace" is not offered.
+    shown = asker.prompts[0].rule_for(Answer.WORKSPACE)
+    assert shown == f"{store.path}: approval_cache.tools.write_file: {target}"
+    assert Answer.ALWAYS not in asker.prompts[0].offers
     assert "policies" not in _saved()
     assert _saved()["approval_cache"] == {"tools": {"write_file": [target]}}
     fresh = _engine(trusted)
@@ -143,13 +148,34 @@ def test_always_on_a_write_saves_that_tool_on_that_file_only_and_shows_it_first(
         assert fresh.decide(escaped).verdict is Verdict.DENY, path
 
 
-def test_always_on_a_tool_call_without_paths_saves_that_exact_call(trusted: Path) -> None:
+def test_always_on_a_tool_call_without_paths_saves_that_exact_call_everywhere(trusted: Path) -> None:
     store = UserPolicyStore(root=trusted)
     action = ActionRequest(kind="tool", tool="fetch", args={"url": "http://127.0.0.1/a"})
-    rule = store.rule(action, ())
-    assert rule.endswith('approval_cache.calls: fetch {"url":"http://127.0.0.1/a"}')
-    assert store.remember(action, ()) == rule
+    rule = store.rule(action, (), Answer.ALWAYS)
+    assert rule.endswith('approval_cache.calls: fetch {"url":"http://127.0.0.1/a"} (in every workspace)')
+    assert store.remember(action, (), Answer.ALWAYS) == rule
     assert _saved()["approval_cache"] == {"calls": ['fetch {"url":"http://127.0.0.1/a"}']}
+
+
+def test_this_workspace_on_a_tool_call_without_paths_holds_in_that_workspace_only(
+        trusted: Path, tmp_path: Path) -> None:
+    store = UserPolicyStore(root=trusted)
+    action = ActionRequest(kind="tool", tool="fetch", args={"url": "http://127.0.0.1/a"})
+    rules = store.rules(action, ())
+    assert set(rules) == {Answer.WORKSPACE, Answer.ALWAYS}  # both shown, each with what it saves
+    assert rules[Answer.WORKSPACE].endswith(f'fetch {{"url":"http://127.0.0.1/a"}} (in {trusted} only)')
+    assert store.remember(action, (), Answer.WORKSPACE) == rules[Answer.WORKSPACE]
+    assert _saved()["approval_cache"] == {
+        "workspace_calls": {str(trusted): ['fetch {"url":"http://127.0.0.1/a"}']}}
+    here = _engine(trusted).decide(action)
+    assert here.verdict is Verdict.ALLOW and here.rule == "approval_cache.workspace_calls"
+    other = tmp_path / "other"
+    other.mkdir()
+    write_trust(other)
+    # Another workspace, and another call in this one, are still asked.
+    assert _engine(other).decide(action).verdict is Verdict.PROMPT
+    changed = ActionRequest(kind="tool", tool="fetch", args={"url": "http://127.0.0.1/b"})
+    assert _engine(trusted).decide(changed).verdict is Verdict.PROMPT
 
 
 def test_the_written_file_is_valid_json_matching_the_schema(trusted: Path) -> None:
@@ -196,7 +222,7 @@ def test_a_malformed_user_file_is_reported_and_not_overwritten(
 def test_an_explicit_store_path_is_used(tmp_path: Path) -> None:
     store = UserPolicyStore(tmp_path / "elsewhere" / "tool-policy.json")
     saved = store.remember(ActionRequest(kind="command", argv=("make", "test")), [("make", "test")])
-    assert saved == f"{store.path}: approval_cache.allowed: make test"
+    assert saved == f"{store.path}: approval_cache.allowed: make test (in every workspace)"
     assert json.loads(store.path.read_text())["approval_cache"]["allowed"] == ["make test"]
 
 

@@ -173,7 +173,9 @@ def test_always_is_saved_and_counts_for_the_session(engine: PolicyEngine) -> Non
     assert _ask(broker, engine, "git push origin main") is Answer.ALWAYS
     assert _ask(broker, engine, "git push origin main") is Answer.SESSION
     answered = _events(bus, "approval.answered")[0]
-    assert answered["remembered"].endswith("approval_cache.allowed: git push origin main")
+    # No workspace (a script): the argv is saved for every workspace, and the prompt said so.
+    assert answered["remembered"].endswith(
+        "approval_cache.allowed: git push origin main (in every workspace)")
     assert str(UserPolicyStore().path) in answered["remembered"]
 
 

@@ -43,7 +43,7 @@ prompt = ApprovalPrompt(
     tuple(tuple(c) for c in spec.get("commands", [("git", "push", "origin", "main"), ("ls", "-la")])),
     "sha256:" + "ab" * 32,
     offers,
-    spec.get("always_rule"),
+    tuple((Answer(scope), rule) for scope, rule in spec.get("saves", [])),
 )
 time.sleep(spec.get("sleep", 0))
 if spec.get("noise"):
@@ -62,7 +62,7 @@ answer = asker.ask(prompt)
 print("ANSWER=" + answer.value + " TTY=" + asker.who["tty"] + " SOURCE=" + asker.who["source"], flush=True)
 """
 
-ALL = "allow-once,allow-session,allow-always,deny"
+ALL = "allow-once,allow-session,allow-workspace,allow-always,deny"
 NO_ALWAYS = "allow-once,allow-session,deny"
 SHELL = "git push origin main && ls -la"
 TIMEOUT = 20.0
@@ -136,7 +136,8 @@ def test_the_prompt_shows_the_command_what_it_runs_why_the_digest_and_the_keys()
     assert "tool:    run_command" in rendered
     assert "pushing needs a person (rule commands.git.push)" in rendered
     assert "digest:  sha256:" + "ab" * 32 in rendered
-    for label in ("[y] allow once", "[s] allow for this session", "[a] always allow (saved)", "[n] deny"):
+    for label in ("[y] allow once", "[s] allow for this session", "[w] allow in this workspace (saved)",
+                  "[a] always allow, every workspace (saved)", "[n] deny"):
         assert label in rendered
 
 
@@ -152,11 +153,15 @@ def test_only_offered_keys_are_shown() -> None:
         ("S", ALL, "allow-session"),
         ("y", ALL, "allow-once"),
         ("a", ALL, "allow-always"),
+        ("w", ALL, "allow-workspace"),
+        ("W", ALL, "allow-workspace"),
         ("n", ALL, "deny"),
         ("\r", ALL, "deny"),  # Enter alone is no answer
         ("g", ALL, "deny"),  # any key that is not offered denies
         ("\x1b", ALL, "deny"),
         ("a", NO_ALWAYS, "deny"),  # "always" was not offered: typing it is no consent
+        ("w", NO_ALWAYS, "deny"),
+        ("a", "allow-once,allow-session,allow-workspace,deny", "deny"),  # a command: workspace only
     ],
 )
 def test_answers(typed: str, offers: str, expected: str) -> None:
@@ -314,10 +319,14 @@ def test_hostile_content_in_a_write_cannot_repaint_the_prompt(tmp_path: Path) ->
     assert any("note:" in line and "control or invisible characters" in line for line in screen)
 
 
-def test_the_rule_always_would_save_is_shown_before_answering() -> None:
-    rule = "/home/u/.config/vtcode/tool-policy.json: approval_cache.allowed: git push origin main"
-    rendered, _ = _ask_on_pty("n", spec={"always_rule": rule})
-    assert f"  [a] saves: {rule}" in _screen(rendered)
+def test_the_rule_each_saved_scope_would_save_is_shown_before_answering() -> None:
+    store = "/home/u/.config/vtcode/tool-policy.json"
+    here = f"{store}: approval_cache.workspace_calls: fetch {{}} (in /w only)"
+    everywhere = f"{store}: approval_cache.calls: fetch {{}} (in every workspace)"
+    rendered, _ = _ask_on_pty("n", spec={"saves": [["allow-workspace", here], ["allow-always", everywhere]]})
+    screen = _screen(rendered)
+    assert f"  [w] saves: {here}" in screen and f"  [a] saves: {everywhere}" in screen
+    assert any("[w] allow in this workspace (saved)" in line for line in screen)
 
 
 def test_nothing_else_writes_to_the_terminal_while_the_prompt_is_up() -> None:

@@ -31,11 +31,12 @@ from vtcode.approvals import Answer, ApprovalPrompt
 from vtcode.approvals.askers import command_text, session_lines, shown
 from vtcode.terminal import neutral_block
 
-KEYS = {Answer.ONCE: "y", Answer.SESSION: "s", Answer.ALWAYS: "a", Answer.DENY: "n"}
+KEYS = {Answer.ONCE: "y", Answer.SESSION: "s", Answer.WORKSPACE: "w", Answer.ALWAYS: "a", Answer.DENY: "n"}
 LABELS = {
     Answer.ONCE: "Allow once [y]",
     Answer.SESSION: "Allow for session [s]",
-    Answer.ALWAYS: "Always allow [a]",
+    Answer.WORKSPACE: "This workspace [w]",
+    Answer.ALWAYS: "Always, everywhere [a]",
     Answer.DENY: "Deny [n]",
 }
 
@@ -80,9 +81,9 @@ def describe(prompt: ApprovalPrompt) -> Text:
     text.append(f"{shown(str(prompt.decision.rule))}\n")
     text.append("digest   ", style="bold")
     text.append(prompt.digest, style="dim")
-    if prompt.always_rule is not None and Answer.ALWAYS in prompt.offers:
-        text.append("\nalways   ", style="bold")
-        text.append(f"saves {shown(prompt.always_rule)}")
+    for scope, rule in prompt.saves:
+        text.append(f"\nsaves [{KEYS[scope]}]", style="bold")  # what the key saves, before it is pressed
+        text.append(f" {shown(rule)}")
     return text
 
 
@@ -117,7 +118,8 @@ class ApprovalScreen(ModalScreen[Answer]):
     BINDINGS = [
         Binding("y", "answer('allow-once')", "allow once", show=False),
         Binding("s", "answer('allow-session')", "allow for session", show=False),
-        Binding("a", "answer('allow-always')", "always", show=False),
+        Binding("w", "answer('allow-workspace')", "allow in this workspace", show=False),
+        Binding("a", "answer('allow-always')", "always, every workspace", show=False),
         Binding("n", "answer('deny')", "deny", show=False),
         Binding("escape", "deny_now", "deny", show=False),
     ]
