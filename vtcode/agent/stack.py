@@ -39,15 +39,18 @@ class Stack:
     store: SessionStore | None
     sandbox: CommandSandbox | None
     catalog: ToolCatalog | None = None
+    checkpoints: Checkpoints | None = None
 
     def source_specs(self) -> list[ToolSpec]:
         """The specs of the tools the open sources (MCP servers) offer now: asked before every request."""
         return tool_specs(self.catalog.source_entries()) if self.catalog is not None else []
 
     def close(self) -> None:
-        """Stop what the session started: the tool sources' servers."""
+        """Stop what the session started: the tool sources' servers, the checkpoints' watcher."""
         if self.catalog is not None:
             self.catalog.close()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
 
 
 def default_asker(root: Path | None = None) -> Asker:
@@ -61,7 +64,8 @@ def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
     settings = runtime.config.config.checkpoints
     if not settings.enabled:
         return None
-    store = CheckpointStore(root, size_cap=settings.max_file_bytes)
+    store = CheckpointStore(root, size_cap=settings.max_file_bytes, watch=settings.watch,
+                            max_watches=settings.max_watches)
     threading.Thread(target=_warm, args=(store,), name="vtcode-checkpoint-warm", daemon=True).start()
     return Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)
 
@@ -146,7 +150,7 @@ def open_stack(
         runtime.bus.emit(kind, payload, actor="tool-source")
 
     catalog.open(lambda name: source_setup(runtime, root, name), sandbox, emit)
-    return Stack(runtime, root, runner, specs, store, sandbox, catalog)
+    return Stack(runtime, root, runner, specs, store, sandbox, catalog, checkpoints)
 
 
 def source_setup(runtime: Runtime, root: Path, name: str) -> ToolSourceSetup:

@@ -64,6 +64,11 @@ class Checkpoints:
                                          name=f"vtcode-checkpoint-{checkpoint.id}-after")
         self._pending.start()
 
+    def close(self) -> None:
+        """The session is over: wait for a pending after-snapshot, then release the store's watcher."""
+        self.settle(5)
+        self.store.close()
+
     def settle(self, timeout: float | None = None) -> None:
         pending = self._pending
         if pending is not None:

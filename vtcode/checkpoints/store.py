@@ -25,6 +25,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from vtcode.paths import private_dir, user_data_dir
 from vtcode.workspace.trust import TRUST_MARKER
 
 from .records import Checkpoint, CheckpointRecord, fold
+from .watch import TreeWatcher
 
 SIZE_CAP = 10 * 1024 * 1024
 _STORE_CONFIG = (
@@ -93,13 +95,32 @@ def checkpoints_home() -> Path:
 
 
 class CheckpointStore:
-    def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP) -> None:
+    def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP,
+                 watch: bool = False, max_watches: int | None = None) -> None:
+        """`watch` (a session's store; a one-shot command gains nothing from it): on Linux, an inotify watcher names what changed between checkpoints, so a checkpoint
+        looks at those paths only (watch.py); elsewhere, or when the watcher cannot tell, every
+        checkpoint scans the tree. `max_watches` caps this store's inotify watches (None: the kernel's
+        per-user limit); beyond it, whole scans."""
         self.root = Path(os.path.realpath(root))
         self.dir = (home or checkpoints_home()) / workspace_key(self.root)
         self.git_dir = self.dir / "git"
         self.log = self.dir / "checkpoints.jsonl"
         self.size_cap = size_cap
         self._env: dict[str, str] | None = None
+        self._watch = watch and sys.platform.startswith("linux")
+        self._max_watches = max_watches
+        self.watcher: TreeWatcher | None = None
+        self._since_head = 0  # index entries changed since the store's HEAD was last moved
+        self._last: tuple[tuple[int, int, int], str, list[str]] | None = None  # index stat, tree, skipped
+        self._skipped: set[str] = set()  # files over the size cap in the latest whole tree
+        self.last_scan = ""  # "whole", "watched" or "none": what the latest snapshot looked at
+
+    def close(self) -> None:
+        """Release the watcher (its inotify instance and thread); later snapshots scan the whole tree."""
+        if self.watcher is not None:
+            self.watcher.close()
+        self._watch = False
+        self.watcher = None
 
     # -- the git process --------------------------------------------------------------------------
 
@@ -178,7 +199,63 @@ class CheckpointStore:
         # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.git_dir / "index.lock")
-        listed, drift = self._changed_paths() if only is None else (self._listed(only), 0)
+        if only is not None:
+            return self._record(self._listed(only), 0)
+        names = self._watched_names()
+        try:
+            if names is None:
+                self.last_scan = "whole"
+                tree, found = self._record(*self._changed_paths())
+                self._skipped = set(found)
+            elif not names and self._last is not None and self._last[0] == self._index_id():
+                self.last_scan = "none"  # nothing changed since the last tree, and the index is as it left it
+                return self._last[1], list(self._last[2])
+            else:
+                self.last_scan = "watched"
+                looked = sorted(os.fsdecode(n) for n in names)
+                tree, found = self._record(self._listed(looked), self._since_head)
+                # The skipped files are those the whole tree holds over the cap: the ones looked at now,
+                # and the earlier ones beneath no name looked at.
+                self._skipped = {s for s in self._skipped if not any(s == n or s.startswith(n + "/")
+                                                                     for n in looked)} | set(found)
+        except BaseException:
+            if self.watcher is not None:
+                self.watcher.invalidate()
+            raise
+        skipped = sorted(self._skipped)
+        self._last = (self._index_id(), tree, skipped)
+        return tree, skipped
+
+    def _watched_names(self) -> set[bytes] | None:
+        """What may have changed since the last snapshot, from the watcher; None: scan the whole tree."""
+        if not self._watch:
+            return None
+        if self.watcher is None:
+            exclude = []
+            with contextlib.suppress(ValueError, OSError):
+                exclude.append(os.fsencode(self.dir.resolve().relative_to(self.root).as_posix()))
+            self.watcher = TreeWatcher(self.root, exclude=exclude, max_watches=self._max_watches)
+        names = self.watcher.collect()
+        if names is None:
+            return None
+        for name in list(names):
+            base = name.rsplit(b"/", 1)[-1]
+            if base in (b".gitignore", b".git"):
+                # What is ignored (or a nested repository) changed for the whole directory.
+                parent = name.rsplit(b"/", 1)[0] if b"/" in name else b""
+                if not parent:
+                    return None
+                names.add(parent)
+        return names
+
+    def _index_id(self) -> tuple[int, int, int]:
+        try:
+            info = os.stat(self.git_dir / "index")
+        except OSError:
+            return (0, 0, 0)
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+    def _record(self, listed: list[bytes], drift: int) -> tuple[str, list[str]]:
         update: list[bytes] = []
         drop: list[bytes] = []
         skipped: list[str] = []
@@ -209,8 +286,10 @@ class CheckpointStore:
         if drop:
             self.git("update-index", "--force-remove", "-z", "--stdin", data=b"\0".join(drop) + b"\0")
         tree = self.git("write-tree").decode().strip()
-        if drift + len(update) + len(drop) > _HEAD_DRIFT:
+        self._since_head = drift + len(update) + len(drop)
+        if self._since_head > _HEAD_DRIFT:
             self._move_head(tree)
+            self._since_head = 0
         return tree, sorted(skipped)
 
     def _changed_paths(self) -> tuple[list[bytes], int]:
