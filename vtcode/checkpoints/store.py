@@ -213,6 +213,10 @@ class CheckpointStore:
             else:
                 self.last_scan = "watched"
                 looked = sorted(os.fsdecode(n) for n in names)
+                assert self.watcher is not None
+                forced = sorted(os.fsdecode(n) for n in self.watcher.forced)
+                if forced:
+                    self._rehash(forced)
                 tree, found = self._record(self._listed(looked), self._since_head)
                 # The skipped files are those the whole tree holds over the cap: the ones looked at now,
                 # and the earlier ones beneath no name looked at.
@@ -247,6 +251,31 @@ class CheckpointStore:
                     return None
                 names.add(parent)
         return names
+
+    def _rehash(self, paths: Sequence[str]) -> None:
+        """Hash these files into the index whatever their stat data says (a file written through a shared
+        mapping can keep its mtime): those tracked, or untracked and not ignored, that are regular files
+        under the size cap and beneath no symlinked directory."""
+        listed = self.git("--literal-pathspecs", "ls-files", "-z", "-c", "-o", "--exclude-standard", "--",
+                          *paths).split(b"\0")
+        chosen: list[tuple[bytes, int]] = []
+        real_dirs: dict[bytes, bool] = {}
+        for raw in dict.fromkeys(listed):
+            if not raw or raw.endswith(b"/") or b"\n" in raw or not self._beneath_real_dirs(raw, real_dirs):
+                continue
+            try:
+                info = os.lstat(os.path.join(os.fsencode(self.root), raw))
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_size <= self.size_cap:
+                chosen.append((raw, info.st_mode))
+        if not chosen:
+            return
+        shas = self.git("hash-object", "-w", "--stdin-paths",
+                        data=b"".join(raw + b"\n" for raw, _ in chosen)).split()
+        lines = [b"%s %s\t%s" % (b"100755" if mode & stat.S_IXUSR else b"100644", sha, raw)
+                 for (raw, mode), sha in zip(chosen, shas, strict=True)]
+        self.git("update-index", "-z", "--index-info", data=b"\0".join(lines) + b"\0")
 
     def _index_id(self) -> tuple[int, int, int]:
         try:

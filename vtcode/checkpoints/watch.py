@@ -130,6 +130,8 @@ class TreeWatcher:
         self._root_id: tuple[int, int] | None = None
         self._watches = 0
         self._full_next = False
+        self._open_before: set[bytes] = set()
+        self.forced: set[bytes] = set()  # of the names last collected, those to hash whatever their stat
 
     # -- the public side --------------------------------------------------------------------------
 
@@ -158,11 +160,15 @@ class TreeWatcher:
             if self._needs_walk:
                 self._walk()
                 return None  # the first checkpoint after (re)starting scans the whole tree
-            names = self._dirty | self._always
-            names.update(n for n, count in self._open_names.items() if count > 0)
+            open_now = {n for n, count in self._open_names.items() if count > 0}
             for wd, count in self._open_inodes.items():
                 if count > 0:
-                    names.update(self._files.get(wd, ()))
+                    open_now.update(self._files.get(wd, ()))
+            # A write through a shared mapping sets the mtime only at its first fault on a clean page, so
+            # a file open now, or open at the last checkpoint, is read again whatever its stat data says.
+            self.forced = open_now | self._open_before
+            self._open_before = open_now
+            names = self._dirty | self._always | self.forced
             self._dirty = set()
             if self._full_next:
                 self._full_next = False
