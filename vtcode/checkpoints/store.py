@@ -97,10 +97,11 @@ def checkpoints_home() -> Path:
 class CheckpointStore:
     def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP,
                  watch: bool = False, max_watches: int | None = None) -> None:
-        """`watch` (a session's store; a one-shot command gains nothing from it): on Linux, an inotify watcher names what changed between checkpoints, so a checkpoint
-        looks at those paths only (watch.py); elsewhere, or when the watcher cannot tell, every
-        checkpoint scans the tree. `max_watches` caps this store's inotify watches (None: the kernel's
-        per-user limit); beyond it, whole scans."""
+        """`watch` (a session's store; a one-shot command gains nothing from it): on Linux, an inotify
+        watcher names what changed between checkpoints, so a checkpoint looks at those paths only
+        (watch.py); elsewhere, or when the watcher cannot tell, every checkpoint scans the tree.
+        `max_watches` caps this store's inotify watches (None: the kernel's per-user limit); beyond it,
+        whole scans."""
         self.root = Path(os.path.realpath(root))
         self.dir = (home or checkpoints_home()) / workspace_key(self.root)
         self.git_dir = self.dir / "git"

@@ -31,6 +31,7 @@ import stat
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from . import inotify as ino
 from .inotify import Inotify, InotifyUnavailable
@@ -335,7 +336,8 @@ class TreeWatcher:
     # -- events ---------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        assert self._inotify is not None and self._wake is not None
+        assert self._inotify is not None
+        assert self._wake is not None
         fd, wake = self._inotify.fd, self._wake[0]
         while True:
             try:
@@ -345,11 +347,16 @@ class TreeWatcher:
             if wake in ready:
                 return
             with self._lock:
-                if self._closed or self._inotify is None or self._inotify.fd != fd or self._needs_walk:
+                if not self._watching(fd):
                     return
                 self._drain()
-                if self._inotify is None or self._needs_walk:
+                if not self._watching(fd):
                     return
+
+    def _watching(self, fd: int) -> bool:
+        """Whether this thread's instance is still the one in use (a restart makes a new one)."""
+        return (not self._closed and self._inotify is not None and self._inotify.fd == fd
+                and not self._needs_walk)
 
     def _drain(self) -> None:
         """Read and apply every queued event. Called with the lock held, so no event is ever read and not
@@ -493,7 +500,7 @@ class TreeWatcher:
         return bool(poller.poll(0))
 
 
-def _decrement(counts: dict, key: object) -> None:
+def _decrement(counts: dict[Any, int], key: Any) -> None:
     count = counts.get(key, 0) - 1
     if count > 0:
         counts[key] = count
