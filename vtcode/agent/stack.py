@@ -15,7 +15,8 @@ from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, Too
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore, lexical_path
-from vtcode.checkpoints import Checkpoints, CheckpointStore
+from vtcode.checkpoints import Checkpoints, CheckpointStore, prune
+from vtcode.config.models import CheckpointsConfig
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.hooks import HookRunner
 from vtcode.policy.auto import AutoApproval
@@ -66,14 +67,18 @@ def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
         return None
     store = CheckpointStore(root, size_cap=settings.max_file_bytes, watch=settings.watch,
                             max_watches=settings.max_watches)
-    threading.Thread(target=_warm, args=(store,), name="vtcode-checkpoint-warm", daemon=True).start()
-    return Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)
+    service = Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)  # marks the session live
+    threading.Thread(target=_warm, args=(store, settings), name="vtcode-checkpoint-warm", daemon=True).start()
+    return service
 
 
-def _warm(store: CheckpointStore) -> None:
+def _warm(store: CheckpointStore, settings: CheckpointsConfig) -> None:
     # Best effort: a failure here shows up, with its reason, at the first checkpoint that needs it.
     with contextlib.suppress(Exception):
         store.warm()
+    if settings.prune_on_start:
+        with contextlib.suppress(Exception):
+            prune(store, keep_sessions=settings.keep_sessions, keep_days=settings.keep_days)
 
 
 def open_stack(

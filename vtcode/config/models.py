@@ -196,6 +196,11 @@ class CheckpointsConfig(StrictModel):
     # At most this many inotify watches (one per directory and per file) for one session; beyond it,
     # whole scans. None: as many as the kernel's per-user limit allows.
     max_watches: Annotated[int | None, Tighten(Rule.USER_ONLY), Field(ge=1)] = None
+    # Pruning (at session start, and `vtcode checkpoints prune`): checkpoints of the last keep_sessions
+    # sessions and those newer than keep_days are kept, and so are a running session's.
+    keep_sessions: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1)] = 50
+    keep_days: Annotated[float, Tighten(Rule.USER_ONLY), Field(ge=0)] = 30.0
+    prune_on_start: Annotated[bool, Tighten(Rule.USER_ONLY)] = True
 
 
 class AuditConfig(StrictModel):
