@@ -59,6 +59,8 @@ _STORE_CONFIG = (
 )
 # The store's HEAD is moved to the latest tree once the index differs from it in this many paths.
 _HEAD_DRIFT = 256
+# Names from the watcher are git's pathspecs, on its command line (ARG_MAX is 2 MiB on Linux).
+_MAX_PATHSPEC_BYTES = 512 * 1024
 _STORE_IDENT = {"GIT_AUTHOR_NAME": "vtcode", "GIT_AUTHOR_EMAIL": "vtcode@localhost",
                 "GIT_COMMITTER_NAME": "vtcode", "GIT_COMMITTER_EMAIL": "vtcode@localhost"}
 
@@ -241,8 +243,8 @@ class CheckpointStore:
                 exclude.append(os.fsencode(self.dir.resolve().relative_to(self.root).as_posix()))
             self.watcher = TreeWatcher(self.root, exclude=exclude, max_watches=self._max_watches)
         names = self.watcher.collect()
-        if names is None:
-            return None
+        if names is None or sum(len(n) + 1 for n in names) > _MAX_PATHSPEC_BYTES:
+            return None  # (so many long names would not fit on git's command line)
         for name in list(names):
             base = name.rsplit(b"/", 1)[-1]
             if base in (b".gitignore", b".git"):
@@ -351,11 +353,13 @@ class CheckpointStore:
         return listed, drift
 
     def _listed(self, paths: Sequence[str]) -> list[bytes]:
-        """Of these paths, those that may differ from the index: as the whole scan decides (ignored files
-        stay out), with git looking at these paths only."""
+        """Every index entry at or beneath these paths, and every untracked file there that is not ignored
+        (as the whole scan decides); `update-index` then looks at each and hashes only those whose stat
+        data changed. Not `ls-files -m -d`: git 2.39 lstats every index entry for it, pathspec or not
+        (10,000 calls at 10,000 files), while `-c` reads the index only."""
         if not paths:
             return []
-        return self.git("--literal-pathspecs", "ls-files", "-z", "-m", "-d", "-o", "--exclude-standard", "--",
+        return self.git("--literal-pathspecs", "ls-files", "-z", "-c", "-o", "--exclude-standard", "--",
                         *paths).split(b"\0")
 
     def _move_head(self, tree: str) -> None:
@@ -390,6 +394,18 @@ class CheckpointStore:
         background and its first action's checkpoint then costs what any later one does."""
         with self.locked():
             self.write_tree()
+            if self.watcher is not None and not self.watcher.settled():
+                self.write_tree()  # the watches again, and a scan that now reads no file
+        self.pack()
+
+    def pack(self, loose: int = 1000) -> None:
+        """Pack the store's loose objects once there are `loose` of them. `write-tree` checks that each
+        cached subtree's object exists: a `stat` per directory of the workspace while they are loose
+        files, a lookup in a mapped index once packed (at 10,000 files, 14 ms against 5 ms a call).
+        Not under the lock: a repack is safe beside git processes that add objects."""
+        counted = self.git("count-objects").decode().split()
+        if counted and counted[0].isdigit() and int(counted[0]) >= loose:
+            self.git("repack", "-d", "-q")
 
     def take(self, *, tool: str = "", call_id: str = "", summary: str = "", session: str | None = None
              ) -> Checkpoint:

@@ -178,6 +178,15 @@ class TreeWatcher:
                 return None
             return names
 
+    def settled(self) -> bool:
+        """Apply what is queued now (nothing is collected) and say whether the watches are all in place:
+        False after an overflow (e.g. the first whole scan of a big tree hashed every file, each read an
+        event or four), so the caller can start again while nobody waits for it."""
+        with self._lock:
+            if not self._needs_walk and not self._closed and not self._disabled:
+                self._drain()
+            return self.active
+
     def invalidate(self, why: str = "a checkpoint failed after its names were collected") -> None:
         """The next `collect` returns None: the names handed out were not recorded."""
         with self._lock:
