@@ -138,7 +138,6 @@ def measure(count: int, target_ms: float) -> bool:
         print(f"- unchanged tree, {count} files: {unchanged:.1f} ms median (watched)")
         status = subprocess.run(["git", "status", "--porcelain"], cwd=root, env=env, capture_output=True)
         assert status.returncode == 0
-        print(f"- unchanged tree, {count} files: {unchanged:.1f} ms median")
 
         def file_tool_action() -> None:
             # What a file tool's action costs in all: the checkpoint before it (a whole scan) and the

@@ -246,7 +246,9 @@ class TreeWatcher:
             self._inotify = Inotify()
             info = os.stat(self.root)
             self._root_id = (info.st_dev, info.st_ino)
-            self._watch_tree(b"")
+            self._watch_tree(b"", drain=True)
+            if self._inotify is None or self._needs_walk:
+                return  # gave up, or overflowed while walking: the next collect starts again
         except _Exhausted:
             self._give_up("no inotify watch left (the per-user limit, fs.inotify.max_user_watches, or "
                           f"this watcher's cap of {self.max_watches})")
@@ -284,10 +286,19 @@ class TreeWatcher:
         self._watches += 1
         return wd
 
-    def _watch_tree(self, top: bytes) -> None:
-        """Watch `top` and everything beneath it (directories before their entries)."""
+    def _watch_tree(self, top: bytes, *, drain: bool = False) -> None:
+        """Watch `top` and everything beneath it (directories before their entries). `drain` (the walk of
+        the whole tree only, never one made while applying events, which would apply them out of order):
+        apply the queue every so often, since listing a directory is itself four events (its open and
+        close, in it and in its parent) and a tree of 10,000 directories would overflow the queue."""
         stack = [top]
+        listed = 0
         while stack:
+            if drain and listed % 128 == 127:
+                self._drain()
+                if self._inotify is None or self._needs_walk:
+                    return
+            listed += 1
             rel = stack.pop()
             if rel and (any(_beneath(rel, x) for x in self.exclude) or rel.rsplit(b"/", 1)[-1] == b".git"):
                 continue
@@ -301,8 +312,10 @@ class TreeWatcher:
                 continue
             self._files.pop(wd, None)  # a file's watch on what has become this directory
             old = self._dirs.get(wd)
-            if old is not None and old != rel:
-                self._dir_wd.pop(old, None)
+            if old is not None:
+                self._watches -= 1  # watched already (by an event applied during the walk)
+                if old != rel:
+                    self._dir_wd.pop(old, None)
             self._dirs[wd] = rel
             self._dir_wd[rel] = wd
             self._child(rel)
