@@ -351,6 +351,15 @@ class TreeWatcher:
                 return
             if wd in self._files:
                 self._watches -= 1  # another name of an inode already watched: the same watch
+        replaced = self._file_wd.get(rel)
+        if replaced is not None and replaced != wd:  # renamed over: the old inode no longer has this name
+            names = self._files.get(replaced)
+            if names is not None:
+                names.discard(rel)
+                if not names:
+                    del self._files[replaced]
+                    self._open_inodes.pop(replaced, None)
+                    self._unwatch(replaced)
         self._files.setdefault(wd, set()).add(rel)
         self._file_wd[rel] = wd
         self._child(rel)

@@ -192,7 +192,9 @@ class Player:
         self.maps.append((handle, mapping))
 
     def op_mmapwrite(self) -> None:
-        for _handle, mapping in self.maps:
+        for handle, mapping in self.maps:
+            if os.fstat(handle.fileno()).st_size < len(mapping):
+                continue  # truncated since: touching the mapping past the end is SIGBUS
             with contextlib.suppress(ValueError, OSError):
                 mapping[len(mapping) - 1 :] = bytes([48 + self.round % 10])
 
