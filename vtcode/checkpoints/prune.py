@@ -40,6 +40,7 @@ class SessionMark:
     """Held by a running session: tells `prune` not to drop that session's checkpoints."""
 
     def __init__(self, store: CheckpointStore, session: str) -> None:
+        private_dir(store.dir)  # first: mkdir's mode applies to the last directory only
         directory = private_dir(store.dir / "live")
         self._fd: int | None = os.open(directory / f"{_SAFE.sub('_', session)}.lock",
                                        os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)

@@ -121,6 +121,17 @@ def test_this_processs_own_session_is_kept_until_closed(workspace: Path) -> None
     assert [c.id for c in prune(store, keep_sessions=1, keep_days=0, now=LATER).dropped] == ids["mine"]
 
 
+def test_a_sessions_mark_leaves_the_store_private(workspace: Path) -> None:
+    """The mark may be the first thing made in a store: the store stays readable by its owner only."""
+    store = CheckpointStore(workspace)
+    service = Checkpoints(store, session="first")
+    try:
+        assert store.dir.stat().st_mode & 0o777 == 0o700
+        assert (store.dir / "live").stat().st_mode & 0o777 == 0o700
+    finally:
+        service.close()
+
+
 def test_the_prune_command(workspace: Path) -> None:
     store, ids = sessions(workspace, ["s1", "s2", "s3"])
     # Make the first two sessions' checkpoints old, as a later day would (the log's timestamps).
