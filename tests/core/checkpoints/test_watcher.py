@@ -81,7 +81,7 @@ def assert_same(store: CheckpointStore, oracle: Oracle) -> str:
 
 # -- the invariant over random operations ------------------------------------------------------------
 
-DIRS = ["", "a", "b", "a/c"]
+DIRS = ["", "a", "b", "a/c", "d/e"]  # d/e does not exist at first: writes there make new directories
 NAMES = ["x", "y", "z.log", "c"]
 paths = st.builds(lambda d, n: f"{d}/{n}" if d else n, st.sampled_from(DIRS), st.sampled_from(NAMES))
 ops = st.one_of(
@@ -179,8 +179,8 @@ class Player:
 
     def op_child(self, rel: str) -> None:
         """Another process changes the tree: a new file, an edit, a directory."""
-        subprocess.run(["sh", "-c", 'mkdir -p "$1.d" && echo c >> "$1" && echo n > "$1.d/new"', "sh",
-                        str(self.p(rel))], check=False, stderr=subprocess.DEVNULL)
+        subprocess.run(["sh", "-c", 'mkdir -p "$1.d" && echo c >> "$1" && echo "$2" > "$1.d/new"', "sh",
+                        str(self.p(rel)), str(self.round)], check=False, stderr=subprocess.DEVNULL)
 
     def op_mmap(self, rel: str) -> None:
         """A shared writable mapping, written and kept open (such writes raise no inotify event)."""
