@@ -15,7 +15,8 @@ from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, Too
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore, lexical_path
-from vtcode.checkpoints import Checkpoints, CheckpointStore
+from vtcode.checkpoints import Checkpoints, CheckpointStore, prune
+from vtcode.config.models import CheckpointsConfig
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.hooks import HookRunner
 from vtcode.policy.auto import AutoApproval
@@ -39,15 +40,18 @@ class Stack:
     store: SessionStore | None
     sandbox: CommandSandbox | None
     catalog: ToolCatalog | None = None
+    checkpoints: Checkpoints | None = None
 
     def source_specs(self) -> list[ToolSpec]:
         """The specs of the tools the open sources (MCP servers) offer now: asked before every request."""
         return tool_specs(self.catalog.source_entries()) if self.catalog is not None else []
 
     def close(self) -> None:
-        """Stop what the session started: the tool sources' servers."""
+        """Stop what the session started: the tool sources' servers, the checkpoints' watcher."""
         if self.catalog is not None:
             self.catalog.close()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
 
 
 def default_asker(root: Path | None = None) -> Asker:
@@ -61,15 +65,20 @@ def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
     settings = runtime.config.config.checkpoints
     if not settings.enabled:
         return None
-    store = CheckpointStore(root, size_cap=settings.max_file_bytes)
-    threading.Thread(target=_warm, args=(store,), name="vtcode-checkpoint-warm", daemon=True).start()
-    return Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)
+    store = CheckpointStore(root, size_cap=settings.max_file_bytes, watch=settings.watch,
+                            max_watches=settings.max_watches)
+    service = Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)  # marks the session live
+    threading.Thread(target=_warm, args=(store, settings), name="vtcode-checkpoint-warm", daemon=True).start()
+    return service
 
 
-def _warm(store: CheckpointStore) -> None:
+def _warm(store: CheckpointStore, settings: CheckpointsConfig) -> None:
     # Best effort: a failure here shows up, with its reason, at the first checkpoint that needs it.
     with contextlib.suppress(Exception):
         store.warm()
+    if settings.prune_on_start:
+        with contextlib.suppress(Exception):
+            prune(store, keep_sessions=settings.keep_sessions, keep_days=settings.keep_days)
 
 
 def open_stack(
@@ -146,7 +155,7 @@ def open_stack(
         runtime.bus.emit(kind, payload, actor="tool-source")
 
     catalog.open(lambda name: source_setup(runtime, root, name), sandbox, emit)
-    return Stack(runtime, root, runner, specs, store, sandbox, catalog)
+    return Stack(runtime, root, runner, specs, store, sandbox, catalog, checkpoints)
 
 
 def source_setup(runtime: Runtime, root: Path, name: str) -> ToolSourceSetup:

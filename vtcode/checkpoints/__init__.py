@@ -1,6 +1,7 @@
 """Checkpoints: the workspace recorded before every action that can change it, so that any change the
 agent makes can be undone (docs/checkpoints.md)."""
 
+from .prune import PrunePlan, plan_prune, prune
 from .records import Checkpoint, CheckpointRecord
 from .service import Checkpoints, Restored
 from .store import SIZE_CAP, Change, CheckpointError, CheckpointStore, TreeEntry, workspace_key
@@ -13,7 +14,10 @@ __all__ = [
     "CheckpointRecord",
     "CheckpointStore",
     "Checkpoints",
+    "PrunePlan",
     "Restored",
     "TreeEntry",
+    "plan_prune",
+    "prune",
     "workspace_key",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .prune import SessionMark
 from .records import Checkpoint
 from .restore import Outcome, Plan, apply_plan, plan_restore
 from .store import CheckpointStore
@@ -33,6 +34,8 @@ class Checkpoints:
         self._emit = emit
         self._session = session
         self._pending: threading.Thread | None = None
+        # While this session runs, `prune` keeps its checkpoints (it may still restore them).
+        self._mark = SessionMark(store, session) if session else None
 
     def before(self, tool: str, call_id: str = "", summary: str = "") -> Checkpoint:
         self.settle()
@@ -63,6 +66,13 @@ class Checkpoints:
         self._pending = threading.Thread(target=self._after, args=(checkpoint, only), daemon=True,
                                          name=f"vtcode-checkpoint-{checkpoint.id}-after")
         self._pending.start()
+
+    def close(self) -> None:
+        """The session is over: wait for a pending after-snapshot, then release the store's watcher."""
+        self.settle(5)
+        self.store.close()
+        if self._mark is not None:
+            self._mark.release()
 
     def settle(self, timeout: float | None = None) -> None:
         pending = self._pending

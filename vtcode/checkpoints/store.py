@@ -25,6 +25,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from vtcode.paths import private_dir, user_data_dir
 from vtcode.workspace.trust import TRUST_MARKER
 
 from .records import Checkpoint, CheckpointRecord, fold
+from .watch import TreeWatcher
 
 SIZE_CAP = 10 * 1024 * 1024
 _STORE_CONFIG = (
@@ -57,6 +59,8 @@ _STORE_CONFIG = (
 )
 # The store's HEAD is moved to the latest tree once the index differs from it in this many paths.
 _HEAD_DRIFT = 256
+# Names from the watcher are git's pathspecs, on its command line (ARG_MAX is 2 MiB on Linux).
+_MAX_PATHSPEC_BYTES = 512 * 1024
 _STORE_IDENT = {"GIT_AUTHOR_NAME": "vtcode", "GIT_AUTHOR_EMAIL": "vtcode@localhost",
                 "GIT_COMMITTER_NAME": "vtcode", "GIT_COMMITTER_EMAIL": "vtcode@localhost"}
 
@@ -93,13 +97,33 @@ def checkpoints_home() -> Path:
 
 
 class CheckpointStore:
-    def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP) -> None:
+    def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP,
+                 watch: bool = False, max_watches: int | None = None) -> None:
+        """`watch` (a session's store; a one-shot command gains nothing from it): on Linux, an inotify
+        watcher names what changed between checkpoints, so a checkpoint looks at those paths only
+        (watch.py); elsewhere, or when the watcher cannot tell, every checkpoint scans the tree.
+        `max_watches` caps this store's inotify watches (None: the kernel's per-user limit); beyond it,
+        whole scans."""
         self.root = Path(os.path.realpath(root))
         self.dir = (home or checkpoints_home()) / workspace_key(self.root)
         self.git_dir = self.dir / "git"
         self.log = self.dir / "checkpoints.jsonl"
         self.size_cap = size_cap
         self._env: dict[str, str] | None = None
+        self._watch = watch and sys.platform.startswith("linux")
+        self._max_watches = max_watches
+        self.watcher: TreeWatcher | None = None
+        self._since_head = 0  # index entries changed since the store's HEAD was last moved
+        self._last: tuple[tuple[int, int, int], str, list[str]] | None = None  # index stat, tree, skipped
+        self._skipped: set[str] = set()  # files over the size cap in the latest whole tree
+        self.last_scan = ""  # "whole", "watched" or "none": what the latest snapshot looked at
+
+    def close(self) -> None:
+        """Release the watcher (its inotify instance and thread); later snapshots scan the whole tree."""
+        if self.watcher is not None:
+            self.watcher.close()
+        self._watch = False
+        self.watcher = None
 
     # -- the git process --------------------------------------------------------------------------
 
@@ -178,7 +202,92 @@ class CheckpointStore:
         # killed is stale, and would otherwise refuse every later checkpoint (and so every action).
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.git_dir / "index.lock")
-        listed, drift = self._changed_paths() if only is None else (self._listed(only), 0)
+        if only is not None:
+            return self._record(self._listed(only), 0)
+        names = self._watched_names()
+        try:
+            if names is None:
+                self.last_scan = "whole"
+                tree, found = self._record(*self._changed_paths())
+                self._skipped = set(found)
+            elif not names and self._last is not None and self._last[0] == self._index_id():
+                self.last_scan = "none"  # nothing changed since the last tree, and the index is as it left it
+                return self._last[1], list(self._last[2])
+            else:
+                self.last_scan = "watched"
+                looked = sorted(os.fsdecode(n) for n in names)
+                assert self.watcher is not None
+                forced = sorted(os.fsdecode(n) for n in self.watcher.forced)
+                if forced:
+                    self._rehash(forced)
+                tree, found = self._record(self._listed(looked), self._since_head)
+                # The skipped files are those the whole tree holds over the cap: the ones looked at now,
+                # and the earlier ones beneath no name looked at.
+                self._skipped = {s for s in self._skipped if not any(s == n or s.startswith(n + "/")
+                                                                     for n in looked)} | set(found)
+        except BaseException:
+            if self.watcher is not None:
+                self.watcher.invalidate()
+            raise
+        skipped = sorted(self._skipped)
+        self._last = (self._index_id(), tree, skipped)
+        return tree, skipped
+
+    def _watched_names(self) -> set[bytes] | None:
+        """What may have changed since the last snapshot, from the watcher; None: scan the whole tree."""
+        if not self._watch:
+            return None
+        if self.watcher is None:
+            exclude = []
+            with contextlib.suppress(ValueError, OSError):
+                exclude.append(os.fsencode(self.dir.resolve().relative_to(self.root).as_posix()))
+            self.watcher = TreeWatcher(self.root, exclude=exclude, max_watches=self._max_watches)
+        names = self.watcher.collect()
+        if names is None or sum(len(n) + 1 for n in names) > _MAX_PATHSPEC_BYTES:
+            return None  # (so many long names would not fit on git's command line)
+        for name in list(names):
+            base = name.rsplit(b"/", 1)[-1]
+            if base in (b".gitignore", b".git"):
+                # What is ignored (or a nested repository) changed for the whole directory.
+                parent = name.rsplit(b"/", 1)[0] if b"/" in name else b""
+                if not parent:
+                    return None
+                names.add(parent)
+        return names
+
+    def _rehash(self, paths: Sequence[str]) -> None:
+        """Hash these files into the index whatever their stat data says (a file written through a shared
+        mapping can keep its mtime): those tracked, or untracked and not ignored, that are regular files
+        under the size cap and beneath no symlinked directory."""
+        listed = self.git("--literal-pathspecs", "ls-files", "-z", "-c", "-o", "--exclude-standard", "--",
+                          *paths).split(b"\0")
+        chosen: list[tuple[bytes, int]] = []
+        real_dirs: dict[bytes, bool] = {}
+        for raw in dict.fromkeys(listed):
+            if not raw or raw.endswith(b"/") or b"\n" in raw or not self._beneath_real_dirs(raw, real_dirs):
+                continue
+            try:
+                info = os.lstat(os.path.join(os.fsencode(self.root), raw))
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_size <= self.size_cap:
+                chosen.append((raw, info.st_mode))
+        if not chosen:
+            return
+        shas = self.git("hash-object", "-w", "--stdin-paths",
+                        data=b"".join(raw + b"\n" for raw, _ in chosen)).split()
+        lines = [b"%s %s\t%s" % (b"100755" if mode & stat.S_IXUSR else b"100644", sha, raw)
+                 for (raw, mode), sha in zip(chosen, shas, strict=True)]
+        self.git("update-index", "-z", "--index-info", data=b"\0".join(lines) + b"\0")
+
+    def _index_id(self) -> tuple[int, int, int]:
+        try:
+            info = os.stat(self.git_dir / "index")
+        except OSError:
+            return (0, 0, 0)
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+    def _record(self, listed: list[bytes], drift: int) -> tuple[str, list[str]]:
         update: list[bytes] = []
         drop: list[bytes] = []
         skipped: list[str] = []
@@ -209,8 +318,10 @@ class CheckpointStore:
         if drop:
             self.git("update-index", "--force-remove", "-z", "--stdin", data=b"\0".join(drop) + b"\0")
         tree = self.git("write-tree").decode().strip()
-        if drift + len(update) + len(drop) > _HEAD_DRIFT:
+        self._since_head = drift + len(update) + len(drop)
+        if self._since_head > _HEAD_DRIFT:
             self._move_head(tree)
+            self._since_head = 0
         return tree, sorted(skipped)
 
     def _changed_paths(self) -> tuple[list[bytes], int]:
@@ -242,11 +353,13 @@ class CheckpointStore:
         return listed, drift
 
     def _listed(self, paths: Sequence[str]) -> list[bytes]:
-        """Of these paths, those that may differ from the index: as the whole scan decides (ignored files
-        stay out), with git looking at these paths only."""
+        """Every index entry at or beneath these paths, and every untracked file there that is not ignored
+        (as the whole scan decides); `update-index` then looks at each and hashes only those whose stat
+        data changed. Not `ls-files -m -d`: git 2.39 lstats every index entry for it, pathspec or not
+        (10,000 calls at 10,000 files), while `-c` reads the index only."""
         if not paths:
             return []
-        return self.git("--literal-pathspecs", "ls-files", "-z", "-m", "-d", "-o", "--exclude-standard", "--",
+        return self.git("--literal-pathspecs", "ls-files", "-z", "-c", "-o", "--exclude-standard", "--",
                         *paths).split(b"\0")
 
     def _move_head(self, tree: str) -> None:
@@ -281,6 +394,18 @@ class CheckpointStore:
         background and its first action's checkpoint then costs what any later one does."""
         with self.locked():
             self.write_tree()
+            if self.watcher is not None and not self.watcher.settled():
+                self.write_tree()  # the watches again, and a scan that now reads no file
+        self.pack()
+
+    def pack(self, loose: int = 1000) -> None:
+        """Pack the store's loose objects once there are `loose` of them. `write-tree` checks that each
+        cached subtree's object exists: a `stat` per directory of the workspace while they are loose
+        files, a lookup in a mapped index once packed (at 10,000 files, 14 ms against 5 ms a call).
+        Not under the lock: a repack is safe beside git processes that add objects."""
+        counted = self.git("count-objects").decode().split()
+        if counted and counted[0].isdigit() and int(counted[0]) >= loose:
+            self.git("repack", "-d", "-q")
 
     def take(self, *, tool: str = "", call_id: str = "", summary: str = "", session: str | None = None
              ) -> Checkpoint:

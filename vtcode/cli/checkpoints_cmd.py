@@ -96,6 +96,38 @@ def restore(
     _restore(invocation, _number(checkpoint_id), yes, dry_run, overwrite)
 
 
+@checkpoints.command(name="prune")
+@click.option("--keep-sessions", type=click.IntRange(min=1), default=None,
+              help="Keep the checkpoints of this many latest sessions ([checkpoints] keep_sessions).")
+@click.option("--keep-days", type=click.FloatRange(min=0), default=None,
+              help="Keep checkpoints newer than this many days ([checkpoints] keep_days).")
+@click.option("--dry-run", is_flag=True, help="Only show what would be dropped.")
+@workspace_options
+@reports_errors
+def prune_(keep_sessions: int | None, keep_days: float | None, dry_run: bool,
+           invocation: CommandContext) -> None:
+    """Drop old checkpoints of this workspace. Kept: the last sessions', recent ones, a running session's,
+    and every checkpoint after the oldest one kept (a restore reads those)."""
+    from vtcode.checkpoints import plan_prune, prune
+
+    config = invocation.load_config().config.checkpoints
+    store = _store(invocation)
+    sessions = keep_sessions if keep_sessions is not None else config.keep_sessions
+    days = keep_days if keep_days is not None else config.keep_days
+    if dry_run:
+        with store.locked():
+            plan = plan_prune(store, keep_sessions=sessions, keep_days=days)
+    else:
+        plan = prune(store, keep_sessions=sessions, keep_days=days)
+    verb = "would drop" if dry_run else "dropped"
+    if not plan.dropped:
+        say(f"{store.root}: nothing to prune ({len(plan.kept)} checkpoints kept)")
+        return
+    say(f"{store.root}: {verb} checkpoints {plan.dropped[0].id}-{plan.dropped[-1].id} "
+        f"({len(plan.dropped)}), kept {len(plan.kept)}"
+        + (f"; running sessions: {', '.join(plan.live)}" if plan.live else ""))
+
+
 @click.command(name="undo")
 @click.option("--yes", is_flag=True, help="Apply without asking (the plan is still printed).")
 @click.option("--dry-run", is_flag=True, help="Only show what would change.")

@@ -190,6 +190,17 @@ class CheckpointsConfig(StrictModel):
     enabled: Annotated[bool, Tighten(Rule.TRUE_WINS)] = True
     # A file larger than this is left out of checkpoints (listed as skipped; a restore leaves it as it is).
     max_file_bytes: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=0, le=1 << 40)] = 10 * 1024 * 1024
+    # Linux: an inotify watcher names what changed between checkpoints, so a checkpoint looks at those
+    # paths only; false scans the whole tree every time (docs/checkpoints.md).
+    watch: Annotated[bool, Tighten(Rule.USER_ONLY)] = True
+    # At most this many inotify watches (one per directory and per file) for one session; beyond it,
+    # whole scans. None: as many as the kernel's per-user limit allows.
+    max_watches: Annotated[int | None, Tighten(Rule.USER_ONLY), Field(ge=1)] = None
+    # Pruning (at session start, and `vtcode checkpoints prune`): checkpoints of the last keep_sessions
+    # sessions and those newer than keep_days are kept, and so are a running session's.
+    keep_sessions: Annotated[int, Tighten(Rule.USER_ONLY), Field(ge=1)] = 50
+    keep_days: Annotated[float, Tighten(Rule.USER_ONLY), Field(ge=0)] = 30.0
+    prune_on_start: Annotated[bool, Tighten(Rule.USER_ONLY)] = True
 
 
 class AuditConfig(StrictModel):
