@@ -48,10 +48,16 @@ class CommandContext:
         """The same invocation with more -c layers above the user's own (a command's own options)."""
         return replace(self, overrides=(*self.overrides, *extra))
 
-    def load_config(self) -> EffectiveConfig:
+    def load_config(self, *, every_table: bool = False) -> EffectiveConfig:
+        """The effective configuration, with the tables signed-off plugins declare (`[mcp]`); with
+        `every_table`, each of those even where no layer sets it (its defaults)."""
         from vtcode.config import load_config
+        from vtcode.plugins.config_sections import plugin_sections
 
-        return load_config(self.root(), config_files=self.config_files, overrides=self.overrides)
+        return load_config(
+            self.root(), config_files=self.config_files, overrides=self.overrides, sections=plugin_sections,
+            every_table=every_table,
+        )
 
     def open_runtime(self, *, attach_sinks: bool = True, check_names: bool = True) -> Runtime:
         from vtcode.runtime import open_runtime
