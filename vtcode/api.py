@@ -44,8 +44,8 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 
     from vtcode.atomic import write_atomic as write_atomic
     from vtcode.atomic import write_text_atomic as write_text_atomic
-    from vtcode.cli.options import CommandContext as CommandContext
-    from vtcode.cli.options import workspace_options as workspace_options
+    from vtcode.command_context import CommandContext as CommandContext
+    from vtcode.command_context import workspace_options as workspace_options
     from vtcode.config.tighten import Rule as Rule
     from vtcode.config.tighten import Tighten as Tighten
     from vtcode.errors import ConfigError as ConfigError
@@ -90,7 +90,7 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 _FROM: dict[str, tuple[str, ...]] = {
     "vtcode_hookspecs": ("API_VERSION",),
     "vtcode.atomic": ("write_atomic", "write_text_atomic"),
-    "vtcode.cli.options": ("CommandContext", "workspace_options"),
+    "vtcode.command_context": ("CommandContext", "workspace_options"),
     "vtcode.config.tighten": ("Rule", "Tighten"),
     "vtcode.errors": ("ConfigError", "InvariantError", "PathDenied", "VtcodeError", "WorkspaceError"),
     "vtcode.events.describe": ("action_text", "describe"),

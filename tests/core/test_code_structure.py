@@ -199,3 +199,20 @@ def test_the_module_graph_sees_type_only_and_package_relative_imports(tmp_path: 
     graph = module_graph(pkg, tmp_path / "vtcode")
     assert cycles(graph) == [["vtcode.tui.actions", "vtcode.tui.app"]]
     assert "vtcode.tui.actions" in graph["vtcode.tui.pump"]
+
+
+def test_the_plugin_api_depends_on_no_part_of_the_cli() -> None:
+    """A plugin's command takes `CommandContext` from vtcode.api, which takes it from
+    vtcode/command_context.py: nothing the API names reaches vtcode/cli, directly or through other
+    folders, so plugins stay below the CLI."""
+    import vtcode.api
+
+    graph = folder_graph()
+    reached: set[str] = set()
+    todo = [unit(module) for module in vtcode.api._FROM if module.startswith("vtcode.")]
+    while todo:
+        node = todo.pop()
+        if node not in reached:
+            reached.add(node)
+            todo += list(graph.get(node, {}))
+    assert "command_context" in reached and "cli" not in reached, sorted(reached)
