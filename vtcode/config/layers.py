@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, create_model
 from vtcode_hookspecs import ToolSourceSetup
@@ -67,6 +67,12 @@ class _Schema:
     def note(self, data: Mapping[str, Any], model: type[BaseModel]) -> None:
         if self.open:
             self.unknown.update(key for key in data if key not in model.model_fields)
+
+    def final(self, model: type[BaseModel], strict: type[BaseModel]) -> type[BaseModel]:
+        """The model a merged document is built with: the open one only while there is something it
+        sets aside (that result is then thrown away for the second pass), so a first pass that met no
+        table of a plugin returns the very objects a core-only load returns."""
+        return model if self.unknown or not self.open else strict
 
 
 def with_sections(sections: Mapping[str, type[BaseModel]]) -> tuple[type[VtcodeConfig], type[ManagedConfig]]:
@@ -175,7 +181,8 @@ def _load(
         layers.append(LayerInfo(f"-c {item}", None, True))
 
     _restore_locked(state, locked_values)
-    config = validate_document(model, state.values, "effective configuration", None)
+    final = schema.final(model, VtcodeConfig)
+    config = cast(VtcodeConfig, validate_document(final, state.values, "effective configuration", None))
     tool_policy, tp_state = _load_tool_policy(workspace, trust, layers)
     for layer in layers:  # every file in effect is out of the agent's reach (jail and sandbox)
         if layer.applied and layer.path is not None:
@@ -262,7 +269,7 @@ def _read_managed(
     data, text = read_document(path)
     schema.note(data, schema.managed)
     data = _upgraded(state, data, str(path), text, model=schema.managed)
-    model = schema.managed.model_validate(data)
+    model = cast(ManagedConfig, schema.final(schema.managed, ManagedConfig).model_validate(data))
     for key in model.locked:
         if not _is_config_key(key, schema):
             raise ConfigError(str(path), f"locked names an unknown key {key!r}", key="locked")

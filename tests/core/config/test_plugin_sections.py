@@ -162,3 +162,18 @@ def test_a_plugin_may_not_take_a_table_of_the_core(install_plugins, workspace: P
     (workspace / "x.toml").write_text('[mcp]\nlocked = false\n', encoding="utf-8")  # a table to ask about
     with pytest.raises(ConfigError, match=r"plugin 'greedy': sandbox: declares \[sandbox\], a table of"):
         CommandContext(workspace, (workspace / "x.toml",)).load_config()
+
+
+def test_the_managed_file_sets_and_locks_a_plugin_table(workspace: Path, isolated_user_dirs: Path) -> None:
+    """`[mcp]` in the managed file, and `locked` naming its keys, work as for the core's own tables."""
+    managed = isolated_user_dirs / "etc" / "managed.toml"
+    managed.parent.mkdir(parents=True, exist_ok=True)
+    managed.write_text('locked = ["mcp.max_result_bytes"]\n[mcp]\nallow = ["sha256:a"]\nlocked = true\n'
+                       "max_result_bytes = 4096\n", encoding="utf-8")
+    effective = load_config(workspace, overrides=("mcp.max_result_bytes=8192",), sections=plugin_sections)
+    mcp = effective.source_setup("mcp").settings
+    assert (mcp["allow"], mcp["locked"], mcp["max_result_bytes"]) == (["sha256:a"], True, 4096)
+    assert effective.sources["mcp.max_result_bytes"] == "managed (locked)"
+    managed.write_text('locked = ["mcp.nothing"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"locked: locked names an unknown key 'mcp\.nothing'"):
+        load_config(workspace, sections=plugin_sections)
