@@ -21,8 +21,10 @@ NetworkMode = Literal["off", "allowlist", "full"]
 NETWORK_ORDER = ("full", "allowlist", "off")  # loosest -> strictest
 ApprovalMode = Literal["auto", "on-request", "untrusted", "never"]
 ThirdPartyMode = Literal["approved", "none", "any"]
+# vtcode_hookspecs.FAMILIES, spelt out for the schema (tests/core/config/test_plugin_sections.py checks).
 Family = Literal[
-    "commands", "event_sinks", "indexers", "lifecycle", "providers", "review", "sandboxes", "storage", "tools"
+    "commands", "config", "event_sinks", "indexers", "lifecycle", "providers", "review", "sandboxes",
+    "storage", "tools",
 ]
 HookEvent = Literal[
     "session_start", "session_end", "user_prompt", "pre_tool", "post_tool", "approval_requested", "stop"

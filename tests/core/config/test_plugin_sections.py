@@ -177,3 +177,14 @@ def test_the_managed_file_sets_and_locks_a_plugin_table(workspace: Path, isolate
     managed.write_text('locked = ["mcp.nothing"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"locked: locked names an unknown key 'mcp\.nothing'"):
         load_config(workspace, sections=plugin_sections)
+
+
+def test_every_hook_family_can_be_pinned_and_approved() -> None:
+    """A managed pin or an approval names families: the config's list of them is the contract's."""
+    from typing import get_args
+
+    from vtcode_hookspecs import FAMILIES
+
+    from vtcode.config.models import Family
+
+    assert sorted(get_args(Family)) == sorted(FAMILIES)
