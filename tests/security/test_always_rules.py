@@ -98,7 +98,7 @@ def test_a_saved_command_rule_covers_the_workspace_root_only(always_rm_build: Pa
                    _command("env -C src rm -rf build")):
         judged = engine.judge(action)
         assert judged.decision.verdict is not Verdict.ALLOW, action
-        assert "approval_cache" not in str(judged.decision.rule), action
+        assert "approval_cache" not in (judged.decision.rule or ""), action
 
 
 def test_always_is_not_offered_for_a_command_run_away_from_the_root(workspace: Path) -> None:
@@ -143,5 +143,5 @@ def test_no_standing_rule_applies_to_a_send_into_a_shell_session(workspace: Path
                          args={"action": "send", "command": "make", "cwd": ".", "session_id": "ab12cd34"})
     assert engine.judge(one_shot).decision.verdict is Verdict.ALLOW
     judged = engine.judge(send)
-    assert judged.decision.verdict is Verdict.PROMPT and "approval_cache" not in str(judged.decision.rule)
+    assert judged.decision.verdict is Verdict.PROMPT and "approval_cache" not in (judged.decision.rule or "")
     assert not judged.always_offerable

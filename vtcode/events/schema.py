@@ -73,8 +73,11 @@ def replace_reference(text: str) -> str:
 
 
 def _stored(annotation: Any) -> Any:
-    """The type as the log stores it: a type serialized through a PlainSerializer is its return type
-    (`RuleText`, a RuleId in memory, is a `str` on disk)."""
+    """The type as the log stores it: a type that says so (`RuleId.__stored_as__`), or one serialized
+    through a PlainSerializer, is the type it is stored as (a RuleId is a `str` on disk)."""
+    stored = getattr(annotation, "__stored_as__", None) if isinstance(annotation, type) else None
+    if stored is not None:
+        return stored
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         serializer = next((m for m in annotation.__metadata__ if isinstance(m, PlainSerializer)), None)

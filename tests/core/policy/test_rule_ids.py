@@ -4,9 +4,11 @@ the one audit logs, prompts and `vtcode check` have always shown and stored."""
 from __future__ import annotations
 
 import ast
+import copy
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from vtcode_hookspecs import ActionRequest, Decision, PolicyDecision, RuleId
@@ -36,7 +38,9 @@ SHAPES = [
 def test_every_shape_keeps_its_text_and_reads_back() -> None:
     for rule, text in SHAPES:
         assert str(rule) == text
-        assert rule == text and text == rule and hash(rule) == hash(text)  # readers of the text still work
+        # It is its text: readers of the string (==, in, startswith, json) still work.
+        assert isinstance(rule, str) and rule == text and hash(rule) == hash(text)
+        assert json.dumps({"rule": rule}) == json.dumps({"rule": text})
         assert str(RuleId.parse(text)) == text
 
 
@@ -64,6 +68,14 @@ def test_any_plain_id_round_trips(
     rule = RuleId(section, name, tuple(path) if name is not None else (), detail)
     back = RuleId.parse(str(rule))
     assert (back.section, back.name, back.path, back.detail) == (section, name, rule.path, detail)
+
+
+def test_an_id_is_immutable() -> None:
+    rule = RuleId("commands", "git")
+    with pytest.raises(AttributeError):
+        rule.name = "rm"  # type: ignore[misc]
+    assert rule.below("push").path == ("push",) and rule.path == ()
+    assert copy.deepcopy(rule.at("x")).detail == "x"
 
 
 def test_decisions_and_events_carry_the_id_and_store_its_text() -> None:
