@@ -41,8 +41,10 @@ def test_hookspec_has_a_test(name: str) -> None:
 
 def _config_keys() -> list[str]:
     from vtcode.config.merge import section_model
-    from vtcode.config.models import VtcodeConfig
     from vtcode.config.tool_policy import ToolPolicyFile
+    from vtcode.schemas import schema_models
+
+    config = schema_models()["vtcode.toml.schema.json"]  # the core's tables and vtcode's plugins' ([mcp])
 
     def walk(model: type, prefix: str) -> list[str]:
         keys = []
@@ -51,7 +53,7 @@ def _config_keys() -> list[str]:
             keys += walk(sub, f"{prefix}{key}.") if sub is not None else [f"{prefix}{key}"]
         return keys
 
-    return walk(VtcodeConfig, "") + walk(ToolPolicyFile, "")
+    return walk(config, "") + walk(ToolPolicyFile, "")
 
 
 @pytest.mark.parametrize("key", _config_keys())

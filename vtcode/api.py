@@ -11,6 +11,8 @@ adds names, a major version removes or changes one.
 
 | group | names |
 |---|---|
+| config | `Tighten`, `Rule`: in the model a plugin declares for its own table (`config_sections`), |
+|   | which layer may set a key (`Tighten(Rule.USER_ONLY)`, `Rule.MANAGED_ONLY`, `Rule.MIN`...) |
 | errors | `VtcodeError` (exit 2, one line), `WorkspaceError`, `PathDenied` (jail refused), `ConfigError`,
   `InvariantError` (a bug: a state the code must never reach) |
 | workspace | `Jail` (every path a tool or command touches), `list_workspace`/`ListedFile`, `resolve_root` |
@@ -42,8 +44,10 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 
     from vtcode.atomic import write_atomic as write_atomic
     from vtcode.atomic import write_text_atomic as write_text_atomic
-    from vtcode.cli.options import CommandContext as CommandContext
-    from vtcode.cli.options import workspace_options as workspace_options
+    from vtcode.command_context import CommandContext as CommandContext
+    from vtcode.command_context import workspace_options as workspace_options
+    from vtcode.config.tighten import Rule as Rule
+    from vtcode.config.tighten import Tighten as Tighten
     from vtcode.errors import ConfigError as ConfigError
     from vtcode.errors import InvariantError as InvariantError
     from vtcode.errors import PathDenied as PathDenied
@@ -86,7 +90,8 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 _FROM: dict[str, tuple[str, ...]] = {
     "vtcode_hookspecs": ("API_VERSION",),
     "vtcode.atomic": ("write_atomic", "write_text_atomic"),
-    "vtcode.cli.options": ("CommandContext", "workspace_options"),
+    "vtcode.command_context": ("CommandContext", "workspace_options"),
+    "vtcode.config.tighten": ("Rule", "Tighten"),
     "vtcode.errors": ("ConfigError", "InvariantError", "PathDenied", "VtcodeError", "WorkspaceError"),
     "vtcode.events.describe": ("action_text", "describe"),
     "vtcode.paths": ("private_dir", "user_cache_dir", "user_config_dir", "user_data_dir"),

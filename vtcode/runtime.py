@@ -15,6 +15,7 @@ from .configured_sinks import attach_configured, session_info
 from .errors import ConfigError
 from .events import EventBus
 from .plugins import PluginHost, load_plugins
+from .plugins.config_sections import plugin_sections
 from .plugins.references import check_references
 
 
@@ -42,7 +43,7 @@ def open_runtime(
         from .plugins.pth import refuse_unapproved, scan
 
         refuse_unapproved(scan())
-    config = load_config(workspace, config_files=config_files, overrides=overrides)
+    config = load_config(workspace, config_files=config_files, overrides=overrides, sections=plugin_sections)
     # A session that will act (sinks attached) refuses security events it cannot audit: fail closed.
     bus = EventBus(
         require_audit=attach_sinks and config.config.audit.enabled, queue_limit=config.config.events.queue

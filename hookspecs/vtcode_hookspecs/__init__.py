@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._decisions import ActionRequest as ActionRequest
     from ._decisions import Decision as Decision
+    from ._decisions import RuleId as RuleId
     from ._decisions import Verdict as Verdict
     from ._events import EVENT_SCHEMA as EVENT_SCHEMA
     from ._events import Event as Event
@@ -131,7 +132,7 @@ if TYPE_CHECKING:
     from .chain import split_line as split_line
 
 _FROM: dict[str, tuple[str, ...]] = {
-    "._decisions": ("ActionRequest", "Decision", "Verdict"),
+    "._decisions": ("ActionRequest", "Decision", "RuleId", "Verdict"),
     "._events": ("EVENT_SCHEMA", "Event"),
     "._indexers": ("IndexStats", "Indexer", "Symbol", "SymbolKind"),
     "._lifecycle": ("HOOK_EVENTS", "HookAnswer", "HookEventName", "LifecycleEvent"),

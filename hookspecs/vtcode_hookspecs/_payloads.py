@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._decisions import ActionRequest
+from ._decisions import ActionRequest, RuleId
 
 
 class Payload(BaseModel):
@@ -130,7 +130,7 @@ class PolicyDecision(Payload):
     action: ActionRequest
     decision: Literal["allow", "prompt", "deny"]
     reason: str
-    rule: str | None = None
+    rule: RuleId | None = Field(default=None, title="Rule")  # (the title a str field had)
 
 
 class ApprovalRequested(Payload):
@@ -140,7 +140,7 @@ class ApprovalRequested(Payload):
     action: ActionRequest
     commands: list[list[str]] = []
     reason: str = ""
-    rule: str | None = None
+    rule: RuleId | None = Field(default=None, title="Rule")  # (the title a str field had)
     offers: list[str] = []
     always_rule: str | None = Field(
         default=None, description="what an 'always' answer (every workspace) would save, as shown"

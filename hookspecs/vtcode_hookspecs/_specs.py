@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
+
 from ._decisions import ActionRequest, Decision
 from ._indexers import Indexer
 from ._lifecycle import HookAnswer, LifecycleEvent
@@ -55,6 +57,18 @@ def register_commands(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def config_sections() -> dict[str, type[BaseModel]] | None:
+    """Declare the plugin's own tables of vtcode.toml: `{"mcp": McpConfig}` for `[mcp]`.
+
+    The core's loader validates each table with its model in every layer, with the same one-line errors
+    naming the file and key as its own tables (exit 2), merges the layers by the model's `Tighten` markers
+    (`vtcode.api.Tighten`: which layer may set which key), and hands the plugin the merged table (e.g.
+    `ToolSourceSetup.settings`). A name the core uses, or that another plugin declared, is refused.
+    Called only for signed-off plugins, and only when a configuration has a table the core does not know.
+    """
+
+
+@hookspec
 def review_action(action: ActionRequest, decision: Decision) -> Decision | None:
     """Review a decision the policy engine made; return a stricter Decision, or None to leave it.
 
@@ -79,6 +93,7 @@ HOOK_FAMILIES: dict[str, str] = {
     "register_sandboxes": "sandboxes",
     "register_event_sinks": "event_sinks",
     "register_commands": "commands",
+    "config_sections": "config",
     "review_action": "review",
     "lifecycle_hook": "lifecycle",
 }

@@ -3,4 +3,7 @@ a minor version adds names or optional fields, a major version removes or change
 
 from typing import Final
 
-API_VERSION: Final = "1.1"  # 1.1: ServerReport, SourceServer, SourceOffer
+# 1.1: ServerReport, SourceServer, SourceOffer. 1.2: the config_sections hook (family "config"), RuleId
+# (Decision.rule and the events' `rule` are RuleIds that equal their text), vtcode.api's Tighten and Rule,
+# and CommandContext from vtcode.commands.
+API_VERSION: Final = "1.2"

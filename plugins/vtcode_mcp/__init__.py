@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
 from vtcode_hookspecs import hookimpl
 
 
@@ -18,6 +19,13 @@ def register_tools(register: Callable[[Any], None]) -> None:
     from .source import McpSource  # the SDK is imported only when a session opens the source
 
     register(McpSource())
+
+
+@hookimpl
+def config_sections() -> dict[str, type[BaseModel]]:
+    from .config import McpConfig  # the core's loader validates and merges [mcp] with it
+
+    return {"mcp": McpConfig}
 
 
 @hookimpl

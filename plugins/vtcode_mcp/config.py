@@ -1,9 +1,10 @@
 """The plugin's own view of its `[mcp]` table, which reaches it through the hooks (`ToolSourceSetup.settings`
 in a session, `CommandContext.source_setup("mcp")` in `vtcode mcp ...`), never by importing the core's config.
 
-The keys and their checks are the same as the core's loader applies when it merges the layers (the loader
-reports a bad key as one line naming the file and key before any session or command starts); this copy is
-what the plugin types its code against and re-checks what it is handed with.
+The plugin declares these models to the core (`config_sections`, in __init__.py): the core's loader
+validates `[mcp]` with them in every layer (a bad key is one line naming the file and key, exit 2, before
+any session or command starts) and merges the layers by their `Tighten` markers; the plugin re-checks the
+merged table it is handed with the same models.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vtcode.api import Rule, Tighten
 
 
 class StrictModel(BaseModel):
@@ -54,15 +57,15 @@ class McpServerConfig(StrictModel):
 
 class McpConfig(StrictModel):
     """MCP servers. Servers come from the user's and the managed file only: a workspace proposes servers in
-    `.vtcode/mcp.toml`, which start only once approved by identity. (Which layer may set which key is the
-    core loader's rule, applied before the table reaches the plugin.)"""
+    `.vtcode/mcp.toml`, which start only once approved by identity. (The markers say which layer may set
+    which key; the core's loader applies them while merging the layers.)"""
 
-    servers: dict[str, McpServerConfig] = {}
-    max_result_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    servers: Annotated[dict[str, McpServerConfig], Tighten(Rule.USER_ONLY, per_key=True)] = {}
+    max_result_bytes: Annotated[int, Tighten(Rule.MIN), Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
     # A workspace's proposals are considered at all (still each needs an approval).
-    workspace_servers: bool = True
+    workspace_servers: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
     # The administrator's lists of server identities ("sha256:..."), and whether the list is locked:
     # locked, only the managed file's servers run, and nothing a user or workspace adds.
-    allow: list[str] = []
-    deny: list[str] = []
-    locked: bool = False
+    allow: Annotated[list[str], Tighten(Rule.MANAGED_ONLY)] = []
+    deny: Annotated[list[str], Tighten(Rule.MANAGED_ONLY)] = []
+    locked: Annotated[bool, Tighten(Rule.MANAGED_ONLY)] = False

@@ -134,3 +134,85 @@ def test_no_production_assert() -> None:
         if isinstance(node, ast.Assert)
     ]
     assert found == []
+
+
+def module_graph(package: Path, root: Path = CORE) -> dict[str, dict[str, list[str]]]:
+    """module -> module of the same package it imports -> where (file:line), for every module under
+    `package`; `from . import x` counts as an import of the module x when x is one."""
+    base = root.parent
+
+    def module_of(dotted: str) -> str | None:
+        path = base.joinpath(*dotted.split("."))
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return dotted
+        return None
+
+    prefix = ".".join(package.relative_to(base).parts)
+    graph: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(base).with_suffix("")
+        source = ".".join(p for p in rel.parts if p != "__init__")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                package_parts = list(rel.parts[:-1])
+                if node.level:
+                    head = package_parts[: len(package_parts) - node.level + 1]
+                    module = ".".join([*head, *([node.module] if node.module else [])])
+                else:
+                    module = node.module or ""
+                # `from pkg import sub` imports pkg.sub when it is a module, else a name of pkg.
+                names = [module_of(f"{module}.{a.name}") or module for a in node.names]
+            for name in names:
+                while name and module_of(name) is None:
+                    name = name.rpartition(".")[0]
+                if name.startswith(prefix) and name != source:
+                    graph.setdefault(source, {}).setdefault(name, []).append(
+                        f"{path.relative_to(base)}:{node.lineno}"
+                    )
+    return graph
+
+
+def test_no_module_of_the_tui_imports_itself_back() -> None:
+    """The TUI's parts take the app as a Protocol (vtcode/tui/host.py) instead of importing it: app.py
+    imports the pump, the actions and the model offer, and none of them imports it back, not even for
+    type checking."""
+    graph = module_graph(CORE / "tui")
+    loops = cycles(graph)
+    where = {
+        f"{a} -> {b}": graph[a][b][:3] for loop in loops for a in loop for b in loop if b in graph.get(a, {})
+    }
+    assert loops == [], f"module-level import loops in vtcode/tui: {loops}; edges: {where}"
+
+
+def test_the_module_graph_sees_type_only_and_package_relative_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "vtcode" / "tui"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "app.py").write_text("def f():\n    from . import actions\n")
+    (pkg / "actions.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .app import App\n"
+    )
+    (pkg / "pump.py").write_text("from vtcode.tui.actions import go\n")
+    graph = module_graph(pkg, tmp_path / "vtcode")
+    assert cycles(graph) == [["vtcode.tui.actions", "vtcode.tui.app"]]
+    assert "vtcode.tui.actions" in graph["vtcode.tui.pump"]
+
+
+def test_the_plugin_api_depends_on_no_part_of_the_cli() -> None:
+    """A plugin's command takes `CommandContext` from vtcode.api, which takes it from
+    vtcode/command_context.py: nothing the API names reaches vtcode/cli, directly or through other
+    folders, so plugins stay below the CLI."""
+    import vtcode.api
+
+    graph = folder_graph()
+    reached: set[str] = set()
+    todo = [unit(module) for module in vtcode.api._FROM if module.startswith("vtcode.")]
+    while todo:
+        node = todo.pop()
+        if node not in reached:
+            reached.add(node)
+            todo += list(graph.get(node, {}))
+    assert "command_context" in reached and "cli" not in reached, sorted(reached)

@@ -84,7 +84,7 @@ def test_scaffold_installs_passes_its_tests_and_needs_approval(
     assert f"approved {names.dist} 0.1.0" in approved.stdout and f"hook families: {family}" in approved.stdout
     row = _rows(env, tmp_path)[names.entry]
     assert row["status"] == "signed-off", row["reason"]
-    if family not in ("review", "lifecycle"):  # plain hooks, not registries: nothing is registered
+    if family not in ("review", "lifecycle", "config"):  # plain hooks, not registries: nothing registered
         assert row["registered"] == {family: [_registered_name(family, names.entry, names.name)]}
 
 

@@ -72,7 +72,7 @@ def replay(path: Path, engine: PolicyEngine) -> ReplayResult:
                     action=action_text(payload["action"]),
                     recorded=str(payload.get("decision")),
                     now=decision.verdict.value,
-                    rule=decision.rule,
+                    rule=str(decision.rule) if decision.rule is not None else None,
                     reason=decision.reason,
                 )
             )

@@ -163,13 +163,18 @@ def _policy_config(
 ) -> EffectiveConfig:
     from vtcode.config import ToolPolicyFile, load_config
     from vtcode.config.sources import read_document, validate_document
+    from vtcode.plugins.config_sections import plugin_sections
 
     if policy.suffix == ".json":
-        effective = load_config(root, config_files=config_files, overrides=overrides)
+        effective = load_config(
+            root, config_files=config_files, overrides=overrides, sections=plugin_sections
+        )
         data, text = read_document(policy)
         effective.tool_policy = validate_document(ToolPolicyFile, data, str(policy), text, is_json=True)
         effective.tool_policy_sources = {key: str(policy) for key in effective.tool_policy_sources}
         return effective
     if policy.suffix != ".toml":
         raise ConfigError(str(policy), "--policy takes a vtcode.toml or a tool-policy.json")
-    return load_config(root, config_files=(*config_files, policy), overrides=overrides)
+    return load_config(
+        root, config_files=(*config_files, policy), overrides=overrides, sections=plugin_sections
+    )

@@ -43,7 +43,7 @@ def check_command(shell: str | None, argv: tuple[str, ...], invocation: CommandC
     report: dict[str, Any] = {
         "decision": decision.verdict.value,
         "reason": decision.reason,
-        "rule": decision.rule,
+        "rule": str(decision.rule) if decision.rule is not None else None,
         "commands": [list(c) for c in judged.commands],
         "always_offerable": judged.always_offerable,
         "workspace": str(setup.jail.root),

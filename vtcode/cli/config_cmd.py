@@ -27,7 +27,7 @@ def config() -> None:
 def show(invocation: CommandContext) -> None:
     """The effective configuration, with the layer that set each value."""
 
-    effective = invocation.load_config()
+    effective = invocation.load_config(every_table=True)
     values = _flatten(effective.config)
     tool_values = _flatten(effective.tool_policy)
     if invocation.as_json:
@@ -166,7 +166,7 @@ def schema(kind: str, write_dir: Path | None) -> None:
     from vtcode.schemas import schema_files, schema_text
 
     if write_dir is None:
-        say(schema_text(_model(kind)), nl=False)
+        say(schema_text(_model(kind, builtin=True)), nl=False)
         return
     for name, text in schema_files().items():
         (write_dir / name).write_text(text, encoding="utf-8")
@@ -190,10 +190,18 @@ def _readable(value: Any) -> tuple[str, bool]:
     return text[: LINE_LIMIT - 1] + "…", True
 
 
-def _model(kind: str) -> Any:
-    from vtcode.config import ManagedConfig, ToolPolicyFile, VtcodeConfig
+def _model(kind: str, *, builtin: bool = False) -> Any:
+    """The file's model, with the tables plugins declare (config_sections): the plugins installed here
+    under the default gate, or vtcode's own (`builtin`, for the schemas)."""
+    from vtcode.config import ToolPolicyFile
+    from vtcode.config.layers import with_sections
+    from vtcode.config.models import PluginsConfig
+    from vtcode.plugins.config_sections import builtin_sections, plugin_sections
 
-    return {"vtcode": VtcodeConfig, "managed": ManagedConfig, "tool-policy": ToolPolicyFile}[kind]
+    if kind == "tool-policy":
+        return ToolPolicyFile
+    config, managed = with_sections(builtin_sections() if builtin else plugin_sections(PluginsConfig()))
+    return {"vtcode": config, "managed": managed}[kind]
 
 
 def _flatten(model: Any, prefix: str = "") -> dict[str, Any]:

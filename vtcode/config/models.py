@@ -21,8 +21,10 @@ NetworkMode = Literal["off", "allowlist", "full"]
 NETWORK_ORDER = ("full", "allowlist", "off")  # loosest -> strictest
 ApprovalMode = Literal["auto", "on-request", "untrusted", "never"]
 ThirdPartyMode = Literal["approved", "none", "any"]
+# vtcode_hookspecs.FAMILIES, spelt out for the schema (tests/core/config/test_plugin_sections.py checks).
 Family = Literal[
-    "commands", "event_sinks", "indexers", "lifecycle", "providers", "review", "sandboxes", "storage", "tools"
+    "commands", "config", "event_sinks", "indexers", "lifecycle", "providers", "review", "sandboxes",
+    "storage", "tools",
 ]
 HookEvent = Literal[
     "session_start", "session_end", "user_prompt", "pre_tool", "post_tool", "approval_requested", "stop"
@@ -320,56 +322,6 @@ class HooksConfig(StrictModel):
         return value
 
 
-class McpServerConfig(StrictModel):
-    """One `[mcp.servers.NAME]` table: a stdio server (`command` + `args` + `env`) or an HTTP one (`url`).
-    Its identity (docs/mcp.md) is what an approval and the administrator's lists name."""
-
-    command: str | None = Field(default=None, min_length=1)
-    args: list[str] = []
-    # Values given here; `env_pass` names variables copied from your environment (the only way a
-    # server sees any of it: nothing else of your environment reaches a stdio server).
-    env: dict[str, str] = {}
-    env_pass: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = []
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    # The bearer token for `url`, like a provider's API key: this environment variable, else this name
-    # in the user's secrets.toml. Never a value in a config file.
-    bearer_token_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    bearer_token_secret: str | None = Field(default=None, min_length=1)
-    # A launcher's package: "npm:@scope/name@1.2.3" or "pypi:name==1.2.3", an exact version (identity).
-    package: str | None = Field(default=None, pattern=r"^(npm:.+@[^@\s]+|pypi:[^=\s]+==[^=\s]+)$")
-    enabled: bool = True
-    # Tool annotations (readOnlyHint...) come from the server: believed only when you say so here.
-    trust_annotations: bool = False
-    write: bool = Field(default=False, description="a stdio server may write the workspace")
-    network: bool = Field(default=False, description="a stdio server may use the network")
-    # Directories outside the workspace a stdio server may read (its own files are added by itself).
-    read_roots: list[str] = []
-    startup_timeout_s: float = Field(default=30.0, gt=0, le=600)
-    call_timeout_s: float = Field(default=120.0, gt=0, le=3600)
-    max_restarts: int = Field(default=2, ge=0, le=20)
-
-    @model_validator(mode="after")
-    def _one_transport(self) -> McpServerConfig:
-        if (self.command is None) == (self.url is None):
-            raise ValueError("give exactly one of command (a stdio server) or url (an HTTP server)")
-        return self
-
-
-class McpConfig(StrictModel):
-    """MCP servers (plugins/vtcode_mcp). Servers come from the user's and the managed file only: a
-    workspace proposes servers in `.vtcode/mcp.toml`, which start only once approved by identity."""
-
-    servers: Annotated[dict[str, McpServerConfig], Tighten(Rule.USER_ONLY, per_key=True)] = {}
-    max_result_bytes: Annotated[int, Tighten(Rule.MIN), Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
-    # A workspace's proposals are considered at all (still each needs an approval).
-    workspace_servers: Annotated[bool, Tighten(Rule.FALSE_WINS)] = True
-    # The administrator's lists of server identities ("sha256:..."), and whether the list is locked:
-    # locked, only the managed file's servers run, and nothing a user or workspace adds.
-    allow: Annotated[list[str], Tighten(Rule.MANAGED_ONLY)] = []
-    deny: Annotated[list[str], Tighten(Rule.MANAGED_ONLY)] = []
-    locked: Annotated[bool, Tighten(Rule.MANAGED_ONLY)] = False
-
-
 class VtcodeConfig(StrictModel):
     plugins: PluginsConfig = PluginsConfig()
     tools: ToolsConfig = ToolsConfig()
@@ -383,7 +335,7 @@ class VtcodeConfig(StrictModel):
     providers: ProvidersConfig = ProvidersConfig()
     agent: AgentConfig = AgentConfig()
     hooks: HooksConfig = HooksConfig()
-    mcp: McpConfig = McpConfig()
+    # Plugins add their own tables ([mcp]: plugins/vtcode_mcp) through the config_sections hook.
 
 
 class ManagedConfig(VtcodeConfig):

@@ -6,12 +6,16 @@ generated from the models, so neither can drift from what vtcode writes (tests c
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainSerializer
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from vtcode_hookspecs import EVENT_SCHEMA, PAYLOADS, SECURITY_EVENTS, Event
 
@@ -68,7 +72,25 @@ def replace_reference(text: str) -> str:
     return text[:start] + reference_markdown() + text[end:]
 
 
+def _stored(annotation: Any) -> Any:
+    """The type as the log stores it: a type that says so (`RuleId.__stored_as__`), or one serialized
+    through a PlainSerializer, is the type it is stored as (a RuleId is a `str` on disk)."""
+    stored = getattr(annotation, "__stored_as__", None) if isinstance(annotation, type) else None
+    if stored is not None:
+        return stored
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        serializer = next((m for m in annotation.__metadata__ if isinstance(m, PlainSerializer)), None)
+        return serializer.return_type if serializer is not None else _stored(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        parts = [_stored(arg) for arg in typing.get_args(annotation)]
+        if any(part is not arg for part, arg in zip(parts, typing.get_args(annotation), strict=True)):
+            return functools.reduce(operator.or_, parts)
+    return annotation
+
+
 def _type_name(annotation: Any) -> str:
+    annotation = _stored(annotation)
     text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
     return f"`{text or str(annotation).replace('typing.', '')}`".replace("|", "\\|")
 

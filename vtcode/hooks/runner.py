@@ -31,6 +31,7 @@ from vtcode_hookspecs import (
     HookAnswer,
     HookRan,
     LifecycleEvent,
+    RuleId,
     Verdict,
 )
 
@@ -128,11 +129,11 @@ class HookRunner:
             if outcome.deny is not None:
                 name, reason = outcome.deny
                 candidates.append(Decision(verdict=Verdict.DENY, reason=f"hook {name}: {reason}",
-                                           rule=f"hook:{name}"))
+                                           rule=RuleId("hook", detail=name)))
             if outcome.ask is not None:
                 name, reason = outcome.ask
                 candidates.append(Decision(verdict=Verdict.PROMPT, reason=f"hook {name}: {reason}",
-                                           rule=f"hook:{name}"))
+                                           rule=RuleId("hook", detail=name)))
             final = max(candidates, key=lambda d: d.verdict.strictness)  # first of the strictest kept
         return final, outcome
 

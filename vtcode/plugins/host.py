@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vtcode_hookspecs import ActionRequest, Decision, Verdict
+from vtcode_hookspecs import ActionRequest, Decision, RuleId, Verdict
 
 from vtcode.events import EventBus
 
@@ -35,7 +35,7 @@ class PluginHost:
                 answer = Decision(
                     verdict=Verdict.DENY,
                     reason=f"review plugin {impl.plugin_name!r} failed: {exc}",
-                    rule=f"plugin:{impl.plugin_name}",
+                    rule=RuleId("plugin", detail=impl.plugin_name),
                 )
             if isinstance(answer, Decision) and answer.verdict.strictness > final.verdict.strictness:
                 final = answer

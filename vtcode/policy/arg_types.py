@@ -9,12 +9,14 @@ import os
 import re
 from collections.abc import Callable
 
+from vtcode_hookspecs import RuleId
+
 from vtcode.policy.shell.environment import dangerous_variable
 
 from .outcome import Outcome
 from .paths import PathChecker, each_place
 
-ValueCheck = Callable[[str, bool, PathChecker, str], Outcome | None]
+ValueCheck = Callable[[str, bool, PathChecker, RuleId], Outcome | None]
 
 # sed commands and flags that write files (w, W) or run a shell command (e, and s///e).
 _SED_DANGER = re.compile(r"(^|[;\n}]|\d|\$|/)\s*[ewWrR]\b|s(.).*?\2.*?\2[gpIiMm0-9]*[ew]")
@@ -57,7 +59,7 @@ def static_prefix(value: str) -> str | None:
     return head[: head.rfind("/") + 1] or "."
 
 
-def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, write: bool) -> Outcome | None:
+def check_path(value: str, dynamic: bool, paths: PathChecker, rule: RuleId, *, write: bool) -> Outcome | None:
     if dynamic and is_process_substitution(value):
         # `diff <(sort a) <(sort b)`: the word is a pipe (/dev/fd/N); the commands behind it are judged on
         # their own, like any other command of the string.
@@ -87,7 +89,7 @@ def check_path(value: str, dynamic: bool, paths: PathChecker, rule: str, *, writ
 MAX_LISTED = 4096
 
 
-def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> Outcome | None:
+def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: RuleId) -> Outcome | None:
     """A glob matches what is on disk, symlinks included: `cat *` in a directory holding `l -> /etc/shadow`
     reads /etc/shadow. The symlinks in the glob's directory that its first wildcard component matches are
     judged by their targets: links to files, and links to directories when the pattern goes on through
@@ -102,7 +104,9 @@ def outward_links(pattern: str, prefix: str, paths: PathChecker, rule: str) -> O
     return None
 
 
-def _links_in(pattern: str, directory: str, resolved: str, paths: PathChecker, rule: str) -> Outcome | None:
+def _links_in(
+    pattern: str, directory: str, resolved: str, paths: PathChecker, rule: RuleId
+) -> Outcome | None:
     component, deeper, _ = pattern[len(directory):].partition("/")
     found: list[Outcome] = []
     try:
@@ -136,7 +140,7 @@ def _links_in(pattern: str, directory: str, resolved: str, paths: PathChecker, r
 
 
 def _deeper_links(
-    relative: str, directory: str, resolved: str, paths: PathChecker, rule: str
+    relative: str, directory: str, resolved: str, paths: PathChecker, rule: RuleId
 ) -> list[Outcome]:
     """`cat */l`, `cat [d]/l`: a component after the first wildcard can be a link too; match the pattern
     against the disk as bash does and judge each match that goes through a link by where it resolves."""
@@ -160,21 +164,21 @@ def _deeper_links(
     return found
 
 
-def check_read_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_read_path(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     return check_path(value, dynamic, paths, rule, write=False)
 
 
-def check_write_path(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_write_path(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     return check_path(value, dynamic, paths, rule, write=True)
 
 
-def check_int(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_int(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     if dynamic or not _INT.fullmatch(value):
         return Outcome.prompt(f"expected an integer, got {value!r}", rule)
     return None
 
 
-def check_sed_script(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_sed_script(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     if dynamic:
         return Outcome.prompt("sed script is only known at run time", rule)
     parts = [p for p in _SED_COMMANDS.split(value) if p.strip()]
@@ -185,7 +189,7 @@ def check_sed_script(value: str, dynamic: bool, paths: PathChecker, rule: str) -
     return Outcome.prompt("sed script beyond print/delete/substitute", rule)
 
 
-def check_git_refspec(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_git_refspec(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     if value.startswith("+"):
         return Outcome.deny(f"refspec {value!r} forces the update (same as --force)", rule)
     if value.startswith(":") and value != ":":
@@ -193,7 +197,7 @@ def check_git_refspec(value: str, dynamic: bool, paths: PathChecker, rule: str) 
     return None
 
 
-def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     key, sep, operand = value.partition("=")
     if not sep:
         return Outcome.prompt(f"dd operand {value!r} is not KEY=VALUE", rule)
@@ -204,7 +208,7 @@ def check_dd_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -
     return None
 
 
-def check_assignment(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_assignment(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     """`export NAME=VALUE` and its kin: the name is judged as a prefix assignment's would be."""
     name, sep, _ = value.partition("=")
     if "$" in name or "`" in name or (dynamic and not sep):
@@ -212,12 +216,12 @@ def check_assignment(value: str, dynamic: bool, paths: PathChecker, rule: str) -
     if sep and dangerous_variable(name):
         return Outcome.deny(
             f"sets {name} for the commands after it, which makes programs load or run code not visible here",
-            f"{rule}:env:{name}",
+            rule.at(f"env:{name}"),
         )
     return None
 
 
-def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     """`date +%F` formats; any other operand (`date 010100002030`) sets the system clock."""
     if value.startswith("+"):
         return None
@@ -230,7 +234,7 @@ def check_date_operand(value: str, dynamic: bool, paths: PathChecker, rule: str)
 _JQ_FILES = re.compile(r"\b(import|include|modulemeta|get_search_list)\b")
 
 
-def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     """A jq filter is a program: one that imports modules or data files reads files it names itself."""
     if dynamic:
         return Outcome.prompt("jq filter is only known at run time", rule)
@@ -240,7 +244,7 @@ def check_jq_filter(value: str, dynamic: bool, paths: PathChecker, rule: str) ->
     return None
 
 
-def check_jq_operand(value: str, dynamic: bool, paths: PathChecker, rule: str) -> Outcome | None:
+def check_jq_operand(value: str, dynamic: bool, paths: PathChecker, rule: RuleId) -> Outcome | None:
     """A jq operand after the filter is a file, unless options with two values (`--arg NAME VALUE`) shifted
     the filter there: it is judged both ways."""
     return check_jq_filter(value, dynamic, paths, rule) or check_read_path(value, dynamic, paths, rule)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vtcode_hookspecs import Verdict
+from vtcode_hookspecs import RuleId, Verdict
 
 from vtcode.config.command_rules import ArgType, CommandRule
 from vtcode.errors import InvariantError
@@ -29,10 +29,11 @@ class Invocation:
 def match_rule(inv: Invocation, rule: CommandRule, name: str) -> Outcome:
     """The rule's verdict for `inv.argv[1:]`: its decision if everything conforms, stricter otherwise."""
     if rule.queries and len(inv.argv) == 2 and 1 not in inv.dynamic and inv.argv[1] in rule.queries:
-        return Outcome.allow(f"`{name} {inv.argv[1]}` only prints information", f"commands.{name}:query")
+        return Outcome.allow(f"`{name} {inv.argv[1]}` only prints information",
+                             RuleId("commands", name, detail="query"))
     if rule.old_style and len(inv.argv) > 1 and inv.argv[1][:1].isalpha() and 1 not in inv.dynamic:
         inv = _old_style(inv, rule)
-    return _match(inv, 1, rule, f"commands.{name}")
+    return _match(inv, 1, rule, RuleId("commands", name))
 
 
 def _old_style(inv: Invocation, rule: CommandRule) -> Invocation:
@@ -56,7 +57,7 @@ def _old_style(inv: Invocation, rule: CommandRule) -> Invocation:
     return Invocation(tuple(argv), frozenset(dynamic), inv.paths)
 
 
-def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcome:
+def _match(inv: Invocation, start: int, rule: CommandRule, label: RuleId) -> Outcome:
     found: list[Outcome] = []
     operands: list[int] = []  # indexes of the positional arguments, typed once all are known
     index = start
@@ -79,13 +80,15 @@ def _match(inv: Invocation, start: int, rule: CommandRule, label: str) -> Outcom
         flags_done = flags_done or rule.options_first
         index += 1
     _operands(inv, operands, rule, label, found, patterned)
-    reason = rule.reason or f"`{' '.join(label.split('.')[1:])}` is {_SAID[rule.decision]} by its rule"
+    said = " ".join((label.name or "", *label.path))  # the command and its subcommands: `git push`
+    reason = rule.reason or f"`{said}` is {_SAID[rule.decision]} by its rule"
     mine = Outcome(_VERDICTS[rule.decision], reason, label)
     return strictest([*found, mine], mine)  # on a tie the specific finding explains better
 
 
 def _operands(
-    inv: Invocation, operands: list[int], rule: CommandRule, label: str, found: list[Outcome], patterned: bool
+    inv: Invocation, operands: list[int], rule: CommandRule, label: RuleId, found: list[Outcome],
+    patterned: bool,
 ) -> None:
     """Type each positional: `positionals` in order (none after a pattern flag), then `rest`; the last of
     two or more is `last` when the rule has one (`cp a b`: a is read, b written)."""
@@ -104,7 +107,9 @@ def _operands(
             _value(inv, index, kind, label, found)
 
 
-def _subcommand(inv: Invocation, index: int, rule: CommandRule, label: str, found: list[Outcome]) -> Outcome:
+def _subcommand(
+    inv: Invocation, index: int, rule: CommandRule, label: RuleId, found: list[Outcome]
+) -> Outcome:
     if rule.subcommands is None:
         raise InvariantError("a subcommand rule without subcommands")
     arg = inv.argv[index]
@@ -112,21 +117,21 @@ def _subcommand(inv: Invocation, index: int, rule: CommandRule, label: str, foun
     if sub is None:
         unknown = Outcome(_VERDICTS[rule.unknown_subcommand], f"subcommand {arg!r} is not in the rule", label)
         return strictest([unknown, *found], unknown)
-    result = _match(inv, index + 1, sub, f"{label}.{arg}")
+    result = _match(inv, index + 1, sub, label.below(arg))
     return strictest([result, *found], result)
 
 
-def _flags(inv: Invocation, index: int, rule: CommandRule, label: str, found: list[Outcome]) -> int:
+def _flags(inv: Invocation, index: int, rule: CommandRule, label: RuleId, found: list[Outcome]) -> int:
     """Check the flag token at `index`; returns the index after it (and after a consumed value)."""
     arg = inv.argv[index]
     for flag, inline in _split_flag(arg, rule):
         forbidden = _forbidden(flag, rule)
         if forbidden is not None:
-            found.append(Outcome.deny(f"{flag}: {forbidden}", f"{label}:{flag}"))
+            found.append(Outcome.deny(f"{flag}: {forbidden}", label.at(flag)))
             continue
         asks = _listed(flag, rule, rule.prompt_flags) if rule.prompt_flags else None
         if asks is not None:
-            found.append(Outcome.prompt(f"{flag}: {asks}", f"{label}:{flag}"))
+            found.append(Outcome.prompt(f"{flag}: {asks}", label.at(flag)))
         if rule.flags is None:
             continue
         kind = rule.flags.get(flag)
@@ -141,10 +146,10 @@ def _flags(inv: Invocation, index: int, rule: CommandRule, label: str, found: li
         if kind == "none" or kind == "optional":  # an optional value is only ever attached, never checked
             continue
         if inline is not None:
-            _check(inv, inline, index in inv.dynamic, kind, f"{label}:{flag}", found)
+            _check(inv, inline, index in inv.dynamic, kind, label.at(flag), found)
         elif index + 1 < len(inv.argv):
             index += 1
-            _value(inv, index, kind, f"{label}:{flag}", found)
+            _value(inv, index, kind, label.at(flag), found)
         else:
             found.append(Outcome.prompt(f"{flag} expects a value", label))
     return index + 1
@@ -184,12 +189,12 @@ def _listed(flag: str, rule: CommandRule, table: dict[str, str]) -> str | None:
     return None
 
 
-def _value(inv: Invocation, index: int, kind: ArgType, label: str, found: list[Outcome]) -> None:
+def _value(inv: Invocation, index: int, kind: ArgType, label: RuleId, found: list[Outcome]) -> None:
     _check(inv, inv.argv[index], index in inv.dynamic, kind, label, found)
 
 
 def _check(
-    inv: Invocation, value: str, dynamic: bool, kind: ArgType, label: str, found: list[Outcome]
+    inv: Invocation, value: str, dynamic: bool, kind: ArgType, label: RuleId, found: list[Outcome]
 ) -> None:
     if kind == "tar_archive":
         kind = "write_path" if _tar_writes(inv.argv) else "read_path"

@@ -37,7 +37,9 @@ def open_policy(
     risk_of: Callable[[str], RiskClass | None] | None = None,
 ) -> PolicySetup:
     root = resolve_root(workspace)
-    config = load_config(root, config_files=config_files, overrides=overrides)
+    from vtcode.plugins.config_sections import plugin_sections
+
+    config = load_config(root, config_files=config_files, overrides=overrides, sections=plugin_sections)
     jail = Jail(root)
     names: tuple[str, ...] = ()
     reviewer = None

@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from vtcode_hookspecs import Verdict
+from vtcode_hookspecs import RuleId, Verdict
 
 from vtcode.config.command_rules import CommandRule
 from vtcode.config.models import CommandsConfig
@@ -43,7 +43,8 @@ from .xargs_names import appends_listed_names, listed_roots, reads_only
 # Where a program named by absolute path is still the program its name says.
 _SYSTEM_BINS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/")
 _HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
-_ONLY_REDIRECTIONS = Outcome.allow("only redirections", "commands")  # (Outcome is frozen: shared safely)
+# (Outcome is frozen: shared safely)
+_ONLY_REDIRECTIONS = Outcome.allow("only redirections", RuleId("commands"))
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class CommandPolicy:
         parts += reopened_outcomes(redirects, paths)
         if persistent and any(r.writes and r.target in _REOPENERS for r in redirects):
             parts.append(Outcome.prompt("in a shell session /dev/stdout and /dev/stderr may hold a file an "
-                                        "earlier send opened there", "redirects.reopened"))
+                                        "earlier send opened there", _REOPENED))
         functions = frozenset(parsed.functions)
         moved = bool(bases)  # a cd, pushd or env -C: ls and the command may list and read elsewhere
         # A standing approval is for an argv run where it was approved, the workspace root: `make test`
@@ -123,7 +124,8 @@ class CommandPolicy:
             _stdin_chosen(c) and ((c.name == "exec" and len(c.argv) == 1) or _calls_function(c, functions))
             for c in parsed.commands)
         parts += [
-            _function_call(c, f"commands.{c.name}") if _calls_function(c, functions) else self.decide_command(
+            _function_call(c, RuleId("commands", c.name))
+            if _calls_function(c, functions) else self.decide_command(
                 expand_command(c, known) if known and c.dynamic_args else c,
                 paths,
                 listed_names=(listed := c.runtime_args and appends_listed_names(parsed, i, moved)),
@@ -136,12 +138,12 @@ class CommandPolicy:
         ]
         for command in parsed.commands:
             if command.name == "git":
-                label = "commands.git"
+                label = RuleId("commands", "git")
                 found = git_location_outcome(command, raw, cwd, bases, label, self.root)
                 if found is not None:
                     parts.append(found)
         if not parsed.commands and not parsed.problems and not parsed.redirects:
-            parts.append(Outcome.deny("nothing to run", "commands.empty"))
+            parts.append(Outcome.deny("nothing to run", RuleId("commands", "empty")))
         final = strictest(parts, _ONLY_REDIRECTIONS)
         return CommandVerdict(final, tuple([c.argv for c in parsed.commands]), tuple(parts))
 
@@ -171,7 +173,7 @@ class CommandPolicy:
         in another directory than the workspace root (`cd vendor/x && make`): standing approvals do not
         apply."""
         name = command.name
-        label = f"commands.{name or '?'}"
+        label = RuleId("commands", name or "?")
         argv = command.argv
         dynamic = command.dynamic_args
         args = [(argv[i], i in dynamic) for i in range(1, len(argv))]
@@ -180,14 +182,14 @@ class CommandPolicy:
         hazards += [o for r in command.redirects if (o := redirect_outcome(r, paths)) is not None]
         if name in IMPLICIT_OUTPUTS and not _stdout_redirected(command):
             hazards += [o for f in IMPLICIT_OUTPUTS[name]
-                        if (o := check_path(f, False, paths, f"{label}:{f}", write=True)) is not None]
+                        if (o := check_path(f, False, paths, label.at(f), write=True)) is not None]
         if name in RESPONSE_FILE_READERS:
             hazards += response_file_outcomes(args, paths, label)
         if name in LINK_FOLLOWERS:
             hazards += walked_link_outcomes(name, args, paths, label)
         denied = self._listed_deny(argv)
         if denied is not None:
-            hazards.append(Outcome.deny(f"matches {denied}", "commands.deny"))
+            hazards.append(Outcome.deny(f"matches {denied}", RuleId("commands", "deny")))
         base = self._base(command, name, paths, label, environment)
         if command.runtime_args and base.verdict is Verdict.ALLOW:
             if listed_names and reads_only(self.rule_for(name)) and name not in DIRECTORY_READERS:
@@ -199,7 +201,7 @@ class CommandPolicy:
                 base = Outcome.prompt("arguments are added at run time (xargs, find -exec)", label)
         return strictest([*hazards, base], base)
 
-    def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: str,
+    def _base(self, command: SimpleCommand, name: str, paths: PathChecker, label: RuleId,
               environment: bool = False) -> Outcome:
         program = command.argv[0]
         # ./ls in the workspace may be anything: only system paths keep the name's meaning, and only once
@@ -209,14 +211,14 @@ class CommandPolicy:
         if "/" not in program and program not in SHELL_BUILTINS:
             found = self._found_in_workspace(program)
             if found is not None:
-                return Outcome.prompt(found, f"{label}:path")
+                return Outcome.prompt(found, label.at("path"))
         key = self.rule_key(name)
         rule = self.rules[key] if key is not None else None
         approved = self._approved_by(command, environment)
         if rule is None:
             if approved:
                 return Outcome.allow(f"allowed by {approved}", approved)
-            return Outcome.prompt(f"{name!r} is not a known command", "commands.unknown")
+            return Outcome.prompt(f"{name!r} is not a known command", RuleId("commands", "unknown"))
         if key is None:
             raise InvariantError("an unknown command without a lookup key")
         outcome = match_rule(Invocation(command.argv, command.dynamic_args, paths), rule, key)
@@ -258,7 +260,7 @@ class CommandPolicy:
         key = self.rule_key(name)
         return self.rules[key] if key is not None else None
 
-    def _approved_by(self, command: SimpleCommand, environment: bool = False) -> str | None:
+    def _approved_by(self, command: SimpleCommand, environment: bool = False) -> RuleId | None:
         """`environment`: set when the string sets variables or the command does not run at the root."""
         if command.dynamic_args:
             return None  # an approval names literal arguments; run-time values are not what was approved
@@ -274,19 +276,19 @@ class CommandPolicy:
         argv = tuple(command.argv)
         joined = shlex.join(argv)
         if standing and joined in self._approved:
-            return "approval_cache.allowed"
+            return RuleId("approval_cache", "allowed")
         if standing and joined in self._approved_here:
-            return "approval_cache.workspaces"
+            return RuleId("approval_cache", "workspaces")
         if standing and any(argv[: len(p)] == p for p in self._approved_prefixes):
-            return "approval_cache.prefixes"
+            return RuleId("approval_cache", "prefixes")
         if standing and any(r.fullmatch(joined) for r in self._approved_regex):
-            return "approval_cache.regexes"
+            return RuleId("approval_cache", "regexes")
         if any(argv[: len(t)] == t for t in self._allow_tokens):
-            return "commands.allow_list"
+            return RuleId("commands", "allow_list")
         if any(fnmatch.fnmatchcase(joined, g) for g in self.lists.allow_glob):
-            return "commands.allow_glob"
+            return RuleId("commands", "allow_glob")
         if any(r.fullmatch(joined) for r in self._allow_regex):
-            return "commands.allow_regex"
+            return RuleId("commands", "allow_regex")
         return None
 
     def _listed_deny(self, argv: tuple[str, ...]) -> str | None:
@@ -350,14 +352,15 @@ def redirect_outcome(redirect: Redirect, paths: PathChecker) -> Outcome | None:
     if not target:
         return None
     if target.startswith(("/dev/tcp/", "/dev/udp/")):
-        return Outcome.deny(f"redirects to {target} (network connection)", "redirects.network")
+        return Outcome.deny(f"redirects to {target} (network connection)", RuleId("redirects", "network"))
     if target in _HARMLESS_TARGETS:
         return None
-    return check_path(target, redirect.dynamic, paths, "redirects", write=redirect.writes)
+    return check_path(target, redirect.dynamic, paths, RuleId("redirects"), write=redirect.writes)
 
 
 # Names that open the file a descriptor already holds, by path, with the new flags (Linux: /proc/self/fd/N).
 _REOPENERS = {"/dev/stdout": 1, "/dev/stderr": 2}
+_REOPENED = RuleId("redirects", "reopened")
 
 
 def reopened_outcomes(redirects: Sequence[Redirect], paths: PathChecker) -> list[Outcome]:
@@ -377,7 +380,7 @@ def reopened_outcomes(redirects: Sequence[Redirect], paths: PathChecker) -> list
             outcome = redirect_outcome(reopened, paths)
             if outcome is not None:
                 reason = f"{outcome.reason} (re-opened for writing through /dev/stdout or /dev/stderr)"
-                found.append(Outcome(outcome.verdict, reason, "redirects.reopened"))
+                found.append(Outcome(outcome.verdict, reason, _REOPENED))
     return found
 
 
@@ -400,12 +403,12 @@ RESPONSE_FILE_READERS = frozenset(
 )
 
 
-def response_file_outcomes(args: list[tuple[str, bool]], paths: PathChecker, label: str) -> list[Outcome]:
+def response_file_outcomes(args: list[tuple[str, bool]], paths: PathChecker, label: RuleId) -> list[Outcome]:
     """`strings @/etc/shadow` reads the file (and prints what it cannot parse): judged as a read of it."""
     found = []
     for arg, dynamic in args:
         if arg.startswith("@") and len(arg) > 1:
-            outcome = check_path(arg[1:], dynamic, paths, f"{label}:@file", write=False)
+            outcome = check_path(arg[1:], dynamic, paths, label.at("@file"), write=False)
             if outcome is not None:
                 found.append(outcome)
     return found
@@ -416,7 +419,7 @@ def _calls_function(command: SimpleCommand, functions: frozenset[str]) -> bool:
     return bool(functions) and not command.wrappers and command.argv[0] in functions
 
 
-def _function_call(command: SimpleCommand, label: str) -> Outcome:
+def _function_call(command: SimpleCommand, label: RuleId) -> Outcome:
     name = command.argv[0]
     if command.assignments:
         # `PATH=. f`: the prefix is in the environment of every command in the body, so it is judged as
@@ -427,15 +430,15 @@ def _function_call(command: SimpleCommand, label: str) -> Outcome:
     if "function" in command.via:
         # A function calling a function defined here: recursion, the fork bomb's shape `:(){ :|:& };:`.
         reason = f"shell function calls {name!r} from a function body (fork bomb)"
-        return Outcome.deny(reason, "hazards.fork_bomb")
+        return Outcome.deny(reason, RuleId("hazards", "fork_bomb"))
     reason = f"calls the shell function {name!r}; its body is judged as written"
-    return Outcome.allow(reason, "commands.function")
+    return Outcome.allow(reason, RuleId("commands", "function"))
 
 
 def _problem(problem: str) -> Outcome:
     if problem.startswith("syntax error") or "NUL" in problem:
-        return Outcome.deny(f"cannot be parsed: {problem}", "shell.parse")
-    return Outcome.prompt(f"cannot be reasoned about: {problem}", "shell.unknown")
+        return Outcome.deny(f"cannot be parsed: {problem}", RuleId("shell", "parse"))
+    return Outcome.prompt(f"cannot be reasoned about: {problem}", RuleId("shell", "unknown"))
 
 
 def at_root(cwd: str | None) -> bool:

@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from vtcode_hookspecs import ActionRequest, Decision, RiskClass, Verdict
+from vtcode_hookspecs import ActionRequest, Decision, RiskClass, RuleId, Verdict
 
 from vtcode.config import EffectiveConfig
 from vtcode.errors import InvariantError
@@ -71,13 +71,15 @@ class PolicyEngine:
     def _users_own(self, part: Outcome) -> bool:
         """An allow that rests on the user's own choices (lists, standing approvals, the user's rules),
         not on the shipped read-only rules: an untrusted workspace or approval mode does not honour it."""
+        rule = part.rule
         if part.verdict is not Verdict.ALLOW:
             return False
-        if part.rule.startswith(_STANDING):
+        if rule.section == "approval_cache" or (rule.section == "commands" and rule.name in _LISTS):
             return True
-        if not part.rule.startswith("commands."):
+        if rule.section != "commands" or rule.name is None:
             return False
-        name = part.rule.split(".")[1].split(":")[0]
+        # The rule that governs the command (python3.12 -> python3's), whose layer says whose choice it is.
+        name = self.commands.rule_key(rule.name) or rule.name
         sources = self._config.tool_policy_sources
         layer = sources.get(f"commands.{name}", sources.get("commands", "builtin"))
         return layer not in ("builtin", "default")
@@ -130,7 +132,7 @@ class PolicyEngine:
             parts.append(self._path_outcome(action.path, action.write))
         parts += [self._path_outcome(path, write) for path, write in action.extra_paths]
         if not parts:
-            parts.append(Outcome.deny(f"nothing to decide for a {action.kind} action", "policy"))
+            parts.append(Outcome.deny(f"nothing to decide for a {action.kind} action", RuleId("policy")))
         return _Judged(strictest(parts, parts[0]), parsed, standing)
 
     def _finish(self, action: ActionRequest, judged: _Judged) -> CommandDecision:
@@ -195,14 +197,14 @@ class PolicyEngine:
             key, verdict = denied or found[0]
             by = "" if key == tool else f" (rule {key})"
             reason = f"tool {tool!r} is {said[verdict.value]} by policy{by}"
-            return Outcome(verdict, reason, f"tools.policies.{key}")
+            return Outcome(verdict, reason, RuleId("tools", "policies", (key,)))
         default = POLICY_ORDER[cfg.default_policy]
         if self._source_tool(tool):
             default = Verdict.strictest(default, Verdict.PROMPT)
         return Outcome(
             default,
             f"tool {tool!r} has no policy: default {default.value}",
-            "tools.default_policy",
+            RuleId("tools", "default_policy"),
         )
 
     def _standing_tool(self, action: ActionRequest) -> Outcome | None:
@@ -220,18 +222,18 @@ class PolicyEngine:
             saved = set(cache.tools.get(action.tool, ()))
             if all(p in saved for p in paths):
                 return Outcome.allow(f"{action.tool} on {', '.join(paths)} is always allowed by the user",
-                                     "approval_cache.tools")
+                                     RuleId("approval_cache", "tools"))
         else:
             call = tool_call_key(action.tool, dict(action.args))
             if call in cache.calls:
                 return Outcome.allow(f"this exact {action.tool} call is always allowed by the user",
-                                     "approval_cache.calls")
+                                     RuleId("approval_cache", "calls"))
             here = os.path.realpath(root) if root is not None else None
             if here is not None and any(call in entries and os.path.realpath(where) == here
                                         for where, entries in cache.workspace_calls.items()):
                 return Outcome.allow(
                     f"this exact {action.tool} call is allowed in this workspace by the user",
-                    "approval_cache.workspace_calls")
+                    RuleId("approval_cache", "workspace_calls"))
         return None
 
     def _session_place(self, action: ActionRequest) -> list[Outcome]:
@@ -245,13 +247,14 @@ class PolicyEngine:
             return []
         where = (action.args.get("session") or {}).get("cwd", action.path)
         return [Outcome.prompt(f"the shell session's shell is in {where}, a protected place: what runs "
-                               "there acts on it", "shell_session.cwd")]
+                               "there acts on it", RuleId("shell_session", "cwd"))]
 
     def _path_outcome(self, path: str, write: bool) -> Outcome:
         check = self._paths.check_path(path, write=write)
         if check.inside:
-            return Outcome.allow(f"{check.resolved} is inside the workspace", "paths.workspace")
-        return Outcome.deny(f"{path!r}: {check.reason}", "paths.secret" if check.secret else "paths.outside")
+            return Outcome.allow(f"{check.resolved} is inside the workspace", RuleId("paths", "workspace"))
+        where = RuleId("paths", "secret" if check.secret else "outside")
+        return Outcome.deny(f"{path!r}: {check.reason}", where)
 
     def _gate_trust(self, action: ActionRequest, outcome: Outcome, standing: bool) -> Outcome:
         trust = self._config.trust
@@ -264,7 +267,7 @@ class PolicyEngine:
             return Outcome.deny(
                 f"workspace not trusted, so the agent is read-only ({trust.reason}); "
                 f"would have been: {outcome.reason}",
-                "workspace.untrusted",
+                RuleId("workspace", "untrusted"),
             )
         return outcome
 
@@ -300,7 +303,7 @@ class PolicyEngine:
         if why is not None:
             return Outcome.prompt(f"{outcome.reason} (auto mode asks: {why})", outcome.rule)
         return Outcome.allow(f"approvals.mode = 'auto': confined by the verified sandbox and undoable "
-                             f"(would have asked: {outcome.reason})", "approvals.auto")
+                             f"(would have asked: {outcome.reason})", RuleId("approvals", "auto"))
 
     def _auto_refusal(self, action: ActionRequest, parsed: ParseResult | None) -> str | None:
         config = self._config.config
@@ -357,8 +360,9 @@ class _Judged:
     standing: bool  # some part was allowed by the user's lists, approvals or rules, not a shipped rule
 
 
-# Allows that come from the user's standing choices rather than the read-only rules.
-_STANDING = ("approval_cache.", "commands.allow_")
+# Allows that come from the user's standing choices rather than the read-only rules: approval_cache.* and
+# these lists of [commands].
+_LISTS = frozenset({"allow_list", "allow_glob", "allow_regex"})
 
 
 def _parse(action: ActionRequest) -> ParseResult:

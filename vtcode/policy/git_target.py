@@ -10,6 +10,8 @@ import os
 import posixpath
 from collections.abc import Sequence
 
+from vtcode_hookspecs import RuleId
+
 from vtcode.policy.shell import SimpleCommand
 
 from .git_config_code import worktree_code
@@ -24,7 +26,7 @@ _MARKERS = (".git", "HEAD")
 
 
 def git_location_outcome(
-    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: str,
+    command: SimpleCommand, paths: PathChecker, start: str | None, bases: Sequence[str], label: RuleId,
     root: str | None = None,
 ) -> Outcome | None:
     """A prompt when git may run in, or be pointed at, a repository other than the workspace's own."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from vtcode_hookspecs import RuleId
+
 from vtcode.policy.shell import ParseResult, SimpleCommand
 from vtcode.policy.shell.environment import dangerous_variable
 
@@ -59,10 +61,10 @@ def interpreter_name(name: str) -> bool:
     return name in INTERPRETERS or _VERSION_SUFFIX.sub("", name) in INTERPRETERS
 
 
-def assignment_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
+def assignment_outcomes(command: SimpleCommand, label: RuleId) -> list[Outcome]:
     return [
         Outcome.deny(
-            f"sets {name}, which makes programs load or run code not visible here", f"{label}:env:{name}"
+            f"sets {name}, which makes programs load or run code not visible here", label.at(f"env:{name}")
         )
         for name, _ in command.assignments
         if dangerous_variable(name) and not (name == "IFS" and _splits_its_own_input(command))
@@ -82,14 +84,14 @@ def variable_outcomes(parsed: ParseResult) -> list[Outcome]:
     return [
         Outcome.deny(
             f"sets {name} for the commands after it, which makes programs load or run code not visible here",
-            f"variables:{name}",
+            RuleId("variables", detail=name),
         )
         for name, _ in dict.fromkeys(parsed.variables)
         if dangerous_variable(name)
     ]
 
 
-def reverse_shell_outcomes(command: SimpleCommand, label: str) -> list[Outcome]:
+def reverse_shell_outcomes(command: SimpleCommand, label: RuleId) -> list[Outcome]:
     found = []
     name = command.name
     # One string instead of a loop over the arguments; "\0" is in neither needle, so no match spans two.
@@ -124,11 +126,13 @@ def pipeline_outcomes(parsed: ParseResult) -> list[Outcome]:
         reads_stdin = "pipeline" in command.via and not _has_script_argument(command)
         if reads_stdin and any(c.name in _FETCHERS for c in parsed.commands):
             found.append(
-                Outcome.deny(f"pipes a download into {command.name} (curl | sh)", "hazards.download_exec")
+                Outcome.deny(f"pipes a download into {command.name} (curl | sh)",
+                             RuleId("hazards", "download_exec"))
             )
         if any(arg.startswith(("<(", "/dev/fd/", "/proc/self/fd/")) for arg in command.argv[1:]):
             found.append(
-                Outcome.deny(f"{command.name} runs a script produced at run time", "hazards.dynamic_script")
+                Outcome.deny(f"{command.name} runs a script produced at run time",
+                             RuleId("hazards", "dynamic_script"))
             )
     return found
 
@@ -138,7 +142,7 @@ def _has_script_argument(command: SimpleCommand) -> bool:
     return any(a in _ONE_LINER_FLAGS for a in args) or any(not a.startswith("-") for a in args)
 
 
-def secret_outcomes(args: Iterable[tuple[str, bool]], paths: PathChecker, label: str) -> list[Outcome]:
+def secret_outcomes(args: Iterable[tuple[str, bool]], paths: PathChecker, label: RuleId) -> list[Outcome]:
     """Any argument that names a credential store is denied, whatever the command: `cat ~/.ssh/id_rsa`,
     `grep -r x ~/.aws`, `cp /etc/shadow .`."""
     found = []
@@ -148,5 +152,5 @@ def secret_outcomes(args: Iterable[tuple[str, bool]], paths: PathChecker, label:
             continue
         candidate = arg.partition("=")[2] if arg.startswith("-") and "=" in arg else arg
         if candidate and paths.check_path(candidate, write=False).secret:
-            found.append(Outcome.deny(f"{arg!r} names a secret", f"{label}:secret"))
+            found.append(Outcome.deny(f"{arg!r} names a secret", label.at("secret")))
     return found

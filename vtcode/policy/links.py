@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from vtcode_hookspecs import RuleId
+
 from .arg_types import check_path, is_process_substitution
 from .outcome import Outcome
 from .paths import PathChecker
@@ -47,7 +49,7 @@ def follows_links(name: str, args: Sequence[str]) -> bool:
 
 
 def walked_link_outcomes(
-    name: str, args: Sequence[tuple[str, bool]], paths: PathChecker, label: str
+    name: str, args: Sequence[tuple[str, bool]], paths: PathChecker, label: RuleId
 ) -> list[Outcome]:
     """Outcomes for the symlinks under the directory operands of a link-following recursive read."""
     values = [a for a, _ in args]
@@ -71,7 +73,7 @@ def walked_link_outcomes(
 
 
 def tree_link_outcomes(
-    name: str, roots: Sequence[tuple[str, str]], paths: PathChecker, label: str, *, to_dirs: bool = True
+    name: str, roots: Sequence[tuple[str, str]], paths: PathChecker, label: RuleId, *, to_dirs: bool = True
 ) -> list[Outcome]:
     """Every symlink under `roots` ((as written, resolved) directory pairs), judged by its target
     (`to_dirs=False`: links to directories are left out — a program handed one does not read through it)."""
@@ -89,14 +91,14 @@ def tree_link_outcomes(
                 if not os.path.islink(full) or (not to_dirs and os.path.isdir(full)):
                     continue
                 relative = os.path.join(operand, os.path.relpath(full, resolved))
-                outcome = check_path(relative, False, paths, f"{label}:link", write=False)
+                outcome = check_path(relative, False, paths, label.at("link"), write=False)
                 if outcome is not None:
                     found.append(outcome)
     return found
 
 
 def listed_link_outcomes(
-    name: str, roots: Sequence[str], recursive: bool, paths: PathChecker, label: str, follow: bool = True
+    name: str, roots: Sequence[str], recursive: bool, paths: PathChecker, label: RuleId, follow: bool = True
 ) -> list[Outcome]:
     """`ls | xargs CMD` / `find DIR -print0 | xargs -0 CMD`: CMD reads whatever the producer lists, links
     included (and a listed name starting with `-` is an option of CMD). Judges the links the producer can
@@ -120,7 +122,7 @@ def listed_link_outcomes(
                         found.append(Outcome.prompt(
                             f"{entry.name!r} under {root!r} would be an option of `{name}`", label))
                     elif not recursive and entry.is_symlink() and not entry.is_dir():
-                        outcome = check_path(os.path.join(root, entry.name), False, paths, f"{label}:link",
+                        outcome = check_path(os.path.join(root, entry.name), False, paths, label.at("link"),
                                              write=False)
                         if outcome is not None:
                             found.append(outcome)

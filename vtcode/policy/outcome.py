@@ -5,25 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vtcode_hookspecs import Decision, Verdict
+from vtcode_hookspecs import Decision, RuleId, Verdict
 
 
 @dataclass(frozen=True)
 class Outcome:
     verdict: Verdict
     reason: str
-    rule: str
+    rule: RuleId
 
     @classmethod
-    def allow(cls, reason: str, rule: str) -> Outcome:
+    def allow(cls, reason: str, rule: RuleId) -> Outcome:
         return cls(Verdict.ALLOW, reason, rule)
 
     @classmethod
-    def prompt(cls, reason: str, rule: str) -> Outcome:
+    def prompt(cls, reason: str, rule: RuleId) -> Outcome:
         return cls(Verdict.PROMPT, reason, rule)
 
     @classmethod
-    def deny(cls, reason: str, rule: str) -> Outcome:
+    def deny(cls, reason: str, rule: RuleId) -> Outcome:
         return cls(Verdict.DENY, reason, rule)
 
     def to_decision(self) -> Decision:

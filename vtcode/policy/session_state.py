@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vtcode_hookspecs import RuleId
+
 from vtcode.approvals.carried import UNKNOWN, carried
 
 from .outcome import Outcome
@@ -42,6 +44,9 @@ def session_variables(text: str) -> list[tuple[str, str]]:
     return found
 
 
+_CARRIED = RuleId("shell_session", "carried")
+
+
 def carried_outcomes(args: Mapping[str, Any]) -> list[Outcome]:
     """A send that runs with variables an earlier send set, or from a directory that cannot be read,
     asks: the person sees what the shell carries (the prompt lists it) before it changes what runs.
@@ -55,12 +60,12 @@ def carried_outcomes(args: Mapping[str, Any]) -> list[Outcome]:
     if bad:
         found.append(Outcome.deny(
             f"an earlier send in this shell session set {', '.join(bad)}, which makes programs load or run "
-            "code not visible here", "shell_session.carried"))
+            "code not visible here", _CARRIED))
     elif variables:
         found.append(Outcome.prompt(
             f"runs with {', '.join(variables)} left by an earlier send in this shell session",
-            "shell_session.carried"))
+            _CARRIED))
     if where == UNKNOWN:
         found.append(Outcome.prompt("the shell session's current directory cannot be read",
-                                    "shell_session.cwd"))
+                                    RuleId("shell_session", "cwd")))
     return found

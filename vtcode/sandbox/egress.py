@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from vtcode_hookspecs import ActionRequest, Decision, Error, Verdict
+from vtcode_hookspecs import ActionRequest, Decision, Error, RuleId, Verdict
 
 from vtcode.approvals.broker import ApprovalBroker
 from vtcode.config.models import SandboxConfig
@@ -74,7 +74,7 @@ def network_asker(broker: ApprovalBroker) -> Ask:
 
     def ask(host: str, port: int, method: str) -> bool:
         action = ActionRequest(kind="tool", tool="network", args={"host": host, "port": port})
-        decision = Decision(verdict=Verdict.PROMPT, rule="sandbox.network",
+        decision = Decision(verdict=Verdict.PROMPT, rule=RuleId("sandbox", "network"),
                             reason=f"a sandboxed command wants {method} {host}:{port}, which no "
                                    "sandbox.network rule allows")
         return broker.request(action, decision).allows

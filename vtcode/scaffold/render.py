@@ -53,6 +53,11 @@ FAMILY_KITS: dict[str, FamilyKit] = {
         "A lifecycle hook denying a download piped into a shell.",
         "Hooks can only tighten: see docs/hooks.md.",
     ),
+    "config": FamilyKit(
+        "settings",
+        "A table of vtcode.toml of its own, [${entry}], checked by vtcode's loader with its model.",
+        'Use it: `[${entry}] greeting = "hi"` in vtcode.toml (a bad key is refused before anything runs).',
+    ),
     "review": FamilyKit(
         "review",
         "A policy review denying git push to protected remotes.",

@@ -15,6 +15,7 @@ from vtcode_hookspecs import (
     Decision,
     PolicyDecision,
     RiskClass,
+    RuleId,
     Tool,
     ToolFinished,
     ToolRefused,
@@ -121,7 +122,7 @@ class ToolRunner:
             decision, hooked = self._hooks.pre_tool(
                 action, decision, call_id, lambda: self._engine.judge(action).decision
             )
-        by_hook = (decision.rule or "").startswith("hook:")
+        by_hook = _by_hook(decision.rule)
         if by_hook and decision.verdict is Verdict.PROMPT and (why := self._engine.no_prompts()):
             decision = Decision(verdict=Verdict.DENY, reason=f"{why}: {decision.reason}", rule=decision.rule)
         answer = None
@@ -311,3 +312,8 @@ def cap_output(result: ToolResult, limit: int) -> ToolResult:
         + data[-half:].decode("utf-8", errors="ignore")
     )
     return result.model_copy(update={"output": text, "truncated_bytes": result.truncated_bytes + cut})
+
+
+def _by_hook(rule: RuleId | None) -> bool:
+    """A lifecycle hook's answer (`hook:NAME`, vtcode/hooks/runner.py), not the policy's."""
+    return rule is not None and rule.section == "hook" and rule.name is None and rule.detail is not None

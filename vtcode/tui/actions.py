@@ -14,20 +14,20 @@ from .widgets.chat import AssistantMessage, Notice, UserMessage
 if TYPE_CHECKING:
     from vtcode.plugins.records import PluginRecord
 
-    from .app import VtcodeApp
+    from .host import AppHost
     from .workbench import Workbench
 
 _FILE_LIMIT = 1024 * 1024
 
 
-def _ready(app: VtcodeApp) -> bool:
+def _ready(app: AppHost) -> bool:
     if app.workbench is None:
         app.chat(Notice(app.load_problem or "still loading plugins: try again in a moment", "warn"))
         return False
     return True
 
 
-def open_plugins(app: VtcodeApp) -> None:
+def open_plugins(app: AppHost) -> None:
     from .screens.plugins import PluginsScreen
 
     if not _ready(app):
@@ -63,14 +63,14 @@ def open_plugins(app: VtcodeApp) -> None:
     app.push_screen(PluginsScreen(app.workbench.runtime.plugins.records, approve, toggle))
 
 
-def open_audit(app: VtcodeApp) -> None:
+def open_audit(app: AppHost) -> None:
     from .screens.audit import AuditScreen
 
     app.pump.drain()
     app.push_screen(AuditScreen(app.pump.events))
 
 
-def open_sessions(app: VtcodeApp) -> None:
+def open_sessions(app: AppHost) -> None:
     from .screens.sessions import SessionsScreen
 
     if not _ready(app) or app.busy:
@@ -102,7 +102,7 @@ def open_sessions(app: VtcodeApp) -> None:
     app.push_screen(SessionsScreen(bench.sessions()), resume)
 
 
-def open_quick(app: VtcodeApp) -> None:
+def open_quick(app: AppHost) -> None:
     from vtcode.tools.call_context import CallContext
     from vtcode.workspace.jail import Jail
 
@@ -138,7 +138,7 @@ def open_quick(app: VtcodeApp) -> None:
     app.push_screen(QuickOpenScreen(search), show)
 
 
-def trust_workspace(app: VtcodeApp) -> None:
+def trust_workspace(app: AppHost) -> None:
     """One key: the same marker `vtcode trust` writes; the session reloads so the workspace's own
     (tighten-only) config applies at once."""
     from vtcode.workspace.trust import write_trust
@@ -161,7 +161,7 @@ def trust_workspace(app: VtcodeApp) -> None:
     app.load()
 
 
-def open_checkpoints(app: VtcodeApp) -> None:
+def open_checkpoints(app: AppHost) -> None:
     from .screens.checkpoints import CheckpointsScreen
 
     if not _ready(app) or app.busy:
@@ -186,7 +186,7 @@ def open_checkpoints(app: VtcodeApp) -> None:
     app.push_screen(CheckpointsScreen(found), chosen)
 
 
-def undo(app: VtcodeApp) -> None:
+def undo(app: AppHost) -> None:
     """`/undo`: the restore screen for the checkpoint taken before the agent's last action."""
     if not _ready(app) or app.busy:
         return
@@ -201,7 +201,7 @@ def undo(app: VtcodeApp) -> None:
     offer_restore(app, last.id, f"Undo {last.tool}: {last.summary[:60]} (checkpoint {last.id})?")
 
 
-def offer_restore(app: VtcodeApp, checkpoint_id: int, title: str) -> None:
+def offer_restore(app: AppHost, checkpoint_id: int, title: str) -> None:
     from .screens.checkpoints import RestoreScreen
 
     bench = app.workbench
@@ -239,7 +239,7 @@ def offer_restore(app: VtcodeApp, checkpoint_id: int, title: str) -> None:
     app.push_screen(RestoreScreen(plan, title), answered)
 
 
-def open_servers(app: VtcodeApp) -> None:
+def open_servers(app: AppHost) -> None:
     """The servers screen: asked off the UI thread (a running server is asked for its prompts and
     resources, at most a couple of seconds), then shown."""
     if not _ready(app):
@@ -251,7 +251,7 @@ def open_servers(app: VtcodeApp) -> None:
     app.run_worker(lambda: _servers_or_say_why(app, bench), thread=True, group="servers", exclusive=True)
 
 
-def _servers_or_say_why(app: VtcodeApp, bench: Workbench) -> None:
+def _servers_or_say_why(app: AppHost, bench: Workbench) -> None:
     try:
         _collect_servers(app, bench)
     except Exception as exc:  # a tool source's fault must not end the TUI (a worker's error would)
@@ -259,7 +259,7 @@ def _servers_or_say_why(app: VtcodeApp, bench: Workbench) -> None:
         app.call_from_thread(app.chat, Notice(problem, "error"))
 
 
-def _collect_servers(app: VtcodeApp, bench: Workbench) -> None:
+def _collect_servers(app: AppHost, bench: Workbench) -> None:
     from vtcode_hookspecs import ActionRequest, ServerReport
 
     from .screens.servers import ServerRow, ServersScreen

@@ -8,11 +8,11 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .app import VtcodeApp
+    from .host import AppHost
     from .workbench import Workbench
 
 
-def offer_load(app: VtcodeApp, bench: Workbench, problem: str | None) -> None:
+def offer_load(app: AppHost, bench: Workbench, problem: str | None) -> None:
     from .screens.load_model import LoadingScreen, LoadModelScreen
     from .widgets.chat import Notice
 
@@ -31,7 +31,7 @@ def offer_load(app: VtcodeApp, bench: Workbench, problem: str | None) -> None:
     app.push_screen(LoadModelScreen(bench.facts.provider, choices, reason), picked)
 
 
-def _load(app: VtcodeApp, bench: Workbench, model: str, screen: object) -> None:
+def _load(app: AppHost, bench: Workbench, model: str, screen: object) -> None:
     from vtcode_hookspecs import ProviderError
 
     from vtcode.errors import VtcodeError
@@ -51,7 +51,7 @@ def _load(app: VtcodeApp, bench: Workbench, model: str, screen: object) -> None:
     app.call_from_thread(_finish, app, screen, notices)
 
 
-def _finish(app: VtcodeApp, screen: object, notices: list[object]) -> None:
+def _finish(app: AppHost, screen: object, notices: list[object]) -> None:
     from textual.screen import Screen
     from textual.widget import Widget
 

@@ -11,12 +11,12 @@ from .inbox import Finished, Item, Seen, Text, ToolEnded, ToolOutput, ToolStarte
 if TYPE_CHECKING:
     from vtcode_hookspecs import Event
 
-    from .app import VtcodeApp
+    from .host import PumpHost
     from .widgets.chat import AssistantMessage, ToolPanel
 
 
 class Pump:
-    def __init__(self, app: VtcodeApp) -> None:
+    def __init__(self, app: PumpHost) -> None:
         self.app = app
         self.events: list[Event] = []
         self.panels: dict[str, ToolPanel] = {}

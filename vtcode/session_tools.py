@@ -1,4 +1,4 @@
-"""A plugin command's look at a session's tools (`CommandContext.open_tools`, in vtcode.api).
+"""A plugin command's look at a session's tools (`CommandContext.open_tools`, vtcode/command_context.py).
 
 `vtcode mcp tools` must show what a session would offer and what the policy says of each tool: it opens
 the very stack `vtcode exec` opens (tool sources started, confined), asks nobody (a prompt is a denial),
