@@ -20,10 +20,15 @@ from .transports import open_transport
 Emit = Callable[[str, dict[str, Any]], None]
 RESTART_BACKOFF_S = 0.5
 PING_INTERVAL_S = 5.0
+RELIST_INTERVAL_S = 1.0  # `list_changed` notifications within this are one re-listing
 
 
 class ServerUnavailable(RuntimeError):
     """The server is not (or no longer) running: its tools answer with this until it is back."""
+
+
+class IdentityChanged(ServerUnavailable):
+    """What would be spawned is no longer what was approved or allowed: it is never spawned."""
 
 
 class Connection:
@@ -63,6 +68,9 @@ class Connection:
         self._restart = asyncio.Event()
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self._listed: str | None = None  # what the last listing said, to record only real changes
+        self._relist: asyncio.Task[None] | None = None
+        self._relist_again = False
 
     def _event(self, state: str, reason: str = "", tools: list[str] | None = None) -> None:
         self.state = state
@@ -88,6 +96,12 @@ class Connection:
                 await self._serve()
             except asyncio.CancelledError:
                 raise
+            except IdentityChanged as exc:  # never retried: a restart would run it again
+                self.session = None
+                self._event("refused", str(exc))
+                self.state = "unavailable"
+                self.ready.set()
+                return
             except BaseException as exc:  # the server died, hung, or never spoke MCP
                 reason = _describe(exc)
             else:
@@ -105,8 +119,27 @@ class Connection:
             await asyncio.sleep(RESTART_BACKOFF_S * failures)
         self._event("stopped")
 
+    def _check_identity(self) -> None:
+        """Before every spawn, the first and each restart: the identity planned (approved, allowed by the
+        administrator) must still be what the command line runs, else an edit of the workspace between
+        the plan and a restart would run unapproved code."""
+        if self.config.command is None:
+            return
+        from pathlib import Path
+
+        from .identity import identity_of
+
+        try:
+            now = identity_of(self.config, Path(self._workspace)).digest
+        except OSError as exc:
+            raise IdentityChanged(f"its identity cannot be established any more: {exc}") from None
+        if now != self.identity:
+            raise IdentityChanged(f"changed since it was planned (was {self.identity}, now {now}): "
+                                  "not started; approve it again")
+
     async def _serve(self) -> None:
         self._restart.clear()
+        self._check_identity()
         transport = open_transport(
             self.config,
             errlog=self._errlog,
@@ -132,6 +165,8 @@ class Connection:
                 stop.cancel()
                 restart.cancel()
                 watch.cancel()
+                if self._relist is not None:
+                    self._relist.cancel()
             if self._restart.is_set() and not self._stop.is_set():
                 raise ServerUnavailable("the server stopped answering (a call timed out)")
 
@@ -148,6 +183,10 @@ class Connection:
             cursor = page.next_cursor
             if not cursor or len(tools) > 10_000:
                 break
+        listed = "\n".join(t.model_dump_json() for t in tools)
+        if listed == self._listed and self.state == "ready":
+            return  # a `list_changed` that changed nothing: no re-registration, no event
+        self._listed = listed
         was = self.state
         self._on_tools(self, tools)
         self._event("tools_changed" if was == "ready" else "ready", tools=[t.name for t in tools])
@@ -156,8 +195,21 @@ class Connection:
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, types.ToolListChangedNotification) and self.session is not None:
             # A new listing: new tools get the same policy as any other (decided per call, by name).
+            # Coalesced: one re-listing at a time, at most one a RELIST_INTERVAL_S, so a server that
+            # floods the notification costs one listing a second, not one per message.
+            if self._relist is not None and not self._relist.done():
+                self._relist_again = True
+                return
+            self._relist = asyncio.ensure_future(self._relisting())
+
+    async def _relisting(self) -> None:
+        while True:
+            self._relist_again = False
             with contextlib.suppress(Exception):
                 await self._list()
+            await asyncio.sleep(RELIST_INTERVAL_S)
+            if not self._relist_again or self.session is None:
+                return
 
     # -- from the agent's thread ---------------------------------------------------------------
 
