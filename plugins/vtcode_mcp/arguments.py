@@ -75,7 +75,11 @@ def _additional_properties(validator: Any, extra: Any, instance: Any, schema: An
 
 
 def _no_retrieval(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # an attrs class mypy cannot read
+
+
+# An attrs class mypy cannot read; one registry for every tool (it is immutable).
+_NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_no_retrieval)  # type: ignore[call-arg]
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -161,7 +165,7 @@ def arguments_model(tool_name: str, schema: dict[str, Any]) -> type[McpArguments
     cls = jsonschema.validators.extend(base, {"pattern": _pattern, "patternProperties": _pattern_properties,
                                               "additionalProperties": _additional_properties})
     # No retrieval: a reference resolves inside this schema or not at all (never a URL, never a file).
-    validator = cls(schema, format_checker=base.FORMAT_CHECKER, registry=Registry(retrieve=_no_retrieval))
+    validator = cls(schema, format_checker=base.FORMAT_CHECKER, registry=_NO_RETRIEVAL)
     safe = "".join(c if c.isalnum() else "_" for c in tool_name)
     namespace = {"input_schema": schema, "validator": validator, "__module__": __name__}
     return type(f"Args_{safe}", (McpArguments,), namespace)

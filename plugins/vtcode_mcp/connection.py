@@ -61,6 +61,10 @@ class Connection:
         self._token = token
         self.identity = identity
         self.source = source
+        # Whether the identity is what let it start (an approval, the administrator's lists): then it is
+        # checked again before every spawn. A user's own server is not gated by it (its data files, a log,
+        # a database named on its command line, may change between starts).
+        self.pinned = source == "workspace"
         self.session: ClientSession | None = None
         self.state = "starting"
         self.reason = ""
@@ -123,7 +127,7 @@ class Connection:
         """Before every spawn, the first and each restart: the identity planned (approved, allowed by the
         administrator) must still be what the command line runs, else an edit of the workspace between
         the plan and a restart would run unapproved code."""
-        if self.config.command is None:
+        if self.config.command is None or not self.pinned:
             return
         from pathlib import Path
 

@@ -198,9 +198,9 @@ def _pinned_paths(config: McpServerConfig, executable: str, cwd: Path) -> tuple[
     for token in trees:
         path = Path(token) if Path(token).is_absolute() else cwd / token
         try:
-            real = path.resolve()
-            if path.is_dir() and real != workspace and not workspace.is_relative_to(real):
-                found.setdefault(f"{real}/", "tree:" + _tree_sha256(real))
+            tree = path.resolve()
+            if path.is_dir() and tree != workspace and not workspace.is_relative_to(tree):
+                found.setdefault(f"{tree}/", "tree:" + _tree_sha256(tree))
         except OSError:
             continue
     if len(found) > MAX_PINNED:

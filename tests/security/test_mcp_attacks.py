@@ -204,20 +204,28 @@ def test_a_tool_schema_never_makes_vtcode_fetch_or_read(
 
 # -- F3: an approved server is never (re)spawned once what it runs changed ---------------------------------
 
-@pytest.mark.parametrize("fault", ["exit", "hang"])
+@pytest.mark.parametrize(("fault", "gate"),
+                         [("exit", "approval"), ("hang", "approval"), ("exit", "allow-list")])
 def test_a_changed_server_is_never_respawned(
-    fault: str, trusted: Path, session_of: Any
+    fault: str, gate: str, trusted: Path, session_of: Any
 ) -> None:
     """Invariant: whatever spawns a server (the session's start, a restart after an exit or a hang) runs
-    only the identity that was approved. Edit the approved script mid-session, make the server die: the
-    restart is refused, the edited code never runs."""
+    only the identity that was approved (by the person, or by the administrator's allow list). Edit the
+    script mid-session, make the server die: the restart is refused, the edited code never runs."""
     shutil.copy(ATTACK, trusted / "srv.py")
-    (trusted / ".vtcode").mkdir()
-    (trusted / ".vtcode" / "mcp.toml").write_text(
-        '[servers.ws]\ncommand = "python3"\nargs = ["srv.py"]\ncall_timeout_s = 3\nmax_restarts = 3\n'
-    )
-    approve(trusted, "ws")
-    user_config(ALLOW_ALL)
+    table = '[servers.ws]\ncommand = "python3"\nargs = ["srv.py"]\ncall_timeout_s = 3\nmax_restarts = 3\n'
+    if gate == "approval":
+        (trusted / ".vtcode").mkdir()
+        (trusted / ".vtcode" / "mcp.toml").write_text(table)
+        approve(trusted, "ws")
+        user_config(ALLOW_ALL)
+    else:
+        user_config(table.replace("[servers.", "[mcp.servers.") + ALLOW_ALL)
+        digest = planned(trusted)["ws"]["identity"]
+        managed = Path(os.environ["VTCODE_MANAGED_CONFIG"])
+        managed.parent.mkdir(parents=True, exist_ok=True)
+        managed.write_text(f"[mcp]\nallow = [{json.dumps(digest)}]\n")
+        assert planned(trusted)["ws"]["start"]
     session = session_of(trusted)
     assert "echo hello" in session.call("mcp.ws.act", {"op": "hello"}).result.output
     source = (trusted / "srv.py").read_text()
