@@ -21,6 +21,9 @@ Emit = Callable[[str, dict[str, Any]], None]
 RESTART_BACKOFF_S = 0.5
 PING_INTERVAL_S = 5.0
 RELIST_INTERVAL_S = 1.0  # `list_changed` notifications within this are one re-listing
+# What one server may put in every model request: its tools past these are not offered (an `error` says so).
+MAX_TOOLS = 256
+MAX_LISTED_BYTES = 1024 * 1024
 
 
 class ServerUnavailable(RuntimeError):
@@ -187,6 +190,7 @@ class Connection:
             cursor = page.next_cursor
             if not cursor or len(tools) > 10_000:
                 break
+        tools = self._within_budget(tools)
         listed = "\n".join(t.model_dump_json() for t in tools)
         if listed == self._listed and self.state == "ready":
             return  # a `list_changed` that changed nothing: no re-registration, no event
@@ -195,6 +199,21 @@ class Connection:
         self._on_tools(self, tools)
         self._event("tools_changed" if was == "ready" else "ready", tools=[t.name for t in tools])
         self.state = "ready"
+
+    def _within_budget(self, tools: list[types.Tool]) -> list[types.Tool]:
+        """The first MAX_TOOLS tools that fit MAX_LISTED_BYTES together: each is sent with every request."""
+        kept: list[types.Tool] = []
+        size = 0
+        for tool in tools:
+            size += len(tool.model_dump_json())
+            if len(kept) >= MAX_TOOLS or size > MAX_LISTED_BYTES:
+                break
+            kept.append(tool)
+        if len(kept) < len(tools):
+            self.note_skipped([f"{len(tools) - len(kept)} tools past the first {len(kept)} (at most "
+                               f"{MAX_TOOLS} tools and {MAX_LISTED_BYTES >> 20} MiB of names, descriptions "
+                               "and schemas)"])
+        return kept
 
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, types.ToolListChangedNotification) and self.session is not None:

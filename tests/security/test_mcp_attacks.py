@@ -369,15 +369,18 @@ def test_tools_sharing_a_wire_name_or_with_huge_schemas_are_not_offered(
     trusted: Path, tmp_path: Path, session_of: Any
 ) -> None:
     """Invariant: the model's request never names a function twice (providers refuse the request) and
-    never carries a schema over the bound: such tools are left out, the others offered."""
+    never carries a schema over the bound, nor more of a server's tools than its budget: such tools are left
+    out (an `error` event says so), the others offered."""
     from vtcode.agent.specs import tool_specs
 
     huge = {"type": "object", "properties": {f"p{i}": {"type": "string", "description": "x" * 100}
                                              for i in range(1000)}}
+    many = [{"name": f"t{i}", "inputSchema": {"type": "object", "description": "y" * 20_000}}
+            for i in range(300)]
     listed = [{"name": "a.b", "inputSchema": {"type": "object"}},  # both mcp__ev__a__b
               {"name": "a__b", "inputSchema": {"type": "object"}},
               {"name": "a.act", "inputSchema": {"type": "object"}},  # mcp__ev__a__act, as ev__a's act
-              {"name": "huge", "inputSchema": huge}]
+              {"name": "huge", "inputSchema": huge}, *many]
     tools = trusted / "tools.json"  # the server reads it: in the workspace
     tools.write_text(json.dumps(listed))
     user_config(server_table("ev", python(), [str(ATTACK)], env={"ATTACK_TOOLS_FILE": str(tools)})
@@ -392,3 +395,6 @@ def test_tools_sharing_a_wire_name_or_with_huge_schemas_are_not_offered(
     assert not left_out & set(session.tool_names()), session.tool_names()
     assert session.call("mcp__ev__a__act", {}).result.output.startswith("unknown tool")
     assert max(len(json.dumps(spec.parameters)) for spec in specs) <= 64 * 1024
+    mine = [spec for spec in specs if spec.name.startswith("mcp__ev__")]
+    assert 1 <= len(mine) <= 256 and sum(len(json.dumps(spec.parameters)) for spec in mine) <= 1024 * 1024
+    assert any("tools past the first" in e["message"] for e in session.events("error"))
