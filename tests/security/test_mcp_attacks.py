@@ -140,6 +140,42 @@ def test_implicit_read_roots_never_open_the_home_or_the_workspaces_surroundings(
         assert not home.resolve().is_relative_to(root) and not trusted.is_relative_to(root), root
 
 
+# -- F9: a relative PATH entry never lets the workspace choose a program vtcode or a server runs ---------
+
+@pytest.mark.parametrize("entry", ["node_modules/.bin", ".", ""])
+def test_a_relative_path_entry_never_lets_the_workspace_choose_a_program(
+    entry: str, trusted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_of: Any
+) -> None:
+    """Invariant: no program run for you — your own server's executable, what that server runs, git for
+    checkpoints, the compiler of the sandbox's launcher — comes from the workspace because your PATH has a
+    relative entry (`node_modules/.bin`, `.`, an empty one): vtcode runs in the workspace, so such an entry
+    lets the repository choose the binary (run on the host, or given your server's secrets)."""
+    from vtcode_landlock.build_launcher import find_compiler
+
+    folder = trusted / entry if entry else trusted
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = tmp_path / "HIJACKED"
+    real = {"python3": python(), "git": shutil.which("git"), "gcc": "/bin/false", "cc": "/bin/false"}
+    for name, target in real.items():
+        fake = folder / name
+        fake.write_text(f'#!/bin/sh\necho "{name} $*" >> {marker}\nATTACK_SAY=REPO-CODE exec {target} "$@"\n')
+        fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{entry}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.chdir(trusted)
+    user_config(server_table("ev", "python3", [str(ATTACK)]) + ALLOW_ALL)
+    session = session_of(trusted)
+    output = session.call("mcp.ev.act", {"op": "hello"}).result.output  # a checkpoint is taken first
+    assert "echo hello" in output and "REPO-CODE" not in output, output
+    found = session.call("mcp.ev.act", {"op": "which", "arg": "git"}).result.output.splitlines()[2]
+    assert not found.startswith(str(trusted)) and not found.startswith("./") and found != "git", found
+    for event in session.events("mcp.server"):
+        if event["state"] == "spawned":
+            assert not Path(event["argv"][0]).resolve().is_relative_to(trusted), event["argv"]
+    compiler = find_compiler()
+    assert compiler is None or not Path(compiler).resolve().is_relative_to(trusted), compiler
+    assert not marker.exists(), marker.read_text()
+
+
 # -- F2: a schema never makes vtcode itself fetch a URL or read a file -------------------------------------
 
 class Listener:
