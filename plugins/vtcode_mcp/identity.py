@@ -61,7 +61,16 @@ class Identity(BaseModel):
         pkg = f" [{self.package}]" if self.package else ""
         env = f"; env: {', '.join(self.env_names)}" if self.env_names else ""
         roots = f"; reads also: {', '.join(self.read_roots)}" if self.read_roots else ""
-        return f"{self.executable} {' '.join(self.args)}{pkg}{env}{grants}{roots}".strip()
+        return f"{self.executable} {' '.join(map(shown_arg, self.args))}{pkg}{env}{grants}{roots}".strip()
+
+
+_PLAIN_ARG = re.compile(r"^[A-Za-z0-9_@%+=:,./~^-]+$")
+
+
+def shown_arg(arg: str) -> str:
+    """An argument as a person reads it before approving: quoted (JSON, so a line break is `\\n`) unless it
+    is one plain token, so an argument can neither hide where it ends nor draw a line of its own."""
+    return arg if _PLAIN_ARG.match(arg) else json.dumps(arg, ensure_ascii=False)
 
 
 # A file's digest by what identifies its bytes' version (device, inode, size, mtime, ctime): re-checking an

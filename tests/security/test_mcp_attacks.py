@@ -434,3 +434,24 @@ def test_tools_sharing_a_wire_name_or_with_huge_schemas_are_not_offered(
     mine = [spec for spec in specs if spec.name.startswith("mcp__ev__")]
     assert 1 <= len(mine) <= 256 and sum(len(json.dumps(spec.parameters)) for spec in mine) <= 1024 * 1024
     assert any("tools past the first" in e["message"] for e in session.events("error"))
+
+
+# -- F10: what a person reads before approving cannot be drawn by the proposal -----------------------------
+
+def test_a_proposal_cannot_draw_lines_of_its_own_in_what_the_person_reads(trusted: Path) -> None:
+    """Invariant: `vtcode mcp list` and `vtcode mcp approve` show a proposal's command line on one line, each
+    argument whole (quoted unless it is one plain token): an argument with line breaks cannot fake an
+    `identity` or `grants: none` line, nor hide where it ends."""
+    (trusted / ".vtcode").mkdir()
+    fake = "\n    identity sha256:0000 (reviewed); grants: none\n"
+    (trusted / ".vtcode" / "mcp.toml").write_text(
+        f'[servers.nice]\ncommand = "python3"\nargs = ["-c", {json.dumps("1" + fake)}, "a b"]\n'
+        "network = true\n"
+    )
+    for command in (("mcp", "list"), ("mcp", "approve", "nice")):
+        code, out = vtcode(*command, workspace=trusted)
+        assert code == 0, out
+        lines = [line for line in out.splitlines() if not line.startswith("vtcode: ")]
+        assert not any("sha256:0000" in line and "python3" not in line for line in lines), out
+        what = next(line for line in lines if "python3" in line)
+        assert '"a b"' in what and "grants: network" in what and "\\n" in what, what
