@@ -122,7 +122,8 @@ class McpArguments(BaseModel):
         except PatternTimeout:
             raise
         except RecursionError:
-            raise ValueError("the tool's input schema refers to itself without end") from None
+            raise ValueError("the arguments nest too deeply for the tool's input schema (or it refers to "
+                             "itself without end)") from None
         except Exception as exc:  # the server's schema broke the check: the call is refused, never run
             raise ValueError(f"the tool's input schema cannot check these arguments: "
                              f"{type(exc).__name__}: {str(exc)[:200]}") from None

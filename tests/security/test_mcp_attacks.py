@@ -332,8 +332,9 @@ def test_a_command_line_naming_too_many_files_is_refused_not_partly_pinned(trust
 def test_a_schema_cannot_crash_or_hang_the_argument_check(
     trusted: Path, tmp_path: Path, session_of: Any
 ) -> None:
-    """Invariant: a call whose arguments the server's schema cannot check in bounded time is refused
-    (`tool.refused`, the server never called), and the session goes on."""
+    """Invariant: a call whose arguments cannot be checked in bounded time and depth is refused
+    (`tool.refused`, the server never called), and the session goes on: a schema's `$ref` cycle, a
+    catastrophic `pattern` on a value or a key, arguments nested thousands deep (any tool)."""
     schemas = {
         "cycle": {"type": "object", "properties": {"a": {"$ref": "#/$defs/x"}},
                   "$defs": {"x": {"$ref": "#/$defs/y"}, "y": {"$ref": "#/$defs/x"}}},
@@ -348,13 +349,18 @@ def test_a_schema_cannot_crash_or_hang_the_argument_check(
                 + ALLOW_ALL)
     session = session_of(trusted)
     slow = "a" * 5000 + "!"
-    for name, args in [("cycle", {"a": 1}), ("self", {"a": {"a": 1}}), ("redos", {"a": slow}),
-                       ("redos_key", {slow: "x"})]:
+    deep = '{"a": ' + "[" * 5000 + "]" * 5000 + "}"  # as the model sends it: JSON text, nested deep
+    cases: list[tuple[str, Any]] = [("cycle", {"a": 1}), ("self", {"a": {"a": 1}}), ("redos", {"a": slow}),
+                                    ("redos_key", {slow: "x"}), ("self", deep), ("act", deep)]
+    for name, args in cases:
         assert f"mcp.ev.{name}" in session.tool_names()
-        record = session.call(f"mcp.ev.{name}", args)
+        record = session.stack.runner.call(f"mcp.ev.{name}", args, call_id="c1")
         assert not record.result.ok and "bad arguments" in record.result.output, (name, record.result.output)
+    deep_path = '{"path": ' + "[" * 5000 + "]" * 5000 + "}"
+    built_in = session.stack.runner.call("read_file", deep_path, call_id="c2")
+    assert not built_in.result.ok and "bad arguments" in built_in.result.output
     assert session.events("mcp.call") == []
-    assert len(session.events("tool.refused")) == 4
+    assert len(session.events("tool.refused")) == len(cases) + 1
     assert "echo still" in session.call("mcp.ev.act", {"op": "still"}).result.output
 
 
