@@ -282,9 +282,12 @@ def own_read_roots(
         else:
             implicit.append(script.parent)
     if config.command is not None:
-        bin_dir = Path(resolve_command(config.command, workspace)).parent.resolve()
-        if bin_dir.name == "bin" and (bin_dir.parent / "pyvenv.cfg").is_file():
-            implicit.append(bin_dir.parent)
+        # The venv the command is in: as named (a venv's bin/python links out of the venv) or where it
+        # leads (pipx's and uv's ~/.local/bin/x link into the tool's venv).
+        command = Path(resolve_command(config.command, workspace))
+        for bin_dir in (command.parent.resolve(), command.resolve().parent):
+            if bin_dir.name == "bin" and (bin_dir.parent / "pyvenv.cfg").is_file():
+                implicit.append(bin_dir.parent)
     home = Path.home().resolve()
     inside = (workspace or Path.cwd()).resolve()
     roots = [str(r) for r in implicit if not _too_broad(r, home, inside)]

@@ -99,23 +99,41 @@ def spawned_roots(session: Session) -> list[str]:
 
 # -- F1: a server's implicit read roots never reach past its own files ------------------------------------
 
-@pytest.mark.parametrize("how", ["command-in-home-bin", "script-in-home", "workspace-dotdot-command"])
+def pipx_like_tool(home: Path) -> Path:
+    """`~/.local/bin/mcp-x`, a link to a console script in the tool's own venv (as pipx and `uv tool` do)."""
+    venv = home / ".local" / "share" / "pipx" / "venvs" / "x"
+    subprocess.run([python(), "-m", "venv", "--without-pip", str(venv)], check=True)
+    shutil.copy(ATTACK, venv / "server.py")
+    tool = venv / "bin" / "mcp-x"
+    tool.write_text(f"#!{venv}/bin/python\nimport runpy\nrunpy.run_path({str(venv / 'server.py')!r}, "
+                    "run_name='__main__')\n")
+    tool.chmod(0o755)
+    (home / ".local" / "bin").mkdir(exist_ok=True)
+    os.symlink(tool, home / ".local" / "bin" / "mcp-x")
+    return home / ".local" / "bin" / "mcp-x"
+
+
+@pytest.mark.parametrize("how", ["command-in-home-bin", "script-in-home", "workspace-dotdot-command",
+                                 "pipx-link"])
 def test_implicit_read_roots_never_open_the_home_or_the_workspaces_surroundings(
     how: str, trusted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_of: Any
 ) -> None:
     """Invariant: a stdio server reads, outside the workspace, only the system, its own files and the
     read_roots the person named; never the home, `/`, or the directories around the workspace — whatever
-    path its command line takes (`~/bin/x`, a script in `~`, `./x/../../bin/python3`)."""
+    path its command line takes (`~/bin/x`, a script in `~`, `./x/../../bin/python3`, `~/.local/bin/x`
+    linking into its venv, which it still reads)."""
     home = tmp_path / "home"
     (home / "bin").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
-    canaries = [home / "notes.txt", tmp_path / "sibling" / "secret.txt"]
+    canaries = [home / "notes.txt", tmp_path / "sibling" / "secret.txt", home / ".local" / "notes.txt"]
     for canary in canaries:
         canary.parent.mkdir(exist_ok=True)
         canary.write_text("CANARY-OUTSIDE")
-    if how == "command-in-home-bin":  # pipx / `uv tool` / ~/bin installs: parent of `bin` is the home
+    if how == "command-in-home-bin":  # ~/bin installs: the parent of `bin` is the home
         os.symlink(python(), home / "bin" / "python3")
         user_config(server_table("ev", str(home / "bin" / "python3"), [str(ATTACK)]) + ALLOW_ALL)
+    elif how == "pipx-link":  # the parent of `bin` is ~/.local; the tool's venv is where the link leads
+        user_config(server_table("ev", str(pipx_like_tool(home)), []) + ALLOW_ALL)
     elif how == "script-in-home":  # the script's own directory is the home
         shutil.copy(ATTACK, home / "server.py")
         user_config(server_table("ev", python(), [str(home / "server.py")]) + ALLOW_ALL)
