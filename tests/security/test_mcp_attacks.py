@@ -479,3 +479,16 @@ def test_a_proposal_cannot_draw_lines_of_its_own_in_what_the_person_reads(truste
         assert not any("sha256:0000" in line and "python3" not in line for line in lines), out
         what = next(line for line in lines if "python3" in line)
         assert '"a b"' in what and "grants: network" in what and "\\n" in what, what
+
+
+def test_an_http_servers_identity_covers_its_query(trusted: Path) -> None:
+    """Invariant: an approved HTTP server is the URL approved: another query (`?tenant=other`) is another
+    identity, refused until approved again."""
+    (trusted / ".vtcode").mkdir()
+    proposal = trusted / ".vtcode" / "mcp.toml"
+    proposal.write_text('[servers.web]\nurl = "http://127.0.0.1:9/mcp?tenant=mine"\n')
+    approve(trusted, "web")
+    assert planned(trusted)["web"]["start"]
+    proposal.write_text('[servers.web]\nurl = "http://127.0.0.1:9/mcp?tenant=other"\n')
+    row = planned(trusted)["web"]
+    assert not row["start"] and "changed since you approved it" in row["reason"], row
