@@ -40,8 +40,8 @@ def _search(pattern: str, text: str) -> bool:
             raise TimeoutError
         return regex.search(pattern, text, flags=regex.VERSION0, timeout=left) is not None
     except TimeoutError:
-        raise PatternTimeout(f"the schema's regular expressions took over {CHECK_BUDGET_S}s on these "
-                             f"arguments (at {pattern[:80]!r})") from None
+        raise PatternTimeout(f"the schema's regular expressions took over {CHECK_BUDGET_S}s on the value "
+                             f"checked (at {pattern[:80]!r})") from None
 
 
 # jsonschema's own keywords, with the regular expression matched by `_search` (the same semantics).
@@ -115,20 +115,7 @@ class McpArguments(BaseModel):
     def _check_schema(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             raise ValueError("arguments must be a JSON object")
-        _budget.deadline = time.monotonic() + CHECK_BUDGET_S
-        try:
-            found = cls.validator.iter_errors(data) if cls.validator else iter(())
-            errors = sorted(found, key=lambda e: list(e.path))
-        except PatternTimeout:
-            raise
-        except RecursionError:
-            raise ValueError("the arguments nest too deeply for the tool's input schema (or it refers to "
-                             "itself without end)") from None
-        except Exception as exc:  # the server's schema broke the check: the call is refused, never run
-            raise ValueError(f"the tool's input schema cannot check these arguments: "
-                             f"{type(exc).__name__}: {str(exc)[:200]}") from None
-        finally:
-            del _budget.deadline
+        errors = bounded_errors(cls.validator, data) if cls.validator else []
         if errors:
             shown = []
             for error in errors[:MAX_ERRORS]:
@@ -145,6 +132,46 @@ class McpArguments(BaseModel):
         return dict(self.model_extra or {})
 
 
+def safe_validator(what: str, schema: dict[str, Any]) -> Any:
+    """A validator for a server's schema (`what` names it in errors) that is safe to run in vtcode's own
+    process: no reference leaves the schema (nothing is fetched or read), regular expressions run under
+    the check's budget (`bounded_errors`). A ValueError when the schema cannot be used."""
+    if len(json.dumps(schema, default=str)) > MAX_SCHEMA_BYTES:
+        raise ValueError(f"{what} is over {MAX_SCHEMA_BYTES} bytes")
+    outside = next((r for r in _refs(schema) if not r.startswith("#")), None)
+    if outside is not None:
+        raise ValueError(f"{what} refers outside itself ({outside[:100]!r}): "
+                         "vtcode never fetches a reference")
+    keys = set(_keys(schema))
+    if "unevaluatedProperties" in keys and "patternProperties" in keys:
+        raise ValueError(f"{what} mixes unevaluatedProperties and patternProperties")
+    base = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    base.check_schema(schema)
+    cls = jsonschema.validators.extend(base, {"pattern": _pattern, "patternProperties": _pattern_properties,
+                                              "additionalProperties": _additional_properties})
+    # No retrieval: a reference resolves inside this schema or not at all (never a URL, never a file).
+    return cls(schema, format_checker=base.FORMAT_CHECKER, registry=_NO_RETRIEVAL)
+
+
+def bounded_errors(validator: Any, instance: Any) -> list[Any]:
+    """The validator's errors for `instance`, sorted by path, in bounded time and depth: a check that
+    cannot finish (a pattern past the budget, a `$ref` cycle, nesting too deep, a broken schema) is a
+    ValueError, never a crash or a hang."""
+    _budget.deadline = time.monotonic() + CHECK_BUDGET_S
+    try:
+        return sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+    except PatternTimeout:
+        raise
+    except RecursionError:
+        raise ValueError("the value nests too deeply for the schema (or it refers to itself without end)"
+                         ) from None
+    except Exception as exc:  # the server's schema broke the check: refused, never run
+        raise ValueError(f"the schema cannot check this value: {type(exc).__name__}: {str(exc)[:200]}"
+                         ) from None
+    finally:
+        del _budget.deadline
+
+
 def arguments_model(tool_name: str, schema: dict[str, Any]) -> type[McpArguments]:
     """The arguments model for one tool. A schema jsonschema cannot use is refused (the tool is not
     offered): a tool whose arguments cannot be checked is not called."""
@@ -152,21 +179,7 @@ def arguments_model(tool_name: str, schema: dict[str, Any]) -> type[McpArguments
     schema.setdefault("type", "object")
     if schema.get("type") != "object":
         raise ValueError(f"input schema of {tool_name} is not an object schema")
-    if len(json.dumps(schema, default=str)) > MAX_SCHEMA_BYTES:
-        raise ValueError(f"input schema of {tool_name} is over {MAX_SCHEMA_BYTES} bytes")
-    outside = next((r for r in _refs(schema) if not r.startswith("#")), None)
-    if outside is not None:
-        raise ValueError(f"input schema of {tool_name} refers outside itself ({outside[:100]!r}): "
-                         "vtcode never fetches a reference")
-    keys = set(_keys(schema))
-    if "unevaluatedProperties" in keys and "patternProperties" in keys:
-        raise ValueError(f"input schema of {tool_name} mixes unevaluatedProperties and patternProperties")
-    base = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    base.check_schema(schema)
-    cls = jsonschema.validators.extend(base, {"pattern": _pattern, "patternProperties": _pattern_properties,
-                                              "additionalProperties": _additional_properties})
-    # No retrieval: a reference resolves inside this schema or not at all (never a URL, never a file).
-    validator = cls(schema, format_checker=base.FORMAT_CHECKER, registry=_NO_RETRIEVAL)
+    validator = safe_validator(f"input schema of {tool_name}", schema)
     safe = "".join(c if c.isalnum() else "_" for c in tool_name)
     namespace = {"input_schema": schema, "validator": validator, "__module__": __name__}
     return type(f"Args_{safe}", (McpArguments,), namespace)

@@ -26,6 +26,36 @@ MAX_TOOLS = 256
 MAX_LISTED_BYTES = 1024 * 1024
 
 
+class _Session(ClientSession):
+    """The SDK's session, with a tool's structured result checked against its output schema by vtcode's
+    safe validator: the SDK's own check runs the server's patterns with `re` on the event loop, and a
+    catastrophic one holds the GIL, freezing every thread of vtcode for good."""
+
+    async def validate_tool_result(self, name: str, result: types.CallToolResult) -> None:
+        from .arguments import bounded_errors, safe_validator
+
+        schemas: dict[str, Any] = self._tool_output_schemas
+        if name not in schemas:
+            await self.list_tools()
+        schema = schemas.get(name)
+        if schema is None:
+            return
+        if result.structured_content is None and "structured_content" not in result.model_fields_set:
+            raise RuntimeError(f"Tool {name} has an output schema but did not return structured content")
+        # Built once per schema value (a re-listing with another schema builds it again).
+        checkers: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_vtcode_checkers", {})
+        try:
+            known = checkers.get(name)
+            if known is None or known[0] is not schema:
+                known = checkers[name] = (schema, safe_validator(f"output schema of {name}", schema))
+            errors = bounded_errors(known[1], result.structured_content)
+        except Exception as exc:  # unusable schema, past the budget, too deep
+            raise RuntimeError(f"Structured content of tool {name} cannot be checked: {exc}") from None
+        if errors:
+            raise RuntimeError(f"Invalid structured content returned by tool {name}: "
+                               f"{errors[0].message[:300]}")
+
+
 class ServerUnavailable(RuntimeError):
     """The server is not (or no longer) running: its tools answer with this until it is back."""
 
@@ -156,7 +186,7 @@ class Connection:
             read_roots=self._read_roots,
             on_spawn=self._spawned,
         )
-        async with transport as (read, write), ClientSession(
+        async with transport as (read, write), _Session(
             read, write, message_handler=self._on_message
         ) as session:
             await asyncio.wait_for(session.initialize(), self.config.startup_timeout_s)

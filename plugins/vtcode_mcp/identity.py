@@ -225,8 +225,8 @@ def identity_of(config: McpServerConfig, workspace: Path | None = None) -> Ident
         port = parts.port or (443 if parts.scheme == "https" else 80)
         origin = f"{parts.scheme}://{parts.hostname}:{port}"
         # The query is part of what is approved: `?tenant=a` and `?tenant=b` can be different servers.
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return Identity(kind="http", origin=origin, path=path, grants=grants_of(config))
+        where = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return Identity(kind="http", origin=origin, path=where, grants=grants_of(config))
     if config.command is None:  # McpServerConfig guarantees one of url and command
         raise InvariantError("an MCP server with neither url nor command")
     cwd = workspace or Path.cwd()

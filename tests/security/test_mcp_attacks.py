@@ -492,3 +492,56 @@ def test_an_http_servers_identity_covers_its_query(trusted: Path) -> None:
     proposal.write_text('[servers.web]\nurl = "http://127.0.0.1:9/mcp?tenant=other"\n')
     row = planned(trusted)["web"]
     assert not row["start"] and "changed since you approved it" in row["reason"], row
+
+
+# -- F11: a tool's output schema cannot freeze vtcode -------------------------------------------------------
+
+FREEZE_DRIVER = """
+import json, sys, time
+from pathlib import Path
+from helpers.mcp_servers import Approver, Session
+session = Session(Path(sys.argv[1]), Approver())
+session.source.wait_ready(60)
+started = time.monotonic()
+slow = session.call("mcp.ev.structured", {}).result.output
+took = time.monotonic() - started
+remote = session.call("mcp.ev.structured_ref", {}).result.output
+other = session.call("mcp.other.act", {"op": "alive"}).result.output
+session.close()
+print(json.dumps({"slow": slow, "took": took, "remote": remote, "other": other}))
+"""
+
+
+def test_a_tools_output_schema_cannot_freeze_vtcode(trusted: Path, tmp_path: Path) -> None:
+    """Invariant: a server's output schema is checked like its input schema — no I/O, bounded time: a
+    catastrophic `pattern` on its own structured result fails that call within the budget, and vtcode (the
+    agent, the other servers) goes on. The SDK's check ran `re` on the event loop, holding the GIL: every
+    thread froze for good, so the scenario runs in a child process with a deadline."""
+    listener = Listener()
+    try:
+        slow = {"type": "object", "properties": {"v": {"type": "string", "pattern": "^(a|aa)+$"}}}
+        remote = {"type": "object", "properties": {"v": {"$ref": f"http://127.0.0.1:{listener.port}/out"}}}
+        tools = trusted / "tools.json"
+        tools.write_text(json.dumps([{"name": "structured", "inputSchema": {"type": "object"},
+                                      "outputSchema": slow},
+                                     {"name": "structured_ref", "inputSchema": {"type": "object"},
+                                      "outputSchema": remote}]))
+        env = {"ATTACK_TOOLS_FILE": str(tools), "ATTACK_STRUCTURED": json.dumps({"v": "a" * 60 + "!"})}
+        user_config(server_table("ev", python(), [str(ATTACK)], env=env, call_timeout_s=5)
+                    + server_table("other", python(), [str(ATTACK)]) + ALLOW_ALL)
+        tests = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))
+        child_env = {**os.environ, "PYTHONPATH": path}
+        try:
+            done = subprocess.run([sys.executable, "-c", FREEZE_DRIVER, str(trusted)], capture_output=True,
+                                  text=True, timeout=90, env=child_env)
+        except subprocess.TimeoutExpired:
+            pytest.fail("vtcode froze on a server's output schema")
+        assert done.returncode == 0, done.stderr[-2000:]
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        assert "cannot be checked" in found["slow"] and found["took"] < 10, found
+        assert "cannot be checked" in found["remote"] and "refers outside itself" in found["remote"], found
+        assert "echo alive" in found["other"], found
+        assert listener.hits == []
+    finally:
+        listener.close()
