@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,16 +79,35 @@ def shown_arg(arg: str) -> str:
 _DIGESTS: dict[tuple[int, ...], str] = {}
 
 
+MAX_FILE_BYTES = 1 << 30  # a file named on a command line, pinned whole: past this it cannot be
+
+
 def file_sha256(path: str) -> str:
-    with open(path, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    """The sha256 of a regular file's bytes, read without blocking and no further than its size: a file
+    that is not plain data (`/proc/kmsg` never ends, `/proc/kcore` is vast), grows while read or is over
+    MAX_FILE_BYTES is an IdentityError (the server does not start), never a hang."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or path.startswith(("/proc/", "/sys/", "/dev/")):
+            raise IdentityError(f"{path}: not a plain file, so it cannot be pinned")
+        if info.st_size > MAX_FILE_BYTES:
+            raise IdentityError(f"{path}: over {MAX_FILE_BYTES >> 20} MiB, too large to pin")
         key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         known = _DIGESTS.get(key)
         if known is not None:
             return known
         digest = hashlib.sha256()
-        while block := handle.read(CHUNK):
+        left = info.st_size
+        while left > 0 and (block := handle.read(min(CHUNK, left))):
             digest.update(block)
+            left -= len(block)
+        try:
+            more = handle.read(1)
+        except BlockingIOError:
+            more = None
+        if left or more:
+            raise IdentityError(f"{path}: changed while it was read, or not a plain file")
     if len(_DIGESTS) > 4096:
         _DIGESTS.clear()
     _DIGESTS[key] = digest.hexdigest()
@@ -180,6 +200,8 @@ def _tree_sha256(root: Path) -> str:
             try:
                 size += path.stat().st_size
                 entry = file_sha256(str(path)) if path.is_file() else "not-a-file"
+            except IdentityError:
+                raise
             except OSError:
                 entry = "unreadable"
             if count > MAX_TREE_FILES or size > MAX_TREE_BYTES:
@@ -201,7 +223,9 @@ def _pinned_paths(config: McpServerConfig, executable: str, cwd: Path) -> tuple[
             if path.is_file():
                 real = str(path.resolve())
                 found.setdefault(real, file_sha256(real))
-        except OSError:
+        except IdentityError:
+            raise
+        except OSError:  # unreadable to you: nor can the server, which runs with less
             continue
     workspace = cwd.resolve()
     for token in trees:

@@ -545,3 +545,25 @@ def test_a_tools_output_schema_cannot_freeze_vtcode(trusted: Path, tmp_path: Pat
         assert listener.hits == []
     finally:
         listener.close()
+
+
+def test_a_file_named_on_a_command_line_cannot_hang_the_identity(trusted: Path) -> None:
+    """Invariant: establishing an identity always ends, quickly: a named file that never ends (`/proc/kmsg`,
+    readable by root), a virtual file, or a vast sparse one is refused as not pinnable, never read to its
+    "end"."""
+    with open(trusted / "vast.bin", "wb") as handle:
+        handle.truncate(2 << 30)  # 2 GiB of holes
+    (trusted / ".vtcode").mkdir()
+    names = {"kmsg": "/proc/kmsg", "status": "/proc/self/status", "vast": "vast.bin"}
+    (trusted / ".vtcode" / "mcp.toml").write_text("".join(
+        f'[servers.{name}]\ncommand = "python3"\nargs = ["-c", "1", {json.dumps(path)}]\n'
+        for name, path in names.items()
+    ))
+    try:
+        rows = planned(trusted)  # vtcode(..., timeout=120) inside: a hang fails the test
+    except subprocess.TimeoutExpired:
+        pytest.fail("vtcode mcp list hung on a named file")
+    for name in ("status", "vast"):
+        assert "cannot be pinned" in rows[name]["reason"] or "too large to pin" in rows[name]["reason"], rows
+    if os.access("/proc/kmsg", os.R_OK):
+        assert "cannot be pinned" in rows["kmsg"]["reason"], rows
