@@ -10,6 +10,21 @@ from pathlib import Path
 SYSTEM_DIR = Path("/etc/vtcode")
 
 
+def host_search_path(value: str | None = None) -> str:
+    """PATH (or `value`) without its relative entries (`node_modules/.bin`, `.`, an empty one). vtcode
+    runs in the workspace, so such an entry names a directory of the repository: a program vtcode runs on
+    the host (git for checkpoints, the compiler for the sandbox's launcher) would be the repository's."""
+    path = os.environ.get("PATH", os.defpath) if value is None else value
+    return os.pathsep.join(entry for entry in path.split(os.pathsep) if os.path.isabs(entry))
+
+
+def host_program(name: str) -> str | None:
+    """The program `name` as vtcode runs it on the host: from PATH's absolute entries only."""
+    import shutil
+
+    return shutil.which(name, path=host_search_path())
+
+
 def _user_dir(env: str, kind: str) -> Path:
     override = os.environ.get(env)
     if override:

@@ -9,6 +9,7 @@ it can check that it matches the launcher.c beside it before executing anything.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,7 +34,11 @@ def source_digest(source: Path) -> str:
 
 
 def find_compiler() -> str | None:
-    return shutil.which("gcc") or shutil.which("cc")
+    """From PATH's absolute entries only: vtcode runs in the workspace, where a relative entry
+    (`node_modules/.bin`, `.`) would let the repository compile the sandbox's own launcher."""
+    entries = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    path = os.pathsep.join(e for e in entries if os.path.isabs(e))
+    return shutil.which("gcc", path=path) or shutil.which("cc", path=path)
 
 
 def compile_launcher(source: Path, output: Path, compiler: str | None = None) -> str:

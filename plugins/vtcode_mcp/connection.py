@@ -20,10 +20,48 @@ from .transports import open_transport
 Emit = Callable[[str, dict[str, Any]], None]
 RESTART_BACKOFF_S = 0.5
 PING_INTERVAL_S = 5.0
+RELIST_INTERVAL_S = 1.0  # `list_changed` notifications within this are one re-listing
+# What one server may put in every model request: its tools past these are not offered (an `error` says so).
+MAX_TOOLS = 256
+MAX_LISTED_BYTES = 1024 * 1024
+
+
+class _Session(ClientSession):
+    """The SDK's session, with a tool's structured result checked against its output schema by vtcode's
+    safe validator: the SDK's own check runs the server's patterns with `re` on the event loop, and a
+    catastrophic one holds the GIL, freezing every thread of vtcode for good."""
+
+    async def validate_tool_result(self, name: str, result: types.CallToolResult) -> None:
+        from .arguments import bounded_errors, safe_validator
+
+        schemas: dict[str, Any] = self._tool_output_schemas
+        if name not in schemas:
+            await self.list_tools()
+        schema = schemas.get(name)
+        if schema is None:
+            return
+        if result.structured_content is None and "structured_content" not in result.model_fields_set:
+            raise RuntimeError(f"Tool {name} has an output schema but did not return structured content")
+        # Built once per schema value (a re-listing with another schema builds it again).
+        checkers: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_vtcode_checkers", {})
+        try:
+            known = checkers.get(name)
+            if known is None or known[0] is not schema:
+                known = checkers[name] = (schema, safe_validator(f"output schema of {name}", schema))
+            errors = bounded_errors(known[1], result.structured_content)
+        except Exception as exc:  # unusable schema, past the budget, too deep
+            raise RuntimeError(f"Structured content of tool {name} cannot be checked: {exc}") from None
+        if errors:
+            raise RuntimeError(f"Invalid structured content returned by tool {name}: "
+                               f"{errors[0].message[:300]}")
 
 
 class ServerUnavailable(RuntimeError):
     """The server is not (or no longer) running: its tools answer with this until it is back."""
+
+
+class IdentityChanged(ServerUnavailable):
+    """What would be spawned is no longer what was approved or allowed: it is never spawned."""
 
 
 class Connection:
@@ -56,6 +94,10 @@ class Connection:
         self._token = token
         self.identity = identity
         self.source = source
+        # Whether the identity is what let it start (an approval, the administrator's lists): then it is
+        # checked again before every spawn. A user's own server is not gated by it (its data files, a log,
+        # a database named on its command line, may change between starts).
+        self.pinned = source == "workspace"
         self.session: ClientSession | None = None
         self.state = "starting"
         self.reason = ""
@@ -63,6 +105,9 @@ class Connection:
         self._restart = asyncio.Event()
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self._listed: str | None = None  # what the last listing said, to record only real changes
+        self._relist: asyncio.Task[None] | None = None
+        self._relist_again = False
 
     def _event(self, state: str, reason: str = "", tools: list[str] | None = None) -> None:
         self.state = state
@@ -88,6 +133,12 @@ class Connection:
                 await self._serve()
             except asyncio.CancelledError:
                 raise
+            except IdentityChanged as exc:  # never retried: a restart would run it again
+                self.session = None
+                self._event("refused", str(exc))
+                self.state = "unavailable"
+                self.ready.set()
+                return
             except BaseException as exc:  # the server died, hung, or never spoke MCP
                 reason = _describe(exc)
             else:
@@ -105,8 +156,27 @@ class Connection:
             await asyncio.sleep(RESTART_BACKOFF_S * failures)
         self._event("stopped")
 
+    def _check_identity(self) -> None:
+        """Before every spawn, the first and each restart: the identity planned (approved, allowed by the
+        administrator) must still be what the command line runs, else an edit of the workspace between
+        the plan and a restart would run unapproved code."""
+        if self.config.command is None or not self.pinned:
+            return
+        from pathlib import Path
+
+        from .identity import identity_of
+
+        try:
+            now = identity_of(self.config, Path(self._workspace)).digest
+        except OSError as exc:
+            raise IdentityChanged(f"its identity cannot be established any more: {exc}") from None
+        if now != self.identity:
+            raise IdentityChanged(f"changed since it was planned (was {self.identity}, now {now}): "
+                                  "not started; approve it again")
+
     async def _serve(self) -> None:
         self._restart.clear()
+        self._check_identity()
         transport = open_transport(
             self.config,
             errlog=self._errlog,
@@ -116,7 +186,7 @@ class Connection:
             read_roots=self._read_roots,
             on_spawn=self._spawned,
         )
-        async with transport as (read, write), ClientSession(
+        async with transport as (read, write), _Session(
             read, write, message_handler=self._on_message
         ) as session:
             await asyncio.wait_for(session.initialize(), self.config.startup_timeout_s)
@@ -132,6 +202,8 @@ class Connection:
                 stop.cancel()
                 restart.cancel()
                 watch.cancel()
+                if self._relist is not None:
+                    self._relist.cancel()
             if self._restart.is_set() and not self._stop.is_set():
                 raise ServerUnavailable("the server stopped answering (a call timed out)")
 
@@ -148,16 +220,49 @@ class Connection:
             cursor = page.next_cursor
             if not cursor or len(tools) > 10_000:
                 break
+        tools = self._within_budget(tools)
+        listed = "\n".join(t.model_dump_json() for t in tools)
+        if listed == self._listed and self.state == "ready":
+            return  # a `list_changed` that changed nothing: no re-registration, no event
+        self._listed = listed
         was = self.state
         self._on_tools(self, tools)
         self._event("tools_changed" if was == "ready" else "ready", tools=[t.name for t in tools])
         self.state = "ready"
 
+    def _within_budget(self, tools: list[types.Tool]) -> list[types.Tool]:
+        """The first MAX_TOOLS tools that fit MAX_LISTED_BYTES together: each is sent with every request."""
+        kept: list[types.Tool] = []
+        size = 0
+        for tool in tools:
+            size += len(tool.model_dump_json())
+            if len(kept) >= MAX_TOOLS or size > MAX_LISTED_BYTES:
+                break
+            kept.append(tool)
+        if len(kept) < len(tools):
+            self.note_skipped([f"{len(tools) - len(kept)} tools past the first {len(kept)} (at most "
+                               f"{MAX_TOOLS} tools and {MAX_LISTED_BYTES >> 20} MiB of names, descriptions "
+                               "and schemas)"])
+        return kept
+
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, types.ToolListChangedNotification) and self.session is not None:
             # A new listing: new tools get the same policy as any other (decided per call, by name).
+            # Coalesced: one re-listing at a time, at most one a RELIST_INTERVAL_S, so a server that
+            # floods the notification costs one listing a second, not one per message.
+            if self._relist is not None and not self._relist.done():
+                self._relist_again = True
+                return
+            self._relist = asyncio.ensure_future(self._relisting())
+
+    async def _relisting(self) -> None:
+        while True:
+            self._relist_again = False
             with contextlib.suppress(Exception):
                 await self._list()
+            await asyncio.sleep(RELIST_INTERVAL_S)
+            if not self._relist_again or self.session is None:
+                return
 
     # -- from the agent's thread ---------------------------------------------------------------
 

@@ -90,8 +90,10 @@ class ReadResourceTool:
                 error=error,
             )
         )
-        if error is not None:
-            return ToolResult(ok=False, output=f"{self.name} failed: {error}")
+        if error is not None:  # a server's error message is its text too: fenced like a result
+            return ToolResult(ok=False, output=fence(self.server, REMOTE, f"{self.name} failed: {error}",
+                                                     is_error=True),
+                              data={"untrusted": True, "server": self.server, "tool": REMOTE})
         return ToolResult(
             ok=True,
             output=fence(self.server, REMOTE, text, is_error=False),

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from typing import Any
 
 import mcp.types as types
 
 OPEN = "<untrusted-mcp-result"
 CLOSE = "</untrusted-mcp-result>"
+# Every spelling a model could read as one of the fence's tags: any case, blanks inside the tag, and
+# compatibility forms (the fullwidth less-than sign, ...) once NFKC-normalised.
+_TAG = re.compile(r"<\s*/?\s*untrusted-mcp-result", re.IGNORECASE)
 
 
 def result_text(result: types.CallToolResult) -> str:
@@ -50,10 +55,20 @@ def cap(text: str, limit: int) -> tuple[str, int]:
     return kept, cut
 
 
+def defuse(text: str) -> str:
+    """`text` with every spelling of the fence's tags broken by a zero-width space, so that a server's text
+    can neither close the fence early nor open a fake one."""
+    if unicodedata.normalize("NFKC", text) != text:
+        text = "".join(
+            unicodedata.normalize("NFKC", c) if unicodedata.normalize("NFKC", c) in "</" else c for c in text
+        )
+    return _TAG.sub(lambda m: m.group(0) + "\u200b", text)
+
+
 def fence(server: str, tool: str, text: str, *, is_error: bool) -> str:
     """Mark the text as data from a server, so the model can tell it from instructions. The server cannot
-    close the fence early: every fence tag inside its text is defused."""
-    inner = text.replace(CLOSE, "</untrusted-mcp-result\u200b>").replace(OPEN, "<untrusted-mcp-result\u200b")
+    close the fence early: every fence tag inside its text is defused, in any spelling."""
+    inner = defuse(text)
     status = ' error="true"' if is_error else ""
     return (
         f'{OPEN} server="{server}" tool="{tool}"{status}>\n'

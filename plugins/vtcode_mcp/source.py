@@ -112,6 +112,7 @@ class McpSource:
                 token=token,
                 read_roots=read_roots,
             )
+            connection.pinned = connection.pinned or bool(config.allow or config.deny)
             self._connections.append(connection)
             self.connections[entry.name] = connection
 

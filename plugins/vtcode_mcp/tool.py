@@ -76,8 +76,10 @@ class McpTool:
                 error=error,
             )
         )
-        if error is not None:
-            return ToolResult(ok=False, output=f"{self.name} failed: {error}")
+        if error is not None:  # a server's error message is its text too: fenced like a result
+            said = fence(self.server, self.remote_name, f"{self.name} failed: {error}", is_error=True)
+            return ToolResult(ok=False, output=said,
+                              data={"untrusted": True, "server": self.server, "tool": self.remote_name})
         return ToolResult(
             ok=not is_error,
             output=fence(self.server, self.remote_name, text, is_error=is_error),

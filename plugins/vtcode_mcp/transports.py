@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,12 +25,21 @@ def server_env(config: McpServerConfig, environ: dict[str, str]) -> dict[str, st
     return env
 
 
+def search_path(value: str | None = None) -> str:
+    """PATH without its relative entries (`node_modules/.bin`, `.`, an empty one): those name directories of
+    whatever directory a process runs in (the workspace), so a repository would choose the executable of
+    your own server, and of every program the server runs."""
+    value = os.environ.get("PATH", "/usr/bin:/bin") if value is None else value
+    return os.pathsep.join(p for p in value.split(os.pathsep) if os.path.isabs(p))
+
+
 def resolve_command(command: str, cwd: Path | None = None) -> str:
     """The executable a stdio server's command names, as an absolute path (a relative path with a slash
-    is taken from the workspace, where the server runs; a bare name from PATH); an error when none."""
+    is taken from the workspace, where the server runs; a bare name from PATH's absolute entries); an
+    error when none."""
     if "/" in command and not Path(command).is_absolute():
         command = str((cwd or Path.cwd()) / command)
-    found = shutil.which(command)
+    found = shutil.which(command, path=search_path())
     if found is None:
         raise FileNotFoundError(f"command {command!r} not found on PATH")
     return found
@@ -57,15 +67,13 @@ async def open_transport(
         async with client, streamable_http_client(config.url, http_client=client) as streams:
             yield streams[0], streams[1]
         return
-    import os
-
     if config.command is None:  # McpServerConfig guarantees one of url and command
         raise InvariantError("an MCP server with neither url nor command")
     if sandbox is not None:  # a stdio server starts only confined
         from .confined import confined_stdio, server_request
 
         env = server_env(config, dict(os.environ))
-        env.setdefault("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
+        env["PATH"] = search_path(env.get("PATH"))
         request = server_request(
             sandbox,
             [resolve_command(config.command, Path(workspace)), *config.args],

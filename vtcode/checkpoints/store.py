@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vtcode.errors import VtcodeError
-from vtcode.paths import private_dir, user_data_dir
+from vtcode.paths import host_program, host_search_path, private_dir, user_data_dir
 from vtcode.workspace.trust import TRUST_MARKER
 
 from .records import Checkpoint, CheckpointRecord, fold
@@ -96,6 +96,14 @@ def checkpoints_home() -> Path:
     return user_data_dir() / "checkpoints"
 
 
+def _git() -> str:
+    """git from PATH's absolute entries: run in the workspace, a relative entry would be the repository's."""
+    found = host_program("git")
+    if found is None:
+        raise FileNotFoundError("git")
+    return found
+
+
 class CheckpointStore:
     def __init__(self, root: Path, *, home: Path | None = None, size_cap: int = SIZE_CAP,
                  watch: bool = False, max_watches: int | None = None) -> None:
@@ -130,6 +138,7 @@ class CheckpointStore:
     def _environment(self) -> dict[str, str]:
         if self._env is None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+            env["PATH"] = host_search_path()  # what git itself runs is never the workspace's
             env.update(
                 GIT_DIR=str(self.git_dir),
                 GIT_WORK_TREE=str(self.root),
@@ -148,7 +157,7 @@ class CheckpointStore:
             env = {k: v for k, v in env.items() if k not in ("GIT_WORK_TREE", "GIT_INDEX_FILE")}
         try:
             done = subprocess.run(
-                ["git", *args], input=data, capture_output=True, env=env, cwd=self.root, check=False,
+                [_git(), *args], input=data, capture_output=True, env=env, cwd=self.root, check=False,
             )
         except FileNotFoundError as exc:
             raise CheckpointError("checkpoints need git on PATH, and it is not there") from exc
@@ -367,7 +376,7 @@ class CheckpointStore:
         kept close, that comparison costs nothing (cached trees match) and its output stays short. Only
         the store's own HEAD: the user's repository is never read."""
         env = {**self._environment(), **_STORE_IDENT}
-        done = subprocess.run(["git", "commit-tree", tree, "-m", "vtcode checkpoint store"], env=env,
+        done = subprocess.run([_git(), "commit-tree", tree, "-m", "vtcode checkpoint store"], env=env,
                               cwd=self.root, capture_output=True, check=False)
         if done.returncode == 0:  # only a speed-up: a failure leaves status slower, never wrong
             self.git("update-ref", "--no-deref", "HEAD", done.stdout.decode().strip())

@@ -19,12 +19,16 @@ def parse_arguments(model: type[BaseModel], raw: str | dict[str, Any]) -> BaseMo
             data = json.loads(raw or "{}")
         except json.JSONDecodeError as exc:
             raise ArgumentError(f"arguments are not valid JSON: {exc.msg} at position {exc.pos}") from exc
+        except RecursionError:  # a model's `[[[[...` thousands deep: a refusal, never the agent's crash
+            raise ArgumentError("arguments are nested too deeply") from None
     else:
         data = raw
     if not isinstance(data, dict):
         raise ArgumentError("arguments must be a JSON object")
     try:
         return model.model_validate(data)
+    except RecursionError:
+        raise ArgumentError("arguments are nested too deeply") from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors()[:5]:

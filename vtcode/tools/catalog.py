@@ -63,7 +63,13 @@ class ToolCatalog:
                     and name not in found
                 ):
                     found[name] = Registered(tool, name, entry.plugin, entry.distribution)
-        return [found[n] for n in sorted(found)]
+        # Two tools the model would know by one name (`mcp.s.a.b` and `mcp.s.a__b` are both `mcp__s__a__b`)
+        # are neither offered: the providers refuse a request naming a function twice, and the model's call
+        # could not say which one it meant.
+        wires: dict[str, int] = {}
+        for name in [*found, *self._tools.names()]:
+            wires[wire_name(name)] = wires.get(wire_name(name), 0) + 1
+        return [found[n] for n in sorted(found) if wires[wire_name(n)] == 1]
 
     def get(self, name: str) -> Registered[Tool] | None:
         entry = self._tools.get(name)
