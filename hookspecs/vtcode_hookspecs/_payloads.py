@@ -240,6 +240,8 @@ class McpServer(Payload):
     argv: list[str] = []
     mode: str | None = Field(default=None, description="sandbox mode of the server (read-only...)")
     network: bool | None = None
+    egress: list[str] | None = Field(
+        default=None, description="the hosts its network grant allows through the egress proxy")
     enforced: list[str] = Field(default=[], description="what the sandbox backend enforces")
     read_roots: list[str] = []
 
@@ -486,6 +488,7 @@ class NetworkRequest(Payload):
     bytes_down: int = Field(default=0, ge=0, description="bytes from the server to the command")
     duration_ms: float = Field(default=0.0, ge=0)
     status: int | None = Field(default=None, description="plain HTTP: the server's status code")
+    client: str | None = Field(default=None, description="who connected when not a command: 'mcp:<server>'")
 
 
 class Error(Payload):

@@ -3,4 +3,4 @@ a minor version adds names or optional fields, a major version removes or change
 
 from typing import Final
 
-API_VERSION: Final = "1.1"  # 1.1: ServerReport, SourceServer, SourceOffer
+API_VERSION: Final = "1.2"  # 1.1: ServerReport, SourceServer, SourceOffer; 1.2: SandboxRequest.egress_hosts

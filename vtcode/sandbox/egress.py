@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from vtcode_hookspecs import ActionRequest, Decision, Error, Verdict
 
@@ -35,21 +36,36 @@ def rules_of(config: SandboxConfig, approved: Sequence[str] = ()) -> EgressRules
     return EgressRules(allow, egress.deny, egress.methods)
 
 
+def own_rules(config: SandboxConfig, hosts: Sequence[str]) -> EgressRules:
+    """A launch's own allowlist (an MCP server's grant): only `hosts`, never the session's allow list,
+    its defaults or the person's approved hosts; the session's deny rules and method limits still hold."""
+    return EgressRules(list(hosts), config.network.deny, config.network.methods)
+
+
 class EgressGate:
+    """One egress proxy, started on first use. The session's gate has the session's rules and asks the
+    person about unnamed hosts; a launch with its own allowlist (`own`) gets a gate of its own, which
+    never asks, and whose events name `client`."""
+
     def __init__(self, config: SandboxConfig, bus: EventBus, ask: Ask | None = None,
-                 approved: Sequence[str] = ()) -> None:
+                 approved: Sequence[str] = (), *, own: Sequence[str] | None = None,
+                 client: str | None = None) -> None:
         self._config = config
         self._approved = tuple(approved)
-        self._ask = ask if config.network.ask else None
+        self._ask = ask if config.network.ask and own is None else None
         self._bus = bus
+        self._rules = rules_of(config, approved) if own is None else own_rules(config, own)
+        self._client = client
         self._proxy: EgressProxy | None = None
         self._lock = threading.Lock()
+
+    def _emit(self, kind: str, payload: dict[str, Any]) -> object:
+        return self._bus.emit(kind, {**payload, "client": self._client} if self._client else payload)
 
     def _started(self) -> EgressProxy:
         with self._lock:
             if self._proxy is None:
-                self._proxy = EgressProxy(rules_of(self._config, self._approved), self._bus.emit,
-                                          self._config.network.hosts, ask=self._ask)
+                self._proxy = EgressProxy(self._rules, self._emit, self._config.network.hosts, ask=self._ask)
             return self._proxy
 
     def attach(self, channel: socket.socket) -> int:

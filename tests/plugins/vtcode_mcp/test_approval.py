@@ -80,7 +80,7 @@ def test_a_proposed_server_starts_only_once_approved(session, workspace, server_
     assert ready[0]["source"] == "workspace" and ready[0]["identity"] == row["identity"]
 
 
-@pytest.mark.parametrize("change", ["args", "script", "env"])
+@pytest.mark.parametrize("change", ["args", "script", "env", "network"])
 def test_any_change_to_an_approved_server_needs_a_new_approval(
     session, workspace, server_copy, tmp_path, change
 ):
@@ -94,6 +94,9 @@ def test_any_change_to_an_approved_server_needs_a_new_approval(
         propose(workspace, server_copy, started, ("--port", "1"))
     elif change == "script":
         server_copy.write_text(server_copy.read_text() + "\n# changed\n")
+    elif change == "network":  # a network grant added: the proxy would let it out, so it is asked again
+        toml = workspace / ".vtcode" / "mcp.toml"
+        toml.write_text(toml.read_text() + 'network = ["registry.npmjs.org"]\n')
     else:
         toml = workspace / ".vtcode" / "mcp.toml"
         toml.write_text(toml.read_text() + 'env = { EXTRA = "1" }\n')
@@ -261,7 +264,10 @@ def test_server_names_cannot_overlap_other_servers_rules(user_config, session, w
     [('[mcp.servers.x]\nargs = ["a"]\n', "mcp.servers.x"),
      ('[mcp.servers.x]\ncommand = "cat"\nurl = "http://127.0.0.1:9/"\n', "mcp.servers.x"),
      ('[mcp.servers.x]\ncommand = "cat"\nbogus = 1\n', "mcp.servers.x.bogus"),
-     ('[mcp.servers.x]\nurl = "http://x/"\nbearer_token = "in-a-file"\n', "mcp.servers.x.bearer_token")],
+     ('[mcp.servers.x]\nurl = "http://x/"\nbearer_token = "in-a-file"\n', "mcp.servers.x.bearer_token"),
+     # `true` no longer says which network (decision 2302): name the hosts, or "full"
+     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = true\n', "mcp.servers.x.network"),
+     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = ["no such host"]\n', "mcp.servers.x.network")],
 )
 def test_a_bad_server_table_is_one_line_naming_the_key(user_config, workspace, text, key):
     path = user_config(text)
@@ -269,3 +275,18 @@ def test_a_bad_server_table_is_one_line_naming_the_key(user_config, workspace, t
     assert ran.returncode == 2 and ran.stdout == ""
     [line] = ran.stderr.strip().splitlines()
     assert line.startswith(f"vtcode: error: {path}:") and key in line and "Traceback" not in ran.stderr
+
+
+def test_the_hosts_of_a_network_grant_are_part_of_the_identity(tmp_path: Path) -> None:
+    """Another host is another identity; the same hosts in another order are the same grant."""
+    from vtcode_mcp.identity import identity_of
+
+    def digest(network: object) -> str:
+        config = McpServerConfig.model_validate({"command": sys.executable, "args": ["-c", "0"],
+                                                 "network": network})
+        return identity_of(config, tmp_path).digest
+
+    one = digest(["a.test"])
+    assert one != digest(["a.test", "b.test"]) != digest("full") != digest(False)
+    assert digest(["b.test", "a.test"]) == digest(["a.test", "b.test"])
+    assert one != digest(False) and digest([]) == digest(False)
