@@ -7,12 +7,22 @@ what `list` says is what a session runs."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from vtcode_hookspecs import Error, McpApproval
 
-from vtcode.api import CommandContext, VtcodeError, reports_errors, say, say_json, workspace_options
+from vtcode.api import (
+    CommandAudit,
+    CommandContext,
+    VtcodeError,
+    reports_errors,
+    say,
+    say_json,
+    workspace_options,
+)
 
 if TYPE_CHECKING:  # the plan and its models are imported when a command runs, not when vtcode starts
     from .config import McpConfig
@@ -100,7 +110,11 @@ def approve(name: str, invocation: CommandContext) -> None:
     except OSError as exc:
         raise McpCliError(f"servers.{name}: cannot establish its identity: {exc}") from None
     record = summary(identity)
-    approvals.approve(str(root), name, record)
+    with invocation.audit_trail() as audit:  # recorded (durably) first: no approval without its record
+        audit.record(McpApproval(server=name, action="approved", identity=identity.digest,
+                                 what=identity.describe()[:500], workspace=str(root), who=audit.who,
+                                 via="cli"))
+        _saved(audit, name, lambda: approvals.approve(str(root), name, record))
     say(f"approved {name}: {identity.describe()}")
     say(f"    identity {identity.digest}; any change to it needs a new approval")
 
@@ -115,9 +129,23 @@ def revoke(name: str, invocation: CommandContext) -> None:
 
     root = invocation.root()
     invocation.load_config()  # a bad config is reported, never ignored
-    if not approvals.revoke(str(root), name):
+    was = approvals.approved_digest(str(root), name)
+    if was is None:
         raise McpCliError(f"no approval of {name!r} for {root}")
+    with invocation.audit_trail() as audit:
+        audit.record(McpApproval(server=name, action="revoked", identity=was, workspace=str(root),
+                                 who=audit.who, via="cli"))
+        _saved(audit, name, lambda: approvals.revoke(str(root), name))
     say(f"revoked {name} for {root}")
+
+
+def _saved(audit: CommandAudit, name: str, change: Callable[[], object]) -> None:
+    """Change the approvals file after its record; a change that fails is said in the trail too."""
+    try:
+        change()
+    except (OSError, ValueError) as exc:
+        audit.record(Error(message=f"MCP approval of {name!r} not changed: {exc}", source="mcp"))
+        raise McpCliError(str(exc)) from None
 
 
 @mcp_group.command(name="tools")

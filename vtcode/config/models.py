@@ -335,7 +335,7 @@ class McpServerConfig(StrictModel):
     # the server), or "full" (the host's whole network, unaudited: for protocols a proxy cannot carry).
     # `true` is refused: it once meant the whole network, and now must say which (decision 2302).
     network: bool | Literal["full"] | list[str] = Field(
-        default=False, description="a stdio server's network: false, [hosts] through the egress proxy, or 'full'"
+        default=False, description="a stdio server's network: false, [hosts] through the proxy, or 'full'"
     )
     # Directories outside the workspace a stdio server may read (its own files are added by itself).
     read_roots: list[str] = []

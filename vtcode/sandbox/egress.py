@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import ActionRequest, Decision, Error, Verdict
+from vtcode_hookspecs import PAYLOADS, ActionRequest, Decision, Error, Verdict
 
 from vtcode.approvals.broker import ApprovalBroker
 from vtcode.config.models import SandboxConfig
@@ -59,13 +59,15 @@ class EgressGate:
         self._proxy: EgressProxy | None = None
         self._lock = threading.Lock()
 
-    def _emit(self, kind: str, payload: dict[str, Any]) -> object:
-        return self._bus.emit(kind, {**payload, "client": self._client} if self._client else payload)
+    def _as_client(self, kind: str, payload: dict[str, Any]) -> object:
+        """The proxy's events with the client named (its model checks them like the bus would)."""
+        return self._bus.record(PAYLOADS[kind].model_validate({**payload, "client": self._client}))
 
     def _started(self) -> EgressProxy:
         with self._lock:
             if self._proxy is None:
-                self._proxy = EgressProxy(self._rules, self._emit, self._config.network.hosts, ask=self._ask)
+                emit = self._bus.emit if self._client is None else self._as_client
+                self._proxy = EgressProxy(self._rules, emit, self._config.network.hosts, ask=self._ask)
             return self._proxy
 
     def attach(self, channel: socket.socket) -> int:

@@ -290,3 +290,51 @@ def test_the_hosts_of_a_network_grant_are_part_of_the_identity(tmp_path: Path) -
     assert one != digest(["a.test", "b.test"]) != digest("full") != digest(False)
     assert digest(["b.test", "a.test"]) == digest(["a.test", "b.test"])
     assert one != digest(False) and digest([]) == digest(False)
+
+
+def test_approve_and_revoke_are_audit_events_naming_who_what_and_where(
+    isolated_user_dirs: Path, workspace: Path, server_copy: Path
+) -> None:
+    """`vtcode mcp approve` and `revoke` each leave a session in the audit trail whose `mcp.approval`
+    event names the person (uid, user), the identity approved (the digest stored) and the scope (this
+    workspace), and the log verifies. Written ahead: an audit dir that cannot be written refuses the
+    approval, and nothing is stored."""
+    from vtcode.workspace.trust import write_trust
+
+    propose(workspace, server_copy, workspace / "started")
+    write_trust(workspace)
+    audit = isolated_user_dirs / "data" / "audit"
+
+    def approval_events() -> list[dict[str, object]]:
+        lines = [json.loads(line) for log in audit.glob("*.jsonl") for line in log.read_text().splitlines()]
+        return [e["payload"] for e in sorted(lines, key=lambda e: e["ts"]) if e["type"] == "mcp.approval"]
+
+    approved = vtcode("mcp", "approve", "proposed", workspace=workspace)
+    assert approved.returncode == 0, approved.stderr
+    stored = json.loads((isolated_user_dirs / "data" / "mcp-approvals.json").read_text())
+    digest = stored[str(workspace)]["proposed"]["digest"]
+    [event] = approval_events()
+    assert event["action"] == "approved" and event["server"] == "proposed" and event["via"] == "cli"
+    assert event["identity"] == digest and event["workspace"] == str(workspace)
+    assert event["who"]["uid"] == str(os.getuid()) and event["who"]["source"] == "cli"  # type: ignore[index]
+    assert "py_server.py" in str(event["what"])
+    revoked = vtcode("mcp", "revoke", "proposed", workspace=workspace)
+    assert revoked.returncode == 0, revoked.stderr
+    assert [(e["action"], e["identity"]) for e in approval_events()] == [("approved", digest),
+                                                                         ("revoked", digest)]
+    for log in audit.glob("*.jsonl"):
+        verified = subprocess.run([VTCODE, "audit", "verify", str(log)], capture_output=True, text=True,
+                                  timeout=60)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    # nothing to revoke: no event
+    assert vtcode("mcp", "revoke", "proposed", workspace=workspace).returncode == 2
+    assert len(approval_events()) == 2
+    # an audit dir that cannot be written: no approval without its record
+    (isolated_user_dirs / "config").mkdir(exist_ok=True)
+    blocked = isolated_user_dirs / "not-a-dir"
+    blocked.write_text("a file where the audit dir should be")
+    (isolated_user_dirs / "config" / "vtcode.toml").write_text(f'[audit]\ndir = "{blocked}"\n')
+    refused = vtcode("mcp", "approve", "proposed", workspace=workspace)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+    assert "proposed" not in json.loads((isolated_user_dirs / "data" / "mcp-approvals.json").read_text()).get(
+        str(workspace), {})
