@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vtcode_hookspecs import PAYLOADS, ActionRequest, Decision, Error, Verdict
 
 from vtcode.approvals.broker import ApprovalBroker
 from vtcode.config.models import SandboxConfig
-from vtcode.egress import EgressProxy, EgressRules
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.egress.defaults import DEFAULT_ALLOW
-from vtcode.egress.proxy import Ask as Ask
+from vtcode.egress.rules import EgressRules
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+
+if TYPE_CHECKING:
+    from vtcode.egress.proxy import Ask as Ask
+    from vtcode.egress.proxy import EgressProxy
+else:
+    Ask = Callable[[str, int, str], bool]  # (host, port, method) -> allowed; as vtcode.egress.proxy.Ask
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
                    "npm_config_proxy", "npm_config_https_proxy", "CARGO_HTTP_PROXY")
@@ -66,6 +71,8 @@ class EgressGate:
     def _started(self) -> EgressProxy:
         with self._lock:
             if self._proxy is None:
+                from vtcode.egress.proxy import EgressProxy
+
                 emit = self._bus.emit if self._client is None else self._as_client
                 self._proxy = EgressProxy(self._rules, emit, self._config.network.hosts, ask=self._ask)
             return self._proxy

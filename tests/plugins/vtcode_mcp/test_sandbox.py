@@ -144,7 +144,7 @@ def origin() -> Iterator[int]:
 MAPPED = '[sandbox.network]\nhosts = { "allowed.test" = "127.0.0.1", "denied.test" = "127.0.0.1" }\n'
 
 
-def test_a_network_grant_goes_through_the_egress_proxy(user_config, session, workspace, origin, listener):
+def test_a_network_grant_goes_through_the_egress_proxy(user_config, session, workspace, origin):
     """`network = [hosts]`: the server's only way out is vtcode's egress proxy, which lets through the
     hosts it names and nothing else, and records each connection as a `network.request` naming the
     server. The session's own network mode stays "off": the grant is the server's, not the commands'."""
@@ -154,8 +154,9 @@ def test_a_network_grant_goes_through_the_egress_proxy(user_config, session, wor
     assert f"status 200: hello from allowed.test:{origin}" in allowed, (allowed, repr(s.events("network.request")))
     denied = s.call("mcp.py.fetch", {"url": f"http://denied.test:{origin}/"}).result.output
     assert "status 403" in denied and "hello" not in denied, denied
-    # around the proxy: its private network namespace has nothing but the proxy's port
-    direct = s.call("mcp.py.connect", {"port": listener}).result.output
+    # around the proxy: the origin it just reached is not reachable directly (a private network
+    # namespace with nothing but the proxy's port)
+    direct = s.call("mcp.py.connect", {"port": origin}).result.output
     assert "refused" in direct and "connected" not in direct.replace("refused", ""), direct
     [spawned] = [e for e in s.events("mcp.server") if e["state"] == "spawned"]
     assert spawned["egress"] == ["allowed.test", "127.0.0.1"] and spawned["network"] is True
