@@ -178,3 +178,68 @@ def tools(timeout: float, invocation: CommandContext) -> None:
         say(f"{name}: {state['state']}" + (f" ({state['reason']})" if state["reason"] else ""))
     for row in rows:
         say(f"  {row['name']}  [{row['policy']}, {row['risk']}]")
+
+
+@mcp_group.command(name="prompts")
+@click.argument("server", required=False)
+@click.argument("prompt", required=False)
+@click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE",
+              help="A prompt argument (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
+              help="Seconds to wait for the servers to start and answer.")
+@AS_JSON
+@workspace_options
+@reports_errors
+def prompts(server: str | None, prompt: str | None, arguments: tuple[str, ...], timeout: float,
+            invocation: CommandContext) -> None:
+    """List the prompts of the servers that start (or of SERVER); with PROMPT, fetch it filled with the
+    --arg values and print its messages for you to read. Nothing is sent to a model."""
+    from .prompts import fetched, listed
+    from .source import McpSource
+
+    values: dict[str, str] = {}
+    for item in arguments:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise McpCliError(f"--arg {item!r}: expected KEY=VALUE")
+        values[key] = value
+    if prompt is not None and server is None:
+        raise McpCliError("name the server of the prompt: vtcode mcp prompts SERVER PROMPT")
+    with invocation.open_tools() as session:
+        source = session.source("mcp")
+        if not isinstance(source, McpSource):
+            raise McpCliError("the MCP plugin is not loaded")
+        source.wait_ready(timeout)
+        names = [server] if server else sorted(source.connections)
+        try:
+            if prompt is not None and server is not None:
+                messages = fetched(source, server, prompt, values, timeout)
+                if invocation.as_json:
+                    say_json(json.dumps({"server": server, "prompt": prompt, "messages": messages}))
+                    return
+                for message in messages:
+                    say(f"[{message['role']}]")
+                    say(message["text"])
+                return
+            found: dict[str, list[dict[str, object]]] = {}
+            problems: dict[str, str] = {}
+            for name in names:
+                try:
+                    found[name] = listed(source, name, timeout)
+                except ValueError as exc:
+                    if server is not None:
+                        raise
+                    problems[name] = str(exc)
+        except ValueError as exc:
+            raise McpCliError(str(exc)) from None
+    if invocation.as_json:
+        say_json(json.dumps({"prompts": found, "unavailable": problems}))
+        return
+    for name, problem in problems.items():
+        say(f"{name}: {problem}")
+    for name, rows in found.items():
+        say(f"{name}: {len(rows)} prompt(s)")
+        for row in rows:
+            args = ", ".join(str(a["name"]) + ("" if a["required"] else "?")
+                             for a in row["arguments"])  # type: ignore[attr-defined]
+            say(f"  {row['name']}({args})  {row['description']}")
