@@ -22,7 +22,9 @@ adds names, a major version removes or changes one.
 | output | `say`, `say_json` (neutralised CLI output), `neutral`, `neutral_json_line`, `terminal_gate` |
 | commands | `reports_errors` (a plugin command's VtcodeError -> one line on stderr, its exit code), |
 |   | `workspace_options`/`CommandContext` (--workspace, --config, -c as one object; its `source_setup`, |
-|   | `open_session`) |
+|   | `open_session`, `audit_trail` -> `CommandAudit`: record events of the command in the audit trail) |
+| approvals | `os_identity` (user, uid, tty, pid of the person running vtcode: an approval's `who`) |
+| network | `EgressRules` (the egress proxy's host rules: a plugin checks a grant's syntax as the proxy reads it) |
 | secrets | `resolve_secret` (an environment variable, else the user's private secrets.toml) |
 | shell | `session_variables` (what a send to a persistent shell sets for the sends after it) |
 | sandbox | `host_git_paths`, `MACOS_SYSTEM_CONFIGS` (the user's git config), `linked_from_stores` (secrets |
@@ -42,10 +44,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WHERE below
     from vtcode_hookspecs import API_VERSION as API_VERSION
 
+    from vtcode.approvals.broker import os_identity as os_identity
     from vtcode.atomic import write_atomic as write_atomic
     from vtcode.atomic import write_text_atomic as write_text_atomic
+    from vtcode.command_context import CommandAudit as CommandAudit
     from vtcode.command_context import CommandContext as CommandContext
     from vtcode.command_context import workspace_options as workspace_options
+    from vtcode.egress.rules import EgressRules as EgressRules
     from vtcode.config.tighten import Rule as Rule
     from vtcode.config.tighten import Tighten as Tighten
     from vtcode.errors import ConfigError as ConfigError
@@ -89,9 +94,11 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
 # module -> the names this API takes from it (tests/core/test_plugin_api.py checks the block above agrees)
 _FROM: dict[str, tuple[str, ...]] = {
     "vtcode_hookspecs": ("API_VERSION",),
+    "vtcode.approvals.broker": ("os_identity",),
     "vtcode.atomic": ("write_atomic", "write_text_atomic"),
-    "vtcode.command_context": ("CommandContext", "workspace_options"),
+    "vtcode.command_context": ("CommandAudit", "CommandContext", "workspace_options"),
     "vtcode.config.tighten": ("Rule", "Tighten"),
+    "vtcode.egress.rules": ("EgressRules",),
     "vtcode.errors": ("ConfigError", "InvariantError", "PathDenied", "VtcodeError", "WorkspaceError"),
     "vtcode.events.describe": ("action_text", "describe"),
     "vtcode.paths": ("private_dir", "user_cache_dir", "user_config_dir", "user_data_dir"),

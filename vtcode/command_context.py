@@ -17,14 +17,14 @@ import click
 from vtcode.reporting import reports_errors
 
 if TYPE_CHECKING:
-    from vtcode_hookspecs import ToolSourceSetup
+    from vtcode_hookspecs import Approver, Payload, ToolSourceSetup
 
     from vtcode.config import EffectiveConfig
     from vtcode.runtime import Runtime
 
     from .session_tools import SessionTools
 
-__all__ = ["CommandContext", "reports_errors", "workspace_options"]
+__all__ = ["CommandAudit", "CommandContext", "reports_errors", "workspace_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +79,23 @@ class CommandContext:
         return self.load_config().source_setup(name, self.root())
 
     @contextlib.contextmanager
+    def audit_trail(self) -> Iterator[CommandAudit]:
+        """This command as a short session of the audit trail (`session.started`, `config.loaded`, what
+        the command records, `session.ended`), in the audit dir and sinks a session of this workspace
+        uses: for commands that change what later sessions may do, such as an approval."""
+        from vtcode_hookspecs import Approver
+
+        from vtcode.approvals.broker import os_identity
+
+        runtime = self.open_runtime()
+        reason = "error"
+        try:
+            yield CommandAudit(runtime.bus.record, Approver(**os_identity(), source="cli"))
+            reason = "normal"
+        finally:
+            runtime.bus.close(reason)
+
+    @contextlib.contextmanager
     def open_tools(self) -> Iterator[SessionTools]:
         """A session's tools as `vtcode exec` opens them (tool sources started, confined), asking nobody:
         a prompt is a denial. Everything it started is stopped on leaving the block."""
@@ -97,6 +114,16 @@ class CommandContext:
                 stack.close()
         finally:
             runtime.bus.close("normal")
+
+
+@dataclass(frozen=True)
+class CommandAudit:
+    """What `CommandContext.audit_trail` hands a command: `record(payload)` puts one event in the
+    workspace's audit trail (a security event returns only once it is durable, and raises when it cannot
+    be: the command must not act then), and `who` is the person running the command, for approvals."""
+
+    record: Callable[[Payload], object]
+    who: Approver
 
 
 def workspace_options(func: F) -> F:

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from ._payloads import LlmReasoning as LlmReasoning
     from ._payloads import LlmRequest as LlmRequest
     from ._payloads import LlmResponse as LlmResponse
+    from ._payloads import McpApproval as McpApproval
     from ._payloads import McpCall as McpCall
     from ._payloads import McpServer as McpServer
     from ._payloads import NetworkRequest as NetworkRequest
@@ -155,6 +156,7 @@ _FROM: dict[str, tuple[str, ...]] = {
         "LlmReasoning",
         "LlmRequest",
         "LlmResponse",
+        "McpApproval",
         "McpCall",
         "McpServer",
         "NetworkRequest",

@@ -219,8 +219,8 @@ class McpCall(Payload):
 
 class McpServer(Payload):
     """A server's life: refused (not approved, changed, denied by the administrator), started, ready
-    with its tools, tools changed, restarted, failed, stopped; and the person's approval or revocation of a
-    workspace's proposal from the TUI (approved, revoked: `identity` is the digest approved)."""
+    with its tools, tools changed, restarted, failed, stopped. (`approved` and `revoked` are in logs
+    written before the person's approvals became `mcp.approval` events.)"""
 
     server: str
     state: Literal[
@@ -245,8 +245,24 @@ class McpServer(Payload):
     argv: list[str] = []
     mode: str | None = Field(default=None, description="sandbox mode of the server (read-only...)")
     network: bool | None = None
+    egress: list[str] | None = Field(
+        default=None, description="the hosts its network grant allows through the egress proxy")
     enforced: list[str] = Field(default=[], description="what the sandbox backend enforces")
     read_roots: list[str] = []
+
+
+class McpApproval(Payload):
+    """The person approved a workspace's proposed server, or withdrew that approval (`vtcode mcp approve`
+    / `revoke`, or the TUI's servers screen): who, which server identity, for which workspace. Written
+    ahead: an approval whose record cannot be made durable is not given."""
+
+    server: str
+    action: Literal["approved", "revoked"]
+    identity: str | None = Field(default=None, description="the digest approved (revoked: the one that was)")
+    what: str = Field(default="", description="what the identity runs: command line, env names, grants")
+    workspace: str = Field(description="the scope: approvals hold for this workspace only")
+    who: Approver
+    via: Literal["cli", "tui"]
 
 
 class SandboxVerified(Payload):
@@ -491,6 +507,7 @@ class NetworkRequest(Payload):
     bytes_down: int = Field(default=0, ge=0, description="bytes from the server to the command")
     duration_ms: float = Field(default=0.0, ge=0)
     status: int | None = Field(default=None, description="plain HTTP: the server's status code")
+    client: str | None = Field(default=None, description="who connected when not a command: 'mcp:<server>'")
 
 
 class Error(Payload):
@@ -523,6 +540,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "tool.refused": ToolRefused,
     "mcp.call": McpCall,
     "mcp.server": McpServer,
+    "mcp.approval": McpApproval,
     "sandbox.verified": SandboxVerified,
     "checkpoint.taken": CheckpointTaken,
     "checkpoint.restored": CheckpointRestored,
@@ -550,5 +568,5 @@ EVENT_TYPES: dict[type[Payload], str] = {model: name for name, model in PAYLOADS
 
 # Written and fsynced to the audit log before the action they precede runs (write-ahead).
 SECURITY_EVENTS: frozenset[str] = frozenset(
-    {"policy.decision", "approval.requested", "approval.answered", "command.started"}
+    {"policy.decision", "approval.requested", "approval.answered", "command.started", "mcp.approval"}
 )

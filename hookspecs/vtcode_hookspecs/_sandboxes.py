@@ -36,6 +36,13 @@ class SandboxRequest(BaseModel):
     # hands it over in `PreparedSpawn.egress`; a backend that cannot leaves that None and the core refuses
     # to run the command (fail closed).
     egress_port: int | None = Field(default=None, ge=1, le=65535)
+    # This launch's own allowlist (an MCP server's `network = [...]` grant): its connections go through
+    # the egress proxy allowing only these host and address rules (the session's `deny` still applies),
+    # whatever the session's network mode is; the core fills in `egress_port` and the proxy environment.
+    # None: the session's own rules decide. A backend needs nothing new: it sees `egress_port` as usual.
+    egress_hosts: tuple[str, ...] | None = None
+    # Named in every `network.request` event of this launch ("mcp:fs"): who made the connection.
+    egress_client: str | None = Field(default=None, max_length=100)
     env: dict[str, str] = Field(default_factory=dict)
     read_roots: tuple[str, ...] = ()
     protected_paths: tuple[str, ...] = ()

@@ -5,5 +5,6 @@ from typing import Final
 
 # 1.1: ServerReport, SourceServer, SourceOffer. 1.2: the config_sections hook (family "config"), RuleId
 # (Decision.rule and the events' `rule` are RuleIds that equal their text), vtcode.api's Tighten and Rule,
-# and CommandContext from vtcode.commands.
+# CommandContext from vtcode.command_context (with audit_trail -> CommandAudit), os_identity, and
+# SandboxRequest.egress_hosts / egress_client (a launch's own egress allowlist).
 API_VERSION: Final = "1.2"

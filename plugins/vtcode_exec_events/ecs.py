@@ -28,6 +28,7 @@ _CATEGORIES: dict[str, tuple[str, str]] = {
     "policy.decision": ("iam", "info"),
     "approval.requested": ("iam", "info"),
     "approval.answered": ("iam", "info"),
+    "mcp.approval": ("iam", "change"),
     "tool.started": ("process", "start"),
     "tool.finished": ("process", "end"),
     "tool.refused": ("process", "denied"),
@@ -71,8 +72,9 @@ def to_ecs(event: Event, *, host: str, user: str) -> dict[str, Any]:
         "user": {"name": user},
         "vtcode": json.loads(event.to_line()),
     }
-    if event.type == "approval.answered" and isinstance(p.get("who"), dict) and p["who"].get("user"):
-        doc["user"] = {"name": p["who"]["user"], "id": p["who"].get("uid")}
+    approver = p.get("who") if event.type in ("approval.answered", "mcp.approval") else None
+    if isinstance(approver, dict) and approver.get("user"):
+        doc["user"] = {"name": approver["user"], "id": approver.get("uid")}
     if p.get("rule"):
         doc["rule"] = {"name": p["rule"]}
     process = _process(event.type, p)

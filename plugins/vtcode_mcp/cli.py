@@ -7,12 +7,22 @@ what `list` says is what a session runs."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from vtcode_hookspecs import Error, McpApproval
 
-from vtcode.api import CommandContext, VtcodeError, reports_errors, say, say_json, workspace_options
+from vtcode.api import (
+    CommandAudit,
+    CommandContext,
+    VtcodeError,
+    reports_errors,
+    say,
+    say_json,
+    workspace_options,
+)
 
 if TYPE_CHECKING:  # the plan and its models are imported when a command runs, not when vtcode starts
     from .config import McpConfig
@@ -100,7 +110,11 @@ def approve(name: str, invocation: CommandContext) -> None:
     except OSError as exc:
         raise McpCliError(f"servers.{name}: cannot establish its identity: {exc}") from None
     record = summary(identity)
-    approvals.approve(str(root), name, record)
+    with invocation.audit_trail() as audit:  # recorded (durably) first: no approval without its record
+        audit.record(McpApproval(server=name, action="approved", identity=identity.digest,
+                                 what=identity.describe()[:500], workspace=str(root), who=audit.who,
+                                 via="cli"))
+        _saved(audit, name, lambda: approvals.approve(str(root), name, record))
     say(f"approved {name}: {identity.describe()}")
     say(f"    identity {identity.digest}; any change to it needs a new approval")
 
@@ -115,9 +129,23 @@ def revoke(name: str, invocation: CommandContext) -> None:
 
     root = invocation.root()
     invocation.load_config()  # a bad config is reported, never ignored
-    if not approvals.revoke(str(root), name):
+    was = approvals.approved_digest(str(root), name)
+    if was is None:
         raise McpCliError(f"no approval of {name!r} for {root}")
+    with invocation.audit_trail() as audit:
+        audit.record(McpApproval(server=name, action="revoked", identity=was, workspace=str(root),
+                                 who=audit.who, via="cli"))
+        _saved(audit, name, lambda: approvals.revoke(str(root), name))
     say(f"revoked {name} for {root}")
+
+
+def _saved(audit: CommandAudit, name: str, change: Callable[[], object]) -> None:
+    """Change the approvals file after its record; a change that fails is said in the trail too."""
+    try:
+        change()
+    except (OSError, ValueError) as exc:
+        audit.record(Error(message=f"MCP approval of {name!r} not changed: {exc}", source="mcp"))
+        raise McpCliError(str(exc)) from None
 
 
 @mcp_group.command(name="tools")
@@ -150,3 +178,68 @@ def tools(timeout: float, invocation: CommandContext) -> None:
         say(f"{name}: {state['state']}" + (f" ({state['reason']})" if state["reason"] else ""))
     for row in rows:
         say(f"  {row['name']}  [{row['policy']}, {row['risk']}]")
+
+
+@mcp_group.command(name="prompts")
+@click.argument("server", required=False)
+@click.argument("prompt", required=False)
+@click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE",
+              help="A prompt argument (repeatable).")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
+              help="Seconds to wait for the servers to start and answer.")
+@AS_JSON
+@workspace_options
+@reports_errors
+def prompts(server: str | None, prompt: str | None, arguments: tuple[str, ...], timeout: float,
+            invocation: CommandContext) -> None:
+    """List the prompts of the servers that start (or of SERVER); with PROMPT, fetch it filled with the
+    --arg values and print its messages for you to read. Nothing is sent to a model."""
+    from .prompts import fetched, listed
+    from .source import McpSource
+
+    values: dict[str, str] = {}
+    for item in arguments:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise McpCliError(f"--arg {item!r}: expected KEY=VALUE")
+        values[key] = value
+    if prompt is not None and server is None:
+        raise McpCliError("name the server of the prompt: vtcode mcp prompts SERVER PROMPT")
+    with invocation.open_tools() as session:
+        source = session.source("mcp")
+        if not isinstance(source, McpSource):
+            raise McpCliError("the MCP plugin is not loaded")
+        source.wait_ready(timeout)
+        names = [server] if server else sorted(source.connections)
+        try:
+            if prompt is not None and server is not None:
+                messages = fetched(source, server, prompt, values, timeout)
+                if invocation.as_json:
+                    say_json(json.dumps({"server": server, "prompt": prompt, "messages": messages}))
+                    return
+                for message in messages:
+                    say(f"[{message['role']}]")
+                    say(message["text"])
+                return
+            found: dict[str, list[dict[str, object]]] = {}
+            problems: dict[str, str] = {}
+            for name in names:
+                try:
+                    found[name] = listed(source, name, timeout)
+                except ValueError as exc:
+                    if server is not None:
+                        raise
+                    problems[name] = str(exc)
+        except ValueError as exc:
+            raise McpCliError(str(exc)) from None
+    if invocation.as_json:
+        say_json(json.dumps({"prompts": found, "unavailable": problems}))
+        return
+    for name, problem in problems.items():
+        say(f"{name}: {problem}")
+    for name, rows in found.items():
+        say(f"{name}: {len(rows)} prompt(s)")
+        for row in rows:
+            args = ", ".join(str(a["name"]) + ("" if a["required"] else "?")
+                             for a in row["arguments"])  # type: ignore[attr-defined]
+            say(f"  {row['name']}({args})  {row['description']}")

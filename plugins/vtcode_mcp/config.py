@@ -9,11 +9,11 @@ merged table it is handed with the same models.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vtcode.api import Rule, Tighten
+from vtcode.api import EgressRules, Rule, Tighten
 
 
 class StrictModel(BaseModel):
@@ -41,12 +41,30 @@ class McpServerConfig(StrictModel):
     # Tool annotations (readOnlyHint...) come from the server: believed only when you say so here.
     trust_annotations: bool = False
     write: bool = Field(default=False, description="a stdio server may write the workspace")
-    network: bool = Field(default=False, description="a stdio server may use the network")
+    # A stdio server's network: false (none), a list of host rules reached only through vtcode's egress
+    # proxy (["registry.npmjs.org", "*.example.com:443"]; each connection a `network.request` event naming
+    # the server), or "full" (the host's whole network, unaudited: for protocols a proxy cannot carry).
+    # `true` is refused: it once meant the whole network, and now must say which (decision 2302).
+    network: bool | Literal["full"] | list[str] = Field(
+        default=False, description="a stdio server's network: false, [hosts] through the proxy, or 'full'"
+    )
     # Directories outside the workspace a stdio server may read (its own files are added by itself).
     read_roots: list[str] = []
     startup_timeout_s: float = Field(default=30.0, gt=0, le=600)
     call_timeout_s: float = Field(default=120.0, gt=0, le=3600)
     max_restarts: int = Field(default=2, ge=0, le=20)
+
+    @field_validator("network")
+    @classmethod
+    def _explicit_network(cls, value: bool | str | list[str]) -> bool | str | list[str]:
+        if value is True:
+            raise ValueError(
+                'network = true is ambiguous: name the hosts the server may reach through the egress proxy '
+                '(network = ["registry.npmjs.org"]) or give it the whole network (network = "full")'
+            )
+        if isinstance(value, list):
+            EgressRules(value)  # as the proxy will read them: a ValueError names the bad rule
+        return value
 
     @model_validator(mode="after")
     def _one_transport(self) -> McpServerConfig:

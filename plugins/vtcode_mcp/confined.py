@@ -30,18 +30,26 @@ def server_request(
     *,
     env: dict[str, str],
     write: bool,
-    network: bool,
+    network: bool | str | list[str],
     read_roots: tuple[str, ...],
+    server: str,
 ) -> SandboxRequest:
     """The session's request for this argv, in the server's own mode: the workspace read-only unless the
-    config grants write (and never looser than the session's mode), no network unless granted, only the
-    environment the config names, and the server's own files readable."""
+    config grants write (and never looser than the session's mode), only the environment the config
+    names, and the server's own files readable. Network: none unless granted; a list of hosts goes
+    through the egress proxy with only those hosts (the core adds the proxy and its environment, and
+    every connection is a `network.request` naming `mcp:<server>`); "full" is the whole network. The
+    session's own network mode never reaches a server: without a grant it gets no proxy either."""
     base = sandbox.request(argv, workspace)
     mode = "workspace-write" if write and base.mode != "read-only" else "read-only"
+    hosts = tuple(network) if isinstance(network, list) and network else None
     return base.model_copy(
         update={
             "mode": mode,
-            "network": network,
+            "network": network == "full",
+            "egress_port": None,
+            "egress_hosts": hosts,
+            "egress_client": f"mcp:{server}" if hosts else None,
             "env": env,
             "read_roots": tuple(dict.fromkeys((*base.read_roots, *read_roots))),
             "timeout_s": None,

@@ -185,6 +185,7 @@ class Connection:
             token=self._token,
             read_roots=self._read_roots,
             on_spawn=self._spawned,
+            server=self.name,
         )
         async with transport as (read, write), _Session(
             read, write, message_handler=self._on_message
@@ -314,7 +315,8 @@ class Connection:
                 "pid": pid,
                 "argv": list(request.argv),
                 "mode": request.mode,
-                "network": request.network,
+                "network": request.network or request.egress_hosts is not None,
+                "egress": list(request.egress_hosts) if request.egress_hosts is not None else None,
                 "enforced": list(enforced),
                 "read_roots": list(self._read_roots),
             },

@@ -284,7 +284,16 @@ def identity_of(config: McpServerConfig, workspace: Path | None = None) -> Ident
 
 
 def grants_of(config: McpServerConfig) -> tuple[str, ...]:
-    return tuple(g for g, on in (("write", config.write), ("network", config.network),
+    """`write`, `network=full` or `network=<host>,<host>` (sorted: the set is what is granted), and
+    `trust_annotations`: a host added to the grant is a new identity, so it needs a new approval."""
+    network = config.network
+    if network == "full":
+        grant = "network=full"
+    elif isinstance(network, list) and network:
+        grant = "network=" + ",".join(sorted(set(network)))
+    else:
+        grant = ""
+    return tuple(g for g, on in (("write", config.write), (grant, bool(grant)),
                                  ("trust_annotations", config.trust_annotations)) if on)
 
 

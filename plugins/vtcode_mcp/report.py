@@ -15,7 +15,9 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vtcode_hookspecs import McpServer, SourceOffer, SourceServer
+from vtcode_hookspecs import Approver, McpApproval, SourceOffer, SourceServer
+
+from vtcode.api import os_identity
 
 from . import approvals
 from .plan import SERVER_NAME, Planned, proposal_problem, proposals
@@ -131,9 +133,10 @@ def approve(source: McpSource, server: str, identity: str) -> str:
     if now.digest != identity:
         raise ValueError(f"{server} changed since it was shown (shown {identity}, now {now.digest}): "
                          "nothing approved; look again")
+    # recorded first (a security event: durable before it returns, or it raises and nothing is approved)
+    _record(source, McpApproval(server=server, action="approved", identity=now.digest,
+                                what=now.describe()[:500], workspace=str(root), who=_who(), via="tui"))
     approvals.approve(str(root), server, summary(now))
-    _record(source, McpServer(server=server, state="approved", identity=now.digest, source="workspace",
-                              reason=now.describe()[:500]))
     return f"approved {server} ({now.digest}); it starts with the next session"
 
 
@@ -141,18 +144,22 @@ def revoke(source: McpSource, server: str) -> str:
     setup = source.setup
     if setup is None:
         raise ValueError("no session is open")
-    if not approvals.revoke(setup.workspace, server):
+    was = approvals.approved_digest(setup.workspace, server)
+    if was is None:
         raise ValueError(f"no approval of {server!r} for {setup.workspace}")
+    _record(source, McpApproval(server=server, action="revoked", identity=was, workspace=setup.workspace,
+                                who=_who(), via="tui"))
+    approvals.revoke(setup.workspace, server)
     source.withdraw(server)
-    planned = {p.name: p for p in source.planned}
-    entry = planned.get(server)
-    _record(source, McpServer(server=server, state="revoked", source="workspace",
-                              identity=entry.identity.digest if entry and entry.identity else None))
     return f"revoked {server}: stopped now, its tools withdrawn"
 
 
-def _record(source: McpSource, payload: McpServer) -> None:
+def _who() -> Approver:
+    return Approver(**os_identity(), source="tui")
+
+
+def _record(source: McpSource, payload: McpApproval) -> None:
     """The source's emit takes a type and a dict (ToolSource.open's contract): the payload is built from
     its model first, so a wrong field fails here."""
     record = source.emit
-    record("mcp.server", payload.model_dump(mode="json", exclude_defaults=True))
+    record("mcp.approval", payload.model_dump(mode="json", exclude_defaults=True))

@@ -28,6 +28,14 @@ def tool_name(server: str, tool: str) -> str:
     return f"mcp.{server}.{tool}"
 
 
+def writes_workspace(connection: Connection) -> bool:
+    """Only a stdio server granted `write` can change the workspace: one without the grant runs with it
+    read-only (the kernel's doing), an HTTP server is remote. The core takes no checkpoint around a call
+    that cannot change anything (each costs ~20 ms of git)."""
+    config = connection.config
+    return config.command is not None and config.write
+
+
 class McpTool:
     """Arguments are checked against the server's schema by the core (args_model) before the policy runs;
     `invoke` runs only once the call was allowed, and records it as an `mcp.call` event."""
@@ -43,6 +51,7 @@ class McpTool:
         self.read_only_hint = read_only
         # The server's own hint is believed only when the person said so for this server.
         self.risk = RiskClass.READ if (read_only and trusted) else RiskClass.WRITE
+        self.writes_workspace = writes_workspace(connection)
         said = (spec.description or spec.title or "").strip()[:MAX_DESCRIPTION]
         self.description = f"[MCP server {self.server}, untrusted] {said}"
         self._max = max_result_bytes

@@ -55,6 +55,7 @@ async def open_transport(
     token: str | None = None,
     read_roots: tuple[str, ...] = (),
     on_spawn: Any = None,
+    server: str = "",
 ) -> AsyncIterator[tuple[Any, Any]]:
     """`sandbox`: the session's CommandSandbox; a stdio server starts only under it."""
     if config.url is not None:
@@ -82,6 +83,7 @@ async def open_transport(
             write=config.write,
             network=config.network,
             read_roots=read_roots,
+            server=server,
         )
         async with confined_stdio(sandbox, request, errlog, on_spawn or (lambda *_: None)) as streams:
             yield streams

@@ -68,22 +68,38 @@ def _first_requests(base: Path, workspace: Path) -> tuple[float, float]:
     return statistics.median(times[True]), statistics.median(times[False])
 
 
-def _per_call(base: Path, workspace: Path) -> tuple[float, float]:
-    """Median ms of one `mcp.py.add` through the runner (arguments, policy, events, cap, fence) and of the
-    same call straight to the server's connection (the server's own time and the transport)."""
-    config = base / "cfg-mcp"
+def _call_servers(workspace: Path) -> str:
+    """The Python SDK server twice: `py` without the write grant (the workspace read-only: no checkpoint
+    around its calls; its call log goes to /dev/null) and `pyw` granted write (checkpointed like any
+    writing tool)."""
+    return (
+        f'[mcp.servers.py]\ncommand = "{sys.executable}"\n'
+        f'args = ["{PY_SERVER}", "--stdio", "--log", "/dev/null"]\n'
+        f'[mcp.servers.pyw]\ncommand = "{sys.executable}"\n'
+        f'args = ["{PY_SERVER}", "--stdio", "--log", "{workspace / "calls.jsonl"}"]\nwrite = true\n'
+        '[tools.policies]\n"mcp.py.*" = "allow"\n"mcp.pyw.*" = "allow"\n'
+    )
+
+
+def _per_call(base: Path, workspace: Path, server: str = "py") -> tuple[float, float]:
+    """Median ms of one `mcp.<server>.add` through the runner (arguments, policy, events, cap, fence, and
+    the checkpoints of a server that can write) and of the same call straight to the server's connection
+    (the server's own time and the transport)."""
+    config = base / "cfg-call"
+    config.mkdir(exist_ok=True)
+    (config / "vtcode.toml").write_text(_call_servers(workspace))
     os.environ["VTCODE_CONFIG_DIR"] = str(config)
     write_trust(workspace)  # the trust key lives in the user's config dir
     runtime = open_runtime(workspace, attach_sinks=False)
     stack = open_stack(runtime, workspace, asker=NoTerminal())
     source = runtime.plugins.registries.tool_sources.get("mcp")
     assert source is not None and source.obj.wait_ready(60)
-    connection = source.obj.connections["py"]
+    connection = source.obj.connections[server]
     try:
         through, direct = [], []
         for i in range(CALLS):
             start = time.perf_counter()
-            record = stack.runner.call("mcp.py.add", {"a": i, "b": 1})
+            record = stack.runner.call(f"mcp.{server}.add", {"a": i, "b": 1})
             assert record.result.ok, record.result.output
             through.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
@@ -110,4 +126,7 @@ def run() -> bool:
         through, direct = _per_call(base, workspace)
         ok &= figure("one MCP tool call through the gate (schema, policy, events, cap, fence)", through,
                      "the same call straight to the server", direct, "< 5 ms more", through - direct < 5)
+        through, direct = _per_call(base, workspace, "pyw")
+        figure("the same, to a server granted write (a checkpoint before and after each call)", through,
+               "the same call straight to the server", direct, "none (the cost of undo)", True)
         return ok

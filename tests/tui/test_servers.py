@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -151,8 +152,11 @@ def test_approve_shows_the_identity_first_and_records_exactly_it(workspace: Path
     run_tui(scenario)
     logs = (workspace.parent / "audit").rglob("*.jsonl")
     events = [json.loads(line) for f in logs for line in f.read_text().splitlines()]
-    approved = [e for e in events if e.get("type") == "mcp.server" and "approved" in json.dumps(e)]
-    assert approved, "the approval is an audit event"
+    [approved] = [e["payload"] for e in events if e.get("type") == "mcp.approval"]
+    assert approved["action"] == "approved" and approved["via"] == "tui" and approved["server"] == "proposed"
+    assert approved["workspace"] == str(workspace) and approved["who"]["uid"] == str(os.getuid())
+    assert approved["identity"] == json.loads((user_data_dir() / "mcp-approvals.json").read_text())[
+        str(workspace)]["proposed"]["digest"]
 
 
 def test_a_proposal_changed_after_it_was_shown_is_not_approved(workspace: Path, run_tui: RunTui) -> None:

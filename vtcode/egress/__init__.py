@@ -7,7 +7,21 @@ defaults.py lists the registries and forges a user may switch on. See docs/secur
 
 from __future__ import annotations
 
-from .proxy import EgressProxy
+from typing import TYPE_CHECKING, Any
+
 from .rules import EgressRules, RuleError
 
+if TYPE_CHECKING:
+    from .proxy import EgressProxy
+
 __all__ = ["EgressProxy", "EgressRules", "RuleError"]
+
+
+def __getattr__(name: str) -> Any:
+    """The proxy (asyncio, its threads, splice) is imported when a sandbox first needs it: every
+    `vtcode` start imports the sandbox package, and most never use the allowlist mode."""
+    if name == "EgressProxy":
+        from .proxy import EgressProxy
+
+        return EgressProxy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -212,6 +212,8 @@ class EgressProxy:
             if record.decision != "allow":
                 record.deny(rule=record.rule, reason=record.reason or f"{type(exc).__name__}: {exc}")
                 await _respond(writer, 400, record.reason)
+            else:  # allowed, then cut short: the record says how
+                record.reason = record.reason or f"{type(exc).__name__}: {exc}"[:300]
         finally:
             with contextlib.suppress(Exception):
                 writer.close()

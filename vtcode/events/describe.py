@@ -272,6 +272,18 @@ def _mcp_server(p: Payload) -> str:
     )
 
 
+def _mcp_approval(p: Payload) -> str:
+    who = p.get("who") or {}
+    person = who.get("user") or _if(who.get("uid"), f"uid {who.get('uid')}") or "someone"
+    return _join(
+        f"{p.get('server')} {p.get('action')}",
+        _if(p.get("identity"), str(p.get("identity"))),
+        f"for {p.get('workspace')}",
+        f"by {person} ({p.get('via')})",
+        _if(p.get("what"), f": {p.get('what')}"),
+    )
+
+
 def _sandbox_verified(p: Payload) -> str:
     state = "auto mode on" if p.get("ok") else "auto mode off: every prompt still asks"
     return f"{state} ({p.get('reason') or 'no reason given'})"
@@ -372,6 +384,7 @@ def _network_request(p: Payload) -> str:
                 f"{p.get('bytes_up', 0)} bytes up, {p.get('bytes_down', 0)} down"),
             _if(p.get("status"), f"status {p.get('status')}"),
         ),
+        _if(p.get("client"), f"[{p.get('client')}]"),
     )
 
 
@@ -475,6 +488,7 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "tool.refused": _tool_refused,
     "mcp.call": _mcp_call,
     "mcp.server": _mcp_server,
+    "mcp.approval": _mcp_approval,
     "sandbox.verified": _sandbox_verified,
     "checkpoint.taken": _checkpoint_taken,
     "checkpoint.restored": _checkpoint_restored,

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from vtcode_hookspecs import ActionRequest, Decision, Error, RuleId, Verdict
+from vtcode_hookspecs import PAYLOADS, ActionRequest, Decision, Error, RuleId, Verdict
 
 from vtcode.approvals.broker import ApprovalBroker
 from vtcode.config.models import SandboxConfig
-from vtcode.egress import EgressProxy, EgressRules
 from vtcode.egress.approved import ApprovedHosts
 from vtcode.egress.defaults import DEFAULT_ALLOW
-from vtcode.egress.proxy import Ask as Ask
+from vtcode.egress.rules import EgressRules
 from vtcode.errors import VtcodeError
 from vtcode.events import EventBus
+
+if TYPE_CHECKING:
+    from vtcode.egress.proxy import Ask as Ask
+    from vtcode.egress.proxy import EgressProxy
+else:
+    Ask = Callable[[str, int, str], bool]  # (host, port, method) -> allowed; as vtcode.egress.proxy.Ask
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
                    "npm_config_proxy", "npm_config_https_proxy", "CARGO_HTTP_PROXY")
@@ -35,21 +41,40 @@ def rules_of(config: SandboxConfig, approved: Sequence[str] = ()) -> EgressRules
     return EgressRules(allow, egress.deny, egress.methods)
 
 
+def own_rules(config: SandboxConfig, hosts: Sequence[str]) -> EgressRules:
+    """A launch's own allowlist (an MCP server's grant): only `hosts`, never the session's allow list,
+    its defaults or the person's approved hosts; the session's deny rules and method limits still hold."""
+    return EgressRules(list(hosts), config.network.deny, config.network.methods)
+
+
 class EgressGate:
+    """One egress proxy, started on first use. The session's gate has the session's rules and asks the
+    person about unnamed hosts; a launch with its own allowlist (`own`) gets a gate of its own, which
+    never asks, and whose events name `client`."""
+
     def __init__(self, config: SandboxConfig, bus: EventBus, ask: Ask | None = None,
-                 approved: Sequence[str] = ()) -> None:
+                 approved: Sequence[str] = (), *, own: Sequence[str] | None = None,
+                 client: str | None = None) -> None:
         self._config = config
         self._approved = tuple(approved)
-        self._ask = ask if config.network.ask else None
+        self._ask = ask if config.network.ask and own is None else None
         self._bus = bus
+        self._rules = rules_of(config, approved) if own is None else own_rules(config, own)
+        self._client = client
         self._proxy: EgressProxy | None = None
         self._lock = threading.Lock()
+
+    def _as_client(self, kind: str, payload: dict[str, Any]) -> object:
+        """The proxy's events with the client named (its model checks them like the bus would)."""
+        return self._bus.record(PAYLOADS[kind].model_validate({**payload, "client": self._client}))
 
     def _started(self) -> EgressProxy:
         with self._lock:
             if self._proxy is None:
-                self._proxy = EgressProxy(rules_of(self._config, self._approved), self._bus.emit,
-                                          self._config.network.hosts, ask=self._ask)
+                from vtcode.egress.proxy import EgressProxy
+
+                emit = self._bus.emit if self._client is None else self._as_client
+                self._proxy = EgressProxy(self._rules, emit, self._config.network.hosts, ask=self._ask)
             return self._proxy
 
     def attach(self, channel: socket.socket) -> int:

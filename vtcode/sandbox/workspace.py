@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class WorkspaceSandbox:
         self._git_before: dict[tuple[tuple[str, ...], str], Protection] = {}
         self._egress = (EgressGate(config, bus, ask_network, approved_hosts) if _egress_mode(config)
                         else None)
+        self._own_gates: dict[tuple[tuple[str, ...], str | None], EgressGate] = {}
+        self._own_lock = threading.Lock()
         if config.mode == "full-access":
             bus.record(
                 SandboxFullAccess(
@@ -109,6 +112,9 @@ class WorkspaceSandbox:
         )
 
     def prepare(self, request: SandboxRequest) -> PreparedSpawn:
+        gate = self._egress
+        if request.egress_hosts is not None and not request.network:
+            request, gate = self._own_egress(request)
         if not isinstance(self._backend, SandboxPreparer):
             raise SandboxDenied(
                 f"sandbox backend {self._backend.name!r} has no prepare(); vtcode needs it "
@@ -137,16 +143,18 @@ class WorkspaceSandbox:
             raise SandboxDenied(reason)
         egress_key = None
         if request.egress_port is not None and not request.network:
-            if self._egress is None or prepared.egress is None or not any(
+            if gate is None or prepared.egress is None or not any(
                     e.startswith("network:egress-proxy") for e in prepared.enforced):
                 prepared.release()
-                reason = (f"sandbox.network mode 'allowlist' is set but the {self._backend.name} sandbox "
+                what = ("a network grant through the egress proxy was asked for"
+                        if request.egress_hosts is not None else "sandbox.network mode 'allowlist' is set")
+                reason = (f"{what} but the {self._backend.name} sandbox "
                           "cannot route commands through the egress proxy here; nothing was run")
                 self._bus.record(
                     SandboxDeniedPayload(name=self._backend.name, argv=list(request.argv), reason=reason)
                 )
                 raise SandboxDenied(reason)
-            egress_key = self._egress.attach(prepared.egress)
+            egress_key = gate.attach(prepared.egress)
         snapshot = Snapshot.take(str(self._root), prepared.unprotected)
         self._bus.record(
             SandboxApplied(
@@ -164,9 +172,25 @@ class WorkspaceSandbox:
             entries = tuple(find_git_entries(str(self._root)))
             protection = Protection((), entries, gitdir_listing(list(entries), str(self._root)))
         release = self._releaser(prepared, snapshot, protection)
-        if self._egress is not None and egress_key is not None:
-            release.egress = (self._egress, egress_key)
+        if gate is not None and egress_key is not None:
+            release.egress = (gate, egress_key)
         return dataclasses.replace(prepared, release=release)
+
+    def _own_egress(self, request: SandboxRequest) -> tuple[SandboxRequest, EgressGate]:
+        """A launch with its own allowlist (an MCP server's `network = [hosts]`): its own proxy, with only
+        those hosts (and the session's deny rules), whatever the session's mode; the proxy's port and
+        environment are filled in here, so the caller names hosts and nothing else. One proxy per
+        allowlist and client, kept for the session (a restarted server reuses it)."""
+        hosts = request.egress_hosts or ()
+        key = (hosts, request.egress_client)
+        with self._own_lock:
+            gate = self._own_gates.get(key)
+            if gate is None:
+                gate = EgressGate(self._config, self._bus, own=hosts, client=request.egress_client)
+                self._own_gates[key] = gate
+        port = request.egress_port or self._config.network.port
+        env = {k: v for k, v in request.env.items() if k.lower() != "no_proxy"} | proxy_env(port)
+        return request.model_copy(update={"egress_port": port, "env": env}), gate
 
     def _releaser(self, prepared: PreparedSpawn, snapshot: Snapshot, before: Protection) -> _Release:
         return _Release(prepared, snapshot, self._bus, self._backend.name, str(self._root), before)
@@ -175,6 +199,10 @@ class WorkspaceSandbox:
         """Stop the egress proxy, if this sandbox started one."""
         if self._egress is not None:
             self._egress.close()
+        with self._own_lock:
+            gates, self._own_gates = list(self._own_gates.values()), {}
+        for gate in gates:
+            gate.close()
 
 
 def _egress_mode(config: SandboxConfig) -> bool:

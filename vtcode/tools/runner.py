@@ -277,6 +277,10 @@ def _changes_workspace(action: ActionRequest, tool: Tool) -> bool:
         return True
     if action.write or any(write for _, write in action.extra_paths):
         return True
+    # A tool that says the kernel keeps it from the workspace (an MCP server confined read-only, or a
+    # remote one): no checkpoint to take, though its risk class stays `write` for approvals.
+    if getattr(tool, "writes_workspace", True) is False:
+        return False
     return getattr(tool, "risk", None) is RiskClass.WRITE
 
 

@@ -49,6 +49,7 @@ def test_every_issue_event_type_has_a_typed_payload() -> None:
         "approval.requested",
         "approval.answered",
         "command.started",
+        "mcp.approval",  # an MCP server's approval: durable before the approvals file changes
     } == SECURITY_EVENTS
 
 

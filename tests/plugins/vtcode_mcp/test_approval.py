@@ -80,7 +80,7 @@ def test_a_proposed_server_starts_only_once_approved(session, workspace, server_
     assert ready[0]["source"] == "workspace" and ready[0]["identity"] == row["identity"]
 
 
-@pytest.mark.parametrize("change", ["args", "script", "env"])
+@pytest.mark.parametrize("change", ["args", "script", "env", "network"])
 def test_any_change_to_an_approved_server_needs_a_new_approval(
     session, workspace, server_copy, tmp_path, change
 ):
@@ -94,6 +94,9 @@ def test_any_change_to_an_approved_server_needs_a_new_approval(
         propose(workspace, server_copy, started, ("--port", "1"))
     elif change == "script":
         server_copy.write_text(server_copy.read_text() + "\n# changed\n")
+    elif change == "network":  # a network grant added: the proxy would let it out, so it is asked again
+        toml = workspace / ".vtcode" / "mcp.toml"
+        toml.write_text(toml.read_text() + 'network = ["registry.npmjs.org"]\n')
     else:
         toml = workspace / ".vtcode" / "mcp.toml"
         toml.write_text(toml.read_text() + 'env = { EXTRA = "1" }\n')
@@ -261,7 +264,10 @@ def test_server_names_cannot_overlap_other_servers_rules(user_config, session, w
     [('[mcp.servers.x]\nargs = ["a"]\n', "mcp.servers.x"),
      ('[mcp.servers.x]\ncommand = "cat"\nurl = "http://127.0.0.1:9/"\n', "mcp.servers.x"),
      ('[mcp.servers.x]\ncommand = "cat"\nbogus = 1\n', "mcp.servers.x.bogus"),
-     ('[mcp.servers.x]\nurl = "http://x/"\nbearer_token = "in-a-file"\n', "mcp.servers.x.bearer_token")],
+     ('[mcp.servers.x]\nurl = "http://x/"\nbearer_token = "in-a-file"\n', "mcp.servers.x.bearer_token"),
+     # `true` no longer says which network (decision 2302): name the hosts, or "full"
+     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = true\n', "mcp.servers.x.network"),
+     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = ["no such host"]\n', "mcp.servers.x.network")],
 )
 def test_a_bad_server_table_is_one_line_naming_the_key(user_config, workspace, text, key):
     path = user_config(text)
@@ -269,3 +275,66 @@ def test_a_bad_server_table_is_one_line_naming_the_key(user_config, workspace, t
     assert ran.returncode == 2 and ran.stdout == ""
     [line] = ran.stderr.strip().splitlines()
     assert line.startswith(f"vtcode: error: {path}:") and key in line and "Traceback" not in ran.stderr
+
+
+def test_the_hosts_of_a_network_grant_are_part_of_the_identity(tmp_path: Path) -> None:
+    """Another host is another identity; the same hosts in another order are the same grant."""
+    from vtcode_mcp.identity import identity_of
+
+    def digest(network: object) -> str:
+        config = McpServerConfig.model_validate({"command": sys.executable, "args": ["-c", "0"],
+                                                 "network": network})
+        return identity_of(config, tmp_path).digest
+
+    one = digest(["a.test"])
+    assert one != digest(["a.test", "b.test"]) != digest("full") != digest(False)
+    assert digest(["b.test", "a.test"]) == digest(["a.test", "b.test"])
+    assert one != digest(False) and digest([]) == digest(False)
+
+
+def test_approve_and_revoke_are_audit_events_naming_who_what_and_where(
+    isolated_user_dirs: Path, workspace: Path, server_copy: Path
+) -> None:
+    """`vtcode mcp approve` and `revoke` each leave a session in the audit trail whose `mcp.approval`
+    event names the person (uid, user), the identity approved (the digest stored) and the scope (this
+    workspace), and the log verifies. Written ahead: an audit dir that cannot be written refuses the
+    approval, and nothing is stored."""
+    from vtcode.workspace.trust import write_trust
+
+    propose(workspace, server_copy, workspace / "started")
+    write_trust(workspace)
+    audit = isolated_user_dirs / "data" / "audit"
+
+    def approval_events() -> list[dict[str, object]]:
+        lines = [json.loads(line) for log in audit.glob("*.jsonl") for line in log.read_text().splitlines()]
+        return [e["payload"] for e in sorted(lines, key=lambda e: e["ts"]) if e["type"] == "mcp.approval"]
+
+    approved = vtcode("mcp", "approve", "proposed", workspace=workspace)
+    assert approved.returncode == 0, approved.stderr
+    stored = json.loads((isolated_user_dirs / "data" / "mcp-approvals.json").read_text())
+    digest = stored[str(workspace)]["proposed"]["digest"]
+    [event] = approval_events()
+    assert event["action"] == "approved" and event["server"] == "proposed" and event["via"] == "cli"
+    assert event["identity"] == digest and event["workspace"] == str(workspace)
+    assert event["who"]["uid"] == str(os.getuid()) and event["who"]["source"] == "cli"  # type: ignore[index]
+    assert "py_server.py" in str(event["what"])
+    revoked = vtcode("mcp", "revoke", "proposed", workspace=workspace)
+    assert revoked.returncode == 0, revoked.stderr
+    assert [(e["action"], e["identity"]) for e in approval_events()] == [("approved", digest),
+                                                                         ("revoked", digest)]
+    for log in audit.glob("*.jsonl"):
+        verified = subprocess.run([VTCODE, "audit", "verify", str(log)], capture_output=True, text=True,
+                                  timeout=60)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    # nothing to revoke: no event
+    assert vtcode("mcp", "revoke", "proposed", workspace=workspace).returncode == 2
+    assert len(approval_events()) == 2
+    # an audit dir that cannot be written: no approval without its record
+    (isolated_user_dirs / "config").mkdir(exist_ok=True)
+    blocked = isolated_user_dirs / "not-a-dir"
+    blocked.write_text("a file where the audit dir should be")
+    (isolated_user_dirs / "config" / "vtcode.toml").write_text(f'[audit]\ndir = "{blocked}"\n')
+    refused = vtcode("mcp", "approve", "proposed", workspace=workspace)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+    assert "proposed" not in json.loads((isolated_user_dirs / "data" / "mcp-approvals.json").read_text()).get(
+        str(workspace), {})

@@ -105,3 +105,17 @@ def test_a_hung_server_times_out_and_is_restarted(user_config, session, approver
         time.sleep(0.05)
     assert s.call("mcp.py.add", {"a": 2, "b": 2}).result.ok
     assert "restarting" in [e["state"] for e in s.events("mcp.server")]
+
+
+def test_a_checkpoint_is_taken_only_around_a_server_that_can_write(user_config, session, workspace):
+    """A server without the write grant runs with the workspace read-only, so a call to it takes no
+    checkpoint (no ~20 ms of git per call); one granted write is checkpointed like any writing tool."""
+    user_config(everything('[tools.policies]\n"mcp.everything.echo" = "allow"\n"mcp.py.*" = "allow"\n')
+                + py_stdio(workspace / "calls.jsonl"))
+    s = session().ready()
+    echoed = s.call("mcp.everything.echo", {"message": "x"})
+    assert echoed.result.ok, (echoed.result.output, s.events("mcp.server"))
+    assert s.events("checkpoint.taken") == []
+    assert s.call("mcp.py.add", {"a": 1, "b": 2}).result.ok
+    [taken] = s.events("checkpoint.taken")
+    assert taken["tool"] == "mcp.py.add"
