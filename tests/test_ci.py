@@ -20,6 +20,8 @@ PACKAGES = {
     "git": "git",
     "bwrap": "bubblewrap",
     "unshare": "util-linux",
+    "mount": "mount",  # the checkpoint watcher's mount case (tests/core/checkpoints/test_watcher.py)
+    "umount": "mount",
     "make": "make",  # the policy reviews' real-tool witnesses: make, ed, jq, file
     "ed": "ed",
     "jq": "jq",

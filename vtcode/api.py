@@ -24,7 +24,7 @@ adds names, a major version removes or changes one.
 |   | `workspace_options`/`CommandContext` (--workspace, --config, -c as one object; its `source_setup`, |
 |   | `open_session`, `audit_trail` -> `CommandAudit`: record events of the command in the audit trail) |
 | approvals | `os_identity` (user, uid, tty, pid of the person running vtcode: an approval's `who`) |
-| network | `EgressRules` (the egress proxy's host rules: a plugin checks a grant's syntax as the proxy reads it) |
+| network | `EgressRules` (the egress proxy's host rules: a plugin checks a grant as the proxy reads it) |
 | secrets | `resolve_secret` (an environment variable, else the user's private secrets.toml) |
 | shell | `session_variables` (what a send to a persistent shell sets for the sends after it) |
 | sandbox | `host_git_paths`, `MACOS_SYSTEM_CONFIGS` (the user's git config), `linked_from_stores` (secrets |
@@ -50,9 +50,9 @@ if TYPE_CHECKING:  # for type checkers; the same names, module by module, as _WH
     from vtcode.command_context import CommandAudit as CommandAudit
     from vtcode.command_context import CommandContext as CommandContext
     from vtcode.command_context import workspace_options as workspace_options
-    from vtcode.egress.rules import EgressRules as EgressRules
     from vtcode.config.tighten import Rule as Rule
     from vtcode.config.tighten import Tighten as Tighten
+    from vtcode.egress.rules import EgressRules as EgressRules
     from vtcode.errors import ConfigError as ConfigError
     from vtcode.errors import InvariantError as InvariantError
     from vtcode.errors import PathDenied as PathDenied

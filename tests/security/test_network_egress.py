@@ -503,7 +503,7 @@ def test_an_unknown_host_is_offered_to_the_person_once_session_or_always(
     workspace (in the user's config dir) and not asked again in the next session."""
     from vtcode.approvals.askers import NoTerminal
     from vtcode.approvals.broker import ApprovalBroker
-    from vtcode.egress.approved import ApprovedHosts
+    from vtcode.approvals.hosts import ApprovedHosts
     from vtcode.sandbox import network_asker
 
     code = textwrap.dedent(f"""

@@ -15,9 +15,9 @@ from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, Too
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore, lexical_path
+from vtcode.approvals.hosts import ApprovedHosts
 from vtcode.checkpoints import Checkpoints, CheckpointStore, prune
 from vtcode.config.models import CheckpointsConfig
-from vtcode.egress.approved import ApprovedHosts
 from vtcode.hooks import HookRunner
 from vtcode.policy.auto import AutoApproval
 from vtcode.policy.engine import PolicyEngine

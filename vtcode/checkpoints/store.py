@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from vtcode.errors import VtcodeError
+from vtcode.errors import InvariantError, VtcodeError
 from vtcode.paths import host_program, host_search_path, private_dir, user_data_dir
 from vtcode.workspace.trust import TRUST_MARKER
 
@@ -225,7 +225,8 @@ class CheckpointStore:
             else:
                 self.last_scan = "watched"
                 looked = sorted(os.fsdecode(n) for n in names)
-                assert self.watcher is not None
+                if self.watcher is None:
+                    raise InvariantError("a watched snapshot without a watcher")
                 forced = sorted(os.fsdecode(n) for n in self.watcher.forced)
                 if forced:
                     self._rehash(forced)

@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from vtcode.errors import InvariantError
+
 from . import inotify as ino
 from .inotify import Inotify, InotifyUnavailable
 
@@ -274,7 +276,8 @@ class TreeWatcher:
         self._reset_state()
 
     def _add(self, rel: bytes, mask: int) -> int:
-        assert self._inotify is not None
+        if self._inotify is None:
+            raise InvariantError("a watch added with no inotify instance")
         if self.max_watches is not None and self._watches >= self.max_watches:
             raise _Exhausted
         try:
@@ -367,8 +370,8 @@ class TreeWatcher:
     # -- events ---------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        assert self._inotify is not None
-        assert self._wake is not None
+        if self._inotify is None or self._wake is None:
+            raise InvariantError("the watcher's thread started without its inotify instance")
         fd, wake = self._inotify.fd, self._wake[0]
         while True:
             try:

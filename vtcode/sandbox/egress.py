@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from vtcode_hookspecs import PAYLOADS, ActionRequest, Decision, Error, RuleId, Verdict
 
 from vtcode.approvals.broker import ApprovalBroker
+from vtcode.approvals.hosts import ApprovedHosts
 from vtcode.config.models import SandboxConfig
-from vtcode.egress.approved import ApprovedHosts
 from vtcode.egress.defaults import DEFAULT_ALLOW
 from vtcode.egress.rules import EgressRules
 from vtcode.errors import VtcodeError

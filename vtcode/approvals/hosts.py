@@ -13,10 +13,11 @@ from pathlib import Path
 
 from vtcode_hookspecs import ActionRequest
 
-from vtcode.approvals.broker import Answer
 from vtcode.atomic import write_text_atomic
 from vtcode.errors import ConfigError
 from vtcode.paths import private_dir, user_config_dir
+
+from .broker import Answer
 
 FILE_NAME = "egress-approved.json"
 
