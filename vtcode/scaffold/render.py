@@ -61,7 +61,7 @@ FAMILY_KITS: dict[str, FamilyKit] = {
     "review": FamilyKit(
         "review",
         "A policy review denying git push to protected remotes.",
-        "Protected remotes: `VTCODE_${env}_REMOTES=upstream,prod` (default `upstream`).",
+        "Protected remotes: edit `PROTECTED_REMOTES` in the module (default `upstream`).",
     ),
 }
 
