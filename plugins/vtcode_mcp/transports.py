@@ -64,7 +64,10 @@ async def open_transport(
 
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         timeout = httpx2.Timeout(HTTP_TIMEOUT_S, read=config.call_timeout_s + 5)
-        client = httpx2.AsyncClient(headers=headers, timeout=timeout, trust_env=False)
+        from .http_cap import BoundedTransport
+
+        client = httpx2.AsyncClient(headers=headers, timeout=timeout, trust_env=False,
+                                    transport=BoundedTransport())
         async with client, streamable_http_client(config.url, http_client=client) as streams:
             yield streams[0], streams[1]
         return
