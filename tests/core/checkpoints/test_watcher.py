@@ -76,7 +76,12 @@ def assert_same(store: CheckpointStore, oracle: Oracle) -> str:
     truth = oracle.scan()
     why = store.watcher.fallbacks if store.watcher is not None else None
     assert ours == truth, f"watched ({store.last_scan}) != whole scan; fallbacks: {why}"
+    if store.last_scan == "watched":
+        WRITERS[store.last_writer] = WRITERS.get(store.last_writer, 0) + 1
     return store.last_scan
+
+
+WRITERS: dict[str, int] = {}  # who made the watched checkpoints: "python" (memtree.py) or "git"
 
 
 # -- the invariant over random operations ------------------------------------------------------------
@@ -228,6 +233,52 @@ def test_a_watched_checkpoint_is_the_tree_a_whole_scan_records(sequence: list[tu
         finally:
             player.close()
         assert_same(store, oracle)  # and once the mappings are closed
+
+
+def test_the_random_sequences_go_through_the_in_process_path() -> None:
+    """The invariant above holds for checkpoints made in process, not only for git's: most of its watched
+    checkpoints were (runs after it, in file order)."""
+    if not WRITERS:
+        pytest.skip("the invariant test did not run before this one")
+    print("watched checkpoints by writer:", WRITERS)
+    assert WRITERS.get("python", 0) > WRITERS.get("git", 0), WRITERS
+
+
+def test_a_few_changed_paths_are_checkpointed_without_git() -> None:
+    """Edits, a new file and directory, a symlink, an executable bit, a deletion, a file over the cap:
+    made in process (the store's index is not written: no git ran), and the whole scan's tree."""
+    with workspace() as (root, store, oracle, _base):
+        for i in range(30):
+            (root / f"d{i % 3}").mkdir(exist_ok=True)
+            (root / f"d{i % 3}" / f"f{i}").write_text(str(i))
+        assert assert_same(store, oracle) == "whole"
+        index = store._index_id()
+        (root / "d1" / "f4").write_text("changed")
+        (root / "d9 é" / "deep").mkdir(parents=True)
+        (root / "d9 é" / "deep" / "new").write_text("new")
+        os.symlink("../d1/f4", root / "d2" / "link")
+        (root / "d2" / "f5").chmod(0o755)
+        (root / "d0" / "f3").unlink()
+        (root / "d0" / "big").write_bytes(b"b" * (CAP + 1))
+        (root / "d1-x").write_text("sorts before d1/")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "python", store.unsure
+        shutil.rmtree(root / "d9 é")
+        (root / "d0" / "big").write_text("small")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "python", store.unsure
+        assert store._index_id() == index
+        # A .gitignore changed: git decides (the store's index first made the last in-process tree).
+        (root / "d1" / ".gitignore").write_text("f4\nnew*\n")
+        (root / "d1" / "new1").write_text("ignored")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "git"
+        (root / "d1" / "new2").write_text("ignored too, by the rule git read")
+        (root / "d1" / "f4").write_text("tracked: recorded though ignored now")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "python", store.unsure
+        fsck = store.git("fsck", "--strict", "--no-dangling")
+        assert b"error" not in fsck
 
 
 def test_writes_through_a_hard_link_outside_the_workspace_are_seen() -> None:
