@@ -11,7 +11,7 @@ them. Anything this module is not sure to decide as git does raises `Unsure`, an
 git-based path: a `.gitignore`, `.gitattributes`, `.gitmodules` or `.git` among the names or in a new
 directory, any `.gitattributes` on the way to a name or `info/attributes` in the store (git would filter
 content by them), a gitlink in the tree, a name git refuses (`verify_path`), a new directory of more than
-`WALK_CAP` entries, an error.
+`WALK_CAP` entries or `BYTES_CAP` of content, an error.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 TREE = b"40000"
 LINK = b"120000"
 WALK_CAP = 4096  # entries walked beneath the names of one checkpoint; more: the git path
+BYTES_CAP = 64 * 1024 * 1024  # content held before it is written; more: the git path
 _RULE_NAMES = {b".git", b".gitignore", b".gitattributes", b".gitmodules", b".mailmap"}
 
 Entries = dict[bytes, tuple[bytes, bytes]]  # name -> (mode, 20-byte sha)
@@ -182,6 +183,7 @@ class Snapshot:
         self.rules = rules
         self.excluded = set(excluded)
         self.walked = 0
+        self.held = 0
         self.skipped: list[bytes] = []  # over the cap, recorded-or-not decided below
         self._real: dict[bytes, bool] = {}
         self._attrs: dict[bytes, bool] = {}
@@ -261,9 +263,12 @@ class Snapshot:
                 return None
             try:
                 with open(self._abs(rel), "rb") as handle:
-                    data = handle.read()
+                    data = handle.read(self.size_cap + 1)
             except OSError as exc:
                 raise Unsure(str(exc)) from exc
+            self.held += len(data)
+            if len(data) > self.size_cap or self.held > BYTES_CAP:
+                raise Unsure("too much content (or a file grew past the cap while read)")
             leaf: State = (b"100755" if info.st_mode & stat.S_IXUSR else b"100644", data)
         elif stat.S_ISLNK(info.st_mode):
             try:
