@@ -268,12 +268,8 @@ class CheckpointStore:
         if not (self._watch and self.in_process) or not self._latest:
             return None
         try:
-            if self._memory is None or self._memory.root_sha != self._latest:
-                self._memory = None
-                if (self.git_dir / "info" / "attributes").exists():
-                    raise Unsure("info/attributes in the store")
-                listing = self.git("ls-tree", "-r", "-t", "-z", "--full-tree", self._latest)
-                self._memory = MemoryTree.parse(self._latest, listing)
+            self._load_memory()
+            assert self._memory is not None
             if self._rules is None:
                 self._rules = IgnoreRules(self._environment(), self.root)
             excluded = []
@@ -294,6 +290,16 @@ class CheckpointStore:
         self._latest = tree
         self._mark_index_behind(tree)
         return tree, found
+
+    def _load_memory(self) -> None:
+        """The trees of the store's latest tree, read once (`ls-tree`: O(files), about 20 ms of parsing
+        at 10,000 files and 200 ms at 100,000); Unsure if the in-process path cannot be used."""
+        if self._memory is None or self._memory.root_sha != self._latest:
+            self._memory = None
+            if (self.git_dir / "info" / "attributes").exists():
+                raise Unsure("info/attributes in the store")
+            listing = self.git("ls-tree", "-r", "-t", "-z", "--full-tree", self._latest)
+            self._memory = MemoryTree.parse(self._latest, listing)
 
     def _git_written(self, made: tuple[str, list[str]]) -> tuple[str, list[str]]:
         """After a git-based snapshot: the index holds the tree; the in-memory trees are of the old one,
@@ -509,6 +515,9 @@ class CheckpointStore:
             self.write_tree()
             if self.watcher is not None and not self.watcher.settled():
                 self.write_tree()  # the watches again, and a scan that now reads no file
+            if self._watch and self.in_process and self._latest:
+                with contextlib.suppress(Unsure, CheckpointError):
+                    self._load_memory()  # here, in the background, not at the first action
         self.pack()
 
     def pack(self, loose: int = 1000) -> None:
