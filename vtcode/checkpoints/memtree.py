@@ -30,6 +30,7 @@ TREE = b"40000"
 LINK = b"120000"
 WALK_CAP = 4096  # entries walked beneath the names of one checkpoint; more: the git path
 BYTES_CAP = 64 * 1024 * 1024  # content held before it is written; more: the git path
+_FOLDERS: set[bytes] = set()  # object fan-out directories known to exist
 _RULE_NAMES = {b".git", b".gitignore", b".gitattributes", b".gitmodules", b".mailmap"}
 
 Entries = dict[bytes, tuple[bytes, bytes]]  # name -> (mode, 20-byte sha)
@@ -60,10 +61,17 @@ def write_object(objects: bytes, kind: bytes, data: bytes) -> bytes:
     path = os.path.join(folder, hexed[2:])
     if os.path.exists(path):
         return sha
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(folder, 0o755)
+    if folder not in _FOLDERS:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder, 0o755)
+        _FOLDERS.add(folder)  # (a repack may remove it again: then the open fails, and it is made)
     temp = os.path.join(folder, b"tmp_obj_%d_%s" % (os.getpid(), os.urandom(6).hex().encode()))
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
+    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder, 0o755)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
     try:
         os.write(fd, zlib.compress(body, 1))
     finally:
