@@ -233,6 +233,7 @@ def test_a_watched_checkpoint_is_the_tree_a_whole_scan_records(sequence: list[tu
         finally:
             player.close()
         assert_same(store, oracle)  # and once the mappings are closed
+        store.git("fsck", "--strict", "--no-dangling")  # the objects written in process are sound
 
 
 def test_the_random_sequences_go_through_the_in_process_path() -> None:
@@ -242,6 +243,30 @@ def test_the_random_sequences_go_through_the_in_process_path() -> None:
         pytest.skip("the invariant test did not run before this one")
     print("watched checkpoints by writer:", WRITERS)
     assert WRITERS.get("python", 0) > WRITERS.get("git", 0), WRITERS
+
+
+def test_two_sessions_on_one_workspace_record_the_whole_scans_tree() -> None:
+    """A second session's store shares the first's index: after the first made a checkpoint in process
+    (its index not written), the second's next checkpoint is a whole scan over the first's tree, so a
+    file the first recorded before a rule ignored it stays recorded, as it would in one session."""
+    with workspace() as (root, store, oracle, base):
+        (root / "a").mkdir()
+        (root / "a" / "x").write_text("x")
+        other = CheckpointStore(root, home=base / "store", size_cap=CAP, watch=True)
+        try:
+            assert assert_same(store, oracle) == "whole"
+            assert assert_same(other, oracle) == "whole"
+            (root / "a" / "new.tmp").write_text("recorded before it is ignored")
+            assert assert_same(store, oracle) == "watched"
+            assert store.last_writer == "python", store.unsure
+            (root / "a" / ".gitignore").write_text("*.tmp\n")
+            assert assert_same(other, oracle) == "whole"  # the index lacked the first's tree
+            tree = watched(other)[0]
+            assert "a/new.tmp" in other.git("ls-tree", "-r", "--name-only", tree).decode().split()
+            (root / "a" / "x").write_text("changed")
+            assert assert_same(store, oracle) == "watched"
+        finally:
+            other.close()
 
 
 def test_a_few_changed_paths_are_checkpointed_without_git() -> None:
