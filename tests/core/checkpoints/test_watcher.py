@@ -225,8 +225,14 @@ def test_a_watched_checkpoint_is_the_tree_a_whole_scan_records(sequence: list[tu
             for op in sequence:
                 if op[0] == "checkpoint":
                     assert_same(store, oracle)
-                else:
-                    player.play(op)
+                    continue
+                if op[0] == "mmap" and store.watcher is not None:
+                    # The watcher's known gap, out of the invariant on purpose (docs/checkpoints.md): an
+                    # open made before a just-made directory's watch is in place is not seen, so a later
+                    # write through that mapping raises nothing at all. Mappings here are made once the
+                    # watcher has caught up, as a mapping of a file that has existed for a moment is.
+                    store.watcher.settled()
+                player.play(op)
             assert_same(store, oracle)
             player.op_mmapwrite()  # written again through a mapping, after the last checkpoint
             assert_same(store, oracle)
