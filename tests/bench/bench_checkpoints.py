@@ -95,9 +95,12 @@ def measure(count: int, target_ms: float) -> bool:
                 path.write_text(path.read_text() + f"# edit {state['n']}\n")
             (root / f"new{state['n']}.py").write_text("x = 1\n")  # and an untracked file
 
+        writers: list[str] = []
+
         def checkpoint() -> None:
             edit_a_few()
             watched.take(tool="bench")
+            writers.append(watched.last_writer)  # "python": made in process (memtree.py), "git"
 
         def scan() -> None:
             edit_a_few()
@@ -124,6 +127,9 @@ def measure(count: int, target_ms: float) -> bool:
                 walls[kind].append(w)
                 cpus[kind].append(c)
         assert watched.last_scan == "watched", (watched.last_scan, watcher.fallbacks)
+        measured = writers[-ROUNDS:]
+        print(f"- {count} files: {measured.count('python')} of {ROUNDS} measured watched checkpoints made "
+              f"in process, no git process ({watched.unsure[-3:]})")
         assert watched.take(tool="check").tree == store.take(tool="check").tree  # the same tree
         ours, baseline = statistics.median(walls["watched"]), statistics.median(walls["stash"])
         med = {k: statistics.median(v) for k, v in cpus.items()}

@@ -76,7 +76,12 @@ def assert_same(store: CheckpointStore, oracle: Oracle) -> str:
     truth = oracle.scan()
     why = store.watcher.fallbacks if store.watcher is not None else None
     assert ours == truth, f"watched ({store.last_scan}) != whole scan; fallbacks: {why}"
+    if store.last_scan == "watched":
+        WRITERS[store.last_writer] = WRITERS.get(store.last_writer, 0) + 1
     return store.last_scan
+
+
+WRITERS: dict[str, int] = {}  # who made the watched checkpoints: "python" (memtree.py) or "git"
 
 
 # -- the invariant over random operations ------------------------------------------------------------
@@ -220,14 +225,91 @@ def test_a_watched_checkpoint_is_the_tree_a_whole_scan_records(sequence: list[tu
             for op in sequence:
                 if op[0] == "checkpoint":
                     assert_same(store, oracle)
-                else:
-                    player.play(op)
+                    continue
+                if op[0] == "mmap" and store.watcher is not None:
+                    # The watcher's known gap, out of the invariant on purpose (docs/checkpoints.md): an
+                    # open made before a just-made directory's watch is in place is not seen, so a later
+                    # write through that mapping raises nothing at all. Mappings here are made once the
+                    # watcher has caught up, as a mapping of a file that has existed for a moment is.
+                    store.watcher.settled()
+                player.play(op)
             assert_same(store, oracle)
             player.op_mmapwrite()  # written again through a mapping, after the last checkpoint
             assert_same(store, oracle)
         finally:
             player.close()
         assert_same(store, oracle)  # and once the mappings are closed
+        store.git("fsck", "--strict", "--no-dangling")  # the objects written in process are sound
+
+
+def test_the_random_sequences_go_through_the_in_process_path() -> None:
+    """The invariant above holds for checkpoints made in process, not only for git's: most of its watched
+    checkpoints were (runs after it, in file order)."""
+    if not WRITERS:
+        pytest.skip("the invariant test did not run before this one")
+    print("watched checkpoints by writer:", WRITERS)
+    assert WRITERS.get("python", 0) > WRITERS.get("git", 0), WRITERS
+
+
+def test_two_sessions_on_one_workspace_record_the_whole_scans_tree() -> None:
+    """A second session's store shares the first's index: after the first made a checkpoint in process
+    (its index not written), the second's next checkpoint is a whole scan over the first's tree, so a
+    file the first recorded before a rule ignored it stays recorded, as it would in one session."""
+    with workspace() as (root, store, oracle, base):
+        (root / "a").mkdir()
+        (root / "a" / "x").write_text("x")
+        other = CheckpointStore(root, home=base / "store", size_cap=CAP, watch=True)
+        try:
+            assert assert_same(store, oracle) == "whole"
+            assert assert_same(other, oracle) == "whole"
+            (root / "a" / "new.tmp").write_text("recorded before it is ignored")
+            assert assert_same(store, oracle) == "watched"
+            assert store.last_writer == "python", store.unsure
+            (root / "a" / ".gitignore").write_text("*.tmp\n")
+            assert assert_same(other, oracle) == "whole"  # the index lacked the first's tree
+            tree = watched(other)[0]
+            assert "a/new.tmp" in other.git("ls-tree", "-r", "--name-only", tree).decode().split()
+            (root / "a" / "x").write_text("changed")
+            assert assert_same(store, oracle) == "watched"
+        finally:
+            other.close()
+
+
+def test_a_few_changed_paths_are_checkpointed_without_git() -> None:
+    """Edits, a new file and directory, a symlink, an executable bit, a deletion, a file over the cap:
+    made in process (the store's index is not written: no git ran), and the whole scan's tree."""
+    with workspace() as (root, store, oracle, _base):
+        for i in range(30):
+            (root / f"d{i % 3}").mkdir(exist_ok=True)
+            (root / f"d{i % 3}" / f"f{i}").write_text(str(i))
+        assert assert_same(store, oracle) == "whole"
+        index = store._index_id()
+        (root / "d1" / "f4").write_text("changed")
+        (root / "d9 é" / "deep").mkdir(parents=True)
+        (root / "d9 é" / "deep" / "new").write_text("new")
+        os.symlink("../d1/f4", root / "d2" / "link")
+        (root / "d2" / "f5").chmod(0o755)
+        (root / "d0" / "f3").unlink()
+        (root / "d0" / "big").write_bytes(b"b" * (CAP + 1))
+        (root / "d1-x").write_text("sorts before d1/")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "python", store.unsure
+        shutil.rmtree(root / "d9 é")
+        (root / "d0" / "big").write_text("small")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "python", store.unsure
+        assert store._index_id() == index
+        # A .gitignore changed: git decides (the store's index first made the last in-process tree).
+        (root / "d1" / ".gitignore").write_text("f4\nnew*\n")
+        (root / "d1" / "new1").write_text("ignored")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "git"
+        (root / "d1" / "new2").write_text("ignored too, by the rule git read")
+        (root / "d1" / "f4").write_text("tracked: recorded though ignored now")
+        assert assert_same(store, oracle) == "watched"
+        assert store.last_writer == "python", store.unsure
+        fsck = store.git("fsck", "--strict", "--no-dangling")
+        assert b"error" not in fsck
 
 
 def test_writes_through_a_hard_link_outside_the_workspace_are_seen() -> None:
