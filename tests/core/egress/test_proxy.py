@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers.accepting import stop_accepting
 
 from vtcode.egress import EgressProxy, EgressRules, RuleError
 from vtcode.egress.tls import client_hello_sni
@@ -66,9 +67,10 @@ def echo() -> Iterator[int]:
                 got.append(data)
                 conn.sendall(b"echo:" + data[:16])
 
-    threading.Thread(target=serve, daemon=True).start()
+    thread = threading.Thread(target=serve, daemon=True, name="echo-fixture")
+    thread.start()
     yield server.getsockname()[1]
-    server.close()
+    stop_accepting(server, thread)
 
 
 def client_hello(server_name: str) -> bytes:
