@@ -7,11 +7,16 @@ network namespace) is tested in tests/security/test_network_egress.py.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import http.server
+import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,3 +244,90 @@ def test_names_no_rule_allows_are_never_resolved(monkeypatch: pytest.MonkeyPatch
         assert reply.startswith((b"HTTP/1.1 403", b"HTTP/1.1 502")), reply
     proxy.proxy.close()
     assert looked_up == ["allowed.example"]
+
+
+def test_a_tunnels_descriptors_are_never_closed_under_its_pump_threads(
+    echo: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tunnel's splice threads hold the numbers of its two sockets. When the tunnel ends (detach) and a
+    thread has not run yet (a loaded machine), closing those numbers anyway lets the agent's next file take
+    them, and the late thread then splices between the agent's own files. The numbers stay the tunnel's
+    until its last thread is done; the agent's files are never read, written or closed by it."""
+    from vtcode.egress import proxy as proxy_module
+
+    real_pump = proxy_module._pump
+    given: list[tuple[int, int]] = []
+    go, ended = threading.Event(), threading.Semaphore(0)
+
+    def late_pump(src: int, dst: int, record: Any, way: str) -> None:
+        given.append((src, dst))
+        go.wait(10)  # not scheduled until the tunnel was detached
+        try:
+            real_pump(src, dst, record, way)
+        finally:
+            ended.release()
+
+    monkeypatch.setattr(proxy_module, "_pump", late_pump)
+    monkeypatch.setattr(proxy_module, "PUMP_GRACE_S", 0.05)
+    events: list[dict[str, Any]] = []
+    proxy = EgressProxy(EgressRules(["pkg.test", "127.0.0.1"]), lambda _t, p: events.append(p),
+                        hosts={"pkg.test": "127.0.0.1"})
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    key = proxy.serve_socket(listener)
+    files: list[tuple[int, Path, bytes]] = []
+    try:
+        with socket.create_connection(listener.getsockname(), timeout=5) as client:
+            client.sendall(f"CONNECT pkg.test:{echo} HTTP/1.1\r\n\r\n".encode())
+            assert client.recv(100).startswith(b"HTTP/1.1 200")
+            client.sendall(b"not TLS: spliced as it is")
+            deadline = time.monotonic() + 5
+            while len(given) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(given) == 2, given
+            proxy.detach(key)  # the command ended; its pump threads have not run yet
+            # The agent goes on: its next files take whatever numbers are free, the tunnel's included.
+            numbers = {fd for pair in given for fd in pair}
+            for i, number in enumerate(sorted(numbers)):
+                path = tmp_path / f"agent-file-{i}"
+                content = f"the agent's file {i}\n".encode()
+                path.write_bytes(content)
+                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+                if _free(number):
+                    fd = _move(fd, number)
+                files.append((fd, path, content))
+            go.set()
+            for _ in range(2):
+                assert ended.acquire(timeout=10)
+        for fd, path, content in files:
+            os.fstat(fd)  # still open: nobody closed the agent's file
+            assert path.read_bytes() == content, path
+            assert os.lseek(fd, 0, os.SEEK_CUR) == 0, path  # nor read from it
+        time.sleep(0.1)
+        for number in numbers - {fd for fd, _, _ in files}:
+            assert _free(number), f"the tunnel's descriptor {number} was left open"
+    finally:
+        go.set()
+        for fd, _, _ in files:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        proxy.close()
+        listener.close()
+
+
+def _free(number: int) -> bool:
+    try:
+        fcntl.fcntl(number, fcntl.F_GETFD)
+    except OSError as exc:
+        if exc.errno == errno.EBADF:
+            return True
+        raise
+    return False
+
+
+def _move(fd: int, number: int) -> int:
+    """The file opened as `fd`, now on the free descriptor `number` (what the next open would get)."""
+    moved = os.dup2(fd, number)
+    os.close(fd)
+    return moved
