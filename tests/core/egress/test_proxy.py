@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import http.server
 import os
 import socket
@@ -331,3 +332,94 @@ def _move(fd: int, number: int) -> int:
     moved = os.dup2(fd, number)
     os.close(fd)
     return moved
+
+
+class _Bystander:
+    """Another part of the agent, working beside the proxy: it opens files and socket pairs, writes and
+    reads them back, and notes anything it did not do itself (a closed descriptor, foreign bytes)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[str] = []
+        self.rounds = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bystander", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mine = f"round {self.rounds}: only the bystander writes here\n".encode()
+            path = self.folder / f"file-{self.rounds % 4}"
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            a, b = socket.socketpair()
+            try:
+                os.write(fd, mine)
+                a.sendall(mine)
+                time.sleep(0.001)  # the proxy's threads run meanwhile
+                got = b.recv(4096)
+                os.lseek(fd, 0, os.SEEK_SET)
+                back = os.read(fd, 4096)
+                if got != mine or back != mine:
+                    self.problems.append(f"round {self.rounds}: socket {got!r}, file {back!r}")
+                a.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    extra = b.recv(4096, socket.MSG_DONTWAIT)
+                    self.problems.append(f"round {self.rounds}: foreign bytes on the socket: {extra!r}")
+            except OSError as exc:
+                self.problems.append(f"round {self.rounds}: {exc}")
+            finally:
+                for closing in (functools.partial(os.close, fd), a.close, b.close):
+                    try:
+                        closing()
+                    except OSError as exc:  # EBADF: someone else closed it
+                        self.problems.append(f"round {self.rounds}: closing: {exc}")
+            self.rounds += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
+def test_many_short_tunnels_and_requests_never_touch_the_agents_other_descriptors(
+    echo: int, tmp_path: Path
+) -> None:
+    """Short tunnels (some cut by the client at once) and plain-HTTP requests through the proxy while
+    another thread of the agent opens, writes, reads and closes its own files and sockets: none of its
+    descriptors is ever closed, read or written by the proxy, and the proxy's own are all closed after."""
+
+    class Origin(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    proxy = Proxy(["pkg.test", "127.0.0.1"], hosts={"pkg.test": "127.0.0.1"})
+    before = len(os.listdir("/proc/self/fd"))
+    bystander = _Bystander(tmp_path)
+    try:
+        for i in range(60):
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+                s.sendall(f"CONNECT pkg.test:{echo} HTTP/1.1\r\n\r\n".encode())
+                assert s.recv(100).startswith(b"HTTP/1.1 200")
+                s.sendall(f"tunnel {i}".encode())
+                if i % 3:  # else cut at once, the pumps still starting
+                    assert s.recv(100).startswith(b"echo:")
+            url = f"http://pkg.test:{origin.server_address[1]}/"
+            reply = proxy.exchange(f"GET {url} HTTP/1.1\r\n\r\n".encode())
+            assert reply.split(b"\r\n")[0].endswith(b" 200 OK"), reply
+    finally:
+        bystander.stop()
+        proxy.proxy.close()
+        origin.shutdown()
+        origin.server_close()
+    assert bystander.rounds > 10 and not bystander.problems, bystander.problems
+    deadline = time.monotonic() + 5
+    while len(os.listdir("/proc/self/fd")) > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(os.listdir("/proc/self/fd")) <= before  # every tunnel's descriptors were closed
