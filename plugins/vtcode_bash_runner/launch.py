@@ -139,8 +139,10 @@ class PtyChild:
         _stop_group(self.pid, self.poll)
         if self._served is not None:
             self._served.wait()
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
+            fd, self.fd = self.fd, -1  # closed once: a second close would hit whatever took the number
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             return
         with contextlib.suppress(Exception):  # ptyprocess raises on an already reaped child
             self._proc.close(force=True)

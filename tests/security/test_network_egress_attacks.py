@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.accepting import stop_accepting
 
 from vtcode.egress import EgressProxy, EgressRules
 from vtcode.egress import proxy as proxy_module
@@ -86,7 +87,8 @@ class Recorder:
         self.server.listen(64)
         self.port = self.server.getsockname()[1]
         self.received: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True, name="recorder-origin")
+        self.thread.start()
 
     def _serve(self) -> None:
         while True:
@@ -117,7 +119,7 @@ class Recorder:
 def origin() -> Iterator[Recorder]:
     found = Recorder()
     yield found
-    found.server.close()
+    stop_accepting(found.server, found.thread)
 
 
 # -- one host spelling ---------------------------------------------------------------------------------

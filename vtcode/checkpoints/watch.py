@@ -53,6 +53,7 @@ LOCAL_FILESYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", 
                                "reiserfs", "bcachefs", "zfs", "ramfs", "hfsplus", "vfat", "exfat"})
 # More names than this and a scan of the whole tree is cheaper than listing them to git.
 MAX_NAMES = 2048
+STOP_JOIN_S = 5.0  # how long close waits for the background thread (then the thread closes its own fds)
 
 
 class _Exhausted(Exception):
@@ -212,21 +213,23 @@ class TreeWatcher:
             with contextlib.suppress(OSError):
                 os.write(self._wake[1], b"x")
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        ended = True
+        if thread is threading.current_thread():
+            ended = False  # _give_up from the thread's own drain: it closes them on its way out
+        elif thread is not None:
             self._lock.release()
             try:
-                thread.join(5)
+                thread.join(STOP_JOIN_S)
             finally:
                 self._lock.acquire()
+            ended = not thread.is_alive()
         self._thread = None
-        if self._wake is not None:
-            for fd in self._wake:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            self._wake = None
-        if self._inotify is not None:
-            self._inotify.close()
-            self._inotify = None
+        wake, inotify = self._wake, self._inotify
+        self._wake, self._inotify = None, None
+        # A thread still selecting on the wake pipe and the inotify instance owns them now: closing their
+        # numbers under its select would let a retried select watch whatever the agent opens next there.
+        if ended:
+            _close_watch_fds(wake, inotify)
         if self._mounts_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._mounts_fd)
@@ -372,20 +375,27 @@ class TreeWatcher:
     def _run(self) -> None:
         if self._inotify is None or self._wake is None:
             raise InvariantError("the watcher's thread started without its inotify instance")
-        fd, wake = self._inotify.fd, self._wake[0]
-        while True:
-            try:
-                ready, _, _ = select.select([fd, wake], [], [])
-            except (OSError, ValueError):
-                return
-            if wake in ready:
-                return
+        inotify, pipe = self._inotify, self._wake
+        fd, wake = inotify.fd, pipe[0]
+        try:
+            while True:
+                try:
+                    ready, _, _ = select.select([fd, wake], [], [])
+                except (OSError, ValueError):
+                    return
+                if wake in ready:
+                    return
+                with self._lock:
+                    if not self._watching(fd):
+                        return
+                    self._drain()
+                    if not self._watching(fd):
+                        return
+        finally:
             with self._lock:
-                if not self._watching(fd):
-                    return
-                self._drain()
-                if not self._watching(fd):
-                    return
+                handed_over = self._inotify is not inotify  # _stop let go of them while this thread ran
+            if handed_over:
+                _close_watch_fds(pipe, inotify)
 
     def _watching(self, fd: int) -> bool:
         """Whether this thread's instance is still the one in use (a restart makes a new one)."""
@@ -532,6 +542,15 @@ class TreeWatcher:
         poller = select.poll()
         poller.register(self._mounts_fd, select.POLLPRI | select.POLLERR)
         return bool(poller.poll(0))
+
+
+def _close_watch_fds(wake: tuple[int, int] | None, inotify: Inotify | None) -> None:
+    if wake is not None:
+        for fd in wake:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    if inotify is not None:
+        inotify.close()
 
 
 def _decrement(counts: dict[Any, int], key: Any) -> None:

@@ -48,6 +48,7 @@ REFUSED_PER_SECOND = 4.0
 CHUNK = 64 * 1024
 CONNECT_TIMEOUT_S = 15.0
 HEAD_TIMEOUT_S = 30.0
+PUMP_GRACE_S = 5.0  # how long an ending tunnel waits for its pump threads before it stops waiting
 HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate",
                "te", "trailer", "upgrade"}
 
@@ -606,8 +607,7 @@ def _pump(src: int, dst: int, record: _Record, way: str) -> None:
                     n -= os.splice(r, dst, n, flags=SPLICE_F_MOVE)
                 except OSError:
                     return
-        with contextlib.suppress(OSError):
-            socket.socket(fileno=os.dup(dst)).shutdown(socket.SHUT_WR)
+        _shutdown(dst, socket.SHUT_WR)
     finally:
         os.close(r)
         os.close(w)
@@ -639,33 +639,73 @@ async def _splice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     client_fd, up_fd = os.dup(client_sock.fileno()), os.dup(up_sock.fileno())
     for fd in (client_fd, up_fd):  # the file descriptions are shared: the loop no longer uses them
         os.set_blocking(fd, True)
+    fds = _SharedFds((client_fd, up_fd), users=3)  # the two pumps and this coroutine
     loop = asyncio.get_running_loop()
     finished: list[asyncio.Future[None]] = []
-    for src_fd, dst_fd, way in ((client_fd, up_fd, "up"), (up_fd, client_fd, "down")):
-        future: asyncio.Future[None] = loop.create_future()
-        finished.append(future)
-        threading.Thread(target=_pump_then, args=(loop, future, src_fd, dst_fd, record, way),
-                         name="vtcode-egress-tunnel", daemon=True).start()
     try:
+        for src_fd, dst_fd, way in ((client_fd, up_fd, "up"), (up_fd, client_fd, "down")):
+            future: asyncio.Future[None] = loop.create_future()
+            finished.append(future)
+            try:
+                threading.Thread(target=_pump_then, args=(loop, future, fds, src_fd, dst_fd, record, way),
+                                 name="vtcode-egress-tunnel", daemon=True).start()
+            except RuntimeError:  # no thread for this direction: it never uses the descriptors
+                fds.release()
+                future.set_result(None)
+                _shutdown(dst_fd, socket.SHUT_RDWR)
         await asyncio.gather(*finished)
     finally:
         for fd in (client_fd, up_fd):  # wakes a pump still blocked (detach, cancellation)
-            with contextlib.suppress(OSError):
-                socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_RDWR)
+            _shutdown(fd, socket.SHUT_RDWR)
         if not all(f.done() for f in finished):
-            await asyncio.wait(finished, timeout=5)
-        os.close(client_fd)
-        os.close(up_fd)
+            await asyncio.wait(finished, timeout=PUMP_GRACE_S)
+        fds.release()  # closed here only if both pumps are done; else by the last of them
 
 
-def _pump_then(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None], src: int, dst: int,
-               record: _Record, way: str) -> None:
+class _SharedFds:
+    """Descriptors several threads use, closed once by the last of them to let go. Never closed under a
+    thread still in a syscall on them: a blocked splice or accept keeps the old file, but the kernel
+    restarts it after a signal on the *number*, which by then may name another part of the agent's
+    files (the audit log) or sockets; a later os.dup(number) would shut down someone else's socket."""
+
+    def __init__(self, fds: tuple[int, ...], users: int) -> None:
+        self._fds = fds
+        self._users = users
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            last = self._users == 0
+        if last:
+            for fd in self._fds:
+                os.close(fd)
+
+
+def _shutdown(fd: int, how: int) -> None:
+    """shutdown(2) on a socket known by a descriptor its caller holds (through a dup: the socket object
+    closes only its own copy)."""
+    try:
+        copy = os.dup(fd)
+    except OSError:
+        return
+    try:
+        sock = socket.socket(fileno=copy)
+    except OSError:  # not a socket: nothing to shut down
+        os.close(copy)
+        return
+    with sock, contextlib.suppress(OSError):
+        sock.shutdown(how)
+
+
+def _pump_then(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None], fds: _SharedFds, src: int,
+               dst: int, record: _Record, way: str) -> None:
     try:
         _pump(src, dst, record, way)
     except OSError:  # no pipe for this direction (descriptors exhausted): the tunnel ends
-        with contextlib.suppress(OSError):
-            socket.socket(fileno=os.dup(dst)).shutdown(socket.SHUT_RDWR)
+        _shutdown(dst, socket.SHUT_RDWR)
     finally:
+        fds.release()
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(_settle, future)
 

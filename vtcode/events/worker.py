@@ -35,6 +35,8 @@ class SinkWorker:
         self._dropped = 0
         self._dropped_range: tuple[int, int] | None = None
         self.undelivered = 0
+        self._exited = False  # the thread is past its last call into the sink
+        self._close_on_exit = False  # stop gave up waiting: the thread closes the sink when its call returns
         self._thread = threading.Thread(target=self._run, name=f"vtcode-sink-{sink.name}", daemon=True)
 
     def start(self) -> None:
@@ -75,13 +77,32 @@ class SinkWorker:
         with self._cond:
             self.undelivered += len(self._queue)
             self._queue.clear()
+            # A thread still inside emit or flush (a hung SIEM) is using the sink's sockets and files:
+            # closed under it, their numbers could be the agent's next files when its call goes on (a
+            # restarted send would write into the audit log). It closes the sink itself once out.
+            if self._thread.ident is not None and not self._exited:
+                self._close_on_exit = True
+                return self.undelivered
+        self._close()
+        return self.undelivered
+
+    def _close(self) -> None:
         try:
             self.sink.close()
         except Exception as exc:
             self._report(Error(message=f"sink {self.sink.name} failed to close: {_one_line(exc)}"))
-        return self.undelivered
 
     def _run(self) -> None:
+        try:
+            self._deliver()
+        finally:
+            with self._cond:
+                self._exited = True
+                late = self._close_on_exit
+            if late:
+                self._close()
+
+    def _deliver(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._stopping and not self._dropped:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import select as real_select
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -584,3 +586,50 @@ def test_ignored_files_are_left_out_as_the_scan_leaves_them() -> None:
         names = set(store.git("ls-tree", "-r", "--name-only", tree).decode().split())
         # sub/b.txt was recorded before it was ignored: like git, a recorded file stays until deleted.
         assert names == {".gitignore", "keep.txt", "sub/.gitignore", "sub/a.tmp", "sub/b.txt"}
+
+
+def test_closing_never_frees_the_numbers_its_thread_still_selects_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The background thread selects on the inotify instance and its wake pipe by number. When it has
+    not run yet at close (a loaded machine), those numbers stay open, its own, until it ends: freed under
+    its select, they would be the agent's next files (the audit log) when the select runs."""
+    from vtcode.checkpoints import watch as watch_module
+
+    go, entered = threading.Event(), threading.Event()
+
+    class LateSelect:
+        """The module's `select`, except that the watcher's thread is held back before its select."""
+
+        poll, POLLPRI, POLLERR = real_select.poll, real_select.POLLPRI, real_select.POLLERR
+
+        @staticmethod
+        def select(*args: Any) -> Any:
+            if threading.current_thread().name == "vtcode-checkpoint-watch":
+                entered.set()
+                go.wait(10)
+            return real_select.select(*args)
+
+    monkeypatch.setattr(watch_module, "select", LateSelect)
+    monkeypatch.setattr(watch_module, "STOP_JOIN_S", 0.1)
+    (tmp_path / "a.txt").write_text("a")
+    watcher = TreeWatcher(tmp_path)
+    try:
+        assert watcher.collect() is None  # the first collect walks and starts the thread
+        assert entered.wait(5)
+        inotify, wake = watcher._inotify, watcher._wake
+        assert inotify is not None and wake is not None
+        numbers = (inotify.fd, *wake)
+        thread = watcher._thread
+        assert thread is not None
+        watcher.close()  # the thread is still held: close gives up waiting for it
+        assert thread.is_alive()
+        for number in numbers:
+            os.fstat(number)  # still open: still the thread's
+    finally:
+        go.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    for number in numbers:  # the thread closed them on its way out
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(number)

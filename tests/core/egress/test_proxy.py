@@ -7,14 +7,21 @@ network namespace) is tested in tests/security/test_network_egress.py.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import functools
 import http.server
+import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.accepting import stop_accepting
 
 from vtcode.egress import EgressProxy, EgressRules, RuleError
 from vtcode.egress.tls import client_hello_sni
@@ -66,9 +73,10 @@ def echo() -> Iterator[int]:
                 got.append(data)
                 conn.sendall(b"echo:" + data[:16])
 
-    threading.Thread(target=serve, daemon=True).start()
+    thread = threading.Thread(target=serve, daemon=True, name="echo-fixture")
+    thread.start()
     yield server.getsockname()[1]
-    server.close()
+    stop_accepting(server, thread)
 
 
 def client_hello(server_name: str) -> bytes:
@@ -237,3 +245,181 @@ def test_names_no_rule_allows_are_never_resolved(monkeypatch: pytest.MonkeyPatch
         assert reply.startswith((b"HTTP/1.1 403", b"HTTP/1.1 502")), reply
     proxy.proxy.close()
     assert looked_up == ["allowed.example"]
+
+
+def test_a_tunnels_descriptors_are_never_closed_under_its_pump_threads(
+    echo: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tunnel's splice threads hold the numbers of its two sockets. When the tunnel ends (detach) and a
+    thread has not run yet (a loaded machine), closing those numbers anyway lets the agent's next file take
+    them, and the late thread then splices between the agent's own files. The numbers stay the tunnel's
+    until its last thread is done; the agent's files are never read, written or closed by it."""
+    from vtcode.egress import proxy as proxy_module
+
+    real_pump = proxy_module._pump
+    given: list[tuple[int, int]] = []
+    go, ended = threading.Event(), threading.Semaphore(0)
+
+    def late_pump(src: int, dst: int, record: Any, way: str) -> None:
+        given.append((src, dst))
+        go.wait(10)  # not scheduled until the tunnel was detached
+        try:
+            real_pump(src, dst, record, way)
+        finally:
+            ended.release()
+
+    monkeypatch.setattr(proxy_module, "_pump", late_pump)
+    monkeypatch.setattr(proxy_module, "PUMP_GRACE_S", 0.05)
+    events: list[dict[str, Any]] = []
+    proxy = EgressProxy(EgressRules(["pkg.test", "127.0.0.1"]), lambda _t, p: events.append(p),
+                        hosts={"pkg.test": "127.0.0.1"})
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    key = proxy.serve_socket(listener)
+    files: list[tuple[int, Path, bytes]] = []
+    try:
+        with socket.create_connection(listener.getsockname(), timeout=5) as client:
+            client.sendall(f"CONNECT pkg.test:{echo} HTTP/1.1\r\n\r\n".encode())
+            assert client.recv(100).startswith(b"HTTP/1.1 200")
+            client.sendall(b"not TLS: spliced as it is")
+            deadline = time.monotonic() + 5
+            while len(given) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(given) == 2, given
+            proxy.detach(key)  # the command ended; its pump threads have not run yet
+            # The agent goes on: its next files take whatever numbers are free, the tunnel's included.
+            numbers = {fd for pair in given for fd in pair}
+            for i, number in enumerate(sorted(numbers)):
+                path = tmp_path / f"agent-file-{i}"
+                content = f"the agent's file {i}\n".encode()
+                path.write_bytes(content)
+                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+                if _free(number):
+                    fd = _move(fd, number)
+                files.append((fd, path, content))
+            go.set()
+            for _ in range(2):
+                assert ended.acquire(timeout=10)
+        for fd, path, content in files:
+            os.fstat(fd)  # still open: nobody closed the agent's file
+            assert path.read_bytes() == content, path
+            assert os.lseek(fd, 0, os.SEEK_CUR) == 0, path  # nor read from it
+        time.sleep(0.1)
+        for number in numbers - {fd for fd, _, _ in files}:
+            assert _free(number), f"the tunnel's descriptor {number} was left open"
+    finally:
+        go.set()
+        for fd, _, _ in files:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        proxy.close()
+        listener.close()
+
+
+def _free(number: int) -> bool:
+    try:
+        fcntl.fcntl(number, fcntl.F_GETFD)
+    except OSError as exc:
+        if exc.errno == errno.EBADF:
+            return True
+        raise
+    return False
+
+
+def _move(fd: int, number: int) -> int:
+    """The file opened as `fd`, now on the free descriptor `number` (what the next open would get)."""
+    moved = os.dup2(fd, number)
+    os.close(fd)
+    return moved
+
+
+class _Bystander:
+    """Another part of the agent, working beside the proxy: it opens files and socket pairs, writes and
+    reads them back, and notes anything it did not do itself (a closed descriptor, foreign bytes)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[str] = []
+        self.rounds = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bystander", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mine = f"round {self.rounds}: only the bystander writes here\n".encode()
+            path = self.folder / f"file-{self.rounds % 4}"
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            a, b = socket.socketpair()
+            try:
+                os.write(fd, mine)
+                a.sendall(mine)
+                time.sleep(0.001)  # the proxy's threads run meanwhile
+                got = b.recv(4096)
+                os.lseek(fd, 0, os.SEEK_SET)
+                back = os.read(fd, 4096)
+                if got != mine or back != mine:
+                    self.problems.append(f"round {self.rounds}: socket {got!r}, file {back!r}")
+                a.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    extra = b.recv(4096, socket.MSG_DONTWAIT)
+                    self.problems.append(f"round {self.rounds}: foreign bytes on the socket: {extra!r}")
+            except OSError as exc:
+                self.problems.append(f"round {self.rounds}: {exc}")
+            finally:
+                for closing in (functools.partial(os.close, fd), a.close, b.close):
+                    try:
+                        closing()
+                    except OSError as exc:  # EBADF: someone else closed it
+                        self.problems.append(f"round {self.rounds}: closing: {exc}")
+            self.rounds += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
+def test_many_short_tunnels_and_requests_never_touch_the_agents_other_descriptors(
+    echo: int, tmp_path: Path
+) -> None:
+    """Short tunnels (some cut by the client at once) and plain-HTTP requests through the proxy while
+    another thread of the agent opens, writes, reads and closes its own files and sockets: none of its
+    descriptors is ever closed, read or written by the proxy, and the proxy's own are all closed after."""
+
+    class Origin(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    proxy = Proxy(["pkg.test", "127.0.0.1"], hosts={"pkg.test": "127.0.0.1"})
+    before = len(os.listdir("/proc/self/fd"))
+    bystander = _Bystander(tmp_path)
+    try:
+        for i in range(60):
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+                s.sendall(f"CONNECT pkg.test:{echo} HTTP/1.1\r\n\r\n".encode())
+                assert s.recv(100).startswith(b"HTTP/1.1 200")
+                s.sendall(f"tunnel {i}".encode())
+                if i % 3:  # else cut at once, the pumps still starting
+                    assert s.recv(100).startswith(b"echo:")
+            url = f"http://pkg.test:{origin.server_address[1]}/"
+            reply = proxy.exchange(f"GET {url} HTTP/1.1\r\n\r\n".encode())
+            assert reply.split(b"\r\n")[0].endswith(b" 200 OK"), reply
+    finally:
+        bystander.stop()
+        proxy.proxy.close()
+        origin.shutdown()
+        origin.server_close()
+    assert bystander.rounds > 10 and not bystander.problems, bystander.problems
+    deadline = time.monotonic() + 5
+    while len(os.listdir("/proc/self/fd")) > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(os.listdir("/proc/self/fd")) <= before  # every tunnel's descriptors were closed

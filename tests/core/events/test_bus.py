@@ -216,3 +216,45 @@ print(refused, first, sep="\\n")
     assert message.startswith("refusing to run the action: audit log (jsonl) failed: OSError: [Errno 27]")
     content = (tmp_path / "s1.jsonl").read_bytes()
     assert content.endswith(b"\n") and len(content) <= 4096  # cut back to whole lines
+
+
+class HungSink(ListSink):
+    """A SIEM that stops answering in the middle of a send: its connection is in use until emit returns."""
+
+    def __init__(self) -> None:
+        super().__init__("hung")
+        self.gate = threading.Event()
+        self.inside = False
+        self.closed_while_inside: list[bool] = []
+
+    def emit(self, event: Event) -> None:
+        self.inside = True
+        try:
+            self.gate.wait(10)
+        finally:
+            self.inside = False
+
+    def close(self) -> None:
+        self.closed_while_inside.append(self.inside)
+
+
+def test_a_sink_is_never_closed_under_its_own_hung_call(tmp_path: Path) -> None:
+    """Closing a sink whose thread is still inside emit would close the socket (or file) that call uses;
+    a send the kernel restarts would then write to whatever the agent opened next on that number, the
+    audit log included. The bus's close gives up waiting, records the loss, and the sink is closed by its
+    own thread once the call returns."""
+    bus, _ = audit_bus(tmp_path, backoff=FAST)
+    hung = HungSink()
+    bus.attach([hung])
+    bus.emit("tool.finished", {"tool": "t", "ok": True, "bytes": 1})
+    deadline = time.monotonic() + 5
+    while not hung.inside and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert hung.inside
+    bus.close(timeout=0.2)
+    assert hung.closed_while_inside == []  # not closed while its call goes on
+    hung.gate.set()
+    deadline = time.monotonic() + 5
+    while not hung.closed_while_inside and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert hung.closed_while_inside == [False]  # closed once, by its thread, after the call

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.accepting import stop_accepting
 from helpers.mcp_servers import PY_SERVER, node, npm_bin
 
 SECRET = "canary-4c1d-not-for-the-model"
@@ -80,7 +81,7 @@ def test_the_workspace_is_read_only_unless_write_is_granted(user_config, session
 
 
 @pytest.fixture
-def listener() -> int:
+def listener() -> Iterator[int]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)
@@ -93,9 +94,10 @@ def listener() -> int:
                 return
             conn.close()
 
-    threading.Thread(target=accept, daemon=True).start()
+    thread = threading.Thread(target=accept, daemon=True, name="listener-fixture")
+    thread.start()
     yield sock.getsockname()[1]
-    sock.close()
+    stop_accepting(sock, thread)  # a plain close here left the thread to take the next test's connections
 
 
 def _py(workspace: Path, extra: str = "") -> str:
@@ -139,6 +141,7 @@ def origin() -> Iterator[int]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
+    server.server_close()
 
 
 MAPPED = '[sandbox.network]\nhosts = { "allowed.test" = "127.0.0.1", "denied.test" = "127.0.0.1" }\n'
@@ -151,11 +154,6 @@ def test_a_network_grant_goes_through_the_egress_proxy(user_config, session, wor
     user_config(_py(workspace, 'network = ["allowed.test", "127.0.0.1"]') + MAPPED)
     s = session().ready()
     allowed = s.call("mcp.py.fetch", {"url": f"http://allowed.test:{origin}/"}).result.output
-    if "Remote end closed" in allowed or "reset by peer" in allowed:
-        # Seen about once in six runs of this file, never alone: the proxy allowed and forwarded the
-        # request and the origin's side closed before answering (bytes_down 0, in ~1 ms). Not explained
-        # yet (reported); the allow, the refusal and the events below are asserted either way.
-        allowed = s.call("mcp.py.fetch", {"url": f"http://allowed.test:{origin}/"}).result.output
     events = repr(s.events("network.request"))
     assert f"status 200: hello from allowed.test:{origin}" in allowed, (allowed, events)
     denied = s.call("mcp.py.fetch", {"url": f"http://denied.test:{origin}/"}).result.output

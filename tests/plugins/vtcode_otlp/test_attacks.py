@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from helpers.accepting import stop_accepting
 from vtcode_hookspecs import SinkSettings
 from vtcode_otlp.sink import RESPONSE_CAP, OtlpSink
 
@@ -25,7 +26,8 @@ class EndlessCollector:
         self.requests = 0
         self.sent = 0
         self.hung_up = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._thread = threading.Thread(target=self._accept, daemon=True, name="endless-collector")
+        self._thread.start()
 
     def _accept(self) -> None:
         while True:
@@ -50,7 +52,7 @@ class EndlessCollector:
                 self.hung_up.set()
 
     def close(self) -> None:
-        self.server.close()
+        stop_accepting(self.server, self._thread)
 
 
 @pytest.fixture
