@@ -470,7 +470,7 @@ def test_a_proposal_cannot_draw_lines_of_its_own_in_what_the_person_reads(truste
     fake = "\n    identity sha256:0000 (reviewed); grants: none\n"
     (trusted / ".vtcode" / "mcp.toml").write_text(
         f'[servers.nice]\ncommand = "python3"\nargs = ["-c", {json.dumps("1" + fake)}, "a b"]\n'
-        "network = true\n"
+        "network = \"full\"\n"
     )
     for command in (("mcp", "list"), ("mcp", "approve", "nice")):
         code, out = vtcode(*command, workspace=trusted)
