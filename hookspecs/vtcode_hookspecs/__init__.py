@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ._payloads import ApprovalAnswered as ApprovalAnswered
     from ._payloads import ApprovalRequested as ApprovalRequested
     from ._payloads import Approver as Approver
+    from ._payloads import CheckpointsPruned as CheckpointsPruned
     from ._payloads import CommandFinished as CommandFinished
     from ._payloads import CommandOutput as CommandOutput
     from ._payloads import CommandStarted as CommandStarted
@@ -143,6 +144,7 @@ _FROM: dict[str, tuple[str, ...]] = {
         "ApprovalAnswered",
         "ApprovalRequested",
         "Approver",
+        "CheckpointsPruned",
         "CommandFinished",
         "CommandOutput",
         "CommandStarted",

@@ -297,6 +297,21 @@ class CheckpointRestored(Payload):
     overwrite: bool = False
 
 
+class CheckpointsPruned(Payload):
+    """Old checkpoints of this workspace are about to be dropped (`vtcode checkpoints prune`, or at a
+    session's start): recorded durably first, since what is dropped can no longer be restored."""
+
+    first: int = Field(ge=1, description="the first checkpoint dropped")
+    last: int = Field(ge=1, description="the last checkpoint dropped (every one between goes too)")
+    dropped: int = Field(ge=1)
+    kept: int = Field(ge=0)
+    live: list[str] = Field(default=[], description="running sessions whose checkpoints were kept")
+    keep_sessions: int
+    keep_days: float
+    via: Literal["cli", "session start"]
+    store: str | None = None
+
+
 class CommandStarted(Payload):
     """A process is about to start: what runs, where, and what the sandbox enforces on it."""
 
@@ -544,6 +559,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "sandbox.verified": SandboxVerified,
     "checkpoint.taken": CheckpointTaken,
     "checkpoint.restored": CheckpointRestored,
+    "checkpoint.pruned": CheckpointsPruned,
     "command.started": CommandStarted,
     "command.output": CommandOutput,
     "command.finished": CommandFinished,
@@ -568,5 +584,6 @@ EVENT_TYPES: dict[type[Payload], str] = {model: name for name, model in PAYLOADS
 
 # Written and fsynced to the audit log before the action they precede runs (write-ahead).
 SECURITY_EVENTS: frozenset[str] = frozenset(
-    {"policy.decision", "approval.requested", "approval.answered", "command.started", "mcp.approval"}
+    {"policy.decision", "approval.requested", "approval.answered", "command.started", "mcp.approval",
+     "checkpoint.pruned"}
 )

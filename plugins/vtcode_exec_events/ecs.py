@@ -29,6 +29,7 @@ _CATEGORIES: dict[str, tuple[str, str]] = {
     "approval.requested": ("iam", "info"),
     "approval.answered": ("iam", "info"),
     "mcp.approval": ("iam", "change"),
+    "checkpoint.pruned": ("file", "deletion"),
     "tool.started": ("process", "start"),
     "tool.finished": ("process", "end"),
     "tool.refused": ("process", "denied"),

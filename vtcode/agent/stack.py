@@ -7,16 +7,25 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vtcode_hookspecs import CommandSandbox, Error, RiskClass, SessionStore, ToolSourceSetup, ToolSpec
+from vtcode_hookspecs import (
+    CommandSandbox,
+    Error,
+    Payload,
+    RiskClass,
+    SessionStore,
+    ToolSourceSetup,
+    ToolSpec,
+)
 
 from vtcode.approvals import ApprovalBroker, Asker, NoTerminal, TerminalAsker
 from vtcode.approvals.always import UserPolicyStore, lexical_path
 from vtcode.approvals.hosts import ApprovedHosts
-from vtcode.checkpoints import Checkpoints, CheckpointStore, prune
+from vtcode.checkpoints import Checkpoints, CheckpointStore, prune, pruned_event
 from vtcode.config.models import CheckpointsConfig
 from vtcode.hooks import HookRunner
 from vtcode.policy.auto import AutoApproval
@@ -68,17 +77,21 @@ def open_checkpoints(runtime: Runtime, root: Path) -> Checkpoints | None:
     store = CheckpointStore(root, size_cap=settings.max_file_bytes, watch=settings.watch,
                             max_watches=settings.max_watches)
     service = Checkpoints(store, runtime.bus.emit, session=runtime.bus.session)  # marks the session live
-    threading.Thread(target=_warm, args=(store, settings), name="vtcode-checkpoint-warm", daemon=True).start()
+    threading.Thread(target=_warm, args=(store, settings, runtime.bus.record), name="vtcode-checkpoint-warm",
+                     daemon=True).start()
     return service
 
 
-def _warm(store: CheckpointStore, settings: CheckpointsConfig) -> None:
+def _warm(store: CheckpointStore, settings: CheckpointsConfig, record: Callable[[Payload], object]) -> None:
     # Best effort: a failure here shows up, with its reason, at the first checkpoint that needs it.
     with contextlib.suppress(Exception):
         store.warm()
     if settings.prune_on_start:
-        with contextlib.suppress(Exception):
-            prune(store, keep_sessions=settings.keep_sessions, keep_days=settings.keep_days)
+        with contextlib.suppress(Exception):  # an audit log that cannot take the event: nothing is dropped
+            prune(store, keep_sessions=settings.keep_sessions, keep_days=settings.keep_days,
+                  record=lambda plan: record(pruned_event(
+                      plan, store, keep_sessions=settings.keep_sessions, keep_days=settings.keep_days,
+                      via="session start")))
 
 
 def open_stack(

@@ -1,7 +1,7 @@
 """Checkpoints: the workspace recorded before every action that can change it, so that any change the
 agent makes can be undone (docs/checkpoints.md)."""
 
-from .prune import PrunePlan, plan_prune, prune
+from .prune import PrunePlan, plan_prune, prune, pruned_event
 from .records import Checkpoint, CheckpointRecord
 from .service import Checkpoints, Restored
 from .store import SIZE_CAP, Change, CheckpointError, CheckpointStore, TreeEntry, workspace_key
@@ -19,5 +19,6 @@ __all__ = [
     "TreeEntry",
     "plan_prune",
     "prune",
+    "pruned_event",
     "workspace_key",
 ]

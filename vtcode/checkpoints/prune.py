@@ -17,8 +17,11 @@ import contextlib
 import fcntl
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from vtcode_hookspecs import CheckpointsPruned
 
 from vtcode.paths import private_dir
 
@@ -34,6 +37,15 @@ class PrunePlan:
     dropped: list[Checkpoint]
     kept: list[Checkpoint]
     live: list[str] = field(default_factory=list)
+
+
+def pruned_event(plan: PrunePlan, store: CheckpointStore, *, keep_sessions: int, keep_days: float,
+                 via: str) -> CheckpointsPruned:
+    """The audit event of a prune about to happen (`via`: "cli" or "session start")."""
+    return CheckpointsPruned.model_validate({
+        "first": plan.dropped[0].id, "last": plan.dropped[-1].id, "dropped": len(plan.dropped),
+        "kept": len(plan.kept), "live": plan.live, "keep_sessions": keep_sessions, "keep_days": keep_days,
+        "via": via, "store": str(store.dir)})
 
 
 class SessionMark:
@@ -105,13 +117,16 @@ def plan_prune(store: CheckpointStore, *, keep_sessions: int, keep_days: float,
 
 
 def prune(store: CheckpointStore, *, keep_sessions: int, keep_days: float,
-          now: datetime | None = None) -> PrunePlan:
+          now: datetime | None = None, record: Callable[[PrunePlan], object] | None = None) -> PrunePlan:
     """Drop what `plan_prune` names: their log lines (the log rewritten to a temp file and renamed over),
-    their refs, then every object nothing else reaches."""
+    their refs, then every object nothing else reaches. `record(plan)` runs first (the audit event, made
+    durable before anything is dropped): if it raises, nothing is dropped."""
     with store.locked():
         plan = plan_prune(store, keep_sessions=keep_sessions, keep_days=keep_days, now=now)
         if not plan.dropped:
             return plan
+        if record is not None:
+            record(plan)
         kept_lines = [r.model_dump_json() + "\n" for r in store.records() if r.id >= plan.cutoff]
         temp = store.log.with_name(store.log.name + ".tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)

@@ -118,7 +118,11 @@ def prune_(keep_sessions: int | None, keep_days: float | None, dry_run: bool,
         with store.locked():
             plan = plan_prune(store, keep_sessions=sessions, keep_days=days)
     else:
-        plan = prune(store, keep_sessions=sessions, keep_days=days)
+        from vtcode.checkpoints import pruned_event
+
+        with invocation.audit_trail() as audit:  # recorded (durably) first: nothing dropped unrecorded
+            plan = prune(store, keep_sessions=sessions, keep_days=days, record=lambda p: audit.record(
+                pruned_event(p, store, keep_sessions=sessions, keep_days=days, via="cli")))
     verb = "would drop" if dry_run else "dropped"
     if not plan.dropped:
         say(f"{store.root}: nothing to prune ({len(plan.kept)} checkpoints kept)")

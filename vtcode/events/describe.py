@@ -306,6 +306,14 @@ def _checkpoint_restored(p: Payload) -> str:
             f"{count('kept')} kept, {count('failed')} failed{before}")
 
 
+def _checkpoint_pruned(p: Payload) -> str:
+    live = p.get("live") or []
+    running = f"; kept for running sessions: {', '.join(str(x) for x in live)}" if live else ""
+    return (f"checkpoints {p.get('first')}-{p.get('last')} dropped ({p.get('dropped')}, via {p.get('via')}), "
+            f"{p.get('kept')} kept (rule: the last {p.get('keep_sessions')} sessions and "
+            f"{p.get('keep_days')} days){running}")
+
+
 def _command_started(p: Payload) -> str:
     mode = p.get("mode") or (p.get("sandbox") if isinstance(p.get("sandbox"), str) else None)
     confinement = _join(_if(mode, str(mode)), _if(p.get("backend"), f"via {p.get('backend')}"))
@@ -492,6 +500,7 @@ _WORDINGS: dict[str, Callable[[Payload], str]] = {
     "sandbox.verified": _sandbox_verified,
     "checkpoint.taken": _checkpoint_taken,
     "checkpoint.restored": _checkpoint_restored,
+    "checkpoint.pruned": _checkpoint_pruned,
     "command.started": _command_started,
     "command.output": _command_output,
     "command.finished": _command_finished,

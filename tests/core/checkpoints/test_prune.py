@@ -3,6 +3,7 @@ a running session's and every checkpoint a kept one's restore reads stay exactly
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -157,3 +158,53 @@ def test_the_prune_command(workspace: Path) -> None:
                           str(workspace)], capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode == 2
     assert "--keep-sessions" in bad.stderr
+
+
+def test_a_prune_is_an_audit_event_written_before_anything_is_dropped(
+        workspace: Path, isolated_user_dirs: Path) -> None:
+    """What is dropped can no longer be restored, so `checkpoint.pruned` (which checkpoints, how many kept,
+    the rule, who ran it) is in the audit trail, durably, before the store changes; an audit dir that
+    cannot take it leaves every checkpoint in place."""
+    import json
+
+    store, ids = sessions(workspace, ["s1", "s2", "s3"])
+    blocked = isolated_user_dirs / "not-a-dir"
+    blocked.write_text("a file where the audit dir should be")
+    (isolated_user_dirs / "config").mkdir(exist_ok=True)
+    (isolated_user_dirs / "config" / "vtcode.toml").write_text(f'[audit]\ndir = "{blocked}"\n')
+    argv = [VTCODE, "checkpoints", "prune", "--keep-sessions", "1", "--keep-days", "0",
+            "--workspace", str(workspace)]
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+    assert len(store.checkpoints()) == 3  # nothing dropped without its record
+    (isolated_user_dirs / "config" / "vtcode.toml").unlink()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [c.id for c in store.checkpoints()] == ids["s3"]
+    audit = isolated_user_dirs / "data" / "audit"
+    events = [json.loads(line) for log in audit.glob("*.jsonl") for line in log.read_text().splitlines()]
+    [pruned] = [e["payload"] for e in events if e["type"] == "checkpoint.pruned"]
+    assert (pruned["first"], pruned["last"], pruned["dropped"], pruned["kept"]) == (
+        ids["s1"][0], ids["s2"][-1], 2, 1)
+    assert pruned["via"] == "cli" and pruned["keep_sessions"] == 1 and pruned["store"] == str(store.dir)
+    for log in audit.glob("*.jsonl"):
+        verified = subprocess.run([VTCODE, "audit", "verify", str(log)], capture_output=True, text=True,
+                                  timeout=60, check=False)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_prune_at_session_start_is_recorded_first(workspace: Path) -> None:
+    """The session-start prune hands its plan to `record` before dropping; a record that fails drops
+    nothing."""
+    store, ids = sessions(workspace, ["s1", "s2", "s3"])
+    seen = []
+
+    def refuse(plan: object) -> None:
+        seen.append(plan)
+        raise OSError("the audit log is full")
+
+    with contextlib.suppress(OSError):
+        prune(store, keep_sessions=1, keep_days=0, record=refuse)
+    assert len(seen) == 1 and len(store.checkpoints()) == 3
+    plan = prune(store, keep_sessions=1, keep_days=0, record=seen.append)
+    assert seen[-1] is plan and [c.id for c in store.checkpoints()] == ids["s3"]

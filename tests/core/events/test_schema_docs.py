@@ -50,6 +50,7 @@ def test_every_issue_event_type_has_a_typed_payload() -> None:
         "approval.answered",
         "command.started",
         "mcp.approval",  # an MCP server's approval: durable before the approvals file changes
+        "checkpoint.pruned",  # durable before checkpoints that could be restored are dropped
     } == SECURITY_EVENTS
 
 
