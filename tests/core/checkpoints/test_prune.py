@@ -208,3 +208,29 @@ def test_a_prune_at_session_start_is_recorded_first(workspace: Path) -> None:
     assert len(seen) == 1 and len(store.checkpoints()) == 3
     plan = prune(store, keep_sessions=1, keep_days=0, record=seen.append)
     assert seen[-1] is plan and [c.id for c in store.checkpoints()] == ids["s3"]
+
+
+def test_a_session_start_prune_is_in_the_sessions_audit_trail(workspace: Path) -> None:
+    """The prune a session runs when it opens records its `checkpoint.pruned` in that session's trail."""
+    import time
+
+    from vtcode.agent.stack import open_checkpoints
+    from vtcode.runtime import open_runtime
+
+    store, ids = sessions(workspace, ["s1", "s2", "s3"])
+    runtime = open_runtime(workspace, overrides=("checkpoints.keep_sessions=1", "checkpoints.keep_days=0"),
+                           attach_sinks=False)
+    try:
+        assert open_checkpoints(runtime, workspace) is not None
+        deadline = time.monotonic() + 60
+        def pruned() -> list[dict[str, object]]:
+            return [dict(e.payload) for e in runtime.bus.history if e.type == "checkpoint.pruned"]
+
+        while time.monotonic() < deadline and not pruned():
+            time.sleep(0.05)
+        [event] = pruned()
+        assert event["via"] == "session start"
+        assert (event["first"], event["last"]) == (ids["s1"][0], ids["s2"][-1])
+        assert [c.id for c in store.checkpoints()] == ids["s3"]
+    finally:
+        runtime.bus.close("normal")
