@@ -52,9 +52,10 @@ class Tui:
                 self.seen += chunk
                 self.stream.feed(chunk)
 
-    def until(self, text: str, timeout: float = 60.0) -> None:
+    def until(self, text: str, *alternatives: str, timeout: float = 60.0) -> None:
+        """Until `text` (or one of the alternatives: the same fact shown in another place) is on screen."""
         deadline = time.monotonic() + timeout
-        while text not in self.text():
+        while not any(t in self.text() for t in (text, *alternatives)):
             assert self.proc.isalive(), f"the TUI exited before {text!r}: {self.text()}"
             assert time.monotonic() < deadline, f"timed out waiting for {text!r}: {self.text()}"
             self.pump(0.1)
@@ -159,7 +160,9 @@ def test_a_tall_action_starts_at_its_top_and_allows_only_once_scrolled_to_its_en
             assert "runs   git push origin main" in ui.text()
             ui.pump(QUIET_S + 0.2)
             ui.press(b"y")
-            ui.until("(exit ")  # the command ran (git push fails: no repository)
+            # The command ran (git push fails: no repository): the panel's title says so, or, once the
+            # chat has scrolled its long output into view, the output's last line does.
+            ui.until("(exit ", "[exit code ")
         finally:
             ui.close()
     assert _answers(audit) == ["allow-once"]
