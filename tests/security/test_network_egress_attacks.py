@@ -531,3 +531,52 @@ def test_only_plain_tcp_and_udp_sockets_exist_in_egress_mode(workspace: Path, sp
         assert got[label] == "created", (label, got)
     for label in ("mptcp", "mptcp6", "sctp_stream", "sctp_seqpacket", "udplite", "icmp_ping", "raw"):
         assert got[label] == 1, (label, got)  # EPERM from seccomp, whatever the kernel has built in
+
+
+def test_proxies_of_one_agent_share_its_descriptor_budget() -> None:
+    """Each MCP server with a network grant has a proxy of its own beside the session's: an outside review
+    had two granted servers each fill a budget of their own and exhaust the agent's descriptors. Every
+    proxy of the process counts against one budget, in a real process with a low limit."""
+    script = textwrap.dedent("""
+        import json, os, resource, socket, threading, time
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 400))
+        from vtcode.egress import EgressProxy, EgressRules
+        hold = socket.socket(); hold.bind(("127.0.0.1", 0)); hold.listen(512)
+        held = []
+        keep = lambda: [held.append(hold.accept()) for _ in iter(int, 1)]
+        threading.Thread(target=keep, daemon=True).start()
+        events, ports, proxies = [], [], []
+        for _ in range(2):
+            proxy = EgressProxy(EgressRules(["127.0.0.1"]), lambda t, p: events.append(p))
+            listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(512)
+            proxy.serve_socket(listener)
+            ports.append(listener.getsockname()[1]); proxies.append(proxy)
+        tunnels, refused = [], 0
+        for i in range(80):  # alternately through each proxy: twice one budget if each had its own
+            c = socket.create_connection(("127.0.0.1", ports[i % 2]), timeout=5)
+            c.sendall(f"CONNECT 127.0.0.1:{hold.getsockname()[1]} HTTP/1.1\\r\\n\\r\\n".encode())
+            try:
+                answer = c.recv(100)
+            except ConnectionResetError:
+                answer = b""
+            if answer.startswith(b"HTTP/1.1 200"):
+                c.sendall(b"x")
+                tunnels.append(c)
+            else:
+                refused += 1
+                c.close()
+        time.sleep(0.5)
+        fds = len(os.listdir("/proc/self/fd"))
+        print(json.dumps({"budget": proxies[0].budget, "tunnels": len(tunnels), "refused": refused,
+                          "fds": fds, "limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+                          "rules": sorted({e["rule"] for e in events})}), flush=True)
+        os._exit(0)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["tunnels"] == result["budget"] and result["refused"] == 80 - result["budget"], result
+    assert result["fds"] < result["limit"] - proxy_module.FD_RESERVE // 2, result
+    assert "too-many-connections" in result["rules"]
+    assert "Traceback" not in done.stderr

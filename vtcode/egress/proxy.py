@@ -108,7 +108,6 @@ class EgressProxy:
         self._resolver = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="vtcode-egress-dns")
         self._questions: dict[tuple[str, int, str], asyncio.Future[bool]] = {}
         self.budget = connection_budget()
-        self._open = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="vtcode-egress", daemon=True)
         self._thread.start()
@@ -180,14 +179,14 @@ class EgressProxy:
     async def _track(self, served: _Served, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        if len(served.connections) >= MAX_CONNECTIONS or self._open >= self.budget:
-            limit = (f"more than {MAX_CONNECTIONS} open at once" if len(served.connections) >= MAX_CONNECTIONS
+        over = len(served.connections) >= MAX_CONNECTIONS
+        if over or not _OPEN.take(self.budget):
+            limit = (f"more than {MAX_CONNECTIONS} open at once" if over
                      else f"the agent's budget of {self.budget} connections (RLIMIT_NOFILE) is in use")
             refused = _Record(method="?", rule="too-many-connections", reason=limit)
             served.record(self._emit, refused)
             writer.close()
             return
-        self._open += 1
         if task is not None:
             served.connections.add(task)
             task.add_done_callback(served.connections.discard)
@@ -196,7 +195,7 @@ class EgressProxy:
         except asyncio.CancelledError:
             pass  # detached (the command ended): its event is out; asyncio's stream callback would log it
         finally:
-            self._open -= 1
+            _OPEN.give_back()
 
     # -- one connection -----------------------------------------------------------------------------
 
@@ -708,6 +707,30 @@ def _pump_then(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None], fd
         fds.release()
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(_settle, future)
+
+
+class _OpenConnections:
+    """The connections every proxy of this process holds open, against one budget: each MCP server with a
+    network grant has a proxy of its own beside the session's, and the descriptors they spend are the same
+    agent's (two proxies each filling a budget of their own exhausted it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def take(self, budget: int) -> bool:
+        with self._lock:
+            if self.count >= budget:
+                return False
+            self.count += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.count -= 1
+
+
+_OPEN = _OpenConnections()
 
 
 def connection_budget() -> int:
