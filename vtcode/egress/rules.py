@@ -127,6 +127,11 @@ def _parse(text: str) -> HostRule | Network:
             raise RuleError(f"egress rule {text!r}: the port must be 1-65535")
         port = int(port_text)
     host = normalise_host(host)
+    if port is not None and _ip(host) is not None:
+        # An address is matched by address rules, which take no port: `127.0.0.1:8080` would be accepted
+        # here and then match nothing (every connection refused) while the person believes one port open.
+        raise RuleError(f"egress rule {text!r}: an IP address rule takes no port; write {host} (every port "
+                        "of that address) or a CIDR")
     wildcard = host.startswith("*.")
     name = host[2:] if wildcard else host
     try:

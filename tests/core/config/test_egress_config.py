@@ -141,7 +141,8 @@ def test_a_document_validated_alone_reads_the_old_spellings() -> None:
                                             ).uses_egress_proxy
 
 
-@pytest.mark.parametrize("rule", ["*", "*.*.example", "exa mple.org", "host:0", "a..b"])
+@pytest.mark.parametrize("rule", ["*", "*.*.example", "exa mple.org", "host:0", "a..b",
+                                  "127.0.0.1:18081"])  # an address rule takes no port: it would match nothing
 @pytest.mark.parametrize("table", ["sandbox.network", "sandbox.egress"])
 def test_a_malformed_rule_is_an_error_naming_the_key(
     workspace: Path, isolated_user_dirs: Path, rule: str, table: str

@@ -267,7 +267,9 @@ def test_server_names_cannot_overlap_other_servers_rules(user_config, session, w
      ('[mcp.servers.x]\nurl = "http://x/"\nbearer_token = "in-a-file"\n', "mcp.servers.x.bearer_token"),
      # `true` no longer says which network (decision 2302): name the hosts, or "full"
      ('[mcp.servers.x]\ncommand = "cat"\nnetwork = true\n', "mcp.servers.x.network"),
-     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = ["no such host"]\n', "mcp.servers.x.network")],
+     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = ["no such host"]\n', "mcp.servers.x.network"),
+     # an address with a port would match nothing (every connection refused): refused at load
+     ('[mcp.servers.x]\ncommand = "cat"\nnetwork = ["127.0.0.1:18081"]\n', "mcp.servers.x.network")],
 )
 def test_a_bad_server_table_is_one_line_naming_the_key(user_config, workspace, text, key):
     path = user_config(text)
