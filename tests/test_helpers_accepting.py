@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from helpers.accepting import stop_accepting
+from helpers.accepting import closing_server, stop_accepting
 
 
 @pytest.fixture
@@ -33,20 +33,7 @@ def restarting_signal() -> Iterator[None]:
 
 def _stale_server() -> tuple[socket.socket, threading.Thread]:
     """The old fixture's server: accepts in a thread and closes each connection."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True, name="stale-server")
-    thread.start()
+    sock, thread = closing_server("stale-server")
     time.sleep(0.1)  # blocked in accept()
     return sock, thread
 

@@ -25,3 +25,23 @@ def stop_accepting(server: socket.socket, thread: threading.Thread) -> None:
     if thread.is_alive():
         raise AssertionError(f"{thread.name} still accepts on fd {server.fileno()}: not closing it under it")
     server.close()
+
+
+def closing_server(name: str) -> tuple[socket.socket, threading.Thread]:
+    """A server on 127.0.0.1 whose thread accepts every connection and closes it at once (a port that
+    answers nothing); stop it with `stop_accepting`."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True, name=name)
+    thread.start()
+    return server, thread

@@ -427,60 +427,71 @@ def test_a_flood_of_refused_connections_is_summarised_and_allowed_ones_are_all_r
     assert len([e for e in proxy.events if e["decision"] == "allow"]) == allowed
 
 
+_TUNNELS = textwrap.dedent("""
+    import json, os, resource, socket, sys, threading, time
+    resource.setrlimit(resource.RLIMIT_NOFILE, (200, 400))
+    from vtcode.egress import EgressProxy, EgressRules
+    proxies_wanted, connections = int(sys.argv[1]), int(sys.argv[2])
+    hold = socket.socket(); hold.bind(("127.0.0.1", 0)); hold.listen(512)
+    held = []
+    keep = lambda: [held.append(hold.accept()) for _ in iter(int, 1)]
+    threading.Thread(target=keep, daemon=True).start()
+    events, ports, proxies = [], [], []
+    for _ in range(proxies_wanted):
+        proxy = EgressProxy(EgressRules(["pkg.test", "127.0.0.1"]), lambda t, p: events.append(p),
+                            hosts={"pkg.test": "127.0.0.1"})
+        listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(512)
+        proxy.serve_socket(listener)
+        ports.append(listener.getsockname()[1]); proxies.append(proxy)
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    tunnels, refused = [], 0
+    for i in range(connections):  # round robin over the proxies
+        c = socket.create_connection(("127.0.0.1", ports[i % len(ports)]), timeout=5)
+        c.sendall(f"CONNECT pkg.test:{hold.getsockname()[1]} HTTP/1.1\\r\\n\\r\\n".encode())
+        try:
+            answer = c.recv(100)
+        except ConnectionResetError:  # closed unanswered, our request unread
+            answer = b""
+        if answer.startswith(b"HTTP/1.1 200"):
+            c.sendall(b"x")
+            tunnels.append(c)
+        else:
+            refused += 1
+            c.close()
+    time.sleep(0.5)
+    fds = len(os.listdir("/proc/self/fd"))
+    opened = open(os.devnull)  # the agent can still open a file
+    opened.close()
+    print(json.dumps({"soft": soft, "budget": proxies[0].budget, "tunnels": len(tunnels), "refused": refused,
+                      "fds": fds, "rules": sorted({e["rule"] for e in events})}),
+          flush=True)  # os._exit skips stdio's flush
+    os._exit(0)
+""")
+
+
+def _hold_tunnels(proxies: int, connections: int) -> dict[str, Any]:
+    """In a process with a soft/hard RLIMIT_NOFILE of 200/400: `proxies` egress proxies, `connections`
+    CONNECT tunnels opened round robin through them and held; what the proxies allowed and refused."""
+    argv = [sys.executable, "-c", _TUNNELS, str(proxies), str(connections)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False,
+                          cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
 def test_the_agent_keeps_descriptors_for_itself() -> None:
     """A tunnel holds 8 of the agent's descriptors; with the usual soft limit of 1024 one command's 256
     tunnels exhausted the agent (every file it opened failed). The proxy raises the soft limit to the
     hard one and refuses connections beyond (limit - 256) / 8 across all commands, in a real process
     with a low limit."""
-    script = textwrap.dedent("""
-        import json, os, resource, socket, threading, time
-        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 400))
-        from vtcode.egress import EgressProxy, EgressRules
-        hold = socket.socket(); hold.bind(("127.0.0.1", 0)); hold.listen(512)
-        held = []
-        keep = lambda: [held.append(hold.accept()) for _ in iter(int, 1)]
-        threading.Thread(target=keep, daemon=True).start()
-        events = []
-        proxy = EgressProxy(EgressRules(["pkg.test", "127.0.0.1"]), lambda t, p: events.append(p),
-                            hosts={"pkg.test": "127.0.0.1"})
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(512)
-        proxy.serve_socket(listener)
-        port = listener.getsockname()[1]
-        tunnels, refused = [], 0
-        for i in range(40):
-            c = socket.create_connection(("127.0.0.1", port), timeout=5)
-            c.sendall(f"CONNECT pkg.test:{hold.getsockname()[1]} HTTP/1.1\\r\\n\\r\\n".encode())
-            try:
-                answer = c.recv(100)
-            except ConnectionResetError:  # closed unanswered, our request unread
-                answer = b""
-            if answer.startswith(b"HTTP/1.1 200"):
-                c.sendall(b"x")
-                tunnels.append(c)
-            else:
-                refused += 1
-                c.close()
-        time.sleep(0.5)
-        fds = len(os.listdir("/proc/self/fd"))
-        opened = open(os.devnull)  # the agent can still open a file
-        opened.close()
-        print(json.dumps({"soft": soft, "budget": proxy.budget, "tunnels": len(tunnels), "refused": refused,
-                          "fds": fds, "limit": soft,
-                          "rules": sorted({e["rule"] for e in events})}),
-              flush=True)  # os._exit skips stdio's flush
-        os._exit(0)
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          check=False, cwd=Path(__file__).parents[2])
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = _hold_tunnels(proxies=1, connections=40)
     assert result["soft"] == 400  # raised to the hard limit
     assert result["budget"] == (400 - proxy_module.FD_RESERVE) // proxy_module.FDS_PER_CONNECTION
     assert result["tunnels"] == result["budget"] and result["refused"] == 40 - result["budget"]
-    assert result["fds"] < result["limit"] - proxy_module.FD_RESERVE // 2
+    assert result["fds"] < result["soft"] - proxy_module.FD_RESERVE // 2
     assert "too-many-connections" in result["rules"]
-    assert "Traceback" not in done.stderr
 
 
 # -- the kernel: only plain TCP and UDP ----------------------------------------------------------------------
@@ -537,46 +548,7 @@ def test_proxies_of_one_agent_share_its_descriptor_budget() -> None:
     """Each MCP server with a network grant has a proxy of its own beside the session's: an outside review
     had two granted servers each fill a budget of their own and exhaust the agent's descriptors. Every
     proxy of the process counts against one budget, in a real process with a low limit."""
-    script = textwrap.dedent("""
-        import json, os, resource, socket, threading, time
-        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 400))
-        from vtcode.egress import EgressProxy, EgressRules
-        hold = socket.socket(); hold.bind(("127.0.0.1", 0)); hold.listen(512)
-        held = []
-        keep = lambda: [held.append(hold.accept()) for _ in iter(int, 1)]
-        threading.Thread(target=keep, daemon=True).start()
-        events, ports, proxies = [], [], []
-        for _ in range(2):
-            proxy = EgressProxy(EgressRules(["127.0.0.1"]), lambda t, p: events.append(p))
-            listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(512)
-            proxy.serve_socket(listener)
-            ports.append(listener.getsockname()[1]); proxies.append(proxy)
-        tunnels, refused = [], 0
-        for i in range(80):  # alternately through each proxy: twice one budget if each had its own
-            c = socket.create_connection(("127.0.0.1", ports[i % 2]), timeout=5)
-            c.sendall(f"CONNECT 127.0.0.1:{hold.getsockname()[1]} HTTP/1.1\\r\\n\\r\\n".encode())
-            try:
-                answer = c.recv(100)
-            except ConnectionResetError:
-                answer = b""
-            if answer.startswith(b"HTTP/1.1 200"):
-                c.sendall(b"x")
-                tunnels.append(c)
-            else:
-                refused += 1
-                c.close()
-        time.sleep(0.5)
-        fds = len(os.listdir("/proc/self/fd"))
-        print(json.dumps({"budget": proxies[0].budget, "tunnels": len(tunnels), "refused": refused,
-                          "fds": fds, "limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
-                          "rules": sorted({e["rule"] for e in events})}), flush=True)
-        os._exit(0)
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          check=False, cwd=Path(__file__).parents[2])
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = _hold_tunnels(proxies=2, connections=80)  # twice one budget if each proxy had its own
     assert result["tunnels"] == result["budget"] and result["refused"] == 80 - result["budget"], result
-    assert result["fds"] < result["limit"] - proxy_module.FD_RESERVE // 2, result
+    assert result["fds"] < result["soft"] - proxy_module.FD_RESERVE // 2, result
     assert "too-many-connections" in result["rules"]
-    assert "Traceback" not in done.stderr

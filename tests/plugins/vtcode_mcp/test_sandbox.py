@@ -5,14 +5,13 @@ does not grant, even when a tool call asks it to."""
 from __future__ import annotations
 
 import http.server
-import socket
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.accepting import stop_accepting
+from helpers.accepting import closing_server, stop_accepting
 from helpers.mcp_servers import PY_SERVER, node, npm_bin
 
 SECRET = "canary-4c1d-not-for-the-model"
@@ -82,20 +81,7 @@ def test_the_workspace_is_read_only_unless_write_is_granted(user_config, session
 
 @pytest.fixture
 def listener() -> Iterator[int]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True, name="listener-fixture")
-    thread.start()
+    sock, thread = closing_server("listener-fixture")
     yield sock.getsockname()[1]
     stop_accepting(sock, thread)  # a plain close here left the thread to take the next test's connections
 
